@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IncentivesConfig(AppConfig):
+    name = "incentives"
+    verbose_name = _("Organisation")
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -1,0 +1,11 @@
+from . import roles as role_checks
+
+
+def roles(request):
+    user = getattr(request, "user", None)
+    authenticated = bool(user and user.is_authenticated)
+    return {
+        "is_reviewer": authenticated and role_checks.is_reviewer(user),
+        "is_administrator": authenticated and role_checks.is_administrator(user),
+        "is_bureau_staff": authenticated and role_checks.is_bureau_staff(user),
+    }

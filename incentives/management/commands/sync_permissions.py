@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+
+from incentives.models import Bureau, Membership
+from incentives.permissions import category_permissions_sync, ensure_bureau_group, membership_sync
+from measures.models import IncentiveCategory
+
+
+class Command(BaseCommand):
+    help = "Rebuild bureau groups and category permissions from memberships and responsibilities (after loaddata)."
+
+    def handle(self, *args, **options):
+        for bureau in Bureau.objects.select_related("group"):
+            ensure_bureau_group(bureau)
+        categories = list(IncentiveCategory.objects.all())
+        for category in categories:
+            category_permissions_sync(category)
+        users = {m.user for m in Membership.objects.select_related("user")}
+        for user in users:
+            membership_sync(user)
+        self.stdout.write(f"Permissions synchronised: {len(categories)} categories, {len(users)} members.")

@@ -1,0 +1,81 @@
+"""Object permissions on categories, derived from bureaus' responsibilities and people's memberships.
+
+Each bureau has a group. Membership in the bureau is membership in its group, and the group holds guardian
+object permissions on the categories the bureau is responsible for:
+
+* every responsible bureau: ``view_incentivecategory`` and ``comment_incentivecategory``;
+* lead, separately or jointly responsible bureaus also: ``nominate_incentivecategory`` (edit the list).
+
+Signals keep the two in step, so a change of membership or responsibility changes rights at once.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+
+VIEW = "view_incentivecategory"
+COMMENT = "comment_incentivecategory"
+NOMINATE = "nominate_incentivecategory"
+
+
+def bureau_group_name(bureau) -> str:
+    return f"bureau:{bureau.pk}"
+
+
+def ensure_bureau_group(bureau) -> Group:
+    if bureau.group_id:
+        return bureau.group
+    group, _ = Group.objects.get_or_create(name=bureau_group_name(bureau))
+    type(bureau).objects.filter(pk=bureau.pk).update(group=group)
+    bureau.group = group
+    return group
+
+
+def _category_permissions() -> dict[str, Permission]:
+    from measures.models import IncentiveCategory
+
+    content_type = ContentType.objects.get_for_model(IncentiveCategory)
+    return {p.codename: p for p in Permission.objects.filter(content_type=content_type, codename__in=[VIEW, COMMENT, NOMINATE])}
+
+
+def category_permissions_sync(category) -> None:
+    """Rewrite the group permissions of one category from its responsibilities."""
+    from measures.models import CategoryGroupObjectPermission, Responsibility
+
+    perms = _category_permissions()
+    wanted: set[tuple[int, int]] = set()
+    for responsibility in Responsibility.objects.filter(category=category).select_related("bureau", "bureau__group"):
+        group = ensure_bureau_group(responsibility.bureau)
+        codenames = [VIEW, COMMENT] + ([NOMINATE] if responsibility.can_edit else [])
+        wanted.update((group.pk, perms[c].pk) for c in codenames)
+    existing = {
+        (row.group_id, row.permission_id): row.pk
+        for row in CategoryGroupObjectPermission.objects.filter(content_object=category, group__bureau__isnull=False)
+    }
+    stale = [pk for key, pk in existing.items() if key not in wanted]
+    if stale:
+        CategoryGroupObjectPermission.objects.filter(pk__in=stale).delete()
+    CategoryGroupObjectPermission.objects.bulk_create(
+        [
+            CategoryGroupObjectPermission(content_object=category, group_id=group_id, permission_id=permission_id)
+            for group_id, permission_id in wanted - existing.keys()
+        ]
+    )
+
+
+def membership_sync(user) -> None:
+    """Put the user in exactly the groups of the bureaus they belong to."""
+    from .models import Membership
+
+    bureau_groups = set(Group.objects.filter(bureau__isnull=False).values_list("pk", flat=True))
+    current = set(user.groups.filter(pk__in=bureau_groups).values_list("pk", flat=True))
+    wanted = set()
+    for membership in Membership.objects.filter(user=user).select_related("bureau", "bureau__group"):
+        wanted.add(ensure_bureau_group(membership.bureau).pk)
+    if current - wanted:
+        user.groups.remove(*(current - wanted))
+    if wanted - current:
+        user.groups.add(*(wanted - current))
+    # guardian and Django cache permissions on the user object; drop them so the change shows at once.
+    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_guardian_perms_cache"):
+        if hasattr(user, attr):
+            delattr(user, attr)

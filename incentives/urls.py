@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = "广州市督查激励管理系统"
+admin.site.site_title = "督查激励"
+admin.site.index_title = "系统管理"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("incentives.account_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("measures/", include("measures.urls")),
+    path("nominations/", include("nominations.urls")),
+    path("review/", include("reviews.urls")),
+    path("results/", include("reviews.public_urls")),
+    path("health/", views.health, name="health"),
+]
+

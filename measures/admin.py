@@ -1,0 +1,65 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from guardian.admin import GuardedModelAdmin
+
+from .models import IncentiveCategory, Measure, PolicyDocument, Responsibility
+
+
+@admin.register(PolicyDocument)
+class PolicyDocumentAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "issuer", "issued_on", "in_force"]
+    list_filter = ["in_force", "issuer"]
+    search_fields = ["number", "title"]
+    autocomplete_fields = ["supersedes"]
+
+
+class CategoryInline(admin.StackedInline):
+    model = IncentiveCategory
+    extra = 0
+    fields = [("code", "name", "order", "cap"), "description", "subject_kinds"]
+    filter_horizontal = ["subject_kinds"]
+    show_change_link = True
+
+
+class ResponsibilityInline(admin.TabularInline):
+    model = Responsibility
+    extra = 0
+    autocomplete_fields = ["bureau"]
+
+
+@admin.register(Measure)
+class MeasureAdmin(admin.ModelAdmin):
+    list_display = ["number", "numeral", "title", "document", "responsibility_clause"]
+    list_display_links = ["number", "title"]
+    list_filter = ["document", "subject_kinds", "categories__responsibilities__bureau"]
+    list_select_related = ["document"]
+    search_fields = ["title", "text", "responsibility_clause"]
+    filter_horizontal = ["subject_kinds"]
+    inlines = [CategoryInline]
+    readonly_fields = ["responsibilities_overview"]
+    fields = ["document", ("number", "numeral"), "title", "text", "responsibility_clause", "responsibilities_overview",
+              "subject_kinds", "support_forms", "support_text"]
+
+    @admin.display(description=_("responsibilities"))
+    def responsibilities_overview(self, obj):
+        rows = Responsibility.objects.filter(category__measure=obj).select_related("category", "bureau").order_by("category__order", "order")
+        return "；".join(f"{r.category.code} {r.bureau.short_name}（{r.get_role_display()}）" for r in rows) or "—"
+
+
+@admin.register(IncentiveCategory)
+class IncentiveCategoryAdmin(GuardedModelAdmin):
+    list_display = ["code", "name", "measure", "cap"]
+    list_filter = ["measure__document", "subject_kinds", "responsibilities__bureau"]
+    list_select_related = ["measure"]
+    search_fields = ["code", "name", "measure__title"]
+    filter_horizontal = ["subject_kinds"]
+    inlines = [ResponsibilityInline]
+
+
+@admin.register(Responsibility)
+class ResponsibilityAdmin(admin.ModelAdmin):
+    list_display = ["category", "bureau", "role", "order"]
+    list_filter = ["role", "bureau"]
+    list_select_related = ["category", "bureau"]
+    search_fields = ["category__name", "bureau__short_name"]
+    autocomplete_fields = ["category", "bureau"]

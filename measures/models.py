@@ -1,0 +1,197 @@
+"""The catalogue: a policy document, its numbered measures, the incentive categories the cap counts in,
+and which bureau is responsible for each category in which role.
+
+How the 2022 notice (穗府办〔2022〕30号) is read into categories
+------------------------------------------------------------------
+The notice caps "每类激励主体" (each class of incentive subject) at 3 a year, in principle. A category is
+therefore one class of subject rewarded for one achievement under one owner. Most measures have one category.
+Measures are split where the text names separately owned incentives or separately targeted subjects:
+
+* 19 — two categories: 河长制湖长制 (市水务局) and 林长制 (市林业园林局), "按职责分别负责": each bureau is
+  separately responsible for its own category and sees only the other's as nothing.
+* 16 — "区和医院": two categories, districts and hospitals. One sentence, but two classes of subject that
+  are never ranked against each other; a cap shared by both would let three hospitals crowd out every district.
+* 25 — two sentences, two subjects, two different rewards (履约考核加分 for 医保协议银行, 年度考核加分 for
+  定点医疗机构): two categories.
+* 26 — two sentences: units that advanced 法治政府 (districts and municipal departments), and legal service
+  institutions (律师事务所、公证机构、司法鉴定机构): two categories.
+* 30 — two clauses: 市属国有企业 rewarded in their performance assessment, and 区和企业 commended for
+  enterprise-bond work. The second names two classes of subject, so it is split like 16: three categories
+  (state-owned enterprises; districts; enterprises). Both bureaus are jointly responsible for all three, as
+  the notice gives no division.
+* 32 — two clauses: 市牵头部门 (municipal departments that won a State Council incentive) and 区 (districts
+  that won one, 500万元 each): two categories, the three bureaus jointly responsible for both.
+* 1 and 28 reward "区(街、镇)": one category whose subjects may be districts, streets or towns; 31 rewards
+  "区(政府派出机构)": one category of districts and dispatched agencies.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from incentives.models import Bureau, UnitKind
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def chinese_numeral(number: int) -> str:
+    """1 → 一, 10 → 十, 19 → 十九, 32 → 三十二 (1–99)."""
+    if not 1 <= number <= 99:
+        raise ValueError(f"{number} is outside 1–99")
+    tens, ones = divmod(number, 10)
+    text = ""
+    if tens:
+        text = ("" if tens == 1 else CHINESE_NUMERALS[tens - 1]) + "十"
+    if ones:
+        text += CHINESE_NUMERALS[ones - 1]
+    return text
+
+
+class SupportForm(models.TextChoices):
+    COMMENDATION = "commendation", _("Public commendation")
+    FUNDING = "funding", _("Tilted funding")
+    PILOT_PRIORITY = "pilot_priority", _("Priority for pilots and recommendations")
+    LAND_QUOTA = "land_quota", _("Construction-land quota")
+    BONUS_POINTS = "bonus_points", _("Bonus points in assessments")
+    MATCHING_FUNDS = "matching_funds", _("Matching funds")
+
+
+class PolicyDocument(models.Model):
+    title = models.CharField(_("title"), max_length=255)
+    number = models.CharField(_("document number"), max_length=64, unique=True, help_text=_("e.g. 穗府办〔2022〕30号"))
+    issuer = models.CharField(_("issuer"), max_length=128)
+    issued_on = models.DateField(_("date"), null=True, blank=True)
+    printed_on = models.DateField(_("printed on"), null=True, blank=True)
+    supersedes = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="superseded_by", verbose_name=_("supersedes"))
+    in_force = models.BooleanField(_("in force"), default=True)
+    text = models.TextField(_("full text"), blank=True)
+
+    class Meta:
+        verbose_name = _("policy document")
+        verbose_name_plural = _("policy documents")
+        ordering = ["-issued_on", "number"]
+
+    def __str__(self):
+        return self.number
+
+
+class Measure(models.Model):
+    document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="measures", verbose_name=_("policy document"))
+    number = models.PositiveSmallIntegerField(_("number"))
+    numeral = models.CharField(_("Chinese numeral"), max_length=8)
+    title = models.CharField(_("short title"), max_length=128)
+    text = models.TextField(_("full text"), help_text=_("The clause as the notice prints it, responsibility included"))
+    responsibility_clause = models.CharField(_("responsibility clause"), max_length=255, blank=True,
+                                             help_text=_("e.g. 市水务局会市发展改革委负责"))
+    subject_kinds = models.ManyToManyField(UnitKind, related_name="measures", blank=True, verbose_name=_("kinds of units rewarded"))
+    support_forms = models.JSONField(_("forms of support"), default=list, blank=True)
+    support_text = models.TextField(_("support"), blank=True, help_text=_("What the awardees receive, in the notice's words"))
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="%(app_label)s_%(class)s_unique_number",
+                                    violation_error_message=_("This document already has a measure with this number.")),
+            models.CheckConstraint(condition=Q(number__gte=1) & Q(number__lte=99), name="%(app_label)s_%(class)s_number_range",
+                                   violation_error_message=_("A measure number is between 1 and 99.")),
+        ]
+
+    def __str__(self):
+        return f"{self.numeral}、{self.title}"
+
+    def get_support_forms_display(self) -> list[str]:
+        labels = dict(SupportForm.choices)
+        return [str(labels.get(code, code)) for code in self.support_forms]
+
+
+class IncentiveCategory(models.Model):
+    """What the cap of 3 awardees a year counts in. One per measure, more where the measure is split."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="categories", verbose_name=_("measure"))
+    code = models.CharField(_("code"), max_length=16, help_text=_("The measure number, with a suffix where it is split: 19, 19-1"))
+    name = models.CharField(_("name"), max_length=128)
+    description = models.TextField(_("what is rewarded"), blank=True)
+    subject_kinds = models.ManyToManyField(UnitKind, related_name="categories", verbose_name=_("kinds of units rewarded"))
+    cap = models.PositiveSmallIntegerField(_("awardees per year"), default=3)
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+
+    class Meta:
+        verbose_name = _("incentive category")
+        verbose_name_plural = _("incentive categories")
+        ordering = ["measure__document", "measure__number", "order"]
+        permissions = [
+            ("nominate_incentivecategory", _("Can prepare and submit the nomination list")),
+            ("comment_incentivecategory", _("Can comment on the nomination list")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "code"], name="%(app_label)s_%(class)s_unique_code",
+                                    violation_error_message=_("This measure already has a category with this code.")),
+            models.UniqueConstraint(fields=["measure", "order"], name="%(app_label)s_%(class)s_unique_order",
+                                    violation_error_message=_("This measure already has a category in this position.")),
+            models.CheckConstraint(condition=Q(cap__gte=1), name="%(app_label)s_%(class)s_cap_positive",
+                                   violation_error_message=_("The cap must be at least 1.")),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Responsibility(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        CO = "co", _("Co-responsible")
+        SEPARATE = "separate", _("Separately responsible")
+        JOINT = "joint", _("Jointly responsible")
+
+    # Roles that prepare and submit the category's list; co-responsible bureaus read and comment.
+    OWNER_ROLES = (Role.LEAD, Role.SEPARATE, Role.JOINT)
+
+    category = models.ForeignKey(IncentiveCategory, on_delete=models.CASCADE, related_name="responsibilities", verbose_name=_("category"))
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="responsibilities", verbose_name=_("bureau"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    order = models.PositiveSmallIntegerField(_("order"), default=1, help_text=_("Position in the clause"))
+
+    class Meta:
+        verbose_name = _("responsibility")
+        verbose_name_plural = _("responsibilities")
+        ordering = ["category", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "bureau"], name="%(app_label)s_%(class)s_unique_bureau",
+                                    violation_error_message=_("This bureau is already responsible for this category.")),
+            # One owner of the list: a single lead, or a single separately responsible bureau.
+            models.UniqueConstraint(fields=["category"], condition=Q(role__in=["lead", "separate"]),
+                                    name="%(app_label)s_%(class)s_one_lead",
+                                    violation_error_message=_("A category has at most one lead bureau.")),
+        ]
+
+    def __str__(self):
+        return f"{self.bureau} · {self.get_role_display()}"
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in self.OWNER_ROLES
+
+
+class CategoryUserObjectPermission(UserObjectPermissionBase):
+    """guardian's per-user permission rows for categories, with a direct foreign key (fast joins)."""
+
+    content_object = models.ForeignKey(IncentiveCategory, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("category permission of a user")
+        verbose_name_plural = _("category permissions of users")
+
+
+class CategoryGroupObjectPermission(GroupObjectPermissionBase):
+    """guardian's per-group permission rows for categories. Each bureau's group gets them from its
+    responsibilities (see ``incentives.permissions``), so a clerk's rights follow their bureau's."""
+
+    content_object = models.ForeignKey(IncentiveCategory, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("category permission of a bureau")
+        verbose_name_plural = _("category permissions of bureaus")

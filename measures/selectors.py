@@ -1,0 +1,94 @@
+"""Reads of the catalogue. The catalogue itself is open to every signed-in person; what a person may do with a
+category (view its list, edit it, comment) is answered by ``categories_visible_to`` and friends."""
+
+from django.db.models import Prefetch, QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from incentives import roles
+from incentives.models import Bureau, UnitKind
+from incentives.permissions import COMMENT, NOMINATE, VIEW
+
+from .models import IncentiveCategory, Measure, PolicyDocument, Responsibility
+
+
+def document_in_force() -> PolicyDocument | None:
+    return PolicyDocument.objects.filter(in_force=True).order_by("-issued_on").first()
+
+
+def _responsibilities_prefetch() -> Prefetch:
+    return Prefetch("responsibilities", queryset=Responsibility.objects.select_related("bureau").order_by("order"))
+
+
+def measure_list(*, document: PolicyDocument | None = None, bureau: Bureau | None = None,
+                 kind: UnitKind | None = None) -> QuerySet[Measure]:
+    """The measures of a document (the one in force by default), with categories and bureaus prefetched."""
+    document = document or document_in_force()
+    qs = Measure.objects.filter(document=document)
+    if bureau is not None:
+        qs = qs.filter(categories__responsibilities__bureau=bureau)
+    if kind is not None:
+        qs = qs.filter(categories__subject_kinds=kind)
+    return (
+        qs.distinct()
+        .order_by("number")
+        .prefetch_related(
+            Prefetch(
+                "categories",
+                queryset=IncentiveCategory.objects.order_by("order").prefetch_related(_responsibilities_prefetch(), "subject_kinds"),
+            ),
+            "subject_kinds",
+        )
+    )
+
+
+def measure_detail(*, pk: int) -> Measure:
+    return (
+        Measure.objects.select_related("document")
+        .prefetch_related(
+            Prefetch(
+                "categories",
+                queryset=IncentiveCategory.objects.order_by("order").prefetch_related(_responsibilities_prefetch(), "subject_kinds"),
+            ),
+            "subject_kinds",
+        )
+        .get(pk=pk)
+    )
+
+
+def bureaus_with_responsibilities(*, document: PolicyDocument | None = None) -> QuerySet[Bureau]:
+    document = document or document_in_force()
+    return (
+        Bureau.objects.filter(responsibilities__category__measure__document=document)
+        .distinct()
+        .order_by("order", "short_name")
+    )
+
+
+def _scoped(user, perm: str, base: QuerySet[IncentiveCategory] | None = None) -> QuerySet[IncentiveCategory]:
+    base = base if base is not None else IncentiveCategory.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return base.none()
+    if roles.is_reviewer(user) or (perm == VIEW and roles.is_administrator(user)):
+        return base
+    # One query with a subquery on the direct-FK permission tables, whatever the number of categories.
+    return get_objects_for_user(user, f"measures.{perm}", klass=base, with_superuser=False, accept_global_perms=False)
+
+
+def categories_visible_to(user, base: QuerySet[IncentiveCategory] | None = None) -> QuerySet[IncentiveCategory]:
+    """Categories whose lists the user may read: their bureaus' (any role); reviewers and administrators: all."""
+    return _scoped(user, VIEW, base)
+
+
+def categories_editable_by(user, base: QuerySet[IncentiveCategory] | None = None) -> QuerySet[IncentiveCategory]:
+    """Categories whose lists the user may prepare: those their bureaus lead, run separately or jointly."""
+    base = base if base is not None else IncentiveCategory.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return base.none()
+    return get_objects_for_user(user, f"measures.{NOMINATE}", klass=base, with_superuser=False, accept_global_perms=False)
+
+
+def categories_commentable_by(user, base: QuerySet[IncentiveCategory] | None = None) -> QuerySet[IncentiveCategory]:
+    base = base if base is not None else IncentiveCategory.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return base.none()
+    return get_objects_for_user(user, f"measures.{COMMENT}", klass=base, with_superuser=False, accept_global_perms=False)

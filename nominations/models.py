@@ -1,0 +1,197 @@
+"""The yearly cycle and the bureaus' ranked nomination lists."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incentives.models import Bureau, Unit
+from measures.models import IncentiveCategory, PolicyDocument
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+MAX_NOMINEES = 3
+
+
+def default_deadline_for(year: int) -> datetime.datetime:
+    """Lists for a year's performance are due by the end of March of the next year, Beijing time."""
+    return datetime.datetime(year + 1, 3, 31, 23, 59, 59, tzinfo=BEIJING)
+
+
+class Cycle(models.Model):
+    """One year of the programme: the performance year assessed, the deadline, the catalogue used."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        PUBLISHED = "published", _("Published")
+
+    year = models.PositiveSmallIntegerField(_("performance year"), unique=True)
+    document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="cycles", verbose_name=_("policy document"))
+    opens_at = models.DateTimeField(_("opens at"))
+    deadline = models.DateTimeField(_("deadline"), help_text=_("Exact to the second, Beijing time"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.OPEN)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("published by"))
+    bulletin_number = models.CharField(_("bulletin document number"), max_length=64, blank=True,
+                                       help_text=_("e.g. 穗府办〔2026〕13号"))
+
+    class Meta:
+        verbose_name = _("cycle")
+        verbose_name_plural = _("cycles")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(condition=Q(deadline__gt=models.F("opens_at")), name="%(app_label)s_%(class)s_deadline_after_opening",
+                                   violation_error_message=_("The deadline must come after the opening.")),
+        ]
+
+    def __str__(self):
+        return _("%(year)s cycle") % {"year": self.year}
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == self.State.PUBLISHED
+
+
+class Extension(models.Model):
+    """The General Office's recorded decision to give one bureau a later deadline in one cycle."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("cycle"))
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="extensions", verbose_name=_("bureau"))
+    new_deadline = models.DateTimeField(_("new deadline"))
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("granted by"))
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "bureau"], name="%(app_label)s_%(class)s_unique_bureau",
+                                    violation_error_message=_("This bureau already has an extension in this cycle.")),
+        ]
+
+    def __str__(self):
+        return f"{self.cycle} · {self.bureau} → {timezone.localtime(self.new_deadline, BEIJING):%Y-%m-%d %H:%M:%S}"
+
+
+class NominationList(models.Model):
+    """A bureau's ranked list of proposed awardees for one category in one cycle."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for correction")
+        DECIDED = "decided", _("Decided")
+
+    EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="lists", verbose_name=_("cycle"))
+    category = models.ForeignKey(IncentiveCategory, on_delete=models.PROTECT, related_name="lists", verbose_name=_("category"))
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="lists", verbose_name=_("bureau"),
+                               help_text=_("The bureau that prepares the list"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT, db_index=True)
+    nothing_to_propose = models.BooleanField(_("nobody to propose"), default=False)
+    nothing_reason = models.TextField(_("why nobody is proposed"), blank=True)
+    return_reason = models.TextField(_("reasons for return"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, help_text=_("Raised at every save; a stale save is refused"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+                                     verbose_name=_("submitted by"))
+
+    class Meta:
+        verbose_name = _("nomination list")
+        verbose_name_plural = _("nomination lists")
+        ordering = ["cycle", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "category"], name="%(app_label)s_%(class)s_unique_category",
+                                    violation_error_message=_("This category already has a list in this cycle.")),
+            models.CheckConstraint(condition=Q(nothing_to_propose=False) | ~Q(nothing_reason=""),
+                                   name="%(app_label)s_%(class)s_nothing_has_reason",
+                                   violation_error_message=_("Say why nobody is proposed.")),
+        ]
+
+    def __str__(self):
+        return f"{self.cycle.year} · {self.category}"
+
+    @property
+    def is_editable_state(self) -> bool:
+        return self.state in self.EDITABLE_STATES
+
+
+class Nominee(models.Model):
+    """One proposed unit in a list, at its rank, with what it achieved."""
+
+    nomination_list = models.ForeignKey(NominationList, on_delete=models.CASCADE, related_name="nominees", verbose_name=_("list"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="nominations", verbose_name=_("unit"))
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    achievements = models.TextField(_("achievements and results"))
+    figures = models.TextField(_("figures"), blank=True, help_text=_("Indicators and their values, where the measure has them"))
+
+    class Meta:
+        verbose_name = _("nominee")
+        verbose_name_plural = _("nominees")
+        ordering = ["nomination_list", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["nomination_list", "unit"], name="%(app_label)s_%(class)s_unique_unit",
+                                    violation_error_message=_("This unit is already in the list.")),
+            models.UniqueConstraint(fields=["nomination_list", "rank"], name="%(app_label)s_%(class)s_unique_rank",
+                                    violation_error_message=_("Two nominees cannot share a rank.")),
+            # With unique ranks, this holds "at most 3 nominees in a list" in the database itself.
+            models.CheckConstraint(condition=Q(rank__gte=1) & Q(rank__lte=MAX_NOMINEES), name="%(app_label)s_%(class)s_rank_range",
+                                   violation_error_message=_("A list has at most 3 nominees.")),
+        ]
+
+    def __str__(self):
+        return f"{self.rank}. {self.unit}"
+
+
+def evidence_upload_to(instance, filename):
+    # The stored name is generated; the person's file name is kept only as data (original_name).
+    return f"evidence/{instance.nominee.nomination_list.cycle.year}/{instance.token}{instance.extension}"
+
+
+class Evidence(models.Model):
+    nominee = models.ForeignKey(Nominee, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("nominee"))
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=255)
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    extension = models.CharField(max_length=8, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class ListComment(models.Model):
+    """A co-responsible bureau's (or the lead's) remark on a list. Comments never change the list."""
+
+    nomination_list = models.ForeignKey(NominationList, on_delete=models.CASCADE, related_name="comments", verbose_name=_("list"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author"))
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("bureau"))
+    text = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.author}: {self.text[:40]}"

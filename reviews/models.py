@@ -1,0 +1,126 @@
+"""The General Office's decisions: per-nominee decisions, awards under the cap, exceptions, bulletins."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from incentives.models import Unit
+from measures.models import IncentiveCategory
+from nominations.models import Cycle, Nominee
+
+# No exception may raise a category's limit above this: a guard against a typing slip, not a policy.
+ABSOLUTE_MAX_AWARDS = 10
+
+
+class Decision(models.Model):
+    """The reviewer's decision on one nominee: approved or not, with a comment."""
+
+    nominee = models.OneToOneField(Nominee, on_delete=models.CASCADE, related_name="decision", verbose_name=_("nominee"))
+    approved = models.BooleanField(_("approved"))
+    comment = models.TextField(_("comment"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+
+    def __str__(self):
+        return f"{self.nominee}: {'✓' if self.approved else '✗'}"
+
+
+class Award(models.Model):
+    """An awardee of a category in a cycle.
+
+    The cap is held by the database: every award takes a numbered slot, slots are unique per category and
+    cycle, and a slot can never exceed ABSOLUTE_MAX_AWARDS. The service hands out slot ``n + 1`` only while
+    ``n`` is under the category's limit (3, or an exception's), under a row lock on the list; two concurrent
+    approvals that both see the same ``n`` collide on the unique slot and one of them is refused.
+    """
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="awards", verbose_name=_("cycle"))
+    category = models.ForeignKey(IncentiveCategory, on_delete=models.PROTECT, related_name="awards", verbose_name=_("category"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="awards", verbose_name=_("unit"))
+    nominee = models.OneToOneField(Nominee, on_delete=models.PROTECT, related_name="award", verbose_name=_("nominee"))
+    slot = models.PositiveSmallIntegerField(_("slot"))
+    awarded_at = models.DateTimeField(_("awarded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("award")
+        verbose_name_plural = _("awards")
+        ordering = ["cycle", "category", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "category", "slot"], name="%(app_label)s_%(class)s_unique_slot",
+                                    violation_error_message=_("This category has reached its number of awardees for the cycle.")),
+            models.UniqueConstraint(fields=["cycle", "category", "unit"], name="%(app_label)s_%(class)s_unique_unit",
+                                    violation_error_message=_("This unit is already an awardee of this category.")),
+            models.CheckConstraint(condition=Q(slot__gte=1) & Q(slot__lte=ABSOLUTE_MAX_AWARDS), name="%(app_label)s_%(class)s_slot_range",
+                                   violation_error_message=_("Too many awardees for one category.")),
+        ]
+
+    def __str__(self):
+        return f"{self.cycle.year} · {self.category.code} · {self.unit}"
+
+
+class CapException(models.Model):
+    """The General Office's recorded decision to allow more than the cap for one category in one cycle."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="cap_exceptions", verbose_name=_("cycle"))
+    category = models.ForeignKey(IncentiveCategory, on_delete=models.PROTECT, related_name="cap_exceptions", verbose_name=_("category"))
+    new_limit = models.PositiveSmallIntegerField(_("new limit"))
+    reason = models.TextField(_("reason"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("exception to the cap")
+        verbose_name_plural = _("exceptions to the cap")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "category"], name="%(app_label)s_%(class)s_unique_category",
+                                    violation_error_message=_("This category already has an exception in this cycle.")),
+            models.CheckConstraint(condition=Q(new_limit__gte=1) & Q(new_limit__lte=ABSOLUTE_MAX_AWARDS),
+                                   name="%(app_label)s_%(class)s_limit_range",
+                                   violation_error_message=_("The new limit is between 1 and 10.")),
+        ]
+
+    def __str__(self):
+        return f"{self.cycle.year} · {self.category.code} → {self.new_limit}"
+
+
+def bulletin_upload_to(instance, filename):
+    return f"bulletins/{instance.cycle.year}/bulletin-{instance.cycle.year}-v{instance.version}.pdf"
+
+
+class Bulletin(models.Model):
+    """A rendered bulletin (通报). Rendering again adds a version; earlier versions are kept."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RENDERING = "rendering", _("Rendering")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="bulletins", verbose_name=_("cycle"))
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(_("file"), upload_to=bulletin_upload_to, blank=True, max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulletin")
+        verbose_name_plural = _("bulletins")
+        ordering = ["cycle", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "version"], name="%(app_label)s_%(class)s_unique_version",
+                                    violation_error_message=_("This version of the bulletin already exists.")),
+        ]
+
+    def __str__(self):
+        return f"{self.cycle.year} v{self.version}"

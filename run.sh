@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install everything and run the application on the embedded default:
+# SQLite, Celery tasks in-process (no broker), console e-mail, the notice's catalogue, demo data and accounts.
+# Open http://127.0.0.1:8000 afterwards. HOST and PORT change the address.
+source "$(dirname "$0")/bootstrap.sh"
+bootstrap run
+
+export APP_ENV="${APP_ENV:-development}"
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-8000}"
+
+say "Preparing the database"
+python manage.py migrate --noinput -v 0
+python manage.py load_demo
+
+say "Serving on http://$HOST:$PORT  (Ctrl-C to stop)"
+exec python manage.py runserver "$HOST:$PORT"

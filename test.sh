@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Install everything the tests need and run the whole suite twice:
+#   1. on SQLite (everything but the tests that need PostgreSQL's row locks and concurrent writes);
+#   2. on PostgreSQL (TEST_DATABASE_URL, by default the machine's server at 127.0.0.1:5432), everything
+#      but the browser tests, which already ran in the first pass.
+# Extra arguments go to pytest, e.g. ./test.sh -k cap -x
+source "$(dirname "$0")/bootstrap.sh"
+bootstrap test
+
+export APP_ENV=test
+PG_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/incentives}"
+REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}"
+export TEST_REDIS_URL="$REDIS_URL"
+export TEST_ARTIFACTS="${TEST_ARTIFACTS:-$ROOT/test-artifacts}"
+mkdir -p "$TEST_ARTIFACTS" "$ROOT/var"
+
+pg_ready() { python - "$PG_URL" <<'PY'
+import sys, psycopg2, dj_database_url
+cfg = dj_database_url.parse(sys.argv[1])
+try:
+    psycopg2.connect(dbname="postgres", user=cfg["USER"], password=cfg["PASSWORD"], host=cfg["HOST"], port=cfg["PORT"] or 5432, connect_timeout=3).close()
+except Exception as exc:
+    print(exc, file=sys.stderr); sys.exit(1)
+PY
+}
+redis_ready() { python -c "import redis,sys; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=2).ping()" "$REDIS_URL" 2>/dev/null; }
+
+if ! pg_ready 2>/dev/null; then
+  say "PostgreSQL is not answering at $PG_URL: trying to start it"
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+    sleep 2
+  fi
+  pg_ready || die "PostgreSQL is needed for the second pass and is not reachable at $PG_URL.
+       Install and start it (apt-get install postgresql), or set TEST_DATABASE_URL."
+fi
+if ! redis_ready; then
+  say "Redis is not answering at $REDIS_URL: trying to start it"
+  if command -v redis-server >/dev/null 2>&1; then
+    mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no --dir /tmp >/dev/null || true
+    sleep 1
+  fi
+  redis_ready || die "Redis is needed for the Celery integration test and is not reachable at $REDIS_URL.
+       Install and start it (apt-get install redis-server), or set TEST_REDIS_URL."
+fi
+
+status=0
+say "Lint (ruff)"
+ruff check . || status=1
+
+say "Pass 1/2: SQLite"
+DATABASE_URL="sqlite:///$ROOT/var/test.sqlite3" python -m pytest -m "not postgres" -p no:cacheprovider "$@" || status=1
+
+say "Pass 2/2: PostgreSQL ($PG_URL)"
+DATABASE_URL="$PG_URL" python -m pytest -m "not browser" -p no:cacheprovider "$@" || status=1
+
+if [ "$status" = 0 ]; then say "All tests passed on SQLite and PostgreSQL"; else printf '\033[31mSome tests failed (see above).\033[0m\n'; fi
+exit "$status"

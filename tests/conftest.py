@@ -1,0 +1,81 @@
+"""Shared fixtures. The catalogue of the 2022 notice is loaded once per test database; people are personas:
+
+* ``clerk_water``   — 王芳, clerk of 市水务局 (lead of measure 6, separately responsible for 19-1 河长制湖长制)
+* ``clerk_ndrc``    — 李强, clerk of 市发展改革委 (co-responsible for 6, lead of 3, 9, 11 …)
+* ``clerk_forestry``— 陈静, clerk of 市林业园林局 (separately responsible for 19-2 林长制 only)
+* ``reviewer``      — 张伟, General Office reviewer
+* ``administrator`` — 刘洋, administrator
+* ``inactive``      — 赵敏, a former clerk of 市水务局 whose account is disabled
+"""
+
+import pytest
+from django.core.management import call_command
+
+from incentives import roles
+from incentives.models import Bureau, Unit, UnitKind
+from measures.models import IncentiveCategory
+
+from .factories import PASSWORD, make_user
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("loaddata", "organisation", "catalogue_2022", verbosity=0)
+        call_command("sync_permissions", verbosity=0)
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def bureau(db):
+    def get(short_name: str) -> Bureau:
+        return Bureau.objects.get(short_name=short_name)
+
+    return get
+
+
+@pytest.fixture
+def category(db):
+    def get(code: str) -> IncentiveCategory:
+        return IncentiveCategory.objects.select_related("measure").get(code=code, measure__document__in_force=True)
+
+    return get
+
+
+@pytest.fixture
+def districts(db):
+    return list(Unit.objects.filter(kind_id=UnitKind.DISTRICT, is_active=True).order_by("division_order"))
+
+
+@pytest.fixture
+def clerk_water(db, bureau):
+    return make_user("wangfang", first_name="王芳", role=roles.BUREAU_STAFF, bureaus=[bureau("市水务局")])
+
+
+@pytest.fixture
+def clerk_ndrc(db, bureau):
+    return make_user("liqiang", first_name="李强", role=roles.BUREAU_STAFF, bureaus=[bureau("市发展改革委")])
+
+
+@pytest.fixture
+def clerk_forestry(db, bureau):
+    return make_user("chenjing", first_name="陈静", role=roles.BUREAU_STAFF, bureaus=[bureau("市林业园林局")])
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_user("zhangwei", first_name="张伟", role=roles.REVIEWER)
+
+
+@pytest.fixture
+def administrator(db):
+    return make_user("liuyang", first_name="刘洋", role=roles.ADMINISTRATOR, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def inactive(db, bureau):
+    return make_user("zhaomin", first_name="赵敏", role=roles.BUREAU_STAFF, bureaus=[bureau("市水务局")], is_active=False)

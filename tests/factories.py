@@ -1,0 +1,101 @@
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from incentives import roles
+from incentives.models import Bureau, Membership, Unit, UnitKind
+from measures.models import IncentiveCategory, Measure, PolicyDocument, Responsibility
+
+PASSWORD = "correct-horse-battery-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.gov.cn")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if extracted:
+            self.groups.add(Group.objects.get_or_create(name=extracted)[0])
+        self.save()
+
+
+def make_user(username, *, role=None, bureaus=(), is_active=True, **fields):
+    user = UserFactory(username=username, role=role, is_active=is_active, **fields)
+    for bureau in bureaus:
+        Membership.objects.get_or_create(user=user, bureau=bureau)
+    return user
+
+
+class BureauFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Bureau
+        django_get_or_create = ("short_name",)
+
+    short_name = factory.Sequence(lambda n: f"市测试局{n}")
+    full_name = factory.LazyAttribute(lambda o: "广州" + o.short_name)
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    name = factory.Sequence(lambda n: f"测试单位{n}")
+    kind = factory.LazyFunction(lambda: UnitKind.objects.get(code=UnitKind.DISTRICT))
+    division_order = factory.Sequence(lambda n: 3000 + n)
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PolicyDocument
+        django_get_or_create = ("number",)
+
+    title = "测试通知"
+    number = factory.Sequence(lambda n: f"穗府办〔2099〕{n + 1}号")
+    issuer = "广州市人民政府办公厅"
+
+
+class MeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measure
+
+    document = factory.SubFactory(DocumentFactory)
+    number = factory.Sequence(lambda n: (n % 99) + 1)
+    numeral = factory.LazyAttribute(lambda o: str(o.number))
+    title = factory.Sequence(lambda n: f"测试措施{n}")
+    text = "对……的区予以激励支持。(市测试局负责)"
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IncentiveCategory
+        skip_postgeneration_save = True
+
+    measure = factory.SubFactory(MeasureFactory)
+    code = factory.LazyAttribute(lambda o: str(o.measure.number))
+    name = factory.Sequence(lambda n: f"测试类别{n}")
+
+    @factory.post_generation
+    def kinds(self, create, extracted, **kwargs):
+        self.subject_kinds.set(extracted or [UnitKind.DISTRICT])
+
+
+def make_category(*, lead=None, co=(), measure=None, kinds=None, **fields):
+    category = CategoryFactory(measure=measure or MeasureFactory(), kinds=kinds, **fields)
+    order = 1
+    if lead is not None:
+        Responsibility.objects.create(category=category, bureau=lead, role=Responsibility.Role.LEAD, order=order)
+        order += 1
+    for bureau in co:
+        Responsibility.objects.create(category=category, bureau=bureau, role=Responsibility.Role.CO, order=order)
+        order += 1
+    return category
+
+
+__all__ = ["PASSWORD", "make_user", "make_category", "UserFactory", "BureauFactory", "UnitFactory", "roles"]

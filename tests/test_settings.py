@@ -1,0 +1,57 @@
+"""Settings come from the environment; production passes Django's deployment checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args, **env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "APP_ENV", "DEBUG", "DEMO_MODE"}}
+    environment.update(env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+
+
+PRODUCTION = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "x9!k2@Lq7#Vz4$Wm8%Rt1^Yp6&Hs3*Jd5(Fg0)Bn-Cv=Xa+Ze_Qw",
+    "ALLOWED_HOSTS": "incentives.example.gov.cn",
+    "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
+}
+
+
+def test_production_passes_check_deploy_without_warnings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    env = dict(PRODUCTION)
+    env.pop("SECRET_KEY")
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_never_enables_demo_mode():
+    result = run_manage("check", DEMO_MODE="1", **PRODUCTION)
+    assert result.returncode != 0
+    assert "DEMO_MODE cannot be enabled in production" in result.stderr
+
+
+def test_bad_boolean_is_named():
+    result = run_manage("check", DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_embedded_default_settings():
+    from django.conf import settings
+
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+    assert settings.CELERY_TASK_ALWAYS_EAGER is True
