@@ -11,13 +11,14 @@ from .models import Measure
 @login_required
 def measure_list_view(request):
     """The catalogue, filterable by responsible bureau and by kind of unit rewarded."""
-    bureaus = list(selectors.bureaus_with_responsibilities())
+    document = selectors.document_in_force()
+    bureaus = list(selectors.bureaus_with_responsibilities(document=document))
     kinds = list(UnitKind.objects.all())
     bureau = next((b for b in bureaus if str(b.pk) == request.GET.get("bureau")), None)
     kind = next((k for k in kinds if k.code == request.GET.get("kind")), None)
-    measures = list(selectors.measure_list(bureau=bureau, kind=kind))
+    measures = list(selectors.measure_list(document=document, bureau=bureau, kind=kind))
     return render(request, "measures/measure_list.html", {
-        "document": selectors.document_in_force(),
+        "document": document,
         "measures": measures,
         "bureaus": bureaus,
         "kinds": kinds,

@@ -9,6 +9,8 @@
 """
 
 import pytest
+
+pytest_plugins = ["tests.browser_fixtures"]
 from django.core.management import call_command
 
 from incentives import roles
@@ -18,11 +20,28 @@ from measures.models import IncentiveCategory
 from .factories import PASSWORD, make_user
 
 
+def _load_catalogue():
+    call_command("loaddata", "organisation", "catalogue_2022", verbosity=0)
+    call_command("sync_permissions", verbosity=0)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        call_command("loaddata", "organisation", "catalogue_2022", verbosity=0)
-        call_command("sync_permissions", verbosity=0)
+        _load_catalogue()
+
+
+@pytest.fixture(autouse=True)
+def _catalogue_present(request, django_db_blocker):
+    """A transactional test (live server, threads, a Celery worker) ends with a flush of every table; the tests after
+    it find the catalogue loaded again."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    if uses_db:
+        request.getfixturevalue("_django_db_helper")
+        with django_db_blocker.unblock():
+            if not IncentiveCategory.objects.exists():
+                _load_catalogue()
+    yield
 
 
 @pytest.fixture

@@ -202,3 +202,16 @@ def test_chinese_numerals():
     assert [chinese_numeral(n) for n in (1, 10, 11, 19, 20, 32, 99)] == ["一", "十", "十一", "十九", "二十", "三十二", "九十九"]
     with pytest.raises(ValueError):
         chinese_numeral(0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_catalogue_is_there_in_transactional_tests():
+    # Transactional tests flush the database when they end; the catalogue must be back for each of them.
+    assert Measure.objects.filter(document__in_force=True).count() == 32
+    Measure.objects.filter(number=32).update(title="changed in a transactional test")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_catalogue_is_there_again_after_a_flush():
+    assert Measure.objects.filter(document__in_force=True).count() == 32
+    assert not Measure.objects.filter(title="changed in a transactional test").exists()
