@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from guardian.admin import GuardedModelAdmin
+from guardian.admin import ReinforcedGuardedModelAdmin
 
 from .models import IncentiveCategory, Measure, PolicyDocument, Responsibility
 
@@ -39,6 +39,33 @@ class MeasureAdmin(admin.ModelAdmin):
     readonly_fields = ["responsibilities_overview"]
     fields = ["document", ("number", "numeral"), "title", "text", "responsibility_clause", "responsibilities_overview",
               "subject_kinds", "support_forms", "support_text"]
+    # Import (spreadsheet or notice text, with a preview to confirm), the template, and the exports.
+    change_list_template = "admin/measures/measure/change_list.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        from .importing import admin_views
+
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(lambda request: admin_views.import_view(self, request, kind="measures")),
+                 name="measures_measure_import"),
+            path("import-notice/", wrap(lambda request: admin_views.import_view(self, request, kind="notice")),
+                 name="measures_measure_import_notice"),
+            path("import-template.<str:file_format>", wrap(lambda request, file_format: admin_views.template_view(self, request, file_format)),
+                 name="measures_measure_import_template"),
+            path("exports/", wrap(lambda request: admin_views.exports_view(self, request)), name="measures_measure_exports"),
+            path("exports/<str:what>/<int:pk>.<str:file_format>",
+                 wrap(lambda request, what, pk, file_format: admin_views.export_view(self, request, what, pk, file_format)),
+                 name="measures_measure_export"),
+        ] + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        from incentives.roles import is_administrator
+
+        extra_context = {**(extra_context or {}), "can_import": is_administrator(request.user)}
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("responsibilities"))
     def responsibilities_overview(self, obj):
@@ -47,7 +74,7 @@ class MeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(IncentiveCategory)
-class IncentiveCategoryAdmin(GuardedModelAdmin):
+class IncentiveCategoryAdmin(ReinforcedGuardedModelAdmin):
     list_display = ["code", "name", "measure", "cap"]
     list_filter = ["measure__document", "subject_kinds", "responsibilities__bureau"]
     list_select_related = ["measure"]

@@ -11,6 +11,8 @@ from nominations.models import Cycle, Nominee
 
 # No exception may raise a category's limit above this: a guard against a typing slip, not a policy.
 ABSOLUTE_MAX_AWARDS = 10
+# 每类激励主体数量原则上不超3个: the database refuses a slot above this unless the award cites a recorded exception.
+CAP_IN_PRINCIPLE = 3
 
 
 class Decision(models.Model):
@@ -44,6 +46,9 @@ class Award(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="awards", verbose_name=_("unit"))
     nominee = models.OneToOneField(Nominee, on_delete=models.PROTECT, related_name="award", verbose_name=_("nominee"))
     slot = models.PositiveSmallIntegerField(_("slot"))
+    cap_exception = models.ForeignKey("CapException", on_delete=models.PROTECT, null=True, blank=True, related_name="awards",
+                                      verbose_name=_("exception to the cap"),
+                                      help_text=_("The recorded exception that allows a slot above 3"))
     awarded_at = models.DateTimeField(_("awarded at"), auto_now_add=True)
 
     class Meta:
@@ -57,6 +62,10 @@ class Award(models.Model):
                                     violation_error_message=_("This unit is already an awardee of this category.")),
             models.CheckConstraint(condition=Q(slot__gte=1) & Q(slot__lte=ABSOLUTE_MAX_AWARDS), name="%(app_label)s_%(class)s_slot_range",
                                    violation_error_message=_("Too many awardees for one category.")),
+            # The cap of 3 in the database itself: a fourth slot exists only with a recorded exception.
+            models.CheckConstraint(condition=Q(slot__lte=CAP_IN_PRINCIPLE) | Q(cap_exception__isnull=False),
+                                   name="%(app_label)s_%(class)s_cap_needs_exception",
+                                   violation_error_message=_("More than 3 awardees needs a recorded exception to the cap.")),
         ]
 
     def __str__(self):
@@ -86,6 +95,24 @@ class CapException(models.Model):
 
     def __str__(self):
         return f"{self.cycle.year} · {self.category.code} → {self.new_limit}"
+
+
+class CycleReopening(models.Model):
+    """An administrator's recorded decision to reopen a published cycle so that its decisions can change."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="reopenings", verbose_name=_("cycle"))
+    reason = models.TextField(_("reason"))
+    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reopened by"))
+    reopened_at = models.DateTimeField(_("reopened at"), auto_now_add=True)
+    was_published_at = models.DateTimeField(_("had been published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reopening of a cycle")
+        verbose_name_plural = _("reopenings of cycles")
+        ordering = ["-reopened_at", "-id"]
+
+    def __str__(self):
+        return f"{self.cycle.year} · {self.reopened_at:%Y-%m-%d %H:%M}"
 
 
 def bulletin_upload_to(instance, filename):

@@ -1,3 +1,5 @@
+"""Public results (主动公开): readable by anyone without logging in."""
+
 from django.urls import path
 
 from . import views
@@ -5,5 +7,8 @@ from . import views
 app_name = "results"
 
 urlpatterns = [
-    path("", views.public_results, name="index"),
+    path("", views.public_index, name="index"),
+    path("<int:year>/", views.public_results, name="cycle"),
+    path("units/<int:pk>/", views.public_unit, name="unit"),
+    path("statistics/", views.public_statistics, name="statistics"),
 ]

@@ -1,11 +1,269 @@
+"""The General Office's review pages (reviewers only; everyone else gets 404) and the public results (no login)."""
+
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from incentives import roles
+from incentives.errors import DomainError
+from incentives.models import Unit
+from measures.models import IncentiveCategory
+from nominations.models import Cycle, NominationList
+
+from . import charts, selectors, services
+from .forms import CapExceptionForm, DecisionForm, PublishForm, ReopenForm, ReturnForm
+
+
+def reviewer_required(view):
+    """Signed in, and a General Office reviewer; anyone else is told the page does not exist."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not selectors.reviewer_scope(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _cycle_or_404(year: int) -> Cycle:
+    try:
+        return selectors.cycle_get(year=year)
+    except Cycle.DoesNotExist:
+        raise Http404 from None
+
+
+def _list_or_404(request, pk: int) -> NominationList:
+    try:
+        return selectors.nomination_list_for_review(user=request.user, pk=pk)
+    except NominationList.DoesNotExist:
+        raise Http404 from None
+
+
+def _pick(items, value, key=lambda item: str(item.pk)):
+    return next((item for item in items if key(item) == value), None)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Review
+
+
+@reviewer_required
+def queue(request):
+    cycles = list(selectors.cycle_list())
+    cycle = _pick(cycles, request.GET.get("year"), key=lambda c: str(c.year)) or (cycles[0] if cycles else None)
+    if cycle is None:
+        return render(request, "reviews/queue.html", {"cycles": cycles, "cycle": None})
+    data = selectors.review_queue(cycle=cycle, bureau_id=_int_or_none(request.GET.get("bureau")),
+                                  measure_id=_int_or_none(request.GET.get("measure")), state=request.GET.get("state"))
+    return render(request, "reviews/queue.html", {
+        "cycles": cycles, "cycle": cycle, "queue": data, "publish_form": PublishForm(),
+        "trail": selectors.cycle_audit_trail(cycle),
+    })
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@reviewer_required
+def list_detail(request, pk: int):
+    nomination_list = _list_or_404(request, pk)
+    return _render_list(request, nomination_list)
+
+
+def _render_list(request, nomination_list, *, return_form=None, status=200):
+    nominees = list(nomination_list.nominees.all())
+    cycle, category = nomination_list.cycle, nomination_list.category
+    exception = selectors.cap_exception_for(cycle=cycle, category=category)
+    limit, _exception = services.award_limit(cycle=cycle, category=category)
+    awarded = sum(1 for n in nominees if hasattr(n, "award"))
+    return render(request, "reviews/list_detail.html", {
+        "nl": nomination_list, "cycle": cycle, "category": category, "nominees": nominees,
+        "decision_forms": [(n, DecisionForm(prefix=f"n{n.pk}", initial=_decision_initial(n))) for n in nominees],
+        "return_form": return_form or ReturnForm(), "exception": exception, "limit": limit, "awarded": awarded,
+        "can_decide": nomination_list.state in services.DECIDABLE_STATES and not cycle.is_published,
+        "trail": list(selectors.audit_trail_for_many([nomination_list, exception, *nominees])),
+    }, status=status)
+
+
+def _decision_initial(nominee) -> dict:
+    decision = getattr(nominee, "decision", None)
+    if decision is None:
+        return {}
+    return {"approved": "yes" if decision.approved else "no", "comment": decision.comment}
+
+
+@reviewer_required
+@require_POST
+def list_return(request, pk: int):
+    nomination_list = _list_or_404(request, pk)
+    form = ReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            services.nomination_list_return(actor=request.user, nomination_list=nomination_list,
+                                            reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The list was returned to %(bureau)s for correction.") % {"bureau": nomination_list.bureau})
+            return redirect("reviews:list", pk=pk)
+    return _render_list(request, nomination_list, return_form=form, status=400)
+
+
+@reviewer_required
+@require_POST
+def list_acknowledge(request, pk: int):
+    nomination_list = _list_or_404(request, pk)
+    try:
+        services.nomination_list_acknowledge(actor=request.user, nomination_list=nomination_list)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The list is decided."))
+    return redirect("reviews:list", pk=pk)
+
+
+@reviewer_required
+@require_POST
+def nominee_decide(request, pk: int, nominee_pk: int):
+    nomination_list = _list_or_404(request, pk)
+    nominee = next((n for n in nomination_list.nominees.all() if n.pk == nominee_pk), None)
+    if nominee is None:
+        raise Http404
+    form = DecisionForm(request.POST, prefix=f"n{nominee.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or do not approve."))
+        return redirect("reviews:list", pk=pk)
+    try:
+        services.nominee_decide(actor=request.user, nominee=nominee, approved=form.cleaned_data["approved"],
+                                comment=form.cleaned_data["comment"])
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Decision on %(unit)s recorded.") % {"unit": nominee.unit})
+    return redirect(reverse("reviews:list", args=[pk]) + f"#nominee-{nominee.pk}")
+
+
+@reviewer_required
+def cap_exception(request, year: int, category_pk: int):
+    cycle = _cycle_or_404(year)
+    category = get_object_or_404(IncentiveCategory.objects.select_related("measure"), pk=category_pk,
+                                 measure__document_id=cycle.document_id)
+    existing = selectors.cap_exception_for(cycle=cycle, category=category)
+    form = CapExceptionForm(request.POST or None, initial={"new_limit": existing.new_limit if existing else category.cap + 1,
+                                                           "reason": existing.reason if existing else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cap_exception_record(actor=request.user, cycle=cycle, category=category,
+                                          new_limit=form.cleaned_data["new_limit"], reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("The exception to the cap is recorded."))
+            nl = NominationList.objects.filter(cycle=cycle, category=category).only("pk").first()
+            return redirect("reviews:list", pk=nl.pk) if nl else redirect(reverse("reviews:queue") + f"?year={cycle.year}")
+    return render(request, "reviews/cap_exception_form.html", {
+        "cycle": cycle, "category": category, "existing": existing, "form": form,
+        "trail": list(selectors.audit_trail_for_many([existing])) if existing else [],
+    }, status=400 if form.errors else 200)
+
+
+@reviewer_required
+@require_POST
+def cycle_publish(request, year: int):
+    cycle = _cycle_or_404(year)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tick the confirmation to publish."))
+    else:
+        try:
+            services.cycle_publish(actor=request.user, cycle=cycle)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The %(year)s results are published.") % {"year": cycle.year})
+            return redirect("results:cycle", year=cycle.year)
+    return redirect(reverse("reviews:queue") + f"?year={cycle.year}")
 
 
 @login_required
-def queue(request):
-    return render(request, "reviews/queue.html", {})
+def cycle_reopen(request, year: int):
+    if not roles.is_administrator(request.user):
+        raise Http404
+    cycle = _cycle_or_404(year)
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cycle_reopen(actor=request.user, cycle=cycle, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The %(year)s cycle is reopened.") % {"year": cycle.year})
+            return redirect("reviews:reopen", year=cycle.year)
+    return render(request, "reviews/reopen_form.html", {
+        "cycle": cycle, "form": form, "reopenings": list(selectors.cycle_reopenings(cycle)),
+        "trail": selectors.cycle_audit_trail(cycle),
+    }, status=400 if form.errors else 200)
 
 
-def public_results(request):
-    return render(request, "reviews/public_results.html", {})
+# ---------------------------------------------------------------------------------------------------------------
+# Public results (主动公开): no login
+
+
+def public_index(request):
+    return render(request, "reviews/public_index.html", {"cycles": list(selectors.published_cycles())})
+
+
+def public_results(request, year: int):
+    try:
+        cycle = selectors.published_cycle_get(year=year)
+    except Cycle.DoesNotExist:
+        raise Http404 from None
+    groups = selectors.cycle_results(cycle=cycle)
+    return render(request, "reviews/public_results.html", {
+        "cycle": cycle, "groups": groups, "award_count": sum(g.award_count for g in groups),
+        "repeat_winners": selectors.repeat_winners(),
+    })
+
+
+def public_unit(request, pk: int):
+    try:
+        unit = selectors.unit_public_get(pk=pk)
+    except Unit.DoesNotExist:
+        raise Http404 from None
+    awards = selectors.unit_history(unit=unit)
+    return render(request, "reviews/public_unit.html", {
+        "unit": unit, "awards": awards, "years": sorted({a.cycle.year for a in awards}, reverse=True),
+    })
+
+
+def public_statistics(request):
+    stats = selectors.statistics()
+    year_labels = [str(y) for y in stats.years]
+    district_chart = charts.stacked_bar_chart(
+        title=_("Awards per district and year"), series=year_labels,
+        rows=[(d.name, per_year) for d, per_year, _total in stats.districts])
+    measure_chart = charts.stacked_bar_chart(
+        title=_("Awards per measure"), series=year_labels,
+        rows=[(f"{m.numeral}、{m.title}"[:12], per_year) for m, per_year, _total in stats.measures])
+    punctuality_chart = charts.stacked_bar_chart(
+        title=_("Punctuality of the bureaus"), series=[_("On time"), _("Late"), _("Not submitted")],
+        colours=["#009E73", "#E69F00", "#5f6368"],
+        rows=[(b.short_name, [on_time, late, never]) for b, on_time, late, never in stats.punctuality])
+    return render(request, "reviews/public_statistics.html", {
+        "stats": stats, "district_chart": district_chart, "measure_chart": measure_chart,
+        "punctuality_chart": punctuality_chart,
+    })
+
+

@@ -1,0 +1,202 @@
+"""Admin pages: upload → preview (new, changed, unchanged, invalid rows, each invalid one with its reasons) →
+confirm or cancel, for a catalogue spreadsheet and for a notice's text; the template; the exports.
+
+Between preview and confirm the upload waits in a private temporary file named by a random token kept in the
+session; confirming reads it again and re-plans against the database as it is then, so a change made meanwhile
+cannot be overwritten blindly. The import runs in the request: the limits (settings.IMPORT_MAX_BYTES, 5,000
+catalogue rows) keep it to a few seconds, and the preview page says how long reading took.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from incentives.errors import DomainError
+from incentives.roles import is_administrator
+from measures.exports import CATALOGUE_HEADER, award_rows, catalogue_rows, export_response, nomination_rows
+from measures.models import PolicyDocument
+
+from .catalogue import INVALID, UNCHANGED, new_document_fields, plan_catalogue_file, plan_notice_text
+from .forms import MeasuresUploadForm, NoticeUploadForm
+from .reading import ImportFileError, read_upload
+from .services import catalogue_import
+from .text import notice_text_from_bytes
+
+SESSION_KEY = "measures_pending_imports"
+PREVIEW_ROW_LIMIT = 1_000
+
+
+def _pending_dir() -> Path:
+    path = Path(tempfile.gettempdir()) / "incentives-imports"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def pending_save(request, *, data: bytes, options: dict) -> str:
+    token = secrets.token_urlsafe(24)
+    (_pending_dir() / token).write_bytes(data)
+    pending = request.session.get(SESSION_KEY, {})
+    pending[token] = options
+    request.session[SESSION_KEY] = pending
+    return token
+
+
+def pending_load(request, token: str) -> tuple[bytes, dict]:
+    options = request.session.get(SESSION_KEY, {}).get(token)
+    path = _pending_dir() / token
+    if options is None or not token.replace("-", "").replace("_", "").isalnum() or not path.is_file():
+        raise Http404
+    return path.read_bytes(), options
+
+
+def pending_discard(request, token: str) -> None:
+    pending = request.session.get(SESSION_KEY, {})
+    pending.pop(token, None)
+    request.session[SESSION_KEY] = pending
+    if token.replace("-", "").replace("_", "").isalnum():
+        (_pending_dir() / token).unlink(missing_ok=True)
+
+
+def _require_administrator(request) -> None:
+    if not is_administrator(request.user):
+        raise PermissionDenied
+
+
+def _options_from_form(form) -> dict:
+    cleaned = form.cleaned_data
+    return {
+        "document": cleaned["document"].pk if cleaned.get("document") else None,
+        "new_number": cleaned.get("new_number") or "", "new_title": cleaned.get("new_title") or "",
+        "issuer": cleaned.get("issuer") or "", "supersedes": cleaned["supersedes"].pk if cleaned.get("supersedes") else None,
+        "create_bureaus": bool(cleaned.get("create_bureaus")),
+        "categories_from": cleaned["categories_from"].pk if cleaned.get("categories_from") else None,
+    }
+
+
+def _plan(kind: str, data: bytes, options: dict, filename: str):
+    document = PolicyDocument.objects.filter(pk=options["document"]).first() if options["document"] else None
+    new_document = None
+    if document is None:
+        supersedes = PolicyDocument.objects.filter(pk=options["supersedes"]).first() if options.get("supersedes") else None
+        new_document = new_document_fields(number=options["new_number"], title=options["new_title"],
+                                           issuer=options.get("issuer", ""), supersedes=supersedes)
+    if kind == "notice":
+        text = notice_text_from_bytes(data, filename=filename)
+        reference = PolicyDocument.objects.filter(pk=options["categories_from"]).first() if options.get("categories_from") else None
+        return plan_notice_text(text, document=document, new_document=new_document, create_bureaus=options["create_bureaus"],
+                                categories_from=reference)
+    return plan_catalogue_file(data, filename=filename, document=document, new_document=new_document,
+                               create_bureaus=options["create_bureaus"])
+
+
+def import_view(model_admin, request, *, kind: str):
+    """kind is "measures" (a spreadsheet) or "notice" (a notice's text)."""
+    _require_administrator(request)
+    form_class = NoticeUploadForm if kind == "notice" else MeasuresUploadForm
+    context = {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta, "kind": kind,
+               "title": _("Import a notice") if kind == "notice" else _("Import measures from a spreadsheet")}
+    if request.method == "POST" and "token" in request.POST:
+        token = request.POST["token"]
+        data, options = pending_load(request, token)
+        if "cancel" in request.POST:
+            pending_discard(request, token)
+            messages.info(request, _("Import cancelled: nothing was changed."))
+            return redirect(reverse("admin:measures_measure_changelist"))
+        try:
+            plan = _plan(kind, data, options, options.get("filename", ""))
+            document = catalogue_import(actor=request.user, plan=plan)
+        except (DomainError, ImportFileError) as error:
+            messages.error(request, str(getattr(error, "message", error)))
+            form = form_class()
+        else:
+            pending_discard(request, token)
+            counts = plan.counts()
+            messages.success(request, _("Imported into %(document)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.") % {
+                "document": document.number, **counts})
+            return redirect(reverse("admin:measures_measure_changelist") + f"?document__id__exact={document.pk}")
+    elif request.method == "POST":
+        form = form_class(request.POST, request.FILES)
+        if form.is_valid():
+            started = time.perf_counter()
+            upload = form.cleaned_data.get("file")
+            try:
+                if upload is not None:
+                    data, filename = read_upload(upload), upload.name
+                else:
+                    data, filename = form.cleaned_data["text"].encode("utf-8"), "pasted.txt"
+                options = {**_options_from_form(form), "filename": filename}
+                plan = _plan(kind, data, options, filename)
+            except ImportFileError as error:
+                form.add_error("file" if kind == "measures" else None, error.message)
+            else:
+                context.update(_preview_context(plan, time.perf_counter() - started))
+                if plan.is_valid and plan.has_changes:
+                    context["token"] = pending_save(request, data=data, options=options)
+                context["form"] = form
+                return TemplateResponse(request, "admin/measures/import_preview.html", context)
+    else:
+        form = form_class()
+    context["form"] = form
+    context["header"] = CATALOGUE_HEADER
+    return TemplateResponse(request, "admin/measures/import_form.html", context)
+
+
+def _preview_context(plan, seconds: float) -> dict:
+    rows = [row for row in plan.rows if row.status != UNCHANGED][:PREVIEW_ROW_LIMIT]
+    return {
+        "plan": plan, "counts": plan.counts(), "rows": rows, "file_errors": plan.errors,
+        "invalid_rows": [row for row in plan.rows if row.status == INVALID],
+        "error_count": len(plan.all_errors), "seconds": f"{seconds:.2f}",
+        "unknown_bureaus": sorted(plan.unknown_bureaus.items()),
+        "truncated": len([r for r in plan.rows if r.status != UNCHANGED]) > PREVIEW_ROW_LIMIT,
+        "preview_limit": PREVIEW_ROW_LIMIT,
+    }
+
+
+def template_view(model_admin, request, file_format: str):
+    """The catalogue's headers and one example row, the way an export writes them."""
+    _require_administrator(request)
+    if file_format not in ("csv", "xlsx"):
+        raise Http404
+    example = ["6", "六", "水务建设投资", "6", "水务建设投资", "市水务局", "市发展改革委", "", "", "市水务局会市发展改革委负责",
+               "区", "commendation、funding", "3"]
+    return export_response(iter([list(CATALOGUE_HEADER), example]), file_format=file_format, filename="measures-template")
+
+
+def exports_view(model_admin, request):
+    _require_administrator(request)
+    from nominations.models import Cycle
+
+    context = {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta,
+               "title": _("Exports"), "documents": PolicyDocument.objects.order_by("-issued_on", "number"),
+               "cycles": Cycle.objects.select_related("document").order_by("-year")}
+    return TemplateResponse(request, "admin/measures/exports.html", context)
+
+
+def export_view(model_admin, request, what: str, pk: int, file_format: str):
+    _require_administrator(request)
+    if file_format not in ("csv", "xlsx"):
+        raise Http404
+    if what == "catalogue":
+        document = get_object_or_404(PolicyDocument, pk=pk)
+        return export_response(catalogue_rows(document), file_format=file_format, filename=f"catalogue-{document.pk}")
+    from nominations.models import Cycle
+
+    cycle = get_object_or_404(Cycle, pk=pk)
+    if what == "nominations":
+        return export_response(nomination_rows(cycle), file_format=file_format, filename=f"nominations-{cycle.year}")
+    if what == "awards":
+        return export_response(award_rows(cycle), file_format=file_format, filename=f"awards-{cycle.year}")
+    raise Http404
+

@@ -1,0 +1,328 @@
+"""Open an uploaded spreadsheet without trusting it.
+
+Checks run before the parser sees the bytes, cheapest first:
+
+1. size (``settings.IMPORT_MAX_BYTES``) — before anything is decoded;
+2. kind, from the first bytes rather than the file name: ``PK\\x03\\x04`` is a zip (.xlsx), ``D0 CF 11 E0`` is an
+   OLE2 compound file, which for a workbook means a password-protected .xlsx or an old binary .xls (refused);
+   anything else must decode as UTF-8 (or GB18030, what Excel on a Chinese Windows saves) text without NUL bytes;
+3. for a zip: the number of members, their total uncompressed size and each member's compression ratio, read
+   from the zip directory (nothing is inflated), so a zip bomb is refused before openpyxl opens it;
+4. openpyxl in ``read_only`` mode with ``data_only=False``: rows are streamed, and a formula cell is seen as a
+   formula. Formulas are REFUSED with their cell reference (the importer never evaluates or stores them);
+5. merged cells in the header row are refused (the sheet XML is streamed once for ``<mergeCell>``);
+6. the row limit: reading stops at the first row past the limit.
+
+A cell that starts with an apostrophe followed by ``= + - @`` is what our own exports write to neutralise a
+formula (``measures.exports.safe_cell``); the apostrophe is removed on import so an export imports unchanged.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from xml.etree.ElementTree import iterparse
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+MAX_ZIP_MEMBERS = 2_000
+MAX_COMPRESSION_RATIO = 100
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported. The message says why, in words an administrator understands."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the row number as the spreadsheet shows it (header is row 1); 0 for the whole file
+    column: str  # the column's header, or "" when the error is about the row
+    message: str
+
+    def __str__(self):
+        where = _("row %(row)s") % {"row": self.row} if self.row else _("file")
+        if self.column:
+            where += _(", column %(column)s") % {"column": self.column}
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Table:
+    """The header (normalised names) and the data rows, each with its row number in the sheet."""
+
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "IMPORT_MAX_BYTES", 5 * 1024 * 1024))
+
+
+def max_uncompressed_bytes() -> int:
+    return int(getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024))
+
+
+def read_upload(upload, *, limit: int | None = None) -> bytes:
+    """Read an uploaded file (Django UploadedFile or a binary file object), refusing it past the size limit
+    before reading it whole."""
+    limit = max_bytes() if limit is None else limit
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise ImportFileError(too_big_message(size, limit))
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ImportFileError(too_big_message(len(data), limit))
+    return data
+
+
+def too_big_message(size: int, limit: int) -> str:
+    return _("The file is %(size)s and the limit is %(limit)s. Split it, or remove what is not needed.") % {
+        "size": human_size(size), "limit": human_size(limit)}
+
+
+def human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} B"
+
+
+def normalise_header(name) -> str:
+    text = unicodedata.normalize("NFKC", str(name or "")).strip().lower()
+    return "_".join(text.replace("-", " ").split())
+
+
+def cell_text(value) -> str:
+    """A cell as text: numbers without a spurious .0, None as "", stray spaces stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    if text[:1] == "'" and text[1:2] in FORMULA_PREFIXES:
+        text = text[1:]  # our own exports neutralise formulas this way
+    return text
+
+
+def read_table(data: bytes, *, filename: str = "", max_rows: int, required: Iterable[str] = (),
+               aliases: dict[str, str] | None = None, byte_limit: int | None = None) -> Table:
+    """Read the first sheet of an .xlsx, or a .csv, into a Table. Raises ImportFileError for a file that
+    cannot be read at all; a missing column or a formula is also a file-level error (nothing can be imported)."""
+    byte_limit = max_bytes() if byte_limit is None else byte_limit
+    if len(data) > byte_limit:
+        raise ImportFileError(too_big_message(len(data), byte_limit))
+    if not data.strip():
+        raise ImportFileError(_("The file is empty."))
+    if data.startswith(OLE2_MAGIC):
+        raise ImportFileError(_(
+            "This workbook is password-protected or in the old .xls format. Remove the password, or save it "
+            "as .xlsx (Excel Workbook), and upload it again."))
+    if data.startswith(ZIP_MAGIC):
+        rows = _xlsx_rows(data, max_rows=max_rows)
+    elif filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        raise ImportFileError(_("This file is named like a workbook but is not one: it may be damaged. "
+                                "Open it in Excel and save it again as .xlsx."))
+    else:
+        rows = _csv_rows(data, max_rows=max_rows)
+    return _table(rows, required=required, aliases=aliases or {})
+
+
+def _table(rows: Iterable[tuple[int, list]], *, required: Iterable[str], aliases: dict[str, str]) -> Table:
+    iterator = iter(rows)
+    header_row = None
+    for number, values in iterator:
+        if any(cell_text(v) for v in values):
+            header_row = (number, values)
+            break
+    if header_row is None:
+        raise ImportFileError(_("The sheet is empty: it has no header row and no data."))
+    header = []
+    for value in header_row[1]:
+        name = normalise_header(value)
+        header.append(aliases.get(name, name))
+    while header and not header[-1]:
+        header.pop()
+    missing = [name for name in required if name not in header]
+    if missing:
+        import difflib
+
+        hints = []
+        for name in missing:
+            close = difflib.get_close_matches(name, [h for h in header if h], n=1, cutoff=0.6)
+            hints.append(f"{name} ({_('is it %(found)s?') % {'found': close[0]}})" if close else name)
+        raise ImportFileError(_("Required columns are missing or renamed: %(missing)s. The first row must hold "
+                                "the headers of the template; it holds: %(found)s.") % {
+            "missing": ", ".join(hints), "found": ", ".join(h for h in header if h) or "—"})
+    duplicated = sorted({h for h in header if h and header.count(h) > 1})
+    if duplicated:
+        raise ImportFileError(_("These columns appear more than once: %(columns)s.") % {"columns": ", ".join(duplicated)})
+    table = Table(header=header)
+    width = len(header)
+    for number, values in iterator:
+        texts = [cell_text(v) for v in values[:width]]
+        if not any(texts):
+            continue
+        texts += [""] * (width - len(texts))
+        table.rows.append((number, {name: text for name, text in zip(header, texts, strict=True) if name}))
+    if not table.rows:
+        raise ImportFileError(_("The sheet has a header row but no data rows."))
+    return table
+
+
+def _too_many_rows(max_rows: int) -> ImportFileError:
+    return ImportFileError(_("The file has more than %(limit)s data rows, the most one import takes. "
+                             "Split it into smaller files.") % {"limit": f"{max_rows:,}"})
+
+
+def _csv_rows(data: bytes, *, max_rows: int):
+    if b"\x00" in data[:8192]:
+        raise ImportFileError(_("This is not a spreadsheet: upload an .xlsx workbook or a .csv file."))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = codecs.decode(data, encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError(_("This text file is neither UTF-8 nor GB18030 encoded: save it as CSV UTF-8."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    data_rows = 0
+    try:
+        for number, values in enumerate(reader, start=1):
+            if number > 1 and any(v.strip() for v in values):
+                data_rows += 1
+                if data_rows > max_rows:
+                    raise _too_many_rows(max_rows)
+            for column, value in enumerate(values):
+                # A CSV cell is text, but a spreadsheet opening it would run this as a formula.
+                if value.startswith("="):
+                    raise ImportFileError(_("Cell %(cell)s holds a formula (%(value)s). Formulas are not imported: "
+                                            "replace them with their values.") % {
+                        "cell": cell_name(column, number), "value": value[:40]})
+            yield number, values
+    except csv.Error as error:
+        raise ImportFileError(_("The CSV file cannot be read: %(error)s.") % {"error": error}) from None
+
+
+def cell_name(column_index: int, row: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column_index + 1)}{row}"
+
+
+def check_zip(data: bytes) -> zipfile.ZipFile:
+    """Open the zip directory and refuse a bomb before anything is inflated."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError):
+        raise ImportFileError(_("This workbook is damaged and cannot be opened. Open it in Excel and save it again.")) from None
+    members = archive.infolist()
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise ImportFileError(_("This workbook has an unusual structure (%(count)s parts) and is refused.") % {"count": len(members)})
+    total = sum(member.file_size for member in members)
+    if total > max_uncompressed_bytes():
+        raise ImportFileError(_("This workbook would expand to %(size)s when opened, more than the %(limit)s allowed: "
+                                "it is refused as a possible zip bomb.") % {
+            "size": human_size(total), "limit": human_size(max_uncompressed_bytes())})
+    for member in members:
+        if member.file_size > 1024 * 1024 and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
+            raise ImportFileError(_("This workbook is compressed %(ratio)s times, far more than a real spreadsheet: "
+                                    "it is refused as a possible zip bomb.") % {
+                "ratio": member.file_size // max(member.compress_size, 1)})
+    if "[Content_Types].xml" not in archive.namelist():
+        raise ImportFileError(_("This zip file is not an Excel workbook (.xlsx)."))
+    return archive
+
+
+def _xlsx_rows(data: bytes, *, max_rows: int):
+    check_zip(data)
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML errors …) for a bad file
+        raise ImportFileError(_("This workbook is damaged or not an .xlsx workbook, and cannot be opened.")) from None
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            raise ImportFileError(_("The workbook has no worksheet."))
+        merged = _merged_ranges(workbook, sheet)
+        data_rows = 0
+        header_seen = False
+        try:
+            for row in sheet.iter_rows():
+                cells = list(row)
+                if not cells:
+                    continue
+                number = getattr(cells[0], "row", None) or 0
+                values = []
+                for cell in cells:
+                    if getattr(cell, "data_type", None) == "f":
+                        raise ImportFileError(_("Cell %(cell)s holds a formula (%(value)s). Formulas are not imported: "
+                                                "replace them with their values (Paste Special → Values).") % {
+                            "cell": cell.coordinate, "value": str(cell.value)[:40]})
+                    values.append(getattr(cell, "value", None))
+                if not any(cell_text(v) for v in values):
+                    continue
+                if not header_seen:
+                    header_seen = True
+                    for first_row, last_row, ref in merged:
+                        if first_row <= number <= last_row:
+                            raise ImportFileError(_("The header row has merged cells (%(range)s). Unmerge them so "
+                                                    "that every column has its own header.") % {"range": ref})
+                else:
+                    data_rows += 1
+                    if data_rows > max_rows:
+                        raise _too_many_rows(max_rows)
+                yield number, values
+        except ImportFileError:
+            raise
+        except Exception:
+            raise ImportFileError(_("This workbook is damaged and its rows cannot be read.")) from None
+    finally:
+        workbook.close()
+
+
+def _merged_ranges(workbook, sheet) -> list[tuple[int, int, str]]:
+    """The merged ranges of a read-only sheet (openpyxl does not read them in read-only mode), streamed."""
+    from openpyxl.utils.cell import range_boundaries
+
+    ranges = []
+    path = getattr(sheet, "_worksheet_path", None)
+    archive = getattr(workbook, "_archive", None)
+    if not path or archive is None:
+        return ranges
+    try:
+        with archive.open(path) as source:
+            for _event, element in iterparse(source):
+                if element.tag.endswith("}mergeCell"):
+                    ref = element.get("ref", "")
+                    try:
+                        _min_col, min_row, _max_col, max_row = range_boundaries(ref)
+                    except (ValueError, TypeError):
+                        continue
+                    ranges.append((min_row, max_row, ref))
+                element.clear()
+    except Exception:
+        raise ImportFileError(_("This workbook is damaged and its sheet cannot be read.")) from None
+    return ranges

@@ -1,0 +1,354 @@
+"""Reads of the review and of the published results. Every function runs a fixed number of queries, whatever
+the number of categories, lists and awards: rows are fetched in bulk and assembled in Python."""
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from incentives import roles
+from incentives.models import AuditEntry, Bureau, Unit, UnitKind
+from measures.models import IncentiveCategory, Measure, Responsibility
+from nominations.models import Cycle, Extension, ListComment, NominationList, Nominee
+
+from .models import Award, CapException, CycleReopening
+
+# The queue's states: the list's own states plus "not started" (no list yet).
+NOT_STARTED = "not_started"
+DONE_STATES = (NominationList.State.SUBMITTED, NominationList.State.DECIDED)
+
+
+def reviewer_scope(user) -> bool:
+    """Review pages are the General Office's: everyone else gets 404."""
+    return roles.is_reviewer(user)
+
+
+def cycle_list() -> QuerySet[Cycle]:
+    return Cycle.objects.select_related("document").order_by("-year")
+
+
+def cycle_current() -> Cycle | None:
+    """The cycle a reviewer works on by default: the latest year."""
+    return cycle_list().first()
+
+
+def cycle_get(*, year: int) -> Cycle:
+    return cycle_list().get(year=year)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The reviewer's queue
+
+
+@dataclass
+class QueueRow:
+    category: IncentiveCategory
+    measure: Measure
+    owners: list[Bureau]
+    others: list[Bureau]
+    nomination_list: NominationList | None
+    state: str
+    deadline: datetime.datetime
+    late_bureaus: list[Bureau]
+    awards: int = 0
+    limit: int = 3
+
+    @property
+    def is_late(self) -> bool:
+        return bool(self.late_bureaus)
+
+
+@dataclass
+class Queue:
+    cycle: Cycle
+    rows: list[QueueRow]
+    total: int
+    state_counts: dict[str, int]
+    late_bureaus: list[tuple[Bureau, list[str]]]
+    bureaus: list[Bureau]
+    measures: list[Measure]
+    states: list[tuple[str, str]] = field(default_factory=list)
+    selected_bureau: Bureau | None = None
+    selected_measure: Measure | None = None
+    selected_state: str | None = None
+
+    @property
+    def submitted(self) -> int:
+        return self.state_counts.get(NominationList.State.SUBMITTED, 0)
+
+    @property
+    def decided(self) -> int:
+        return self.state_counts.get(NominationList.State.DECIDED, 0)
+
+
+def queue_states() -> list[tuple[str, str]]:
+    from django.utils.translation import gettext_lazy as _
+
+    return [(NOT_STARTED, _("Not started")), *NominationList.State.choices]
+
+
+def effective_deadlines(cycle: Cycle) -> dict[int, datetime.datetime]:
+    """Bureau id → its deadline where an extension gives it a later one (one query)."""
+    return {e.bureau_id: max(e.new_deadline, cycle.deadline) for e in Extension.objects.filter(cycle=cycle)}
+
+
+def review_queue(*, cycle: Cycle, bureau_id: int | None = None, measure_id: int | None = None,
+                 state: str | None = None, now: datetime.datetime | None = None) -> Queue:
+    """Every category of the cycle's catalogue with its list's state, whether or not a list exists, filtered by
+    bureau (any responsibility, or the bureau preparing the list), measure and state. Six queries."""
+    now = now or timezone.now()
+    categories = list(
+        IncentiveCategory.objects.filter(measure__document_id=cycle.document_id)
+        .select_related("measure")
+        .prefetch_related(Prefetch("responsibilities", queryset=Responsibility.objects.select_related("bureau").order_by("order")))
+        .order_by("measure__number", "order")
+    )
+    lists = {
+        nl.category_id: nl
+        for nl in NominationList.objects.filter(cycle=cycle).select_related("bureau")
+        .annotate(nominee_count=Count("nominees", distinct=True))
+    }
+    awards = Counter(Award.objects.filter(cycle=cycle).order_by().values_list("category_id", flat=True))
+    exceptions = dict(CapException.objects.filter(cycle=cycle).values_list("category_id", "new_limit"))
+    deadlines = effective_deadlines(cycle)
+
+    all_rows: list[QueueRow] = []
+    late: dict[int, tuple[Bureau, list[str]]] = {}
+    bureaus: dict[int, Bureau] = {}
+    measures: dict[int, Measure] = {}
+    for category in categories:
+        responsibilities = list(category.responsibilities.all())
+        owners = [r.bureau for r in responsibilities if r.role in Responsibility.OWNER_ROLES]
+        others = [r.bureau for r in responsibilities if r.role not in Responsibility.OWNER_ROLES]
+        for b in owners + others:
+            bureaus[b.pk] = b
+        measures[category.measure_id] = category.measure
+        nl = lists.get(category.pk)
+        if nl is not None:
+            bureaus[nl.bureau_id] = nl.bureau
+        row_state = nl.state if nl else NOT_STARTED
+        # The bureau that answers for the list: the one that prepares it, or every owner while nobody has started.
+        answering = [nl.bureau] if nl else owners
+        late_here = []
+        if row_state not in DONE_STATES:
+            late_here = [b for b in answering if now > deadlines.get(b.pk, cycle.deadline)]
+        for b in late_here:
+            late.setdefault(b.pk, (b, []))[1].append(category.code)
+        all_rows.append(QueueRow(
+            category=category, measure=category.measure, owners=owners, others=others, nomination_list=nl,
+            state=row_state, deadline=min((deadlines.get(b.pk, cycle.deadline) for b in answering), default=cycle.deadline),
+            late_bureaus=late_here, awards=awards.get(category.pk, 0),
+            limit=exceptions.get(category.pk, category.cap),
+        ))
+
+    state_counts = Counter(r.state for r in all_rows)
+    bureau = bureaus.get(bureau_id)
+    measure = measures.get(measure_id)
+    states = queue_states()
+    state = state if state in dict(states) else None
+    rows = all_rows
+    if bureau is not None:
+        rows = [r for r in rows if any(b.pk == bureau.pk for b in r.owners + r.others)
+                or (r.nomination_list and r.nomination_list.bureau_id == bureau.pk)]
+    if measure is not None:
+        rows = [r for r in rows if r.measure.pk == measure.pk]
+    if state:
+        rows = [r for r in rows if r.state == state]
+    return Queue(
+        cycle=cycle, rows=rows, total=len(all_rows), state_counts=dict(state_counts),
+        late_bureaus=sorted(late.values(), key=lambda item: (item[0].order, item[0].short_name)),
+        bureaus=sorted(bureaus.values(), key=lambda b: (b.order, b.short_name)),
+        measures=sorted(measures.values(), key=lambda m: m.number), states=states,
+        selected_bureau=bureau, selected_measure=measure, selected_state=state,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One list under review
+
+
+def nomination_list_for_review(*, user, pk: int) -> NominationList:
+    """A list as the reviewer sees it, with nominees, their decisions, awards and evidence. Raises DoesNotExist
+    for anyone but a reviewer, so that the view answers 404."""
+    if not reviewer_scope(user):
+        raise NominationList.DoesNotExist
+    return (
+        NominationList.objects.select_related("cycle", "category__measure", "bureau", "submitted_by")
+        .prefetch_related(
+            Prefetch("nominees", queryset=Nominee.objects.select_related(
+                "unit__parent", "decision__decided_by", "award").prefetch_related("evidence").order_by("rank")),
+            Prefetch("comments", queryset=ListComment.objects.select_related("author", "bureau")),
+        )
+        .get(pk=pk)
+    )
+
+
+def audit_trail_for_many(targets) -> QuerySet[AuditEntry]:
+    """The audit records of several objects at once, newest first (two queries at most)."""
+    condition = Q(pk__in=[])
+    for target in targets:
+        if target is None:
+            continue
+        content_type = ContentType.objects.get_for_model(target, for_concrete_model=False)
+        condition |= Q(target_type=content_type, target_id=target.pk)
+    return AuditEntry.objects.filter(condition).select_related("actor").order_by("-at", "-id")
+
+
+def cap_exception_for(*, cycle: Cycle, category) -> CapException | None:
+    return CapException.objects.filter(cycle=cycle, category=category).select_related("decided_by").first()
+
+
+def cycle_audit_trail(cycle: Cycle) -> list[AuditEntry]:
+    return list(audit_trail_for_many([cycle]))
+
+
+def cycle_reopenings(cycle: Cycle) -> QuerySet[CycleReopening]:
+    return cycle.reopenings.select_related("reopened_by")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Public results (主动公开): only published cycles
+
+
+def published_cycles() -> QuerySet[Cycle]:
+    return (Cycle.objects.filter(state=Cycle.State.PUBLISHED).select_related("document")
+            .annotate(award_count=Count("awards")).order_by("-year"))
+
+
+def published_cycle_get(*, year: int) -> Cycle:
+    return Cycle.objects.select_related("document").get(year=year, state=Cycle.State.PUBLISHED)
+
+
+def _awards_published() -> QuerySet[Award]:
+    return Award.objects.filter(cycle__state=Cycle.State.PUBLISHED)
+
+
+def _district_of(unit: Unit) -> Unit | None:
+    if unit.kind_id == UnitKind.DISTRICT:
+        return unit
+    if unit.parent_id and unit.parent.kind_id == UnitKind.DISTRICT:
+        return unit.parent
+    return None
+
+
+def _division_key(unit: Unit):
+    # Streets and towns sort right under their district; demo data numbers them district order + n.
+    return (unit.division_order, unit.name)
+
+
+@dataclass
+class MeasureResult:
+    measure: Measure
+    categories: list[tuple[IncentiveCategory, list[Award]]]
+
+    @property
+    def award_count(self) -> int:
+        return sum(len(awards) for _category, awards in self.categories)
+
+
+def cycle_results(*, cycle: Cycle) -> list[MeasureResult]:
+    """The awardees of a published cycle grouped by measure and category, units in administrative order. One query."""
+    awards = list(
+        Award.objects.filter(cycle=cycle, cycle__state=Cycle.State.PUBLISHED)
+        .select_related("unit__parent", "unit__kind", "category__measure")
+    )
+    by_category: dict[int, list[Award]] = defaultdict(list)
+    categories: dict[int, IncentiveCategory] = {}
+    for award in awards:
+        by_category[award.category_id].append(award)
+        categories[award.category_id] = award.category
+    by_measure: dict[int, MeasureResult] = {}
+    for category in sorted(categories.values(), key=lambda c: (c.measure.number, c.order)):
+        group = by_measure.setdefault(category.measure_id, MeasureResult(measure=category.measure, categories=[]))
+        group.categories.append((category, sorted(by_category[category.pk], key=lambda a: _division_key(a.unit))))
+    return sorted(by_measure.values(), key=lambda g: g.measure.number)
+
+
+def unit_history(*, unit: Unit) -> list[Award]:
+    """Every award a unit received in published cycles, newest first. One query."""
+    return list(
+        _awards_published().filter(unit=unit).select_related("cycle", "category__measure")
+        .order_by("-cycle__year", "category__measure__number", "category__order")
+    )
+
+
+def unit_public_get(*, pk: int) -> Unit:
+    return Unit.objects.select_related("parent", "kind").get(pk=pk)
+
+
+def repeat_winners() -> set[int]:
+    """Units that won in more than one published cycle (any category). One query."""
+    rows = _awards_published().order_by().values("unit_id").annotate(years=Count("cycle", distinct=True)).filter(years__gt=1)
+    return {row["unit_id"] for row in rows}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Statistics of published cycles
+
+
+@dataclass
+class Statistics:
+    years: list[int]
+    districts: list[tuple[Unit, list[int], int]]     # district, awards per year (aligned with years), total
+    measures: list[tuple[Measure, list[int], int]]   # measure, awards per year, total
+    punctuality: list[tuple[Bureau, int, int, int]]       # bureau, on time, late, never submitted
+
+
+def statistics() -> Statistics:
+    """Awards per district and year, per measure, and each bureau's punctuality, over published cycles.
+    A fixed number of queries (five)."""
+    cycles = list(Cycle.objects.filter(state=Cycle.State.PUBLISHED).order_by("year"))
+    years = [c.year for c in cycles]
+    awards = list(_awards_published().select_related("cycle", "unit__parent", "category__measure"))
+    district_counts: dict[int, Counter] = defaultdict(Counter)
+    measure_counts: dict[tuple[int, str], Counter] = defaultdict(Counter)
+    measures: dict[tuple[int, str], Measure] = {}
+    for award in awards:
+        district = _district_of(award.unit)
+        if district is not None:
+            district_counts[district.pk][award.cycle.year] += 1
+        # Measures of different notices are kept apart; within one notice by number.
+        key = (award.category.measure.number, award.category.measure.document_id)
+        measures[key] = award.category.measure
+        measure_counts[key][award.cycle.year] += 1
+    district_units = list(Unit.objects.filter(kind_id=UnitKind.DISTRICT).filter(
+        Q(is_active=True) | Q(pk__in=district_counts)).order_by("division_order", "name"))
+    districts = [(d, [district_counts[d.pk][y] for y in years], sum(district_counts[d.pk].values())) for d in district_units]
+    measure_rows = [(measures[k], [measure_counts[k][y] for y in years], sum(measure_counts[k].values()))
+                    for k in sorted(measures)]
+    return Statistics(years=years, districts=districts, measures=measure_rows, punctuality=_punctuality(cycles))
+
+
+def _punctuality(cycles: list[Cycle]) -> list[tuple[Bureau, int, int, int]]:
+    """Per owning bureau over the published cycles: lists submitted by the (extended) deadline, after it, never.
+
+    A list's ``submitted_at`` is its latest submission; a list returned and submitted again after the deadline
+    counts as late."""
+    if not cycles:
+        return []
+    cycle_ids = [c.pk for c in cycles]
+    extensions = {(e.cycle_id, e.bureau_id): e.new_deadline for e in Extension.objects.filter(cycle_id__in=cycle_ids)}
+    lists = {(nl.cycle_id, nl.category_id): nl for nl in NominationList.objects.filter(cycle_id__in=cycle_ids)}
+    owners: dict[int, list[tuple[int, Bureau]]] = defaultdict(list)
+    for r in (Responsibility.objects.filter(category__measure__document_id__in={c.document_id for c in cycles},
+                                            role__in=Responsibility.OWNER_ROLES)
+              .select_related("bureau", "category__measure")):
+        owners[r.category.measure.document_id].append((r.category_id, r.bureau))
+    tally: dict[int, list] = {}
+    for cycle in cycles:
+        for category_id, bureau in owners[cycle.document_id]:
+            nl = lists.get((cycle.pk, category_id))
+            if nl is not None and nl.bureau_id != bureau.pk:
+                continue  # a joint category: the bureau that prepared the list answers for it
+            deadline = max(extensions.get((cycle.pk, bureau.pk), cycle.deadline), cycle.deadline)
+            entry = tally.setdefault(bureau.pk, [bureau, 0, 0, 0])
+            if nl is None or nl.submitted_at is None:
+                entry[3] += 1
+            elif nl.submitted_at <= deadline:
+                entry[1] += 1
+            else:
+                entry[2] += 1
+    return sorted((tuple(v) for v in tally.values()), key=lambda t: (t[0].order, t[0].short_name))

@@ -1,0 +1,245 @@
+"""The reviewer's pages: the queue of every category of the cycle, a list under review, exceptions, publication,
+reopening. 张伟 (``reviewer``) works here; 王芳 (``clerk_water``) and every other non-reviewer gets 404."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incentives.models import AuditEntry
+from measures.models import PolicyDocument
+from nominations.models import BEIJING, Cycle, Extension, NominationList, Nominee, default_deadline_for
+from reviews.models import Award, CapException
+
+from .factories import DocumentFactory, MeasureFactory, make_category
+
+pytestmark = pytest.mark.django_db
+
+
+def make_cycle(year=2023, document=None, deadline=None):
+    document = document or PolicyDocument.objects.get(in_force=True)
+    return Cycle.objects.create(year=year, document=document, opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING),
+                                deadline=deadline or default_deadline_for(year))
+
+
+def make_list(cycle, category, bureau, units, *, state="submitted"):
+    nl = NominationList.objects.create(cycle=cycle, category=category, bureau=bureau, state=state,
+                                       submitted_at=cycle.deadline - datetime.timedelta(days=1) if state != "draft" else None)
+    for rank, unit in enumerate(units, 1):
+        Nominee.objects.create(nomination_list=nl, unit=unit, rank=rank, achievements="成效明显")
+    return nl
+
+
+@pytest.fixture
+def cycle(db):
+    return make_cycle()
+
+
+@pytest.fixture
+def water_list(cycle, category, bureau, districts):
+    return make_list(cycle, category("19-1"), bureau("市水务局"), districts[:3])
+
+
+# -- who may see the review pages ---------------------------------------------------------------------------
+
+
+def test_reviewer_lands_on_the_queue(client, reviewer, cycle):
+    client.force_login(reviewer)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("reviews:queue")
+
+
+def test_queue_needs_login(client, cycle):
+    response = client.get(reverse("reviews:queue"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_bureau_staff_and_administrators_get_404_on_every_review_page(client, clerk_water, administrator, water_list, cycle):
+    nominee = water_list.nominees.first()
+    pages = [
+        ("get", reverse("reviews:queue")),
+        ("get", reverse("reviews:list", args=[water_list.pk])),
+        ("post", reverse("reviews:list_return", args=[water_list.pk])),
+        ("post", reverse("reviews:list_acknowledge", args=[water_list.pk])),
+        ("post", reverse("reviews:nominee_decide", args=[water_list.pk, nominee.pk])),
+        ("get", reverse("reviews:cap_exception", args=[cycle.year, water_list.category_id])),
+        ("post", reverse("reviews:publish", args=[cycle.year])),
+    ]
+    for person in (clerk_water, administrator):
+        client.force_login(person)
+        for method, url in pages:
+            assert getattr(client, method)(url, {"approved": "yes", "n%s-approved" % nominee.pk: "yes"}).status_code == 404, (person, url)
+    assert not Award.objects.exists()
+
+
+def test_reopen_page_is_for_administrators_only(client, reviewer, clerk_water, cycle):
+    for person in (reviewer, clerk_water):
+        client.force_login(person)
+        assert client.get(reverse("reviews:reopen", args=[cycle.year])).status_code == 404
+
+
+# -- the queue ----------------------------------------------------------------------------------------------
+
+
+def test_queue_shows_every_category_with_its_state(client, reviewer, cycle, category, bureau, districts):
+    make_list(cycle, category("19-1"), bureau("市水务局"), districts[:2])
+    make_list(cycle, category("19-2"), bureau("市林业园林局"), districts[2:3], state="draft")
+    decided = make_list(cycle, category("3"), bureau("市发展改革委"), districts[3:4], state="decided")
+    client.force_login(reviewer)
+    response = client.get(reverse("reviews:queue"))
+    queue = response.context["queue"]
+    states = {row.category.code: row.state for row in queue.rows}
+    assert response.status_code == 200
+    assert len(queue.rows) == queue.total == 39
+    assert (states["19-1"], states["19-2"], states["3"], states["6"]) == ("submitted", "draft", "decided", "not_started")
+    assert (queue.submitted, queue.decided) == (1, 1)
+    html = response.content.decode()
+    assert 'data-count="submitted">1<' in html and 'data-count="decided">1<' in html
+    assert reverse("reviews:list", args=[decided.pk]) in html
+
+
+def test_queue_filters_by_bureau_measure_and_state(client, reviewer, cycle, category, bureau, districts):
+    make_list(cycle, category("19-1"), bureau("市水务局"), districts[:1])
+    client.force_login(reviewer)
+    water = bureau("市水务局")
+    rows = client.get(reverse("reviews:queue"), {"bureau": water.pk}).context["queue"].rows
+    assert {r.category.code for r in rows} == {"6", "19-1", "31"}
+    measure_19 = category("19-1").measure
+    rows = client.get(reverse("reviews:queue"), {"measure": measure_19.pk}).context["queue"].rows
+    assert [r.category.code for r in rows] == ["19-1", "19-2"]
+    rows = client.get(reverse("reviews:queue"), {"state": "submitted"}).context["queue"].rows
+    assert [r.category.code for r in rows] == ["19-1"]
+    rows = client.get(reverse("reviews:queue"), {"state": "not_started", "measure": measure_19.pk}).context["queue"].rows
+    assert [r.category.code for r in rows] == ["19-2"]
+
+
+def test_queue_names_the_late_bureaus_and_honours_extensions(client, reviewer, category, bureau, districts):
+    past = timezone.now() - datetime.timedelta(days=2)
+    cycle = make_cycle(year=2024, deadline=past)
+    cycle.opens_at = past - datetime.timedelta(days=90)
+    cycle.save()
+    make_list(cycle, category("19-1"), bureau("市水务局"), districts[:1])           # submitted: on time
+    make_list(cycle, category("19-2"), bureau("市林业园林局"), districts[:1], state="draft")  # draft: late
+    Extension.objects.create(cycle=cycle, bureau=bureau("市卫生健康委"), new_deadline=timezone.now() + datetime.timedelta(days=5),
+                             reason="疫情防控任务重", granted_by=reviewer)
+    client.force_login(reviewer)
+    queue = client.get(reverse("reviews:queue"), {"year": 2024}).context["queue"]
+    late = {b.short_name: codes for b, codes in queue.late_bureaus}
+    assert late["市林业园林局"] == ["19-2"]
+    assert "19-1" in late["市水务局"] or "6" in late["市水务局"]   # its other categories are not started
+    assert "19-1" not in late["市水务局"]
+    assert "市卫生健康委" not in late
+
+
+def _bigger_catalogue(size, reviewer, districts, bureau):
+    """A separate document with ``size`` categories, most of them with a list, nominees, decisions and awards."""
+    document = DocumentFactory(in_force=False)
+    cycle = make_cycle(year=2000 + size, document=document)
+    water = bureau("市水务局")
+    for index in range(size):
+        category = make_category(lead=water, co=[bureau("市发展改革委")], measure=MeasureFactory(document=document, number=index + 1))
+        if index % 4 == 3:
+            continue  # not started
+        nl = make_list(cycle, category, water, districts[:3], state=["submitted", "draft", "decided"][index % 3])
+        for nominee in nl.nominees.all()[:1]:
+            Award.objects.create(cycle=cycle, category=category, unit=nominee.unit, nominee=nominee, slot=1)
+        if index % 5 == 0:
+            CapException.objects.create(cycle=cycle, category=category, new_limit=4, reason="特例", decided_by=reviewer)
+    Extension.objects.create(cycle=cycle, bureau=water, new_deadline=cycle.deadline + datetime.timedelta(days=3),
+                             reason="延期", granted_by=reviewer)
+    return cycle
+
+
+@pytest.mark.parametrize("size", [2, 14])
+def test_queue_runs_a_constant_number_of_queries(client, reviewer, districts, bureau, django_assert_max_num_queries, size):
+    cycle = _bigger_catalogue(size, reviewer, districts, bureau)
+    client.force_login(reviewer)
+    # session, user, roles, cycles, categories, responsibilities, lists, awards, exceptions, extensions,
+    # the content type of the audit trail (cached after the first use) and the trail itself.
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("reviews:queue"), {"year": cycle.year})
+    assert response.status_code == 200 and len(response.context["queue"].rows) == size
+
+
+# -- one list under review ------------------------------------------------------------------------------------
+
+
+def test_list_page_shows_nominees_and_decides_through_the_service(client, reviewer, water_list, districts):
+    client.force_login(reviewer)
+    page = client.get(reverse("reviews:list", args=[water_list.pk]))
+    assert page.status_code == 200 and districts[0].name in page.content.decode()
+    first = water_list.nominees.get(rank=1)
+    response = client.post(reverse("reviews:nominee_decide", args=[water_list.pk, first.pk]),
+                           {f"n{first.pk}-approved": "yes", f"n{first.pk}-comment": "同意"})
+    assert response.status_code == 302
+    award = Award.objects.get(nominee=first)
+    assert award.unit == districts[0]
+    html = client.get(reverse("reviews:list", args=[water_list.pk])).content.decode()
+    assert 'data-action="nominee.approve"' in html and 'data-approved="yes"' in html
+
+
+def test_a_refused_approval_is_shown_as_a_message_not_an_error(client, reviewer, water_list, category):
+    type(category("19-1")).objects.filter(code="19-1").update(cap=1)
+    a, b = water_list.nominees.order_by("rank")[:2]
+    client.force_login(reviewer)
+    client.post(reverse("reviews:nominee_decide", args=[water_list.pk, a.pk]), {f"n{a.pk}-approved": "yes"})
+    response = client.post(reverse("reviews:nominee_decide", args=[water_list.pk, b.pk]), {f"n{b.pk}-approved": "yes"}, follow=True)
+    assert response.status_code == 200
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("19-1" in m and "原则上不超3个" in m for m in messages)
+    assert Award.objects.filter(category__code="19-1").count() == 1
+
+
+def test_reviewer_returns_a_list_with_reasons(client, reviewer, water_list):
+    client.force_login(reviewer)
+    response = client.post(reverse("reviews:list_return", args=[water_list.pk]), {"reason": ""})
+    assert response.status_code == 400
+    response = client.post(reverse("reviews:list_return", args=[water_list.pk]), {"reason": "请补充2023年度考核数据"})
+    assert response.status_code == 302
+    water_list.refresh_from_db()
+    assert water_list.state == "returned" and water_list.return_reason == "请补充2023年度考核数据"
+
+
+def test_reviewer_never_edits_the_bureaus_list(client, reviewer, water_list):
+    """The review page offers decisions and a return, never the list's own fields."""
+    client.force_login(reviewer)
+    html = client.get(reverse("reviews:list", args=[water_list.pk])).content.decode()
+    assert 'name="achievements"' not in html and 'name="rank"' not in html and 'name="unit"' not in html
+    before = list(water_list.nominees.values_list("unit_id", "rank", "achievements"))
+    client.post(reverse("reviews:list_return", args=[water_list.pk]), {"reason": "x", "achievements": "改写"})
+    assert list(water_list.nominees.values_list("unit_id", "rank", "achievements")) == before
+
+
+def test_exception_page_records_an_exception(client, reviewer, water_list, cycle):
+    client.force_login(reviewer)
+    url = reverse("reviews:cap_exception", args=[cycle.year, water_list.category_id])
+    assert client.post(url, {"new_limit": 4, "reason": ""}).status_code == 400
+    response = client.post(url, {"new_limit": 4, "reason": "市政府常务会议同意"})
+    assert response.status_code == 302 and response["Location"] == reverse("reviews:list", args=[water_list.pk])
+    exception = CapException.objects.get()
+    assert (exception.new_limit, exception.decided_by) == (4, reviewer)
+    html = client.get(reverse("reviews:list", args=[water_list.pk])).content.decode()
+    assert "市政府常务会议同意" in html and 'data-action="cap_exception.record"' in html and 'data-limit="4"' in html
+
+
+def test_publish_and_reopen_through_the_pages(client, reviewer, administrator, cycle):
+    client.force_login(reviewer)
+    response = client.post(reverse("reviews:publish", args=[cycle.year]), {})
+    cycle.refresh_from_db()
+    assert cycle.state == "open"  # the confirmation was not ticked
+    response = client.post(reverse("reviews:publish", args=[cycle.year]), {"confirm": "on"})
+    assert response["Location"] == reverse("results:cycle", args=[cycle.year])
+    cycle.refresh_from_db()
+    assert cycle.state == "published"
+    assert client.get(reverse("results:cycle", args=[cycle.year])).status_code == 200
+    queue_html = client.get(reverse("reviews:queue")).content.decode()
+    assert 'data-action="cycle.publish"' in queue_html
+    client.force_login(administrator)
+    response = client.post(reverse("reviews:reopen", args=[cycle.year]), {"reason": "更正错误"})
+    assert response.status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.state == "closed"
+    assert AuditEntry.objects.filter(action="cycle.reopen", message="更正错误").exists()
+    client.logout()
+    assert client.get(reverse("results:cycle", args=[cycle.year])).status_code == 404   # off the public pages

@@ -1,0 +1,142 @@
+"""The public results (主动公开): anyone reads them without logging in; only published cycles; grouped by measure,
+units in administrative-division order, the support each measure gives; a unit's history; statistics."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incentives.models import Unit, UnitKind
+from measures.models import IncentiveCategory, PolicyDocument
+from nominations.models import BEIJING, Cycle, NominationList, Nominee, default_deadline_for
+from reviews.models import Award
+
+pytestmark = pytest.mark.django_db
+
+
+def make_cycle(year, *, published=True):
+    document = PolicyDocument.objects.get(in_force=True)
+    return Cycle.objects.create(
+        year=year, document=document, opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING), deadline=default_deadline_for(year),
+        state="published" if published else "open", published_at=timezone.now() if published else None)
+
+
+def award(cycle, code, units, *, bureau=None, submitted_late=False):
+    """Awards of one category, made directly (the services are tested elsewhere)."""
+    category = IncentiveCategory.objects.get(code=code, measure__document__in_force=True)
+    owner = bureau or category.responsibilities.filter(role__in=["lead", "separate", "joint"]).first().bureau
+    submitted_at = cycle.deadline + datetime.timedelta(days=2 if submitted_late else -2)
+    nl = NominationList.objects.create(cycle=cycle, category=category, bureau=owner, state="decided", submitted_at=submitted_at)
+    for rank, unit in enumerate(units, 1):
+        nominee = Nominee.objects.create(nomination_list=nl, unit=unit, rank=rank, achievements="成效明显")
+        Award.objects.create(cycle=cycle, category=category, unit=unit, nominee=nominee, slot=rank)
+    return nl
+
+
+@pytest.fixture
+def street(districts):
+    yuexiu = districts[0]
+    return Unit.objects.create(kind_id=UnitKind.STREET, name="北京街道", parent=yuexiu, division_order=yuexiu.division_order + 1)
+
+
+def test_results_need_no_login_and_list_only_published_cycles(client, districts):
+    make_cycle(2022)
+    make_cycle(2023, published=False)
+    response = client.get(reverse("results:index"))
+    assert response.status_code == 200
+    assert [c.year for c in response.context["cycles"]] == [2022]
+    assert client.get(reverse("results:cycle", args=[2022])).status_code == 200
+    assert client.get(reverse("results:cycle", args=[2023])).status_code == 404
+
+
+def test_results_group_by_measure_in_division_order_with_support(client, districts, street):
+    cycle = make_cycle(2023)
+    tianhe = next(d for d in districts if d.name == "天河区")
+    yuexiu = districts[0]
+    award(cycle, "28", [tianhe, street, yuexiu])   # listed in rank order, shown in administrative order
+    award(cycle, "19-1", [districts[5]])
+    response = client.get(reverse("results:cycle", args=[2023]))
+    groups = response.context["groups"]
+    assert [g.measure.number for g in groups] == [19, 28]
+    (_category, awards), = groups[1].categories
+    assert [a.unit.name for a in awards] == ["越秀区", "北京街道", "天河区"]
+    html = response.content.decode()
+    assert html.index("越秀区") < html.index("北京街道") < html.index("天河区")
+    measure_28 = groups[1].measure
+    for label in measure_28.get_support_forms_display():
+        assert label in html
+    if measure_28.support_text:
+        assert measure_28.support_text in html
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_results_page_runs_a_constant_number_of_queries(client, districts, size, django_assert_max_num_queries):
+    cycle = make_cycle(2023)
+    previous = make_cycle(2022)
+    codes = list(IncentiveCategory.objects.filter(measure__document__in_force=True, subject_kinds="district")
+                 .order_by("measure__number", "order").values_list("code", flat=True))[:size]
+    for index, code in enumerate(codes):
+        units = districts[index % 8:index % 8 + 3]
+        award(cycle, code, units)
+        award(previous, code, units[:1])   # repeat winners
+    # No session: the cycle, its awards, the repeat winners, and two for the bulletin download spot.
+    with django_assert_max_num_queries(5):
+        response = client.get(reverse("results:cycle", args=[2023]))
+    assert response.status_code == 200 and response.context["award_count"] == 3 * size
+    with django_assert_max_num_queries(1):
+        response = client.get(reverse("results:index"))
+    assert len(response.context["cycles"]) == 2
+
+
+def test_unit_history_shows_every_award_across_cycles(client, districts):
+    yuexiu = districts[0]
+    award(make_cycle(2022), "19-1", [yuexiu])
+    cycle = make_cycle(2023)
+    award(cycle, "19-1", [yuexiu])
+    award(cycle, "28", [yuexiu])
+    award(make_cycle(2024, published=False), "3", [yuexiu])   # not published: not shown
+    response = client.get(reverse("results:unit", args=[yuexiu.pk]))
+    assert response.status_code == 200
+    assert [(a.cycle.year, a.category.code) for a in response.context["awards"]] == [(2023, "19-1"), (2023, "28"), (2022, "19-1")]
+    assert response.context["years"] == [2023, 2022]
+    assert 'data-year-count="2"' in response.content.decode()
+    # The repeat winner is marked on the year's results too.
+    html = client.get(reverse("results:cycle", args=[2023])).content.decode()
+    assert f'data-unit="{yuexiu.pk}"' in html and html.count("badge") >= 1
+    assert yuexiu.pk in client.get(reverse("results:cycle", args=[2023])).context["repeat_winners"]
+
+
+def test_statistics_count_districts_measures_and_punctuality(client, districts, street, bureau):
+    first, second = make_cycle(2022), make_cycle(2023)
+    award(first, "28", [street, districts[1]], submitted_late=True)  # 北京街道 counts for 越秀区
+    award(second, "28", [districts[0]])
+    award(second, "19-1", [districts[0]])
+    make_cycle(2024, published=False)
+    with_queries = client.get(reverse("results:statistics"))
+    stats = with_queries.context["stats"]
+    assert stats.years == [2022, 2023]
+    by_district = {d.name: (per_year, total) for d, per_year, total in stats.districts}
+    assert by_district["越秀区"] == ([1, 2], 3)
+    assert by_district[districts[1].name] == ([1, 0], 1)
+    assert "萝岗区" not in by_district   # merged in 2014, no awards
+    by_measure = {m.number: total for m, _per_year, total in stats.measures}
+    assert by_measure == {19: 1, 28: 3}
+    punctuality = {b.short_name: (on_time, late, never) for b, on_time, late, never in stats.punctuality}
+    owner_28 = IncentiveCategory.objects.get(code="28", measure__document__in_force=True).responsibilities.get(role="lead").bureau
+    on_time, late, never = punctuality[owner_28.short_name]
+    assert (on_time, late) == (1, 1)
+    assert punctuality["市水务局"][:2] == (1, 0) and punctuality["市水务局"][2] >= 1
+    html = with_queries.content.decode()
+    assert html.count("<svg") == 3 and "<table" in html and "<script" not in html
+
+
+@pytest.mark.parametrize("years", [1, 4])
+def test_statistics_run_a_constant_number_of_queries(client, districts, years, django_assert_max_num_queries):
+    for offset in range(years):
+        cycle = make_cycle(2020 + offset)
+        award(cycle, "19-1", districts[offset:offset + 2])
+        award(cycle, "28", districts[offset + 2:offset + 3], submitted_late=True)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("results:statistics"))
+    assert response.status_code == 200 and len(response.context["stats"].years) == years
