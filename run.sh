@@ -13,5 +13,10 @@ say "Preparing the database"
 python manage.py migrate --noinput -v 0
 python manage.py load_demo
 
+say "Starting the reminder scheduler beside the server (manage.py run_scheduler: a sweep every minute)"
+python manage.py run_scheduler &
+SCHEDULER_PID=$!
+trap 'kill "$SCHEDULER_PID" 2>/dev/null || true' EXIT
+
 say "Serving on http://$HOST:$PORT  (Ctrl-C to stop)"
-exec python manage.py runserver "$HOST:$PORT"
+python manage.py runserver "$HOST:$PORT"

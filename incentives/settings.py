@@ -120,6 +120,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The timeout only helps a transaction that takes the write lock at BEGIN: a deferred one that reads, then
+    # writes, fails at once with "database is locked" when another connection writes (seen in the load run,
+    # bench/README.md). WAL lets pages be read while a draft is saved.
+    DATABASES["default"]["OPTIONS"].update(transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -143,6 +147,11 @@ LOGOUT_REDIRECT_URL = "login"
 # further attempts are refused until the window has passed.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+# From one address (an office's staff often share one): higher, so a few typos do not lock out a bureau.
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 4 * LOGIN_FAILURE_LIMIT)
+# Reverse proxies in front of the application whose X-Forwarded-For is trusted (the client address for throttling).
+NUM_PROXIES = env_int("NUM_PROXIES", 1 if PRODUCTION and env_bool("BEHIND_TLS_PROXY", True) else 0)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 60 * 60)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -211,6 +220,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# The beat's schedule (crontab in CELERY_TIMEZONE, i.e. Beijing time). The sweep is idempotent, so it runs every
+# 15 minutes: a missed run (a worker down) is caught up by the next one; nothing goes out before
+# ReminderSettings.send_from_hour. The embedded default runs the same sweep with `manage.py run_scheduler`.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "reminders-sweep": {"task": "incentives.tasks.reminders_sweep", "schedule": crontab(minute="*/15")},
+}
 
 # Demo accounts and demo data exist only in the embedded default, never in production.
 DEMO_MODE = env_bool("DEMO_MODE", not PRODUCTION)
@@ -228,6 +245,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_HTTPONLY = True
+    LANGUAGE_COOKIE_SAMESITE = "Lax"
+    # __Host- cookies are only accepted over HTTPS, for this exact host and path /: no sibling subdomain can set them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)

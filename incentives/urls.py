@@ -17,5 +17,7 @@ urlpatterns = [
     path("review/", include("reviews.urls")),
     path("results/", include("reviews.public_urls")),
     path("health/", views.health, name="health"),
+    path("notifications/", include("incentives.notification_urls")),
+    path("bulletins/", include("reviews.bulletin_urls")),
 ]
 

@@ -1,0 +1,51 @@
+"""Run the reminder sweep at once (for a given moment with --at) and send what is due, printing each message."""
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from incentives.models import ReminderDelivery
+from incentives.notifications import beijing, reminder_deliver, reminders_sweep
+
+
+def parse_moment(raw: str) -> datetime.datetime:
+    try:
+        moment = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        raise CommandError(f"--at {raw!r} is not an ISO-8601 date and time, e.g. 2027-03-24T09:00+08:00") from None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)  # naive times are Beijing time (TIME_ZONE)
+    return moment
+
+
+class Command(BaseCommand):
+    help = "Run the reminder sweep now (or for the moment given by --at) and send the messages that are due."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--at", help="ISO-8601 date and time to sweep for (naive = Beijing time); default: now")
+        parser.add_argument("--dry-run", action="store_true", help="record nothing and send nothing; list what is due")
+
+    def handle(self, *args, at=None, dry_run=False, **options):
+        moment = parse_moment(at) if at else timezone.now()
+        self.stdout.write(f"Sweep for {beijing(moment):%Y-%m-%d %H:%M:%S} (Beijing time)")
+        if dry_run:
+            from incentives.notifications import reminders_plan
+
+            for item in reminders_plan(at=moment):
+                self.stdout.write(f"  due   {item.kind:<8} {item.offset:>4}  {item.recipient.username:<16} "
+                                  f"{item.category.code if item.category else '-'}")
+            return
+        result = reminders_sweep(at=moment)
+        outcomes = {delivery_id: reminder_deliver(delivery_id=delivery_id) for delivery_id in result.due_ids}
+        deliveries = ReminderDelivery.objects.filter(pk__in=list(outcomes)).select_related("recipient", "category")
+        for delivery in deliveries.order_by("id"):
+            self.stdout.write(f"  {outcomes[delivery.pk]:<8} {delivery.kind:<8} {delivery.offset:>4}  "
+                              f"{delivery.recipient.username:<16} {delivery.email:<32} {delivery.subject}")
+        skipped = [d for d in result.recorded if d.status == ReminderDelivery.Status.SKIPPED]
+        for delivery in skipped:
+            self.stdout.write(f"  no-email {delivery.kind:<8} {delivery.offset:>4}  {delivery.recipient.username}")
+        sent = sum(1 for outcome in outcomes.values() if outcome == "sent")
+        self.stdout.write(self.style.SUCCESS(
+            f"{len(result.recorded)} new message(s) recorded, {result.already} already recorded, {sent} sent, "
+            f"{sum(1 for o in outcomes.values() if o in ('retry', 'failed'))} failed, {len(skipped)} without an e-mail address."))

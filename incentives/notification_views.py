@@ -1,0 +1,27 @@
+"""A person's notifications in the application: the list, and marking them read."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from .notifications import notifications_for, notifications_mark_read, notifications_unread_count
+
+PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def notification_list(request):
+    page = Paginator(notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "incentives/notifications.html", {
+        "page": page, "notifications": page.object_list, "unread": notifications_unread_count(request.user),
+    })
+
+
+@login_required
+@require_POST
+def notification_mark_read(request):
+    raw = request.POST.get("notification", "")
+    notifications_mark_read(user=request.user, notification_id=int(raw) if raw.isdigit() else None)
+    return redirect("notifications")

@@ -1,0 +1,87 @@
+"""Bulletin pages: the versions of a cycle's bulletin (reviewers), a render's progress, its status as JSON for
+the progress indicator, and the download. Reviewers see every version; the public the versions of a published
+cycle, and download only its newest finished one. Anything else answers 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from incentives import roles
+from incentives.errors import DomainError
+from nominations.models import Cycle
+
+from .bulletins import bulletin_downloadable_by, bulletin_request, bulletins_visible_to
+from .models import Bulletin
+
+
+def _reviewer_or_404(user):
+    if not roles.is_reviewer(user):
+        raise Http404
+
+
+def _visible_bulletin(request, pk) -> Bulletin:
+    return get_object_or_404(bulletins_visible_to(request.user), pk=pk)
+
+
+def bulletin_status_data(bulletin: Bulletin, user) -> dict:
+    return {
+        "id": bulletin.pk,
+        "version": bulletin.version,
+        "status": bulletin.status,
+        "label": str(bulletin.get_status_display()),
+        "finished": bulletin.status in (Bulletin.Status.DONE, Bulletin.Status.FAILED),
+        "download_url": reverse("bulletins:download", args=[bulletin.pk]) if bulletin_downloadable_by(user, bulletin) else None,
+    }
+
+
+@login_required
+@require_GET
+def bulletin_versions(request, year: int):
+    _reviewer_or_404(request.user)
+    cycle = get_object_or_404(Cycle, year=year)
+    versions = list(bulletins_visible_to(request.user).filter(cycle=cycle).select_related("requested_by").order_by("-version"))
+    return render(request, "bulletins/versions.html", {"cycle": cycle, "versions": versions})
+
+
+@login_required
+@require_POST
+def bulletin_request_view(request, year: int):
+    _reviewer_or_404(request.user)
+    cycle = get_object_or_404(Cycle, year=year)
+    try:
+        bulletin = bulletin_request(cycle=cycle, actor=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("bulletins:versions", year=year)
+    messages.success(request, _("The bulletin is being rendered."))
+    return redirect("bulletins:progress", pk=bulletin.pk)
+
+
+@require_GET
+def bulletin_progress(request, pk: int):
+    bulletin = _visible_bulletin(request, pk)
+    return render(request, "bulletins/progress.html", {"bulletin": bulletin, "cycle": bulletin.cycle,
+                                                       "state": bulletin_status_data(bulletin, request.user)})
+
+
+@require_GET
+def bulletin_status(request, pk: int):
+    bulletin = _visible_bulletin(request, pk)
+    response = JsonResponse(bulletin_status_data(bulletin, request.user))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def bulletin_download(request, pk: int):
+    bulletin = _visible_bulletin(request, pk)
+    if not bulletin_downloadable_by(request.user, bulletin):
+        raise Http404
+    response = FileResponse(bulletin.file.open("rb"), content_type="application/pdf", as_attachment=True,
+                            filename=f"通报-{bulletin.cycle.year}-v{bulletin.version}.pdf")
+    response["X-Content-SHA256"] = bulletin.sha256
+    return response

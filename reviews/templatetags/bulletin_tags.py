@@ -1,0 +1,16 @@
+from django import template
+
+from ..bulletins import bulletin_newest, bulletin_newest_done
+
+register = template.Library()
+
+
+@register.simple_tag
+def bulletin_public_state(cycle):
+    """For a results page: the newest finished bulletin of a published cycle, and the newest version when it is
+    still rendering (to show progress). Nothing for a cycle that is not published."""
+    if cycle is None or not getattr(cycle, "is_published", False):
+        return {"done": None, "working": None}
+    newest = bulletin_newest(cycle)
+    working = newest if newest is not None and newest.status in (newest.Status.PENDING, newest.Status.RENDERING) else None
+    return {"done": bulletin_newest_done(cycle), "working": working}
