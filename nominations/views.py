@@ -1,7 +1,242 @@
+"""The bureau's pages: its categories and lists, the list editor, submission, withdrawal, comments, evidence."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from incentives.errors import ConflictError, DomainError, PermissionDeniedError
+
+from . import selectors, services
+from .evidence import ACCEPT_ATTRIBUTE
+from .forms import CommentForm, ListMetaForm, NomineeFormSet, VersionForm
+from .models import Cycle, Evidence, IncentiveCategory
 
 
 @login_required
 def home(request):
-    return render(request, "nominations/home.html", {})
+    """The bureau's page: its categories (led, run or co-responsible), this year's cycle, its deadline, each list."""
+    cycle = selectors.cycle_current()
+    pages = selectors.bureau_home(request.user, cycle=cycle)
+    return render(request, "nominations/home.html", {"cycle": cycle, "pages": pages})
+
+
+def _access(request, year: int, category_id: int) -> selectors.ListAccess:
+    try:
+        return selectors.list_access(request.user, year=year, category_id=category_id)
+    except (Cycle.DoesNotExist, IncentiveCategory.DoesNotExist):
+        raise Http404 from None
+
+
+def _list_url(access, name="nominations:list") -> str:
+    return reverse(name, args=[access.cycle.year, access.category.pk])
+
+
+@login_required
+def list_detail(request, year: int, category_id: int):
+    """The list as submitted (or as it stands), its history and comments; actions the person may take."""
+    access = _access(request, year, category_id)
+    nl = access.nomination_list
+    return render(request, "nominations/list_detail.html", {
+        "access": access,
+        "nomination_list": nl,
+        "nominees": list(nl.nominees.all()) if nl else [],
+        "history": list(selectors.list_history(nl)) if nl else [],
+        "comments": list(nl.comments.all()) if nl else [],
+        "comment_form": CommentForm(),
+        "version_form": VersionForm(initial={"version": nl.version if nl else 0}),
+    })
+
+
+@login_required
+def list_print(request, year: int, category_id: int):
+    access = _access(request, year, category_id)
+    nl = access.nomination_list
+    if nl is None:
+        raise Http404
+    return render(request, "nominations/list_print.html", {
+        "access": access, "nomination_list": nl, "nominees": list(nl.nominees.all()),
+        "history": list(selectors.list_history(nl)),
+    })
+
+
+def _editor_context(access, formset, meta_form, units_by_id, error=None):
+    nl = access.nomination_list
+    nominees_by_unit = {n.unit_id: n for n in nl.nominees.all()} if nl else {}
+    rows = []
+    for form in formset.forms:
+        try:
+            unit_id = int(form["unit"].value() or 0)
+        except (TypeError, ValueError):
+            unit_id = 0
+        rows.append({"form": form, "nominee": nominees_by_unit.get(unit_id)})
+    return {
+        "access": access, "nomination_list": nl, "formset": formset, "meta_form": meta_form, "rows": rows,
+        "error": error, "accept": ACCEPT_ATTRIBUTE, "kinds": list(access.category.subject_kinds.all()),
+    }
+
+
+def _initial_rows(access) -> list[dict]:
+    nl = access.nomination_list
+    nominees = sorted(nl.nominees.all(), key=lambda n: n.rank) if nl else []
+    rows = [{"unit": n.unit_id, "rank": n.rank, "achievements": n.achievements, "figures": n.figures} for n in nominees]
+    used = {r["rank"] for r in rows}
+    free = [r for r in range(1, 4) if r not in used]
+    rows += [{"unit": None, "rank": free.pop(0)} for _row in range(3 - len(rows))]
+    return rows
+
+
+def _ordered_entries(formset, units_by_id, action: str) -> list[services.NomineeEntry]:
+    """The filled rows in rank order; a move-up/move-down button swaps a row with its neighbour."""
+    filled = sorted(((f.cleaned_data["rank"], i, f) for i, f in enumerate(formset.forms) if f.cleaned_data.get("unit")),
+                    key=lambda t: (t[0], t[1]))
+    order = [f for _rank, _index, f in filled]
+    direction, _dash, index = action.partition("-")
+    if direction in ("up", "down") and index.isdigit():
+        form = formset.forms[int(index)] if int(index) < len(formset.forms) else None
+        if form in order:
+            i = order.index(form)
+            j = i - 1 if direction == "up" else i + 1
+            if 0 <= j < len(order):
+                order[i], order[j] = order[j], order[i]
+    return [services.NomineeEntry(unit=units_by_id[f.cleaned_data["unit"]], achievements=f.cleaned_data["achievements"],
+                                  figures=f.cleaned_data["figures"], files=f.cleaned_data["files"]) for f in order]
+
+
+@login_required
+def list_edit(request, year: int, category_id: int):
+    """Prepare the list: up to 3 ranked units of the category's kinds, their achievements, figures and evidence."""
+    access = _access(request, year, category_id)
+    if not access.can_edit_category:
+        raise Http404  # co-responsible bureaus, reviewers: they read the list, they do not edit it
+    if not access.editable_now:
+        messages.error(request, _("This list cannot be changed now."))
+        return redirect(_list_url(access))
+    units = list(selectors.units_for_category(access.category))
+    units_by_id = {u.pk: u for u in units}
+    unit_choices = [(u.pk, str(u)) for u in units]
+    nl = access.nomination_list
+    evidence_ids = [e.pk for n in nl.nominees.all() for e in n.evidence.all()] if nl else []
+
+    if request.method != "POST":
+        formset = NomineeFormSet(prefix="rows", initial=_initial_rows(access), form_kwargs={"unit_choices": unit_choices})
+        meta_form = ListMetaForm(evidence_ids=evidence_ids, initial={
+            "version": nl.version if nl else 0,
+            "nothing_to_propose": nl.nothing_to_propose if nl else False,
+            "nothing_reason": nl.nothing_reason if nl else "",
+        })
+        return render(request, "nominations/list_edit.html", _editor_context(access, formset, meta_form, units_by_id))
+
+    formset = NomineeFormSet(request.POST, request.FILES, prefix="rows", form_kwargs={"unit_choices": unit_choices})
+    meta_form = ListMetaForm(request.POST, evidence_ids=evidence_ids)
+    if not (formset.is_valid() and meta_form.is_valid()):
+        return render(request, "nominations/list_edit.html",
+                      _editor_context(access, formset, meta_form, units_by_id), status=400)
+    action = request.POST.get("action", "save")
+    try:
+        if nl is None:
+            nl = services.nomination_list_get_or_create(actor=request.user, cycle=access.cycle, category=access.category)
+        nl = services.nomination_list_save(
+            actor=request.user, nomination_list=nl, version=meta_form.cleaned_data["version"],
+            entries=_ordered_entries(formset, units_by_id, action),
+            nothing_to_propose=meta_form.cleaned_data["nothing_to_propose"],
+            nothing_reason=meta_form.cleaned_data["nothing_reason"],
+            remove_evidence=meta_form.cleaned_data["remove_evidence"],
+        )
+    except PermissionDeniedError:
+        raise Http404 from None
+    except DomainError as error:
+        status = 409 if isinstance(error, ConflictError) else 400
+        return render(request, "nominations/list_edit.html",
+                      _editor_context(access, formset, meta_form, units_by_id, error=error.message), status=status)
+    if action == "submit":
+        return redirect(_list_url(access, "nominations:submit"))
+    messages.success(request, _("Draft saved."))
+    return redirect(_list_url(access, "nominations:edit"))
+
+
+@login_required
+def list_submit(request, year: int, category_id: int):
+    """The confirmation step: the list as it will be sent; submitting it sends it to the General Office."""
+    access = _access(request, year, category_id)
+    nl = access.nomination_list
+    if not access.can_edit_category or nl is None:
+        raise Http404
+    form = VersionForm(request.POST or None, initial={"version": nl.version})
+    error, status = None, 200
+    if request.method == "POST" and not form.is_valid():
+        status = 400
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.nomination_list_submit(actor=request.user, nomination_list=nl, version=form.cleaned_data["version"])
+        except PermissionDeniedError:
+            raise Http404 from None
+        except DomainError as exc:
+            error, status = exc.message, 409 if isinstance(exc, ConflictError) else 400
+        else:
+            messages.success(request, _("The list was submitted to the General Office."))
+            return redirect(_list_url(access))
+    return render(request, "nominations/list_submit.html", {
+        "access": access, "nomination_list": nl, "nominees": list(nl.nominees.all()), "form": form, "error": error,
+    }, status=status)
+
+
+@login_required
+@require_POST
+def list_withdraw(request, year: int, category_id: int):
+    access = _access(request, year, category_id)
+    nl = access.nomination_list
+    if not access.can_edit_category or nl is None:
+        raise Http404
+    form = VersionForm(request.POST)
+    try:
+        services.nomination_list_withdraw(actor=request.user, nomination_list=nl,
+                                          version=form.cleaned_data["version"] if form.is_valid() else None)
+    except PermissionDeniedError:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(_list_url(access))
+    messages.success(request, _("The list was withdrawn; it is a draft again."))
+    return redirect(_list_url(access, "nominations:edit"))
+
+
+@login_required
+@require_POST
+def list_comment(request, year: int, category_id: int):
+    access = _access(request, year, category_id)
+    nl = access.nomination_list
+    if not access.can_comment or nl is None:
+        raise Http404
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.list_comment_add(actor=request.user, nomination_list=nl, text=form.cleaned_data["text"])
+        except PermissionDeniedError:
+            raise Http404 from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Comment added."))
+    else:
+        messages.error(request, _("Write the comment."))
+    return redirect(_list_url(access) + "#comments")
+
+
+@login_required
+def evidence_download(request, token: str):
+    """An evidence file, to those who may see its list only; always as a download, never rendered inline."""
+    try:
+        evidence = selectors.evidence_for_download(request.user, token=token)
+    except Evidence.DoesNotExist:
+        raise Http404 from None
+    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
+                            content_type=evidence.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+

@@ -1,0 +1,160 @@
+"""Cycles in the admin: opening a cycle, moving its dates and granting extensions all go through the services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from incentives.errors import DomainError
+
+from . import services
+from .forms import BeijingDateTimeField, ExtensionForm
+from .models import Cycle, Extension, NominationList, Nominee
+
+
+class CycleAdminForm(forms.ModelForm):
+    opens_at = BeijingDateTimeField(label=gettext_lazy("Opens at"), required=False,
+                                    help_text=gettext_lazy("Beijing time; empty when opening: now"))
+    deadline = BeijingDateTimeField(label=gettext_lazy("Deadline"), required=False,
+                                    help_text=gettext_lazy("Beijing time, exact to the second; empty when opening: "
+                                                           "31 March of the next year, 23:59:59"))
+
+    class Meta:
+        model = Cycle
+        fields = ["year", "document", "opens_at", "deadline"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "document" in self.fields:
+            self.fields["document"].required = False
+        if self.instance.pk:
+            self.fields["opens_at"].required = self.fields["deadline"].required = True
+
+
+class ExtensionInline(admin.TabularInline):
+    model = Extension
+    extra = 0
+    can_delete = False
+    fields = ["bureau", "new_deadline", "reason", "granted_by", "granted_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Cycle)
+class CycleAdmin(admin.ModelAdmin):
+    form = CycleAdminForm
+    list_display = ["year", "document", "opens_at", "deadline", "state"]
+    inlines = [ExtensionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["year", "document", "state", "published_at", "published_by", "bulletin_number", "grant_extension"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["year", "document", "opens_at", "deadline"]
+        return ["year", "document", "state", "opens_at", "deadline", "grant_extension", "published_at", "published_by",
+                "bulletin_number"]
+
+    @admin.display(description=gettext_lazy("Deadline extensions"))
+    def grant_extension(self, obj):
+        url = reverse("admin:nominations_cycle_extension", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Grant a bureau an extension…"))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            if change:
+                saved = services.cycle_dates_change(actor=request.user, cycle=obj, deadline=data["deadline"],
+                                                    opens_at=data["opens_at"])
+            else:
+                saved = services.cycle_open(actor=request.user, year=data["year"], deadline=data.get("deadline"),
+                                            opens_at=data.get("opens_at"), document=data.get("document"))
+        except DomainError as error:
+            # ModelAdmin has already validated the form; a refusal here is shown as an error and nothing is saved.
+            raise _AdminRefusal(error.message) from error
+        obj.pk = saved.pk
+        obj.__dict__.update({f.attname: getattr(saved, f.attname) for f in Cycle._meta.concrete_fields})
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _AdminRefusal as refusal:
+            self.message_user(request, str(refusal), level=messages.ERROR)
+            return redirect(request.get_full_path())
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/extension/", self.admin_site.admin_view(self.extension_view), name="nominations_cycle_extension"),
+            *super().get_urls(),
+        ]
+
+    def extension_view(self, request, pk: int):
+        """The General Office's decision to give one bureau a later deadline, with its reason."""
+        cycle = get_object_or_404(Cycle, pk=pk)
+        if not self.has_view_permission(request, cycle):
+            raise PermissionDenied
+        form = ExtensionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.extension_grant(actor=request.user, cycle=cycle, bureau=form.cleaned_data["bureau"],
+                                         new_deadline=form.cleaned_data["new_deadline"], reason=form.cleaned_data["reason"])
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                self.message_user(request, _("Extension granted."), level=messages.SUCCESS)
+                return redirect("admin:nominations_cycle_change", cycle.pk)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": cycle, "cycle": cycle,
+                   "form": form, "title": _("Grant a deadline extension")}
+        return TemplateResponse(request, "nominations/admin_extension.html", context)
+
+
+class _AdminRefusal(Exception):
+    pass
+
+
+class NomineeInline(admin.TabularInline):
+    model = Nominee
+    extra = 0
+    fields = ["rank", "unit", "achievements", "figures"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NominationList)
+class NominationListAdmin(admin.ModelAdmin):
+    """Read-only: lists change only through the bureaus' editor and the General Office's review."""
+
+    list_display = ["cycle", "category", "bureau", "state", "submitted_at"]
+    list_filter = ["cycle", "state", "bureau"]
+    list_select_related = ["cycle", "category", "bureau"]
+    inlines = [NomineeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in NominationList._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,134 @@
+"""Forms of the list editor. They turn input into domain values; the rules are the services'."""
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incentives.models import Bureau
+from measures.models import PolicyDocument
+
+from .evidence import ACCEPT_ATTRIBUTE
+from .models import BEIJING, MAX_NOMINEES
+
+
+class BeijingDateTimeField(forms.DateTimeField):
+    """Entered and shown in Beijing time, whatever the server's TIME_ZONE."""
+
+    widget = forms.DateTimeInput(format="%Y-%m-%d %H:%M:%S")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"])
+        kwargs.setdefault("help_text", _("Beijing time, e.g. 2026-03-31 23:59:59"))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            return value.astimezone(BEIJING).replace(tzinfo=None)
+        return value
+
+    def to_python(self, value):
+        with timezone.override(BEIJING):
+            return super().to_python(value)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+RANK_CHOICES = [(str(r), str(r)) for r in range(1, MAX_NOMINEES + 1)]
+
+
+class NomineeRowForm(forms.Form):
+    """One row of the editor. An empty unit means an empty row."""
+
+    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, required=False, empty_value=None)
+    rank = forms.TypedChoiceField(label=_("Rank"), choices=RANK_CHOICES, coerce=int)
+    achievements = forms.CharField(label=_("Achievements and results"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
+    figures = forms.CharField(label=_("Figures"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                              help_text=_("Indicators and their values, where the measure has them"))
+    files = MultipleFileField(label=_("Add evidence files"), required=False,
+                              help_text=_("PDF, images or office documents, at most %(size)s each")
+                              % {"size": filesizeformat(settings.EVIDENCE_MAX_BYTES)})
+
+    def __init__(self, *args, unit_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("— none —")), *unit_choices]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("unit") and not (cleaned.get("achievements") or "").strip():
+            self.add_error("achievements", _("Describe what this unit achieved."))
+        if not cleaned.get("unit") and cleaned.get("files"):
+            self.add_error("files", _("Choose the unit these files are about."))
+        return cleaned
+
+
+class BaseNomineeFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        ranks = [f.cleaned_data["rank"] for f in self.forms if f.cleaned_data.get("unit")]
+        if len(ranks) != len(set(ranks)):
+            raise forms.ValidationError(_("Two nominees cannot share a rank."))
+        units = [f.cleaned_data["unit"] for f in self.forms if f.cleaned_data.get("unit")]
+        if len(units) != len(set(units)):
+            raise forms.ValidationError(_("A unit can be proposed only once."))
+
+
+NomineeFormSet = forms.formset_factory(
+    NomineeRowForm, formset=BaseNomineeFormSet, extra=0, min_num=MAX_NOMINEES, max_num=MAX_NOMINEES,
+    absolute_max=MAX_NOMINEES, validate_max=True,
+)
+
+
+class ListMetaForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    nothing_to_propose = forms.BooleanField(label=_("Our bureau has nobody to propose this year"), required=False)
+    nothing_reason = forms.CharField(label=_("Why nobody is proposed"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    remove_evidence = forms.TypedMultipleChoiceField(label=_("Remove"), coerce=int, required=False,
+                                                     widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, evidence_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["remove_evidence"].choices = [(pk, pk) for pk in evidence_ids]
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+
+class CycleOpenForm(forms.Form):
+    year = forms.IntegerField(label=_("Performance year"), min_value=2000, max_value=2100)
+    deadline = BeijingDateTimeField(label=_("Deadline"), required=False,
+                                    help_text=_("Beijing time; empty: 31 March of the next year, 23:59:59"))
+    opens_at = BeijingDateTimeField(label=_("Opens at"), required=False, help_text=_("Beijing time; empty: now"))
+    document = forms.ModelChoiceField(label=_("Policy document"), queryset=PolicyDocument.objects.all(), required=False,
+                                      help_text=_("Empty: the document in force"))
+
+
+class ExtensionForm(forms.Form):
+    bureau = forms.ModelChoiceField(label=_("Bureau"), queryset=Bureau.objects.filter(is_active=True))
+    new_deadline = BeijingDateTimeField(label=_("New deadline"))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,376 @@
+"""Every change to cycles, extensions and nomination lists. One function per change: it checks who acts and the
+state, validates, writes in one transaction together with its audit record."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incentives import roles
+from incentives.audit import audit_record
+from incentives.errors import ConflictError, DomainError, PermissionDeniedError
+from incentives.models import Bureau, Unit
+from measures.models import IncentiveCategory, PolicyDocument
+from measures.selectors import document_in_force
+
+from . import selectors
+from .deadlines import beijing, current_time, deadline_passed, effective_deadline
+from .evidence import evidence_check
+from .models import (
+    BEIJING,
+    MAX_NOMINEES,
+    Cycle,
+    Evidence,
+    Extension,
+    ListComment,
+    NominationList,
+    Nominee,
+    default_deadline_for,
+)
+
+MAX_COMMENT_LENGTH = 4000
+
+
+def _as_beijing(value: datetime.datetime) -> datetime.datetime:
+    """An aware instant; a naive value is read as Beijing time, whatever the server's time zone."""
+    if timezone.is_naive(value):
+        return value.replace(tzinfo=BEIJING)
+    return value
+
+
+def _fmt(value: datetime.datetime) -> str:
+    return f"{beijing(value):%Y-%m-%d %H:%M:%S}"
+
+
+# --- cycles and extensions (General Office) -------------------------------------------------------------------
+
+
+def cycle_open(*, actor, year: int, deadline: datetime.datetime | None = None, opens_at: datetime.datetime | None = None,
+               document: PolicyDocument | None = None) -> Cycle:
+    """Open the cycle that assesses ``year``. By default it closes on 31 March of the next year, 23:59:59 Beijing."""
+    if not roles.is_administrator(actor):
+        raise PermissionDeniedError(_("Only an administrator can open a cycle."))
+    if not 2000 <= int(year) <= 2100:
+        raise DomainError(_("Give a performance year between 2000 and 2100."), field="year")
+    deadline = _as_beijing(deadline) if deadline else default_deadline_for(year)
+    opens_at = _as_beijing(opens_at) if opens_at else timezone.now().replace(microsecond=0)
+    if deadline <= opens_at:
+        raise DomainError(_("The deadline must come after the opening."), field="deadline")
+    document = document or document_in_force()
+    if document is None:
+        raise DomainError(_("There is no policy document in force to base the cycle on."), field="document")
+    with transaction.atomic():
+        if Cycle.objects.filter(year=year).exists():
+            raise DomainError(_("The %(year)s cycle already exists.") % {"year": year}, field="year")
+        cycle = Cycle.objects.create(year=year, document=document, opens_at=opens_at, deadline=deadline)
+        audit_record(actor=actor, action="cycle.opened", target=cycle,
+                     message=_("Opened; deadline %(deadline)s Beijing time") % {"deadline": _fmt(deadline)},
+                     data={"year": year, "deadline": deadline.isoformat(), "opens_at": opens_at.isoformat(),
+                           "document": document.number})
+    return cycle
+
+
+def cycle_dates_change(*, actor, cycle: Cycle, deadline: datetime.datetime, opens_at: datetime.datetime) -> Cycle:
+    """Move the cycle's opening or deadline (for every bureau; a single bureau gets an extension instead)."""
+    if not roles.is_administrator(actor):
+        raise PermissionDeniedError(_("Only an administrator can change a cycle's dates."))
+    deadline, opens_at = _as_beijing(deadline), _as_beijing(opens_at)
+    if deadline <= opens_at:
+        raise DomainError(_("The deadline must come after the opening."), field="deadline")
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        before = {"deadline": cycle.deadline.isoformat(), "opens_at": cycle.opens_at.isoformat()}
+        if cycle.deadline == deadline and cycle.opens_at == opens_at:
+            return cycle
+        cycle.deadline, cycle.opens_at = deadline, opens_at
+        cycle.save(update_fields=["deadline", "opens_at"])
+        audit_record(actor=actor, action="cycle.dates_changed", target=cycle,
+                     message=_("Deadline now %(deadline)s Beijing time") % {"deadline": _fmt(deadline)},
+                     data={"before": before, "after": {"deadline": deadline.isoformat(), "opens_at": opens_at.isoformat()}})
+    return cycle
+
+
+def extension_grant(*, actor, cycle: Cycle, bureau: Bureau, new_deadline: datetime.datetime, reason: str) -> Extension:
+    """The General Office gives one bureau a later deadline in one cycle. A new grant replaces an earlier one;
+    both stay in the audit trail (and so in the history of the bureau's lists)."""
+    if not (roles.is_reviewer(actor) or roles.is_administrator(actor)):
+        raise PermissionDeniedError(_("Only the General Office can grant an extension."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for the extension."), field="reason")
+    new_deadline = _as_beijing(new_deadline)
+    if new_deadline <= cycle.deadline:
+        raise DomainError(_("The new deadline must be later than the cycle's deadline (%(deadline)s).")
+                          % {"deadline": _fmt(cycle.deadline)}, field="new_deadline")
+    with transaction.atomic():
+        extension = Extension.objects.select_for_update().filter(cycle=cycle, bureau=bureau).first()
+        before = extension.new_deadline.isoformat() if extension else None
+        if extension is None:
+            extension = Extension(cycle=cycle, bureau=bureau)
+        extension.new_deadline, extension.reason, extension.granted_by = new_deadline, reason, actor
+        extension.granted_at = timezone.now()
+        extension.save()
+        audit_record(actor=actor, action="extension.granted", target=extension,
+                     message=_("Extension for %(bureau)s until %(deadline)s Beijing time: %(reason)s")
+                     % {"bureau": bureau, "deadline": _fmt(new_deadline), "reason": reason},
+                     data={"cycle": cycle.year, "bureau": bureau.pk, "new_deadline": new_deadline.isoformat(),
+                           "previous": before, "reason": reason})
+    return extension
+
+
+# --- nomination lists (bureaus) ---------------------------------------------------------------------------------
+
+
+@dataclass
+class NomineeEntry:
+    """One row of the editor, in rank order: the unit, what it achieved, its figures, new evidence files."""
+
+    unit: Unit
+    achievements: str
+    figures: str = ""
+    files: list = field(default_factory=list)
+
+
+def _check_owner(actor, category: IncentiveCategory) -> None:
+    if not (actor.is_authenticated and actor.is_active and selectors.can_edit_category(actor, category)):
+        raise PermissionDeniedError(_("Your bureau does not prepare this category's list."))
+
+
+def _check_changeable(nomination_list: NominationList, *, now=None, states=NominationList.EDITABLE_STATES) -> None:
+    cycle = nomination_list.cycle
+    if cycle.state != Cycle.State.OPEN:
+        raise DomainError(_("The %(year)s cycle is closed.") % {"year": cycle.year})
+    if nomination_list.state not in states:
+        raise DomainError(_("The list is %(state)s and cannot be changed now.")
+                          % {"state": nomination_list.get_state_display()})
+    deadline = effective_deadline(cycle=cycle, bureau=nomination_list.bureau_id)
+    if deadline_passed(deadline=deadline, now=now):
+        raise DomainError(_("The deadline (%(deadline)s Beijing time) has passed: the list can no longer be changed "
+                            "or submitted.") % {"deadline": _fmt(deadline)})
+
+
+def _lock(nomination_list: NominationList) -> NominationList:
+    return NominationList.objects.select_for_update().select_related("cycle", "category").get(pk=nomination_list.pk)
+
+
+def _bump_version(nomination_list: NominationList, version: int) -> None:
+    """Optimistic lock: the save goes through only if nobody saved since ``version`` was read.
+
+    A list created but never saved has version 1; an editor opened before it existed posts 0 and counts as 1.
+    """
+    expected = max(int(version or 0), 1)
+    updated = NominationList.objects.filter(pk=nomination_list.pk, version=expected).update(
+        version=F("version") + 1, updated_at=timezone.now())
+    if updated != 1:
+        raise ConflictError(_("Someone else saved this list after you opened it. Reload the page to see their "
+                              "changes, then make yours again."))
+    nomination_list.version = expected + 1
+
+
+def nomination_list_get_or_create(*, actor, cycle: Cycle, category: IncentiveCategory) -> NominationList:
+    """The category's list in the cycle, created on first use for the bureau that owns the category."""
+    _check_owner(actor, category)
+    existing = NominationList.objects.filter(cycle=cycle, category=category).first()
+    if existing is not None:
+        return existing
+    if cycle.state != Cycle.State.OPEN:
+        raise DomainError(_("The %(year)s cycle is closed.") % {"year": cycle.year})
+    if category.measure.document_id != cycle.document_id:
+        raise DomainError(_("This category is not part of the %(year)s cycle.") % {"year": cycle.year})
+    bureau = selectors.owning_bureau(category)
+    if bureau is None:
+        raise DomainError(_("No bureau prepares this category's list."))
+    try:
+        with transaction.atomic():
+            nomination_list = NominationList.objects.create(cycle=cycle, category=category, bureau=bureau, created_by=actor)
+            audit_record(actor=actor, action="nomination_list.created", target=nomination_list,
+                         message=_("List created"), data={"bureau": bureau.pk})
+    except IntegrityError:
+        # Another clerk of the bureau created it at the same moment: use theirs.
+        return NominationList.objects.get(cycle=cycle, category=category)
+    return nomination_list
+
+
+def _validate_entries(nomination_list: NominationList, entries: list[NomineeEntry], nothing_to_propose: bool,
+                      nothing_reason: str) -> list[list[dict]]:
+    if len(entries) > MAX_NOMINEES:
+        raise DomainError(_("A list has at most %(max)s nominees.") % {"max": MAX_NOMINEES})
+    if nothing_to_propose:
+        if entries:
+            raise DomainError(_("Either propose units or say that there is nobody to propose, not both."),
+                              field="nothing_to_propose")
+        if not nothing_reason.strip():
+            raise DomainError(_("Say why nobody is proposed."), field="nothing_reason")
+    allowed_kinds = set(nomination_list.category.subject_kinds.values_list("code", flat=True))
+    seen = set()
+    for entry in entries:
+        if entry.unit.pk in seen:
+            raise DomainError(_("%(unit)s appears twice: a unit can be proposed only once.") % {"unit": entry.unit})
+        seen.add(entry.unit.pk)
+        if entry.unit.kind_id not in allowed_kinds or not entry.unit.is_active:
+            raise DomainError(_("%(unit)s cannot be proposed in this category: it rewards other kinds of units.")
+                              % {"unit": entry.unit})
+        if not entry.achievements.strip():
+            raise DomainError(_("Describe what %(unit)s achieved.") % {"unit": entry.unit})
+    # Every file is checked before anything is written, so a bad file leaves the list as it was.
+    return [[{"file": f, **evidence_check(f)} for f in entry.files] for entry in entries]
+
+
+def _place_nominees(nomination_list: NominationList, entries: list[NomineeEntry]) -> dict[int, Nominee]:
+    """Make the list's nominees match ``entries`` (rank = position), keeping the rows (and their evidence and any
+    decision on them) of units that stay. Ranks are unique and within 1..3 in the database at every statement,
+    so rows move one at a time through a free rank."""
+    target = {entry.unit.pk: rank for rank, entry in enumerate(entries, start=1)}
+    current = {n.unit_id: n for n in Nominee.objects.select_for_update().filter(nomination_list=nomination_list)}
+    Nominee.objects.filter(pk__in=[n.pk for u, n in current.items() if u not in target]).delete()
+    kept = {u: n for u, n in current.items() if u in target}
+
+    parked: tuple[int, list[int]] | None = None
+    if len(kept) == MAX_NOMINEES and any(n.rank != target[u] for u, n in kept.items()):
+        # No free rank to move through: take one row out, keeping its evidence aside on another row.
+        unit_id, victim = next((u, n) for u, n in kept.items() if n.rank != target[u])
+        holder = next(n for u, n in kept.items() if u != unit_id)
+        evidence_ids = list(Evidence.objects.filter(nominee=victim).values_list("pk", flat=True))
+        Evidence.objects.filter(pk__in=evidence_ids).update(nominee=holder)
+        victim.delete()
+        del kept[unit_id]
+        parked = (unit_id, evidence_ids)
+
+    while any(n.rank != target[u] for u, n in kept.items()):
+        occupied = {n.rank: n for n in kept.values()}
+        moved = False
+        for u, n in kept.items():
+            if n.rank != target[u] and target[u] not in occupied:
+                n.rank = target[u]
+                n.save(update_fields=["rank"])
+                moved = True
+                break
+        if not moved:  # a cycle: step one of its rows aside into a free rank
+            free = next(r for r in range(1, MAX_NOMINEES + 1) if r not in occupied)
+            n = next(n for u, n in kept.items() if n.rank != target[u])
+            n.rank = free
+            n.save(update_fields=["rank"])
+
+    by_unit = dict(kept)
+    for entry in entries:
+        nominee = by_unit.get(entry.unit.pk)
+        if nominee is None:
+            nominee = Nominee.objects.create(nomination_list=nomination_list, unit=entry.unit, rank=target[entry.unit.pk],
+                                             achievements=entry.achievements.strip(), figures=entry.figures.strip())
+            by_unit[entry.unit.pk] = nominee
+        elif (nominee.achievements, nominee.figures) != (entry.achievements.strip(), entry.figures.strip()):
+            nominee.achievements, nominee.figures = entry.achievements.strip(), entry.figures.strip()
+            nominee.save(update_fields=["achievements", "figures"])
+    if parked:
+        Evidence.objects.filter(pk__in=parked[1]).update(nominee=by_unit[parked[0]])
+    return by_unit
+
+
+def nomination_list_save(*, actor, nomination_list: NominationList, version: int, entries: list[NomineeEntry],
+                         nothing_to_propose: bool = False, nothing_reason: str = "", remove_evidence=(),
+                         now: datetime.datetime | None = None) -> NominationList:
+    """Save the draft (or the returned list being corrected): nominees in rank order, new and removed evidence."""
+    _check_owner(actor, nomination_list.category)
+    stored_names: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = _lock(nomination_list)
+            _check_changeable(locked, now=now)
+            _bump_version(locked, version)
+            files = _validate_entries(locked, entries, nothing_to_propose, nothing_reason)
+            remove_ids = {int(pk) for pk in remove_evidence}
+            removed = list(Evidence.objects.filter(pk__in=remove_ids, nominee__nomination_list=locked))
+            if len(removed) != len(remove_ids):
+                raise DomainError(_("An evidence file to remove is not part of this list."))
+            removed_names = [e.file.name for e in removed]
+            Evidence.objects.filter(pk__in=[e.pk for e in removed]).delete()
+
+            before = list(locked.nominees.order_by("rank").values_list("unit__name", flat=True))
+            nominees = _place_nominees(locked, entries)
+            added = []
+            for entry, entry_files in zip(entries, files, strict=True):
+                for meta in entry_files:
+                    upload = meta.pop("file")
+                    evidence = Evidence(nominee=nominees[entry.unit.pk], uploaded_by=actor, **meta)
+                    evidence.file.save(meta["token"] + meta["extension"], upload, save=False)
+                    stored_names.append(evidence.file.name)
+                    evidence.save()
+                    added.append(evidence.original_name)
+
+            locked.nothing_to_propose = nothing_to_propose
+            locked.nothing_reason = nothing_reason.strip() if nothing_to_propose else ""
+            locked.save(update_fields=["nothing_to_propose", "nothing_reason"])
+            after = [str(e.unit.name) for e in entries]
+            audit_record(actor=actor, action="nomination_list.saved", target=locked, message=_("Draft saved"),
+                         data={"nominees": after, "before": before, "evidence_added": added,
+                               "evidence_removed": [e.original_name for e in removed],
+                               "nothing_to_propose": nothing_to_propose, "version": locked.version})
+            transaction.on_commit(lambda: [default_storage.delete(name) for name in removed_names])
+    except Exception:
+        # The transaction rolled back: files written for it must go too.
+        for name in stored_names:
+            default_storage.delete(name)
+        raise
+    return locked
+
+
+def nomination_list_submit(*, actor, nomination_list: NominationList, version: int,
+                           now: datetime.datetime | None = None) -> NominationList:
+    """Send the list to the General Office. A returned list is resubmitted the same way."""
+    _check_owner(actor, nomination_list.category)
+    with transaction.atomic():
+        locked = _lock(nomination_list)
+        _check_changeable(locked, now=now)
+        _bump_version(locked, version)
+        count = locked.nominees.count()
+        if count == 0 and not locked.nothing_to_propose:
+            raise DomainError(_("Propose at least one unit, or say that there is nobody to propose."))
+        was = locked.state
+        locked.state = NominationList.State.SUBMITTED
+        locked.submitted_at = now or current_time()
+        locked.submitted_by = actor
+        locked.save(update_fields=["state", "submitted_at", "submitted_by"])
+        audit_record(actor=actor, action="nomination_list.resubmitted" if was == NominationList.State.RETURNED
+                     else "nomination_list.submitted", target=locked,
+                     message=_("Submitted with %(count)s nominee(s)") % {"count": count},
+                     data={"nominees": count, "nothing_to_propose": locked.nothing_to_propose, "version": locked.version})
+    return locked
+
+
+def nomination_list_withdraw(*, actor, nomination_list: NominationList, version: int | None = None,
+                             now: datetime.datetime | None = None) -> NominationList:
+    """Take a submitted list back to draft to change it, while the deadline has not passed."""
+    _check_owner(actor, nomination_list.category)
+    with transaction.atomic():
+        locked = _lock(nomination_list)
+        _check_changeable(locked, now=now, states=(NominationList.State.SUBMITTED,))
+        _bump_version(locked, locked.version if version is None else version)
+        locked.state = NominationList.State.DRAFT
+        locked.submitted_at, locked.submitted_by = None, None
+        locked.save(update_fields=["state", "submitted_at", "submitted_by"])
+        audit_record(actor=actor, action="nomination_list.withdrawn", target=locked, message=_("Withdrawn for changes"),
+                     data={"version": locked.version})
+    return locked
+
+
+def list_comment_add(*, actor, nomination_list: NominationList, text: str) -> ListComment:
+    """A responsible bureau (co-responsible ones included) remarks on a list. The list itself does not change."""
+    category = nomination_list.category
+    if not (actor.is_authenticated and actor.is_active and selectors.can_comment_category(actor, category)):
+        raise PermissionDeniedError(_("Your bureau is not responsible for this category."))
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Write the comment."), field="text")
+    if len(text) > MAX_COMMENT_LENGTH:
+        raise DomainError(_("A comment has at most %(max)s characters.") % {"max": MAX_COMMENT_LENGTH}, field="text")
+    bureau = (Bureau.objects.filter(memberships__user=actor, responsibilities__category=category)
+              .order_by("responsibilities__order").first())
+    with transaction.atomic():
+        comment = ListComment.objects.create(nomination_list=nomination_list, author=actor, bureau=bureau, text=text)
+        audit_record(actor=actor, action="nomination_list.commented", target=nomination_list,
+                     message=text[:200], data={"comment": comment.pk, "bureau": bureau.pk if bureau else None})
+    return comment

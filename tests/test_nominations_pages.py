@@ -1,0 +1,416 @@
+"""The bureau clerk's pages: the bureau page, the list editor (plain forms, no JavaScript), the confirmation step,
+the read-only and printable views, withdrawal, comments, evidence downloads; tampered forms; query counts."""
+
+import datetime
+import re
+from html.parser import HTMLParser
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incentives.models import AuditEntry, UnitKind
+from nominations import services
+from nominations.models import Evidence, ListComment, NominationList
+from nominations.selectors import list_history
+
+from .factories import UnitFactory, make_category
+from .test_nominations_services import (  # noqa: F401  (fixtures)
+    disguised_file,
+    docx_file,
+    entry,
+    media_root,
+    pdf_file,
+    png_file,
+    snapshot,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cycle(administrator):
+    """This year's cycle, open, its deadline a month ahead (to the second)."""
+    now = timezone.now().replace(microsecond=0)
+    return services.cycle_open(actor=administrator, year=2090, opens_at=now - datetime.timedelta(days=1),
+                               deadline=now + datetime.timedelta(days=30))
+
+
+@pytest.fixture
+def cat6(category):
+    return category("6")
+
+
+def url(name, cycle, category, *args):
+    return reverse(f"nominations:{name}", args=[cycle.year, category.pk, *args])
+
+
+def editor_post(version, rows=(), *, action="save", nothing=False, reason="", total=3, remove=(), files=None):
+    """The editor's POST as the browser sends it: three rows (unit, rank, achievements, figures, files)."""
+    data = {"rows-TOTAL_FORMS": str(total), "rows-INITIAL_FORMS": "0", "rows-MIN_NUM_FORMS": "3",
+            "rows-MAX_NUM_FORMS": "3", "version": str(version), "action": action}
+    rows = list(rows)
+    for i in range(total):
+        unit, text = (rows[i] + ("",))[:2] if i < len(rows) else ("", "")
+        data.update({f"rows-{i}-unit": str(getattr(unit, "pk", unit) or ""), f"rows-{i}-rank": str(i + 1),
+                     f"rows-{i}-achievements": text or ("成效显著" if unit else ""), f"rows-{i}-figures": ""})
+    for i, upload in (files or {}).items():
+        data[f"rows-{i}-files"] = upload
+    if nothing:
+        data["nothing_to_propose"] = "on"
+    data["nothing_reason"] = reason
+    if remove:
+        data["remove_evidence"] = [str(pk) for pk in remove]
+    return data
+
+
+def make_list(cycle, category, clerk, units, *, files_per_nominee=0):
+    nl = services.nomination_list_get_or_create(actor=clerk, cycle=cycle, category=category)
+    entries = [entry(u, files=[pdf_file(f"{u.pk}-{k}.pdf") for k in range(files_per_nominee)]) for u in units]
+    return services.nomination_list_save(actor=clerk, nomination_list=nl, version=nl.version, entries=entries)
+
+
+# --- the bureau page -----------------------------------------------------------------------------------------------
+
+def test_clerk_lands_on_the_bureau_page_with_categories_cycle_deadline_and_states(client, clerk_water, cycle, category):
+    make_list(cycle, category("19-1"), clerk_water, [])
+    client.force_login(clerk_water)
+    response = client.get(reverse("nominations:home"))
+    assert response.status_code == 200
+    page = response.context["pages"][0]
+    assert page["bureau"].short_name == "市水务局"
+    assert page["deadline"] == cycle.deadline and not page["deadline_passed"]
+    rows = {r.category.code: r for r in page["rows"]}
+    assert {"6", "19-1"} <= set(rows)
+    assert rows["19-1"].nomination_list.state == "draft" and rows["6"].nomination_list is None
+    html = response.content.decode()
+    assert url("edit", cycle, category("6")) in html and url("list", cycle, category("19-1")) in html
+
+
+def test_co_responsible_categories_appear_for_reading_and_comment(client, clerk_ndrc, cycle, category):
+    client.force_login(clerk_ndrc)
+    response = client.get(reverse("nominations:home"))
+    rows = {r.category.code: r for r in response.context["pages"][0]["rows"]}
+    assert rows["6"].responsibility.role == "co" and not rows["6"].can_edit
+    assert rows["3"].can_edit
+    html = response.content.decode()
+    assert url("list", cycle, category("6")) in html and url("edit", cycle, category("6")) not in html
+
+
+def test_bureau_page_runs_a_constant_number_of_queries(client, clerk_water, cycle, category, bureau, districts,
+                                                       django_assert_num_queries):
+    client.force_login(clerk_water)
+    client.get(reverse("nominations:home"))  # warm the content-type and session caches
+    with django_assert_num_queries(8):
+        client.get(reverse("nominations:home"))
+    for _ in range(4):
+        extra = make_category(lead=bureau("市水务局"), co=[bureau("市发展改革委")], measure=category("6").measure,
+                              code=f"6-x{_}", order=10 + _)
+        make_list(cycle, extra, clerk_water, districts[:2])
+    make_list(cycle, category("6"), clerk_water, districts[:3])
+    with django_assert_num_queries(8):
+        response = client.get(reverse("nominations:home"))
+    assert len([r for r in response.context["pages"][0]["rows"] if r.nomination_list]) == 5
+
+
+# --- what belongs to another bureau answers 404 -----------------------------------------------------------------------
+
+def test_another_bureaus_list_answers_404(client, clerk_forestry, clerk_water, cycle, cat6, districts):
+    nl = make_list(cycle, cat6, clerk_water, districts[:1], files_per_nominee=1)
+    evidence = Evidence.objects.get(nominee__nomination_list=nl)
+    before = snapshot(nl)
+    client.force_login(clerk_forestry)
+    for name in ("list", "edit", "submit", "print"):
+        assert client.get(url(name, cycle, cat6)).status_code == 404, name
+    for name in ("edit", "submit", "withdraw", "comment"):
+        assert client.post(url(name, cycle, cat6), editor_post(nl.version, [(districts[1],)]) | {"text": "x"}).status_code == 404
+    assert client.get(reverse("nominations:evidence", args=[evidence.token])).status_code == 404
+    assert snapshot(nl) == before and not ListComment.objects.exists()
+
+
+def test_co_responsible_bureau_reads_but_cannot_edit(client, clerk_ndrc, clerk_water, cycle, cat6, districts):
+    nl = make_list(cycle, cat6, clerk_water, districts[:1])
+    before = snapshot(nl)
+    client.force_login(clerk_ndrc)
+    response = client.get(url("list", cycle, cat6))
+    assert response.status_code == 200 and districts[0].name in response.content.decode()
+    assert url("edit", cycle, cat6) not in response.content.decode()
+    assert client.get(url("edit", cycle, cat6)).status_code == 404
+    assert client.post(url("edit", cycle, cat6), editor_post(nl.version, [(districts[2],)])).status_code == 404
+    assert client.post(url("submit", cycle, cat6), {"version": nl.version}).status_code == 404
+    assert snapshot(nl) == before
+
+
+def test_pages_need_login_and_unknown_objects_are_404(client, clerk_water, cycle, cat6):
+    assert client.get(url("edit", cycle, cat6)).status_code == 302
+    client.force_login(clerk_water)
+    assert client.get(reverse("nominations:list", args=[1999, cat6.pk])).status_code == 404
+    assert client.get(reverse("nominations:list", args=[cycle.year, 999999])).status_code == 404
+    assert client.get(reverse("nominations:evidence", args=["0" * 32])).status_code == 404
+
+
+# --- the editor ------------------------------------------------------------------------------------------------------
+
+def test_clerk_prepares_saves_comes_back_and_submits_with_confirmation(client, clerk_water, cycle, cat6, districts):
+    client.force_login(clerk_water)
+    response = client.get(url("edit", cycle, cat6))
+    assert response.status_code == 200 and not NominationList.objects.exists()  # opening the editor writes nothing
+    choices = dict(response.context["formset"].forms[0].fields["unit"].choices)
+    assert {d.pk for d in districts} <= set(choices) | {None} and len(choices) == len(districts) + 1  # + "none"
+    response = client.post(url("edit", cycle, cat6), editor_post(
+        0, [(districts[3], "完成水务投资 45 亿元"), (districts[1],)], files={0: pdf_file(), 1: [png_file(), docx_file()]}))
+    assert response.status_code == 302
+    nl = NominationList.objects.get(category=cat6)
+    assert list(nl.nominees.order_by("rank").values_list("unit_id", flat=True)) == [districts[3].pk, districts[1].pk]
+    assert Evidence.objects.filter(nominee__nomination_list=nl).count() == 3
+    page = client.get(url("edit", cycle, cat6))  # come back: the draft is there
+    assert page.context["formset"].forms[0].initial["unit"] == districts[3].pk
+    assert "完成水务投资 45 亿元" in page.content.decode()
+    confirm = client.get(url("submit", cycle, cat6))
+    assert confirm.status_code == 200 and districts[3].name in confirm.content.decode()
+    nl.refresh_from_db()
+    assert nl.state == "draft"  # the confirmation page alone submits nothing
+    response = client.post(url("submit", cycle, cat6), {"version": nl.version})
+    assert response.status_code == 302
+    nl.refresh_from_db()
+    assert nl.state == "submitted" and nl.submitted_by == clerk_water
+    detail = client.get(url("list", cycle, cat6))
+    html = detail.content.decode()
+    assert url("withdraw", cycle, cat6) in html and url("edit", cycle, cat6) not in html
+    assert [e.action for e in detail.context["history"]] == [
+        "nomination_list.submitted", "nomination_list.saved", "nomination_list.created"]
+    assert client.get(url("edit", cycle, cat6)).status_code == 302  # read-only now: back to the list
+
+
+def test_save_and_submit_goes_through_the_confirmation(client, clerk_water, cycle, cat6, districts):
+    client.force_login(clerk_water)
+    response = client.post(url("edit", cycle, cat6), editor_post(0, [(districts[0],)], action="submit"))
+    assert response.status_code == 302 and response["Location"] == url("submit", cycle, cat6)
+    assert NominationList.objects.get(category=cat6).state == "draft"
+
+
+def test_move_buttons_reorder_without_javascript(client, clerk_water, cycle, cat6, districts):
+    nl = make_list(cycle, cat6, clerk_water, districts[:3])
+    client.force_login(clerk_water)
+    response = client.post(url("edit", cycle, cat6), editor_post(nl.version, [(d,) for d in districts[:3]], action="up-2"))
+    assert response.status_code == 302
+    assert list(nl.nominees.order_by("rank").values_list("unit_id", flat=True)) == [districts[0].pk, districts[2].pk,
+                                                                                   districts[1].pk]
+    nl.refresh_from_db()
+    data = editor_post(nl.version, [(districts[0],), (districts[2],), (districts[1],)], action="down-0")
+    assert client.post(url("edit", cycle, cat6), data).status_code == 302
+    assert list(nl.nominees.order_by("rank").values_list("unit_id", flat=True)) == [districts[2].pk, districts[0].pk,
+                                                                                   districts[1].pk]
+
+
+def test_nobody_to_propose_is_a_choice_in_the_editor(client, clerk_water, cycle, cat6):
+    client.force_login(clerk_water)
+    assert client.post(url("edit", cycle, cat6), editor_post(0, nothing=True, reason="")).status_code == 400
+    assert client.post(url("edit", cycle, cat6), editor_post(0, nothing=True, reason="无符合条件的区")).status_code == 302
+    nl = NominationList.objects.get(category=cat6)
+    assert client.post(url("submit", cycle, cat6), {"version": nl.version}).status_code == 302
+    nl.refresh_from_db()
+    assert nl.state == "submitted" and nl.nothing_to_propose
+
+
+def test_every_editor_control_has_a_label(client, clerk_water, cycle, cat6, districts):
+    make_list(cycle, cat6, clerk_water, districts[:1], files_per_nominee=1)
+    client.force_login(clerk_water)
+    html = client.get(url("edit", cycle, cat6)).content.decode()
+
+    class Controls(HTMLParser):
+        ids, labels, unlabelled = set(), set(), []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "label" and attrs.get("for"):
+                self.labels.add(attrs["for"])
+            if tag in ("input", "select", "textarea") and attrs.get("type") not in ("hidden",):
+                if not attrs.get("id"):
+                    self.unlabelled.append(attrs)
+                self.ids.add(attrs.get("id"))
+
+    parser = Controls()
+    parser.feed(html)
+    controls = {i for i in parser.ids if i and i != "language-select"}
+    assert len(controls) >= 3 * 5 + 2  # unit, rank, achievements, figures, files per row; nothing-to-propose
+    assert controls <= parser.labels and not parser.unlabelled
+    assert 'name="viewport"' in html and 'enctype="multipart/form-data"' in html
+
+
+# --- tampered and bad input: a clear error, the list as it was -------------------------------------------------------
+
+@pytest.fixture
+def water_list(cycle, cat6, clerk_water, districts):
+    return make_list(cycle, cat6, clerk_water, districts[:2], files_per_nominee=1)
+
+
+def test_a_fourth_row_is_refused(client, clerk_water, cycle, cat6, districts, water_list):
+    before = snapshot(water_list)
+    client.force_login(clerk_water)
+    data = editor_post(water_list.version, [(d,) for d in districts[:4]], total=4)
+    response = client.post(url("edit", cycle, cat6), data)
+    assert response.status_code == 400 and response.context["formset"].non_form_errors()
+    assert snapshot(water_list) == before
+
+
+@pytest.mark.parametrize("rows", ["duplicate", "wrong_kind", "unknown", "merged"])
+def test_bad_units_are_refused(client, clerk_water, cycle, cat6, districts, water_list, rows):
+    from incentives.models import Unit
+
+    hospital = UnitFactory(kind=UnitKind.objects.get(code=UnitKind.HOSPITAL))
+    bad = {"duplicate": [(districts[0],), (districts[0],)], "wrong_kind": [(districts[0],), (hospital,)],
+           "unknown": [(999999,)], "merged": [(Unit.objects.get(kind=UnitKind.DISTRICT, is_active=False),)]}[rows]
+    before = snapshot(water_list)
+    client.force_login(clerk_water)
+    response = client.post(url("edit", cycle, cat6), editor_post(water_list.version, bad))
+    assert response.status_code == 400
+    assert snapshot(water_list) == before
+
+
+def test_a_tampered_evidence_id_is_refused(client, clerk_water, clerk_forestry, cycle, category, districts, water_list):
+    other = make_list(cycle, category("19-2"), clerk_forestry, districts[:1], files_per_nominee=1)
+    foreign = Evidence.objects.get(nominee__nomination_list=other)
+    before = snapshot(water_list)
+    client.force_login(clerk_water)
+    response = client.post(url("edit", cycle, category("6")),
+                           editor_post(water_list.version, [(d,) for d in districts[:2]], remove=[foreign.pk]))
+    assert response.status_code == 400
+    assert snapshot(water_list) == before and Evidence.objects.filter(pk=foreign.pk).exists()
+
+
+@pytest.mark.parametrize("kind", ["oversized", "disguised"])
+def test_bad_files_are_refused_and_nothing_is_stored(client, clerk_water, cycle, cat6, districts, water_list, settings,
+                                                     media_root, kind):  # noqa: F811
+    settings.EVIDENCE_MAX_BYTES = 2048
+    upload = pdf_file(size=2049) if kind == "oversized" else disguised_file()
+    files_before = sorted(p.name for p in media_root.rglob("*") if p.is_file())
+    before = snapshot(water_list)
+    client.force_login(clerk_water)
+    response = client.post(url("edit", cycle, cat6),
+                           editor_post(water_list.version, [(d,) for d in districts[:2]], files={1: upload}))
+    assert response.status_code == 400 and response.context["error"]
+    assert snapshot(water_list) == before
+    assert sorted(p.name for p in media_root.rglob("*") if p.is_file()) == files_before
+
+
+def test_a_submission_one_second_late_is_refused(client, clerk_water, cycle, cat6, water_list):
+    client.force_login(clerk_water)
+    before = snapshot(water_list)
+    with mock.patch("nominations.deadlines.current_time", return_value=cycle.deadline + datetime.timedelta(seconds=1)):
+        response = client.post(url("submit", cycle, cat6), {"version": water_list.version})
+        assert response.status_code == 400 and response.context["error"]
+        assert client.get(url("edit", cycle, cat6)).status_code == 302
+    assert snapshot(water_list) == before
+    with mock.patch("nominations.deadlines.current_time", return_value=cycle.deadline):
+        assert client.post(url("submit", cycle, cat6), {"version": water_list.version}).status_code == 302
+    water_list.refresh_from_db()
+    assert water_list.state == "submitted"
+
+
+def test_the_second_of_two_concurrent_saves_is_told_to_reload(client, clerk_water, cycle, cat6, districts, water_list):
+    client.force_login(clerk_water)
+    opened = client.get(url("edit", cycle, cat6)).context["meta_form"].initial["version"]
+    assert client.post(url("edit", cycle, cat6), editor_post(opened, [(districts[5], "第一位")])).status_code == 302
+    before = snapshot(water_list)
+    response = client.post(url("edit", cycle, cat6), editor_post(opened, [(districts[6], "第二位")]))
+    assert response.status_code == 409 and "reload" in str(response.context["error"]).lower()
+    assert snapshot(water_list) == before
+    assert water_list.nominees.get().unit == districts[5]
+
+
+# --- after submitting ------------------------------------------------------------------------------------------------
+
+def test_withdraw_then_edit_again(client, clerk_water, cycle, cat6, water_list, districts):
+    client.force_login(clerk_water)
+    client.post(url("submit", cycle, cat6), {"version": water_list.version})
+    water_list.refresh_from_db()
+    response = client.post(url("withdraw", cycle, cat6), {"version": water_list.version})
+    assert response.status_code == 302
+    water_list.refresh_from_db()
+    assert water_list.state == "draft"
+    assert client.get(url("edit", cycle, cat6)).status_code == 200
+    assert list_history(water_list).first().action == "nomination_list.withdrawn"
+
+
+def test_a_returned_list_shows_the_reasons_and_is_resubmitted(client, clerk_water, cycle, cat6, water_list, districts):
+    client.force_login(clerk_water)
+    client.post(url("submit", cycle, cat6), {"version": water_list.version})
+    NominationList.objects.filter(pk=water_list.pk).update(state="returned", return_reason="请补充第二名的投资完成率。")
+    water_list.refresh_from_db()
+    page = client.get(url("edit", cycle, cat6))
+    assert page.status_code == 200 and "请补充第二名的投资完成率。" in page.content.decode()
+    data = editor_post(water_list.version, [(districts[0],), (districts[1], "投资完成率 118%")])
+    assert client.post(url("edit", cycle, cat6), data).status_code == 302
+    water_list.refresh_from_db()
+    assert client.post(url("submit", cycle, cat6), {"version": water_list.version}).status_code == 302
+    water_list.refresh_from_db()
+    assert water_list.state == "submitted"
+    assert water_list.nominees.get(rank=2).achievements == "投资完成率 118%"
+
+
+def test_printable_view(client, clerk_water, cycle, cat6, water_list, districts):
+    client.force_login(clerk_water)
+    response = client.get(url("print", cycle, cat6))
+    html = response.content.decode()
+    assert response.status_code == 200 and districts[0].name in html and districts[1].name in html
+    assert "site-header" not in html and "print.css" in html
+
+
+def test_co_responsible_bureau_comments_and_it_shows_in_the_history(client, clerk_ndrc, cycle, cat6, water_list):
+    client.force_login(clerk_ndrc)
+    before = snapshot(water_list)
+    assert client.post(url("comment", cycle, cat6), {"text": "建议第二名改为白云区。"}).status_code == 302
+    assert snapshot(water_list) == before
+    page = client.get(url("list", cycle, cat6))
+    assert "建议第二名改为白云区。" in page.content.decode()
+    assert page.context["history"][0].action == "nomination_list.commented"
+    assert page.context["history"][0].actor == clerk_ndrc
+
+
+# --- evidence downloads ----------------------------------------------------------------------------------------------
+
+def test_evidence_is_served_to_those_who_see_the_list_only(client, clerk_water, clerk_ndrc, clerk_forestry, reviewer,
+                                                          cycle, cat6, districts):
+    nl = make_list(cycle, cat6, clerk_water, districts[:1])
+    services.nomination_list_save(actor=clerk_water, nomination_list=nl, version=nl.version,
+                                  entries=[entry(districts[0], files=[pdf_file('投资"报告"\r\n<1>.pdf')])])
+    evidence = Evidence.objects.get(nominee__nomination_list=nl)
+    link = reverse("nominations:evidence", args=[evidence.token])
+    assert client.get(link).status_code == 302  # anonymous: to the login page
+    for person in (clerk_water, clerk_ndrc, reviewer):
+        client.force_login(person)
+        response = client.get(link)
+        assert response.status_code == 200
+        assert response["Content-Disposition"].startswith("attachment")
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+        assert "\r" not in response["Content-Disposition"] and "\n" not in response["Content-Disposition"]
+    client.force_login(clerk_forestry)
+    assert client.get(link).status_code == 404
+
+
+# --- query counts: constant whatever the list's length ----------------------------------------------------------------
+
+@pytest.mark.parametrize("page", ["edit", "list", "print"])
+def test_list_pages_run_a_constant_number_of_queries(client, clerk_water, clerk_ndrc, cycle, cat6, districts, page,
+                                                     django_assert_num_queries):
+    client.force_login(clerk_water)
+    nl = make_list(cycle, cat6, clerk_water, districts[:1])
+    client.get(url(page, cycle, cat6))  # warm the content-type and session caches
+    bound = {"edit": 15, "list": 15, "print": 15}[page]
+    with django_assert_num_queries(bound):
+        small = client.get(url(page, cycle, cat6))
+    nl.refresh_from_db()
+    nl = services.nomination_list_save(
+        actor=clerk_water, nomination_list=nl, version=nl.version,
+        entries=[entry(d, files=[pdf_file(f"{d.pk}-a.pdf"), png_file(f"{d.pk}-b.png")]) for d in districts[:3]])
+    for n in range(3):
+        services.list_comment_add(actor=clerk_ndrc, nomination_list=nl, text=f"意见 {n}")
+    with django_assert_num_queries(bound):
+        large = client.get(url(page, cycle, cat6))
+    assert small.status_code == large.status_code == 200
+    assert len(re.findall(r'data-rank="', large.content.decode())) == (0 if page == "edit" else 3)
+    assert AuditEntry.objects.filter(target_id=nl.pk, action="nomination_list.commented").count() == 3
