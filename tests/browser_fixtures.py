@@ -36,11 +36,15 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
-        )
+        try:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                      "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+            )
+        except Exception as error:  # noqa: BLE001 - turned into a failure that says what is wrong
+            pytest.fail(f"Chromium at {CHROMIUM} is installed but could not be started by Playwright: {error}",
+                        pytrace=False)
         yield browser
         browser.close()
 

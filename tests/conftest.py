@@ -9,15 +9,16 @@
 """
 
 import pytest
-
-pytest_plugins = ["tests.browser_fixtures"]
 from django.core.management import call_command
+from django.utils import translation
 
 from incentives import roles
 from incentives.models import Bureau, Unit, UnitKind
 from measures.models import IncentiveCategory
 
 from .factories import PASSWORD, make_user
+
+pytest_plugins = ["tests.browser_fixtures"]
 
 
 def _load_catalogue():
@@ -42,6 +43,14 @@ def _catalogue_present(request, django_db_blocker):
             if not IncentiveCategory.objects.exists():
                 _load_catalogue()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Code called directly by a test (services, commands) speaks English, so assertions on messages read the same
+    whatever catalogue is compiled; pages still answer in the language each request asks for (Chinese by default)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

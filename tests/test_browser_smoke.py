@@ -10,9 +10,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def log_in(page, live_server, username):
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("form:has(#id_username) button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def test_catalogue_in_a_real_browser(page, live_server, clerk_water):
@@ -20,6 +21,7 @@ def test_catalogue_in_a_real_browser(page, live_server, clerk_water):
     page.goto(f"{live_server.url}/measures/")
     assert page.locator("tbody tr").count() == 32
     assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert "市水务局" in page.locator("main").inner_text()
     screenshot(page, "catalogue-desktop")
 
 
