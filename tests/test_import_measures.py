@@ -312,7 +312,7 @@ def test_admin_refuses_a_bad_file_with_a_message(client, administrator):
     response = client.post(reverse("admin:measures_measure_import"),
                            {"file": SimpleUploadedFile("c.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600), "document": seed().pk})
     assert response.status_code == 200
-    assert "password-protected" in " ".join(str(e) for e in response.context["file_errors"])
+    assert "设有密码" in " ".join(str(e) for e in response.context["file_errors"])
 
 
 def test_template_has_the_catalogue_header(client, administrator):

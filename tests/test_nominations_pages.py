@@ -315,7 +315,7 @@ def test_the_second_of_two_concurrent_saves_is_told_to_reload(client, clerk_wate
     assert client.post(url("edit", cycle, cat6), editor_post(opened, [(districts[5], "第一位")])).status_code == 302
     before = snapshot(water_list)
     response = client.post(url("edit", cycle, cat6), editor_post(opened, [(districts[6], "第二位")]))
-    assert response.status_code == 409 and "reload" in str(response.context["error"]).lower()
+    assert response.status_code == 409 and "请刷新页面" in str(response.context["error"])
     assert snapshot(water_list) == before
     assert water_list.nominees.get().unit == districts[5]
 

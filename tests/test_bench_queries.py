@@ -1,0 +1,58 @@
+"""The main pages run a number of queries that does not grow with the data.
+
+Each page is requested at two sizes of generated data (bench/generate.py: cycles, categories, bureaus, units,
+lists, decisions, audit records all grow) under the same ``django_assert_num_queries`` bound. The pages and
+the objects they show are the benchmark's own (bench/pages.py), so what is pinned here is what is timed there.
+"""
+
+from django.test import Client
+from django.urls import reverse
+
+from bench.generate import Sizes, generate
+from bench.pages import CLERK, PAGES, PUBLIC, REVIEWER, page_arguments
+from incentives.models import AuditEntry
+from nominations.models import Cycle, NominationList
+from reviews.models import Award
+
+SMALL = Sizes(cycles=1, categories=45, bureaus=32, units=90, users=30, audit=200)
+LARGE = Sizes(cycles=3, categories=60, bureaus=40, units=180, users=70, audit=600)
+
+# The bound of each page, the same at both sizes.
+QUERIES = {
+    "clerk_home": 8,
+    "list_editor": 15,
+    "review_queue": 11,
+    "list_review": 10,
+    "unit_history": 2,
+    "public_results": 5,
+    "statistics": 6,
+}
+BY_KEY = {page.key: page for page in PAGES}
+
+
+def test_every_main_page_of_the_benchmark_is_pinned():
+    assert set(QUERIES) == {page.key for page in PAGES if not page.reference}
+
+
+def test_main_pages_run_the_same_queries_at_two_sizes(clerk_water, reviewer, django_assert_num_queries):
+    clients = {PUBLIC: Client(), CLERK: Client(), REVIEWER: Client()}
+    clients[CLERK].force_login(clerk_water)
+    clients[REVIEWER].force_login(reviewer)
+    sizes_seen = []
+    for label, sizes in (("small", SMALL), ("large", LARGE)):
+        generate(sizes, seed=7)  # the second call adds to the first
+        sizes_seen.append((Cycle.objects.count(), NominationList.objects.count(), Award.objects.count(),
+                           AuditEntry.objects.count()))
+        for key, bound in QUERIES.items():
+            page = BY_KEY[key]
+            client = clients[page.persona]
+            url = reverse(page.url_name, args=page_arguments(page.args))
+            assert client.get(url).status_code == 200, f"{key} at the {label} size"  # warm-up, as the timer does
+            with django_assert_num_queries(bound, info=f"{key} at the {label} size"):
+                response = client.get(url)
+            assert response.status_code == 200
+    small, large = sizes_seen
+    # Both sizes are what was asked for, and everything the pages show grew: cycles, lists, awards, audit.
+    assert small[:2] == (2, 90) and small[3] == 200
+    assert large[:2] == (4, 240) and large[3] == 600
+    assert large[2] > small[2] > 0
