@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from incentives import roles
@@ -279,9 +279,13 @@ def unit_public_get(*, pk: int) -> Unit:
     return Unit.objects.select_related("parent", "kind").get(pk=pk)
 
 
-def repeat_winners() -> set[int]:
-    """Units that won in more than one published cycle (any category). One query."""
-    rows = _awards_published().order_by().values("unit_id").annotate(years=Count("cycle", distinct=True)).filter(years__gt=1)
+def repeat_winners(*, cycle: Cycle | None = None) -> set[int]:
+    """Units that won in more than one published cycle (any category), among the awardees of ``cycle`` when given.
+    One query; restricted to one cycle's awardees it stays small however many years there are."""
+    awards = _awards_published()
+    if cycle is not None:
+        awards = awards.filter(unit_id__in=Award.objects.filter(cycle=cycle).values("unit_id"))
+    rows = awards.order_by().values("unit_id").annotate(years=Count("cycle", distinct=True)).filter(years__gt=1)
     return {row["unit_id"] for row in rows}
 
 
@@ -299,26 +303,32 @@ class Statistics:
 
 def statistics() -> Statistics:
     """Awards per district and year, per measure, and each bureau's punctuality, over published cycles.
-    A fixed number of queries (five)."""
+
+    Counted by the database (GROUP BY), so the work in Python grows with the number of districts, measures and
+    years shown, not with the number of awards. A fixed number of queries (seven)."""
     cycles = list(Cycle.objects.filter(state=Cycle.State.PUBLISHED).order_by("year"))
     years = [c.year for c in cycles]
-    awards = list(_awards_published().select_related("cycle", "unit__parent", "category__measure"))
+    published = _awards_published().order_by()
+    # A street's or town's award counts for its district.
+    district_of_unit = Case(
+        When(unit__kind_id=UnitKind.DISTRICT, then=F("unit_id")),
+        When(unit__parent__kind_id=UnitKind.DISTRICT, then=F("unit__parent_id")),
+        default=None,
+    )
+    # One GROUP BY gives both tallies: rows per (measure, year, district) are few, whatever the number of awards.
     district_counts: dict[int, Counter] = defaultdict(Counter)
-    measure_counts: dict[tuple[int, str], Counter] = defaultdict(Counter)
-    measures: dict[tuple[int, str], Measure] = {}
-    for award in awards:
-        district = _district_of(award.unit)
-        if district is not None:
-            district_counts[district.pk][award.cycle.year] += 1
-        # Measures of different notices are kept apart; within one notice by number.
-        key = (award.category.measure.number, award.category.measure.document_id)
-        measures[key] = award.category.measure
-        measure_counts[key][award.cycle.year] += 1
+    measure_counts: dict[int, Counter] = defaultdict(Counter)
+    for row in (published.annotate(district_id=district_of_unit)
+                .values("category__measure_id", "cycle__year", "district_id").annotate(n=Count("id"))):
+        measure_counts[row["category__measure_id"]][row["cycle__year"]] += row["n"]
+        if row["district_id"] is not None:
+            district_counts[row["district_id"]][row["cycle__year"]] += row["n"]
     district_units = list(Unit.objects.filter(kind_id=UnitKind.DISTRICT).filter(
         Q(is_active=True) | Q(pk__in=district_counts)).order_by("division_order", "name"))
     districts = [(d, [district_counts[d.pk][y] for y in years], sum(district_counts[d.pk].values())) for d in district_units]
-    measure_rows = [(measures[k], [measure_counts[k][y] for y in years], sum(measure_counts[k].values()))
-                    for k in sorted(measures)]
+    # Measures of different notices are kept apart; within one notice by number.
+    measures = sorted(Measure.objects.filter(pk__in=measure_counts), key=lambda m: (m.number, m.document_id))
+    measure_rows = [(m, [measure_counts[m.pk][y] for y in years], sum(measure_counts[m.pk].values())) for m in measures]
     return Statistics(years=years, districts=districts, measures=measure_rows, punctuality=_punctuality(cycles))
 
 
@@ -331,7 +341,9 @@ def _punctuality(cycles: list[Cycle]) -> list[tuple[Bureau, int, int, int]]:
         return []
     cycle_ids = [c.pk for c in cycles]
     extensions = {(e.cycle_id, e.bureau_id): e.new_deadline for e in Extension.objects.filter(cycle_id__in=cycle_ids)}
-    lists = {(nl.cycle_id, nl.category_id): nl for nl in NominationList.objects.filter(cycle_id__in=cycle_ids)}
+    # Only the three columns the tally needs: thousands of lists over the years, never loaded as model objects.
+    lists = {(cycle_id, category_id): (bureau_id, submitted_at) for cycle_id, category_id, bureau_id, submitted_at in
+             NominationList.objects.filter(cycle_id__in=cycle_ids).values_list("cycle_id", "category_id", "bureau_id", "submitted_at")}
     owners: dict[int, list[tuple[int, Bureau]]] = defaultdict(list)
     for r in (Responsibility.objects.filter(category__measure__document_id__in={c.document_id for c in cycles},
                                             role__in=Responsibility.OWNER_ROLES)
@@ -340,14 +352,14 @@ def _punctuality(cycles: list[Cycle]) -> list[tuple[Bureau, int, int, int]]:
     tally: dict[int, list] = {}
     for cycle in cycles:
         for category_id, bureau in owners[cycle.document_id]:
-            nl = lists.get((cycle.pk, category_id))
-            if nl is not None and nl.bureau_id != bureau.pk:
+            list_bureau_id, submitted_at = lists.get((cycle.pk, category_id), (None, None))
+            if list_bureau_id is not None and list_bureau_id != bureau.pk:
                 continue  # a joint category: the bureau that prepared the list answers for it
             deadline = max(extensions.get((cycle.pk, bureau.pk), cycle.deadline), cycle.deadline)
             entry = tally.setdefault(bureau.pk, [bureau, 0, 0, 0])
-            if nl is None or nl.submitted_at is None:
+            if submitted_at is None:
                 entry[3] += 1
-            elif nl.submitted_at <= deadline:
+            elif submitted_at <= deadline:
                 entry[1] += 1
             else:
                 entry[2] += 1

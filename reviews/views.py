@@ -233,7 +233,7 @@ def public_results(request, year: int):
     groups = selectors.cycle_results(cycle=cycle)
     return render(request, "reviews/public_results.html", {
         "cycle": cycle, "groups": groups, "award_count": sum(g.award_count for g in groups),
-        "repeat_winners": selectors.repeat_winners(),
+        "repeat_winners": selectors.repeat_winners(cycle=cycle),
     })
 
 

@@ -25,7 +25,7 @@ QUERIES = {
     "list_review": 10,
     "unit_history": 2,
     "public_results": 5,
-    "statistics": 6,
+    "statistics": 7,
 }
 BY_KEY = {page.key: page for page in PAGES}
 
