@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, When
+from django.db.models import Case, Count, F, Max, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from incentives import roles
@@ -216,6 +216,14 @@ def cycle_reopenings(cycle: Cycle) -> QuerySet[CycleReopening]:
 def published_cycles() -> QuerySet[Cycle]:
     return (Cycle.objects.filter(state=Cycle.State.PUBLISHED).select_related("document")
             .annotate(award_count=Count("awards")).order_by("-year"))
+
+
+def results_version() -> str:
+    """Changes whenever the published results can have changed: a publication (new ``published_at``) or a
+    reopening (one published cycle fewer). One query."""
+    row = Cycle.objects.filter(state=Cycle.State.PUBLISHED).aggregate(n=Count("id"), last=Max("published_at"))
+    last = row["last"].timestamp() if row["last"] else 0
+    return f"{row['n']}-{last:.6f}"
 
 
 def published_cycle_get(*, year: int) -> Cycle:

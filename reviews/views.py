@@ -4,9 +4,12 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -249,6 +252,17 @@ def public_unit(request, pk: int):
 
 
 def public_statistics(request):
+    # The figures change only when a cycle is published or reopened: the rendered page body is kept under a key
+    # that changes with those events, so a visit costs one query instead of counting every award of every year.
+    key = f"results-statistics:{selectors.results_version()}:{translation.get_language()}"
+    body = cache.get(key)
+    if body is None:
+        body = _statistics_body(request)
+        cache.set(key, body, 24 * 60 * 60)
+    return render(request, "reviews/public_statistics.html", {"body": body})
+
+
+def _statistics_body(request) -> str:
     stats = selectors.statistics()
     year_labels = [str(y) for y in stats.years]
     district_chart = charts.stacked_bar_chart(
@@ -261,9 +275,9 @@ def public_statistics(request):
         title=_("Punctuality of the bureaus"), series=[_("On time"), _("Late"), _("Not submitted")],
         colours=["#009E73", "#E69F00", "#5f6368"],
         rows=[(b.short_name, [on_time, late, never]) for b, on_time, late, never in stats.punctuality])
-    return render(request, "reviews/public_statistics.html", {
+    return render_to_string("reviews/_statistics_body.html", {
         "stats": stats, "district_chart": district_chart, "measure_chart": measure_chart,
         "punctuality_chart": punctuality_chart,
-    })
+    }, request=request)
 
 

@@ -9,6 +9,7 @@
 """
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import translation
 
@@ -42,6 +43,13 @@ def _catalogue_present(request, django_db_blocker):
         with django_db_blocker.unblock():
             if not IncentiveCategory.objects.exists():
                 _load_catalogue()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (login throttling counters, cached result pages)."""
+    cache.clear()
     yield
 
 

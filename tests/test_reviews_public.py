@@ -137,6 +137,21 @@ def test_statistics_run_a_constant_number_of_queries(client, districts, years, d
         cycle = make_cycle(2020 + offset)
         award(cycle, "19-1", districts[offset:offset + 2])
         award(cycle, "28", districts[offset + 2:offset + 3], submitted_late=True)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("results:statistics"))
     assert response.status_code == 200 and len(response.context["stats"].years) == years
+
+
+def test_statistics_are_counted_once_per_publication(client, districts, reviewer, django_assert_max_num_queries):
+    cycle = make_cycle(2021)
+    award(cycle, "19-1", districts[:1])
+    first = client.get(reverse("results:statistics")).context["body"]
+    # A second visit reads the page body kept from the first: one query to learn nothing was published since.
+    with django_assert_max_num_queries(1):
+        again = client.get(reverse("results:statistics"))
+    assert again.context["body"] == first
+    # A new publication changes the figures at once.
+    later = make_cycle(2022)
+    award(later, "19-1", districts[1:3])
+    html = client.get(reverse("results:statistics")).context["body"]
+    assert "2022" in html and html != first
