@@ -243,3 +243,21 @@ def test_publish_and_reopen_through_the_pages(client, reviewer, administrator, c
     assert AuditEntry.objects.filter(action="cycle.reopen", message="更正错误").exists()
     client.logout()
     assert client.get(reverse("results:cycle", args=[cycle.year])).status_code == 404   # off the public pages
+
+
+def test_queue_is_shown_in_pages_that_keep_the_filters(client, reviewer, monkeypatch):
+    from reviews import views
+
+    monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 10)
+    document = PolicyDocument.objects.get(in_force=True)
+    Cycle.objects.create(year=2031, document=document, opens_at=datetime.datetime(2031, 1, 1, tzinfo=BEIJING),
+                         deadline=default_deadline_for(2031))
+    client.force_login(reviewer)
+    first = client.get(reverse("reviews:queue"), {"year": 2031})
+    second = client.get(reverse("reviews:queue"), {"year": 2031, "page": 2})
+    codes = lambda response: [row.category.code for row in response.context["page"].object_list]  # noqa: E731
+    assert len(codes(first)) == 10 and len(codes(second)) == 10
+    assert not set(codes(first)) & set(codes(second))
+    assert "year=2031&amp;page=2" in first.content.decode()
+    # every category of the document is still counted, whatever the page
+    assert len(first.context["queue"].rows) == 39
