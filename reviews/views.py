@@ -242,11 +242,17 @@ def public_results(request, year: int):
         cycle = selectors.published_cycle_get(year=year)
     except Cycle.DoesNotExist:
         raise Http404 from None
-    groups = selectors.cycle_results(cycle=cycle)
-    return render(request, "reviews/public_results.html", {
-        "cycle": cycle, "groups": groups, "award_count": sum(g.award_count for g in groups),
-        "repeat_winners": selectors.repeat_winners(cycle=cycle),
-    })
+    # The awardees change only with a publication or a reopening: the body is kept under a key that changes then.
+    key = f"results-cycle:{cycle.year}:{selectors.results_version()}:{translation.get_language()}"
+    kept = cache.get(key)
+    if kept is None:
+        groups = selectors.cycle_results(cycle=cycle)
+        body = render_to_string("reviews/_results_body.html", {
+            "groups": groups, "repeat_winners": selectors.repeat_winners(cycle=cycle),
+        }, request=request)
+        kept = {"body": body, "award_count": sum(g.award_count for g in groups)}
+        cache.set(key, kept, 24 * 60 * 60)
+    return render(request, "reviews/public_results.html", {"cycle": cycle, **kept})
 
 
 def public_unit(request, pk: int):

@@ -25,7 +25,7 @@ QUERIES = {
     "review_queue": 11,
     "list_review": 10,
     "unit_history": 2,
-    "public_results": 5,
+    "public_results": 6,
     "statistics": 8,
 }
 BY_KEY = {page.key: page for page in PAGES}

@@ -81,7 +81,7 @@ def test_results_page_runs_a_constant_number_of_queries(client, districts, size,
         award(cycle, code, units)
         award(previous, code, units[:1])   # repeat winners
     # No session: the cycle, its awards, the repeat winners, and two for the bulletin download spot.
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("results:cycle", args=[2023]))
     assert response.status_code == 200 and response.context["award_count"] == 3 * size
     with django_assert_max_num_queries(1):
@@ -102,9 +102,10 @@ def test_unit_history_shows_every_award_across_cycles(client, districts):
     assert response.context["years"] == [2023, 2022]
     assert 'data-year-count="2"' in response.content.decode()
     # The repeat winner is marked on the year's results too.
-    html = client.get(reverse("results:cycle", args=[2023])).content.decode()
+    results = client.get(reverse("results:cycle", args=[2023]))
+    html = results.content.decode()
     assert f'data-unit="{yuexiu.pk}"' in html and html.count("badge") >= 1
-    assert yuexiu.pk in client.get(reverse("results:cycle", args=[2023])).context["repeat_winners"]
+    assert yuexiu.pk in results.context["repeat_winners"]
 
 
 def test_statistics_count_districts_measures_and_punctuality(client, districts, street, bureau):
@@ -155,3 +156,15 @@ def test_statistics_are_counted_once_per_publication(client, districts, reviewer
     award(later, "19-1", districts[1:3])
     html = client.get(reverse("results:statistics")).context["body"]
     assert "2022" in html and html != first
+
+
+def test_results_page_body_is_kept_until_the_next_publication(client, districts, django_assert_max_num_queries):
+    cycle = make_cycle(2024)
+    award(cycle, "19-1", districts[:2])
+    first = client.get(reverse("results:cycle", args=[2024]))
+    with django_assert_max_num_queries(4):
+        again = client.get(reverse("results:cycle", args=[2024]))
+    assert again.context["body"] == first.context["body"] and again.context["award_count"] == 2
+    # Reopening takes the cycle off the public pages at once.
+    Cycle.objects.filter(pk=cycle.pk).update(state="closed", published_at=None)
+    assert client.get(reverse("results:cycle", args=[2024])).status_code == 404
