@@ -81,6 +81,12 @@ class NomineeRowForm(forms.Form):
 
 
 class BaseNomineeFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        # A fourth row can only come from a stale or tampered form: say the rule, not the mechanics.
+        "too_many_forms": _("A list has at most 3 nominees: the notice allows no more than 3 per category."),
+    }
+
     def clean(self):
         if any(self.errors):
             return
