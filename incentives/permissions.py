@@ -7,6 +7,10 @@ object permissions on the categories the bureau is responsible for:
 * lead, separately or jointly responsible bureaus also: ``nominate_incentivecategory`` (edit the list).
 
 Signals keep the two in step, so a change of membership or responsibility changes rights at once.
+
+The rows of bureau groups belong to this module: one edited by hand (guardian's "Object permissions" page of a
+category in the admin) is put back at the next sync. An exception for one person is a *user* object permission,
+which the sync leaves alone and the selectors honour.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -75,7 +79,32 @@ def membership_sync(user) -> None:
         user.groups.remove(*(current - wanted))
     if wanted - current:
         user.groups.add(*(wanted - current))
-    # guardian and Django cache permissions on the user object; drop them so the change shows at once.
-    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_guardian_perms_cache"):
+    forget_cached_permissions(user)
+
+
+def forget_cached_permissions(user) -> None:
+    """Drop the permission and role caches Django, guardian and ``roles`` keep on a user object.
+
+    Every request loads its user afresh, so another person's next request already sees a change; this only
+    matters for the user object in hand (an administrator editing themselves, a test, a shell session).
+    """
+    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_guardian_perms_cache", "_role_names"):
         if hasattr(user, attr):
             delattr(user, attr)
+
+
+# Model permissions of the administrator role: everything in the admin, except the two object permissions
+# that belong to bureaus (granted per category above, never globally) and writes to the audit trail.
+ADMINISTRATOR_APPS = ("auth", "guardian", "incentives", "measures", "nominations", "reviews")
+NOT_FOR_ADMINISTRATORS = {NOMINATE, COMMENT, "add_auditentry", "change_auditentry", "delete_auditentry"}
+
+
+def role_groups_sync() -> None:
+    """Create the three role groups and give the administrator group its model permissions."""
+    from . import roles
+
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in roles.ROLE_LABELS}
+    wanted = Permission.objects.filter(content_type__app_label__in=ADMINISTRATOR_APPS).exclude(
+        codename__in=NOT_FOR_ADMINISTRATORS
+    )
+    groups[roles.ADMINISTRATOR].permissions.set(wanted)

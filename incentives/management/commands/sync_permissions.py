@@ -1,14 +1,20 @@
 from django.core.management.base import BaseCommand
 
 from incentives.models import Bureau, Membership
-from incentives.permissions import category_permissions_sync, ensure_bureau_group, membership_sync
+from incentives.permissions import (
+    category_permissions_sync,
+    ensure_bureau_group,
+    membership_sync,
+    role_groups_sync,
+)
 from measures.models import IncentiveCategory
 
 
 class Command(BaseCommand):
-    help = "Rebuild bureau groups and category permissions from memberships and responsibilities (after loaddata)."
+    help = "Rebuild the role groups, bureau groups and category permissions from memberships and responsibilities (after loaddata)."
 
     def handle(self, *args, **options):
+        role_groups_sync()
         for bureau in Bureau.objects.select_related("group"):
             ensure_bureau_group(bureau)
         categories = list(IncentiveCategory.objects.all())

@@ -1,0 +1,461 @@
+"""The permission matrix: every URL of the application, every kind of person, objects inside and outside scope.
+
+How it works
+------------
+``MATRIX`` has one entry per URL name. An entry lists *cases*: how to build the URL's arguments (from the shared
+``world`` below), which HTTP method to use, and the status each persona must get. ``test_every_url_is_in_the_matrix``
+walks the project's URL resolver and fails when a URL name has no entry (or an entry names a URL that is gone):
+**when you add a view, add its row here.**
+
+Personas: ``anonymous``; three clerks, ``water`` (市水务局), ``ndrc`` (市发展改革委), ``forestry`` (市林业园林局);
+``reviewer`` (General Office); ``administrator`` (superuser with the administrator role) and ``role_admin`` (the
+role without superuser, expected to get the same); ``inactive`` (a disabled 市水务局 clerk who still holds a
+session cookie).
+
+Objects in scope and out of scope: the ``world`` has a cycle with two nomination lists,
+
+* category "6": 市水务局 leads it (``water`` is its *owner*), 市发展改革委 is co-responsible (``ndrc`` is *co*),
+  ``forestry`` is *unrelated*;
+* category "19-2": 市林业园林局 runs it separately (``forestry`` is its *owner*), ``water`` and ``ndrc`` are
+  *unrelated*.
+
+``on_lists(...)`` states the expectation once per relation (owner, co, unrelated, reviewer, administrator) and
+checks both lists, so every clerk is tried on an object inside and one outside their scope.
+
+Expected values: an HTTP status (200, 404, 405 …), ``LOGIN`` (302 to the login page) or ``REDIRECT`` (302
+anywhere else: a form posted and redirected, a landing page). Each request runs in a savepoint that is rolled back,
+so POSTs change nothing for the next one.
+
+Where a view answers differently from what the rules say, the cell goes in ``KNOWN_DEVIATIONS`` with the actual
+status and why; the test accepts that value and fails as soon as the view is fixed, so the entry gets removed.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import hashlib
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from incentives import roles
+from incentives.models import Bureau, Notification, ReminderKind, Unit, UnitKind
+from measures.models import IncentiveCategory
+from nominations.models import (
+    BEIJING,
+    Cycle,
+    Evidence,
+    ListComment,
+    NominationList,
+    Nominee,
+    default_deadline_for,
+)
+from reviews.models import Bulletin
+
+from .conftest import _load_catalogue
+from .factories import make_user
+
+LOGIN = "302→login"
+REDIRECT = "302→elsewhere"
+
+PERSONAS = ["anonymous", "water", "ndrc", "forestry", "reviewer", "administrator", "role_admin", "inactive"]
+# ``role_admin`` holds the administrator role without being a superuser: it must get exactly what ``administrator``
+# gets. A superuser passes every ``has_perm`` check, so a view that asks ``has_perm`` instead of a selector shows
+# up as a superuser reaching a list it may not edit; a view that asks ``is_superuser`` shows up as the two differing.
+CLERKS = ["water", "ndrc", "forestry"]
+
+# URL prefixes tested elsewhere (tests/test_accounts_admin.py, tests/test_accounts_login.py) or not views.
+EXCLUDED_PREFIXES = ("admin/", "i18n/", "static/", "media/")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The world: people, a cycle, lists inside and outside each clerk's scope
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Scope:
+    """One category's list in the current cycle, with who stands where towards it."""
+
+    label: str
+    category: IncentiveCategory
+    nomination_list: NominationList
+    nominee: Nominee
+    evidence: Evidence
+    owner: str
+    co: tuple[str, ...] = ()
+
+    def relation(self, persona: str) -> str:
+        if persona == "role_admin":
+            return "administrator"
+        if persona == self.owner:
+            return "owner"
+        if persona in self.co:
+            return "co"
+        if persona in CLERKS:
+            return "unrelated"
+        return persona
+
+
+@dataclass
+class World:
+    users: dict
+    clients: dict
+    cycle: Cycle
+    published: Cycle
+    scopes: list[Scope]
+    unit: Unit
+    extra: dict = field(default_factory=dict)
+
+
+def _evidence(nominee: Nominee, user, name: str) -> Evidence:
+    body = b"%PDF-1.4\n% matrix evidence\n"
+    token = hashlib.sha256(f"{nominee.pk}-{name}".encode()).hexdigest()[:32]
+    evidence = Evidence(nominee=nominee, token=token, extension=".pdf", original_name=name,
+                        content_type="application/pdf", size=len(body), sha256=hashlib.sha256(body).hexdigest(),
+                        uploaded_by=user)
+    evidence.file.save(name, ContentFile(body), save=False)
+    evidence.save()
+    return evidence
+
+
+def _bulletin(cycle: Cycle, user) -> Bulletin:
+    body = b"%PDF-1.4\n% matrix bulletin\n"
+    bulletin = Bulletin(cycle=cycle, version=1, status=Bulletin.Status.DONE, sha256=hashlib.sha256(body).hexdigest(),
+                        size=len(body), requested_by=user, finished_at=timezone.now())
+    bulletin.file.save("bulletin.pdf", ContentFile(body), save=False)
+    bulletin.save()
+    return bulletin
+
+
+def _build_world() -> World:
+    if not IncentiveCategory.objects.exists():  # an earlier transactional test flushed the database
+        _load_catalogue()
+    bureau = {b.short_name: b for b in Bureau.objects.filter(short_name__in=["市水务局", "市发展改革委", "市林业园林局"])}
+    users = {
+        "water": make_user("m_water", role=roles.BUREAU_STAFF, bureaus=[bureau["市水务局"]]),
+        "ndrc": make_user("m_ndrc", role=roles.BUREAU_STAFF, bureaus=[bureau["市发展改革委"]]),
+        "forestry": make_user("m_forestry", role=roles.BUREAU_STAFF, bureaus=[bureau["市林业园林局"]]),
+        "reviewer": make_user("m_reviewer", role=roles.REVIEWER),
+        "administrator": make_user("m_admin", role=roles.ADMINISTRATOR, is_staff=True, is_superuser=True),
+        "role_admin": make_user("m_role_admin", role=roles.ADMINISTRATOR),
+        "inactive": make_user("m_inactive", role=roles.BUREAU_STAFF, bureaus=[bureau["市水务局"]], is_active=False),
+    }
+    clients = {"anonymous": Client()}
+    for name, user in users.items():
+        clients[name] = Client()
+        clients[name].force_login(user)
+
+    categories = {c.code: c for c in IncentiveCategory.objects.filter(measure__document__in_force=True, code__in=["6", "19-2"])}
+    document = categories["6"].measure.document
+    now = timezone.now().astimezone(BEIJING)
+    year = now.year  # the performance year under way: its deadline (next March 31) is ahead
+    cycle = Cycle.objects.create(year=year, document=document, opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING),
+                                 deadline=default_deadline_for(year))
+    published = Cycle.objects.create(year=year - 5, document=document,
+                                     opens_at=datetime.datetime(year - 5, 1, 1, tzinfo=BEIJING),
+                                     deadline=default_deadline_for(year - 5), state=Cycle.State.PUBLISHED,
+                                     published_at=timezone.now(), published_by=users["reviewer"])
+    districts = list(Unit.objects.filter(kind_id=UnitKind.DISTRICT, is_active=True).order_by("division_order")[:2])
+
+    scopes = []
+    for code, owner, co, bureau_name, unit in [("6", "water", ("ndrc",), "市水务局", districts[0]),
+                                               ("19-2", "forestry", (), "市林业园林局", districts[1])]:
+        nl = NominationList.objects.create(cycle=cycle, category=categories[code], bureau=bureau[bureau_name],
+                                           created_by=users[owner])
+        nominee = Nominee.objects.create(nomination_list=nl, unit=unit, rank=1, achievements="成效明显")
+        evidence = _evidence(nominee, users[owner], f"evidence-{code}.pdf")
+        ListComment.objects.create(nomination_list=nl, author=users[owner], bureau=bureau[bureau_name], text="请审阅")
+        scopes.append(Scope(label=f"list {code}", category=categories[code], nomination_list=nl, nominee=nominee,
+                            evidence=evidence, owner=owner, co=co))
+    extra = {
+        "bulletin_published": _bulletin(published, users["reviewer"]),
+        "bulletin_open": _bulletin(cycle, users["reviewer"]),
+        "notification": Notification.objects.create(user=users["water"], kind=ReminderKind.choices[0][0],
+                                                    title="截止日期提醒"),
+    }
+    return World(users=users, clients=clients, cycle=cycle, published=published, scopes=scopes, unit=districts[0],
+                 extra=extra)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module inside a transaction that is rolled back at the end; each test adds a savepoint."""
+    media = tempfile.TemporaryDirectory(prefix="matrix-media-")
+    media_override = override_settings(MEDIA_ROOT=media.name,
+                                       PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    media_override.enable()
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            built = _build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+    media_override.disable()
+    media.cleanup()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    kwargs: Callable[[World], dict]
+    expect: Callable[[World], dict[str, object]]  # persona → expected
+    method: str = "get"
+    data: dict | None = None
+
+
+def _check_keys(given: dict, wanted: list[str]) -> None:
+    missing = [k for k in wanted if k not in given]
+    unknown = [k for k in given if k not in wanted]
+    assert not missing and not unknown, f"expectations: missing {missing}, unknown {unknown}"
+
+
+def everyone(kwargs=None, *, label="", method="get", data=None, anonymous, clerk, reviewer, administrator,
+             inactive=LOGIN) -> list[Case]:
+    """A URL that does not depend on an object in a bureau's scope: all three clerks get ``clerk``."""
+    expect = {"anonymous": anonymous, "reviewer": reviewer, "administrator": administrator, "role_admin": administrator,
+              "inactive": inactive,
+              **{c: clerk for c in CLERKS}}
+    build = kwargs if callable(kwargs) else (lambda w, k=kwargs or {}: dict(k))
+    return [Case(label or "—", build, lambda w, e=expect: e, method, data)]
+
+
+def on_lists(kwargs: Callable[[World, Scope], dict], *, method="get", data=None, anonymous=LOGIN, owner, co,
+             unrelated, reviewer, administrator, inactive=LOGIN) -> list[Case]:
+    """A URL about one list (or its nominee, evidence …): tried on the list of "6" and on the list of "19-2"."""
+    by_relation = {"anonymous": anonymous, "owner": owner, "co": co, "unrelated": unrelated, "reviewer": reviewer,
+                   "administrator": administrator, "inactive": inactive}
+    cases = []
+    for index in range(2):
+        def expect(w, i=index):
+            scope = w.scopes[i]
+            return {p: by_relation[scope.relation(p)] for p in PERSONAS}
+
+        def build(w, i=index):
+            return kwargs(w, w.scopes[i])
+
+        cases.append(Case(f"{method.upper()} list {'6' if index == 0 else '19-2'}", build, expect, method, data))
+    return cases
+
+
+def public(kwargs=None, *, label="", status=200) -> list[Case]:
+    return everyone(kwargs, label=label, anonymous=status, clerk=status, reviewer=status, administrator=status,
+                    inactive=status)
+
+
+def signed_in(kwargs=None, *, label="", status=200, method="get", data=None) -> list[Case]:
+    return everyone(kwargs, label=label, method=method, data=data, anonymous=LOGIN, clerk=status, reviewer=status,
+                    administrator=status)
+
+
+def post_only_get(kwargs, *, signed_in_status=405) -> list[Case]:
+    """GET on a POST-only view: refused before anything is looked up."""
+    return everyone(kwargs, label="GET", anonymous=LOGIN, clerk=signed_in_status, reviewer=signed_in_status,
+                    administrator=signed_in_status)
+
+
+def reviewer_post_only_get(kwargs) -> list[Case]:
+    """GET on a POST-only review action: non-reviewers do not find it (404) before the method is checked."""
+    return everyone(kwargs, label="GET", anonymous=LOGIN, clerk=404, reviewer=405, administrator=404)
+
+
+def year_category(w: World, s: Scope) -> dict:
+    return {"year": w.cycle.year, "category_id": s.category.pk}
+
+
+# Read pages of a list: its bureaus (owner and co-responsible), the General Office and administrators.
+READ = {"owner": 200, "co": 200, "unrelated": 404, "reviewer": 200, "administrator": 200}
+# The bureau's edit pages: the owning bureau only; everyone else, reviewers included, gets 404.
+EDIT = {"owner": 200, "co": 404, "unrelated": 404, "reviewer": 404, "administrator": 404}
+# The General Office's pages: reviewers only.
+REVIEW = {"owner": 404, "co": 404, "unrelated": 404, "reviewer": 200, "administrator": 404}
+
+MATRIX: dict[str, list[Case]] = {
+    # --- incentives: start page, accounts, health -------------------------------------------------------------
+    "home": everyone(anonymous=LOGIN, clerk=REDIRECT, reviewer=REDIRECT, administrator=REDIRECT),
+    # A signed-in person on the login page is sent home; an inactive one is anonymous and sees the form.
+    "login": everyone(anonymous=200, clerk=REDIRECT, reviewer=REDIRECT, administrator=REDIRECT, inactive=200),
+    "logout": everyone(label="GET", anonymous=405, clerk=405, reviewer=405, administrator=405, inactive=405)
+    + everyone(label="POST", method="post", anonymous=LOGIN, clerk=LOGIN, reviewer=LOGIN, administrator=LOGIN,
+               inactive=LOGIN),
+    "password_change": signed_in(),
+    "password_change_done": signed_in(),
+    "password_reset": public(),
+    "password_reset_done": public(),
+    # A made-up token: the page says the link is invalid (200), for anyone.
+    "password_reset_confirm": public(lambda w: {"uidb64": "MQ", "token": "set-password-made-up"}),
+    "password_reset_complete": public(),
+    "health": public(),
+    # --- measures: the catalogue is open to every signed-in person ---------------------------------------------
+    "measures:list": signed_in(),
+    "measures:detail": signed_in(lambda w: {"pk": w.scopes[0].category.measure_id}, label="measure 6")
+    + signed_in(lambda w: {"pk": 999999}, label="no such measure", status=404),
+    "measures:bureaus": signed_in(),
+    # --- nominations: the bureau's pages ---------------------------------------------------------------------
+    # Every signed-in person has a bureau page; people without a bureau see an empty one.
+    "nominations:home": signed_in(),
+    "nominations:list": on_lists(year_category, **READ)
+    + signed_in(lambda w: {"year": w.cycle.year, "category_id": 999999}, label="no such category", status=404)
+    + signed_in(lambda w: {"year": 1990, "category_id": w.scopes[0].category.pk}, label="no such cycle", status=404),
+    "nominations:print": on_lists(year_category, **READ),
+    "nominations:edit": on_lists(year_category, **EDIT),
+    "nominations:submit": on_lists(year_category, **EDIT),
+    "nominations:withdraw": post_only_get(lambda w: year_category(w, w.scopes[0]))
+    # The list is a draft: the owner is told it cannot be withdrawn (302 back to the list); others never see it.
+    + on_lists(year_category, method="post", owner=REDIRECT, co=404, unrelated=404, reviewer=404, administrator=404),
+    "nominations:comment": post_only_get(lambda w: year_category(w, w.scopes[0]))
+    # Empty comment: the bureaus responsible are sent back to the list with an error; nobody else finds it.
+    + on_lists(year_category, method="post", owner=REDIRECT, co=REDIRECT, unrelated=404, reviewer=404,
+               administrator=404),
+    "nominations:evidence": on_lists(lambda w, s: {"token": s.evidence.token}, **READ)
+    + signed_in(lambda w: {"token": "0" * 32}, label="no such file", status=404),
+    # --- reviews: the General Office's pages -----------------------------------------------------------------
+    "reviews:queue": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404),
+    "reviews:list": on_lists(lambda w, s: {"pk": s.nomination_list.pk}, **REVIEW),
+    # POSTs with an empty form: a return needs its reasons (400); the other actions redirect back with a message.
+    "reviews:list_return": reviewer_post_only_get(lambda w: {"pk": w.scopes[0].nomination_list.pk})
+    + on_lists(lambda w, s: {"pk": s.nomination_list.pk}, method="post", **{**REVIEW, "reviewer": 400}),
+    "reviews:list_acknowledge": reviewer_post_only_get(lambda w: {"pk": w.scopes[0].nomination_list.pk})
+    + on_lists(lambda w, s: {"pk": s.nomination_list.pk}, method="post", **{**REVIEW, "reviewer": REDIRECT}),
+    "reviews:nominee_decide": reviewer_post_only_get(
+        lambda w: {"pk": w.scopes[0].nomination_list.pk, "nominee_pk": w.scopes[0].nominee.pk})
+    + on_lists(lambda w, s: {"pk": s.nomination_list.pk, "nominee_pk": s.nominee.pk}, method="post",
+               **{**REVIEW, "reviewer": REDIRECT}),
+    "reviews:cap_exception": on_lists(lambda w, s: {"year": w.cycle.year, "category_pk": s.category.pk}, **REVIEW),
+    "reviews:publish": reviewer_post_only_get(lambda w: {"year": w.cycle.year})
+    + everyone(lambda w: {"year": w.cycle.year}, label="POST", method="post", anonymous=LOGIN, clerk=404,
+               reviewer=REDIRECT, administrator=404),
+    "reviews:reopen": everyone(lambda w: {"year": w.published.year}, anonymous=LOGIN, clerk=404, reviewer=404,
+                               administrator=200),
+    # --- bulletins: reviewers see every version; the public the published cycle's ----------------------------
+    "bulletins:versions": everyone(lambda w: {"year": w.published.year}, label="published year", anonymous=LOGIN,
+                                   clerk=404, reviewer=200, administrator=404)
+    + everyone(lambda w: {"year": w.cycle.year}, label="open year", anonymous=LOGIN, clerk=404, reviewer=200,
+               administrator=404),
+    "bulletins:request": everyone(lambda w: {"year": w.cycle.year}, label="GET", anonymous=LOGIN, clerk=405,
+                                  reviewer=405, administrator=405)
+    # The reviewer's render is queued on commit, which the rolled-back savepoint never reaches.
+    + everyone(lambda w: {"year": w.cycle.year}, label="POST", method="post", anonymous=LOGIN, clerk=404,
+               reviewer=REDIRECT, administrator=404),
+    **{
+        name: public(lambda w: {"pk": w.extra["bulletin_published"].pk}, label="published cycle")
+        + everyone(lambda w: {"pk": w.extra["bulletin_open"].pk}, label="open cycle", anonymous=404, clerk=404,
+                   reviewer=200, administrator=404, inactive=404)
+        for name in ("bulletins:progress", "bulletins:status", "bulletins:download")
+    },
+    # --- notifications: each person their own (the list has no object in its URL) ----------------------------
+    "notifications": signed_in(),
+    "notifications_read": signed_in(label="GET", status=405)
+    + signed_in(lambda w: {}, label="POST another person's", method="post", status=REDIRECT,
+                data={"notification": "0"}),
+    # --- results: public -----------------------------------------------------------------------------------
+    "results:index": public(),
+    "results:cycle": public(lambda w: {"year": w.published.year}, label="published year")
+    + public(lambda w: {"year": w.cycle.year}, label="year not published", status=404),
+    "results:unit": public(lambda w: {"pk": w.unit.pk}, label="a district")
+    + public(lambda w: {"pk": 999999}, label="no such unit", status=404),
+    "results:statistics": public(),
+}
+
+# (url name, case label, persona) → (status it gets, why it differs from the rule). See the module docstring.
+KNOWN_DEVIATIONS: dict[tuple[str, str, str], tuple[object, str]] = {}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The tests
+# ---------------------------------------------------------------------------------------------------------------
+
+def _walk(patterns, prefix="", namespace=""):
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace
+            yield from _walk(pattern.url_patterns, route, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(pattern, URLPattern):
+            yield route, (f"{namespace}{pattern.name}" if pattern.name else None)
+
+
+def project_url_names() -> dict[str, str]:
+    """Every named URL of the project outside the excluded prefixes: name → route."""
+    found = {}
+    for route, name in _walk(get_resolver().url_patterns):
+        if route.lstrip("^").startswith(EXCLUDED_PREFIXES):
+            continue
+        found[name or f"<unnamed: {route}>"] = route
+    return found
+
+
+def test_every_url_is_in_the_matrix():
+    urls = project_url_names()
+    missing = sorted(set(urls) - set(MATRIX))
+    stale = sorted(set(MATRIX) - set(urls))
+    assert not missing, (
+        "These URLs have no row in tests/test_permission_matrix.py MATRIX; add one saying who may open them:\n  "
+        + "\n  ".join(f"{name}  ({urls[name]})" for name in missing)
+    )
+    assert not stale, f"MATRIX rows for URLs that no longer exist: {stale}"
+
+
+def _outcome(response) -> object:
+    if response.status_code == 302:
+        return LOGIN if response["Location"].startswith(reverse(settings.LOGIN_URL)) else REDIRECT
+    return response.status_code
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+def test_permission_matrix(world, url_name):
+    failures, deviations_seen = [], set()
+    for case in MATRIX[url_name]:
+        url = reverse(url_name, kwargs=case.kwargs(world))
+        expected = case.expect(world)
+        _check_keys(expected, PERSONAS)
+        for persona in PERSONAS:
+            want = expected[persona]
+            client = world.clients[persona]
+            cookies = copy.deepcopy(client.cookies)
+            with transaction.atomic():
+                response = getattr(client, case.method)(url, case.data or {})
+                transaction.set_rollback(True)
+            client.cookies = cookies  # a logout or a message cookie is rolled back with the database
+            got = _outcome(response)
+            deviation = KNOWN_DEVIATIONS.get((url_name, case.label, persona))
+            if deviation is not None:
+                deviations_seen.add((url_name, case.label, persona))
+                want = deviation[0]
+            if got != want:
+                failures.append(f"{case.method.upper()} {url} [{case.label}] as {persona}: expected {want}, got {got}")
+    fixed = {k for k in KNOWN_DEVIATIONS if k[0] == url_name} - deviations_seen
+    assert not failures, "\n".join(failures)
+    assert not fixed, f"KNOWN_DEVIATIONS entries never reached (remove them): {sorted(fixed)}"
+
+
+@pytest.mark.django_db
+def test_marking_another_persons_notification_read_changes_nothing(world):
+    notification = world.extra["notification"]  # the water clerk's
+    for persona in ("ndrc", "reviewer", "administrator"):
+        world.clients[persona].post(reverse("notifications_read"), {"notification": str(notification.pk)})
+        notification.refresh_from_db()
+        assert notification.read_at is None, persona
+    world.clients["water"].post(reverse("notifications_read"), {"notification": str(notification.pk)})
+    notification.refresh_from_db()
+    assert notification.read_at is not None
