@@ -40,8 +40,8 @@ def _run_in_threads(*targets):
     return results
 
 
-def test_two_concurrent_saves_of_the_same_draft(django_db_setup, django_db_blocker):
-    # Committed data seen by both connections: no test transaction around this test, so it cleans up after itself.
+def test_two_concurrent_saves_of_the_same_draft(transactional_db, django_db_blocker):
+    # Committed data seen by both connections (a transactional test: the database is flushed afterwards).
     with django_db_blocker.unblock():
         assert connection.vendor == "postgresql", "run with DATABASE_URL=postgres://… (this test is for row locks)"
         water = Bureau.objects.get(short_name="市水务局")
@@ -70,7 +70,8 @@ def test_two_concurrent_saves_of_the_same_draft(django_db_setup, django_db_block
             conflicts = [r for r in results if isinstance(r, ConflictError)]
             saved = [r for r in results if isinstance(r, NominationList)]
             assert len(conflicts) == 1 and len(saved) == 1, results
-            assert "reload" in str(conflicts[0]).lower()
+            # The threads speak the interface's default language (Chinese): "reload the page"
+            assert "请刷新页面" in str(conflicts[0])
             nl.refresh_from_db()
             assert nl.version == version + 1
             winner = "alice" if isinstance(results[0], NominationList) else "bob"
