@@ -63,3 +63,20 @@ def test_catalogue_query_count_is_constant(client, clerk_water, django_assert_ma
     with django_assert_max_num_queries(11):
         response = client.get(reverse("measures:list"))
     assert len(response.context["measures"]) == 32
+
+
+def test_chinese_even_for_an_english_browser(client, clerk_water):
+    # The browser's own language does not switch the interface; only the language menu does.
+    client.force_login(clerk_water)
+    html = client.get(reverse("measures:list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in html and "激励措施" in html
+
+
+def test_static_files_are_served_by_the_development_server():
+    # ./run.sh serves pages with their style sheet (runserver's static handler, DEBUG on)
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("css/site.css")
+    from django.conf import settings as live
+
+    assert "whitenoise.runserver_nostatic" not in live.INSTALLED_APPS
