@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q, QuerySet
 
 from incentives import roles
+from incentives import selectors as incentive_selectors
 from incentives.models import AuditEntry, Bureau, Unit
 from measures.models import IncentiveCategory, Responsibility
 from measures.selectors import categories_commentable_by, categories_editable_by, categories_visible_to
@@ -24,9 +25,7 @@ def cycle_by_year(*, year: int) -> Cycle:
 
 
 def bureaus_of(user) -> list[Bureau]:
-    if not user.is_authenticated:
-        return []
-    return list(Bureau.objects.filter(memberships__user=user).order_by("order", "short_name"))
+    return list(incentive_selectors.bureaus_of(user))
 
 
 def owning_bureau(category: IncentiveCategory, responsibilities=None) -> Bureau | None:

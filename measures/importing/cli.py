@@ -24,3 +24,24 @@ def print_catalogue_plan(out, plan: CataloguePlan, *, dry_run: bool, verbose: bo
                 out.write(f"  row {row.row} [{row.status}] {row.key} {row.label} {row.bureaus}" + (f" — {detail}" if detail else ""))
     for error in plan.all_errors:
         out.write(f"ERROR {error}")
+
+
+def finish_catalogue_import(command, plan: CataloguePlan, *, dry_run: bool, verbose: bool):
+    """What both import commands do with a plan: print it, refuse it if invalid (nothing written), stop at a dry
+    run, or apply it. Returns the document written, or None for a dry run."""
+    from django.core.management.base import CommandError
+
+    from incentives.errors import DomainError
+
+    from .services import catalogue_import
+
+    print_catalogue_plan(command.stdout, plan, dry_run=dry_run, verbose=verbose)
+    if not plan.is_valid:
+        raise CommandError(f"{len(plan.all_errors)} error(s): nothing was imported.")
+    if dry_run:
+        command.stdout.write("Dry run: nothing was written.")
+        return None
+    try:
+        return catalogue_import(actor=None, plan=plan)
+    except DomainError as error:
+        raise CommandError(str(error)) from None

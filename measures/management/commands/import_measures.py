@@ -3,11 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from incentives.errors import DomainError
 from measures.importing.catalogue import new_document_fields, plan_catalogue_file
-from measures.importing.cli import print_catalogue_plan
+from measures.importing.cli import finish_catalogue_import
 from measures.importing.reading import ImportFileError, read_upload
-from measures.importing.services import catalogue_import
 from measures.models import PolicyDocument
 
 
@@ -41,16 +39,9 @@ class Command(BaseCommand):
             raise CommandError(error.message) from None
         plan = plan_catalogue_file(data, filename=path.name, document=document, new_document=new_document,
                                    create_bureaus=options["create_bureaus"], byte_limit=options["max_bytes"])
-        print_catalogue_plan(self.stdout, plan, dry_run=options["dry_run"], verbose=options["verbosity"] > 1)
-        if not plan.is_valid:
-            raise CommandError(f"{len(plan.all_errors)} error(s): nothing was imported.")
-        if options["dry_run"]:
-            self.stdout.write("Dry run: nothing was written.")
+        document = finish_catalogue_import(self, plan, dry_run=options["dry_run"], verbose=options["verbosity"] > 1)
+        if document is None:
             return
-        try:
-            document = catalogue_import(actor=None, plan=plan)
-        except DomainError as error:
-            raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(
             f"Imported into {document.number} in {time.perf_counter() - started:.2f} s."))
 

@@ -3,11 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from incentives.errors import DomainError
 from measures.importing.catalogue import new_document_fields, plan_notice_text
-from measures.importing.cli import print_catalogue_plan
+from measures.importing.cli import finish_catalogue_import
 from measures.importing.reading import ImportFileError, read_upload
-from measures.importing.services import catalogue_import
 from measures.importing.text import notice_text_from_bytes
 from measures.models import PolicyDocument
 
@@ -62,15 +60,8 @@ class Command(BaseCommand):
                 raise CommandError(f"No policy document numbered {options['categories_from']!r}.")
         plan = plan_notice_text(text, document=document, new_document=new_document, create_bureaus=options["create_bureaus"],
                                 categories_from=categories_from)
-        print_catalogue_plan(self.stdout, plan, dry_run=options["dry_run"], verbose=options["verbosity"] > 1)
-        if not plan.is_valid:
-            raise CommandError(f"{len(plan.all_errors)} error(s): nothing was imported.")
-        if options["dry_run"]:
-            self.stdout.write("Dry run: nothing was written.")
+        document = finish_catalogue_import(self, plan, dry_run=options["dry_run"], verbose=options["verbosity"] > 1)
+        if document is None:
             return
-        try:
-            document = catalogue_import(actor=None, plan=plan)
-        except DomainError as error:
-            raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(f"Created {document.number} with {len(plan.measures)} measures in "
                                              f"{time.perf_counter() - started:.2f} s."))
