@@ -10,6 +10,21 @@ HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 
 say "Preparing the database"
+# A demo database made before the migrations were restarted from a new baseline (the organisation app) cannot be
+# migrated: it holds demo data only, so it is set aside and made anew.
+python - <<'PY'
+import os, sqlite3, time
+path = "db.sqlite3"
+if os.path.exists(path):
+    try:
+        old = sqlite3.connect(path).execute("SELECT 1 FROM django_migrations WHERE app = 'incentives' LIMIT 1").fetchone()
+    except sqlite3.Error:
+        old = None
+    if old:
+        aside = f"{path}.before-{time.strftime('%Y%m%d%H%M%S')}"
+        os.rename(path, aside)
+        print(f"The demo database was made by an earlier version; kept as {aside}, a new one is made.")
+PY
 python manage.py migrate --noinput -v 0
 python manage.py load_demo
 

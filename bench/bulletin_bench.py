@@ -51,7 +51,7 @@ def full_context() -> BulletinContext:
     documents = {o["pk"]: o["fields"] for o in catalogue if o["model"] == "measures.policydocument"}
     in_force = next(pk for pk, fields in documents.items() if fields["in_force"])
     measures = {o["pk"]: o["fields"] for o in catalogue if o["model"] == "measures.measure" and o["fields"]["document"] == in_force}
-    units = sorted((o["fields"] for o in organisation if o["model"] == "incentives.unit"), key=lambda u: (u["division_order"], u["name"]))
+    units = sorted((o["fields"] for o in organisation if o["model"] == "organisation.unit"), key=lambda u: (u["division_order"], u["name"]))
     districts = [u for u in units if u["kind"] == "district" and u["is_active"]]
     rows = []
     categories = [o for o in catalogue if o["model"] == "measures.incentivecategory" and o["fields"]["measure"] in measures]

@@ -43,11 +43,13 @@ from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from incentives import roles  # noqa: E402
-from incentives.models import AuditEntry, Bureau, Membership, Unit, UnitKind  # noqa: E402
-from incentives.permissions import bureau_group_name, category_permissions_sync  # noqa: E402
 from measures.models import IncentiveCategory, Measure, PolicyDocument, Responsibility, chinese_numeral  # noqa: E402
-from nominations.models import BEIJING, Cycle, ListComment, NominationList, Nominee, default_deadline_for  # noqa: E402
+from measures.permissions import category_permissions_sync  # noqa: E402
+from nominations.deadlines import default_deadline_for  # noqa: E402
+from nominations.models import BEIJING, Cycle, ListComment, NominationList, Nominee  # noqa: E402
+from organisation import roles  # noqa: E402
+from organisation.models import AuditEntry, Bureau, Membership, Unit, UnitKind  # noqa: E402
+from organisation.permissions import bureau_group_name  # noqa: E402
 from reviews.models import Award, Decision  # noqa: E402
 
 BENCH_PASSWORD = "bench-pass-2025"

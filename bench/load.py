@@ -30,9 +30,10 @@ if __name__ == "__main__":
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 
-from incentives import roles  # noqa: E402
-from incentives.models import Membership  # noqa: E402
+from nominations import states  # noqa: E402
 from nominations.models import Cycle, NominationList, Nominee  # noqa: E402
+from organisation import roles  # noqa: E402
+from organisation.models import Membership  # noqa: E402
 from reviews.models import Decision  # noqa: E402
 
 KEEP_MARKERS = 50  # as in bench/locustfile.py
@@ -56,7 +57,7 @@ def prepare(*, clerks: int, reviewers: int) -> dict:
     for user_id, bureau_id in Membership.objects.filter(user__is_active=True).values_list("user_id", "bureau_id"):
         members.setdefault(bureau_id, []).append(user_id)
     editable = (
-        NominationList.objects.filter(cycle=cycle, state__in=NominationList.EDITABLE_STATES, nominees__isnull=False)
+        NominationList.objects.filter(cycle=cycle, state__in=states.states_allowing("edit"), nominees__isnull=False)
         .select_related("category").distinct().order_by("pk")
     )
     clerk_personas, used_users = [], set()

@@ -33,9 +33,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
-from incentives.models import Unit, UnitKind  # noqa: E402
 from measures.models import IncentiveCategory  # noqa: E402
 from nominations.models import Cycle, NominationList  # noqa: E402
+from organisation.models import Unit, UnitKind  # noqa: E402
 
 # The personas are the demo accounts, present at every size.
 CLERK, REVIEWER, ADMIN, PUBLIC = "water", "reviewer", "admin", None
@@ -66,8 +66,8 @@ PAGES = [
     Page("statistics", "Statistics", PUBLIC, "results:statistics"),
     Page("admin_lists", "admin: nomination lists", ADMIN, "admin:nominations_nominationlist_changelist", reference=True),
     Page("admin_awards", "admin: awards", ADMIN, "admin:reviews_award_changelist", reference=True),
-    Page("admin_units", "admin: units", ADMIN, "admin:incentives_unit_changelist", reference=True),
-    Page("admin_audit", "admin: audit records", ADMIN, "admin:incentives_auditentry_changelist", reference=True),
+    Page("admin_units", "admin: units", ADMIN, "admin:organisation_unit_changelist", reference=True),
+    Page("admin_audit", "admin: audit records", ADMIN, "admin:organisation_auditentry_changelist", reference=True),
 ]
 
 

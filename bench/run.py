@@ -44,7 +44,7 @@ def fingerprint(scale: float) -> str:
     """What the built database depends on: the migrations, the demo data, the generator and the scale."""
     digest = hashlib.sha256(f"scale={scale}".encode())
     sources = sorted(ROOT.glob("*/migrations/*.py")) + sorted((ROOT / "fixtures").glob("*.json")) + [
-        BENCH / "generate.py", ROOT / "incentives" / "demo.py"]
+        BENCH / "generate.py", ROOT / "nominations" / "demo.py"]
     for path in sources:
         digest.update(path.relative_to(ROOT).as_posix().encode())
         digest.update(path.read_bytes())

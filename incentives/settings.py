@@ -69,7 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "import_export",
-    "incentives",
+    "organisation",
     "measures",
     "nominations",
     "reviews",
@@ -104,7 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "incentives.context_processors.roles",
+                "organisation.context_processors.roles",
             ],
         },
     },
@@ -225,7 +225,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
-    "reminders-sweep": {"task": "incentives.tasks.reminders_sweep", "schedule": crontab(minute="*/15")},
+    "reminders-sweep": {"task": "nominations.tasks.reminders_sweep", "schedule": crontab(minute="*/15")},
 }
 
 # Demo accounts and demo data exist only in the embedded default, never in production.

@@ -8,8 +8,8 @@ admin.site.site_title = "督查激励"
 admin.site.index_title = "系统管理"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("accounts/", include("incentives.account_urls")),
+    path("", include("organisation.urls")),
+    path("accounts/", include("organisation.account_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("measures/", include("measures.urls")),
@@ -17,7 +17,7 @@ urlpatterns = [
     path("review/", include("reviews.urls")),
     path("results/", include("reviews.public_urls")),
     path("health/", views.health, name="health"),
-    path("notifications/", include("incentives.notification_urls")),
+    path("notifications/", include("organisation.notification_urls")),
     path("bulletins/", include("reviews.bulletin_urls")),
 ]
 

@@ -1,8 +1,38 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import ReinforcedGuardedModelAdmin
+from import_export.admin import ImportExportMixin
 
-from .models import IncentiveCategory, Measure, PolicyDocument, Responsibility
+from organisation import admin as organisation_admin
+from organisation.models import Bureau, Unit
+from organisation.roles import is_administrator
+
+from . import services
+from .importing import admin_views
+from .models import CapException, IncentiveCategory, Measure, PolicyDocument, Responsibility
+from .resources import AdministratorImportExportMixin, BureauResource, UnitResource, UserResource
+
+
+class AuditedCatalogueMixin:
+    """Categories and responsibilities edited here, inline or not, go through ``measures.services``."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model not in (Responsibility, IncentiveCategory):
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            if isinstance(obj, Responsibility):
+                services.responsibility_remove(actor=request.user, responsibility=obj)
+            else:
+                obj.delete()
+        for obj in instances:
+            if isinstance(obj, Responsibility):
+                services.responsibility_save(actor=request.user, responsibility=obj)
+            else:
+                services.category_save(actor=request.user, category=obj)
+        formset.save_m2m()
 
 
 @admin.register(PolicyDocument)
@@ -28,7 +58,7 @@ class ResponsibilityInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(AuditedCatalogueMixin, admin.ModelAdmin):
     list_display = ["number", "numeral", "title", "document", "responsibility_clause"]
     list_display_links = ["number", "title"]
     list_filter = ["document", "subject_kinds", "categories__responsibilities__bureau"]
@@ -43,10 +73,6 @@ class MeasureAdmin(admin.ModelAdmin):
     change_list_template = "admin/measures/measure/change_list.html"
 
     def get_urls(self):
-        from django.urls import path
-
-        from .importing import admin_views
-
         wrap = self.admin_site.admin_view
         return [
             path("import/", wrap(lambda request: admin_views.import_view(self, request, kind="measures")),
@@ -62,8 +88,6 @@ class MeasureAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
-        from incentives.roles import is_administrator
-
         extra_context = {**(extra_context or {}), "can_import": is_administrator(request.user)}
         return super().changelist_view(request, extra_context)
 
@@ -74,13 +98,16 @@ class MeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(IncentiveCategory)
-class IncentiveCategoryAdmin(ReinforcedGuardedModelAdmin):
+class IncentiveCategoryAdmin(AuditedCatalogueMixin, ReinforcedGuardedModelAdmin):
     list_display = ["code", "name", "measure", "cap"]
     list_filter = ["measure__document", "subject_kinds", "responsibilities__bureau"]
     list_select_related = ["measure"]
     search_fields = ["code", "name", "measure__title"]
     filter_horizontal = ["subject_kinds"]
     inlines = [ResponsibilityInline]
+
+    def save_model(self, request, obj, form, change):
+        services.category_save(actor=request.user, category=obj)
 
 
 @admin.register(Responsibility)
@@ -90,3 +117,40 @@ class ResponsibilityAdmin(admin.ModelAdmin):
     list_select_related = ["category", "bureau"]
     search_fields = ["category__name", "bureau__short_name"]
     autocomplete_fields = ["category", "bureau"]
+
+    def save_model(self, request, obj, form, change):
+        services.responsibility_save(actor=request.user, responsibility=obj)
+
+    def delete_model(self, request, obj):
+        services.responsibility_remove(actor=request.user, responsibility=obj)
+
+    def delete_queryset(self, request, queryset):
+        for responsibility in queryset.select_related("category", "bureau"):
+            services.responsibility_remove(actor=request.user, responsibility=responsibility)
+
+
+@admin.register(CapException)
+class CapExceptionAdmin(admin.ModelAdmin):
+    """Exceptions are recorded by reviewers on the review pages (reviews.services); here they are read only."""
+
+    list_display = ["year", "category", "new_limit", "decided_by", "decided_at"]
+    list_select_related = ["category", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Spreadsheet import and export of the organisation's bureaus, units and people, added to their admin pages
+# here because they share the catalogue importer's safe file reading (measures.importing.reading).
+for model, admin_class, resource in ((Bureau, organisation_admin.BureauAdmin, BureauResource),
+                                     (Unit, organisation_admin.UnitAdmin, UnitResource),
+                                     (get_user_model(), organisation_admin.PersonAdmin, UserResource)):
+    admin.site.unregister(model)
+    admin.site.register(model, type(admin_class.__name__, (AdministratorImportExportMixin, ImportExportMixin, admin_class),
+                                    {"resource_classes": [resource], "__module__": __name__}))

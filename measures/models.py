@@ -25,12 +25,15 @@ Measures are split where the text names separately owned incentives or separatel
   "区(政府派出机构)": one category of districts and dispatched agencies.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from incentives.models import Bureau, UnitKind
+from organisation.models import Bureau, UnitKind
+
+from . import limits
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 
@@ -116,7 +119,8 @@ class IncentiveCategory(models.Model):
     name = models.CharField(_("name"), max_length=128)
     description = models.TextField(_("what is rewarded"), blank=True)
     subject_kinds = models.ManyToManyField(UnitKind, related_name="categories", verbose_name=_("kinds of units rewarded"))
-    cap = models.PositiveSmallIntegerField(_("awardees per year"), default=3)
+    cap = models.PositiveSmallIntegerField(_("awardees per year"), default=limits.CAP_IN_PRINCIPLE,
+                                           help_text=_("At most 3, the notice's cap in principle; more needs a recorded exception"))
     order = models.PositiveSmallIntegerField(_("order"), default=1)
 
     class Meta:
@@ -132,8 +136,9 @@ class IncentiveCategory(models.Model):
                                     violation_error_message=_("This measure already has a category with this code.")),
             models.UniqueConstraint(fields=["measure", "order"], name="%(app_label)s_%(class)s_unique_order",
                                     violation_error_message=_("This measure already has a category in this position.")),
-            models.CheckConstraint(condition=Q(cap__gte=1), name="%(app_label)s_%(class)s_cap_positive",
-                                   violation_error_message=_("The cap must be at least 1.")),
+            models.CheckConstraint(condition=Q(cap__gte=1) & Q(cap__lte=limits.CAP_IN_PRINCIPLE),
+                                   name="%(app_label)s_%(class)s_cap_range",
+                                   violation_error_message=_("A category's cap is between 1 and 3; more needs an exception.")),
         ]
 
     def __str__(self):
@@ -176,6 +181,33 @@ class Responsibility(models.Model):
         return self.role in self.OWNER_ROLES
 
 
+class CapException(models.Model):
+    """The General Office's recorded decision to allow more than the cap for one category in one year
+    (see ``measures.limits``)."""
+
+    category = models.ForeignKey(IncentiveCategory, on_delete=models.PROTECT, related_name="cap_exceptions",
+                                 verbose_name=_("category"))
+    year = models.PositiveSmallIntegerField(_("performance year"))
+    new_limit = models.PositiveSmallIntegerField(_("new limit"))
+    reason = models.TextField(_("reason"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("exception to the cap")
+        verbose_name_plural = _("exceptions to the cap")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "year"], name="%(app_label)s_%(class)s_unique_category",
+                                    violation_error_message=_("This category already has an exception in this cycle.")),
+            models.CheckConstraint(condition=Q(new_limit__gte=1) & Q(new_limit__lte=limits.ABSOLUTE_MAXIMUM),
+                                   name="%(app_label)s_%(class)s_limit_range",
+                                   violation_error_message=_("The new limit is between 1 and 10.")),
+        ]
+
+    def __str__(self):
+        return f"{self.year} · {self.category.code} → {self.new_limit}"
+
+
 class CategoryUserObjectPermission(UserObjectPermissionBase):
     """guardian's per-user permission rows for categories, with a direct foreign key (fast joins)."""
 
@@ -188,7 +220,7 @@ class CategoryUserObjectPermission(UserObjectPermissionBase):
 
 class CategoryGroupObjectPermission(GroupObjectPermissionBase):
     """guardian's per-group permission rows for categories. Each bureau's group gets them from its
-    responsibilities (see ``incentives.permissions``), so a clerk's rights follow their bureau's."""
+    responsibilities (see ``organisation.permissions``), so a clerk's rights follow their bureau's."""
 
     content_object = models.ForeignKey(IncentiveCategory, on_delete=models.CASCADE)
 

@@ -19,9 +19,9 @@ from django.contrib.auth.models import Group
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
-from incentives import roles
-from incentives.models import Bureau, Membership, Unit, UnitKind
 from measures.models import IncentiveCategory, Measure, PolicyDocument, Responsibility, chinese_numeral
+from organisation import roles
+from organisation.models import Bureau, Membership, Unit, UnitKind
 
 from .importing.clauses import ClauseError, parse_clause
 from .importing.names import BureauMatcher
@@ -223,7 +223,7 @@ class AdministratorImportExportMixin:
     export_formats = [base_formats.CSV, base_formats.XLSX]
 
     def has_import_permission(self, request):
-        from incentives.roles import is_administrator
+        from organisation.roles import is_administrator
 
         return is_administrator(request.user) and super().has_import_permission(request)
 

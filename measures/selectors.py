@@ -4,9 +4,9 @@ category (view its list, edit it, comment) is answered by ``categories_visible_t
 from django.db.models import Prefetch, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from incentives import roles
-from incentives.models import Bureau, UnitKind
-from incentives.permissions import COMMENT, NOMINATE, VIEW
+from organisation import roles
+from organisation.models import Bureau, UnitKind
+from organisation.permissions import COMMENT, NOMINATE, VIEW
 
 from .models import IncentiveCategory, Measure, PolicyDocument, Responsibility
 

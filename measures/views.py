@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from incentives.models import Bureau, UnitKind
+from organisation.models import Bureau, UnitKind
 
 from . import selectors
 from .models import Measure

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
+from django.template import Engine, TemplateDoesNotExist, TemplateSyntaxError
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -14,7 +15,7 @@ from incentives.errors import DomainError
 
 from . import services
 from .forms import BeijingDateTimeField, ExtensionForm
-from .models import Cycle, Extension, NominationList, Nominee
+from .models import Cycle, Extension, NominationList, Nominee, ReminderSettings, ReminderTemplate
 
 
 class CycleAdminForm(forms.ModelForm):
@@ -158,3 +159,58 @@ class NominationListAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Reminders' schedule and wording ----------------------------------------------------------------------------
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "offsets", "send_from_hour", "overdue_notice", "reviewer_digest", "max_attempts"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not ReminderSettings.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1  # one row: the sweep reads pk 1
+        super().save_model(request, obj, form, change)
+
+
+class ReminderTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ReminderTemplate
+        fields = ["kind", "subject", "body", "is_active"]
+
+    def _checked(self, name):
+        value = self.cleaned_data[name]
+        try:
+            Engine.get_default().from_string(value)
+        except TemplateSyntaxError as error:
+            raise forms.ValidationError(str(error)) from None
+        return value
+
+    def clean_subject(self):
+        return self._checked("subject")
+
+    def clean_body(self):
+        return self._checked("body")
+
+
+@admin.register(ReminderTemplate)
+class ReminderTemplateAdmin(admin.ModelAdmin):
+    form = ReminderTemplateForm
+    list_display = ["kind", "subject", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+
+    def get_changeform_initial_data(self, request):
+        """A new template starts from the default wording of its kind (?kind=deadline)."""
+        initial = super().get_changeform_initial_data(request)
+        kind = request.GET.get("kind", "")
+        if kind.isidentifier():
+            engine = Engine.get_default()
+            try:
+                initial.setdefault("subject", engine.get_template(f"emails/{kind}_subject.txt").source.strip())
+                initial.setdefault("body", engine.get_template(f"emails/{kind}.txt").source)
+            except TemplateDoesNotExist:
+                pass
+        return initial

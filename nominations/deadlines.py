@@ -1,27 +1,29 @@
-"""When a bureau may still change or submit its lists.
+"""When each bureau's lists are due, and who is late: the one home of the deadline rule.
 
-The deadline is a fixed instant (stored aware, in UTC). Comparing aware datetimes does not depend on the server's
-``TIME_ZONE`` nor on the process's ``TZ``; only the display is in Beijing time. The deadline is exact to the
-second: a submission anywhere within the deadline's last second (23:59:59.xxx) is on time.
+* A cycle has a deadline (by default 31 March of the next year, 23:59:59 Beijing time).
+* The General Office may give one bureau a later deadline (an ``Extension``). An extension never makes a
+  deadline earlier: a bureau's deadline is the later of the cycle's and its extension's, so moving the cycle's
+  deadline later moves every bureau's with it.
+* The deadline is exact to the second: anything within the deadline's last second (23:59:59.xxx) is on time,
+  00:00:00 is late (``deadline_passed``).
+
+Deadlines are fixed instants (stored aware, in UTC): comparing them depends neither on ``TIME_ZONE`` nor on the
+process's ``TZ``; only the display is in Beijing time. Pages, services, the reminder planner and the statistics
+all ask this module; the database form of the same rule (``bureau_deadline_expression``) serves querysets.
 """
 
 import datetime
 
+from django.db.models import DateTimeField, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from .models import BEIJING, Cycle, Extension
 
 
-def effective_deadline(*, cycle: Cycle, bureau, extensions: dict | None = None) -> datetime.datetime:
-    """The extension's new deadline when the General Office granted one to the bureau, else the cycle's.
-
-    ``extensions`` (bureau id → Extension) lets a page that shows many bureaus' deadlines load them once.
-    """
-    if extensions is not None:
-        extension = extensions.get(getattr(bureau, "pk", bureau))
-    else:
-        extension = Extension.objects.filter(cycle=cycle, bureau=bureau).only("new_deadline").first()
-    return extension.new_deadline if extension is not None else cycle.deadline
+def default_deadline_for(year: int) -> datetime.datetime:
+    """Lists for a year's performance are due by the end of March of the next year, Beijing time."""
+    return datetime.datetime(year + 1, 3, 31, 23, 59, 59, tzinfo=BEIJING)
 
 
 def current_time() -> datetime.datetime:
@@ -29,11 +31,60 @@ def current_time() -> datetime.datetime:
     return timezone.now()
 
 
+def deadline_with_extension(cycle_deadline: datetime.datetime, extension_deadline: datetime.datetime | None):
+    """The rule itself: an extension gives a later deadline, never an earlier one."""
+    if extension_deadline is None:
+        return cycle_deadline
+    return max(cycle_deadline, extension_deadline)
+
+
+def cycle_extensions(cycle: Cycle) -> dict[int, datetime.datetime]:
+    """Bureau id → the new deadline its extension gives, for one cycle (one query)."""
+    return dict(Extension.objects.filter(cycle=cycle).values_list("bureau_id", "new_deadline"))
+
+
+def bureau_deadline(*, cycle: Cycle, bureau, extensions: dict | None = None) -> datetime.datetime:
+    """The deadline of ``bureau`` (a Bureau or its id) in ``cycle``.
+
+    ``extensions`` (from ``cycle_extensions``) lets a page that shows many bureaus load them once."""
+    bureau_id = getattr(bureau, "pk", bureau)
+    if extensions is None:
+        extension = (Extension.objects.filter(cycle=cycle, bureau_id=bureau_id)
+                     .values_list("new_deadline", flat=True).first())
+    else:
+        extension = extensions.get(bureau_id)
+    return deadline_with_extension(cycle.deadline, extension)
+
+
 def deadline_passed(*, deadline: datetime.datetime, now: datetime.datetime | None = None) -> bool:
+    """True from the second after the deadline on. The fraction of a second is dropped: 23:59:59.999 is on time."""
     now = now or current_time()
-    # Drop the fraction of a second: 23:59:59.999 is still within the deadline's second.
     return now.replace(microsecond=0) > deadline
+
+
+def is_late(*, cycle: Cycle, bureau, now: datetime.datetime | None = None, extensions: dict | None = None) -> bool:
+    """The bureau's deadline in the cycle has passed (whether it has submitted is the caller's question)."""
+    return deadline_passed(deadline=bureau_deadline(cycle=cycle, bureau=bureau, extensions=extensions), now=now)
+
+
+def submitted_late(*, submitted_at: datetime.datetime | None, deadline: datetime.datetime) -> bool:
+    """A submission counts as late by the same rule as the refusal: after the deadline's last second."""
+    return submitted_at is not None and deadline_passed(deadline=deadline, now=submitted_at)
+
+
+def bureau_deadline_expression(*, cycle_field: str = "cycle", bureau_field: str = "bureau"):
+    """The same rule as a database expression, for a queryset whose rows have a cycle and a bureau
+    (e.g. nomination lists): Greatest(cycle's deadline, the extension's deadline when there is one)."""
+    extension = Extension.objects.filter(cycle_id=OuterRef(f"{cycle_field}_id"), bureau_id=OuterRef(f"{bureau_field}_id"))
+    cycle_deadline = F(f"{cycle_field}__deadline")
+    return Greatest(cycle_deadline, Coalesce(Subquery(extension.values("new_deadline")[:1]), cycle_deadline),
+                    output_field=DateTimeField())
 
 
 def beijing(value: datetime.datetime) -> datetime.datetime:
     return value.astimezone(BEIJING)
+
+
+def format_beijing(value: datetime.datetime) -> str:
+    """2026-03-31 23:59:59, in Beijing time."""
+    return f"{beijing(value):%Y-%m-%d %H:%M:%S}"

@@ -8,11 +8,11 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from incentives.models import Bureau
 from measures.models import PolicyDocument
+from organisation.models import Bureau
 
 from .evidence import ACCEPT_ATTRIBUTE
-from .models import BEIJING, MAX_NOMINEES
+from .models import BEIJING
 
 
 class BeijingDateTimeField(forms.DateTimeField):
@@ -51,14 +51,11 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-RANK_CHOICES = [(str(r), str(r)) for r in range(1, MAX_NOMINEES + 1)]
-
-
 class NomineeRowForm(forms.Form):
     """One row of the editor. An empty unit means an empty row."""
 
     unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, required=False, empty_value=None)
-    rank = forms.TypedChoiceField(label=_("Rank"), choices=RANK_CHOICES, coerce=int)
+    rank = forms.TypedChoiceField(label=_("Rank"), coerce=int)
     achievements = forms.CharField(label=_("Achievements and results"), required=False,
                                    widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
     figures = forms.CharField(label=_("Figures"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
@@ -67,9 +64,10 @@ class NomineeRowForm(forms.Form):
                               help_text=_("PDF, images or office documents, at most %(size)s each")
                               % {"size": filesizeformat(settings.EVIDENCE_MAX_BYTES)})
 
-    def __init__(self, *args, unit_choices=(), **kwargs):
+    def __init__(self, *args, unit_choices=(), length: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = [("", _("— none —")), *unit_choices]
+        self.fields["rank"].choices = [(str(r), str(r)) for r in range(1, length + 1)]
 
     def clean(self):
         cleaned = super().clean()
@@ -83,8 +81,9 @@ class NomineeRowForm(forms.Form):
 class BaseNomineeFormSet(forms.BaseFormSet):
     default_error_messages = {
         **forms.BaseFormSet.default_error_messages,
-        # A fourth row can only come from a stale or tampered form: say the rule, not the mechanics.
-        "too_many_forms": _("A list has at most 3 nominees: the notice allows no more than 3 per category."),
+        # A row beyond the limit can only come from a stale or tampered form: say the rule, not the mechanics.
+        "too_many_forms": _("A list has at most %(num)d nominees: the notice allows no more than 3 per category "
+                            "and year, unless the General Office records an exception."),
     }
 
     def clean(self):
@@ -98,10 +97,10 @@ class BaseNomineeFormSet(forms.BaseFormSet):
             raise forms.ValidationError(_("A unit can be proposed only once."))
 
 
-NomineeFormSet = forms.formset_factory(
-    NomineeRowForm, formset=BaseNomineeFormSet, extra=0, min_num=MAX_NOMINEES, max_num=MAX_NOMINEES,
-    absolute_max=MAX_NOMINEES, validate_max=True,
-)
+def nominee_formset(length: int):
+    """The editor's rows for a list that may hold ``length`` nominees (``measures.limits.list_length``)."""
+    return forms.formset_factory(NomineeRowForm, formset=BaseNomineeFormSet, extra=0, min_num=length, max_num=length,
+                                 absolute_max=length, validate_max=True)
 
 
 class ListMetaForm(forms.Form):

@@ -1,24 +1,21 @@
-"""The yearly cycle and the bureaus' ranked nomination lists."""
+"""The yearly cycle, the bureaus' ranked nomination lists, and the reminders that chase them."""
 
-import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from incentives.models import Bureau, Unit
+from measures import limits
 from measures.models import IncentiveCategory, PolicyDocument
+from organisation.models import Bureau, Unit
+
+from .states import ListState
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-MAX_NOMINEES = 3
-
-
-def default_deadline_for(year: int) -> datetime.datetime:
-    """Lists for a year's performance are due by the end of March of the next year, Beijing time."""
-    return datetime.datetime(year + 1, 3, 31, 23, 59, 59, tzinfo=BEIJING)
 
 
 class Cycle(models.Model):
@@ -82,13 +79,7 @@ class Extension(models.Model):
 class NominationList(models.Model):
     """A bureau's ranked list of proposed awardees for one category in one cycle."""
 
-    class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
-        RETURNED = "returned", _("Returned for correction")
-        DECIDED = "decided", _("Decided")
-
-    EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+    State = ListState  # the states and their transitions: nominations.states
 
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="lists", verbose_name=_("cycle"))
     category = models.ForeignKey(IncentiveCategory, on_delete=models.PROTECT, related_name="lists", verbose_name=_("category"))
@@ -121,10 +112,6 @@ class NominationList(models.Model):
     def __str__(self):
         return f"{self.cycle.year} · {self.category}"
 
-    @property
-    def is_editable_state(self) -> bool:
-        return self.state in self.EDITABLE_STATES
-
 
 class Nominee(models.Model):
     """One proposed unit in a list, at its rank, with what it achieved."""
@@ -144,9 +131,11 @@ class Nominee(models.Model):
                                     violation_error_message=_("This unit is already in the list.")),
             models.UniqueConstraint(fields=["nomination_list", "rank"], name="%(app_label)s_%(class)s_unique_rank",
                                     violation_error_message=_("Two nominees cannot share a rank.")),
-            # With unique ranks, this holds "at most 3 nominees in a list" in the database itself.
-            models.CheckConstraint(condition=Q(rank__gte=1) & Q(rank__lte=MAX_NOMINEES), name="%(app_label)s_%(class)s_rank_range",
-                                   violation_error_message=_("A list has at most 3 nominees.")),
+            # With unique ranks, no list holds more nominees than any limit can allow (measures.limits); the limit
+            # in force for the year is checked by the service.
+            models.CheckConstraint(condition=Q(rank__gte=1) & Q(rank__lte=limits.ABSOLUTE_MAXIMUM),
+                                   name="%(app_label)s_%(class)s_rank_range",
+                                   violation_error_message=_("A list has at most 10 nominees.")),
         ]
 
     def __str__(self):
@@ -195,3 +184,97 @@ class ListComment(models.Model):
 
     def __str__(self):
         return f"{self.author}: {self.text[:40]}"
+
+
+# --- Reminders (planned in nominations.reminders, sent through the outbox of organisation.outbox) -----------
+
+DEFAULT_REMINDER_OFFSETS = "30,14,7,3,1,0"
+
+
+def parse_offsets(raw: str) -> list[int]:
+    """'30, 14,7,3,1,0' → [30, 14, 7, 3, 1, 0] (days before the deadline, largest first, no repeats)."""
+    values = set()
+    for part in (raw or "").replace("，", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or int(part) > 366:
+            raise ValidationError(_("%(value)s is not a number of days between 0 and 366.") % {"value": part})
+        values.add(int(part))
+    if not values:
+        raise ValidationError(_("Give at least one number of days."))
+    return sorted(values, reverse=True)
+
+
+class ReminderSettings(models.Model):
+    """When reminders go out. One row (pk 1), edited in the admin; the defaults apply while it does not exist."""
+
+    offsets = models.CharField(
+        _("reminder days before the deadline"), max_length=128, default=DEFAULT_REMINDER_OFFSETS,
+        help_text=_("Comma-separated numbers of days before the deadline; 0 is the day of the deadline."),
+    )
+    send_from_hour = models.PositiveSmallIntegerField(
+        _("send from (hour, Beijing time)"), default=8,
+        help_text=_("Nothing is sent earlier in the day; a sweep before this hour waits for the next one."),
+    )
+    overdue_notice = models.BooleanField(_("send an overdue notice after the deadline"), default=True)
+    reviewer_digest = models.BooleanField(_("send reviewers a daily digest"), default=True)
+    max_attempts = models.PositiveSmallIntegerField(_("attempts before a send is marked failed"), default=5)
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(send_from_hour__lte=23), name="%(app_label)s_%(class)s_hour_range",
+                                   violation_error_message=_("The hour is between 0 and 23.")),
+            models.CheckConstraint(condition=Q(max_attempts__gte=1), name="%(app_label)s_%(class)s_attempts_positive",
+                                   violation_error_message=_("At least one attempt.")),
+        ]
+
+    def __str__(self):
+        return str(_("Reminder settings"))
+
+    def clean(self):
+        try:
+            self.offsets = ",".join(str(days) for days in parse_offsets(self.offsets))
+        except ValidationError as error:
+            raise ValidationError({"offsets": error.messages}) from None
+
+    @property
+    def offset_list(self) -> list[int]:
+        return parse_offsets(self.offsets)
+
+    @classmethod
+    def current(cls) -> "ReminderSettings":
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class ReminderKind(models.TextChoices):
+    DEADLINE = "deadline", _("Deadline reminder")
+    OVERDUE = "overdue", _("Overdue notice")
+    RETURNED = "returned", _("List returned for correction")
+    DIGEST = "digest", _("Reviewers' daily digest")
+
+
+class ReminderTemplate(models.Model):
+    """The wording of one kind of message, editable without code. Subject and body are Django templates.
+
+    Without a row for a kind, the files ``templates/emails/<kind>_subject.txt`` and ``<kind>.txt`` are used.
+    The HTML part is the same text laid out by ``templates/emails/message.html``.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices, unique=True)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"), help_text=_(
+        "Django template. Available: recipient, cycle, category, bureau, deadline, days_left, days_overdue, "
+        "url, return_reason, lists (digest), count (digest)."))
+    is_active = models.BooleanField(_("in use"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["kind"]
+
+    def __str__(self):
+        return self.get_kind_display()

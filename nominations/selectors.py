@@ -5,17 +5,19 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q, QuerySet
 
-from incentives import roles
-from incentives import selectors as incentive_selectors
-from incentives.models import AuditEntry, Bureau, Unit
+from measures import limits
 from measures.models import IncentiveCategory, Responsibility
 from measures.selectors import categories_commentable_by, categories_editable_by, categories_visible_to
+from organisation import roles
+from organisation import selectors as organisation_selectors
+from organisation.models import AuditEntry, Bureau, Unit
 
-from .deadlines import deadline_passed, effective_deadline
+from . import states
+from .deadlines import bureau_deadline, deadline_passed
 from .models import Cycle, Evidence, Extension, ListComment, NominationList, Nominee
 
 
-def cycle_current() -> Cycle | None:
+def cycle_for_bureaus() -> Cycle | None:
     """The cycle bureaus work on: the latest open one, else the latest of all."""
     return Cycle.objects.filter(state=Cycle.State.OPEN).order_by("-year").first() or Cycle.objects.order_by("-year").first()
 
@@ -25,7 +27,7 @@ def cycle_by_year(*, year: int) -> Cycle:
 
 
 def bureaus_of(user) -> list[Bureau]:
-    return list(incentive_selectors.bureaus_of(user))
+    return list(organisation_selectors.bureaus_of(user))
 
 
 def owning_bureau(category: IncentiveCategory, responsibilities=None) -> Bureau | None:
@@ -69,18 +71,28 @@ class ListAccess:
     can_comment: bool
     deadline: object
     deadline_passed: bool
+    list_length: int
+    is_reviewer: bool = False
+
+    @property
+    def state(self) -> str:
+        return self.nomination_list.state if self.nomination_list else states.STATE_OF_NO_LIST
+
+    @property
+    def transitions(self) -> set[str]:
+        """What this person may do with the list now, from the state table (nominations.states)."""
+        return states.transitions_open_to(
+            state=self.state, is_owner=self.can_edit_category, is_reviewer=self.is_reviewer,
+            cycle_open=self.cycle.state == Cycle.State.OPEN, cycle_published=self.cycle.state == Cycle.State.PUBLISHED,
+            deadline_passed=self.deadline_passed)
 
     @property
     def editable_now(self) -> bool:
-        """The bureau may change the list now: owner, open cycle, draft/returned (or not yet created), on time."""
-        state_ok = self.nomination_list is None or self.nomination_list.is_editable_state
-        return (self.can_edit_category and self.cycle.state == Cycle.State.OPEN and state_ok
-                and not self.deadline_passed)
+        return "edit" in self.transitions
 
     @property
     def withdrawable_now(self) -> bool:
-        return (self.can_edit_category and self.cycle.state == Cycle.State.OPEN and self.nomination_list is not None
-                and self.nomination_list.state == NominationList.State.SUBMITTED and not self.deadline_passed)
+        return self.nomination_list is not None and "withdraw" in self.transitions
 
 
 def list_access(user, *, year: int, category_id: int) -> ListAccess:
@@ -88,6 +100,7 @@ def list_access(user, *, year: int, category_id: int) -> ListAccess:
     cycle = cycle_by_year(year=year)
     category = (
         categories_visible_to(user, IncentiveCategory.objects.select_related("measure"))
+        .annotate(exception_limit=limits.exception_limit_annotation(year=cycle.year))
         .prefetch_related(Prefetch("responsibilities", queryset=Responsibility.objects.select_related("bureau")),
                           "subject_kinds")
         .get(pk=category_id, measure__document=cycle.document_id)
@@ -103,7 +116,7 @@ def list_access(user, *, year: int, category_id: int) -> ListAccess:
         .first()
     )
     bureau = nomination_list.bureau if nomination_list else owning_bureau(category, category.responsibilities.all())
-    deadline = effective_deadline(cycle=cycle, bureau=bureau) if bureau else cycle.deadline
+    deadline = bureau_deadline(cycle=cycle, bureau=bureau) if bureau else cycle.deadline
     return ListAccess(
         cycle=cycle,
         category=category,
@@ -112,6 +125,8 @@ def list_access(user, *, year: int, category_id: int) -> ListAccess:
         can_comment=can_comment_category(user, category),
         deadline=deadline,
         deadline_passed=deadline_passed(deadline=deadline),
+        list_length=limits.list_length(category=category, year=cycle.year),
+        is_reviewer=roles.is_reviewer(user),
     )
 
 
@@ -144,9 +159,10 @@ def bureau_home(user, *, cycle: Cycle | None) -> list[dict]:
         lists = {nl.category_id: nl for nl in NominationList.objects.filter(
             cycle=cycle, category__in=[r.category_id for r in responsibilities]).select_related("bureau")}
         extensions = {e.bureau_id: e for e in Extension.objects.filter(cycle=cycle, bureau__in=bureaus)}
+    new_deadlines = {bureau_id: e.new_deadline for bureau_id, e in extensions.items()}
     pages = []
     for bureau in bureaus:
-        deadline = effective_deadline(cycle=cycle, bureau=bureau, extensions=extensions) if cycle else None
+        deadline = bureau_deadline(cycle=cycle, bureau=bureau, extensions=new_deadlines) if cycle else None
         rows = [HomeRow(r.category, r, lists.get(r.category_id)) for r in responsibilities if r.bureau_id == bureau.pk]
         pages.append({
             "bureau": bureau,
@@ -178,7 +194,3 @@ def list_history(nomination_list: NominationList) -> QuerySet[AuditEntry]:
         .select_related("actor")
         .order_by("-at", "-id")
     )
-
-
-def is_reader_only(user) -> bool:
-    return roles.is_reviewer(user) or roles.is_administrator(user)

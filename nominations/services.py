@@ -10,27 +10,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incentives import roles
-from incentives.audit import audit_record
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
-from incentives.models import Bureau, Unit
+from measures import limits
 from measures.models import IncentiveCategory, PolicyDocument
 from measures.selectors import document_in_force
+from organisation import roles
+from organisation.audit import AuditAction, audit_record
+from organisation.models import Bureau, Unit
 
-from . import selectors
-from .deadlines import beijing, current_time, deadline_passed, effective_deadline
+from . import selectors, states
+from .deadlines import bureau_deadline, current_time, deadline_passed, default_deadline_for, format_beijing
 from .evidence import evidence_check
-from .models import (
-    BEIJING,
-    MAX_NOMINEES,
-    Cycle,
-    Evidence,
-    Extension,
-    ListComment,
-    NominationList,
-    Nominee,
-    default_deadline_for,
-)
+from .locks import cycle_lock, list_lock
+from .models import BEIJING, Cycle, Evidence, Extension, ListComment, NominationList, Nominee
 
 MAX_COMMENT_LENGTH = 4000
 
@@ -40,10 +32,6 @@ def _as_beijing(value: datetime.datetime) -> datetime.datetime:
     if timezone.is_naive(value):
         return value.replace(tzinfo=BEIJING)
     return value
-
-
-def _fmt(value: datetime.datetime) -> str:
-    return f"{beijing(value):%Y-%m-%d %H:%M:%S}"
 
 
 # --- cycles and extensions (General Office) -------------------------------------------------------------------
@@ -67,8 +55,8 @@ def cycle_open(*, actor, year: int, deadline: datetime.datetime | None = None, o
         if Cycle.objects.filter(year=year).exists():
             raise DomainError(_("The %(year)s cycle already exists.") % {"year": year}, field="year")
         cycle = Cycle.objects.create(year=year, document=document, opens_at=opens_at, deadline=deadline)
-        audit_record(actor=actor, action="cycle.opened", target=cycle,
-                     message=_("Opened; deadline %(deadline)s Beijing time") % {"deadline": _fmt(deadline)},
+        audit_record(actor=actor, action=AuditAction.CYCLE_OPENED, target=cycle,
+                     message=_("Opened; deadline %(deadline)s Beijing time") % {"deadline": format_beijing(deadline)},
                      data={"year": year, "deadline": deadline.isoformat(), "opens_at": opens_at.isoformat(),
                            "document": document.number})
     return cycle
@@ -82,14 +70,14 @@ def cycle_dates_change(*, actor, cycle: Cycle, deadline: datetime.datetime, open
     if deadline <= opens_at:
         raise DomainError(_("The deadline must come after the opening."), field="deadline")
     with transaction.atomic():
-        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        cycle = cycle_lock(cycle.pk)
         before = {"deadline": cycle.deadline.isoformat(), "opens_at": cycle.opens_at.isoformat()}
         if cycle.deadline == deadline and cycle.opens_at == opens_at:
             return cycle
         cycle.deadline, cycle.opens_at = deadline, opens_at
         cycle.save(update_fields=["deadline", "opens_at"])
-        audit_record(actor=actor, action="cycle.dates_changed", target=cycle,
-                     message=_("Deadline now %(deadline)s Beijing time") % {"deadline": _fmt(deadline)},
+        audit_record(actor=actor, action=AuditAction.CYCLE_DATES_CHANGED, target=cycle,
+                     message=_("Deadline now %(deadline)s Beijing time") % {"deadline": format_beijing(deadline)},
                      data={"before": before, "after": {"deadline": deadline.isoformat(), "opens_at": opens_at.isoformat()}})
     return cycle
 
@@ -105,7 +93,7 @@ def extension_grant(*, actor, cycle: Cycle, bureau: Bureau, new_deadline: dateti
     new_deadline = _as_beijing(new_deadline)
     if new_deadline <= cycle.deadline:
         raise DomainError(_("The new deadline must be later than the cycle's deadline (%(deadline)s).")
-                          % {"deadline": _fmt(cycle.deadline)}, field="new_deadline")
+                          % {"deadline": format_beijing(cycle.deadline)}, field="new_deadline")
     with transaction.atomic():
         extension = Extension.objects.select_for_update().filter(cycle=cycle, bureau=bureau).first()
         before = extension.new_deadline.isoformat() if extension else None
@@ -114,9 +102,9 @@ def extension_grant(*, actor, cycle: Cycle, bureau: Bureau, new_deadline: dateti
         extension.new_deadline, extension.reason, extension.granted_by = new_deadline, reason, actor
         extension.granted_at = timezone.now()
         extension.save()
-        audit_record(actor=actor, action="extension.granted", target=extension,
+        audit_record(actor=actor, action=AuditAction.EXTENSION_GRANTED, target=extension,
                      message=_("Extension for %(bureau)s until %(deadline)s Beijing time: %(reason)s")
-                     % {"bureau": bureau, "deadline": _fmt(new_deadline), "reason": reason},
+                     % {"bureau": bureau, "deadline": format_beijing(new_deadline), "reason": reason},
                      data={"cycle": cycle.year, "bureau": bureau.pk, "new_deadline": new_deadline.isoformat(),
                            "previous": before, "reason": reason})
     return extension
@@ -140,28 +128,16 @@ def _check_owner(actor, category: IncentiveCategory) -> None:
         raise PermissionDeniedError(_("Your bureau does not prepare this category's list."))
 
 
-def _check_changeable(nomination_list: NominationList, *, now=None, states=NominationList.EDITABLE_STATES) -> None:
-    cycle = nomination_list.cycle
-    if cycle.state != Cycle.State.OPEN:
-        raise DomainError(_("The %(year)s cycle is closed.") % {"year": cycle.year})
-    if nomination_list.state not in states:
-        raise DomainError(_("The list is %(state)s and cannot be changed now.")
-                          % {"state": nomination_list.get_state_display()})
-    deadline = effective_deadline(cycle=cycle, bureau=nomination_list.bureau_id)
-    if deadline_passed(deadline=deadline, now=now):
-        raise DomainError(_("The deadline (%(deadline)s Beijing time) has passed: the list can no longer be changed "
-                            "or submitted.") % {"deadline": _fmt(deadline)})
-
-
-def _lock(nomination_list: NominationList) -> NominationList:
-    return NominationList.objects.select_for_update().select_related("cycle", "category").get(pk=nomination_list.pk)
-
-
-def _bump_version(nomination_list: NominationList, version: int) -> None:
-    """Optimistic lock: the save goes through only if nobody saved since ``version`` was read.
+def _bump_version(nomination_list: NominationList, version: int | None) -> None:
+    """Raise the list's version. With ``version`` (the one the person's form was opened at), the save goes through
+    only if nobody saved since (optimistic lock); without it (a reviewer's action), unconditionally.
 
     A list created but never saved has version 1; an editor opened before it existed posts 0 and counts as 1.
     """
+    if version is None:
+        NominationList.objects.filter(pk=nomination_list.pk).update(version=F("version") + 1, updated_at=timezone.now())
+        nomination_list.refresh_from_db(fields=["version", "updated_at"])
+        return
     expected = max(int(version or 0), 1)
     updated = NominationList.objects.filter(pk=nomination_list.pk, version=expected).update(
         version=F("version") + 1, updated_at=timezone.now())
@@ -169,6 +145,54 @@ def _bump_version(nomination_list: NominationList, version: int) -> None:
         raise ConflictError(_("Someone else saved this list after you opened it. Reload the page to see their "
                               "changes, then make yours again."))
     nomination_list.version = expected + 1
+
+
+def list_transition_check(*, actor, nomination_list: NominationList, name: str,
+                          now: datetime.datetime | None = None) -> states.Transition:
+    """The row of the state table that lets ``actor`` take ``name`` on the (locked) list now, or a DomainError.
+
+    Checked in this order: who acts, the cycle, the list's state, the bureau's deadline."""
+    by = states.taken_by(name)
+    cycle = nomination_list.cycle
+    if by == states.OWNER:
+        _check_owner(actor, nomination_list.category)
+        if cycle.state != Cycle.State.OPEN:
+            raise DomainError(_("The %(year)s cycle is closed.") % {"year": cycle.year})
+    else:
+        if not roles.is_reviewer(actor):
+            raise PermissionDeniedError(_("Only General Office reviewers may do this."))
+        if cycle.state == Cycle.State.PUBLISHED:
+            raise DomainError(_("The %(year)s cycle is published and its decisions are frozen. "
+                                "An administrator must reopen it first.") % {"year": cycle.year})
+    transition = states.transition_for(name, nomination_list.state)
+    if transition is None:
+        raise DomainError(_("The list is %(state)s and cannot be changed now.")
+                          % {"state": nomination_list.get_state_display()})
+    if transition.before_deadline:
+        deadline = bureau_deadline(cycle=cycle, bureau=nomination_list.bureau_id)
+        if deadline_passed(deadline=deadline, now=now):
+            raise DomainError(_("The deadline (%(deadline)s Beijing time) has passed: the list can no longer be "
+                                "changed or submitted.") % {"deadline": format_beijing(deadline)})
+    return transition
+
+
+def list_transition(*, actor, nomination_list: NominationList, name: str, version: int | None = None,
+                    message: str = "", data: dict | None = None, now: datetime.datetime | None = None,
+                    checked: states.Transition | None = None, **fields) -> NominationList:
+    """Take transition ``name`` of the state table on a list locked by the caller (``locks.list_lock``): check the
+    table (who, from which state, before the deadline), raise the version, set the new state and ``fields``, and
+    write the transition's audit record. The one way a list's state changes. Must run in the caller's transaction.
+
+    ``checked`` is the row ``list_transition_check`` returned, when the caller checked before validating."""
+    transition = checked or list_transition_check(actor=actor, nomination_list=nomination_list, name=name, now=now)
+    _bump_version(nomination_list, version)
+    fields = {"state": transition.target, **fields}
+    for attribute, value in fields.items():
+        setattr(nomination_list, attribute, value)
+    nomination_list.save(update_fields=list(fields))
+    audit_record(actor=actor, action=transition.action, target=nomination_list, message=message,
+                 data={**(data or {}), "version": nomination_list.version, "state": transition.target})
+    return nomination_list
 
 
 def nomination_list_get_or_create(*, actor, cycle: Cycle, category: IncentiveCategory) -> NominationList:
@@ -187,7 +211,7 @@ def nomination_list_get_or_create(*, actor, cycle: Cycle, category: IncentiveCat
     try:
         with transaction.atomic():
             nomination_list = NominationList.objects.create(cycle=cycle, category=category, bureau=bureau, created_by=actor)
-            audit_record(actor=actor, action="nomination_list.created", target=nomination_list,
+            audit_record(actor=actor, action=AuditAction.LIST_CREATED, target=nomination_list,
                          message=_("List created"), data={"bureau": bureau.pk})
     except IntegrityError:
         # Another clerk of the bureau created it at the same moment: use theirs.
@@ -197,8 +221,9 @@ def nomination_list_get_or_create(*, actor, cycle: Cycle, category: IncentiveCat
 
 def _validate_entries(nomination_list: NominationList, entries: list[NomineeEntry], nothing_to_propose: bool,
                       nothing_reason: str) -> list[list[dict]]:
-    if len(entries) > MAX_NOMINEES:
-        raise DomainError(_("A list has at most %(max)s nominees.") % {"max": MAX_NOMINEES})
+    length = limits.list_length(category=nomination_list.category, year=nomination_list.cycle.year)
+    if len(entries) > length:
+        raise DomainError(limits.list_length_message(limit=length))
     if nothing_to_propose:
         if entries:
             raise DomainError(_("Either propose units or say that there is nobody to propose, not both."),
@@ -222,15 +247,15 @@ def _validate_entries(nomination_list: NominationList, entries: list[NomineeEntr
 
 def _place_nominees(nomination_list: NominationList, entries: list[NomineeEntry]) -> dict[int, Nominee]:
     """Make the list's nominees match ``entries`` (rank = position), keeping the rows (and their evidence and any
-    decision on them) of units that stay. Ranks are unique and within 1..3 in the database at every statement,
-    so rows move one at a time through a free rank."""
+    decision on them) of units that stay. Ranks are unique and within 1..ABSOLUTE_MAXIMUM in the database at
+    every statement, so rows move one at a time through a free rank."""
     target = {entry.unit.pk: rank for rank, entry in enumerate(entries, start=1)}
     current = {n.unit_id: n for n in Nominee.objects.select_for_update().filter(nomination_list=nomination_list)}
     Nominee.objects.filter(pk__in=[n.pk for u, n in current.items() if u not in target]).delete()
     kept = {u: n for u, n in current.items() if u in target}
 
     parked: tuple[int, list[int]] | None = None
-    if len(kept) == MAX_NOMINEES and any(n.rank != target[u] for u, n in kept.items()):
+    if len(kept) == limits.ABSOLUTE_MAXIMUM and any(n.rank != target[u] for u, n in kept.items()):
         # No free rank to move through: take one row out, keeping its evidence aside on another row.
         unit_id, victim = next((u, n) for u, n in kept.items() if n.rank != target[u])
         holder = next(n for u, n in kept.items() if u != unit_id)
@@ -250,7 +275,7 @@ def _place_nominees(nomination_list: NominationList, entries: list[NomineeEntry]
                 moved = True
                 break
         if not moved:  # a cycle: step one of its rows aside into a free rank
-            free = next(r for r in range(1, MAX_NOMINEES + 1) if r not in occupied)
+            free = next(r for r in range(1, limits.ABSOLUTE_MAXIMUM + 1) if r not in occupied)
             n = next(n for u, n in kept.items() if n.rank != target[u])
             n.rank = free
             n.save(update_fields=["rank"])
@@ -274,12 +299,11 @@ def nomination_list_save(*, actor, nomination_list: NominationList, version: int
                          nothing_to_propose: bool = False, nothing_reason: str = "", remove_evidence=(),
                          now: datetime.datetime | None = None) -> NominationList:
     """Save the draft (or the returned list being corrected): nominees in rank order, new and removed evidence."""
-    _check_owner(actor, nomination_list.category)
     stored_names: list[str] = []
     try:
         with transaction.atomic():
-            locked = _lock(nomination_list)
-            _check_changeable(locked, now=now)
+            locked = list_lock(nomination_list.pk)
+            list_transition_check(actor=actor, nomination_list=locked, name="edit", now=now)
             _bump_version(locked, version)
             files = _validate_entries(locked, entries, nothing_to_propose, nothing_reason)
             remove_ids = {int(pk) for pk in remove_evidence}
@@ -305,7 +329,7 @@ def nomination_list_save(*, actor, nomination_list: NominationList, version: int
             locked.nothing_reason = nothing_reason.strip() if nothing_to_propose else ""
             locked.save(update_fields=["nothing_to_propose", "nothing_reason"])
             after = [str(e.unit.name) for e in entries]
-            audit_record(actor=actor, action="nomination_list.saved", target=locked, message=_("Draft saved"),
+            audit_record(actor=actor, action=AuditAction.LIST_SAVED, target=locked, message=_("Draft saved"),
                          data={"nominees": after, "before": before, "evidence_added": added,
                                "evidence_removed": [e.original_name for e in removed],
                                "nothing_to_propose": nothing_to_propose, "version": locked.version})
@@ -321,39 +345,27 @@ def nomination_list_save(*, actor, nomination_list: NominationList, version: int
 def nomination_list_submit(*, actor, nomination_list: NominationList, version: int,
                            now: datetime.datetime | None = None) -> NominationList:
     """Send the list to the General Office. A returned list is resubmitted the same way."""
-    _check_owner(actor, nomination_list.category)
     with transaction.atomic():
-        locked = _lock(nomination_list)
-        _check_changeable(locked, now=now)
-        _bump_version(locked, version)
+        locked = list_lock(nomination_list.pk)
+        checked = list_transition_check(actor=actor, nomination_list=locked, name="submit", now=now)
         count = locked.nominees.count()
         if count == 0 and not locked.nothing_to_propose:
             raise DomainError(_("Propose at least one unit, or say that there is nobody to propose."))
-        was = locked.state
-        locked.state = NominationList.State.SUBMITTED
-        locked.submitted_at = now or current_time()
-        locked.submitted_by = actor
-        locked.save(update_fields=["state", "submitted_at", "submitted_by"])
-        audit_record(actor=actor, action="nomination_list.resubmitted" if was == NominationList.State.RETURNED
-                     else "nomination_list.submitted", target=locked,
-                     message=_("Submitted with %(count)s nominee(s)") % {"count": count},
-                     data={"nominees": count, "nothing_to_propose": locked.nothing_to_propose, "version": locked.version})
+        list_transition(actor=actor, nomination_list=locked, name="submit", version=version, now=now, checked=checked,
+                        message=_("Submitted with %(count)s nominee(s)") % {"count": count},
+                        data={"nominees": count, "nothing_to_propose": locked.nothing_to_propose},
+                        submitted_at=now or current_time(), submitted_by=actor)
     return locked
 
 
 def nomination_list_withdraw(*, actor, nomination_list: NominationList, version: int | None = None,
                              now: datetime.datetime | None = None) -> NominationList:
     """Take a submitted list back to draft to change it, while the deadline has not passed."""
-    _check_owner(actor, nomination_list.category)
     with transaction.atomic():
-        locked = _lock(nomination_list)
-        _check_changeable(locked, now=now, states=(NominationList.State.SUBMITTED,))
-        _bump_version(locked, locked.version if version is None else version)
-        locked.state = NominationList.State.DRAFT
-        locked.submitted_at, locked.submitted_by = None, None
-        locked.save(update_fields=["state", "submitted_at", "submitted_by"])
-        audit_record(actor=actor, action="nomination_list.withdrawn", target=locked, message=_("Withdrawn for changes"),
-                     data={"version": locked.version})
+        locked = list_lock(nomination_list.pk)
+        list_transition(actor=actor, nomination_list=locked, name="withdraw",
+                        version=locked.version if version is None else version, now=now,
+                        message=_("Withdrawn for changes"), submitted_at=None, submitted_by=None)
     return locked
 
 
@@ -371,6 +383,6 @@ def list_comment_add(*, actor, nomination_list: NominationList, text: str) -> Li
               .order_by("responsibilities__order").first())
     with transaction.atomic():
         comment = ListComment.objects.create(nomination_list=nomination_list, author=actor, bureau=bureau, text=text)
-        audit_record(actor=actor, action="nomination_list.commented", target=nomination_list,
+        audit_record(actor=actor, action=AuditAction.LIST_COMMENTED, target=nomination_list,
                      message=text[:200], data={"comment": comment.pk, "bureau": bureau.pk if bureau else None})
     return comment

@@ -1,19 +1,28 @@
-"""Celery tasks of the nomination cycle. Thin: each takes ids, loads objects and calls a service."""
+"""Celery tasks of the nomination cycle. Thin: each takes ids (or nothing) and calls a service.
+
+Idempotent: the sweep records each message under a unique outbox key, and a message is sent only by the caller
+that claims it, so running a task twice sends nothing twice.
+"""
 
 from celery import shared_task
 from django.db import DatabaseError
 
+from organisation.tasks import RETRYING, outbox_queue
+
+from . import reminders
+
+
+@shared_task(**RETRYING)
+def reminders_sweep() -> dict:
+    """The beat's periodic job: record what is due now, then queue one delivery task per waiting message."""
+    result = reminders.reminders_sweep()
+    outbox_queue(result.due_ids)
+    return {"recorded": len(result.recorded), "already": result.already, "queued": len(result.due_ids)}
+
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=600, max_retries=5, acks_late=True)
 def list_returned_notify(list_id: int) -> list[int]:
-    """Tell the bureau at once that the General Office returned its list for correction.
-
-    Records one message per clerk (once per return: the key holds the list's version) and sends them."""
-    from incentives.notifications import list_returned_notify as record
-    from incentives.tasks import reminder_deliver_task
-
-    deliveries = record(list_id=list_id)
-    for delivery in deliveries:
-        if delivery.status == delivery.Status.PENDING:
-            reminder_deliver_task.delay(delivery.pk)
-    return [delivery.pk for delivery in deliveries]
+    """Record (if not yet recorded) and send the message telling the bureau its list was returned."""
+    messages = reminders.list_returned_notify(list_id=list_id)
+    outbox_queue([m.pk for m in messages if m.status == m.Status.PENDING])
+    return [m.pk for m in messages]

@@ -12,14 +12,14 @@ from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 
 from . import selectors, services
 from .evidence import ACCEPT_ATTRIBUTE
-from .forms import CommentForm, ListMetaForm, NomineeFormSet, VersionForm
+from .forms import CommentForm, ListMetaForm, VersionForm, nominee_formset
 from .models import Cycle, Evidence, IncentiveCategory
 
 
 @login_required
 def home(request):
     """The bureau's page: its categories (led, run or co-responsible), this year's cycle, its deadline, each list."""
-    cycle = selectors.cycle_current()
+    cycle = selectors.cycle_for_bureaus()
     pages = selectors.bureau_home(request.user, cycle=cycle)
     return render(request, "nominations/home.html", {"cycle": cycle, "pages": pages})
 
@@ -84,8 +84,8 @@ def _initial_rows(access) -> list[dict]:
     nominees = sorted(nl.nominees.all(), key=lambda n: n.rank) if nl else []
     rows = [{"unit": n.unit_id, "rank": n.rank, "achievements": n.achievements, "figures": n.figures} for n in nominees]
     used = {r["rank"] for r in rows}
-    free = [r for r in range(1, 4) if r not in used]
-    rows += [{"unit": None, "rank": free.pop(0)} for _row in range(3 - len(rows))]
+    free = [r for r in range(1, access.list_length + 1) if r not in used]
+    rows += [{"unit": None, "rank": free.pop(0)} for _row in range(max(access.list_length - len(rows), 0))]
     return rows
 
 
@@ -108,7 +108,8 @@ def _ordered_entries(formset, units_by_id, action: str) -> list[services.Nominee
 
 @login_required
 def list_edit(request, year: int, category_id: int):
-    """Prepare the list: up to 3 ranked units of the category's kinds, their achievements, figures and evidence."""
+    """Prepare the list: up to the category's limit (3 in principle) of ranked units of its kinds, their
+    achievements, figures and evidence."""
     access = _access(request, year, category_id)
     if not access.can_edit_category:
         raise Http404  # co-responsible bureaus, reviewers: they read the list, they do not edit it
@@ -121,8 +122,10 @@ def list_edit(request, year: int, category_id: int):
     nl = access.nomination_list
     evidence_ids = [e.pk for n in nl.nominees.all() for e in n.evidence.all()] if nl else []
 
+    NomineeFormSet = nominee_formset(access.list_length)
+    form_kwargs = {"unit_choices": unit_choices, "length": access.list_length}
     if request.method != "POST":
-        formset = NomineeFormSet(prefix="rows", initial=_initial_rows(access), form_kwargs={"unit_choices": unit_choices})
+        formset = NomineeFormSet(prefix="rows", initial=_initial_rows(access), form_kwargs=form_kwargs)
         meta_form = ListMetaForm(evidence_ids=evidence_ids, initial={
             "version": nl.version if nl else 0,
             "nothing_to_propose": nl.nothing_to_propose if nl else False,
@@ -130,7 +133,7 @@ def list_edit(request, year: int, category_id: int):
         })
         return render(request, "nominations/list_edit.html", _editor_context(access, formset, meta_form, units_by_id))
 
-    formset = NomineeFormSet(request.POST, request.FILES, prefix="rows", form_kwargs={"unit_choices": unit_choices})
+    formset = NomineeFormSet(request.POST, request.FILES, prefix="rows", form_kwargs=form_kwargs)
     meta_form = ListMetaForm(request.POST, evidence_ids=evidence_ids)
     if not (formset.is_valid() and meta_form.is_valid()):
         return render(request, "nominations/list_edit.html",

@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from incentives import roles
 from incentives.errors import DomainError
 from nominations.models import Cycle
+from organisation import roles
 
-from .bulletins import bulletin_downloadable_by, bulletin_request, bulletins_visible_to
+from .bulletins import bulletin_downloadable_by, bulletins_visible_to
 from .models import Bulletin
+from .services import bulletin_request
 
 
 def _reviewer_or_404(user):

@@ -23,13 +23,14 @@ import logging
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from incentives import roles
-from incentives.audit import audit_record
-from incentives.errors import PermissionDeniedError
+from measures.models import chinese_numeral
+from nominations.models import Cycle
+from organisation import roles
+from organisation.audit import AuditAction, audit_record
 
 from .models import Award, Bulletin
 
@@ -42,7 +43,6 @@ COPIES_TO = "市委各部门，市人大常委会办公厅，市政协办公厅�
 PRINTING_OFFICE = "广州市人民政府办公厅秘书处"
 # A render still "rendering" after this long belongs to a worker that died: it may be claimed again.
 STALE_RENDER = datetime.timedelta(minutes=10)
-CHINESE_SECTION_NUMERALS = "一二三四五六七八九十"
 
 # How each form of support reads in the bulletin (the document is always in Chinese).
 SUPPORT_WORDING = {
@@ -92,8 +92,6 @@ class BulletinContext:
 
 
 def chinese_section_numeral(number: int) -> str:
-    from measures.models import chinese_numeral
-
     return chinese_numeral(number)
 
 
@@ -178,22 +176,6 @@ def bulletin_pdf_for(cycle) -> bytes:
 
 # --- Services ------------------------------------------------------------------------------------------------
 
-def bulletin_request(*, cycle, actor) -> Bulletin:
-    """Add a new version of the cycle's bulletin and queue its rendering once the transaction commits.
-
-    ``actor`` is the reviewer who asked (or published the cycle); ``None`` for the system."""
-    from .tasks import bulletin_render as bulletin_render_task
-
-    if actor is not None and not roles.is_reviewer(actor):
-        raise PermissionDeniedError("Only General Office reviewers can have the bulletin rendered.")
-    with transaction.atomic():
-        version = (Bulletin.objects.filter(cycle=cycle).aggregate(v=Max("version"))["v"] or 0) + 1
-        bulletin = Bulletin.objects.create(cycle=cycle, version=version, requested_by=actor)
-        audit_record(actor=actor, action="bulletin.request", target=cycle, data={"version": version})
-        transaction.on_commit(lambda: bulletin_render_task.delay(bulletin.pk))
-    return bulletin
-
-
 def bulletin_render(*, bulletin_id: int) -> Bulletin | None:
     """Render one requested version to PDF and store it. Idempotent: a version already rendered (or being
     rendered by another worker) is left alone. Returns the bulletin, or None when there was nothing to do."""
@@ -213,7 +195,7 @@ def bulletin_render(*, bulletin_id: int) -> Bulletin | None:
             bulletin.error = f"{type(error).__name__}: {error}"[:4000]
             bulletin.finished_at = timezone.now()
             bulletin.save(update_fields=["status", "error", "finished_at"])
-            audit_record(actor=None, action="bulletin.failed", target=bulletin.cycle,
+            audit_record(actor=None, action=AuditAction.BULLETIN_FAILED, target=bulletin.cycle,
                          data={"version": bulletin.version, "error": bulletin.error})
         return bulletin
     digest = hashlib.sha256(pdf).hexdigest()
@@ -225,7 +207,7 @@ def bulletin_render(*, bulletin_id: int) -> Bulletin | None:
         bulletin.error = ""
         bulletin.finished_at = timezone.now()
         bulletin.save(update_fields=["file", "sha256", "size", "status", "error", "finished_at"])
-        audit_record(actor=None, action="bulletin.render", target=bulletin.cycle,
+        audit_record(actor=None, action=AuditAction.BULLETIN_RENDERED, target=bulletin.cycle,
                      data={"version": bulletin.version, "sha256": digest, "size": len(pdf)})
     return bulletin
 
@@ -242,8 +224,6 @@ def bulletin_newest(cycle) -> Bulletin | None:
 
 def bulletins_visible_to(user):
     """Reviewers see every version of every cycle; everyone else the versions of published cycles."""
-    from nominations.models import Cycle
-
     queryset = Bulletin.objects.select_related("cycle")
     if user.is_authenticated and roles.is_reviewer(user):
         return queryset

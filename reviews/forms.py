@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ABSOLUTE_MAX_AWARDS
+from measures.limits import ABSOLUTE_MAXIMUM
 
 
 class ReturnForm(forms.Form):
@@ -22,7 +22,7 @@ class DecisionForm(forms.Form):
 
 
 class CapExceptionForm(forms.Form):
-    new_limit = forms.IntegerField(label=_("New limit"), min_value=2, max_value=ABSOLUTE_MAX_AWARDS,
+    new_limit = forms.IntegerField(label=_("New limit"), min_value=2, max_value=ABSOLUTE_MAXIMUM,
                                    help_text=_("The number of awardees allowed for this category in this cycle"))
     reason = forms.CharField(label=_("Why the General Office allows an exception"), max_length=4000,
                              widget=forms.Textarea(attrs={"rows": 4}),

@@ -5,14 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from incentives.models import Unit
-from measures.models import IncentiveCategory
+from measures.limits import ABSOLUTE_MAXIMUM, CAP_IN_PRINCIPLE
+from measures.models import CapException, IncentiveCategory
 from nominations.models import Cycle, Nominee
-
-# No exception may raise a category's limit above this: a guard against a typing slip, not a policy.
-ABSOLUTE_MAX_AWARDS = 10
-# 每类激励主体数量原则上不超3个: the database refuses a slot above this unless the award cites a recorded exception.
-CAP_IN_PRINCIPLE = 3
+from organisation.models import Unit
 
 
 class Decision(models.Model):
@@ -36,7 +32,7 @@ class Award(models.Model):
     """An awardee of a category in a cycle.
 
     The cap is held by the database: every award takes a numbered slot, slots are unique per category and
-    cycle, and a slot can never exceed ABSOLUTE_MAX_AWARDS. The service hands out slot ``n + 1`` only while
+    cycle, and a slot can never exceed ABSOLUTE_MAXIMUM (measures.limits). The service hands out slot ``n + 1`` only while
     ``n`` is under the category's limit (3, or an exception's), under a row lock on the list; two concurrent
     approvals that both see the same ``n`` collide on the unique slot and one of them is refused.
     """
@@ -46,7 +42,7 @@ class Award(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="awards", verbose_name=_("unit"))
     nominee = models.OneToOneField(Nominee, on_delete=models.PROTECT, related_name="award", verbose_name=_("nominee"))
     slot = models.PositiveSmallIntegerField(_("slot"))
-    cap_exception = models.ForeignKey("CapException", on_delete=models.PROTECT, null=True, blank=True, related_name="awards",
+    cap_exception = models.ForeignKey(CapException, on_delete=models.PROTECT, null=True, blank=True, related_name="awards",
                                       verbose_name=_("exception to the cap"),
                                       help_text=_("The recorded exception that allows a slot above 3"))
     awarded_at = models.DateTimeField(_("awarded at"), auto_now_add=True)
@@ -60,7 +56,7 @@ class Award(models.Model):
                                     violation_error_message=_("This category has reached its number of awardees for the cycle.")),
             models.UniqueConstraint(fields=["cycle", "category", "unit"], name="%(app_label)s_%(class)s_unique_unit",
                                     violation_error_message=_("This unit is already an awardee of this category.")),
-            models.CheckConstraint(condition=Q(slot__gte=1) & Q(slot__lte=ABSOLUTE_MAX_AWARDS), name="%(app_label)s_%(class)s_slot_range",
+            models.CheckConstraint(condition=Q(slot__gte=1) & Q(slot__lte=ABSOLUTE_MAXIMUM), name="%(app_label)s_%(class)s_slot_range",
                                    violation_error_message=_("Too many awardees for one category.")),
             # The cap of 3 in the database itself: a fourth slot exists only with a recorded exception.
             models.CheckConstraint(condition=Q(slot__lte=CAP_IN_PRINCIPLE) | Q(cap_exception__isnull=False),
@@ -70,31 +66,6 @@ class Award(models.Model):
 
     def __str__(self):
         return f"{self.cycle.year} · {self.category.code} · {self.unit}"
-
-
-class CapException(models.Model):
-    """The General Office's recorded decision to allow more than the cap for one category in one cycle."""
-
-    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="cap_exceptions", verbose_name=_("cycle"))
-    category = models.ForeignKey(IncentiveCategory, on_delete=models.PROTECT, related_name="cap_exceptions", verbose_name=_("category"))
-    new_limit = models.PositiveSmallIntegerField(_("new limit"))
-    reason = models.TextField(_("reason"))
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by"))
-    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("exception to the cap")
-        verbose_name_plural = _("exceptions to the cap")
-        constraints = [
-            models.UniqueConstraint(fields=["cycle", "category"], name="%(app_label)s_%(class)s_unique_category",
-                                    violation_error_message=_("This category already has an exception in this cycle.")),
-            models.CheckConstraint(condition=Q(new_limit__gte=1) & Q(new_limit__lte=ABSOLUTE_MAX_AWARDS),
-                                   name="%(app_label)s_%(class)s_limit_range",
-                                   violation_error_message=_("The new limit is between 1 and 10.")),
-        ]
-
-    def __str__(self):
-        return f"{self.cycle.year} · {self.category.code} → {self.new_limit}"
 
 
 class CycleReopening(models.Model):

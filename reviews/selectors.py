@@ -8,17 +8,22 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, F, Max, Prefetch, Q, QuerySet, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from incentives import roles
-from incentives.models import AuditEntry, Bureau, Unit, UnitKind
-from measures.models import IncentiveCategory, Measure, Responsibility
+from measures import limits
+from measures.models import CapException, IncentiveCategory, Measure, Responsibility
+from nominations import states
+from nominations.deadlines import bureau_deadline, cycle_extensions, deadline_passed, submitted_late
 from nominations.models import Cycle, Extension, ListComment, NominationList, Nominee
+from organisation import roles
+from organisation.models import AuditEntry, Bureau, Unit, UnitKind
 
-from .models import Award, CapException, CycleReopening
+from .models import Award, CycleReopening
 
 # The queue's states: the list's own states plus "not started" (no list yet).
 NOT_STARTED = "not_started"
-DONE_STATES = (NominationList.State.SUBMITTED, NominationList.State.DECIDED)
+# A list in these states is no longer the bureau's to do: it cannot be late any more.
+DONE_STATES = tuple(s for s in states.ListState.values if s not in states.states_allowing("edit"))
 
 
 def reviewer_scope(user) -> bool:
@@ -28,11 +33,6 @@ def reviewer_scope(user) -> bool:
 
 def cycle_list() -> QuerySet[Cycle]:
     return Cycle.objects.select_related("document").order_by("-year")
-
-
-def cycle_current() -> Cycle | None:
-    """The cycle a reviewer works on by default: the latest year."""
-    return cycle_list().first()
 
 
 def cycle_get(*, year: int) -> Cycle:
@@ -54,7 +54,7 @@ class QueueRow:
     deadline: datetime.datetime
     late_bureaus: list[Bureau]
     awards: int = 0
-    limit: int = 3
+    limit: int = limits.CAP_IN_PRINCIPLE
 
     @property
     def is_late(self) -> bool:
@@ -85,14 +85,7 @@ class Queue:
 
 
 def queue_states() -> list[tuple[str, str]]:
-    from django.utils.translation import gettext_lazy as _
-
     return [(NOT_STARTED, _("Not started")), *NominationList.State.choices]
-
-
-def effective_deadlines(cycle: Cycle) -> dict[int, datetime.datetime]:
-    """Bureau id → its deadline where an extension gives it a later one (one query)."""
-    return {e.bureau_id: max(e.new_deadline, cycle.deadline) for e in Extension.objects.filter(cycle=cycle)}
 
 
 def review_queue(*, cycle: Cycle, bureau_id: int | None = None, measure_id: int | None = None,
@@ -112,8 +105,9 @@ def review_queue(*, cycle: Cycle, bureau_id: int | None = None, measure_id: int 
         .annotate(nominee_count=Count("nominees", distinct=True))
     }
     awards = Counter(Award.objects.filter(cycle=cycle).order_by().values_list("category_id", flat=True))
-    exceptions = dict(CapException.objects.filter(cycle=cycle).values_list("category_id", "new_limit"))
-    deadlines = effective_deadlines(cycle)
+    exceptions = dict(CapException.objects.filter(year=cycle.year, category__measure__document_id=cycle.document_id)
+                      .values_list("category_id", "new_limit"))
+    extensions = cycle_extensions(cycle)
 
     all_rows: list[QueueRow] = []
     late: dict[int, tuple[Bureau, list[str]]] = {}
@@ -134,14 +128,17 @@ def review_queue(*, cycle: Cycle, bureau_id: int | None = None, measure_id: int 
         answering = [nl.bureau] if nl else owners
         late_here = []
         if row_state not in DONE_STATES:
-            late_here = [b for b in answering if now > deadlines.get(b.pk, cycle.deadline)]
+            late_here = [b for b in answering
+                         if deadline_passed(deadline=bureau_deadline(cycle=cycle, bureau=b, extensions=extensions), now=now)]
         for b in late_here:
             late.setdefault(b.pk, (b, []))[1].append(category.code)
         all_rows.append(QueueRow(
             category=category, measure=category.measure, owners=owners, others=others, nomination_list=nl,
-            state=row_state, deadline=min((deadlines.get(b.pk, cycle.deadline) for b in answering), default=cycle.deadline),
+            state=row_state,
+            deadline=min((bureau_deadline(cycle=cycle, bureau=b, extensions=extensions) for b in answering),
+                         default=cycle.deadline),
             late_bureaus=late_here, awards=awards.get(category.pk, 0),
-            limit=exceptions.get(category.pk, category.cap),
+            limit=limits.limit_in_force(cap=category.cap, exception_limit=exceptions.get(category.pk)),
         ))
 
     state_counts = Counter(r.state for r in all_rows)
@@ -198,7 +195,7 @@ def audit_trail_for_many(targets) -> QuerySet[AuditEntry]:
 
 
 def cap_exception_for(*, cycle: Cycle, category) -> CapException | None:
-    return CapException.objects.filter(cycle=cycle, category=category).select_related("decided_by").first()
+    return CapException.objects.filter(year=cycle.year, category=category).select_related("decided_by").first()
 
 
 def cycle_audit_trail(cycle: Cycle) -> list[AuditEntry]:
@@ -348,7 +345,10 @@ def _punctuality(cycles: list[Cycle]) -> list[tuple[Bureau, int, int, int]]:
     if not cycles:
         return []
     cycle_ids = [c.pk for c in cycles]
-    extensions = {(e.cycle_id, e.bureau_id): e.new_deadline for e in Extension.objects.filter(cycle_id__in=cycle_ids)}
+    extensions: dict[int, dict[int, datetime.datetime]] = defaultdict(dict)
+    for cycle_id, bureau_id, new_deadline in (Extension.objects.filter(cycle_id__in=cycle_ids)
+                                              .values_list("cycle_id", "bureau_id", "new_deadline")):
+        extensions[cycle_id][bureau_id] = new_deadline
     # Only the three columns the tally needs: thousands of lists over the years, never loaded as model objects.
     lists = {(cycle_id, category_id): (bureau_id, submitted_at) for cycle_id, category_id, bureau_id, submitted_at in
              NominationList.objects.filter(cycle_id__in=cycle_ids).values_list("cycle_id", "category_id", "bureau_id", "submitted_at")}
@@ -363,12 +363,12 @@ def _punctuality(cycles: list[Cycle]) -> list[tuple[Bureau, int, int, int]]:
             list_bureau_id, submitted_at = lists.get((cycle.pk, category_id), (None, None))
             if list_bureau_id is not None and list_bureau_id != bureau.pk:
                 continue  # a joint category: the bureau that prepared the list answers for it
-            deadline = max(extensions.get((cycle.pk, bureau.pk), cycle.deadline), cycle.deadline)
+            deadline = bureau_deadline(cycle=cycle, bureau=bureau, extensions=extensions[cycle.pk])
             entry = tally.setdefault(bureau.pk, [bureau, 0, 0, 0])
             if submitted_at is None:
                 entry[3] += 1
-            elif submitted_at <= deadline:
-                entry[1] += 1
-            else:
+            elif submitted_late(submitted_at=submitted_at, deadline=deadline):
                 entry[2] += 1
+            else:
+                entry[1] += 1
     return sorted((tuple(v) for v in tally.values()), key=lambda t: (t[0].order, t[0].short_name))

@@ -14,11 +14,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from incentives import roles
 from incentives.errors import DomainError
-from incentives.models import Unit
+from measures import limits
 from measures.models import IncentiveCategory
+from nominations import states
 from nominations.models import Cycle, NominationList
+from organisation import roles
+from organisation.models import Unit
 
 from . import charts, selectors, services
 from .forms import CapExceptionForm, DecisionForm, PublishForm, ReopenForm, ReturnForm
@@ -97,14 +99,17 @@ def list_detail(request, pk: int):
 def _render_list(request, nomination_list, *, return_form=None, status=200):
     nominees = list(nomination_list.nominees.all())
     cycle, category = nomination_list.cycle, nomination_list.category
+    transitions = states.transitions_open_to(
+        state=nomination_list.state, is_owner=False, is_reviewer=True, cycle_open=cycle.state == Cycle.State.OPEN,
+        cycle_published=cycle.is_published, deadline_passed=False)
     exception = selectors.cap_exception_for(cycle=cycle, category=category)
-    limit, _exception = services.award_limit(cycle=cycle, category=category)
+    limit = limits.limit_in_force(cap=category.cap, exception_limit=exception.new_limit if exception else None)
     awarded = sum(1 for n in nominees if hasattr(n, "award"))
     return render(request, "reviews/list_detail.html", {
         "nl": nomination_list, "cycle": cycle, "category": category, "nominees": nominees,
         "decision_forms": [(n, DecisionForm(prefix=f"n{n.pk}", initial=_decision_initial(n))) for n in nominees],
         "return_form": return_form or ReturnForm(), "exception": exception, "limit": limit, "awarded": awarded,
-        "can_decide": nomination_list.state in services.DECIDABLE_STATES and not cycle.is_published,
+        "can_decide": "decide_nominee" in transitions, "can_return": "return" in transitions,
         "trail": list(selectors.audit_trail_for_many([nomination_list, exception, *nominees])),
     }, status=status)
 

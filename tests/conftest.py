@@ -13,9 +13,9 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import translation
 
-from incentives import roles
-from incentives.models import Bureau, Unit, UnitKind
 from measures.models import IncentiveCategory
+from organisation import roles
+from organisation.models import Bureau, Unit, UnitKind
 
 from .factories import PASSWORD, make_user
 

@@ -2,9 +2,9 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from incentives import roles
-from incentives.models import Bureau, Membership, Unit, UnitKind
 from measures.models import IncentiveCategory, Measure, PolicyDocument, Responsibility
+from organisation import roles
+from organisation.models import Bureau, Membership, Unit, UnitKind
 
 PASSWORD = "correct-horse-battery-42"
 

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from incentives import roles
+from organisation import roles
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +27,11 @@ def role_administrator(db):
 def test_role_groups_exist_after_migrate_and_administrators_hold_model_permissions():
     assert set(Group.objects.filter(name__in=roles.ROLE_LABELS).values_list("name", flat=True)) == set(roles.ROLE_LABELS)
     perms = set(Group.objects.get(name=roles.ADMINISTRATOR).permissions.values_list("content_type__app_label", "codename"))
-    assert {("auth", "change_user"), ("incentives", "add_membership"), ("measures", "change_incentivecategory"),
+    assert {("auth", "change_user"), ("organisation", "add_membership"), ("measures", "change_incentivecategory"),
             ("measures", "change_responsibility"), ("guardian", "change_groupobjectpermission")} <= perms
     # Bureau rights on lists are object permissions of bureaus, never a global right of administrators.
     assert not {("measures", "nominate_incentivecategory"), ("measures", "comment_incentivecategory"),
-                ("incentives", "change_auditentry"), ("incentives", "delete_auditentry")} & perms
+                ("organisation", "change_auditentry"), ("organisation", "delete_auditentry")} & perms
     assert not Group.objects.get(name=roles.REVIEWER).permissions.exists()
 
 
@@ -69,7 +69,7 @@ def test_every_registered_admin_page_opens_for_a_role_administrator(client, role
     client.force_login(role_administrator)
     assert client.get(reverse("admin:index")).status_code == 200
     registered = {(m._meta.app_label, m._meta.model_name) for m in admin.site._registry}
-    assert {("auth", "user"), ("auth", "group"), ("incentives", "bureau"), ("incentives", "membership"),
+    assert {("auth", "user"), ("auth", "group"), ("organisation", "bureau"), ("organisation", "membership"),
             ("measures", "incentivecategory"), ("measures", "responsibility")} <= registered
     for model in admin.site._registry:
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
@@ -175,7 +175,7 @@ def test_category_object_permissions_page_is_guarded(client, administrator, role
 
 # --- the administrator's lists run a constant number of queries ------------------------------------------------
 
-@pytest.mark.parametrize("changelist", ["admin:auth_user_changelist", "admin:incentives_membership_changelist"])
+@pytest.mark.parametrize("changelist", ["admin:auth_user_changelist", "admin:organisation_membership_changelist"])
 def test_admin_people_lists_run_the_same_queries_at_two_sizes(client, administrator, bureau, changelist,
                                                                django_assert_max_num_queries):
     from django.db import connection

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from incentives import roles
-from incentives.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_load
+from nominations.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_load
+from organisation import roles
 
 pytestmark = pytest.mark.django_db
 README = Path(__file__).resolve().parent.parent / "README.md"

@@ -40,7 +40,7 @@ def test_each_person_lands_on_their_own_page(client, request, persona, landing):
 
 
 def test_a_clerk_of_two_bureaus_lands_on_the_bureau_page(client, bureau):
-    from incentives import roles
+    from organisation import roles
     from tests.factories import make_user
 
     user = make_user("twohats", role=roles.BUREAU_STAFF, bureaus=[bureau("市水务局"), bureau("市发展改革委")])

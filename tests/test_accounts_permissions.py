@@ -9,12 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from incentives import roles
-from incentives.models import Membership, Unit
-from incentives.selectors import bureaus_of, units_visible_to
 from measures.models import CategoryGroupObjectPermission, IncentiveCategory, Responsibility
 from measures.selectors import categories_commentable_by, categories_editable_by, categories_visible_to
-from nominations.models import BEIJING, Cycle, default_deadline_for
+from nominations.deadlines import default_deadline_for
+from nominations.models import BEIJING, Cycle
+from organisation import roles
+from organisation.models import Membership, Unit
+from organisation.selectors import bureaus_of, units_visible_to
 from tests.factories import BureauFactory, make_category, make_user
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +150,7 @@ def test_user_object_in_hand_forgets_its_cached_permissions(clerk_forestry, cate
     assert not clerk_forestry.has_perm("measures.view_incentivecategory", six)  # fills guardian's cache
     membership = Membership.objects.create(user=clerk_forestry, bureau=bureau("市水务局"))
     membership.user = clerk_forestry  # the same object the signal sees
-    from incentives.permissions import membership_sync
+    from organisation.permissions import membership_sync
 
     membership_sync(clerk_forestry)
     assert clerk_forestry.has_perm("measures.nominate_incentivecategory", six)
@@ -219,7 +220,7 @@ def test_removing_a_clerk_from_a_bureau_in_the_admin_closes_the_list_on_the_next
 
     client.force_login(administrator)
     membership = Membership.objects.get(user=clerk, bureau=bureau("市水务局"))
-    response = client.post(reverse("admin:incentives_membership_delete", args=[membership.pk]), {"post": "yes"})
+    response = client.post(reverse("admin:organisation_membership_delete", args=[membership.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert not Membership.objects.filter(pk=membership.pk).exists()
 

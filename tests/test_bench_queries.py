@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from bench.generate import Sizes, generate
 from bench.pages import CLERK, PAGES, PUBLIC, REVIEWER, page_arguments
-from incentives.models import AuditEntry
 from nominations.models import Cycle, NominationList
+from organisation.models import AuditEntry
 from reviews.models import Award
 
 SMALL = Sizes(cycles=1, categories=45, bureaus=32, units=90, users=30, audit=200)
@@ -23,7 +23,7 @@ QUERIES = {
     "clerk_home": 8,
     "list_editor": 15,
     "review_queue": 11,
-    "list_review": 10,
+    "list_review": 9,
     "unit_history": 2,
     "public_results": 6,
     "statistics": 8,

@@ -12,10 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incentives.errors import PermissionDeniedError
-from incentives.models import AuditEntry, Unit, UnitKind
 from measures.models import PolicyDocument
-from nominations.models import BEIJING, Cycle, NominationList, Nominee, default_deadline_for
+from nominations.deadlines import default_deadline_for
+from nominations.models import BEIJING, Cycle, NominationList, Nominee
+from organisation.models import AuditEntry, Unit, UnitKind
 from reviews import bulletins
+from reviews import services as review_services
 from reviews.models import Award, Bulletin
 from reviews.tasks import bulletin_render
 
@@ -69,7 +71,7 @@ def publish(cycle, reviewer):
 
 def request_and_render(cycle, actor, django_capture_on_commit_callbacks) -> Bulletin:
     with django_capture_on_commit_callbacks(execute=True):
-        bulletin = bulletins.bulletin_request(cycle=cycle, actor=actor)
+        bulletin = review_services.bulletin_request(cycle=cycle, actor=actor)
     bulletin.refresh_from_db()
     return bulletin
 
@@ -116,8 +118,8 @@ def test_the_file_is_stored_with_its_checksum_and_every_version_is_kept(cycle, r
         assert content.startswith(b"%PDF-")
         assert hashlib.sha256(content).hexdigest() == bulletin.sha256 and len(content) == bulletin.size
     assert first.file.name != second.file.name and Path(first.file.path).exists()
-    assert AuditEntry.objects.filter(action="bulletin.render").count() == 2
-    assert AuditEntry.objects.filter(action="bulletin.request", actor=reviewer).count() == 2
+    assert AuditEntry.objects.filter(action="bulletin.rendered").count() == 2
+    assert AuditEntry.objects.filter(action="bulletin.requested", actor=reviewer).count() == 2
 
 
 def test_rendering_a_version_twice_does_nothing_more(cycle, reviewer, django_capture_on_commit_callbacks):
@@ -141,7 +143,7 @@ def test_a_failed_render_is_recorded(cycle, reviewer, monkeypatch, django_captur
 
 def test_only_reviewers_can_request_a_render(cycle, clerk_water):
     with pytest.raises(PermissionDeniedError):
-        bulletins.bulletin_request(cycle=cycle, actor=clerk_water)
+        review_services.bulletin_request(cycle=cycle, actor=clerk_water)
     assert Bulletin.objects.count() == 0
 
 
@@ -192,7 +194,7 @@ def test_the_public_downloads_only_the_newest_version_and_only_once_published(cl
 
 def test_the_status_shows_progress_then_the_download_link(client, cycle, reviewer):
     publish(cycle, reviewer)
-    bulletin = bulletins.bulletin_request(cycle=cycle, actor=reviewer)  # on_commit not run: still waiting
+    bulletin = review_services.bulletin_request(cycle=cycle, actor=reviewer)  # on_commit not run: still waiting
 
     state = client.get(reverse("bulletins:status", args=[bulletin.pk])).json()
     assert state["status"] == "pending" and state["finished"] is False and state["download_url"] is None
@@ -226,7 +228,7 @@ def test_the_results_page_include_links_the_newest_bulletin_and_shows_progress(c
 
     publish(cycle, reviewer)
     assert reverse("bulletins:download", args=[done.pk]) in render(cycle)
-    working = bulletins.bulletin_request(cycle=cycle, actor=reviewer)
+    working = review_services.bulletin_request(cycle=cycle, actor=reviewer)
     html = render(cycle)
     assert reverse("bulletins:download", args=[done.pk]) in html
     assert reverse("bulletins:status", args=[working.pk]) in html and "<script>" in html

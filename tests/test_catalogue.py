@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 
-from incentives.models import Bureau, Unit, UnitKind
 from measures.models import IncentiveCategory, Measure, PolicyDocument, Responsibility, chinese_numeral
+from organisation.models import Bureau, Unit, UnitKind
 
 pytestmark = pytest.mark.django_db
 

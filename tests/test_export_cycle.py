@@ -9,9 +9,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from measures.exports import AWARD_HEADER, NOMINATION_HEADER, award_rows, nomination_rows, safe_cell
+from measures.exports import safe_cell
 from measures.models import PolicyDocument
+from nominations.exports import NOMINATION_HEADER, nomination_rows
 from nominations.models import BEIJING, Cycle, NominationList, Nominee
+from reviews.exports import AWARD_HEADER, award_rows
 from reviews.models import Award, Decision
 
 pytestmark = pytest.mark.django_db
@@ -86,13 +88,15 @@ def test_admin_exports_page_and_downloads(client, administrator, category, distr
     fill(cycle, [category("6")], districts, reviewer)
     client.force_login(administrator)
     page = client.get(reverse("admin:measures_measure_exports"))
+    assert page.status_code == 200 and reverse("admin:reviews_award_exports").encode() in page.content
+    page = client.get(reverse("admin:reviews_award_exports"))
     assert page.status_code == 200 and str(cycle.year).encode() in page.content
     for what, pk in (("nominations", cycle.pk), ("awards", cycle.pk), ("catalogue", cycle.document_id)):
         for file_format in ("csv", "xlsx"):
-            response = client.get(reverse("admin:measures_measure_export", args=[what, pk, file_format]))
+            response = client.get(reverse("admin:measures_measure_export" if what == "catalogue" else "admin:reviews_award_export", args=[what, pk, file_format]))
             assert response.status_code == 200
             assert f".{file_format}" in response["Content-Disposition"]
-    csv_text = client.get(reverse("admin:measures_measure_export", args=["nominations", cycle.pk, "csv"])).content.decode("utf-8-sig")
+    csv_text = client.get(reverse("admin:reviews_award_export", args=["nominations", cycle.pk, "csv"])).content.decode("utf-8-sig")
     assert "'=SUM(A1:A9)" in csv_text
 
 

@@ -11,7 +11,6 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from incentives.errors import DomainError, PermissionDeniedError
-from incentives.models import AuditEntry, Bureau
 from measures.exports import catalogue_rows
 from measures.importing.catalogue import new_document_fields, plan_catalogue_file, plan_notice_text
 from measures.importing.services import catalogue_import
@@ -22,6 +21,7 @@ from measures.models import (
     PolicyDocument,
     chinese_numeral,
 )
+from organisation.models import AuditEntry, Bureau
 
 from .test_import_reading import catalogue_state
 

@@ -11,7 +11,6 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from incentives.errors import DomainError
-from incentives.models import Bureau, Membership, Unit, UnitKind
 from measures.importing.organisation import (
     bureaus_import,
     plan_bureaus,
@@ -20,6 +19,7 @@ from measures.importing.organisation import (
     units_import,
     users_import,
 )
+from organisation.models import Bureau, Membership, Unit, UnitKind
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -113,13 +113,13 @@ def test_import_export_permission_is_for_administrators_only(administrator, revi
 
 def test_admin_bureau_import_preview_confirm_through_import_export(client, administrator):
     client.force_login(administrator)
-    url = reverse("admin:incentives_bureau_import")
+    url = reverse("admin:organisation_bureau_import")
     data = "short_name,full_name,full_name_confirmed,order,is_active\n市新局,广州市新局,1,99,1\n".encode()
     response = client.post(url, {"import_file": SimpleUploadedFile("b.csv", data), "format": 0, "resource": 0})
     assert response.status_code == 200 and "confirm_form" in response.context
     assert not Bureau.objects.filter(short_name="市新局").exists()
     confirm = response.context["confirm_form"]
-    response = client.post(reverse("admin:incentives_bureau_process_import"), {**confirm.initial, "resource": 0})
+    response = client.post(reverse("admin:organisation_bureau_process_import"), {**confirm.initial, "resource": 0})
     assert response.status_code == 302
     assert Bureau.objects.filter(short_name="市新局").exists()
 
@@ -127,7 +127,7 @@ def test_admin_bureau_import_preview_confirm_through_import_export(client, admin
 def test_admin_import_export_refuses_a_formula_with_its_cell(client, administrator):
     client.force_login(administrator)
     data = "short_name,full_name\n市新局,=HYPERLINK(\"x\")\n".encode()
-    response = client.post(reverse("admin:incentives_bureau_import"),
+    response = client.post(reverse("admin:organisation_bureau_import"),
                            {"import_file": SimpleUploadedFile("b.csv", data), "format": 0, "resource": 0})
     assert "B2" in str(response.context["form"].errors)
     assert not Bureau.objects.filter(short_name="市新局").exists()

@@ -5,10 +5,12 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from incentives.models import Notification, ReminderDelivery, ReminderKind
-from incentives.notifications import reminder_deliver, reminders_sweep
 from measures.models import PolicyDocument
-from nominations.models import BEIJING, Cycle, default_deadline_for
+from nominations.deadlines import default_deadline_for
+from nominations.models import BEIJING, Cycle, ReminderKind
+from nominations.reminders import reminders_sweep
+from organisation.models import Notification, OutboxMessage
+from organisation.outbox import outbox_deliver as reminder_deliver
 
 
 @pytest.fixture(autouse=True)
@@ -73,12 +75,12 @@ def test_a_reminder_appears_in_the_application(client, clerk_forestry):
     Cycle.objects.create(year=2025, document=PolicyDocument.objects.get(in_force=True),
                          opens_at=datetime.datetime(2026, 1, 5, tzinfo=BEIJING), deadline=default_deadline_for(2025))
     for delivery_id in reminders_sweep(at=datetime.datetime(2026, 3, 30, 9, 0, tzinfo=BEIJING)).due_ids:
-        reminder_deliver(delivery_id=delivery_id)
+        reminder_deliver(message_id=delivery_id)
     client.force_login(clerk_forestry)
 
     page = client.get(reverse("notifications")).content.decode()
 
-    delivery = ReminderDelivery.objects.get(recipient=clerk_forestry)
+    delivery = OutboxMessage.objects.get(recipient=clerk_forestry)
     assert delivery.subject in page and delivery.notification.user == clerk_forestry
 
 
@@ -87,15 +89,15 @@ def test_administrators_see_failed_messages_and_send_them_again(client, administ
     Cycle.objects.create(year=2025, document=PolicyDocument.objects.get(in_force=True),
                          opens_at=datetime.datetime(2026, 1, 5, tzinfo=BEIJING), deadline=default_deadline_for(2025))
     reminders_sweep(at=datetime.datetime(2026, 3, 30, 9, 0, tzinfo=BEIJING))
-    delivery = ReminderDelivery.objects.get(recipient=clerk_forestry)
-    ReminderDelivery.objects.filter(pk=delivery.pk).update(status="failed", attempts=5, last_error="SMTPServerDisconnected")
+    delivery = OutboxMessage.objects.get(recipient=clerk_forestry)
+    OutboxMessage.objects.filter(pk=delivery.pk).update(status="failed", attempts=5, last_error="SMTPServerDisconnected")
     client.force_login(administrator)
 
-    listing = client.get(reverse("admin:incentives_reminderdelivery_changelist"), {"status__exact": "failed"})
+    listing = client.get(reverse("admin:organisation_outboxmessage_changelist"), {"status__exact": "failed"})
     assert listing.status_code == 200 and clerk_forestry.email in listing.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("admin:incentives_reminderdelivery_changelist"),
+        client.post(reverse("admin:organisation_outboxmessage_changelist"),
                     {"action": "send_again", "_selected_action": [delivery.pk]})
     delivery.refresh_from_db()
     assert delivery.status == "sent"  # queued again and, without a broker, sent at once
@@ -103,18 +105,18 @@ def test_administrators_see_failed_messages_and_send_them_again(client, administ
 
 def test_the_admin_edits_settings_and_wording(client, administrator):
     client.force_login(administrator)
-    response = client.post(reverse("admin:incentives_remindersettings_add"),
+    response = client.post(reverse("admin:nominations_remindersettings_add"),
                            {"offsets": "21，7, 1", "send_from_hour": 9, "overdue_notice": "on", "max_attempts": 4})
     assert response.status_code == 302
-    from incentives.models import ReminderSettings
+    from nominations.models import ReminderSettings
 
     assert ReminderSettings.current().offset_list == [21, 7, 1]
-    bad = client.post(reverse("admin:incentives_remindersettings_change", args=[1]),
+    bad = client.post(reverse("admin:nominations_remindersettings_change", args=[1]),
                       {"offsets": "7, soon", "send_from_hour": 9, "max_attempts": 4})
     assert bad.status_code == 200 and ReminderSettings.current().offset_list == [21, 7, 1]
 
-    form = client.get(reverse("admin:incentives_remindertemplate_add") + "?kind=overdue").content.decode()
+    form = client.get(reverse("admin:nominations_remindertemplate_add") + "?kind=overdue").content.decode()
     assert "逾期" in form
-    broken = client.post(reverse("admin:incentives_remindertemplate_add"),
+    broken = client.post(reverse("admin:nominations_remindertemplate_add"),
                          {"kind": "overdue", "subject": "{% if %}", "body": "x", "is_active": "on"})
     assert broken.status_code == 200 and not broken.context["adminform"].form.is_valid()

@@ -6,6 +6,7 @@ owns 19-2. 赵敏's account is disabled. 张伟 reviews.
 """
 
 import datetime
+import re
 import threading
 
 import pytest
@@ -14,11 +15,22 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from incentives.models import Notification, ReminderDelivery, ReminderKind, ReminderSettings, ReminderTemplate
-from incentives.notifications import reminder_deliver, reminder_retry, reminders_sweep
-from measures.models import PolicyDocument
-from nominations.models import BEIJING, Cycle, Extension, NominationList, default_deadline_for
+from measures.models import IncentiveCategory, PolicyDocument
+from nominations.deadlines import default_deadline_for
+from nominations.models import (
+    BEIJING,
+    Cycle,
+    Extension,
+    NominationList,
+    ReminderKind,
+    ReminderSettings,
+    ReminderTemplate,
+)
+from nominations.reminders import reminders_sweep
 from nominations.tasks import list_returned_notify
+from organisation.models import Notification, OutboxMessage
+from organisation.outbox import outbox_deliver as reminder_deliver
+from organisation.services import outbox_retry
 
 WATER = {"6", "19-1", "31"}
 NDRC = {"3", "9", "11", "24", "29", "30-1", "30-2", "30-3"}
@@ -48,13 +60,19 @@ def people(clerk_water, clerk_ndrc, clerk_forestry, reviewer, inactive):
 def sweep_and_send(at):
     result = reminders_sweep(at=at)
     for delivery_id in result.due_ids:
-        reminder_deliver(delivery_id=delivery_id)
+        reminder_deliver(message_id=delivery_id)
     return result
 
 
 def received(user, **filters):
-    return {(d.kind, d.offset, d.category.code if d.category else None)
-            for d in ReminderDelivery.objects.filter(recipient=user, **filters).select_related("category")}
+    """(kind, offset, category code) of every message recorded for ``user``, read from the outbox keys."""
+    codes = dict(IncentiveCategory.objects.values_list("pk", "code"))
+    found = set()
+    for key, kind in OutboxMessage.objects.filter(recipient=user, **filters).values_list("key", "kind"):
+        match = re.search(r":category(?P<category>\d+|-):offset(?P<offset>-?\d+):", key)
+        category = match["category"]
+        found.add((kind, int(match["offset"]), None if category == "-" else codes[int(category)]))
+    return found
 
 
 def make_list(cycle, category, bureau, state):
@@ -70,7 +88,7 @@ def test_thirty_days_before_every_owner_clerk_is_reminded_of_each_unsubmitted_ca
     assert received(people["inactive"]) == set()
     assert received(people["reviewer"]) == set()  # nothing submitted: no digest
     assert len(mail.outbox) == len(WATER) + len(NDRC) + 1
-    assert ReminderDelivery.objects.exclude(status=ReminderDelivery.Status.SENT).count() == 0
+    assert OutboxMessage.objects.exclude(status=OutboxMessage.Status.SENT).count() == 0
     # Every message has its in-app notification.
     assert Notification.objects.filter(user=people["water"]).count() == len(WATER)
 
@@ -79,7 +97,7 @@ def test_a_second_run_at_the_same_moment_sends_nothing(cycle, people):
     at = beijing(2026, 3, 1, 9, 0)
     sweep_and_send(at)
     sent = len(mail.outbox)
-    rows = ReminderDelivery.objects.count()
+    rows = OutboxMessage.objects.count()
 
     result = sweep_and_send(at)
     result_later_that_day = sweep_and_send(beijing(2026, 3, 1, 17, 30))
@@ -87,7 +105,7 @@ def test_a_second_run_at_the_same_moment_sends_nothing(cycle, people):
     assert result.recorded == [] and result.already == rows
     assert result_later_that_day.recorded == []
     assert len(mail.outbox) == sent
-    assert ReminderDelivery.objects.count() == rows
+    assert OutboxMessage.objects.count() == rows
     assert Notification.objects.count() == rows
 
 
@@ -102,7 +120,7 @@ def test_the_message_is_in_chinese_with_text_and_html_and_links_to_the_list_page
     assert link in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and f'href="{link}"' in html and "<html" in html
-    assert message.extra_headers["Message-ID"].startswith("<reminder-")
+    assert message.extra_headers["Message-ID"].startswith("<outbox-")
 
 
 def test_reminders_follow_the_offsets_and_a_missed_day_is_caught_up_once(cycle, people):
@@ -188,8 +206,9 @@ def test_reviewers_get_one_digest_a_day_of_the_lists_waiting(cycle, people, cate
     sweep_and_send(beijing(2026, 3, 20, 15, 0))
     sweep_and_send(beijing(2026, 3, 21, 9, 0))
 
-    digests = ReminderDelivery.objects.filter(recipient=people["reviewer"], kind=ReminderKind.DIGEST)
-    assert sorted(digests.values_list("offset", flat=True)) == [10, 11]
+    digests = OutboxMessage.objects.filter(recipient=people["reviewer"], kind=ReminderKind.DIGEST)
+    offsets = [int(re.search(r":offset(-?\d+):", key)[1]) for key in digests.values_list("key", flat=True)]
+    assert sorted(offsets) == [10, 11]
     message = next(m for m in mail.outbox if m.to == [people["reviewer"].email])
     assert "2份" in message.subject and "市水务局" in message.body and reverse("reviews:queue") in message.body
 
@@ -218,7 +237,7 @@ def test_two_senders_of_one_message_send_it_once(cycle, people):
     result = reminders_sweep(at=beijing(2026, 3, 1, 9, 0))
     delivery_id = result.due_ids[0]
 
-    outcomes = [reminder_deliver(delivery_id=delivery_id), reminder_deliver(delivery_id=delivery_id)]
+    outcomes = [reminder_deliver(message_id=delivery_id), reminder_deliver(message_id=delivery_id)]
 
     assert outcomes == ["sent", "not-claimed"]
     assert len(mail.outbox) == 1
@@ -233,22 +252,22 @@ def test_a_failed_send_is_retried_with_backoff_then_shown_as_failed(cycle, peopl
     monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
     ReminderSettings.objects.create(pk=1, max_attempts=2)
     result = reminders_sweep(at=beijing(2026, 3, 30, 9, 0))
-    delivery = ReminderDelivery.objects.get(recipient=people["forestry"])
+    delivery = OutboxMessage.objects.get(recipient=people["forestry"])
 
-    assert reminder_deliver(delivery_id=delivery.pk) == "retry"
+    assert reminder_deliver(message_id=delivery.pk) == "retry"
     delivery.refresh_from_db()
     assert delivery.status == "pending" and delivery.attempts == 1 and "SMTP server down" in delivery.last_error
-    assert reminder_deliver(delivery_id=delivery.pk) == "not-claimed"  # backing off: not due yet
+    assert reminder_deliver(message_id=delivery.pk) == "not-claimed"  # backing off: not due yet
 
-    ReminderDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.created_at)
-    assert reminder_deliver(delivery_id=delivery.pk) == "failed"
+    OutboxMessage.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.created_at)
+    assert reminder_deliver(message_id=delivery.pk) == "failed"
     delivery.refresh_from_db()
     assert delivery.status == "failed" and delivery.attempts == 2
 
     # An administrator sends it again once the server is back.
     monkeypatch.undo()
-    assert reminder_retry(actor=administrator, deliveries=[delivery]) == [delivery.pk]
-    assert reminder_deliver(delivery_id=delivery.pk) == "sent"
+    assert outbox_retry(actor=administrator, messages=[delivery]) == [delivery.pk]
+    assert reminder_deliver(message_id=delivery.pk) == "sent"
     assert len(mail.outbox) == 1 and len(result.due_ids) > 1
 
 
@@ -256,8 +275,8 @@ def test_a_claim_left_by_a_dead_worker_is_sent_by_the_next_sweep(cycle, people):
     from django.utils import timezone
 
     reminders_sweep(at=beijing(2026, 3, 30, 9, 0))
-    delivery = ReminderDelivery.objects.get(recipient=people["forestry"])
-    ReminderDelivery.objects.filter(pk=delivery.pk).update(
+    delivery = OutboxMessage.objects.get(recipient=people["forestry"])
+    OutboxMessage.objects.filter(pk=delivery.pk).update(
         status="sending", claimed_at=timezone.now() - datetime.timedelta(minutes=30))
 
     sweep_and_send(beijing(2026, 3, 30, 10, 0))
@@ -274,7 +293,7 @@ def test_a_person_without_an_address_still_sees_the_notification(cycle, people):
 
     sweep_and_send(beijing(2026, 3, 30, 9, 0))
 
-    assert ReminderDelivery.objects.get(recipient=forestry).status == "skipped"
+    assert OutboxMessage.objects.get(recipient=forestry).status == "skipped"
     assert Notification.objects.filter(user=forestry, kind="deadline").count() == 1
     assert all(m.to != [""] for m in mail.outbox)
 
@@ -292,20 +311,20 @@ def test_the_command_sweeps_for_the_given_moment_and_prints_what_it_sent(cycle, 
 
 def test_the_beat_schedule_runs_the_sweep_in_beijing_time(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["reminders-sweep"]
-    assert entry["task"] == "incentives.tasks.reminders_sweep"
+    assert entry["task"] == "nominations.tasks.reminders_sweep"
     assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
-    from incentives.tasks import reminder_deliver_task, reminders_sweep
-    from nominations.tasks import list_returned_notify
+    from nominations.tasks import list_returned_notify, reminders_sweep
+    from organisation.tasks import outbox_deliver_task as reminder_deliver_task
     from reviews.tasks import bulletin_render
 
     assert reminders_sweep.name == entry["task"]
     assert {task.name for task in (reminder_deliver_task, list_returned_notify, bulletin_render)} == {
-        "incentives.tasks.reminder_deliver_task", "nominations.tasks.list_returned_notify", "reviews.tasks.bulletin_render"}
+        "organisation.tasks.outbox_deliver_task", "nominations.tasks.list_returned_notify", "reviews.tasks.bulletin_render"}
     assert all(task.acks_late for task in (reminders_sweep, reminder_deliver_task, list_returned_notify, bulletin_render))
 
 
 def test_the_planning_runs_a_fixed_number_of_queries(cycle, people, django_assert_max_num_queries, bureau):
-    from incentives.notifications import reminders_plan
+    from nominations.reminders import reminders_plan
     from tests.factories import make_user
 
     with django_assert_max_num_queries(9):
@@ -352,8 +371,8 @@ def test_two_concurrent_sweeps_send_each_reminder_once(committed_catalogue, peop
 
     assert errors == []
     expected = len(WATER) + len(NDRC) + 1
-    assert ReminderDelivery.objects.count() == expected
-    assert ReminderDelivery.objects.filter(status="sent").count() == expected
+    assert OutboxMessage.objects.count() == expected
+    assert OutboxMessage.objects.filter(status="sent").count() == expected
     assert len(mail.outbox) == expected
     assert len({tuple(m.to) + (m.subject,) for m in mail.outbox}) == expected
 

@@ -19,9 +19,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from incentives.models import ReminderDelivery, ReminderSettings
 from measures.models import PolicyDocument
-from nominations.models import Cycle
+from nominations.models import Cycle, ReminderSettings
+from organisation.models import OutboxMessage
 from reviews.models import Bulletin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,21 +111,21 @@ def test_a_real_worker_delivers_a_reminder_and_renders_a_bulletin(committed_cata
     app = probe()
 
     # The beat's task, sent through Redis: the worker records the reminders and queues their delivery.
-    app.send_task("incentives.tasks.reminders_sweep")
-    wait_for(lambda: ReminderDelivery.objects.filter(recipient=clerk_forestry, status="sent").exists(),
+    app.send_task("nominations.tasks.reminders_sweep")
+    wait_for(lambda: OutboxMessage.objects.filter(recipient=clerk_forestry, status="sent").exists(),
              "the reminder to be sent")
-    delivery = ReminderDelivery.objects.get(recipient=clerk_forestry)
+    delivery = OutboxMessage.objects.get(recipient=clerk_forestry)
     assert (delivery.kind, delivery.offset, delivery.category.code) == ("deadline", 3, "19-2")
     assert delivery.attempts == 1 and delivery.sent_at is not None
     wait_for(lambda: f"To: {clerk_forestry.email}" in worker["log"].read_text(), "the message in the worker's output")
     assert "https://incentives.example.gov.cn" in delivery.body_text
 
     # The same task again: nothing is sent twice.
-    sent_before = ReminderDelivery.objects.filter(status="sent").count()
+    sent_before = OutboxMessage.objects.filter(status="sent").count()
     result_marker = worker["log"].read_text().count("reminders_sweep")
-    app.send_task("incentives.tasks.reminders_sweep")
+    app.send_task("nominations.tasks.reminders_sweep")
     wait_for(lambda: worker["log"].read_text().count("reminders_sweep") > result_marker + 1, "the second sweep to finish")
-    assert ReminderDelivery.objects.filter(status="sent").count() == sent_before
+    assert OutboxMessage.objects.filter(status="sent").count() == sent_before
     assert worker["log"].read_text().count(f"To: {clerk_forestry.email}") == 1
 
     # The bulletin, rendered by the worker and stored where the web process finds it.

@@ -7,10 +7,10 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from incentives.models import AuditEntry
 from nominations import services
 from nominations.models import BEIJING, Cycle, Extension
 from nominations.selectors import list_history
+from organisation.models import AuditEntry
 
 from .test_nominations_services import media_root  # noqa: F401  (fixture)
 

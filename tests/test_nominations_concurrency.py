@@ -8,11 +8,11 @@ import pytest
 from django.db import connection
 
 from incentives.errors import ConflictError
-from incentives.models import AuditEntry, Bureau, Unit, UnitKind
 from measures.models import IncentiveCategory
 from nominations import services
 from nominations.models import BEIJING, Cycle, NominationList
 from nominations.services import NomineeEntry
+from organisation.models import AuditEntry, Bureau, Unit, UnitKind
 
 from .factories import make_user, roles
 
@@ -48,7 +48,7 @@ def test_two_concurrent_saves_of_the_same_draft(transactional_db, django_db_bloc
         admin = make_user("concurrency-admin", role=roles.ADMINISTRATOR, is_superuser=True)
         alice = make_user("concurrency-alice", role=roles.BUREAU_STAFF, bureaus=[water])
         bob = make_user("concurrency-bob", role=roles.BUREAU_STAFF, bureaus=[water])
-        from incentives.permissions import membership_sync
+        from organisation.permissions import membership_sync
         membership_sync(alice)
         membership_sync(bob)
         cycle = None

@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incentives.models import AuditEntry, UnitKind
 from nominations import services
 from nominations.models import Evidence, ListComment, NominationList
 from nominations.selectors import list_history
+from organisation.models import AuditEntry, UnitKind
 
 from .factories import UnitFactory, make_category
 from .test_nominations_services import (  # noqa: F401  (fixtures)
@@ -257,7 +257,7 @@ def test_a_fourth_row_is_refused(client, clerk_water, cycle, cat6, districts, wa
 
 @pytest.mark.parametrize("rows", ["duplicate", "wrong_kind", "unknown", "merged"])
 def test_bad_units_are_refused(client, clerk_water, cycle, cat6, districts, water_list, rows):
-    from incentives.models import Unit
+    from organisation.models import Unit
 
     hospital = UnitFactory(kind=UnitKind.objects.get(code=UnitKind.HOSPITAL))
     bad = {"duplicate": [(districts[0],), (districts[0],)], "wrong_kind": [(districts[0],), (hospital,)],

@@ -13,12 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
-from incentives.models import AuditEntry, Unit, UnitKind
 from nominations import services
-from nominations.deadlines import deadline_passed, effective_deadline
+from nominations.deadlines import bureau_deadline, deadline_passed
 from nominations.models import BEIJING, Cycle, Evidence, ListComment, NominationList, Nominee
 from nominations.selectors import list_history
 from nominations.services import NomineeEntry
+from organisation.models import AuditEntry, Unit, UnitKind
 
 from .factories import UnitFactory
 
@@ -346,8 +346,8 @@ def test_an_extension_lets_that_bureau_alone_work_after_the_deadline(cycle_2025,
     new_deadline = datetime.datetime(2026, 4, 10, 17, 30, 0, tzinfo=BEIJING)
     extension = services.extension_grant(actor=reviewer, cycle=cycle_2025, bureau=bureau("市水务局"),
                                          new_deadline=new_deadline, reason="汛期抢险，材料延后报送。")
-    assert effective_deadline(cycle=cycle_2025, bureau=bureau("市水务局")) == new_deadline
-    assert effective_deadline(cycle=cycle_2025, bureau=bureau("市林业园林局")) == cycle_2025.deadline
+    assert bureau_deadline(cycle=cycle_2025, bureau=bureau("市水务局")) == new_deadline
+    assert bureau_deadline(cycle=cycle_2025, bureau=bureau("市林业园林局")) == cycle_2025.deadline
     late = datetime.datetime(2026, 4, 5, 9, 0, tzinfo=BEIJING)
     save(water_list, clerk_water, [entry(districts[0])], now=late)
     with pytest.raises(DomainError):
@@ -385,9 +385,9 @@ def test_an_extension_is_a_general_office_decision_with_a_reason(cycle_2025, cle
 
 def test_a_stale_save_is_refused_and_changes_nothing(water_list, clerk_water, bureau, districts):
     colleague = water_list.created_by.__class__.objects.create_user("wangfang2")
-    from incentives.models import Membership
+    from organisation.models import Membership
     Membership.objects.create(user=colleague, bureau=bureau("市水务局"))
-    from incentives.permissions import membership_sync
+    from organisation.permissions import membership_sync
     membership_sync(colleague)
     water_list.refresh_from_db()
     opened_version = water_list.version  # both clerks open the editor at this version

@@ -47,9 +47,8 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from incentives import roles
-from incentives.models import Bureau, Notification, ReminderKind, Unit, UnitKind
 from measures.models import IncentiveCategory
+from nominations.deadlines import default_deadline_for
 from nominations.models import (
     BEIJING,
     Cycle,
@@ -57,8 +56,10 @@ from nominations.models import (
     ListComment,
     NominationList,
     Nominee,
-    default_deadline_for,
+    ReminderKind,
 )
+from organisation import roles
+from organisation.models import Bureau, Notification, Unit, UnitKind
 from reviews.models import Bulletin
 
 from .conftest import _load_catalogue

@@ -17,7 +17,8 @@ from django.urls import reverse
 
 from incentives.errors import DomainError
 from measures.models import IncentiveCategory, PolicyDocument
-from nominations.models import BEIJING, Cycle, NominationList, Nominee, default_deadline_for
+from nominations.deadlines import default_deadline_for
+from nominations.models import BEIJING, Cycle, NominationList, Nominee
 from reviews import services
 from reviews.models import Award, Decision
 

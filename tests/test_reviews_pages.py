@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incentives.models import AuditEntry
 from measures.models import PolicyDocument
-from nominations.models import BEIJING, Cycle, Extension, NominationList, Nominee, default_deadline_for
+from nominations.deadlines import default_deadline_for
+from nominations.models import BEIJING, Cycle, Extension, NominationList, Nominee
+from organisation.models import AuditEntry
 from reviews.models import Award, CapException
 
 from .factories import DocumentFactory, MeasureFactory, make_category
@@ -145,7 +146,7 @@ def _bigger_catalogue(size, reviewer, districts, bureau):
         for nominee in nl.nominees.all()[:1]:
             Award.objects.create(cycle=cycle, category=category, unit=nominee.unit, nominee=nominee, slot=1)
         if index % 5 == 0:
-            CapException.objects.create(cycle=cycle, category=category, new_limit=4, reason="特例", decided_by=reviewer)
+            CapException.objects.create(year=cycle.year, category=category, new_limit=4, reason="特例", decided_by=reviewer)
     Extension.objects.create(cycle=cycle, bureau=water, new_deadline=cycle.deadline + datetime.timedelta(days=3),
                              reason="延期", granted_by=reviewer)
     return cycle
@@ -176,7 +177,7 @@ def test_list_page_shows_nominees_and_decides_through_the_service(client, review
     award = Award.objects.get(nominee=first)
     assert award.unit == districts[0]
     html = client.get(reverse("reviews:list", args=[water_list.pk])).content.decode()
-    assert 'data-action="nominee.approve"' in html and 'data-approved="yes"' in html
+    assert 'data-action="nominee.approved"' in html and 'data-approved="yes"' in html
 
 
 def test_a_refused_approval_is_shown_as_a_message_not_an_error(client, reviewer, water_list, category):
@@ -220,7 +221,7 @@ def test_exception_page_records_an_exception(client, reviewer, water_list, cycle
     exception = CapException.objects.get()
     assert (exception.new_limit, exception.decided_by) == (4, reviewer)
     html = client.get(reverse("reviews:list", args=[water_list.pk])).content.decode()
-    assert "市政府常务会议同意" in html and 'data-action="cap_exception.record"' in html and 'data-limit="4"' in html
+    assert "市政府常务会议同意" in html and 'data-action="cap_exception.recorded"' in html and 'data-limit="4"' in html
 
 
 def test_publish_and_reopen_through_the_pages(client, reviewer, administrator, cycle):
@@ -234,13 +235,13 @@ def test_publish_and_reopen_through_the_pages(client, reviewer, administrator, c
     assert cycle.state == "published"
     assert client.get(reverse("results:cycle", args=[cycle.year])).status_code == 200
     queue_html = client.get(reverse("reviews:queue")).content.decode()
-    assert 'data-action="cycle.publish"' in queue_html
+    assert 'data-action="cycle.published"' in queue_html
     client.force_login(administrator)
     response = client.post(reverse("reviews:reopen", args=[cycle.year]), {"reason": "更正错误"})
     assert response.status_code == 302
     cycle.refresh_from_db()
     assert cycle.state == "closed"
-    assert AuditEntry.objects.filter(action="cycle.reopen", message="更正错误").exists()
+    assert AuditEntry.objects.filter(action="cycle.reopened", message="更正错误").exists()
     client.logout()
     assert client.get(reverse("results:cycle", args=[cycle.year])).status_code == 404   # off the public pages
 

@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incentives.models import Unit, UnitKind
 from measures.models import IncentiveCategory, PolicyDocument
-from nominations.models import BEIJING, Cycle, NominationList, Nominee, default_deadline_for
+from nominations.deadlines import default_deadline_for
+from nominations.models import BEIJING, Cycle, NominationList, Nominee
+from organisation.models import Unit, UnitKind
 from reviews.models import Award
 
 pytestmark = pytest.mark.django_db

@@ -8,12 +8,14 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
-from incentives.audit import audit_trail_for
 from incentives.errors import DomainError, PermissionDeniedError
-from measures.models import PolicyDocument
-from nominations.models import BEIJING, Cycle, NominationList, Nominee, default_deadline_for
+from measures.models import CapException, PolicyDocument
+from nominations.deadlines import default_deadline_for
+from nominations.models import BEIJING, Cycle, NominationList, Nominee
+from organisation.audit import audit_trail_for
+from organisation.models import OutboxMessage
 from reviews import services
-from reviews.models import Award, CapException, CycleReopening, Decision
+from reviews.models import Award, CycleReopening, Decision
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +55,7 @@ def test_approval_makes_the_unit_an_awardee_and_is_audited(reviewer, water_list,
     assert decision.approved and decision.decided_by == reviewer and decision.comment == "成效突出"
     assert (award.unit, award.category.code, award.cycle.year, award.slot) == (districts[0], "19-1", 2023, 1)
     entry = audit_trail_for(first).get()
-    assert entry.action == "nominee.approve" and entry.actor == reviewer and entry.data["slot"] == 1
+    assert entry.action == "nominee.approved" and entry.actor == reviewer and entry.data["slot"] == 1
 
 
 def test_deciding_every_nominee_makes_the_list_decided(reviewer, water_list):
@@ -75,7 +77,7 @@ def test_changing_an_approval_to_a_refusal_removes_the_award(reviewer, water_lis
     services.nominee_decide(actor=reviewer, nominee=first, approved=False, comment="复核后不予激励")
     assert not Award.objects.filter(nominee=first).exists()
     assert Decision.objects.get(nominee=first).approved is False
-    assert [e.action for e in audit_trail_for(first)] == ["nominee.reject", "nominee.approve"]
+    assert [e.action for e in audit_trail_for(first)] == ["nominee.rejected", "nominee.approved"]
 
 
 def test_approving_twice_keeps_one_award(reviewer, water_list):
@@ -127,7 +129,7 @@ def test_an_exception_raises_the_limit_and_is_recorded(reviewer, water_list, cat
     assert Award.objects.filter(category=water).count() == 3
     assert (exception.decided_by, exception.new_limit) == (reviewer, 3)
     entry = audit_trail_for(exception).get()
-    assert entry.action == "cap_exception.record" and entry.data["new_limit"] == 3 and entry.message == "经办公厅主任办公会研究同意"
+    assert entry.action == "cap_exception.recorded" and entry.data["new_limit"] == 3 and entry.message == "经办公厅主任办公会研究同意"
 
 
 def test_an_exception_needs_a_reason_and_a_limit_above_the_cap(reviewer, clerk_water, cycle, category):
@@ -151,24 +153,25 @@ def test_the_database_refuses_a_fourth_slot_without_an_exception(cycle, category
     # A fourth slot with no recorded exception: refused by the check constraint.
     with pytest.raises(IntegrityError), transaction.atomic():
         Award.objects.create(cycle=cycle, category=water, unit=b.unit, nominee=b, slot=4)
-    exception = CapException.objects.create(cycle=cycle, category=water, new_limit=4, reason="特例", decided_by=reviewer)
+    exception = CapException.objects.create(year=cycle.year, category=water, new_limit=4, reason="特例", decided_by=reviewer)
     Award.objects.create(cycle=cycle, category=water, unit=b.unit, nominee=b, slot=4, cap_exception=exception)
     assert sorted(Award.objects.values_list("slot", flat=True)) == [1, 4]
 
 
-def test_return_needs_reasons_and_sends_the_list_back(reviewer, water_list, django_capture_on_commit_callbacks, monkeypatch):
-    from nominations import tasks
-
+def test_return_needs_reasons_and_sends_the_list_back(reviewer, water_list, clerk_water, django_capture_on_commit_callbacks,
+                                                      monkeypatch):
     queued = []
-    monkeypatch.setattr(tasks.list_returned_notify, "delay", lambda list_id: queued.append(list_id))
+    monkeypatch.setattr(services, "outbox_queue", lambda ids: queued.extend(ids))
     with pytest.raises(DomainError):
         services.nomination_list_return(actor=reviewer, nomination_list=water_list, reason=" ")
     with django_capture_on_commit_callbacks(execute=True):
         services.nomination_list_return(actor=reviewer, nomination_list=water_list, reason="请补充佐证材料")
     water_list.refresh_from_db()
     assert (water_list.state, water_list.return_reason, water_list.version) == ("returned", "请补充佐证材料", 2)
-    assert queued == [water_list.pk]
-    assert audit_trail_for(water_list).get().action == "nomination_list.return"
+    # The bureau's notice is recorded in the return's own transaction and handed to the workers once it commits.
+    notices = list(OutboxMessage.objects.filter(kind="returned", recipient=clerk_water).values_list("pk", flat=True))
+    assert len(notices) == 1 and queued == notices
+    assert audit_trail_for(water_list).get().action == "nomination_list.returned"
 
 
 def test_return_withdraws_decisions_already_taken(reviewer, water_list):
@@ -200,7 +203,7 @@ def test_publish_freezes_decisions_and_requests_the_bulletin(reviewer, water_lis
     published = services.cycle_publish(actor=reviewer, cycle=cycle)
     assert published.state == "published" and published.published_by == reviewer and published.published_at
     assert published.bulletins.count() == 1
-    assert [e.action for e in audit_trail_for(cycle)][-1] == "cycle.publish"
+    assert [e.action for e in audit_trail_for(cycle)][-1] == "cycle.published"
     for attempt in (
         lambda: services.nominee_decide(actor=reviewer, nominee=c, approved=True),
         lambda: services.nomination_list_return(actor=reviewer, nomination_list=water_list, reason="x"),
@@ -231,7 +234,7 @@ def test_only_an_administrator_reopens_with_a_recorded_reason(reviewer, administ
     assert cycle.state == "closed" and cycle.published_at is None
     assert CycleReopening.objects.get() == reopening and reopening.reopened_by == administrator
     actions = [e.action for e in audit_trail_for(cycle)]
-    assert actions[0] == "cycle.reopen" and "cycle.publish" in actions
+    assert actions[0] == "cycle.reopened" and "cycle.published" in actions
     # Decisions can change again, and the cycle can be published again.
     services.cycle_publish(actor=reviewer, cycle=cycle)
     cycle.refresh_from_db()

@@ -23,9 +23,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from incentives.errors import DomainError
-from incentives.roles import is_administrator
-from measures.exports import CATALOGUE_HEADER, award_rows, catalogue_rows, export_response, nomination_rows
+from measures.exports import CATALOGUE_HEADER, catalogue_rows, export_response
 from measures.models import PolicyDocument
+from organisation.roles import is_administrator
 
 from .catalogue import INVALID, UNCHANGED, new_document_fields, plan_catalogue_file, plan_notice_text
 from .forms import MeasuresUploadForm, NoticeUploadForm
@@ -176,11 +176,8 @@ def template_view(model_admin, request, file_format: str):
 
 def exports_view(model_admin, request):
     _require_administrator(request)
-    from nominations.models import Cycle
-
     context = {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta,
-               "title": _("Exports"), "documents": PolicyDocument.objects.order_by("-issued_on", "number"),
-               "cycles": Cycle.objects.select_related("document").order_by("-year")}
+               "title": _("Exports"), "documents": PolicyDocument.objects.order_by("-issued_on", "number")}
     return TemplateResponse(request, "admin/measures/exports.html", context)
 
 
@@ -191,12 +188,5 @@ def export_view(model_admin, request, what: str, pk: int, file_format: str):
     if what == "catalogue":
         document = get_object_or_404(PolicyDocument, pk=pk)
         return export_response(catalogue_rows(document), file_format=file_format, filename=f"catalogue-{document.pk}")
-    from nominations.models import Cycle
-
-    cycle = get_object_or_404(Cycle, pk=pk)
-    if what == "nominations":
-        return export_response(nomination_rows(cycle), file_format=file_format, filename=f"nominations-{cycle.year}")
-    if what == "awards":
-        return export_response(award_rows(cycle), file_format=file_format, filename=f"awards-{cycle.year}")
     raise Http404
 

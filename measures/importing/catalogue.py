@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from incentives.models import Bureau, UnitKind
 from measures.models import (
     IncentiveCategory,
     Measure,
@@ -23,6 +22,7 @@ from measures.models import (
     SupportForm,
     chinese_numeral,
 )
+from organisation.models import Bureau, UnitKind
 
 from .clauses import CO, JOINT, LEAD, SEPARATE, ClauseError, parse_clause
 from .names import BureauMatcher, clean_name

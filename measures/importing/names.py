@@ -11,7 +11,7 @@ import difflib
 import re
 import unicodedata
 
-from incentives.models import Bureau
+from organisation.models import Bureau
 
 _SPACES = re.compile(r"\s+")
 _EDGE_PUNCTUATION = "()[]<>{}\"'“”‘’「」《》.,;:!?、，。；：．"

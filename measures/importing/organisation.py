@@ -16,10 +16,10 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from incentives import roles
-from incentives.audit import audit_record
 from incentives.errors import DomainError
-from incentives.models import Bureau, Membership, Unit, UnitKind
+from organisation import roles
+from organisation.audit import audit_record
+from organisation.models import Bureau, Membership, Unit, UnitKind
 
 from .catalogue import CHANGED, INVALID, NEW, UNCHANGED
 from .names import BureauMatcher, clean_name

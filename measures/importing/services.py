@@ -9,11 +9,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from incentives import permissions
-from incentives.audit import audit_record
 from incentives.errors import DomainError, PermissionDeniedError
-from incentives.models import Bureau
-from incentives.roles import is_administrator
+from measures import permissions
 from measures.models import (
     CategoryGroupObjectPermission,
     IncentiveCategory,
@@ -21,6 +18,9 @@ from measures.models import (
     PolicyDocument,
     Responsibility,
 )
+from organisation.audit import audit_record
+from organisation.models import Bureau
+from organisation.roles import is_administrator
 
 from .catalogue import CataloguePlan
 

@@ -9,9 +9,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 
-from . import roles
-from .models import Bureau, Membership, Unit, UnitKind
+from measures.models import PolicyDocument
+from organisation import roles
+from organisation.models import Bureau, Membership, Unit, UnitKind
+
+from .deadlines import default_deadline_for
+from .models import BEIJING, Cycle
 
 DEMO_PASSWORD = "demo-pass-2025"
 
@@ -91,11 +96,6 @@ def demo_load(*, stdout=None) -> list[tuple[str, str, str]]:
 
 def _demo_cycle():
     """An open cycle whose deadline is still ahead: the current performance year until March, due March 31."""
-    from django.utils import timezone
-
-    from measures.models import PolicyDocument
-    from nominations.models import BEIJING, Cycle, default_deadline_for
-
     now = timezone.now().astimezone(BEIJING)
     year = now.year - 1 if now.month <= 3 else now.year
     document = PolicyDocument.objects.filter(in_force=True).order_by("-issued_on").first()

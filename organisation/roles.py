@@ -46,7 +46,7 @@ def can_enter_admin(user) -> bool:
 def staff_flag_sync(user_ids) -> None:
     """``is_staff`` follows the administrator role: set for superusers and administrators, cleared otherwise.
 
-    Called when group memberships change (see ``incentives.signals``), so assigning or withdrawing the
+    Called when group memberships change (see ``organisation.signals``), so assigning or withdrawing the
     administrator role in the admin opens or closes the admin at once, with no box to remember to tick.
     """
     from django.contrib.auth import get_user_model

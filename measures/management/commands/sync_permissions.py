@@ -1,13 +1,9 @@
 from django.core.management.base import BaseCommand
 
-from incentives.models import Bureau, Membership
-from incentives.permissions import (
-    category_permissions_sync,
-    ensure_bureau_group,
-    membership_sync,
-    role_groups_sync,
-)
 from measures.models import IncentiveCategory
+from measures.permissions import category_permissions_sync
+from organisation.models import Bureau, Membership
+from organisation.permissions import ensure_bureau_group, membership_sync, role_groups_sync
 
 
 class Command(BaseCommand):

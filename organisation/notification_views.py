@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .notifications import notifications_for, notifications_mark_read, notifications_unread_count
+from .outbox import notifications_for, notifications_mark_read, notifications_unread_count
 
 PAGE_SIZE = 50
 
@@ -14,7 +14,7 @@ PAGE_SIZE = 50
 @require_GET
 def notification_list(request):
     page = Paginator(notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "incentives/notifications.html", {
+    return render(request, "organisation/notifications.html", {
         "page": page, "notifications": page.object_list, "unread": notifications_unread_count(request.user),
     })
 

@@ -5,8 +5,10 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from incentives.models import ReminderDelivery
-from incentives.notifications import beijing, reminder_deliver, reminders_sweep
+from nominations.deadlines import beijing
+from nominations.reminders import reminders_plan, reminders_sweep
+from organisation.models import OutboxMessage
+from organisation.outbox import outbox_deliver
 
 
 def parse_moment(raw: str) -> datetime.datetime:
@@ -30,21 +32,19 @@ class Command(BaseCommand):
         moment = parse_moment(at) if at else timezone.now()
         self.stdout.write(f"Sweep for {beijing(moment):%Y-%m-%d %H:%M:%S} (Beijing time)")
         if dry_run:
-            from incentives.notifications import reminders_plan
-
             for item in reminders_plan(at=moment):
                 self.stdout.write(f"  due   {item.kind:<8} {item.offset:>4}  {item.recipient.username:<16} "
                                   f"{item.category.code if item.category else '-'}")
             return
         result = reminders_sweep(at=moment)
-        outcomes = {delivery_id: reminder_deliver(delivery_id=delivery_id) for delivery_id in result.due_ids}
-        deliveries = ReminderDelivery.objects.filter(pk__in=list(outcomes)).select_related("recipient", "category")
-        for delivery in deliveries.order_by("id"):
-            self.stdout.write(f"  {outcomes[delivery.pk]:<8} {delivery.kind:<8} {delivery.offset:>4}  "
-                              f"{delivery.recipient.username:<16} {delivery.email:<32} {delivery.subject}")
-        skipped = [d for d in result.recorded if d.status == ReminderDelivery.Status.SKIPPED]
-        for delivery in skipped:
-            self.stdout.write(f"  no-email {delivery.kind:<8} {delivery.offset:>4}  {delivery.recipient.username}")
+        outcomes = {message_id: outbox_deliver(message_id=message_id) for message_id in result.due_ids}
+        messages = OutboxMessage.objects.filter(pk__in=list(outcomes)).select_related("recipient")
+        for message in messages.order_by("id"):
+            self.stdout.write(f"  {outcomes[message.pk]:<8} {message.kind:<8} "
+                              f"{message.recipient.username:<16} {message.email:<32} {message.subject}")
+        skipped = [m for m in result.recorded if m.status == OutboxMessage.Status.SKIPPED]
+        for message in skipped:
+            self.stdout.write(f"  no-email {message.kind:<8} {message.recipient.username}")
         sent = sum(1 for outcome in outcomes.values() if outcome == "sent")
         self.stdout.write(self.style.SUCCESS(
             f"{len(result.recorded)} new message(s) recorded, {result.already} already recorded, {sent} sent, "

@@ -13,7 +13,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from incentives.tasks import reminders_sweep
+from nominations.tasks import reminders_sweep
 
 
 class Command(BaseCommand):

@@ -1,6 +1,5 @@
-from measures.exports import award_rows
-
-from .export_nominations import Command as ExportNominations
+from nominations.management.commands.export_nominations import Command as ExportNominations
+from reviews.exports import award_rows
 
 
 class Command(ExportNominations):

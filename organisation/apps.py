@@ -2,8 +2,8 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class IncentivesConfig(AppConfig):
-    name = "incentives"
+class OrganisationConfig(AppConfig):
+    name = "organisation"
     verbose_name = _("Organisation")
 
     def ready(self):

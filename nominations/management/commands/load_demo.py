@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from incentives.demo import DEMO_PASSWORD, demo_load
+from nominations.demo import DEMO_PASSWORD, demo_load
 
 
 class Command(BaseCommand):

@@ -1,4 +1,5 @@
-"""The organisation shared by every app: bureaus, nominee units and their kinds, memberships, the audit trail."""
+"""The organisation shared by every app: bureaus, nominee units and their kinds, memberships, the audit trail,
+and the messages sent to people (the e-mail outbox and the in-app notifications)."""
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -127,13 +128,51 @@ class Membership(models.Model):
         return f"{self.user} @ {self.bureau}"
 
 
+class AuditAction(models.TextChoices):
+    # the catalogue and the organisation
+    CATALOGUE_IMPORTED = "catalogue.imported", _("Catalogue imported")
+    BUREAU_IMPORTED = "bureau.imported", _("Bureaus imported")
+    UNITS_IMPORTED = "units.imported", _("Units imported")
+    USER_IMPORTED = "user.imported", _("Accounts imported")
+    MEMBERSHIP_ADDED = "membership.added", _("Bureau membership added")
+    MEMBERSHIP_REMOVED = "membership.removed", _("Bureau membership removed")
+    ROLES_CHANGED = "user.roles_changed", _("Roles changed")
+    RESPONSIBILITY_SAVED = "responsibility.saved", _("Responsibility saved")
+    RESPONSIBILITY_REMOVED = "responsibility.removed", _("Responsibility removed")
+    CATEGORY_CAP_CHANGED = "category.cap_changed", _("Category's cap changed")
+    # the year
+    CYCLE_OPENED = "cycle.opened", _("Cycle opened")
+    CYCLE_DATES_CHANGED = "cycle.dates_changed", _("Cycle's dates changed")
+    CYCLE_PUBLISHED = "cycle.published", _("Cycle published")
+    CYCLE_REOPENED = "cycle.reopened", _("Cycle reopened")
+    EXTENSION_GRANTED = "extension.granted", _("Deadline extended")
+    # a nomination list
+    LIST_CREATED = "nomination_list.created", _("Created")
+    LIST_SAVED = "nomination_list.saved", _("Edited")
+    LIST_SUBMITTED = "nomination_list.submitted", _("Submitted")
+    LIST_RESUBMITTED = "nomination_list.resubmitted", _("Resubmitted")
+    LIST_WITHDRAWN = "nomination_list.withdrawn", _("Withdrawn")
+    LIST_RETURNED = "nomination_list.returned", _("Returned for correction")
+    LIST_DECIDED = "nomination_list.decided", _("Decided")
+    LIST_COMMENTED = "nomination_list.commented", _("Commented")
+    # the review
+    NOMINEE_APPROVED = "nominee.approved", _("Nominee approved")
+    NOMINEE_REJECTED = "nominee.rejected", _("Nominee not approved")
+    CAP_EXCEPTION_RECORDED = "cap_exception.recorded", _("Exception to the cap recorded")
+    BULLETIN_REQUESTED = "bulletin.requested", _("Bulletin requested")
+    BULLETIN_RENDERED = "bulletin.rendered", _("Bulletin rendered")
+    BULLETIN_FAILED = "bulletin.failed", _("Bulletin rendering failed")
+    # messages
+    MESSAGE_RETRIED = "message.retried", _("E-mail sent again")
+
+
 class AuditEntry(models.Model):
     """Who did what, when, to which object. Written in the same transaction as the change it records."""
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+", verbose_name=_("actor"))
-    action = models.CharField(_("action"), max_length=64, db_index=True)
+    action = models.CharField(_("action"), max_length=64, choices=AuditAction.choices, db_index=True)
     target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("object type"))
     target_id = models.PositiveBigIntegerField(_("object id"))
     target_repr = models.CharField(_("object"), max_length=255)
@@ -144,121 +183,19 @@ class AuditEntry(models.Model):
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id", "-at"], name="incentives_audit_target_idx")]
+        indexes = [models.Index(fields=["target_type", "target_id", "-at"], name="organisation_audit_target_idx")]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target_repr}"
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.get_action_display()} {self.target_repr}"
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Reminders and in-app notifications (see incentives/notifications.py)
-# ---------------------------------------------------------------------------------------------------------------
+class OutboxMessage(models.Model):
+    """One e-mail to one person, recorded before it is sent (the outbox; see ``organisation.outbox``).
 
-DEFAULT_REMINDER_OFFSETS = "30,14,7,3,1,0"
-
-
-def parse_offsets(raw: str) -> list[int]:
-    """'30, 14,7,3,1,0' → [30, 14, 7, 3, 1, 0] (days before the deadline, largest first, no repeats)."""
-    from django.core.exceptions import ValidationError
-
-    values = set()
-    for part in (raw or "").replace("，", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if not part.isdigit() or int(part) > 366:
-            raise ValidationError(_("%(value)s is not a number of days between 0 and 366.") % {"value": part})
-        values.add(int(part))
-    if not values:
-        raise ValidationError(_("Give at least one number of days."))
-    return sorted(values, reverse=True)
-
-
-class ReminderSettings(models.Model):
-    """When reminders go out. One row (pk 1), edited in the admin; the defaults apply while it does not exist."""
-
-    offsets = models.CharField(
-        _("reminder days before the deadline"), max_length=128, default=DEFAULT_REMINDER_OFFSETS,
-        help_text=_("Comma-separated numbers of days before the deadline; 0 is the day of the deadline."),
-    )
-    send_from_hour = models.PositiveSmallIntegerField(
-        _("send from (hour, Beijing time)"), default=8,
-        help_text=_("Nothing is sent earlier in the day; a sweep before this hour waits for the next one."),
-    )
-    overdue_notice = models.BooleanField(_("send an overdue notice after the deadline"), default=True)
-    reviewer_digest = models.BooleanField(_("send reviewers a daily digest"), default=True)
-    max_attempts = models.PositiveSmallIntegerField(_("attempts before a send is marked failed"), default=5)
-
-    class Meta:
-        verbose_name = _("reminder settings")
-        verbose_name_plural = _("reminder settings")
-        constraints = [
-            models.CheckConstraint(condition=Q(send_from_hour__lte=23), name="%(app_label)s_%(class)s_hour_range",
-                                   violation_error_message=_("The hour is between 0 and 23.")),
-            models.CheckConstraint(condition=Q(max_attempts__gte=1), name="%(app_label)s_%(class)s_attempts_positive",
-                                   violation_error_message=_("At least one attempt.")),
-        ]
-
-    def __str__(self):
-        return str(_("Reminder settings"))
-
-    def clean(self):
-        from django.core.exceptions import ValidationError
-
-        try:
-            self.offsets = ",".join(str(days) for days in parse_offsets(self.offsets))
-        except ValidationError as error:
-            raise ValidationError({"offsets": error.messages}) from None
-
-    @property
-    def offset_list(self) -> list[int]:
-        return parse_offsets(self.offsets)
-
-    @classmethod
-    def current(cls) -> "ReminderSettings":
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
-
-
-class ReminderKind(models.TextChoices):
-    DEADLINE = "deadline", _("Deadline reminder")
-    OVERDUE = "overdue", _("Overdue notice")
-    RETURNED = "returned", _("List returned for correction")
-    DIGEST = "digest", _("Reviewers' daily digest")
-
-
-class ReminderTemplate(models.Model):
-    """The wording of one kind of message, editable without code. Subject and body are Django templates.
-
-    Without a row for a kind, the files ``templates/emails/<kind>_subject.txt`` and ``<kind>.txt`` are used.
-    The HTML part is the same text laid out by ``templates/emails/message.html``.
-    """
-
-    kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices, unique=True)
-    subject = models.CharField(_("subject"), max_length=255)
-    body = models.TextField(_("body"), help_text=_(
-        "Django template. Available: recipient, cycle, category, bureau, deadline, days_left, days_overdue, "
-        "url, return_reason, lists (digest), count (digest)."))
-    is_active = models.BooleanField(_("in use"), default=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("message template")
-        verbose_name_plural = _("message templates")
-        ordering = ["kind"]
-
-    def __str__(self):
-        return self.get_kind_display()
-
-
-class ReminderDelivery(models.Model):
-    """One message to one person, recorded before it is sent.
-
-    The key (cycle, category, kind, offset, recipient) is unique, so a sweep that runs twice, two schedulers
-    or a retried task find the row already there and never create a second message. ``category`` stands for
-    the category's list (one list per category and cycle), which may not exist yet when the bureau has not
-    started. The reviewers' digest has no category: its own constraint makes it unique per day (its offset is
-    the number of days to the deadline on that day). A sender claims a row by moving it from pending to
-    sending in one conditional UPDATE; only the sender that wins the claim sends.
+    The outbox knows nothing of what a message is about: the caller gives it a ``key`` that names the message
+    (e.g. which reminder of which list for whom), unique, so recording the same message twice (a sweep that
+    runs twice, two schedulers, a retried task) finds the row already there. A sender claims a row by moving it
+    from pending to sending in one conditional UPDATE; only the sender that wins the claim sends.
     """
 
     class Status(models.TextChoices):
@@ -268,16 +205,9 @@ class ReminderDelivery(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("No e-mail address")
 
-    cycle = models.ForeignKey("nominations.Cycle", on_delete=models.CASCADE, related_name="reminders", verbose_name=_("cycle"))
-    category = models.ForeignKey("measures.IncentiveCategory", on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="+", verbose_name=_("category"))
-    nomination_list = models.ForeignKey("nominations.NominationList", on_delete=models.SET_NULL, null=True, blank=True,
-                                        related_name="+", verbose_name=_("list"))
-    bureau = models.ForeignKey(Bureau, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("bureau"))
-    kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)
-    offset = models.IntegerField(_("offset (days)"), help_text=_(
-        "Deadline reminder: days before the deadline. Returned: the return's number. Digest: days to the deadline that day."))
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders",
+    key = models.CharField(_("key"), max_length=200, unique=True, help_text=_("What the message is, for whom: recorded once"))
+    kind = models.CharField(_("kind"), max_length=32, db_index=True)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox_messages",
                                   verbose_name=_("recipient"))
     email = models.EmailField(_("e-mail address"), blank=True)
     subject = models.CharField(_("subject"), max_length=255)
@@ -286,6 +216,7 @@ class ReminderDelivery(models.Model):
     url = models.CharField(_("link"), max_length=255, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(_("attempts before giving up"), default=5)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now, db_index=True)
@@ -293,32 +224,27 @@ class ReminderDelivery(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("reminder delivery")
-        verbose_name_plural = _("reminder deliveries")
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["cycle", "category", "kind", "offset", "recipient"],
-                                    condition=Q(category__isnull=False), name="%(app_label)s_%(class)s_unique_key",
-                                    violation_error_message=_("This reminder was already recorded.")),
-            # NULLs are distinct in a unique index: the digest (no category) needs its own partial constraint.
-            models.UniqueConstraint(fields=["cycle", "kind", "offset", "recipient"], condition=Q(category__isnull=True),
-                                    name="%(app_label)s_%(class)s_unique_digest_key",
-                                    violation_error_message=_("This digest was already recorded.")),
+            models.CheckConstraint(condition=Q(max_attempts__gte=1), name="%(app_label)s_%(class)s_attempts_positive",
+                                   violation_error_message=_("At least one attempt.")),
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="incentives_reminder_due_idx")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="organisation_outbox_due_idx")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} · {self.recipient} · {self.offset}"
+        return f"{self.subject} · {self.recipient}"
 
 
 class Notification(models.Model):
-    """What a person sees in the application: one per reminder, plus anything else worth telling them."""
+    """What a person sees in the application: one per e-mail of the outbox, plus anything else worth telling them."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                              verbose_name=_("user"))
-    delivery = models.OneToOneField(ReminderDelivery, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="notification", verbose_name=_("reminder"))
-    kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)
+    message = models.OneToOneField(OutboxMessage, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="notification", verbose_name=_("e-mail"))
+    kind = models.CharField(_("kind"), max_length=32)
     title = models.CharField(_("title"), max_length=255)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=255, blank=True)
@@ -329,7 +255,7 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="incentives_notif_user_idx")]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="organisation_notif_user_idx")]
 
     def __str__(self):
         return self.title

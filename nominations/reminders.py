@@ -17,15 +17,9 @@ Nothing is sent before ``ReminderSettings.send_from_hour`` (Beijing time), excep
 
 Never twice, never lost
 -----------------------
-Every message is first recorded as a ``ReminderDelivery`` row whose key is unique in the database; a second
-sweep (or a second scheduler, or a retried task) finds the row and records nothing. The in-app notification is
-created in the same transaction as the row. A sender claims a row with one conditional UPDATE
-(pending → sending); only the winner sends, and marks it sent afterwards. A failed send goes back to pending
-with an exponential backoff and, after ``max_attempts``, stays failed where administrators see it (admin,
-"reminder deliveries") and can send it again. A claim left by a worker that died while sending is returned to
-pending after ``STALE_CLAIM``: a message is therefore sent twice only if a process dies in the instant between
-the mail server's acceptance and the UPDATE that records it; the Message-ID is derived from the row, so mail
-clients merge even that copy.
+Every message is recorded in the outbox (``organisation.outbox``) under a key that names it — which kind, which
+cycle and category (or list and return), which distance from the deadline, for whom — so a second sweep, a
+second scheduler or a retried task records nothing new. The outbox claims, sends and retries.
 """
 
 from __future__ import annotations
@@ -37,38 +31,25 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.template import Context, Engine
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from . import roles
-from .audit import audit_record, audit_trail_for
-from .errors import PermissionDeniedError
-from .models import (
-    Membership,
-    Notification,
-    ReminderDelivery,
-    ReminderKind,
-    ReminderSettings,
-    ReminderTemplate,
-)
+from measures.models import IncentiveCategory, Responsibility
+from organisation import roles
+from organisation.audit import AuditAction, audit_trail_for
+from organisation.models import Membership, OutboxMessage
+from organisation.outbox import Letter, outbox_due_ids, outbox_record, outbox_release_stale
+
+from . import states
+from .deadlines import beijing, bureau_deadline, deadline_passed
+from .models import Cycle, Extension, NominationList, ReminderKind, ReminderSettings, ReminderTemplate
 
 logger = logging.getLogger(__name__)
 
-STALE_CLAIM = datetime.timedelta(minutes=10)
-RETURN_ACTION = "nomination_list.return"  # recorded by reviews.services.nomination_list_return
-BACKOFF_BASE = datetime.timedelta(minutes=2)
-BACKOFF_MAX = datetime.timedelta(hours=6)
-
-
-def beijing(moment: datetime.datetime) -> datetime.datetime:
-    from nominations.models import BEIJING
-
-    return timezone.localtime(moment, BEIJING)
+# The list's states in which its bureau still has something to do (and is reminded): where it can be edited.
+STATES_TO_REMIND = states.states_allowing("edit")
 
 
 def absolute_url(path: str) -> str:
@@ -103,14 +84,16 @@ class Planned:
     bureau: object = None
 
     @property
-    def key(self) -> tuple:
-        return (self.cycle.pk, self.category.pk if self.category else None, self.kind, self.offset, self.recipient.pk)
+    def key(self) -> str:
+        """The outbox key: one message per (cycle, category, kind, offset, recipient); a digest has no category."""
+        category = self.category.pk if self.category else "-"
+        return f"reminder:{self.kind}:cycle{self.cycle.pk}:category{category}:offset{self.offset}:user{self.recipient.pk}"
 
 
 @dataclasses.dataclass
 class SweepResult:
     at: datetime.datetime
-    recorded: list[ReminderDelivery] = dataclasses.field(default_factory=list)
+    recorded: list[OutboxMessage] = dataclasses.field(default_factory=list)
     already: int = 0
     due_ids: list[int] = dataclasses.field(default_factory=list)
 
@@ -147,7 +130,7 @@ def _reminder_settings() -> ReminderSettings:
 
 def _deadline_kind(deadline: datetime.datetime, at: datetime.datetime, offsets: list[int], overdue: bool):
     """(kind, offset) due at ``at`` for a bureau whose deadline is ``deadline``, or None."""
-    if at > deadline:
+    if deadline_passed(deadline=deadline, now=at):
         return (ReminderKind.OVERDUE, -1) if overdue else None
     days_left = (beijing(deadline).date() - beijing(at).date()).days
     reached = [days for days in offsets if days >= days_left]
@@ -158,9 +141,6 @@ def _deadline_kind(deadline: datetime.datetime, at: datetime.datetime, offsets: 
 
 def reminders_plan(*, at: datetime.datetime) -> list[Planned]:
     """Every deadline reminder, overdue notice and digest due at ``at`` (a fixed number of queries)."""
-    from measures.models import IncentiveCategory, Responsibility
-    from nominations.models import Cycle, Extension, NominationList
-
     config = _reminder_settings()
     if beijing(at).hour < config.send_from_hour:
         return []
@@ -172,7 +152,9 @@ def reminders_plan(*, at: datetime.datetime) -> list[Planned]:
     open_cycles = [cycle for cycle in cycles if cycle.state == Cycle.State.OPEN]
     lists = {(lst.cycle_id, lst.category_id): lst for lst in
              NominationList.objects.filter(cycle__in=cycles).select_related("bureau", "category")}
-    extensions = {(ext.cycle_id, ext.bureau_id): ext.new_deadline for ext in Extension.objects.filter(cycle__in=open_cycles)}
+    extensions = defaultdict(dict)
+    for ext in Extension.objects.filter(cycle__in=open_cycles):
+        extensions[ext.cycle_id][ext.bureau_id] = ext.new_deadline
     categories = list(IncentiveCategory.objects.filter(measure__document__in={c.document_id for c in open_cycles})
                       .select_related("measure").order_by("measure__number", "order"))
     owners = defaultdict(list)
@@ -189,11 +171,11 @@ def reminders_plan(*, at: datetime.datetime) -> list[Planned]:
             if category.measure.document_id != cycle.document_id:
                 continue
             nomination_list = lists.get((cycle.pk, category.pk))
-            if nomination_list is not None and not nomination_list.is_editable_state:
+            if nomination_list is not None and nomination_list.state not in STATES_TO_REMIND:
                 continue
             bureaus = [nomination_list.bureau] if nomination_list is not None else owners.get(category.pk, [])
             for bureau in bureaus:
-                deadline = extensions.get((cycle.pk, bureau.pk), cycle.deadline)
+                deadline = bureau_deadline(cycle=cycle, bureau=bureau, extensions=extensions[cycle.pk])
                 due = _deadline_kind(deadline, at, offsets, config.overdue_notice)
                 if due is None:
                     continue
@@ -234,7 +216,7 @@ def _review_url(nomination_list) -> str:
 def _digest_plan(cycles, lists, at) -> list[Planned]:
     waiting = defaultdict(list)
     for nomination_list in lists.values():
-        if nomination_list.state == "submitted":
+        if nomination_list.state == NominationList.State.SUBMITTED:
             waiting[nomination_list.cycle_id].append(nomination_list)
     if not waiting:
         return []
@@ -261,79 +243,45 @@ def _digest_plan(cycles, lists, at) -> list[Planned]:
 
 # --- Recording -----------------------------------------------------------------------------------------------
 
-def _existing_keys(planned: list[Planned]) -> set[tuple]:
-    if not planned:
-        return set()
-    rows = ReminderDelivery.objects.filter(
-        cycle_id__in={p.cycle.pk for p in planned}, kind__in={p.kind for p in planned},
-        offset__in={p.offset for p in planned}, recipient_id__in={p.recipient.pk for p in planned},
-    ).values_list("cycle_id", "category_id", "kind", "offset", "recipient_id")
-    return set(rows)
-
-
-def reminders_record(planned: list[Planned]) -> tuple[list[ReminderDelivery], int]:
-    """Record the planned messages not recorded yet, each with its in-app notification. Returns (new rows, skipped)."""
-    existing = _existing_keys(planned)
+def reminders_record(planned: list[Planned]) -> tuple[list[OutboxMessage], int]:
+    """Record the planned messages in the outbox (each once). Returns (new messages, already recorded)."""
     sources: dict[str, tuple[str, str]] = {}
-    recorded, already = [], 0
+    letters = []
     for item in planned:
-        if item.key in existing:
-            already += 1
-            continue
         if item.kind not in sources:
             sources[item.kind] = _template_sources(item.kind)
         subject, text, html = message_render(item.kind, item.context, sources=sources[item.kind])
-        email = (item.recipient.email or "").strip()
-        try:
-            # The unique key decides between two concurrent sweeps: the loser's insert fails and it moves on.
-            with transaction.atomic():
-                delivery = ReminderDelivery.objects.create(
-                    cycle=item.cycle, category=item.category, nomination_list=item.nomination_list, bureau=item.bureau,
-                    kind=item.kind, offset=item.offset, recipient=item.recipient, email=email, subject=subject,
-                    body_text=text, body_html=html, url=item.url,
-                    status=ReminderDelivery.Status.PENDING if email else ReminderDelivery.Status.SKIPPED,
-                )
-                Notification.objects.create(user=item.recipient, delivery=delivery, kind=item.kind, title=subject,
-                                            body=text, url=item.url)
-        except IntegrityError:
-            already += 1
-            continue
-        existing.add(item.key)
-        recorded.append(delivery)
-    return recorded, already
+        letters.append(Letter(key=item.key, kind=item.kind, recipient=item.recipient, subject=subject,
+                              body_text=text, body_html=html, url=item.url))
+    return outbox_record(letters, max_attempts=_reminder_settings().max_attempts)
 
 
 def reminders_sweep(*, at: datetime.datetime | None = None) -> SweepResult:
-    """Record every message due at ``at`` (now by default) and list the rows waiting to be sent.
+    """Record every message due at ``at`` (now by default) and list the messages waiting to be sent.
 
-    Sending is left to the caller (``reminder_deliver`` for each id), so the beat task can queue one task per
-    message and the management command can send them at once."""
+    Sending is left to the caller (the outbox's deliver task for each id), so the beat task can queue one task
+    per message and the management command can send them at once."""
     at = at or timezone.now()
     result = SweepResult(at=at)
-    now = timezone.now()
-    # A claim older than STALE_CLAIM belongs to a sender that died: give the message back.
-    ReminderDelivery.objects.filter(status=ReminderDelivery.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
-        status=ReminderDelivery.Status.PENDING, last_error="interrupted while sending; sent again")
+    outbox_release_stale()
     result.recorded, result.already = reminders_record(reminders_plan(at=at))
-    result.due_ids = list(ReminderDelivery.objects.filter(status=ReminderDelivery.Status.PENDING,
-                                                          next_attempt_at__lte=timezone.now())
-                          .order_by("id").values_list("id", flat=True))
+    result.due_ids = outbox_due_ids()
     return result
 
 
-def list_returned_notify(*, list_id: int) -> list[ReminderDelivery]:
-    """Record the message telling the bureau's clerks that their list was returned (once per return)."""
-    from nominations.models import NominationList
+def list_returned_notify(*, list_id: int) -> list[OutboxMessage]:
+    """Record the message telling the bureau's clerks that their list was returned (once per return).
 
+    Called inside the return's own transaction, so the message is recorded with the return or not at all."""
     nomination_list = (NominationList.objects.select_related("cycle", "category__measure", "bureau")
                        .filter(pk=list_id).first())
     if nomination_list is None or nomination_list.state != NominationList.State.RETURNED:
         return []
     cycle = nomination_list.cycle
     url = list_url(cycle, nomination_list.category)
-    # One message per return: the key's offset is the return's number (the n-th "nomination_list.return" in the
-    # list's audit trail), which a retried task finds unchanged even if the clerk has edited the list since.
-    returns = audit_trail_for(nomination_list).filter(action=RETURN_ACTION).count()
+    # One message per return: the key's offset is the return's number (the n-th return in the list's audit
+    # trail), which a second call finds unchanged even if the clerk has edited the list since.
+    returns = audit_trail_for(nomination_list).filter(action=AuditAction.LIST_RETURNED).count()
     offset = returns or nomination_list.version
     clerks = [m.user for m in Membership.objects.filter(bureau=nomination_list.bureau, user__is_active=True)
               .select_related("user").order_by("user__username")]
@@ -347,91 +295,3 @@ def list_returned_notify(*, list_id: int) -> list[ReminderDelivery]:
     ) for user in clerks]
     recorded, _already = reminders_record(planned)
     return recorded
-
-
-# --- Sending -------------------------------------------------------------------------------------------------
-
-class Outcome:
-    SENT = "sent"
-    RETRY = "retry"
-    FAILED = "failed"
-    NOT_CLAIMED = "not-claimed"
-
-
-def backoff_after(attempts: int) -> datetime.timedelta:
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
-
-
-def reminder_deliver(*, delivery_id: int) -> str:
-    """Send one recorded message, if this caller wins the claim on it. Safe to call any number of times."""
-    now = timezone.now()
-    claimed = ReminderDelivery.objects.filter(
-        pk=delivery_id, status=ReminderDelivery.Status.PENDING, next_attempt_at__lte=now,
-    ).update(status=ReminderDelivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
-        return Outcome.NOT_CLAIMED
-    delivery = ReminderDelivery.objects.get(pk=delivery_id)
-    domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
-    message = EmailMultiAlternatives(
-        subject=delivery.subject, body=delivery.body_text, to=[delivery.email],
-        headers={"Message-ID": f"<reminder-{delivery.pk}@{domain}>", "Auto-Submitted": "auto-generated"},
-    )
-    if delivery.body_html:
-        message.attach_alternative(delivery.body_html, "text/html")
-    try:
-        message.send()
-    except Exception as error:  # noqa: BLE001 - any failure of the mail transport is recorded and retried
-        logger.warning("reminder %s to %s failed (attempt %s): %s", delivery.pk, delivery.email, delivery.attempts, error)
-        give_up = delivery.attempts >= _reminder_settings().max_attempts
-        ReminderDelivery.objects.filter(pk=delivery.pk, status=ReminderDelivery.Status.SENDING).update(
-            status=ReminderDelivery.Status.FAILED if give_up else ReminderDelivery.Status.PENDING,
-            next_attempt_at=now + backoff_after(delivery.attempts), last_error=f"{type(error).__name__}: {error}"[:2000],
-        )
-        return Outcome.FAILED if give_up else Outcome.RETRY
-    ReminderDelivery.objects.filter(pk=delivery.pk, status=ReminderDelivery.Status.SENDING).update(
-        status=ReminderDelivery.Status.SENT, sent_at=timezone.now(), last_error="")
-    return Outcome.SENT
-
-
-def reminder_retry(*, actor, deliveries) -> list[int]:
-    """An administrator sends failed messages again: they go back to pending, due now. Returns their ids."""
-    if not roles.is_administrator(actor):
-        raise PermissionDeniedError("Only administrators can send a failed reminder again.")
-    ids = []
-    with transaction.atomic():
-        for delivery in ReminderDelivery.objects.select_for_update().filter(
-                pk__in=[d.pk for d in deliveries], status=ReminderDelivery.Status.FAILED):
-            delivery.status = ReminderDelivery.Status.PENDING
-            delivery.attempts = 0
-            delivery.next_attempt_at = timezone.now()
-            delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
-            audit_record(actor=actor, action="reminder.retry", target=delivery, data={"last_error": delivery.last_error})
-            ids.append(delivery.pk)
-        transaction.on_commit(lambda: _queue_deliveries(ids))
-    return ids
-
-
-def _queue_deliveries(ids: list[int]) -> None:
-    from .tasks import reminder_deliver_task
-
-    for delivery_id in ids:
-        reminder_deliver_task.delay(delivery_id)
-
-
-# --- In-app notifications ------------------------------------------------------------------------------------
-
-def notifications_for(user):
-    """A person's own notifications, newest first."""
-    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
-
-
-def notifications_unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
-
-
-def notifications_mark_read(*, user, notification_id: int | None = None) -> int:
-    """Mark one of the person's notifications (or all of them) as read. Returns how many changed."""
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
-    if notification_id is not None:
-        unread = unread.filter(pk=notification_id)
-    return unread.update(read_at=timezone.now())

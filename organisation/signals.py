@@ -3,9 +3,11 @@
 
 These run on every ``save()``/``delete()``, so admin forms and inlines, services and shells all trigger them.
 Queryset ``update()`` and ``bulk_create()`` bypass signals: after those (or a raw ``loaddata``), run
-``manage.py sync_permissions``."""
+``manage.py sync_permissions``. A responsibility's change is the catalogue's (``measures.signals``)."""
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
@@ -27,8 +29,6 @@ def bureau_saved(sender, instance, created, raw=False, **kwargs):
 def bureau_deleted(sender, instance, **kwargs):
     # A deleted bureau's group would otherwise keep its members (and any permission left on it).
     if instance.group_id:
-        from django.contrib.auth.models import Group
-
         Group.objects.filter(pk=instance.group_id).delete()
 
 
@@ -40,32 +40,10 @@ def membership_changed(sender, instance, raw=False, **kwargs):
     permissions.membership_sync(instance.user)
 
 
-def _responsibility_changed(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    from measures.models import IncentiveCategory
-
-    category = IncentiveCategory.objects.filter(pk=instance.category_id).first()
-    if category is not None:
-        permissions.category_permissions_sync(category)
-
-
-def connect_responsibility_signals():
-    from measures.models import Responsibility
-
-    post_save.connect(_responsibility_changed, sender=Responsibility, dispatch_uid="responsibility_saved")
-    post_delete.connect(_responsibility_changed, sender=Responsibility, dispatch_uid="responsibility_deleted")
-
-
-connect_responsibility_signals()
-
-
 @receiver(post_migrate, dispatch_uid="incentives_role_groups")
 def role_groups_after_migrate(sender, **kwargs):
     # post_migrate is sent once per app, in INSTALLED_APPS order, after auth has created that app's
     # permissions: waiting for the last app means every permission exists.
-    from django.apps import apps
-
     if sender is list(apps.get_app_configs())[-1]:
         permissions.role_groups_sync()
 

@@ -2,7 +2,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from measures.exports import nomination_rows, write_csv, write_xlsx
+from measures.exports import write_csv, write_xlsx
+from nominations.exports import nomination_rows
+from nominations.models import Cycle
 
 
 class Command(BaseCommand):
@@ -15,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="file to write; standard output when omitted (CSV only)")
 
     def handle(self, *args, **options):
-        from nominations.models import Cycle
-
         cycle = Cycle.objects.filter(year=options["cycle"]).first()
         if cycle is None:
             raise CommandError(f"No cycle for the year {options['cycle']}.")

@@ -1,0 +1,63 @@
+"""How many awardees a category may have in a year, and so how many nominees its list may hold.
+
+The one home of the rule 每类激励主体数量原则上不超3个 (at most 3 per incentive category and year, in principle):
+
+* ``CAP_IN_PRINCIPLE``: the notice's 3. A category's own cap (``IncentiveCategory.cap``) may be lower, never higher;
+* an exception to the cap is the General Office's recorded decision (``CapException``) for one category in one
+  year; it raises the limit above the cap, up to ``ABSOLUTE_MAXIMUM``;
+* ``category_limit``: the limit in force for a category in a year (the exception's new limit, else the cap);
+* ``list_length``: a list may hold as many nominees as the limit in force, so that an exception can be used.
+
+The database holds the same numbers: nominee ranks and award slots are between 1 and ``ABSOLUTE_MAXIMUM``, a
+category's cap between 1 and ``CAP_IN_PRINCIPLE``, and an award slot above ``CAP_IN_PRINCIPLE`` must cite a
+recorded exception (see the constraints of ``Nominee``, ``Award``, ``IncentiveCategory`` and ``CapException``).
+"""
+
+from django.apps import apps
+from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext as _
+
+CAP_IN_PRINCIPLE = 3
+# No exception may raise a category's limit above this: a guard against a typing slip, not a policy.
+ABSOLUTE_MAXIMUM = 10
+
+
+def limit_in_force(*, cap: int, exception_limit: int | None) -> int:
+    """The limit when the category's cap is ``cap`` and an exception (if any) allows ``exception_limit``."""
+    return exception_limit if exception_limit is not None else cap
+
+
+def category_limit(*, category, year: int) -> int:
+    """The number of awardees ``category`` may have in ``year``: a recorded exception's new limit, else its cap."""
+    # Looked up through the app registry: models.py imports this module for the numbers above.
+    exception_limit = (apps.get_model("measures", "CapException").objects.filter(category=category, year=year)
+                       .values_list("new_limit", flat=True).first())
+    return limit_in_force(cap=category.cap, exception_limit=exception_limit)
+
+
+def exception_limit_annotation(*, year: int, category_ref: str = "pk") -> Subquery:
+    """For a queryset of categories: the new limit of the year's exception, or NULL (then the cap applies).
+    Annotated as ``exception_limit``, it lets a page know a category's limit without a query of its own."""
+    exceptions = apps.get_model("measures", "CapException").objects.filter(category_id=OuterRef(category_ref), year=year)
+    return Subquery(exceptions.values("new_limit")[:1])
+
+
+def list_length(*, category, year: int) -> int:
+    """How many nominees the category's list may hold in ``year``: as many as may be awarded.
+
+    A category annotated with ``exception_limit_annotation`` is answered without a query."""
+    if hasattr(category, "exception_limit"):
+        return limit_in_force(cap=category.cap, exception_limit=category.exception_limit)
+    return category_limit(category=category, year=year)
+
+
+def cap_refusal_message(*, category, limit: int, count: int) -> str:
+    return _("Category %(code)s already has %(count)s awardee(s), its limit for this cycle is %(limit)s "
+             "(每类激励主体数量原则上不超3个, at most 3 per category and year in principle). "
+             "A further approval needs an exception to the cap recorded by the General Office.") % {
+        "code": category.code, "count": count, "limit": limit}
+
+
+def list_length_message(*, limit: int) -> str:
+    return _("A list has at most %(max)s nominees: the notice allows no more than 3 per category and year, "
+             "unless the General Office records an exception.") % {"max": limit}

@@ -1,0 +1,99 @@
+"""The states of a nomination list and the transitions between them: one table.
+
+Every change of a list's state, and every change made to a list in a state, is a row of ``TRANSITIONS``: from
+which state, to which, taken by whom (the bureau that prepares the list, or a General Office reviewer), whether
+it must happen before the bureau's deadline, and the audit action it records. ``nominations.services.
+list_transition`` is the one function that checks a row, raises the list's version and writes the audit record;
+pages ask ``transitions_open_to`` which buttons to show.
+
+    draft ──submit──▶ submitted ──return──▶ returned ──resubmit──▶ submitted
+      ▲                 │  │                   │
+      └───withdraw──────┘  └──decide──▶ decided ◀── (every nominee decided, or nobody proposed)
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from organisation.audit import AuditAction
+
+
+class ListState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for correction")
+    DECIDED = "decided", _("Decided")
+
+
+# Who takes a transition.
+OWNER = "owner"        # a clerk of the bureau that prepares the list
+REVIEWER = "reviewer"  # a General Office reviewer
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    source: str
+    target: str
+    by: str
+    action: AuditAction | None  # None: the change records its own action (a nominee approved or not)
+    before_deadline: bool  # the bureau's own deadline (extensions included) must not have passed
+    label: str = ""
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("edit", ListState.DRAFT, ListState.DRAFT, OWNER, AuditAction.LIST_SAVED, True, _("Edit")),
+    Transition("edit", ListState.RETURNED, ListState.RETURNED, OWNER, AuditAction.LIST_SAVED, True, _("Edit")),
+    Transition("submit", ListState.DRAFT, ListState.SUBMITTED, OWNER, AuditAction.LIST_SUBMITTED, True, _("Submit")),
+    Transition("submit", ListState.RETURNED, ListState.SUBMITTED, OWNER, AuditAction.LIST_RESUBMITTED, True,
+               _("Resubmit")),
+    Transition("withdraw", ListState.SUBMITTED, ListState.DRAFT, OWNER, AuditAction.LIST_WITHDRAWN, True,
+               _("Withdraw")),
+    Transition("return", ListState.SUBMITTED, ListState.RETURNED, REVIEWER, AuditAction.LIST_RETURNED, False,
+               _("Return for correction")),
+    # Deciding a nominee keeps the list's state; the last decision (or closing a list that proposes nobody) makes
+    # it decided. A decided list can still have a decision changed until the cycle is published.
+    Transition("decide_nominee", ListState.SUBMITTED, ListState.SUBMITTED, REVIEWER, None, False, _("Decide")),
+    Transition("decide_nominee", ListState.DECIDED, ListState.DECIDED, REVIEWER, None, False, _("Decide")),
+    Transition("decide", ListState.SUBMITTED, ListState.DECIDED, REVIEWER, AuditAction.LIST_DECIDED, False,
+               _("Close as decided")),
+)
+
+# A list that does not exist yet is a draft to be: the bureau may start it.
+STATE_OF_NO_LIST = ListState.DRAFT
+
+
+def transition_for(name: str, source: str) -> Transition | None:
+    """The row for taking ``name`` from ``source``, or None when the table has no such transition."""
+    return next((t for t in TRANSITIONS if t.name == name and t.source == source), None)
+
+
+def taken_by(name: str) -> str:
+    """Who takes the transition ``name`` (every row of one name is taken by the same side)."""
+    return next(t.by for t in TRANSITIONS if t.name == name)
+
+
+def transitions_from(source: str, *, by: str | None = None) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.source == source and (by is None or t.by == by)]
+
+
+def states_allowing(name: str) -> tuple[str, ...]:
+    """The states in which ``name`` can be taken (e.g. where a list can be edited)."""
+    return tuple(t.source for t in TRANSITIONS if t.name == name)
+
+
+def transitions_open_to(*, state: str, is_owner: bool, is_reviewer: bool, cycle_open: bool, cycle_published: bool,
+                        deadline_passed: bool) -> set[str]:
+    """The names of the transitions this person may take now: what buttons a page shows.
+
+    The bureau acts while the cycle is open and, for transitions bound to it, before its deadline; reviewers act
+    until the cycle is published."""
+    names = set()
+    for transition in transitions_from(state):
+        if transition.by == OWNER:
+            if is_owner and cycle_open and not (transition.before_deadline and deadline_passed):
+                names.add(transition.name)
+        elif transition.by == REVIEWER and is_reviewer and not cycle_published:
+            names.add(transition.name)
+    return names

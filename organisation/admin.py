@@ -1,0 +1,170 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import AuditEntry, Bureau, Membership, Notification, OutboxMessage, Unit, UnitKind
+from .roles import ROLE_LABELS, can_enter_admin
+from .views import ThrottledAdminAuthenticationForm
+
+# Spreadsheet import and export of bureaus, units and people are added to these pages by the importers
+# (measures.admin), which read every kind of file the catalogue's import reads.
+
+User = get_user_model()
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["bureau"]
+    verbose_name = _("bureau membership")
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "first_name", "email", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "groups", "memberships__bureau"]
+    # is_staff follows the administrator role (organisation.signals); bureau groups follow memberships.
+    readonly_fields = ["is_staff"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            # Roles only: a bureau's group is not chosen here, it follows the memberships below.
+            kwargs["queryset"] = db_field.remote_field.model.objects.filter(name__in=ROLE_LABELS)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        # Roles and memberships change rights: both go through the services, which record them.
+        role_groups = form.cleaned_data.pop("groups", None)
+        super().save_related(request, form, formsets, change)
+        if role_groups is not None:
+            services.user_roles_set(actor=request.user, user=form.instance, role_names=[g.name for g in role_groups])
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        memberships = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            services.membership_remove(actor=request.user, membership=membership)
+        for membership in memberships:
+            if membership.pk is None:
+                services.membership_add(actor=request.user, user=form.instance, bureau=membership.bureau)
+            else:
+                services.membership_change(actor=request.user, membership=membership, bureau=membership.bureau)
+
+
+@admin.register(Bureau)
+class BureauAdmin(admin.ModelAdmin):
+    list_display = ["short_name", "full_name", "full_name_confirmed", "order", "is_active"]
+    list_filter = ["full_name_confirmed", "is_active"]
+    search_fields = ["short_name", "full_name"]
+    ordering = ["order", "short_name"]
+
+
+@admin.register(UnitKind)
+class UnitKindAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "order"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "full_name", "kind", "parent", "division_order", "is_active"]
+    list_filter = ["kind", "is_active", "parent"]
+    list_select_related = ["kind", "parent"]
+    search_fields = ["name", "full_name"]
+    autocomplete_fields = ["parent", "merged_into"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "bureau", "created_at"]
+    list_filter = ["bureau"]
+    list_select_related = ["user", "bureau"]
+    search_fields = ["user__username", "user__first_name", "bureau__short_name"]
+    autocomplete_fields = ["user", "bureau"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.membership_change(actor=request.user, membership=obj, bureau=obj.bureau)
+        else:
+            obj.pk = services.membership_add(actor=request.user, user=obj.user, bureau=obj.bureau).pk
+
+    def delete_model(self, request, obj):
+        services.membership_remove(actor=request.user, membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user", "bureau"):
+            services.membership_remove(actor=request.user, membership=membership)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail is read-only, even for administrators."""
+
+    list_display = ["at", "actor", "action", "target_type", "target_repr"]
+    list_filter = ["action", "target_type"]
+    list_select_related = ["actor", "target_type"]
+    search_fields = ["target_repr", "message", "actor__username"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# The admin is for administrators only (superusers, or the administrator role with is_staff); reviewers and
+# clerks are sent to the admin's login page. That login page is throttled like the site's own.
+def _administrators_only(request):
+    return can_enter_admin(request.user)
+
+
+admin.site.has_permission = _administrators_only
+admin.site.login_form = ThrottledAdminAuthenticationForm
+
+
+# --- The outbox and notifications ----------------------------------------------------------------------------
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Every recorded e-mail: what was sent, to whom, and what failed (with the last error)."""
+
+    list_display = ["created_at", "kind", "recipient", "email", "subject", "status", "attempts", "sent_at",
+                    "next_attempt_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__username", "email", "subject", "last_error", "key"]
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the selected failed messages again"))
+    def send_again(self, request, queryset):
+        ids = services.outbox_retry(actor=request.user, messages=list(queryset))
+        self.message_user(request, _("%(count)d message(s) queued again.") % {"count": len(ids)})
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "title", "read_at"]
+    list_filter = ["kind"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "title"]
+    raw_id_fields = ["user", "message"]

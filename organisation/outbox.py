@@ -1,0 +1,163 @@
+"""The e-mail outbox: record a message, claim it, send it, retry it. It knows nothing of what a message is about.
+
+Never twice, never lost
+-----------------------
+Every message is first recorded as an ``OutboxMessage`` whose ``key`` (chosen by the caller: which reminder,
+of which list, for whom) is unique in the database; recording it again (a second sweep, a second scheduler, a
+retried task) finds the row and records nothing. The in-app notification is created in the same transaction as
+the row. A sender claims a row with one conditional UPDATE (pending → sending); only the winner sends, and marks
+it sent afterwards. A failed send goes back to pending with an exponential backoff and, after the message's
+``max_attempts``, stays failed where administrators see it (admin, "outgoing e-mails") and can send it again. A
+claim left by a process that died while sending is returned to pending after ``STALE_CLAIM``: a message is
+therefore sent twice only if a process dies in the instant between the mail server's acceptance and the UPDATE
+that records it; the Message-ID is derived from the row, so mail clients merge even that copy.
+"""
+
+import dataclasses
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import Notification, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+STALE_CLAIM = datetime.timedelta(minutes=10)
+BACKOFF_BASE = datetime.timedelta(minutes=2)
+BACKOFF_MAX = datetime.timedelta(hours=6)
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+@dataclasses.dataclass
+class Letter:
+    """A message someone should get. ``key`` names it uniquely: the same key is recorded once."""
+
+    key: str
+    kind: str
+    recipient: object
+    subject: str
+    body_text: str
+    body_html: str = ""
+    url: str = ""
+
+
+class Outcome:
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    NOT_CLAIMED = "not-claimed"
+
+
+def outbox_keys_recorded(keys) -> set[str]:
+    """Which of ``keys`` are recorded already (one query)."""
+    keys = list(keys)
+    if not keys:
+        return set()
+    return set(OutboxMessage.objects.filter(key__in=keys).values_list("key", flat=True))
+
+
+def outbox_record(letters: list[Letter], *, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> tuple[list[OutboxMessage], int]:
+    """Record the letters not recorded yet, each with its in-app notification. Returns (new rows, already there).
+
+    Runs inside the caller's transaction when there is one, so a message caused by a state change is recorded
+    with the change or not at all."""
+    existing = outbox_keys_recorded(letter.key for letter in letters)
+    recorded, already = [], 0
+    for letter in letters:
+        if letter.key in existing:
+            already += 1
+            continue
+        email = (letter.recipient.email or "").strip()
+        try:
+            # The unique key decides between two concurrent recorders: the loser's insert fails and it moves on.
+            with transaction.atomic():
+                message = OutboxMessage.objects.create(
+                    key=letter.key, kind=letter.kind, recipient=letter.recipient, email=email,
+                    subject=letter.subject[:255], body_text=letter.body_text, body_html=letter.body_html,
+                    url=letter.url, max_attempts=max_attempts,
+                    status=OutboxMessage.Status.PENDING if email else OutboxMessage.Status.SKIPPED,
+                )
+                Notification.objects.create(user=letter.recipient, message=message, kind=letter.kind,
+                                            title=message.subject, body=letter.body_text, url=letter.url)
+        except IntegrityError:
+            already += 1
+            continue
+        existing.add(letter.key)
+        recorded.append(message)
+    return recorded, already
+
+
+def outbox_release_stale(*, now: datetime.datetime | None = None) -> int:
+    """A claim older than STALE_CLAIM belongs to a sender that died: give the message back. Returns how many."""
+    now = now or timezone.now()
+    return OutboxMessage.objects.filter(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+        status=OutboxMessage.Status.PENDING, last_error="interrupted while sending; sent again")
+
+
+def outbox_due_ids(*, now: datetime.datetime | None = None) -> list[int]:
+    """The messages waiting to be sent now, oldest first."""
+    return list(OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now or timezone.now())
+                .order_by("id").values_list("id", flat=True))
+
+
+def backoff_after(attempts: int) -> datetime.timedelta:
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+def outbox_deliver(*, message_id: int) -> str:
+    """Send one recorded message, if this caller wins the claim on it. Safe to call any number of times."""
+    now = timezone.now()
+    claimed = OutboxMessage.objects.filter(
+        pk=message_id, status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now,
+    ).update(status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return Outcome.NOT_CLAIMED
+    message = OutboxMessage.objects.get(pk=message_id)
+    domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
+    mail = EmailMultiAlternatives(
+        subject=message.subject, body=message.body_text, to=[message.email],
+        headers={"Message-ID": f"<outbox-{message.pk}@{domain}>", "Auto-Submitted": "auto-generated"},
+    )
+    if message.body_html:
+        mail.attach_alternative(message.body_html, "text/html")
+    try:
+        mail.send()
+    except Exception as error:  # noqa: BLE001 - any failure of the mail transport is recorded and retried
+        logger.warning("message %s to %s failed (attempt %s): %s", message.pk, message.email, message.attempts, error)
+        give_up = message.attempts >= message.max_attempts
+        OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
+            status=OutboxMessage.Status.FAILED if give_up else OutboxMessage.Status.PENDING,
+            next_attempt_at=now + backoff_after(message.attempts), last_error=f"{type(error).__name__}: {error}"[:2000],
+        )
+        return Outcome.FAILED if give_up else Outcome.RETRY
+    OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
+        status=OutboxMessage.Status.SENT, sent_at=timezone.now(), last_error="")
+    return Outcome.SENT
+
+
+def outbox_next_attempt(*, message_id: int) -> datetime.datetime | None:
+    return OutboxMessage.objects.filter(pk=message_id).values_list("next_attempt_at", flat=True).first()
+
+
+# --- In-app notifications ------------------------------------------------------------------------------------
+
+def notifications_for(user):
+    """A person's own notifications, newest first."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def notifications_unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notifications_mark_read(*, user, notification_id: int | None = None) -> int:
+    """Mark one of the person's notifications (or all of them) as read. Returns how many changed."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    return unread.update(read_at=timezone.now())

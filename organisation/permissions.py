@@ -1,0 +1,69 @@
+"""Bureau groups, role groups and people's memberships in them.
+
+Each bureau has a group; membership in the bureau is membership in its group (``membership_sync``). The group
+holds the object permissions on the categories the bureau is responsible for: those are the catalogue's
+(``measures.permissions``). Signals keep both in step, so a change of membership changes rights at once.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+from . import roles
+from .models import Membership
+
+# The category permissions a bureau's group holds (granted per category by measures.permissions).
+VIEW = "view_incentivecategory"
+COMMENT = "comment_incentivecategory"
+NOMINATE = "nominate_incentivecategory"
+
+
+def bureau_group_name(bureau) -> str:
+    return f"bureau:{bureau.pk}"
+
+
+def ensure_bureau_group(bureau) -> Group:
+    if bureau.group_id:
+        return bureau.group
+    group, _ = Group.objects.get_or_create(name=bureau_group_name(bureau))
+    type(bureau).objects.filter(pk=bureau.pk).update(group=group)
+    bureau.group = group
+    return group
+
+
+def membership_sync(user) -> None:
+    """Put the user in exactly the groups of the bureaus they belong to."""
+    bureau_groups = set(Group.objects.filter(bureau__isnull=False).values_list("pk", flat=True))
+    current = set(user.groups.filter(pk__in=bureau_groups).values_list("pk", flat=True))
+    wanted = set()
+    for membership in Membership.objects.filter(user=user).select_related("bureau", "bureau__group"):
+        wanted.add(ensure_bureau_group(membership.bureau).pk)
+    if current - wanted:
+        user.groups.remove(*(current - wanted))
+    if wanted - current:
+        user.groups.add(*(wanted - current))
+    forget_cached_permissions(user)
+
+
+def forget_cached_permissions(user) -> None:
+    """Drop the permission and role caches Django, guardian and ``roles`` keep on a user object.
+
+    Every request loads its user afresh, so another person's next request already sees a change; this only
+    matters for the user object in hand (an administrator editing themselves, a test, a shell session).
+    """
+    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_guardian_perms_cache", "_role_names"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+# Model permissions of the administrator role: everything in the admin, except the two object permissions
+# that belong to bureaus (granted per category above, never globally) and writes to the audit trail.
+ADMINISTRATOR_APPS = ("auth", "guardian", "organisation", "measures", "nominations", "reviews")
+NOT_FOR_ADMINISTRATORS = {NOMINATE, COMMENT, "add_auditentry", "change_auditentry", "delete_auditentry"}
+
+
+def role_groups_sync() -> None:
+    """Create the three role groups and give the administrator group its model permissions."""
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in roles.ROLE_LABELS}
+    wanted = Permission.objects.filter(content_type__app_label__in=ADMINISTRATOR_APPS).exclude(
+        codename__in=NOT_FOR_ADMINISTRATORS
+    )
+    groups[roles.ADMINISTRATOR].permissions.set(wanted)

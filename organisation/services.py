@@ -1,0 +1,91 @@
+"""Every change to memberships, roles and the outbox made by a person: one function per change, which checks who
+acts, writes in one transaction together with its audit record, and queues work on commit.
+
+The admin calls these (``organisation.admin``), so a change made there leaves the same trace as any other."""
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incentives.errors import DomainError, PermissionDeniedError
+
+from . import roles
+from .audit import AuditAction, audit_record
+from .models import Membership, OutboxMessage
+from .tasks import outbox_queue
+
+
+def _require_administrator(actor) -> None:
+    if not roles.is_administrator(actor):
+        raise PermissionDeniedError(_("Only an administrator can do this."))
+
+
+def membership_add(*, actor, user, bureau) -> Membership:
+    """Make ``user`` a member of ``bureau`` (their rights follow at once: organisation.signals)."""
+    _require_administrator(actor)
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(user=user, bureau=bureau)
+        if created:
+            audit_record(actor=actor, action=AuditAction.MEMBERSHIP_ADDED, target=user,
+                         message=str(bureau), data={"bureau": bureau.pk, "user": user.pk})
+    return membership
+
+
+def membership_remove(*, actor, membership: Membership) -> None:
+    _require_administrator(actor)
+    with transaction.atomic():
+        user, bureau = membership.user, membership.bureau
+        if membership.pk is not None:
+            membership.delete()
+        audit_record(actor=actor, action=AuditAction.MEMBERSHIP_REMOVED, target=user,
+                     message=str(bureau), data={"bureau": bureau.pk, "user": user.pk})
+
+
+def membership_change(*, actor, membership: Membership, bureau) -> Membership:
+    """Move a membership to another bureau (the admin's change form): a removal and an addition."""
+    _require_administrator(actor)
+    with transaction.atomic():
+        old = Membership.objects.select_related("user", "bureau").get(pk=membership.pk)
+        if old.bureau_id == bureau.pk:
+            return old
+        membership_remove(actor=actor, membership=old)
+        return membership_add(actor=actor, user=old.user, bureau=bureau)
+
+
+def user_roles_set(*, actor, user, role_names) -> set[str]:
+    """Give ``user`` exactly the roles ``role_names`` (bureau groups are left to memberships). Returns the roles."""
+    _require_administrator(actor)
+    wanted = set(role_names)
+    unknown = wanted - set(roles.ROLE_LABELS)
+    if unknown:
+        raise DomainError(_("Unknown role: %(role)s") % {"role": "、".join(sorted(unknown))}, field="groups")
+    with transaction.atomic():
+        current = set(user.groups.filter(name__in=roles.ROLE_LABELS).values_list("name", flat=True))
+        if current == wanted:
+            return current
+        groups = {g.name: g for g in Group.objects.filter(name__in=roles.ROLE_LABELS)}
+        user.groups.remove(*[groups[name] for name in current - wanted if name in groups])
+        user.groups.add(*[groups[name] for name in wanted - current if name in groups])
+        audit_record(actor=actor, action=AuditAction.ROLES_CHANGED, target=user,
+                     message="、".join(str(roles.ROLE_LABELS[n]) for n in sorted(wanted)),
+                     data={"before": sorted(current), "after": sorted(wanted)})
+    return wanted
+
+
+def outbox_retry(*, actor, messages) -> list[int]:
+    """An administrator sends failed messages again: they go back to pending, due now. Returns their ids."""
+    _require_administrator(actor)
+    ids = []
+    with transaction.atomic():
+        for message in OutboxMessage.objects.select_for_update().filter(
+                pk__in=[m.pk for m in messages], status=OutboxMessage.Status.FAILED):
+            message.status = OutboxMessage.Status.PENDING
+            message.attempts = 0
+            message.next_attempt_at = timezone.now()
+            message.save(update_fields=["status", "attempts", "next_attempt_at"])
+            audit_record(actor=actor, action=AuditAction.MESSAGE_RETRIED, target=message,
+                         data={"last_error": message.last_error})
+            ids.append(message.pk)
+        transaction.on_commit(lambda: outbox_queue(ids))
+    return ids

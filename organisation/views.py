@@ -1,0 +1,81 @@
+from django import forms
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+
+from . import roles, selectors, throttle
+from .throttle import client_address
+
+__all__ = ["client_address", "ThrottledAuthenticationForm", "ThrottledAdminAuthenticationForm", "ThrottledLoginView",
+           "ThrottledPasswordResetView", "home"]
+
+
+class ThrottleMixin:
+    """Refuses a sign-in while the account or the address is locked, and counts failures."""
+
+    error_messages = {
+        **auth_views.AuthenticationForm.error_messages,
+        "locked": _("Too many failed sign-in attempts. Wait %(minutes)s minutes and try again, or reset your password."),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        address = client_address(self.request) if self.request else ""
+        if throttle.login_locked(username, address):
+            minutes = max(1, -(-settings.LOGIN_FAILURE_WINDOW_SECONDS // 60))
+            raise forms.ValidationError(self.error_messages["locked"], code="locked", params={"minutes": minutes})
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            throttle.login_failed(username, address)
+            raise
+        throttle.login_succeeded(username, address)
+        return cleaned
+
+
+class ThrottledAuthenticationForm(ThrottleMixin, auth_views.AuthenticationForm):
+    pass
+
+
+class ThrottledAdminAuthenticationForm(ThrottleMixin, AdminAuthenticationForm):
+    """The admin's own login page is throttled like ours, and admits administrators only."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, **ThrottleMixin.error_messages}
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not roles.can_enter_admin(user):
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                        params={"username": self.username_field.verbose_name})
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    form_class = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """Answers as usual, but sends no more than a few mails per address asked for (see ``throttle``)."""
+
+    def form_valid(self, form):
+        if not throttle.password_reset_allowed(form.cleaned_data["email"], client_address(self.request)):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+@login_required
+def home(request):
+    """Each person lands on their own start page: a reviewer on the overview of every bureau and category,
+    a clerk on their bureau's page, an administrator in the admin."""
+    user = request.user
+    if roles.is_reviewer(user):
+        return redirect("reviews:queue")
+    if roles.is_bureau_staff(user) or selectors.bureaus_of(user).exists():
+        return redirect("nominations:home")
+    if roles.can_enter_admin(user):
+        return redirect("admin:index")
+    return redirect("measures:list")

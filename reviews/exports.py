@@ -1,0 +1,28 @@
+"""The awards of a cycle as a table: one row per awardee."""
+
+from collections.abc import Iterator
+
+from measures.exports import local_time
+
+from .models import Award
+
+AWARD_HEADER = [
+    "cycle", "measure_number", "category_code", "category_name", "slot", "unit", "unit_kind", "district",
+    "bureau", "awarded_at", "cap_exception",
+]
+
+
+def award_rows(cycle) -> Iterator[list[str]]:
+    """The header, then one row per award of the cycle in measure and slot order (one query)."""
+    yield list(AWARD_HEADER)
+    awards = (
+        Award.objects.filter(cycle=cycle)
+        .select_related("category__measure", "unit__kind", "unit__parent", "nominee__nomination_list__bureau")
+        .order_by("category__measure__number", "category__order", "slot")
+    )
+    for award in awards:
+        category = award.category
+        yield [str(cycle.year), str(category.measure.number), category.code, category.name, str(award.slot), award.unit.name,
+               award.unit.kind.name, award.unit.parent.name if award.unit.parent_id else "",
+               award.nominee.nomination_list.bureau.short_name, local_time(award.awarded_at),
+               "yes" if getattr(award, "cap_exception_id", None) else "no"]
