@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .catalogue import CataloguePlan
+from .plan import CataloguePlan
 
 
 def print_catalogue_plan(out, plan: CataloguePlan, *, dry_run: bool, verbose: bool = False) -> None:
