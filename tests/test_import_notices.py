@@ -414,3 +414,49 @@ def test_a_bureau_outside_the_matcher_cannot_be_created_again():
     assert not plan.is_valid
     assert "exists but not among the bureaus this import may use" in plan.all_errors[0].message
     assert not IncentiveCategory.objects.filter(measure__document__number="X-30").exists()
+
+
+def test_merged_cells_of_a_table_carry_their_text_to_each_row():
+    def cell(text, *, merge=None, span=None):
+        properties = (f'<w:gridSpan w:val="{span}"/>' if span else "") + (
+            f'<w:vMerge w:val="{merge}"/>' if merge == "restart" else "<w:vMerge/>" if merge else "")
+        return f"<w:tc><w:tcPr>{properties}</w:tcPr><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>"
+
+    rows = [
+        [cell("序号"), cell("激励对象"), cell("激励内容"), cell("责任单位")],
+        [cell("一"), cell("对科技创新成效明显的开发区"), cell("优先支持申报国家级平台"), cell("省科技厅", merge="restart")],
+        [cell("二"), cell("对人才工作成效明显的开发区"), cell("给予资金奖励"), cell("", merge="continue")],
+        [cell("三"), cell("对成果转化成效明显的园区，予以通报表扬", span=2), cell("省财政厅")],
+    ]
+    table = "<w:tbl>" + "".join("<w:tr>" + "".join(r) + "</w:tr>" for r in rows) + "</w:tbl>"
+    matcher = BureauMatcher(bureaus(["省科技厅", "省财政厅"]))
+    source = notice_source_from_bytes(docx(paragraph("某省督查激励措施") + table), filename="t.docx")
+    plan = plan_notice_text(source, new_document=new_document_fields(number="X-31"), matcher=matcher)
+    assert plan.is_valid, plan.all_errors
+    assert [(spec.number, plan_roles(spec)) for spec in plan.measures] == [
+        (1, [[("省科技厅", "lead")]]), (2, [[("省科技厅", "lead")]]), (3, [[("省财政厅", "lead")]])]
+    assert plan.measures[0].text == "对科技创新成效明显的开发区，优先支持申报国家级平台。（责任单位：省科技厅）"
+    assert plan.measures[2].text == "对成果转化成效明显的园区，予以通报表扬。（责任单位：省财政厅）"
+
+
+def test_the_seed_notices_subjects_are_guessed_as_the_fixture_gives_them():
+    from measures.importing.notice import split_notice
+    from measures.importing.notice_plan import _body
+    from measures.importing.subjects import guess_subject_kinds
+
+    parsed = split_notice((ROOT / "fixtures" / "guangzhou-2022-notice.txt").read_text(encoding="utf-8"))
+    fixture = {}
+    for category in IncentiveCategory.objects.filter(measure__document__number=SEED).prefetch_related("subject_kinds"):
+        fixture.setdefault(int(category.code.split("-")[0]), set()).update(k.code for k in category.subject_kinds.all())
+    guessed = {m.number: set(guess_subject_kinds(_body(m.text))) for m in parsed.measures}
+    # 26 rewards "单位" that advanced 法治政府 (districts, streets, departments): its words do not say which.
+    assert {n: k for n, k in guessed.items() if n != 26} == {n: k for n, k in fixture.items() if n != 26}
+
+
+def test_a_date_that_is_not_a_date_is_refused_by_the_dry_run(tmp_path):
+    path = tmp_path / "n.txt"
+    path.write_text("一、对甲的区予以支持。（市水务局负责）", encoding="utf-8")
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_notice", str(path), "--number", "X-32", "--issued-on", "2024/3/1", "--dry-run", stdout=out)
+    assert "“2024/3/1” is not a date" in out.getvalue()

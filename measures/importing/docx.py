@@ -165,8 +165,29 @@ def _column(header: str) -> str | None:
     return None
 
 
+def _grid(table) -> list[list[str]]:
+    """The table's cells as a grid: a cell spanning columns (``w:gridSpan``) fills each of them; a cell merged
+    into the one above (``w:vMerge`` without ``restart``) repeats its text, as a reader of the printed table sees."""
+    rows: list[list[str]] = []
+    above: dict[int, str] = {}
+    for row in table.findall(f"{W}tr"):
+        cells: list[str] = []
+        for cell in row.findall(f"{W}tc"):
+            properties = cell.find(f"{W}tcPr")
+            span = int(_val(properties, "gridSpan") or 1) if properties is not None else 1
+            merge = properties.find(f"{W}vMerge") if properties is not None else None
+            text = _text(cell).strip()
+            if merge is not None and merge.get(f"{W}val", "continue") == "continue":
+                text = above.get(len(cells), text)
+            for _column_span in range(max(1, min(span, 64))):
+                above[len(cells)] = text
+                cells.append(text)
+        rows.append(cells)
+    return rows
+
+
 def _table_lines(table, index: int, counter: list[int]) -> list[SourceLine] | None:
-    rows = [[_text(cell).strip() for cell in row.findall(f"{W}tc")] for row in table.findall(f"{W}tr")]
+    rows = _grid(table)
     found = next((index for index, row in enumerate(rows[:3])
                   if {"lead", "text"} <= {_column(cell) for cell in row}), None)
     if found is None:
@@ -179,7 +200,7 @@ def _table_lines(table, index: int, counter: list[int]) -> list[SourceLine] | No
     for row_number, cells in enumerate(rows[header_index + 1:], start=header_index + 2):
         values: dict[str, list[str]] = {}
         for cell, column in zip(cells, columns, strict=False):
-            if column and column != "skip" and cell:
+            if column and column != "skip" and cell and values.get(column, [""])[-1] != cell:  # a spanning cell once
                 values.setdefault(column, []).append(cell)
         if not values.get("text"):
             continue

@@ -173,6 +173,14 @@ def check_database_rules(plan: CataloguePlan, existing_categories: dict[tuple[in
         refused.setdefault(spec.number, []).append(RowError(spec.row, column, where + message))
 
     if plan.new_document is not None:
+        for key in ("issued_on", "printed_on"):
+            value = plan.new_document.get(key)
+            if value and not isinstance(value, datetime.date):
+                try:
+                    datetime.date.fromisoformat(str(value))
+                except ValueError:
+                    plan.errors.append(RowError(0, key, _("“%(value)s” is not a date: write it as YYYY-MM-DD, e.g. "
+                                                          "2022-12-03.") % {"value": value}))
         for key, limit in (("number", 64), ("title", 255), ("issuer", 128)):
             value = plan.new_document.get(key) or ""
             if len(value) > limit:

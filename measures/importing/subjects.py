@@ -100,16 +100,23 @@ def kinds_in(phrase: str) -> list[str]:
 
 
 def subject_phrases(text: str) -> list[str]:
-    """The subject of each sentence: the words after the last 的 of its first part that names a kind of unit."""
+    """The subject of each sentence: the words after the last 的 of its first part that names a kind of unit;
+    where those words are a list (工程研究中心、企业技术中心), the kind a later ``等…`` gives the list (等创新平台)."""
     phrases = []
     for sentence in re.split(r"[。;]", _normalise(text)):
-        for part in re.split(r",", sentence):
+        parts = sentence.split(",")
+        for index, part in enumerate(parts):
             if "的" not in part:
                 continue
             subject = part.rsplit("的", 1)[1]
-            if kinds_in(subject):
-                phrases.append(subject)
-                break
+            if not kinds_in(subject):
+                continue
+            if "、" in re.sub(r"\([^()]*\)", "", subject):
+                rest = ",".join(parts[index:])
+                general = [m.group(1) for m in re.finditer(r"等([^,、的]{1,12})", rest) if kinds_in(m.group(1))]
+                subject = general[0] if general else subject
+            phrases.append(subject)
+            break
     return phrases
 
 
