@@ -460,3 +460,18 @@ def test_a_date_that_is_not_a_date_is_refused_by_the_dry_run(tmp_path):
     with pytest.raises(CommandError):
         call_command("import_notice", str(path), "--number", "X-32", "--issued-on", "2024/3/1", "--dry-run", stdout=out)
     assert "“2024/3/1” is not a date" in out.getvalue()
+
+
+def test_measures_numbered_anew_under_each_section_are_counted_through():
+    matcher = BureauMatcher(Bureau.objects.all())
+    text = (DATA / "sectioned_notice.txt").read_text(encoding="utf-8")
+    plan = plan_notice_text(text, new_document=new_document_fields(number="X-33"), matcher=matcher)
+    assert plan.is_valid, plan.all_errors
+    assert [(spec.number, plan_roles(spec)) for spec in plan.measures] == [
+        (1, [[("市发展改革委", "lead")]]),
+        (2, [[("市财政局", "lead")]]),
+        (3, [[("市科技局", "lead"), ("市财政局", "co")]]),
+        (4, [[("市商务局", "lead")]]),
+    ]
+    assert [spec.categories[0].subject_kinds for spec in plan.measures] == [["county"], ["county"], ["development_zone"], ["street"]]
+    assert not any("组织领导" in spec.text or "绩效考核" in spec.text for spec in plan.measures)

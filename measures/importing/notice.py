@@ -9,9 +9,11 @@ that ends with a responsibility clause, or before a numbered line or a clause li
 document every paragraph is one.
 
 Numbering. Five styles are recognised at the start of a paragraph: ``一、``, ``（一）``, ``1.`` / ``1、`` / ``1．``,
-``（1）`` and ``第一条``; Word's automatic numbering arrives as the label Word would print. The style
-whose numbers start at 1 and run longest wins (a notice may use 一、 for sections and （一） for measures, or the
-reverse).
+``（1）`` and ``第一条``; Word's automatic numbering arrives as the label Word would print. A notice may use 一、
+for sections and （一） for measures, or the reverse, and may number the measures anew under each section: the
+numbered paragraphs of a style are cut into lists where the numbering starts again at 1, a list in which no item
+has a responsibility clause (the items of "组织实施") is left out, and the style whose lists hold the most clauses
+wins. Measures numbered anew in several lists are counted through (1 … N) in the order of the notice.
 
 Measures. A measure is its numbered paragraph and the paragraphs after it up to the next numbered paragraph of any
 style; once its clause is read, only clause paragraphs (``配合单位：…`` on a line of its own) still belong to it,
@@ -152,43 +154,70 @@ def paragraphs(source: NoticeSource) -> list[Paragraph]:
     return result
 
 
-def _run_length(candidates) -> int:
-    expected, run = 1, 0
-    for _index, value, _n, _rest in candidates:
-        if value == expected:
-            run += 1
-            expected += 1
-    return run
+def _body(blocks: list[Paragraph], index: int, rest: str) -> str:
+    """A measure's text: its numbered paragraph and the ones after it that belong to it."""
+    parts = [rest.strip()]
+    clause_read = _ends_with_clause(rest)
+    for following in blocks[index + 1:]:
+        if _any_numbered(following.text):
+            break
+        is_clause_line = bool(_CLAUSE_LINE.match(unicodedata.normalize("NFKC", following.text)))
+        if clause_read and not is_clause_line:
+            break
+        parts.append(following.text)
+        clause_read = clause_read or is_clause_line or _ends_with_clause("".join(parts))
+    return "".join(parts).strip()
+
+
+def _runs(candidates: list) -> list[list]:
+    """The candidates cut where the numbering starts again at 1 (a list of its own: the measures under each
+    section, or the items of the closing section)."""
+    runs: list[list] = []
+    for candidate in candidates:
+        if not runs or candidate[1] == 1:
+            runs.append([])
+        runs[-1].append(candidate)
+    return runs
+
+
+def _choose(blocks: list[Paragraph]) -> tuple[str, list, bool]:
+    """The numbering style of the measures, their numbered paragraphs (with their texts), and whether they are
+    numbered anew in each run (then they are counted through).
+
+    The style whose lists hold the most responsibility clauses wins, its lists without any clause (the items of
+    "组织实施") left out; when no list has a clause, the style whose numbers start at 1 and run longest, so that
+    every measure is reported without its clause."""
+    best_style, best, best_score = "chinese", [], (0, 0)
+    for style, pattern in STYLES.items():
+        candidates = [(index, *found) for index, block in enumerate(blocks) if (found := _numbered(block.text, pattern))]
+        if not candidates:
+            continue
+        runs = [[(*c, _body(blocks, c[0], c[3])) for c in run] for run in _runs(candidates)]
+        with_clauses = [run for run in runs if any(find_clause(c[4]) for c in run)]
+        clauses = sum(1 for run in with_clauses for c in run if find_clause(c[4]))
+        kept = with_clauses or [max(runs, key=len)]
+        score = (clauses, max(len(run) for run in kept))
+        if score > best_score:
+            best_style, best, best_score = style, kept, score
+    items = [c for run in best for c in run]
+    return best_style, items, len(best) > 1
 
 
 def split_notice(source: NoticeSource | str) -> NoticeText:
     if isinstance(source, str):
         source = NoticeSource.from_text(source)
     blocks = paragraphs(source)
-    best_style, best = "chinese", []
-    for style, pattern in STYLES.items():
-        candidates = [(index, *found) for index, block in enumerate(blocks) if (found := _numbered(block.text, pattern))]
-        if _run_length(candidates) > _run_length(best):
-            best_style, best = style, candidates
-    result = NoticeText(style=best_style)
-    if not best:
+    style, items, counted_through = _choose(blocks)
+    result = NoticeText(style=style)
+    if not items:
         result.errors.append((0, _("No numbered measures were found: a measure starts a paragraph with 一、, （一）, 1., "
                                    "（1） or 第一条, or is numbered by Word.")))
         return result
     seen: dict[int, str] = {}
-    for index, value, numeral, rest in best:
+    for position, (index, value, numeral, _rest, body) in enumerate(items, start=1):
         block = blocks[index]
-        parts = [rest.strip()]
-        clause_read = _ends_with_clause(rest)
-        for following in blocks[index + 1:]:
-            if _any_numbered(following.text):
-                break
-            is_clause_line = bool(_CLAUSE_LINE.match(unicodedata.normalize("NFKC", following.text)))
-            if clause_read and not is_clause_line:
-                break
-            parts.append(following.text)
-            clause_read = clause_read or is_clause_line or _ends_with_clause("".join(parts))
-        body = "".join(parts).strip()
+        if counted_through:
+            value, numeral = position, ""
         where = block.first.where
         if value in seen:
             result.errors.append((block.first.number, _("%(where)s: measure number %(number)s appears twice (%(first)s "
