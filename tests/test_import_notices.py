@@ -111,6 +111,8 @@ def test_a_name_binds_only_to_the_matchers_bureaus_and_suggestions_come_from_the
     guangzhou = BureauMatcher(Bureau.objects.filter(short_name__startswith="市"))
     assert guangzhou.match("省发展改革委") is None  # another government's bureau binds to none of a city's
     assert guangzhou.match("发展改革委") == Bureau.objects.get(short_name="市发展改革委")
+    assert guangzhou.places == ["广州市"] and guangzhou.match("广州水务局") == Bureau.objects.get(short_name="市水务局")
+    assert guangzhou.match("深圳市财政局") is None
     plan = plan_notice_text("一、对甲的区予以支持。（省发改委负责）", new_document=new_document_fields(number="X-20"), matcher=matcher)
     assert plan.unknown_bureaus == {"省发改委": ["省发展改革委"]}
     assert "省发展改革委" in plan.all_errors[0].message and "市发展改革委" not in plan.all_errors[0].message
@@ -451,6 +453,17 @@ def test_the_seed_notices_subjects_are_guessed_as_the_fixture_gives_them():
     guessed = {m.number: set(guess_subject_kinds(_body(m.text))) for m in parsed.measures}
     # 26 rewards "单位" that advanced 法治政府 (districts, streets, departments): its words do not say which.
     assert {n: k for n, k in guessed.items() if n != 26} == {n: k for n, k in fixture.items() if n != 26}
+
+
+def test_the_dry_run_says_which_kinds_of_units_it_will_create(tmp_path):
+    path = tmp_path / "n.txt"
+    path.write_text("一、对营商环境优化的省（区、市），予以通报表扬。（市发展改革委负责）", encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_notice", str(path), "--number", "X-34", "--dry-run", stdout=out)
+    assert "Kind of unit province (省(区、市)): will be created" in out.getvalue()
+    assert not UnitKind.objects.filter(code="province").exists()
+    call_command("import_notice", str(path), "--number", "X-34", stdout=io.StringIO())
+    assert list(Measure.objects.get(document__number="X-34").subject_kinds.values_list("code", flat=True)) == ["province"]
 
 
 def test_a_date_that_is_not_a_date_is_refused_by_the_dry_run(tmp_path):

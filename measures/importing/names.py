@@ -31,21 +31,6 @@ def clean_name(name: str) -> str:
     return text.strip(_EDGE_PUNCTUATION)
 
 
-def name_keys(name: str) -> list[str]:
-    """The keys a name is looked up under, most exact first: without 广州, then also without 市.
-    (Both are needed: 市场监管局 written without its 市 prefix starts with 市 itself.)"""
-    text = clean_name(name).removeprefix("广州")
-    keys = [text] if text else []
-    if text.startswith("市") and len(text) > 1:
-        keys.append(text[1:])
-    return keys
-
-
-def name_key(name: str) -> str:
-    keys = name_keys(name)
-    return keys[-1] if keys else ""
-
-
 LEVEL_PREFIXES = ("省", "市", "区", "县")
 _PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{2,8}?(?:自治区|省|市))")
 
@@ -79,8 +64,9 @@ class BureauMatcher:
         市 itself.)"""
         text = clean_name(name)
         keys = [text] if text else []
-        for place in self.places:
-            if text.startswith(place) and len(text) > len(place):
+        # 广州市水务局, and 广州水务局 without the place's own 市.
+        for place in [variant for known in self.places for variant in (known, known.removesuffix("市").removesuffix("省"))]:
+            if len(place) >= 2 and text.startswith(place) and len(text) > len(place):
                 text = text[len(place):]
                 keys.append(text)
                 break
