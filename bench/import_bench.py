@@ -142,8 +142,9 @@ def main() -> None:
           f"{units_file.name} {unit_rows:,} rows ({units_file.stat().st_size / 1024 / 1024:.1f} MB); database {database}")
 
     def bulk_measures():
-        from measures.importing.catalogue import new_document_fields, plan_catalogue_file
+        from measures.importing.plan import new_document_fields
         from measures.importing.services import catalogue_import
+        from measures.importing.spreadsheet import plan_catalogue_file
 
         plan = plan_catalogue_file(catalogue_file.read_bytes(), filename="measures.csv", byte_limit=limit,
                                    new_document=new_document_fields(number="BENCH-1", title="bench"))

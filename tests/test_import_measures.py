@@ -12,8 +12,10 @@ from django.urls import reverse
 
 from incentives.errors import DomainError, PermissionDeniedError
 from measures.exports import catalogue_rows
-from measures.importing.catalogue import new_document_fields, plan_catalogue_file, plan_notice_text
+from measures.importing.notice_plan import plan_notice_text
+from measures.importing.plan import new_document_fields
 from measures.importing.services import catalogue_import
+from measures.importing.spreadsheet import plan_catalogue_file
 from measures.models import (
     CategoryGroupObjectPermission,
     IncentiveCategory,

@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from measures.importing.catalogue import plan_catalogue_file
 from measures.importing.reading import ImportFileError, read_table, read_upload
+from measures.importing.spreadsheet import plan_catalogue_file
 from measures.models import IncentiveCategory, Measure, Responsibility
 
 pytestmark = pytest.mark.django_db

@@ -27,11 +27,13 @@ from measures.exports import CATALOGUE_HEADER, catalogue_rows, export_response
 from measures.models import PolicyDocument
 from organisation.roles import is_administrator
 
-from .catalogue import INVALID, UNCHANGED, new_document_fields, plan_catalogue_file, plan_notice_text
 from .forms import MeasuresUploadForm, NoticeUploadForm
+from .notice_plan import plan_notice_text
+from .plan import INVALID, UNCHANGED, new_document_fields
 from .reading import ImportFileError, read_upload
 from .services import catalogue_import
-from .text import notice_text_from_bytes
+from .spreadsheet import plan_catalogue_file
+from .text import notice_source_from_bytes
 
 SESSION_KEY = "measures_pending_imports"
 PREVIEW_ROW_LIMIT = 1_000
@@ -92,7 +94,7 @@ def _plan(kind: str, data: bytes, options: dict, filename: str):
         new_document = new_document_fields(number=options["new_number"], title=options["new_title"],
                                            issuer=options.get("issuer", ""), supersedes=supersedes)
     if kind == "notice":
-        text = notice_text_from_bytes(data, filename=filename)
+        text = notice_source_from_bytes(data, filename=filename)
         reference = PolicyDocument.objects.filter(pk=options["categories_from"]).first() if options.get("categories_from") else None
         return plan_notice_text(text, document=document, new_document=new_document, create_bureaus=options["create_bureaus"],
                                 categories_from=reference)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .catalogue import CataloguePlan
+from .plan import CataloguePlan
+from .subjects import STANDARD_KINDS
 
 
 def print_catalogue_plan(out, plan: CataloguePlan, *, dry_run: bool, verbose: bool = False) -> None:
@@ -17,6 +18,8 @@ def print_catalogue_plan(out, plan: CataloguePlan, *, dry_run: bool, verbose: bo
         hint = f" (closest: {'、'.join(close)})" if close else ""
         action = "will be created" if plan.create_bureaus else "unknown"
         out.write(f"Bureau {name}: {action}{hint}")
+    for code in plan.new_kinds:
+        out.write(f"Kind of unit {code} ({STANDARD_KINDS[code].name}): will be created")
     if verbose or dry_run:
         for row in plan.rows:
             if row.status in ("new", "changed"):

@@ -1,8 +1,16 @@
 """Recognise a bureau however a notice or a spreadsheet writes it.
 
 ``市水务局``, ``水务局``, ``广州市水务局``, `` 市水务局 `` and ``市水务局`` with full-width characters all name the same
-bureau. A name is reduced to a key: NFKC (full-width → half-width), every space removed, a leading 广州 and then a
-leading 市 removed. Short names and full names of every bureau are indexed under their keys.
+bureau. A name is reduced to keys: NFKC (full-width → half-width), every space removed, then also without the
+government's place name (广州市) and without its level prefix (市). Short names and full names of every bureau are
+indexed under their keys.
+
+A ``BureauMatcher`` is built from the bureaus a name may bind to (one government's), and learns from them how that
+government writes its bureaus: the level prefix that starts most of their short names (市 for 市水务局, 省 for
+省财政厅, none for 财政部) and the place name that starts most of their full names (广州市). Only that prefix and
+that place are dropped, so a bare 发展改革委 binds to this government's bureau while 省发展改革委 or 深圳市财政局,
+another government's, binds to none of a city's bureaus. Suggestions for an unknown name come from the matcher's
+bureaus only.
 """
 
 from __future__ import annotations
@@ -23,44 +31,68 @@ def clean_name(name: str) -> str:
     return text.strip(_EDGE_PUNCTUATION)
 
 
-def name_keys(name: str) -> list[str]:
-    """The keys a name is looked up under, most exact first: without 广州, then also without 市.
-    (Both are needed: 市场监管局 written without its 市 prefix starts with 市 itself.)"""
-    text = clean_name(name).removeprefix("广州")
-    keys = [text] if text else []
-    if text.startswith("市") and len(text) > 1:
-        keys.append(text[1:])
-    return keys
+LEVEL_PREFIXES = ("省", "市", "区", "县")
+_PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{2,8}?(?:自治区|省|市))")
 
 
-def name_key(name: str) -> str:
-    keys = name_keys(name)
-    return keys[-1] if keys else ""
+def _most_common(values: list[str], total: int) -> list[str]:
+    """The values shared by at least a third of ``total`` (at least two), most frequent first."""
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    threshold = max(2, total / 3)
+    return [value for value, count in sorted(counts.items(), key=lambda item: -item[1]) if count >= threshold]
 
 
 class BureauMatcher:
-    """Index of the bureaus by every way of writing them. Built once per import (one query)."""
+    """Index of the bureaus by every way of writing them. Built once per import from an iterable of bureaus
+    (all bureaus when none is given: one query)."""
 
     def __init__(self, bureaus=None):
         bureaus = list(Bureau.objects.all() if bureaus is None else bureaus)
+        shorts = [clean_name(b.short_name) for b in bureaus]
+        self.levels = _most_common([s[0] for s in shorts if s[:1] in LEVEL_PREFIXES and len(s) > 2], len(bureaus))
+        places = [m.group(0) for b in bureaus if (m := _PLACE.match(clean_name(b.full_name)))]
+        self.places = _most_common(places, len(bureaus))
         self._by_key: dict[str, Bureau] = {}
         for bureau in bureaus:
             self.add(bureau)
 
+    def keys(self, name: str) -> list[str]:
+        """The keys a name is looked up under, most exact first: as written, without this government's place
+        name, then without its level prefix. (Both are needed: 市场监管局 written without its 市 prefix starts with
+        市 itself.)"""
+        text = clean_name(name)
+        keys = [text] if text else []
+        # 广州市水务局, and 广州水务局 without the place's own 市.
+        for place in [variant for known in self.places for variant in (known, known.removesuffix("市").removesuffix("省"))]:
+            if len(place) >= 2 and text.startswith(place) and len(text) > len(place):
+                text = text[len(place):]
+                keys.append(text)
+                break
+        if text[:1] in self.levels and len(text) > 1:
+            keys.append(text[1:])
+        return list(dict.fromkeys(keys))
+
     def add(self, bureau: Bureau) -> None:
         for name in (bureau.short_name, bureau.full_name):
-            for key in name_keys(name):
+            for key in self.keys(name):
                 self._by_key.setdefault(key, bureau)
 
     def match(self, name: str) -> Bureau | None:
-        for key in name_keys(name):
+        for key in self.keys(name):
             if key in self._by_key:
                 return self._by_key[key]
         return None
 
+    @property
+    def bureaus(self) -> list[Bureau]:
+        return list({bureau.pk: bureau for bureau in self._by_key.values()}.values())
+
     def suggestions(self, name: str, n: int = 3) -> list[str]:
-        """The closest short names, for an error message."""
-        key = name_key(name)
+        """The closest short names among this matcher's bureaus, for an error message."""
+        keys = self.keys(name)
+        key = keys[-1] if keys else ""
         keys = difflib.get_close_matches(key, list(self._by_key), n=n * 2, cutoff=0.5)
         if not keys:
             # A shared distinctive word helps where difflib does not (发改委 → 市发展改革委).

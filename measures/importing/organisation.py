@@ -21,8 +21,8 @@ from organisation import roles
 from organisation.audit import audit_record
 from organisation.models import Bureau, Membership, Unit, UnitKind
 
-from .catalogue import CHANGED, INVALID, NEW, UNCHANGED
 from .names import BureauMatcher, clean_name
+from .plan import CHANGED, INVALID, NEW, UNCHANGED
 from .reading import ImportFileError, RowError, read_table
 from .services import check_importer
 

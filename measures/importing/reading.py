@@ -230,26 +230,44 @@ def cell_name(column_index: int, row: int) -> str:
     return f"{get_column_letter(column_index + 1)}{row}"
 
 
-def check_zip(data: bytes) -> zipfile.ZipFile:
-    """Open the zip directory and refuse a bomb before anything is inflated."""
+def check_zip(data: bytes, *, kind: str = "workbook") -> zipfile.ZipFile:
+    """Open the zip directory and refuse a bomb before anything is inflated. ``kind`` is "workbook" (.xlsx) or
+    "document" (.docx): what the messages call the file."""
+    document = kind == "document"
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError):
+        if document:
+            raise ImportFileError(_("This Word document is damaged and cannot be opened. Open it in Word and save it "
+                                    "again.")) from None
         raise ImportFileError(_("This workbook is damaged and cannot be opened. Open it in Excel and save it again.")) from None
     members = archive.infolist()
     if len(members) > MAX_ZIP_MEMBERS:
+        if document:
+            raise ImportFileError(_("This Word document has an unusual structure (%(count)s parts) and is refused.") % {
+                "count": len(members)})
         raise ImportFileError(_("This workbook has an unusual structure (%(count)s parts) and is refused.") % {"count": len(members)})
     total = sum(member.file_size for member in members)
     if total > max_uncompressed_bytes():
+        values = {"size": human_size(total), "limit": human_size(max_uncompressed_bytes())}
+        if document:
+            raise ImportFileError(_("This Word document would expand to %(size)s when opened, more than the %(limit)s "
+                                    "allowed: it is refused as a possible zip bomb.") % values)
         raise ImportFileError(_("This workbook would expand to %(size)s when opened, more than the %(limit)s allowed: "
-                                "it is refused as a possible zip bomb.") % {
-            "size": human_size(total), "limit": human_size(max_uncompressed_bytes())})
+                                "it is refused as a possible zip bomb.") % values)
     for member in members:
         if member.file_size > 1024 * 1024 and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
+            ratio = {"ratio": member.file_size // max(member.compress_size, 1)}
+            if document:
+                raise ImportFileError(_("This Word document is compressed %(ratio)s times, far more than a real "
+                                        "document: it is refused as a possible zip bomb.") % ratio)
             raise ImportFileError(_("This workbook is compressed %(ratio)s times, far more than a real spreadsheet: "
-                                    "it is refused as a possible zip bomb.") % {
-                "ratio": member.file_size // max(member.compress_size, 1)})
+                                    "it is refused as a possible zip bomb.") % ratio)
     if "[Content_Types].xml" not in archive.namelist():
+        if document:
+            raise ImportFileError(_("This zip file is not a Word document (.docx): it has no [Content_Types].xml, only "
+                                    "%(names)s. Upload the notice as .docx or .txt.") % {
+                "names": "、".join(sorted(archive.namelist())[:5]) or "—"})
         raise ImportFileError(_("This zip file is not an Excel workbook (.xlsx)."))
     return archive
 

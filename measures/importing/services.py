@@ -19,10 +19,11 @@ from measures.models import (
     Responsibility,
 )
 from organisation.audit import audit_record
-from organisation.models import Bureau
+from organisation.models import Bureau, UnitKind
 from organisation.roles import is_administrator
 
-from .catalogue import CataloguePlan
+from .plan import CataloguePlan
+from .subjects import STANDARD_KINDS
 
 
 def check_importer(actor) -> None:
@@ -53,10 +54,13 @@ def catalogue_import(*, actor, plan: CataloguePlan) -> PolicyDocument:
         else:
             document = PolicyDocument.objects.select_for_update().get(pk=plan.document.pk)
         created_bureaus = _create_missing_bureaus(plan)
+        UnitKind.objects.bulk_create([UnitKind(code=code, name=STANDARD_KINDS[code].name, order=STANDARD_KINDS[code].order)
+                                      for code in plan.new_kinds])
         summary = _write_measures(document, plan, created_bureaus)
         audit_record(actor=actor, action="catalogue.imported", target=document,
                      message=_("Imported %(measures)s measures and %(categories)s categories.") % summary,
-                     data={**plan.counts(), **summary, "created_bureaus": sorted(created_bureaus)})
+                     data={**plan.counts(), **summary, "created_bureaus": sorted(created_bureaus),
+                           "created_kinds": list(plan.new_kinds)})
     return document
 
 

@@ -3,9 +3,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from measures.importing.catalogue import new_document_fields, plan_catalogue_file
 from measures.importing.cli import finish_catalogue_import
+from measures.importing.plan import new_document_fields
 from measures.importing.reading import ImportFileError, read_upload
+from measures.importing.spreadsheet import plan_catalogue_file
 from measures.models import PolicyDocument
 
 

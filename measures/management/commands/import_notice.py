@@ -3,10 +3,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from measures.importing.catalogue import new_document_fields, plan_notice_text
 from measures.importing.cli import finish_catalogue_import
+from measures.importing.notice_plan import plan_notice_text
+from measures.importing.plan import new_document_fields
 from measures.importing.reading import ImportFileError, read_upload
-from measures.importing.text import notice_text_from_bytes
+from measures.importing.text import notice_source_from_bytes
 from measures.models import PolicyDocument
 
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {path}")
         try:
             with path.open("rb") as handle:
-                text = notice_text_from_bytes(read_upload(handle), filename=path.name)
+                text = notice_source_from_bytes(read_upload(handle), filename=path.name)
         except ImportFileError as error:
             raise CommandError(error.message) from None
         document, new_document = None, None
