@@ -1,16 +1,19 @@
-"""Bulletins (通报): requesting a render and rendering the PDF.
+"""Bulletins (通报): requesting a render and rendering the PDF and the OFD file.
 
-The bulletin is laid out as an official document after GB/T 9704-2012 (see ``templates/bulletins/bulletin.html``):
-red issuer mark, document number, red rule, title, addressees, one section per measure naming its awardees in
-administrative-division order and the support they receive, the issuer and date, and the closing block (版记).
-Rendering is split in three steps so that each can be used (and timed) alone:
+The bulletin is laid out as an official document after GB/T 9704-2012 (``templates/bulletins/bulletin.html``, its
+figures in ``bulletin_layout``): red issuer mark, document number, red rule, title broken between words,
+addressees, a short body naming the year and the count, the note of the attachment, the issuer and date, then the
+attachment (附件) with one section per measure and one group per category naming its awardees in
+administrative-division order with the support they receive, and the closing block (版记) with its printing date.
+Rendering is split in steps so that each can be used (and timed) alone:
 
 * ``bulletin_context(cycle)`` reads the awards from the database into plain data (a fixed number of queries);
 * ``bulletin_html(context)`` lays that data out as HTML;
-* ``bulletin_pdf(html)`` has WeasyPrint turn it into a PDF with the Chinese fonts embedded (subsets).
+* ``bulletin_document(html)`` has WeasyPrint lay it out; ``bulletin_files(context)`` writes that one layout as a
+  PDF with the Chinese fonts embedded (subsets) and as OFD (``reviews.ofd``), so both have the same pages.
 
-``bulletin_render(bulletin_id=…)`` runs all three for one requested version and stores the file with its
-SHA-256 and size. Every version is kept: rendering again adds a version, it never replaces one.
+``bulletin_render(bulletin_id=…)`` does it for one requested version and stores both files with their SHA-256.
+Every version is kept: rendering again adds a version, it never replaces one.
 """
 
 from __future__ import annotations
@@ -248,10 +251,6 @@ def bulletin_files(context: BulletinContext, *, created: datetime.date | None = 
     pages = ofd.pages_from_document(document)
     return RenderedBulletin(pdf=pdf, ofd=ofd.ofd_from_pages(pages, title=context.title, author=context.issuer,
                                                             created=created), pages=pages)
-
-
-def bulletin_pdf_for(cycle) -> bytes:
-    return bulletin_pdf(bulletin_html(bulletin_context(cycle)))
 
 
 # --- Services ------------------------------------------------------------------------------------------------

@@ -151,11 +151,13 @@ def test_without_a_document_number_the_serial_is_left_blank(cycle):
 
 
 def test_the_command_renders_at_once(cycle, tmp_path, capsys):
-    output = tmp_path / "bulletin.pdf"
-    call_command("render_bulletin", "2025", "--output", str(output))
+    output, ofd = tmp_path / "bulletin.pdf", tmp_path / "bulletin.ofd"
+    call_command("render_bulletin", "2025", "--output", str(output), "--ofd", str(ofd))
 
     assert "广州市天河区" in "".join(pdf_text(output).split())
-    assert hashlib.sha256(output.read_bytes()).hexdigest() in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert hashlib.sha256(output.read_bytes()).hexdigest() in printed
+    assert ofd.read_bytes().startswith(b"PK") and hashlib.sha256(ofd.read_bytes()).hexdigest() in printed
 
 
 # --- Pages ---------------------------------------------------------------------------------------------------
