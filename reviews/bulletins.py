@@ -24,6 +24,7 @@ import hashlib
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max, Q
@@ -35,9 +36,11 @@ from incentives import roles
 from incentives.audit import audit_record
 from incentives.errors import DomainError, PermissionDeniedError
 from measures.models import chinese_numeral
+from nominations.models import Cycle
 
 from . import bulletin_layout as layout
 from . import ofd
+from .document_numbers import bulletin_number_validate
 from .models import Award, Bulletin
 from .titles import title_lines
 
@@ -153,9 +156,12 @@ def bulletin_number(cycle) -> str:
 
 
 def bulletin_issue_year(cycle) -> int:
-    """The year the bulletin is issued, which its number carries in 〔〕: the year of publication, or the year after
-    the performance year while the cycle is not published."""
-    return timezone.localtime(cycle.published_at).year if cycle.published_at else cycle.year + 1
+    """The year the bulletin is issued, which its number carries in 〔〕: the year of publication; while the cycle is
+    not published, the year it can be published in at the earliest: the year after the performance year, or this
+    year (Beijing time) when that is later."""
+    if cycle.published_at:
+        return timezone.localtime(cycle.published_at).year
+    return max(cycle.year + 1, timezone.localdate().year)
 
 
 def build_sections(rows) -> list[BulletinSection]:
@@ -319,6 +325,38 @@ def bulletin_render(*, bulletin_id: int) -> Bulletin | None:
     return bulletin
 
 
+def bulletin_number_set(*, actor, cycle, number: str) -> Cycle:
+    """Enter (or clear) the document number of the cycle's bulletin before it is published.
+
+    The number is validated (``bulletin_number_validate``: issuer code, the year of publication in 〔〕, a serial
+    without leading zeros) and unique among the cycles; a published cycle's number no longer changes."""
+    if not (roles.is_reviewer(actor) or roles.is_administrator(actor)):
+        raise PermissionDeniedError(_("Only the General Office can set the bulletin's document number."))
+    number = (number or "").strip()
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        if cycle.is_published:
+            raise DomainError(_("The %(year)s cycle is published: its bulletin's document number no longer changes.")
+                              % {"year": cycle.year}, field="bulletin_number")
+        if number:
+            try:
+                number = bulletin_number_validate(number, year=bulletin_issue_year(cycle))
+            except ValidationError as error:
+                raise DomainError(error.messages[0], field="bulletin_number") from None
+            taken = Cycle.objects.filter(bulletin_number=number).exclude(pk=cycle.pk).values_list("year", flat=True).first()
+            if taken is not None:
+                raise DomainError(_("%(number)s is already the number of the %(year)s cycle's bulletin.")
+                                  % {"number": number, "year": taken}, field="bulletin_number")
+        before = cycle.bulletin_number
+        if number == before:
+            return cycle
+        cycle.bulletin_number = number
+        cycle.save(update_fields=["bulletin_number"])
+        audit_record(actor=actor, action="cycle.bulletin_number_changed", target=cycle,
+                     message=number or _("(no number)"), data={"before": before, "after": number})
+    return cycle
+
+
 # --- Reads ---------------------------------------------------------------------------------------------------
 
 def bulletin_newest_done(cycle) -> Bulletin | None:
@@ -331,8 +369,6 @@ def bulletin_newest(cycle) -> Bulletin | None:
 
 def bulletins_visible_to(user):
     """Reviewers see every version of every cycle; everyone else the versions of published cycles."""
-    from nominations.models import Cycle
-
     queryset = Bulletin.objects.select_related("cycle")
     if user.is_authenticated and roles.is_reviewer(user):
         return queryset
