@@ -147,7 +147,11 @@ def test_only_reviewers_can_request_a_render(cycle, clerk_water):
 
 def test_without_a_document_number_the_serial_is_left_blank(cycle):
     cycle.bulletin_number = ""
+    cycle.published_at = datetime.datetime(2026, 4, 20, 10, 0, tzinfo=BEIJING)
     assert bulletins.bulletin_number(cycle) == "穗府办〔2026〕\u3000\u3000号"
+    # Before publication: the earliest year it can be published in.
+    cycle.published_at = None
+    assert bulletins.bulletin_issue_year(cycle) == max(2026, timezone.localdate().year)
 
 
 def test_the_command_renders_at_once(cycle, tmp_path, capsys):
