@@ -13,6 +13,10 @@ An OFD file is a zip:
     Doc_0/Res/font_N.otf         the fonts, subset to the characters used (fontTools)
     Doc_0/Pages/Page_N/Content.xml   one layer of text and path objects
 
+Each text box is written in the font of its CSS family (found with fontconfig, as Pango finds it). A character
+that font lacks, which Pango would take from a fallback font, keeps its text (still searchable) but shows the
+font's missing glyph in the OFD: the bulletin's fonts cover the names it prints.
+
 It is written by hand because no maintained Python library writes OFD with text (the packages on PyPI read OFD,
 or turn a PDF into page images wrapped in OFD); the XML is small and written with ``xml.etree``.
 """
