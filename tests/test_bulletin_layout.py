@@ -162,6 +162,23 @@ def test_signature_and_date_stand_on_the_page_of_the_last_body_line(rendered):
     assert issuer["x1"] == pytest.approx(184 - 2 * 16 * PT, abs=0.5)  # two characters in from the right
 
 
+@pytest.mark.parametrize("shift", [0, 10, 20, 30, 40, 50, 60, 80])
+def test_the_last_paragraph_goes_with_the_signature_wherever_the_page_breaks(cycle, shift):
+    """With the first paragraph left out, page 1 has room for most of the ending; pushing the ending down moves
+    the page break across the last paragraph, the note of the attachment and the signature. The signature and
+    date never stand on a page without the whole last paragraph (the bug: they stood alone on the last page).
+    Without ``break-inside: avoid`` on the ending, most of these shifts fail."""
+    context = bulletins.bulletin_context(cycle)
+    css = f".body > p:first-child {{ display: none; }} .ending {{ margin-top: {shift}mm; }}"
+    pdf = bulletins.bulletin_pdf(bulletins.bulletin_html(context, extra_css=css))
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        pages = [pdf_lines(page) for page in document.pages]
+    signed = next(i for i, lines in enumerate(pages) if any(line["text"] == bulletins.ISSUER and line["x0"] > 100 for line in lines))
+    text = "".join(line["text"] for line in pages[signed])
+    assert "希望受到通报表扬的单位珍惜荣誉" in text and "作出新的更大贡献。" in text, (shift, signed)
+    assert context.date in text
+
+
 def test_the_attachment_lists_every_category_by_measure_in_administrative_order(rendered):
     with pdfplumber.open(rendered.file.path) as pdf:
         pages = [pdf_lines(page) for page in pdf.pages]
