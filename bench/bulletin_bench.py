@@ -1,11 +1,12 @@
-"""Time the bulletin: a full one (every category of the 2022 catalogue with 3 awardees), rendered to PDF.
+"""Time the bulletin: a full one (every category of the 2022 catalogue with 3 awardees), rendered to PDF and OFD.
 
-    .venv/bin/python bench/bulletin_bench.py [--runs 7] [--output /tmp/bulletin.pdf]
+    .venv/bin/python bench/bulletin_bench.py [--runs 7] [--output /tmp/bulletin.pdf] [--ofd /tmp/bulletin.ofd]
 
-Prints the median (and min/max) of the CJK render, beside the same render with a plain Latin font (DejaVu Serif,
-the Chinese characters replaced by Latin letters so that no CJK font is loaded at all), and checks the budget:
-the CJK median must be under 1 second. The data come from the fixtures (no database is needed); the HTML and the
-PDF are made by the same functions as the application's (reviews.bulletins.bulletin_html / bulletin_pdf).
+Prints the median (and min/max) of the CJK render to PDF, of the render to PDF and OFD from one layout (what a
+worker does for every version: reviews.bulletins.bulletin_files), beside the same PDF render with a plain Latin
+font (DejaVu Serif, the Chinese characters replaced by Latin letters so that no CJK font is loaded at all), and
+checks the budget: the median of the PDF and OFD render must be under 1 second. The data come from the fixtures
+(no database is needed); the HTML and the files are made by the same functions as the application's.
 """
 
 import argparse
@@ -29,6 +30,7 @@ django.setup()
 from reviews.bulletins import (  # noqa: E402
     BulletinContext,
     build_sections,
+    bulletin_files,
     bulletin_html,
     bulletin_pdf,
     bulletin_title,
@@ -63,7 +65,7 @@ def full_context() -> BulletinContext:
         chosen = (of_kind + [d for d in districts if d not in of_kind])[:3]
         for unit in sorted(chosen, key=lambda u: (u["division_order"], u["name"])):
             rows.append((measure["number"], measure["title"], measure["support_forms"], category["pk"], fields["name"],
-                         unit["full_name"] or unit["name"]))
+                         unit["full_name"] or unit["name"], fields["description"]))
     document = documents[in_force]
     return BulletinContext(year=2025, number="穗府办〔2026〕13号", title=bulletin_title(2025), date=chinese_date(datetime.date(2026, 4, 20)),
                            policy_title=document["title"], policy_number=document["number"], sections=build_sections(rows),
@@ -83,10 +85,23 @@ def time_renders(html: str, runs: int) -> tuple[list[float], list[float], bytes]
     return wall, cpu, pdf
 
 
+def time_files(context: BulletinContext, runs: int) -> tuple[list[float], list[float], bytes]:
+    """Wall-clock and CPU times of ``runs`` renders to PDF and OFD from one layout, after a warm-up."""
+    bulletin_files(context)
+    wall, cpu, files = [], [], None
+    for _ in range(runs):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        files = bulletin_files(context)
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return wall, cpu, files.ofd
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--output", help="write the CJK PDF here")
+    parser.add_argument("--ofd", help="write the OFD file here")
     args = parser.parse_args()
 
     context = full_context()
@@ -95,22 +110,29 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     cjk_times, cjk_cpu, pdf = time_renders(html, args.runs)
     latin_times, latin_cpu, _ = time_renders(latin_html, args.runs)
+    both_times, both_cpu, ofd = time_files(context, args.runs)
     if args.output:
         Path(args.output).write_bytes(pdf)
+    if args.ofd:
+        Path(args.ofd).write_bytes(ofd)
     from weasyprint import HTML
 
     pages = len(HTML(string=html, base_url=str(ROOT)).render().pages)
-    median, latin_median = statistics.median(cjk_times), statistics.median(latin_times)
+    median, latin_median, both_median = (statistics.median(cjk_times), statistics.median(latin_times),
+                                         statistics.median(both_times))
     print(f"bulletin: {len(context.sections)} measures, {context.awardee_count} awardees, {pages} pages, {len(pdf):,} bytes; "
           f"{args.runs} runs after a warm-up on {os.cpu_count()} CPUs")
     print(f"  Chinese fonts (Noto Serif/Sans CJK SC, AR PL UKai): median {median:.3f} s  (min {min(cjk_times):.3f}, "
           f"max {max(cjk_times):.3f}; CPU median {statistics.median(cjk_cpu):.3f} s)")
     print(f"  plain Latin font (DejaVu Serif), same layout:       median {latin_median:.3f} s  (min {min(latin_times):.3f}, "
           f"max {max(latin_times):.3f}; CPU median {statistics.median(latin_cpu):.3f} s)")
+    print(f"  PDF and OFD from one layout (what a worker does):    median {both_median:.3f} s  (min {min(both_times):.3f}, "
+          f"max {max(both_times):.3f}; CPU median {statistics.median(both_cpu):.3f} s); OFD {len(ofd):,} bytes")
     print(f"  ratio {median / latin_median:.1f}×; load average {load_before:.1f} → {os.getloadavg()[0]:.1f} "
           f"(other processes slow the wall-clock figures down)")
-    print(f"  budget {BUDGET_SECONDS:.1f} s (median, wall clock): {'OK' if median < BUDGET_SECONDS else 'OVER BUDGET'}")
-    return 0 if median < BUDGET_SECONDS else 1
+    print(f"  budget {BUDGET_SECONDS:.1f} s (median of PDF and OFD, wall clock): "
+          f"{'OK' if both_median < BUDGET_SECONDS else 'OVER BUDGET'}")
+    return 0 if both_median < BUDGET_SECONDS else 1
 
 
 if __name__ == "__main__":

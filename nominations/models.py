@@ -44,6 +44,9 @@ class Cycle(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(deadline__gt=models.F("opens_at")), name="%(app_label)s_%(class)s_deadline_after_opening",
                                    violation_error_message=_("The deadline must come after the opening.")),
+            models.UniqueConstraint(fields=["bulletin_number"], condition=~Q(bulletin_number=""),
+                                    name="%(app_label)s_%(class)s_unique_bulletin_number",
+                                    violation_error_message=_("Another cycle's bulletin has this document number.")),
         ]
 
     def __str__(self):

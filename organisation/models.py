@@ -162,6 +162,7 @@ class AuditAction(models.TextChoices):
     BULLETIN_REQUESTED = "bulletin.requested", _("Bulletin requested")
     BULLETIN_RENDERED = "bulletin.rendered", _("Bulletin rendered")
     BULLETIN_FAILED = "bulletin.failed", _("Bulletin rendering failed")
+    BULLETIN_NUMBER_CHANGED = "cycle.bulletin_number_changed", _("Bulletin's document number changed")
     # messages
     MESSAGE_RETRIED = "message.retried", _("E-mail sent again")
 

@@ -1,4 +1,7 @@
-"""Review records in the admin are read-only: every change goes through reviews.services (and is audited)."""
+"""Review records in the admin are read-only: every change goes through reviews.services (and is audited).
+
+The cycle's page (registered by nominations) gains the bulletin's document number, editable until the cycle is
+published and saved through ``bulletins.bulletin_number_set`` (validated, unique, audited)."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -8,11 +11,15 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 
+from incentives.errors import DomainError
 from measures.exports import export_response
+from nominations import admin as nominations_admin
 from nominations.exports import nomination_rows
 from nominations.models import Cycle
 from organisation.roles import is_administrator
 
+from . import bulletins
+from .document_numbers import bulletin_number_validate
 from .exports import award_rows
 from .models import Award, Bulletin, CycleReopening, Decision
 
@@ -78,3 +85,37 @@ class CycleReopeningAdmin(ReadOnlyAdmin):
 class BulletinAdmin(ReadOnlyAdmin):
     list_display = ["cycle", "version", "status", "size", "requested_by", "requested_at", "finished_at"]
     list_select_related = ["cycle", "requested_by"]
+
+
+class CycleBulletinNumberForm(nominations_admin.CycleAdminForm):
+    def clean_bulletin_number(self):
+        number = (self.cleaned_data.get("bulletin_number") or "").strip()
+        if number and self.instance.pk:
+            number = bulletin_number_validate(number, year=bulletins.bulletin_issue_year(self.instance))
+        return number
+
+
+admin.site.unregister(Cycle)
+
+
+@admin.register(Cycle)
+class CycleAdmin(nominations_admin.CycleAdmin):
+    form = CycleBulletinNumberForm
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not obj.is_published:
+            fields.remove("bulletin_number")
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        number = form.cleaned_data.get("bulletin_number") if "bulletin_number" in form.fields else None
+        if change and number is not None:
+            obj.bulletin_number = Cycle.objects.values_list("bulletin_number", flat=True).get(pk=obj.pk)
+        super().save_model(request, obj, form, change)
+        if change and number is not None:
+            try:
+                saved = bulletins.bulletin_number_set(actor=request.user, cycle=obj, number=number)
+            except DomainError as error:
+                raise nominations_admin._AdminRefusal(error.message) from error
+            obj.bulletin_number = saved.bulletin_number

@@ -10,4 +10,5 @@ urlpatterns = [
     path("v/<int:pk>/", bulletin_views.bulletin_progress, name="progress"),
     path("v/<int:pk>/status.json", bulletin_views.bulletin_status, name="status"),
     path("v/<int:pk>/download/", bulletin_views.bulletin_download, name="download"),
+    path("v/<int:pk>/download/ofd/", bulletin_views.bulletin_download_ofd, name="download_ofd"),
 ]

@@ -1,5 +1,5 @@
 """Bulletin pages: the versions of a cycle's bulletin (reviewers), a render's progress, its status as JSON for
-the progress indicator, and the download. Reviewers see every version; the public the versions of a published
+the progress indicator, and the downloads (PDF, and OFD beside it). Reviewers see every version; the public the versions of a published
 cycle, and download only its newest finished one. Anything else answers 404."""
 
 from django.contrib import messages
@@ -14,7 +14,7 @@ from incentives.errors import DomainError
 from nominations.models import Cycle
 from organisation import roles
 
-from .bulletins import bulletin_downloadable_by, bulletins_visible_to
+from .bulletins import bulletin_downloadable_by, bulletin_ofd_downloadable_by, bulletins_visible_to
 from .models import Bulletin
 from .services import bulletin_request
 
@@ -36,6 +36,8 @@ def bulletin_status_data(bulletin: Bulletin, user) -> dict:
         "label": str(bulletin.get_status_display()),
         "finished": bulletin.status in (Bulletin.Status.DONE, Bulletin.Status.FAILED),
         "download_url": reverse("bulletins:download", args=[bulletin.pk]) if bulletin_downloadable_by(user, bulletin) else None,
+        "ofd_download_url": (reverse("bulletins:download_ofd", args=[bulletin.pk])
+                             if bulletin_ofd_downloadable_by(user, bulletin) else None),
     }
 
 
@@ -85,4 +87,16 @@ def bulletin_download(request, pk: int):
     response = FileResponse(bulletin.file.open("rb"), content_type="application/pdf", as_attachment=True,
                             filename=f"通报-{bulletin.cycle.year}-v{bulletin.version}.pdf")
     response["X-Content-SHA256"] = bulletin.sha256
+    return response
+
+
+@require_GET
+def bulletin_download_ofd(request, pk: int):
+    """The same version as OFD (GB/T 33190-2016), under the same rule as its PDF."""
+    bulletin = _visible_bulletin(request, pk)
+    if not bulletin_ofd_downloadable_by(request.user, bulletin):
+        raise Http404
+    response = FileResponse(bulletin.ofd_file.open("rb"), content_type="application/ofd", as_attachment=True,
+                            filename=f"通报-{bulletin.cycle.year}-v{bulletin.version}.ofd")
+    response["X-Content-SHA256"] = bulletin.ofd_sha256
     return response

@@ -1,16 +1,19 @@
-"""Bulletins (通报): requesting a render and rendering the PDF.
+"""Bulletins (通报): requesting a render and rendering the PDF and the OFD file.
 
-The bulletin is laid out as an official document after GB/T 9704-2012 (see ``templates/bulletins/bulletin.html``):
-red issuer mark, document number, red rule, title, addressees, one section per measure naming its awardees in
-administrative-division order and the support they receive, the issuer and date, and the closing block (版记).
-Rendering is split in three steps so that each can be used (and timed) alone:
+The bulletin is laid out as an official document after GB/T 9704-2012 (``templates/bulletins/bulletin.html``, its
+figures in ``bulletin_layout``): red issuer mark, document number, red rule, title broken between words,
+addressees, a short body naming the year and the count, the note of the attachment, the issuer and date, then the
+attachment (附件) with one section per measure and one group per category naming its awardees in
+administrative-division order with the support they receive, and the closing block (版记) with its printing date.
+Rendering is split in steps so that each can be used (and timed) alone:
 
 * ``bulletin_context(cycle)`` reads the awards from the database into plain data (a fixed number of queries);
 * ``bulletin_html(context)`` lays that data out as HTML;
-* ``bulletin_pdf(html)`` has WeasyPrint turn it into a PDF with the Chinese fonts embedded (subsets).
+* ``bulletin_document(html)`` has WeasyPrint lay it out; ``bulletin_files(context)`` writes that one layout as a
+  PDF with the Chinese fonts embedded (subsets) and as OFD (``reviews.ofd``), so both have the same pages.
 
-``bulletin_render(bulletin_id=…)`` runs all three for one requested version and stores the file with its
-SHA-256 and size. Every version is kept: rendering again adds a version, it never replaces one.
+``bulletin_render(bulletin_id=…)`` does it for one requested version and stores both files with their SHA-256.
+Every version is kept: rendering again adds a version, it never replaces one.
 """
 
 from __future__ import annotations
@@ -21,18 +24,25 @@ import hashlib
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from incentives.errors import DomainError, PermissionDeniedError
 from measures.models import chinese_numeral
 from nominations.models import Cycle
 from organisation import roles
 from organisation.audit import AuditAction, audit_record
 
+from . import bulletin_layout as layout
+from . import ofd
+from .document_numbers import bulletin_number_validate
 from .models import Award, Bulletin
+from .titles import title_lines
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +70,13 @@ class BulletinCategory:
     name: str
     units: list[str]
     heading: str = ""
+    description: str = ""
+    support: str = ""
+
+    @property
+    def title(self) -> str:
+        """What the group's heading says: the achievement the category rewards, else its name."""
+        return self.description or self.name
 
 
 @dataclasses.dataclass
@@ -85,10 +102,27 @@ class BulletinContext:
     addressees: str = ADDRESSEES
     copies_to: str = COPIES_TO
     printing_office: str = PRINTING_OFFICE
+    printed_on: str = ""
+
+    def __post_init__(self):
+        if not self.printed_on:
+            self.printed_on = self.date
 
     @property
     def awardees(self) -> list[str]:
         return [unit for section in self.sections for category in section.categories for unit in category.units]
+
+    @property
+    def title_lines(self) -> list[str]:
+        return title_lines(self.title, max_chars=layout.TITLE_MAX_CHARS)
+
+    @property
+    def attachment_title(self) -> str:
+        return attachment_title(self.year)
+
+    @property
+    def attachment_title_lines(self) -> list[str]:
+        return title_lines(self.attachment_title, max_chars=layout.TITLE_MAX_CHARS)
 
 
 def chinese_section_numeral(number: int) -> str:
@@ -109,21 +143,38 @@ def bulletin_title(year: int) -> str:
     return f"{ISSUER}关于对{year}年度真抓实干成效明显单位予以督查激励的通报"
 
 
+def attachment_title(year: int) -> str:
+    return f"{year}年度落实有关重大政策措施真抓实干成效明显单位名单"
+
+
 def bulletin_number(cycle) -> str:
     """The cycle's document number, or 穗府办〔year〕 with a blank serial for the General Office to fill in."""
     if cycle.bulletin_number:
         return cycle.bulletin_number
-    issue_year = timezone.localtime(cycle.published_at).year if cycle.published_at else cycle.year + 1
-    return f"穗府办〔{issue_year}〕\u3000\u3000号"
+    return f"穗府办〔{bulletin_issue_year(cycle)}〕\u3000\u3000号"
+
+
+def bulletin_issue_year(cycle) -> int:
+    """The year the bulletin is issued, which its number carries in 〔〕: the year of publication; while the cycle is
+    not published, the year it can be published in at the earliest: the year after the performance year, or this
+    year (Beijing time) when that is later."""
+    if cycle.published_at:
+        return timezone.localtime(cycle.published_at).year
+    return max(cycle.year + 1, timezone.localdate().year)
 
 
 def build_sections(rows) -> list[BulletinSection]:
-    """Group (measure number, measure title, support forms, category id, category name, unit name) rows, already
-    sorted by measure, category and administrative order, into one section per measure."""
+    """Group rows, already sorted by measure, category and administrative order, into one section per measure
+    with one group per category: every category of a measure is listed (measure 19 has 河长制湖长制 and 林长制).
+
+    A row is (measure number, measure title, support forms, category key, category name, unit name) with, as a
+    seventh item, the category's description (what it rewards), which heads its group."""
     sections: list[BulletinSection] = []
     by_measure: dict[int, BulletinSection] = {}
     by_category: dict[tuple, BulletinCategory] = {}
-    for measure_number, measure_title, support_forms, category_key, category_name, unit_name in rows:
+    for row in rows:
+        measure_number, measure_title, support_forms, category_key, category_name, unit_name = row[:6]
+        description = row[6] if len(row) > 6 else ""
         section = by_measure.get(measure_number)
         if section is None:
             section = BulletinSection(heading=f"{chinese_section_numeral(len(sections) + 1)}、", title=measure_title,
@@ -132,7 +183,8 @@ def build_sections(rows) -> list[BulletinSection]:
             sections.append(section)
         category = by_category.get((measure_number, category_key))
         if category is None:
-            category = BulletinCategory(name=category_name, units=[])
+            category = BulletinCategory(name=category_name, units=[], description=description,
+                                        support=section.support)
             by_category[(measure_number, category_key)] = category
             section.categories.append(category)
         category.units.append(unit_name)
@@ -140,38 +192,70 @@ def build_sections(rows) -> list[BulletinSection]:
         if len(section.categories) > 1:
             for index, category in enumerate(section.categories, start=1):
                 category.heading = f"（{chinese_section_numeral(index)}）"
+        elif section.categories[0].description:
+            # One category: the heading says what it rewards.
+            section.title = section.categories[0].description
     return sections
 
 
-def bulletin_context(cycle, *, on: datetime.date | None = None) -> BulletinContext:
-    """The bulletin's content for a cycle, from its awards (3 queries)."""
+def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: datetime.date | None = None) -> BulletinContext:
+    """The bulletin's content for a cycle, from its awards (3 queries). ``on`` is the signing date (the date of
+    publication by default), ``printed_on`` the printing date of the closing block (the rendering date by
+    default): they differ, as 穗府办〔2022〕30号 was signed on 12-03 and printed on 12-06."""
     awards = (Award.objects.filter(cycle=cycle)
               .select_related("category__measure", "unit__parent", "unit__kind")
-              .order_by("category__measure__number", "category__order", "unit__division_order", "unit__name"))
+              .order_by("category__measure__number", "category__order", "category_id", "unit__division_order",
+                        "unit__name"))
     rows = [(a.category.measure.number, a.category.measure.title, a.category.measure.support_forms, a.category_id,
-             a.category.name, a.unit.display_name) for a in awards]
+             a.category.name, a.unit.display_name, a.category.description) for a in awards]
     document = cycle.document
     if on is None:
         on = timezone.localtime(cycle.published_at).date() if cycle.published_at else timezone.localdate()
     return BulletinContext(
         year=cycle.year, number=bulletin_number(cycle), title=bulletin_title(cycle.year), date=chinese_date(on),
         policy_title=document.title, policy_number=document.number, sections=build_sections(rows),
-        awardee_count=len(rows),
+        awardee_count=len(rows), printed_on=chinese_date(printed_on or timezone.localdate()),
     )
 
 
+def layout_values() -> dict[str, str]:
+    """The figures of bulletin_layout as the template writes them (mm, 3 decimals)."""
+    values = {key: f"{value:.3f}" for key, value in layout.header_css_margins().items()}
+    values.update(margin_top=layout.MARGIN_TOP, margin_right=layout.MARGIN_RIGHT, margin_bottom=layout.MARGIN_BOTTOM,
+                  margin_left=layout.MARGIN_LEFT, body_pt=layout.BODY_PT, title_pt=layout.TITLE_PT,
+                  mark_pt=layout.MARK_PT, page_number_pt=layout.PAGE_NUMBER_PT, body_pitch=f"{layout.BODY_PITCH:.3f}")
+    return values
+
+
 def bulletin_html(context: BulletinContext, *, extra_css: str = "") -> str:
-    return render_to_string("bulletins/bulletin.html", {"doc": context, "extra_css": extra_css})
+    return render_to_string("bulletins/bulletin.html", {"doc": context, "geo": layout_values(), "extra_css": extra_css})
+
+
+def bulletin_document(html: str):
+    """WeasyPrint's layout of the bulletin: the PDF and the OFD are both written from it."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).render()
 
 
 def bulletin_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return bulletin_document(html).write_pdf()
 
 
-def bulletin_pdf_for(cycle) -> bytes:
-    return bulletin_pdf(bulletin_html(bulletin_context(cycle)))
+@dataclasses.dataclass
+class RenderedBulletin:
+    pdf: bytes
+    ofd: bytes
+    pages: list[ofd.Page]
+
+
+def bulletin_files(context: BulletinContext, *, created: datetime.date | None = None) -> RenderedBulletin:
+    """The bulletin as PDF and as OFD, from one layout, so that both have the same text on the same pages."""
+    document = bulletin_document(bulletin_html(context))
+    pdf = document.write_pdf()
+    pages = ofd.pages_from_document(document)
+    return RenderedBulletin(pdf=pdf, ofd=ofd.ofd_from_pages(pages, title=context.title, author=context.issuer,
+                                                            created=created), pages=pages)
 
 
 # --- Services ------------------------------------------------------------------------------------------------
@@ -186,8 +270,9 @@ def bulletin_render(*, bulletin_id: int) -> Bulletin | None:
     if not claimed:
         return None
     bulletin = Bulletin.objects.select_related("cycle__document").get(pk=bulletin_id)
+    printed_on = bulletin.printed_on or timezone.localdate()
     try:
-        pdf = bulletin_pdf_for(bulletin.cycle)
+        files = bulletin_files(bulletin_context(bulletin.cycle, printed_on=printed_on), created=printed_on)
     except Exception as error:  # noqa: BLE001 - the failure is recorded on the version and shown to reviewers
         logger.exception("bulletin %s failed to render", bulletin_id)
         with transaction.atomic():
@@ -198,18 +283,57 @@ def bulletin_render(*, bulletin_id: int) -> Bulletin | None:
             audit_record(actor=None, action=AuditAction.BULLETIN_FAILED, target=bulletin.cycle,
                          data={"version": bulletin.version, "error": bulletin.error})
         return bulletin
-    digest = hashlib.sha256(pdf).hexdigest()
+    pdf = files.pdf
+    digest, ofd_digest = hashlib.sha256(pdf).hexdigest(), hashlib.sha256(files.ofd).hexdigest()
     with transaction.atomic():
         bulletin.file.save(f"bulletin-{bulletin.cycle.year}-v{bulletin.version}.pdf", ContentFile(pdf), save=False)
+        bulletin.ofd_file.save(f"bulletin-{bulletin.cycle.year}-v{bulletin.version}.ofd", ContentFile(files.ofd),
+                               save=False)
         bulletin.sha256 = digest
+        bulletin.ofd_sha256 = ofd_digest
         bulletin.size = len(pdf)
+        bulletin.printed_on = printed_on
         bulletin.status = Bulletin.Status.DONE
         bulletin.error = ""
         bulletin.finished_at = timezone.now()
-        bulletin.save(update_fields=["file", "sha256", "size", "status", "error", "finished_at"])
+        bulletin.save(update_fields=["file", "ofd_file", "sha256", "ofd_sha256", "size", "printed_on", "status",
+                                     "error", "finished_at"])
         audit_record(actor=None, action=AuditAction.BULLETIN_RENDERED, target=bulletin.cycle,
-                     data={"version": bulletin.version, "sha256": digest, "size": len(pdf)})
+                     data={"version": bulletin.version, "sha256": digest, "size": len(pdf), "ofd_sha256": ofd_digest,
+                           "ofd_size": len(files.ofd), "pages": len(files.pages)})
     return bulletin
+
+
+def bulletin_number_set(*, actor, cycle, number: str) -> Cycle:
+    """Enter (or clear) the document number of the cycle's bulletin before it is published.
+
+    The number is validated (``bulletin_number_validate``: issuer code, the year of publication in 〔〕, a serial
+    without leading zeros) and unique among the cycles; a published cycle's number no longer changes."""
+    if not (roles.is_reviewer(actor) or roles.is_administrator(actor)):
+        raise PermissionDeniedError(_("Only the General Office can set the bulletin's document number."))
+    number = (number or "").strip()
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        if cycle.is_published:
+            raise DomainError(_("The %(year)s cycle is published: its bulletin's document number no longer changes.")
+                              % {"year": cycle.year}, field="bulletin_number")
+        if number:
+            try:
+                number = bulletin_number_validate(number, year=bulletin_issue_year(cycle))
+            except ValidationError as error:
+                raise DomainError(error.messages[0], field="bulletin_number") from None
+            taken = Cycle.objects.filter(bulletin_number=number).exclude(pk=cycle.pk).values_list("year", flat=True).first()
+            if taken is not None:
+                raise DomainError(_("%(number)s is already the number of the %(year)s cycle's bulletin.")
+                                  % {"number": number, "year": taken}, field="bulletin_number")
+        before = cycle.bulletin_number
+        if number == before:
+            return cycle
+        cycle.bulletin_number = number
+        cycle.save(update_fields=["bulletin_number"])
+        audit_record(actor=actor, action=AuditAction.BULLETIN_NUMBER_CHANGED, target=cycle,
+                     message=number or _("(no number)"), data={"before": before, "after": number})
+    return cycle
 
 
 # --- Reads ---------------------------------------------------------------------------------------------------
@@ -228,6 +352,11 @@ def bulletins_visible_to(user):
     if user.is_authenticated and roles.is_reviewer(user):
         return queryset
     return queryset.filter(cycle__state=Cycle.State.PUBLISHED)
+
+
+def bulletin_ofd_downloadable_by(user, bulletin: Bulletin) -> bool:
+    """The OFD file goes with its PDF: whoever may download the one may download the other, once it exists."""
+    return bool(bulletin.ofd_file) and bulletin_downloadable_by(user, bulletin)
 
 
 def bulletin_downloadable_by(user, bulletin: Bulletin) -> bool:

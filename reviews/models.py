@@ -90,6 +90,10 @@ def bulletin_upload_to(instance, filename):
     return f"bulletins/{instance.cycle.year}/bulletin-{instance.cycle.year}-v{instance.version}.pdf"
 
 
+def bulletin_ofd_upload_to(instance, filename):
+    return f"bulletins/{instance.cycle.year}/bulletin-{instance.cycle.year}-v{instance.version}.ofd"
+
+
 class Bulletin(models.Model):
     """A rendered bulletin (通报). Rendering again adds a version; earlier versions are kept."""
 
@@ -106,6 +110,10 @@ class Bulletin(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     size = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    ofd_file = models.FileField(_("OFD file"), upload_to=bulletin_ofd_upload_to, blank=True, max_length=255)
+    ofd_sha256 = models.CharField(_("SHA-256 of the OFD file"), max_length=64, blank=True)
+    printed_on = models.DateField(_("printing date"), null=True, blank=True,
+                                  help_text=_("The date of printing (印发) in the closing block; the rendering date if empty"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("requested by"))
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)

@@ -6,6 +6,8 @@ A list's state changes through ``nominations.services.list_transition`` (the sta
 the number of awardees a category may have is ``measures.limits``'.
 """
 
+import datetime
+
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -216,15 +218,19 @@ def cycle_reopen(*, actor, cycle: Cycle, reason: str) -> CycleReopening:
     return reopening
 
 
-def bulletin_request(*, cycle, actor) -> Bulletin:
+def bulletin_request(*, cycle, actor, printed_on: datetime.date | None = None) -> Bulletin:
     """Add a new version of the cycle's bulletin and queue its rendering once the transaction commits.
 
-    ``actor`` is the reviewer who asked (or published the cycle); ``None`` for the system."""
+    ``actor`` is the reviewer who asked (or published the cycle); ``None`` for the system. ``printed_on`` is the
+    printing date of the closing block (印发); without it, the date the version is rendered."""
     if actor is not None and not roles.is_reviewer(actor):
         raise PermissionDeniedError(_("Only General Office reviewers may do this."))
+    if printed_on is not None and not isinstance(printed_on, datetime.date):
+        raise DomainError(_("The printing date is not a date."), field="printed_on")
     with transaction.atomic():
         version = (Bulletin.objects.filter(cycle=cycle).aggregate(v=Max("version"))["v"] or 0) + 1
-        bulletin = Bulletin.objects.create(cycle=cycle, version=version, requested_by=actor)
-        audit_record(actor=actor, action=AuditAction.BULLETIN_REQUESTED, target=cycle, data={"version": version})
+        bulletin = Bulletin.objects.create(cycle=cycle, version=version, requested_by=actor, printed_on=printed_on)
+        audit_record(actor=actor, action=AuditAction.BULLETIN_REQUESTED, target=cycle,
+                     data={"version": version, "printed_on": printed_on.isoformat() if printed_on else None})
         transaction.on_commit(lambda: bulletin_render.delay(bulletin.pk))
     return bulletin

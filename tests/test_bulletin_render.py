@@ -86,7 +86,7 @@ def test_the_pdf_names_every_awardee_in_administrative_order_under_its_measure(c
         for name in names:
             assert f"广州市{name}" in flat
     # Administrative order inside a category: 越秀 (100) before 海珠 (200) before 番禺, whatever the slots.
-    assert "广州市越秀区、广州市海珠区、广州市番禺区。" in flat
+    assert "广州市越秀区、广州市海珠区、广州市番禺区激励支持" in flat
     # One section per measure, in the measure's order, with the official layout's fixed parts.
     assert flat.index("一、") < flat.index("二、") < flat.index("三、")
     assert "（一）" in flat and "（二）" in flat  # measure 19 has two categories: 河长制湖长制 and 林长制
@@ -134,7 +134,7 @@ def test_a_failed_render_is_recorded(cycle, reviewer, monkeypatch, django_captur
     def broken(html):
         raise RuntimeError("fonts missing")
 
-    monkeypatch.setattr(bulletins, "bulletin_pdf", broken)
+    monkeypatch.setattr(bulletins, "bulletin_document", broken)
     bulletin = request_and_render(cycle, reviewer, django_capture_on_commit_callbacks)
 
     assert bulletin.status == Bulletin.Status.FAILED and "fonts missing" in bulletin.error
@@ -149,15 +149,21 @@ def test_only_reviewers_can_request_a_render(cycle, clerk_water):
 
 def test_without_a_document_number_the_serial_is_left_blank(cycle):
     cycle.bulletin_number = ""
+    cycle.published_at = datetime.datetime(2026, 4, 20, 10, 0, tzinfo=BEIJING)
     assert bulletins.bulletin_number(cycle) == "穗府办〔2026〕\u3000\u3000号"
+    # Before publication: the earliest year it can be published in.
+    cycle.published_at = None
+    assert bulletins.bulletin_issue_year(cycle) == max(2026, timezone.localdate().year)
 
 
 def test_the_command_renders_at_once(cycle, tmp_path, capsys):
-    output = tmp_path / "bulletin.pdf"
-    call_command("render_bulletin", "2025", "--output", str(output))
+    output, ofd = tmp_path / "bulletin.pdf", tmp_path / "bulletin.ofd"
+    call_command("render_bulletin", "2025", "--output", str(output), "--ofd", str(ofd))
 
     assert "广州市天河区" in "".join(pdf_text(output).split())
-    assert hashlib.sha256(output.read_bytes()).hexdigest() in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert hashlib.sha256(output.read_bytes()).hexdigest() in printed
+    assert ofd.read_bytes().startswith(b"PK") and hashlib.sha256(ofd.read_bytes()).hexdigest() in printed
 
 
 # --- Pages ---------------------------------------------------------------------------------------------------
@@ -172,7 +178,8 @@ def test_reviewers_download_every_version_before_publication(client, cycle, revi
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == first.sha256
     versions = client.get(reverse("bulletins:versions", args=[2025]))
-    assert versions.status_code == 200 and versions.content.count(b"/download/") == 2
+    assert versions.status_code == 200 and versions.content.count(b'/download/"') == 2
+    assert versions.content.count(b'/download/ofd/"') == 2
 
 
 def test_the_public_downloads_only_the_newest_version_and_only_once_published(client, cycle, reviewer, clerk_water,

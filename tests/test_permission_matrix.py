@@ -133,6 +133,7 @@ def _bulletin(cycle: Cycle, user) -> Bulletin:
     bulletin = Bulletin(cycle=cycle, version=1, status=Bulletin.Status.DONE, sha256=hashlib.sha256(body).hexdigest(),
                         size=len(body), requested_by=user, finished_at=timezone.now())
     bulletin.file.save("bulletin.pdf", ContentFile(body), save=False)
+    bulletin.ofd_file.save("bulletin.ofd", ContentFile(b"PK\x03\x04 matrix bulletin"), save=False)
     bulletin.save()
     return bulletin
 
@@ -361,7 +362,7 @@ MATRIX: dict[str, list[Case]] = {
         name: public(lambda w: {"pk": w.extra["bulletin_published"].pk}, label="published cycle")
         + everyone(lambda w: {"pk": w.extra["bulletin_open"].pk}, label="open cycle", anonymous=404, clerk=404,
                    reviewer=200, administrator=404, inactive=404)
-        for name in ("bulletins:progress", "bulletins:status", "bulletins:download")
+        for name in ("bulletins:progress", "bulletins:status", "bulletins:download", "bulletins:download_ofd")
     },
     # --- notifications: each person their own (the list has no object in its URL) ----------------------------
     "notifications": signed_in(),
