@@ -25,6 +25,7 @@ from measures.models import (
 )
 
 from .clauses import CO, JOINT, LEAD, SEPARATE, ClauseError, parse_clause
+from .lengths import length_errors
 from .names import BureauMatcher, clean_name
 from .notice import numeral_value, split_notice
 from .reading import ImportFileError, RowError, Table, read_table
@@ -193,10 +194,16 @@ def _measures_from_table(table: Table, plan: CataloguePlan) -> None:
         if row.get("cap", ""):
             try:
                 cap = int(row["cap"])
-                if cap < 1:
+                if not 1 <= cap <= 32767:  # a PositiveSmallIntegerField
                     raise ValueError
             except ValueError:
                 errors.append(RowError(number, "cap", _("“%(value)s” is not a cap: write a whole number of at least 1.") % {"value": row["cap"]}))
+        errors += length_errors(number, [
+            ("category_code", code, IncentiveCategory, "code"),
+            ("category_name", row.get("category_name", "") or row.get("measure_title", ""), IncentiveCategory, "name"),
+            ("measure_title", row.get("measure_title", ""), Measure, "title"),
+            ("responsibility_clause", _stored_clause(clause), Measure, "responsibility_clause"),
+        ])
         if errors or measure_number is None:
             plan.rows.append(PlanRow(row=number, key=code or raw_number, label=row.get("category_name", "") or row.get("measure_title", ""),
                                      status=INVALID, errors=errors))
@@ -287,6 +294,10 @@ def _row_responsibilities(number: int, row: dict, clause: str, matcher: BureauMa
         if bureau is None:
             if plan.create_bureaus:
                 key = clean_name(name)
+                too_long = _new_bureau_name_errors(number, column, key)
+                if too_long:
+                    errors.extend(too_long)
+                    continue
                 plan.unknown_bureaus.setdefault(key, matcher.suggestions(name))
             else:
                 plan.unknown_bureaus.setdefault(clean_name(name), matcher.suggestions(name))
@@ -305,6 +316,11 @@ def _row_responsibilities(number: int, row: dict, clause: str, matcher: BureauMa
     if result and not any(r[2] in (LEAD, SEPARATE, JOINT) for r in result):
         errors.append(RowError(number, "lead", _("Co-responsible bureaus need a lead.")))
     return result
+
+
+def _new_bureau_name_errors(row: int, column: str, name: str) -> list[RowError]:
+    """A bureau the import creates takes the name as written for both its short and its full name."""
+    return length_errors(row, [(column, name, Bureau, "short_name")]) or length_errors(row, [(column, name, Bureau, "full_name")])
 
 
 # --- reading a notice ----------------------------------------------------------------------------------------
@@ -344,6 +360,7 @@ def plan_notice_text(text: str, *, document: PolicyDocument | None = None, new_d
                 clause = None
                 errors.append(RowError(item.line, "", _("The clause “%(clause)s” of measure %(number)s cannot be read.") % {
                     "clause": item.clause, "number": item.number}))
+            errors += length_errors(item.line, [("", item.clause, Measure, "responsibility_clause")])
             if clause is not None:
                 split = len(clause.categories) > 1
                 for index, category in enumerate(clause.categories, start=1):
@@ -354,13 +371,16 @@ def plan_notice_text(text: str, *, document: PolicyDocument | None = None, new_d
                             plan.unknown_bureaus.setdefault(clean_name(name), matcher.suggestions(name))
                             if not create_bureaus:
                                 errors.append(RowError(item.line, "", matcher.unknown_message(name)))
+                            else:
+                                errors.extend(_new_bureau_name_errors(item.line, "", clean_name(name)))
                         responsibilities.append((clean_name(name), bureau, role))
                     code = f"{item.number}-{index}" if split else str(item.number)
                     name = title
                     if split:  # one category per bureau: name it after its bureau
                         first_name, first_bureau, _role = responsibilities[0]
                         name = f"{title}（{first_bureau.short_name if first_bureau else first_name}）"
-                    spec.categories.append(CategorySpec(code=code, name=name[:128], order=index, responsibilities=responsibilities,
+                    errors += length_errors(item.line, [("", name, IncentiveCategory, "name")])
+                    spec.categories.append(CategorySpec(code=code, name=name, order=index, responsibilities=responsibilities,
                                                         subject_kinds=kinds, cap=3, description="", row=item.line))
         if errors:
             plan.rows.append(PlanRow(row=item.line, key=str(item.number), label=title, status=INVALID, errors=errors))
