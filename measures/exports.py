@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from django.db.models import Prefetch
 
+from .formulas import safe_cell
 from .models import IncentiveCategory, Measure, PolicyDocument, Responsibility
 
 CATALOGUE_HEADER = [
@@ -41,13 +42,6 @@ def catalogue_rows(document: PolicyDocument) -> Iterator[list[str]]:
                 "、".join(measure.support_forms),
                 str(category.cap),
             ]
-
-
-def safe_cell(value):
-    """Neutralise text a spreadsheet would run as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 # --- nomination lists and awards of a cycle; files -----------------------------------------------------------
