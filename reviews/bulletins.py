@@ -167,9 +167,11 @@ def bulletin_html(context: BulletinContext, *, extra_css: str = "") -> str:
 
 
 def bulletin_pdf(html: str) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # loaded on first use: the web process rarely renders
 
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    from .pdf_fetcher import StaticFilesFetcher
+
+    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=StaticFilesFetcher()).write_pdf()
 
 
 def bulletin_pdf_for(cycle) -> bytes:
