@@ -156,6 +156,13 @@ class RequestLimitMiddleware:
 
     @staticmethod
     def _parse(request, limit: BodyLimit) -> HttpResponse | None:
+        charset = request.content_params.get("charset", "utf-8").strip().lower()
+        if charset not in ("utf-8", "utf8"):
+            # Django refuses a known charset other than UTF-8 on a form, but reads an unknown one as UTF-8.
+            return bad_request_page(request, _("Forms must be sent in UTF-8. Nothing was saved."))
+        tail = None
+        if request.content_type == "multipart/form-data":
+            tail = _Tail(request)
         if limit.file_max_bytes is not None:
             request.upload_handlers.insert(0, FileSizeLimitUploadHandler(request, limit=limit.file_max_bytes))
         elif request.content_type == "multipart/form-data":
@@ -172,7 +179,40 @@ class RequestLimitMiddleware:
             return bad_request_page(request, _("Forms must be sent in UTF-8. Nothing was saved."))
         except (MultiPartParserError, SuspiciousOperation, UnicodeDecodeError, ValueError):
             return bad_request_page(request)
+        if tail is not None and not tail.closed_properly():
+            return bad_request_page(request, _("The form arrived incomplete. Nothing was saved. Send it again."))
+        if _has_undecodable_text(request.POST):
+            return bad_request_page(request, _("Forms must be sent in UTF-8. Nothing was saved."))
         return None
+
+
+def _has_undecodable_text(data) -> bool:
+    """Django decodes form fields with errors="replace": U+FFFD is where the bytes were not UTF-8."""
+    return any("\ufffd" in key or any("\ufffd" in value for value in values) for key, values in data.lists())
+
+
+class _Tail:
+    """Keeps the last bytes the multipart parser reads, to check the body ends with the closing boundary (Django
+    accepts a body cut short and keeps the fields it got; a cut-off form must not be saved as if complete)."""
+
+    def __init__(self, request):
+        self.closing = b"--" + request.content_params.get("boundary", "").encode("latin-1", "replace") + b"--"
+        self.stream = request._stream  # WSGIRequest's body stream: the parser reads through request.read()
+        self.tail = b""
+        request._stream = self
+
+    def _keep(self, data: bytes) -> bytes:
+        self.tail = (self.tail + data)[-(len(self.closing) + 64):]
+        return data
+
+    def read(self, *args, **kwargs):
+        return self._keep(self.stream.read(*args, **kwargs))
+
+    def readline(self, *args, **kwargs):
+        return self._keep(self.stream.readline(*args, **kwargs))
+
+    def closed_properly(self) -> bool:
+        return self.closing in self.tail
 
 
 def bad_request(request, exception=None):

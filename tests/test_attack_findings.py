@@ -158,6 +158,11 @@ def _csrf_client(user=None) -> tuple[Client, str]:
     ("application/x-www-form-urlencoded; charset=utf-16", "csrfmiddlewaretoken={token}&username=a"),
     ("multipart/form-data", "csrfmiddlewaretoken={token}"),  # no boundary
     ("multipart/form-data; boundary=", "--\r\n{token}"),
+    ("application/x-www-form-urlencoded; charset=no-such-charset", "csrfmiddlewaretoken={token}&text=x"),
+    ("application/x-www-form-urlencoded", "csrfmiddlewaretoken={token}&text=%FF%FEx"),  # invalid UTF-8
+    ("multipart/form-data; boundary=XX", "--XX\r\nContent-Disposition: form-data; name=\"csrfmiddlewaretoken\""
+                                         "\r\n\r\n{token}\r\n--XX\r\nContent-Disposition: form-data; "
+                                         "name=\"text\"\r\n\r\ncut sh"),  # no closing boundary
 ])
 def test_a_malformed_body_answers_400_with_a_page(clerk_water, signed_in, content_type, body):
     client, token = _csrf_client(clerk_water if signed_in else None)
