@@ -16,7 +16,10 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import os
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -222,6 +225,14 @@ def test_gunicorn_trusts_forwarded_headers_from_the_configured_proxy_only(monkey
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
     with pytest.raises(SystemExit):
         runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+
+
+def test_the_application_refuses_to_trust_every_address():
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "APP_ENV"}}
+    environment.update(APP_ENV="test", FORWARDED_ALLOW_IPS="10.0.0.2,*")
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=environment, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode != 0 and "FORWARDED_ALLOW_IPS" in result.stderr
 
 
 # --- 4. a completed reset lifts the lock ---------------------------------------------------------------------------
