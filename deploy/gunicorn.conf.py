@@ -15,5 +15,8 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The TLS proxy in front sets X-Forwarded-Proto; trust it only from the addresses given.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+# The same variable tells the application whose X-Forwarded-For to read; "*" is refused by both.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+if "*" in forwarded_allow_ips.split(","):
+    raise SystemExit("FORWARDED_ALLOW_IPS=* would let any client choose its own address: list the proxies' addresses")
 limit_request_line = 8190

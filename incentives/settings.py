@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "incentives.middleware.ChineseFirstLocaleMiddleware",
+    # Before anything reads the body: caps it by the kind of request and answers 400 for one that cannot be parsed.
+    "incentives.request_limits.RequestLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -150,6 +152,12 @@ LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 4 * LOGIN_FAILURE_LIMIT)
 # Reverse proxies in front of the application whose X-Forwarded-For is trusted (the client address for throttling).
 NUM_PROXIES = env_int("NUM_PROXIES", 1 if PRODUCTION and env_bool("BEHIND_TLS_PROXY", True) else 0)
+# The addresses (or networks) of those proxies. X-Forwarded-For is read only from a request that comes from one of
+# them; gunicorn's forwarded_allow_ips reads the same variable (deploy/gunicorn.conf.py).
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
+if "*" in FORWARDED_ALLOW_IPS:
+    raise ImproperlyConfigured("FORWARDED_ALLOW_IPS=* would let any client choose its own address: list the "
+                               "addresses of the reverse proxies")
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 60 * 60)
 
 LANGUAGE_CODE = "zh-hans"
@@ -180,6 +188,10 @@ STORAGES = {
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Request bodies, by kind of request (incentives/request_limits.py): refused with 413 before they are read.
+REQUEST_MAX_BYTES_SMALL = env_int("REQUEST_MAX_BYTES_SMALL", 64 * 1024)  # sign-in, reset, health; anyone signed out
+REQUEST_MAX_BYTES_FORM = env_int("REQUEST_MAX_BYTES_FORM", DATA_UPLOAD_MAX_MEMORY_SIZE)  # other forms
+REQUEST_MAX_BYTES_UPLOAD = env_int("REQUEST_MAX_BYTES_UPLOAD", 6 * EVIDENCE_MAX_BYTES)  # evidence files, imports
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 

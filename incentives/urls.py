@@ -7,6 +7,8 @@ admin.site.site_header = "广州市督查激励管理系统"
 admin.site.site_title = "督查激励"
 admin.site.index_title = "系统管理"
 
+handler400 = "incentives.request_limits.bad_request"
+
 urlpatterns = [
     path("", include("organisation.urls")),
     path("accounts/", include("organisation.account_urls")),

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from .formulas import safe_cell
 from .models import IncentiveCategory, Measure, PolicyDocument, Responsibility
 
 CATALOGUE_HEADER = [
@@ -46,13 +47,6 @@ def catalogue_rows(document: PolicyDocument) -> Iterator[list[str]]:
                 "、".join(measure.support_forms),
                 str(category.cap),
             ]
-
-
-def safe_cell(value):
-    """Neutralise text a spreadsheet would run as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def local_time(value) -> str:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from incentives.errors import DomainError
 
 from . import services
-from .forms import BeijingDateTimeField, ExtensionForm
+from .forms import BeijingDateTimeField, ExtensionForm, check_year
 from .models import Cycle, Extension, NominationList, Nominee, ReminderSettings, ReminderTemplate
 
 
@@ -35,6 +35,11 @@ class CycleAdminForm(forms.ModelForm):
             self.fields["document"].required = False
         if self.instance.pk:
             self.fields["opens_at"].required = self.fields["deadline"].required = True
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        check_year(year)
+        return year
 
 
 class ExtensionInline(admin.TabularInline):

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class NominationsConfig(AppConfig):
     name = "nominations"
     verbose_name = _("Nominations")
+
+    def ready(self):
+        from . import signals  # noqa: F401

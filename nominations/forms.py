@@ -14,9 +14,20 @@ from organisation.models import Bureau
 from .evidence import ACCEPT_ATTRIBUTE
 from .models import BEIJING
 
+# The years a cycle, its dates and its extensions may fall in. Far outside them a date is a typing mistake, and near
+# year 1 or 9999 it cannot even be converted between Beijing time and UTC (OverflowError).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def check_year(year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise forms.ValidationError(_("Enter a year from %(first)s to %(last)s."), code="year_out_of_range",
+                                    params={"first": FIRST_YEAR, "last": LAST_YEAR})
+
 
 class BeijingDateTimeField(forms.DateTimeField):
-    """Entered and shown in Beijing time, whatever the server's TIME_ZONE."""
+    """Entered and shown in Beijing time, whatever the server's TIME_ZONE; years outside FIRST_YEAR..LAST_YEAR
+    are a field error."""
 
     widget = forms.DateTimeInput(format="%Y-%m-%d %H:%M:%S")
 
@@ -31,6 +42,16 @@ class BeijingDateTimeField(forms.DateTimeField):
         return value
 
     def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip()
+            # Checked before the conversion to an aware time, which overflows for year 1 or 9999.
+            for fmt in self.input_formats:
+                try:
+                    check_year(datetime.datetime.strptime(value, fmt).year)
+                except ValueError:
+                    continue
+        elif isinstance(value, datetime.datetime):
+            check_year(value.year)
         with timezone.override(BEIJING):
             return super().to_python(value)
 

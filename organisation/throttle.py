@@ -6,21 +6,44 @@ few mistyped passwords there must not lock the whole bureau out.
 """
 
 import hashlib
+import ipaddress
 
 from django.conf import settings
 from django.core.cache import cache
 
 
+def _from_trusted_proxy(address: str) -> bool:
+    try:
+        peer = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for entry in settings.FORWARDED_ALLOW_IPS:
+        try:
+            if peer in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def client_address(request) -> str:
-    """The client's address. Behind ``NUM_PROXIES`` trusted reverse proxies, the address the nearest
-    proxy saw, taken from the right of X-Forwarded-For (the left part is whatever the client sent)."""
+    """The client's address. X-Forwarded-For is read only when the request comes from one of the configured
+    proxies (``FORWARDED_ALLOW_IPS``); then, behind ``NUM_PROXIES`` proxies, it is the address the outermost of
+    them saw, counted from the right (everything to its left is whatever the client sent). A client talking to
+    the application directly gets its own address, whatever header it sends."""
+    peer = request.META.get("REMOTE_ADDR", "") or "unknown"
     proxies = settings.NUM_PROXIES
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-min(proxies, len(hops))]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    if not proxies or not forwarded or not _from_trusted_proxy(peer):
+        return peer
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if len(hops) < proxies:
+        return peer  # fewer hops than proxies: the chain is not the one configured, so nothing in it is trusted
+    hop = hops[-proxies]
+    try:
+        return str(ipaddress.ip_address(hop))
+    except ValueError:
+        return peer
 
 
 def _user_key(username: str) -> str:
@@ -55,6 +78,12 @@ def login_failed(username: str, address: str) -> None:
 
 def login_succeeded(username: str, address: str) -> None:
     # Only the account's counter: failures of other people from the same address still count.
+    cache.delete(_user_key(username))
+
+
+def account_unlocked(username: str) -> None:
+    """The owner proved they hold the account another way (a completed password reset): its lock is lifted.
+    The address's counter stays: it counts everybody's failures from there."""
     cache.delete(_user_key(username))
 
 

@@ -11,7 +11,7 @@ from . import roles, selectors, throttle
 from .throttle import client_address
 
 __all__ = ["client_address", "ThrottledAuthenticationForm", "ThrottledAdminAuthenticationForm", "ThrottledLoginView",
-           "ThrottledPasswordResetView", "home"]
+           "ThrottledPasswordResetView", "UnlockingPasswordResetConfirmView", "home"]
 
 
 class ThrottleMixin:
@@ -65,6 +65,15 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
         if not throttle.password_reset_allowed(form.cleaned_data["email"], client_address(self.request)):
             return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)
+
+
+class UnlockingPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a new password through the link the lock message offers also lifts the account's sign-in lock."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        throttle.account_unlocked(form.user.get_username())
+        return response
 
 
 @login_required

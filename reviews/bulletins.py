@@ -42,6 +42,7 @@ from . import bulletin_layout as layout
 from . import ofd
 from .document_numbers import bulletin_number_validate
 from .models import Award, Bulletin
+from .pdf_fetcher import StaticFilesFetcher
 from .titles import title_lines
 
 logger = logging.getLogger(__name__)
@@ -232,10 +233,11 @@ def bulletin_html(context: BulletinContext, *, extra_css: str = "") -> str:
 
 
 def bulletin_document(html: str):
-    """WeasyPrint's layout of the bulletin: the PDF and the OFD are both written from it."""
-    from weasyprint import HTML
+    """WeasyPrint's layout of the bulletin: the PDF and the OFD are both written from it. It may read the
+    application's own static files and nothing else (``pdf_fetcher``)."""
+    from weasyprint import HTML  # loaded on first use: the web process rarely renders
 
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=StaticFilesFetcher()).render()
 
 
 def bulletin_pdf(html: str) -> bytes:

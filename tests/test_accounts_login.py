@@ -152,6 +152,7 @@ def test_lock_expires_with_the_window(client, clerk_water, settings, monkeypatch
 
 def test_behind_a_proxy_the_forwarded_address_is_throttled_not_the_proxy(client, clerk_water, settings):
     settings.NUM_PROXIES = 1
+    settings.FORWARDED_ALLOW_IPS = ["10.0.0.0/24"]
     for n in range(5):
         log_in(client, f"nobody{n}", "x", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="spoofed, 198.51.100.1")
     # Another client behind the same proxy is not locked; the first one is, whatever it puts on the left.

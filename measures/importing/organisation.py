@@ -21,6 +21,7 @@ from organisation import roles
 from organisation.audit import audit_record
 from organisation.models import Bureau, Membership, Unit, UnitKind
 
+from .lengths import length_errors
 from .names import BureauMatcher, clean_name
 from .plan import CHANGED, INVALID, NEW, UNCHANGED
 from .reading import ImportFileError, RowError, read_table
@@ -33,6 +34,17 @@ ROLE_WORDS = {
     roles.REVIEWER: roles.REVIEWER, "reviewer": roles.REVIEWER, "审核人": roles.REVIEWER,
     roles.ADMINISTRATOR: roles.ADMINISTRATOR, "administrator": roles.ADMINISTRATOR, "管理员": roles.ADMINISTRATOR,
 }
+
+
+# The largest value a PositiveIntegerField holds on every database (PostgreSQL's integer).
+MAX_ORDER = 2_147_483_647
+
+
+def _order(text: str) -> int | None:
+    """A display order: a whole number that fits the column, or None."""
+    if not text.isdecimal() or len(text) > 10 or int(text) > MAX_ORDER:
+        return None
+    return int(text)
 
 
 def max_rows() -> int:
@@ -118,13 +130,14 @@ def plan_bureaus(data: bytes, *, filename: str = "", byte_limit: int | None = No
         for column, value in (("full_name_confirmed", confirmed), ("is_active", active)):
             if value is None:
                 errors.append(RowError(number, column, _("“%(value)s” is not yes or no.") % {"value": row.get(column)}))
+        errors += length_errors(number, [("short_name", short, Bureau, "short_name"), ("full_name", full, Bureau, "full_name")])
         order = row.get("order", "") or "0"
-        if not order.isdigit():
+        if _order(order) is None:
             errors.append(RowError(number, "order", _("“%(value)s” is not a whole number.") % {"value": order}))
         if errors:
             plan.rows.append(OrgRow(number, short, INVALID, errors=errors))
             continue
-        values = {"short_name": short, "full_name": full, "full_name_confirmed": confirmed, "is_active": active, "order": int(order)}
+        values = {"short_name": short, "full_name": full, "full_name_confirmed": confirmed, "is_active": active, "order": _order(order)}
         if "order" not in table.header:
             values.pop("order")
         bureau = matcher.match(short)
@@ -205,8 +218,10 @@ def plan_units(data: bytes, *, filename: str = "", byte_limit: int | None = None
             errors.append(RowError(number, "name", _("A unit needs its name.")))
         if kind is None:
             errors.append(RowError(number, "kind", _("Unknown kind “%(value)s”.") % {"value": row.get("kind", "")}))
+        errors += length_errors(number, [("name", name, Unit, "name"),
+                                         ("full_name", clean_name(row.get("full_name", "")), Unit, "full_name")])
         order = row.get("division_order", "") or "1000"
-        if not order.isdigit():
+        if _order(order) is None:
             errors.append(RowError(number, "division_order", _("“%(value)s” is not a whole number.") % {"value": order}))
         active = _boolean(row.get("is_active", ""), True)
         if active is None:
@@ -218,7 +233,7 @@ def plan_units(data: bytes, *, filename: str = "", byte_limit: int | None = None
         seen[key] = number
         if not parent and not errors:
             file_top_level.add(name)
-        parsed.append((number, row, name, kind, parent, int(order) if order.isdigit() else 0, active, errors))
+        parsed.append((number, row, name, kind, parent, _order(order) or 0, active, errors))
     for number, row, name, kind, parent, order, active, errors in parsed:
         label = f"{parent}{name}" if parent else name
         if parent and parent not in top_level and parent not in file_top_level:
@@ -340,6 +355,8 @@ def plan_users(data: bytes, *, filename: str = "", byte_limit: int | None = None
                     errors.append(RowError(number, "bureaus", matcher.unknown_message(name)))
                 elif bureau.pk not in bureaus:
                     bureaus.append(bureau.pk)
+        errors += length_errors(number, [(column, row.get(column, "").strip(), User, column)
+                                         for column in ("first_name", "last_name", "email") if column in has])
         if errors:
             plan.rows.append(OrgRow(number, username, INVALID, errors=errors))
             continue

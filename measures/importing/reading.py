@@ -13,8 +13,10 @@ Checks run before the parser sees the bytes, cheapest first:
 5. merged cells in the header row are refused (the sheet XML is streamed once for ``<mergeCell>``);
 6. the row limit: reading stops at the first row past the limit.
 
-A cell that starts with an apostrophe followed by ``= + - @`` is what our own exports write to neutralise a
-formula (``measures.exports.safe_cell``); the apostrophe is removed on import so an export imports unchanged.
+A CSV cell that is formula-like (``measures.formulas``: ``= + - @``, tab or CR, after any leading spaces) is refused
+with its cell reference. A cell that starts with an apostrophe followed by such text is what our own exports write
+to neutralise it (``measures.formulas.safe_cell``); the apostrophe is removed on import so an export imports
+unchanged.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ from xml.etree.ElementTree import iterparse
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from measures.formulas import looks_like_formula, unneutralised
+
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_ZIP_MEMBERS = 2_000
 MAX_COMPRESSION_RATIO = 100
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 class ImportFileError(Exception):
@@ -115,9 +118,7 @@ def cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     text = str(value).strip()
-    if text[:1] == "'" and text[1:2] in FORMULA_PREFIXES:
-        text = text[1:]  # our own exports neutralise formulas this way
-    return text
+    return unneutralised(text)  # our own exports neutralise formulas with an apostrophe
 
 
 def read_table(data: bytes, *, filename: str = "", max_rows: int, required: Iterable[str] = (),
@@ -215,7 +216,7 @@ def _csv_rows(data: bytes, *, max_rows: int):
                     raise _too_many_rows(max_rows)
             for column, value in enumerate(values):
                 # A CSV cell is text, but a spreadsheet opening it would run this as a formula.
-                if value.startswith("="):
+                if looks_like_formula(value):
                     raise ImportFileError(_("Cell %(cell)s holds a formula (%(value)s). Formulas are not imported: "
                                             "replace them with their values.") % {
                         "cell": cell_name(column, number), "value": value[:40]})

@@ -87,7 +87,7 @@ def _write_measures(document: PolicyDocument, plan: CataloguePlan, created_burea
     new_measures, changed_measures = [], []
     for spec in plan.measures:
         measure = measures.get(spec.number)
-        values = {"numeral": spec.numeral, "title": spec.title[:128], "responsibility_clause": spec.clause[:255]}
+        values = {"numeral": spec.numeral, "title": spec.title, "responsibility_clause": spec.clause}
         for attribute in ("text", "support_forms", "support_text"):
             if getattr(spec, attribute) is not None:
                 values[attribute] = getattr(spec, attribute)
@@ -114,12 +114,12 @@ def _write_measures(document: PolicyDocument, plan: CataloguePlan, created_burea
         for category_spec in spec.categories:
             category = categories.get((measure.pk, category_spec.code))
             if category is None:
-                category = IncentiveCategory(measure=measure, code=category_spec.code, name=category_spec.name[:128],
+                category = IncentiveCategory(measure=measure, code=category_spec.code, name=category_spec.name,
                                              order=category_spec.order, cap=category_spec.cap or 3,
                                              description=category_spec.description or "")
                 new_categories.append(category)
             else:
-                category.name = category_spec.name[:128] or category.name
+                category.name = category_spec.name or category.name
                 category.order = category_spec.order
                 if category_spec.cap is not None:
                     category.cap = category_spec.cap
