@@ -19,10 +19,16 @@ from .models import Cycle, NominationList
 
 
 def list_lock(pk: int) -> NominationList:
-    """Lock one list's row (and nothing else) until the transaction ends; returns it with its cycle, category
-    and bureau loaded (not locked)."""
-    return (NominationList.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("cycle", "category__measure", "bureau").get(pk=pk))
+    """Lock one list's row (and nothing else) until the transaction ends; returns it with its category and bureau
+    loaded (not locked), and its cycle read *after* the lock was granted.
+
+    The cycle is read by a query of its own: a row joined to the locked one comes from the snapshot taken when the
+    statement began, so a publication that committed while this waited for the lock would not be seen, and a
+    decision could slip in after the year was published (tests/test_reviews_concurrency.py)."""
+    locked = (NominationList.objects.select_for_update(of=("self",), no_key=True)
+              .select_related("category__measure", "bureau").get(pk=pk))
+    locked.cycle = Cycle.objects.get(pk=locked.cycle_id)
+    return locked
 
 
 def cycle_lock(pk: int) -> Cycle:

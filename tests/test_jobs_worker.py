@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from measures.models import PolicyDocument
+from measures.models import IncentiveCategory, PolicyDocument
 from nominations.models import Cycle, ReminderSettings
 from organisation.models import OutboxMessage
 from reviews.models import Bulletin
@@ -115,7 +115,8 @@ def test_a_real_worker_delivers_a_reminder_and_renders_a_bulletin(committed_cata
     wait_for(lambda: OutboxMessage.objects.filter(recipient=clerk_forestry, status="sent").exists(),
              "the reminder to be sent")
     delivery = OutboxMessage.objects.get(recipient=clerk_forestry)
-    assert (delivery.kind, delivery.offset, delivery.category.code) == ("deadline", 3, "19-2")
+    forests = IncentiveCategory.objects.get(code="19-2", measure__document__in_force=True)
+    assert delivery.kind == "deadline" and f":category{forests.pk}:offset3:" in delivery.key
     assert delivery.attempts == 1 and delivery.sent_at is not None
     wait_for(lambda: f"To: {clerk_forestry.email}" in worker["log"].read_text(), "the message in the worker's output")
     assert "https://incentives.example.gov.cn" in delivery.body_text
