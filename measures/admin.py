@@ -82,6 +82,17 @@ class IncentiveCategoryAdmin(ReinforcedGuardedModelAdmin):
     filter_horizontal = ["subject_kinds"]
     inlines = [ResponsibilityInline]
 
+    # Object permissions are the security administrator's (三员分立), who may not change the catalogue: guardian's
+    # pages ask for the change permission of the model, so on those pages guardian's own permissions stand in.
+    def _on_permission_pages(self, request):
+        return request.resolver_match is not None and request.resolver_match.url_name.endswith(
+            ("_permissions", "_permissions_manage_user", "_permissions_manage_group"))
+
+    def has_change_permission(self, request, obj=None):
+        if self._on_permission_pages(request) and request.user.has_perm("guardian.view_groupobjectpermission"):
+            return True
+        return super().has_change_permission(request, obj)
+
 
 @admin.register(Responsibility)
 class ResponsibilityAdmin(admin.ModelAdmin):
