@@ -8,6 +8,8 @@ from .models import AuditEntry, Bureau, Membership, Unit, UnitKind
 # Import/export of bureaus, units and people (administrators only; see measures.resources).
 from import_export.admin import ImportExportMixin  # noqa: E402  isort: skip
 from measures.resources import AdministratorImportExportMixin, BureauResource, UnitResource, UserResource  # noqa: E402  isort: skip
+from security.admin_mixins import AccountSecurityAdminMixin  # noqa: E402  isort: skip
+from security.policy import otp_step  # noqa: E402  isort: skip
 
 User = get_user_model()
 
@@ -23,7 +25,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class IncentivesUserAdmin(AdministratorImportExportMixin, ImportExportMixin, UserAdmin):
+class IncentivesUserAdmin(AccountSecurityAdminMixin, AdministratorImportExportMixin, ImportExportMixin, UserAdmin):
     resource_classes = [UserResource]
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "email", "is_active", "is_staff"]
@@ -101,12 +103,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
-# The admin is for administrators only (superusers, or the administrator role with is_staff); reviewers and
-# clerks are sent to the admin's login page. That login page is throttled like the site's own.
+# The admin is for administrators only (superusers, or one of the three administrator roles with is_staff), and
+# only once their second factor is given (as django-otp's OTPAdminSite does); reviewers and clerks are sent to
+# the admin's login page. That login page is throttled like the site's own.
 def _administrators_only(request):
     from .roles import can_enter_admin
 
-    return can_enter_admin(request.user)
+    return can_enter_admin(request.user) and otp_step(request) is None
 
 
 def _throttled_admin_login_form():

@@ -19,5 +19,6 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("notifications/", include("incentives.notification_urls")),
     path("bulletins/", include("reviews.bulletin_urls")),
+    path("", include("security.urls")),
 ]
 
