@@ -147,6 +147,22 @@ def membership_deleted(sender, instance, **kwargs):
                 data={"bureau": instance.bureau_id})
 
 
+@receiver(post_save, sender="measures.CategoryUserObjectPermission", dispatch_uid="security_object_perm_granted")
+def object_permission_granted(sender, instance, created, raw=False, **kwargs):
+    """A right on one category given to one person (an exception to their bureau's rights)."""
+    if created and not raw:
+        _record(actor=context.current_actor(), action="account.object_permission_granted", target=instance.user,
+                data={"permission": instance.permission.codename, "category": instance.content_object_id})
+
+
+@receiver(post_delete, sender="measures.CategoryUserObjectPermission", dispatch_uid="security_object_perm_revoked")
+def object_permission_revoked(sender, instance, **kwargs):
+    user = User.objects.filter(pk=instance.user_id).first()
+    if user is not None:
+        _record(actor=context.current_actor(), action="account.object_permission_revoked", target=user,
+                data={"permission_id": instance.permission_id, "category": instance.content_object_id})
+
+
 # --- passwords and devices ----------------------------------------------------------------------------------------
 
 def password_changed(user) -> None:

@@ -81,6 +81,16 @@ def test_membership_and_permission_changes_are_recorded(clerk_water, bureau):
     assert {"membership.created", "membership.deleted", "account.permissions_changed"} <= set(actions)
 
 
+def test_a_right_on_one_category_given_to_one_person_is_recorded(clerk_forestry, category):
+    from guardian.shortcuts import assign_perm, remove_perm
+
+    assign_perm("measures.view_incentivecategory", clerk_forestry, category("6"))
+    remove_perm("measures.view_incentivecategory", clerk_forestry, category("6"))
+    granted = AuditEntry.objects.get(action="account.object_permission_granted", target_id=clerk_forestry.pk)
+    assert granted.data == {"permission": "view_incentivecategory", "category": category("6").pk}
+    assert AuditEntry.objects.filter(action="account.object_permission_revoked", target_id=clerk_forestry.pk).exists()
+
+
 # --- archive ------------------------------------------------------------------------------------------------------
 
 def _backdate(days: int, count: int, user) -> list[int]:
