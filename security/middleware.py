@@ -63,7 +63,7 @@ class SessionTimeoutMiddleware:
 
 
 # Pages a session may open while it still owes a step.
-ALWAYS_OPEN = {"logout", "set_language", "health", "admin:logout", "javascript-catalog"}
+ALWAYS_OPEN = {"logout", "set_language", "health", "admin:logout"}
 OPEN_FOR = {
     policy.VERIFY: ALWAYS_OPEN | {"security:otp_verify"},
     policy.ENROL: ALWAYS_OPEN | {"security:otp_setup"},

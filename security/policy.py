@@ -37,11 +37,6 @@ def password_changed_at(user):
     return (state.password_changed_at if state else user.date_joined), bool(state and state.must_change_password)
 
 
-def password_due(user) -> float:
-    changed_at, _must = password_changed_at(user)
-    return changed_at.timestamp() + settings.PASSWORD_MAX_AGE_DAYS * 24 * 60 * 60
-
-
 def start_session(request, user) -> None:
     """Called at every sign-in (``user_logged_in``)."""
     session = request.session
