@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -69,7 +70,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "import_export",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
+    "pgtrigger",
     "organisation",
+    "security",
     "measures",
     "nominations",
     "reviews",
@@ -77,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "incentives.middleware.ChineseFirstLocaleMiddleware",
     # Before anything reads the body: caps it by the kind of request and answers 400 for one that cannot be parsed.
@@ -84,7 +92,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session timeouts, then the second factor and forced password changes (security/).
+    "security.middleware.SessionTimeoutMiddleware",
+    "security.middleware.AccountGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -107,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organisation.context_processors.roles",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -139,6 +152,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # 等保2.0: characters of at least 3 of the 4 classes (lower case, upper case, digits, other), and none of the
+    # last PASSWORD_HISTORY_COUNT passwords again (security/validators.py).
+    {"NAME": "security.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "security.validators.PasswordHistoryValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -195,6 +212,9 @@ REQUEST_MAX_BYTES_UPLOAD = env_int("REQUEST_MAX_BYTES_UPLOAD", 6 * EVIDENCE_MAX_
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+if PRODUCTION and not os.environ.get("CACHE_URL"):
+    # A per-process cache would count login failures per gunicorn worker and forget them at every restart.
+    raise ImproperlyConfigured("CACHE_URL must be set in production (a shared cache such as redis://redis:6379/1)")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
@@ -278,7 +298,54 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+    # pgtrigger logs every install, also the no-op ones on SQLite.
+    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}, "pgtrigger": {"level": "WARNING"}},
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Security controls of 等保2.0 level 3 (README, "Security"; code in security/)
+# ---------------------------------------------------------------------------------------------------------------
+
+# A session ends after this many seconds without a request (idle), and in any case SESSION_COOKIE_AGE seconds
+# after the sign-in (absolute).
+SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60)
+if SESSION_IDLE_TIMEOUT_SECONDS < 60:
+    raise ImproperlyConfigured(f"SESSION_IDLE_TIMEOUT_SECONDS={SESSION_IDLE_TIMEOUT_SECONDS}: at least 60 seconds")
+# Passwords: changed after this many days; none of the last PASSWORD_HISTORY_COUNT may be used again.
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
+PASSWORD_HISTORY_COUNT = env_int("PASSWORD_HISTORY_COUNT", 5)
+if PASSWORD_MAX_AGE_DAYS < 1 or PASSWORD_HISTORY_COUNT < 1:
+    raise ImproperlyConfigured("PASSWORD_MAX_AGE_DAYS and PASSWORD_HISTORY_COUNT must be at least 1")
+# Second factor (TOTP, django-otp): required for reviewers and the three administrators, and for clerks when
+# OTP_REQUIRED_FOR_CLERKS is on. OTP_REQUIRED switches the requirement as a whole: on by default, except in the
+# embedded demo (DEMO_MODE), where the demo accounts sign in with their password alone; production refuses it off.
+# Whoever enrolled a device is asked for its code at every sign-in, required or not.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", not DEMO_MODE)
+OTP_REQUIRED_FOR_CLERKS = env_bool("OTP_REQUIRED_FOR_CLERKS", False)
+if PRODUCTION and not OTP_REQUIRED:
+    raise ImproperlyConfigured("OTP_REQUIRED cannot be turned off in production")
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "广州市督查激励")
+OTP_RECOVERY_CODE_COUNT = 10
+# Audit records are kept at least six months (网络安全法 art. 21); the archive command refuses younger ones.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
+if AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured(f"AUDIT_RETENTION_DAYS={AUDIT_RETENTION_DAYS}: audit records are kept at least 180 days")
+# On PostgreSQL the audit table refuses UPDATE and DELETE (a trigger of django-pgtrigger, installed after every
+# migrate; see security/apps.py). The trigger is not part of the migrations.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+# Content Security Policy (django-csp): scripts from this site or carrying the response's nonce; no inline style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"

@@ -11,6 +11,7 @@ handler400 = "incentives.request_limits.bad_request"
 
 urlpatterns = [
     path("", include("organisation.urls")),
+    path("accounts/", include("security.account_urls")),
     path("accounts/", include("organisation.account_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -21,5 +22,6 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("notifications/", include("organisation.notification_urls")),
     path("bulletins/", include("reviews.bulletin_urls")),
+    path("", include("security.urls")),
 ]
 

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from guardian.admin import ReinforcedGuardedModelAdmin
 from import_export.admin import ImportExportMixin
 
-from organisation import admin as organisation_admin
 from organisation.models import Bureau, Unit
 from organisation.roles import is_administrator
 
@@ -109,6 +108,17 @@ class IncentiveCategoryAdmin(AuditedCatalogueMixin, ReinforcedGuardedModelAdmin)
     def save_model(self, request, obj, form, change):
         services.category_save(actor=request.user, category=obj)
 
+    # Object permissions are the security administrator's (三员分立), who may not change the catalogue: guardian's
+    # pages ask for the change permission of the model, so on those pages guardian's own permissions stand in.
+    def _on_permission_pages(self, request):
+        return request.resolver_match is not None and request.resolver_match.url_name.endswith(
+            ("_permissions", "_permissions_manage_user", "_permissions_manage_group"))
+
+    def has_change_permission(self, request, obj=None):
+        if self._on_permission_pages(request) and request.user.has_perm("guardian.view_groupobjectpermission"):
+            return True
+        return super().has_change_permission(request, obj)
+
 
 @admin.register(Responsibility)
 class ResponsibilityAdmin(admin.ModelAdmin):
@@ -148,9 +158,9 @@ class CapExceptionAdmin(admin.ModelAdmin):
 
 # Spreadsheet import and export of the organisation's bureaus, units and people, added to their admin pages
 # here because they share the catalogue importer's safe file reading (measures.importing.reading).
-for model, admin_class, resource in ((Bureau, organisation_admin.BureauAdmin, BureauResource),
-                                     (Unit, organisation_admin.UnitAdmin, UnitResource),
-                                     (get_user_model(), organisation_admin.PersonAdmin, UserResource)):
+# The class registered so far (the organisation's, with security's additions for people) is the one extended.
+for model, resource in ((Bureau, BureauResource), (Unit, UnitResource), (get_user_model(), UserResource)):
+    admin_class = type(admin.site._registry[model])
     admin.site.unregister(model)
     admin.site.register(model, type(admin_class.__name__, (AdministratorImportExportMixin, ImportExportMixin, admin_class),
                                     {"resource_classes": [resource], "__module__": __name__}))

@@ -223,9 +223,12 @@ class AdministratorImportExportMixin:
     export_formats = [base_formats.CSV, base_formats.XLSX]
 
     def has_import_permission(self, request):
-        from organisation.roles import is_administrator
+        from organisation.roles import is_administrator, is_security_administrator
 
-        return is_administrator(request.user) and super().has_import_permission(request)
+        # The model permission decides which administrator: people for the security administrator, the rest for
+        # the system administrator.
+        return ((is_administrator(request.user) or is_security_administrator(request.user))
+                and super().has_import_permission(request))
 
     def add_data_read_fail_error_to_form(self, form, e):
         from .importing.reading import ImportFileError

@@ -22,7 +22,9 @@ DEMO_PASSWORD = "demo-pass-2025"
 
 # username, full name, role, bureaus
 DEMO_ACCOUNTS = [
-    ("admin", "系统管理员", roles.ADMINISTRATOR, []),
+    ("admin", "系统管理员", roles.SYSTEM_ADMINISTRATOR, []),
+    ("security", "安全管理员", roles.SECURITY_ADMINISTRATOR, []),
+    ("auditor", "审计管理员", roles.AUDIT_ADMINISTRATOR, []),
     ("reviewer", "办公厅审核员", roles.REVIEWER, []),
     ("water", "水务局经办人", roles.BUREAU_STAFF, ["市水务局"]),
     ("ndrc", "发展改革委经办人", roles.BUREAU_STAFF, ["市发展改革委"]),
@@ -81,10 +83,11 @@ def demo_load(*, stdout=None) -> list[tuple[str, str, str]]:
         user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.gov.cn"})
         user.first_name = full_name
         user.is_active = True
-        user.is_staff = role == roles.ADMINISTRATOR
-        user.is_superuser = role == roles.ADMINISTRATOR
+        # 三员分立: the three administrators are three people, none of them a superuser (is_staff follows the role).
+        user.is_superuser = False
         user.set_password(DEMO_PASSWORD)
         user.save()
+        user.groups.remove(*Group.objects.filter(name__in=set(roles.ROLE_LABELS) - {role}))
         user.groups.add(Group.objects.get(name=role))
         for bureau_name in bureau_names:
             Membership.objects.get_or_create(user=user, bureau=Bureau.objects.get(short_name=bureau_name))

@@ -8,4 +8,6 @@ def roles(request):
         "is_reviewer": authenticated and role_checks.is_reviewer(user),
         "is_administrator": authenticated and role_checks.is_administrator(user),
         "is_bureau_staff": authenticated and role_checks.is_bureau_staff(user),
+        "is_security_administrator": authenticated and role_checks.is_security_administrator(user),
+        "is_audit_administrator": authenticated and role_checks.is_audit_administrator(user),
     }

@@ -165,6 +165,27 @@ class AuditAction(models.TextChoices):
     BULLETIN_NUMBER_CHANGED = "cycle.bulletin_number_changed", _("Bulletin's document number changed")
     # messages
     MESSAGE_RETRIED = "message.retried", _("E-mail sent again")
+    # accounts and security (三员分立, second factor, sessions; security/)
+    SIGNED_IN = "account.signed_in", _("Signed in")
+    SIGNED_OUT = "account.signed_out", _("Signed out")
+    SESSION_EXPIRED = "account.session_expired", _("Session expired")
+    SIGN_IN_FAILED = "account.sign_in_failed", _("Sign-in failed")
+    LOCKED_OUT = "account.locked_out", _("Locked out")
+    PASSWORD_CHANGED = "account.password_changed", _("Password changed")
+    PASSWORD_SET = "account.password_set", _("Password set by an administrator")
+    OTP_ENROLLED = "account.otp_enrolled", _("Authenticator set up")
+    OTP_VERIFIED = "account.otp_verified", _("Second factor verified")
+    OTP_FAILED = "account.otp_failed", _("Second factor failed")
+    RECOVERY_CODES_GENERATED = "account.recovery_codes_generated", _("Recovery codes generated")
+    OTP_DEVICE_DELETED = "otp_device.deleted", _("Second-factor device deleted")
+    ROLE_GRANTED = "account.role_granted", _("Role granted")
+    ROLE_REVOKED = "account.role_revoked", _("Role withdrawn")
+    PERMISSIONS_CHANGED = "account.permissions_changed", _("Personal permissions changed")
+    ROLE_PERMISSIONS_CHANGED = "role.permissions_changed", _("Role's permissions changed")
+    OBJECT_PERMISSION_GRANTED = "account.object_permission_granted", _("Category right granted")
+    OBJECT_PERMISSION_REVOKED = "account.object_permission_revoked", _("Category right withdrawn")
+    AUDIT_ARCHIVED = "audit.archived", _("Audit records archived")
+    AUDIT_EXPORTED = "audit.exported", _("Audit records exported")
 
 
 class AuditEntry(models.Model):

@@ -6,6 +6,7 @@ holds the object permissions on the categories the bureau is responsible for: th
 """
 
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 from . import roles
 from .models import Membership
@@ -54,16 +55,37 @@ def forget_cached_permissions(user) -> None:
             delattr(user, attr)
 
 
-# Model permissions of the administrator role: everything in the admin, except the two object permissions
-# that belong to bureaus (granted per category above, never globally) and writes to the audit trail.
-ADMINISTRATOR_APPS = ("auth", "guardian", "organisation", "measures", "nominations", "reviews")
-NOT_FOR_ADMINISTRATORS = {NOMINATE, COMMENT, "add_auditentry", "change_auditentry", "delete_auditentry"}
+# Model permissions of the three administrator roles (三员分立). The system administrator gets everything of the
+# catalogue, cycles, reviews and organisation data, except people and what belongs to bureaus (the two object
+# permissions, granted per category by measures.permissions, never globally) and the audit trail; the security
+# administrator gets people, roles, memberships, object permissions and second-factor devices (and may view
+# bureaus and categories, to choose them); the audit administrator may only view the audit trail. Nobody may write
+# to the audit trail.
+ADMINISTRATOR_APPS = ("organisation", "measures", "nominations", "reviews")
+NOT_FOR_ADMINISTRATORS = {NOMINATE, COMMENT, "add_auditentry", "change_auditentry", "delete_auditentry",
+                          "view_auditentry", "add_membership", "change_membership", "delete_membership",
+                          "view_membership"}
+SECURITY_APPS = ("auth", "guardian", "otp_totp", "otp_static")
+SECURITY_EXTRA = {("organisation", "add_membership"), ("organisation", "change_membership"),
+                  ("organisation", "delete_membership"), ("organisation", "view_membership"),
+                  ("organisation", "view_bureau"), ("measures", "view_incentivecategory")}
+AUDIT_PERMISSIONS = {("organisation", "view_auditentry")}
+
+
+def _permissions_named(pairs) -> list[Permission]:
+    condition = Q(pk__in=[])
+    for app_label, codename in pairs:
+        condition |= Q(content_type__app_label=app_label, codename=codename)
+    return list(Permission.objects.filter(condition))
 
 
 def role_groups_sync() -> None:
-    """Create the three role groups and give the administrator group its model permissions."""
+    """Create the role groups and give the three administrator groups their model permissions."""
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in roles.ROLE_LABELS}
-    wanted = Permission.objects.filter(content_type__app_label__in=ADMINISTRATOR_APPS).exclude(
+    system = Permission.objects.filter(content_type__app_label__in=ADMINISTRATOR_APPS).exclude(
         codename__in=NOT_FOR_ADMINISTRATORS
     )
-    groups[roles.ADMINISTRATOR].permissions.set(wanted)
+    groups[roles.SYSTEM_ADMINISTRATOR].permissions.set(system)
+    security = list(Permission.objects.filter(content_type__app_label__in=SECURITY_APPS))
+    groups[roles.SECURITY_ADMINISTRATOR].permissions.set(security + _permissions_named(SECURITY_EXTRA))
+    groups[roles.AUDIT_ADMINISTRATOR].permissions.set(_permissions_named(AUDIT_PERMISSIONS))

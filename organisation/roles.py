@@ -1,15 +1,34 @@
-"""The three roles, kept as groups. Bureau membership is separate (see ``Membership``)."""
+"""The roles, kept as groups. Bureau membership is separate (see ``Membership``).
 
+Administration is split in three (三员分立, GB/T 22239-2019 level 3), and nobody holds two of these roles
+(``check_roles_exclusive`` below: ``organisation.services.user_roles_set`` and a check on every change of a
+person's groups, ``security.signals``, both ask it):
+
+* the **system administrator** keeps the catalogue, cycles, bureaus, units and reminders. It is the role that was
+  called "administrator" before the split: the group keeps its name ``administrator``, so everyone who held it is
+  a system administrator now, and ``ADMINISTRATOR`` stays an alias of ``SYSTEM_ADMINISTRATOR``;
+* the **security administrator** keeps accounts, roles, memberships, object permissions and second factors;
+* the **audit administrator** reads, searches and exports the audit trail, and nothing else.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 BUREAU_STAFF = "bureau_staff"
 REVIEWER = "reviewer"
-ADMINISTRATOR = "administrator"
+SYSTEM_ADMINISTRATOR = "administrator"
+ADMINISTRATOR = SYSTEM_ADMINISTRATOR
+SECURITY_ADMINISTRATOR = "security_administrator"
+AUDIT_ADMINISTRATOR = "audit_administrator"
+ADMINISTRATOR_ROLES = (SYSTEM_ADMINISTRATOR, SECURITY_ADMINISTRATOR, AUDIT_ADMINISTRATOR)
 
 ROLE_LABELS = {
     BUREAU_STAFF: _("Bureau staff"),
     REVIEWER: _("General Office reviewer"),
-    ADMINISTRATOR: _("Administrator"),
+    SYSTEM_ADMINISTRATOR: _("System administrator"),
+    SECURITY_ADMINISTRATOR: _("Security administrator"),
+    AUDIT_ADMINISTRATOR: _("Audit administrator"),
 }
 
 
@@ -24,7 +43,34 @@ def _group_names(user) -> set[str]:
 
 
 def is_administrator(user) -> bool:
-    return user.is_active and (user.is_superuser or ADMINISTRATOR in _group_names(user))
+    """The system administrator (catalogue, cycles, programmes), or a superuser."""
+    return user.is_active and (user.is_superuser or SYSTEM_ADMINISTRATOR in _group_names(user))
+
+
+def is_security_administrator(user) -> bool:
+    """Accounts, roles, memberships and second factors: the security administrator, or a superuser (who exists
+    only to create the first three administrators, see ``security.middleware``)."""
+    return user.is_active and (user.is_superuser or SECURITY_ADMINISTRATOR in _group_names(user))
+
+
+def is_audit_administrator(user) -> bool:
+    """The audit trail's reader. A superuser is not one: the audit administrator watches the others."""
+    return user.is_active and AUDIT_ADMINISTRATOR in _group_names(user)
+
+
+def administrator_roles_of(user) -> set[str]:
+    return _group_names(user) & set(ADMINISTRATOR_ROLES)
+
+
+def check_roles_exclusive(role_names) -> None:
+    """Nobody holds two of the three administrator roles (三员分立)."""
+    held = [name for name in ADMINISTRATOR_ROLES if name in set(role_names)]
+    if len(held) > 1:
+        raise ValidationError(
+            gettext("One person cannot be %(roles)s at once: the system, security and audit administrators are three "
+                    "different people.") % {"roles": gettext(" and ").join(str(ROLE_LABELS[name]) for name in held)},
+            code="roles_not_exclusive",
+        )
 
 
 def is_reviewer(user) -> bool:
@@ -37,14 +83,15 @@ def is_bureau_staff(user) -> bool:
 
 
 def can_enter_admin(user) -> bool:
-    """The Django admin is for administrators only: active, ``is_staff``, and superuser or in the administrator
-    group. ``is_staff`` alone (a clerk ticked by mistake) opens nothing; see ``staff_flag_sync`` for how the
-    flag follows the role."""
-    return bool(user.is_authenticated and user.is_active and user.is_staff and is_administrator(user))
+    """The Django admin is for administrators only: active, ``is_staff``, and superuser or one of the three
+    administrator roles (each sees the models its role's permissions open). ``is_staff`` alone (a clerk ticked by
+    mistake) opens nothing; see ``staff_flag_sync`` for how the flag follows the role."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff
+                and (user.is_superuser or administrator_roles_of(user)))
 
 
 def staff_flag_sync(user_ids) -> None:
-    """``is_staff`` follows the administrator role: set for superusers and administrators, cleared otherwise.
+    """``is_staff`` follows the administrator roles: set for superusers and administrators, cleared otherwise.
 
     Called when group memberships change (see ``organisation.signals``), so assigning or withdrawing the
     administrator role in the admin opens or closes the admin at once, with no box to remember to tick.
@@ -53,7 +100,7 @@ def staff_flag_sync(user_ids) -> None:
     from django.db.models import Exists, OuterRef, Q
 
     User = get_user_model()
-    in_role = Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=ADMINISTRATOR))
+    in_role = Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name__in=ADMINISTRATOR_ROLES))
     users = User.objects.filter(pk__in=list(user_ids))
     users.filter(Q(is_superuser=True) | in_role, is_staff=False).update(is_staff=True)
     users.filter(~in_role, is_superuser=False, is_staff=True).update(is_staff=False)

@@ -4,6 +4,7 @@ acts, writes in one transaction together with its audit record, and queues work 
 The admin calls these (``organisation.admin``), so a change made there leaves the same trace as any other."""
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,9 +22,14 @@ def _require_administrator(actor) -> None:
         raise PermissionDeniedError(_("Only an administrator can do this."))
 
 
+def _require_security_administrator(actor) -> None:
+    if not roles.is_security_administrator(actor):
+        raise PermissionDeniedError(_("Only the security administrator can change accounts, roles and memberships."))
+
+
 def membership_add(*, actor, user, bureau) -> Membership:
     """Make ``user`` a member of ``bureau`` (their rights follow at once: organisation.signals)."""
-    _require_administrator(actor)
+    _require_security_administrator(actor)
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(user=user, bureau=bureau)
         if created:
@@ -33,7 +39,7 @@ def membership_add(*, actor, user, bureau) -> Membership:
 
 
 def membership_remove(*, actor, membership: Membership) -> None:
-    _require_administrator(actor)
+    _require_security_administrator(actor)
     with transaction.atomic():
         user, bureau = membership.user, membership.bureau
         if membership.pk is not None:
@@ -44,7 +50,7 @@ def membership_remove(*, actor, membership: Membership) -> None:
 
 def membership_change(*, actor, membership: Membership, bureau) -> Membership:
     """Move a membership to another bureau (the admin's change form): a removal and an addition."""
-    _require_administrator(actor)
+    _require_security_administrator(actor)
     with transaction.atomic():
         old = Membership.objects.select_related("user", "bureau").get(pk=membership.pk)
         if old.bureau_id == bureau.pk:
@@ -54,12 +60,18 @@ def membership_change(*, actor, membership: Membership, bureau) -> Membership:
 
 
 def user_roles_set(*, actor, user, role_names) -> set[str]:
-    """Give ``user`` exactly the roles ``role_names`` (bureau groups are left to memberships). Returns the roles."""
-    _require_administrator(actor)
+    """Give ``user`` exactly the roles ``role_names`` (bureau groups are left to memberships). Returns the roles.
+
+    Roles are the security administrator's (三员分立); nobody holds two administrator roles."""
+    _require_security_administrator(actor)
     wanted = set(role_names)
     unknown = wanted - set(roles.ROLE_LABELS)
     if unknown:
         raise DomainError(_("Unknown role: %(role)s") % {"role": "、".join(sorted(unknown))}, field="groups")
+    try:
+        roles.check_roles_exclusive(wanted)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], field="groups") from None
     with transaction.atomic():
         current = set(user.groups.filter(name__in=roles.ROLE_LABELS).values_list("name", flat=True))
         if current == wanted:
@@ -69,7 +81,7 @@ def user_roles_set(*, actor, user, role_names) -> set[str]:
         user.groups.add(*[groups[name] for name in wanted - current if name in groups])
         audit_record(actor=actor, action=AuditAction.ROLES_CHANGED, target=user,
                      message="、".join(str(roles.ROLE_LABELS[n]) for n in sorted(wanted)),
-                     data={"before": sorted(current), "after": sorted(wanted)})
+                     data={"added": sorted(wanted - current), "removed": sorted(current - wanted)})
     return wanted
 
 

@@ -53,7 +53,7 @@ def staff_flag_on_save(sender, instance, raw=False, update_fields=None, **kwargs
     """``is_staff`` is derived from the role (see ``roles.staff_flag_sync``), also when a form ticks it."""
     if raw or (update_fields is not None and not {"is_staff", "is_superuser"} & set(update_fields)):
         return
-    in_role = bool(instance.pk) and instance.groups.filter(name=roles.ADMINISTRATOR).exists()
+    in_role = bool(instance.pk) and instance.groups.filter(name__in=roles.ADMINISTRATOR_ROLES).exists()
     instance.is_staff = instance.is_superuser or in_role
 
 
@@ -66,8 +66,8 @@ def staff_flag_on_groups(sender, instance, action, reverse, pk_set, **kwargs):
             roles.staff_flag_sync([instance.pk])
             permissions.forget_cached_permissions(instance)
         return
-    # group.user_set.add/remove/clear: only the administrator group matters.
-    if instance.name != roles.ADMINISTRATOR:
+    # group.user_set.add/remove/clear: only the administrator groups matter.
+    if instance.name not in roles.ADMINISTRATOR_ROLES:
         return
     if action == "pre_clear":
         instance._clearing_user_ids = list(instance.user_set.values_list("pk", flat=True))

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from . import roles, selectors, throttle
+from .account_signals import login_locked_out
 from .throttle import client_address
 
 __all__ = ["client_address", "ThrottledAuthenticationForm", "ThrottledAdminAuthenticationForm", "ThrottledLoginView",
@@ -32,6 +33,8 @@ class ThrottleMixin:
             cleaned = super().clean()
         except forms.ValidationError:
             throttle.login_failed(username, address)
+            if throttle.login_locked(username, address):
+                login_locked_out.send(sender=type(self), username=username, address=address)
             raise
         throttle.login_succeeded(username, address)
         return cleaned
@@ -85,6 +88,8 @@ def home(request):
         return redirect("reviews:queue")
     if roles.is_bureau_staff(user) or selectors.bureaus_of(user).exists():
         return redirect("nominations:home")
+    if roles.is_audit_administrator(user):
+        return redirect("security:audit")
     if roles.can_enter_admin(user):
         return redirect("admin:index")
     return redirect("measures:list")

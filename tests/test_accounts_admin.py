@@ -24,14 +24,27 @@ def role_administrator(db):
     return make_user("admin_by_role", first_name="周静", role=roles.ADMINISTRATOR)
 
 
+def _perms(role):
+    return set(Group.objects.get(name=role).permissions.values_list("content_type__app_label", "codename"))
+
+
 def test_role_groups_exist_after_migrate_and_administrators_hold_model_permissions():
     assert set(Group.objects.filter(name__in=roles.ROLE_LABELS).values_list("name", flat=True)) == set(roles.ROLE_LABELS)
-    perms = set(Group.objects.get(name=roles.ADMINISTRATOR).permissions.values_list("content_type__app_label", "codename"))
-    assert {("auth", "change_user"), ("organisation", "add_membership"), ("measures", "change_incentivecategory"),
-            ("measures", "change_responsibility"), ("guardian", "change_groupobjectpermission")} <= perms
-    # Bureau rights on lists are object permissions of bureaus, never a global right of administrators.
-    assert not {("measures", "nominate_incentivecategory"), ("measures", "comment_incentivecategory"),
-                ("organisation", "change_auditentry"), ("organisation", "delete_auditentry")} & perms
+    system, security, audit = (_perms(role) for role in roles.ADMINISTRATOR_ROLES)
+    # 三员分立: the catalogue and cycles for the system administrator; people, roles, memberships and object
+    # permissions for the security administrator; reading the audit trail for the audit administrator.
+    assert {("measures", "change_incentivecategory"), ("measures", "change_responsibility"),
+            ("nominations", "change_cycle"), ("organisation", "change_unit")} <= system
+    assert {("auth", "change_user"), ("auth", "change_group"), ("organisation", "add_membership"),
+            ("guardian", "change_groupobjectpermission"), ("otp_totp", "delete_totpdevice")} <= security
+    assert audit == {("organisation", "view_auditentry")}
+    assert not {("auth", "change_user"), ("organisation", "add_membership"), ("organisation", "view_auditentry")} & system
+    assert not {("measures", "change_incentivecategory"), ("organisation", "view_auditentry")} & security
+    # Bureau rights on lists are object permissions of bureaus, never a global right of administrators; nobody
+    # writes to the audit trail.
+    for perms in (system, security, audit):
+        assert not {("measures", "nominate_incentivecategory"), ("measures", "comment_incentivecategory"),
+                    ("organisation", "change_auditentry"), ("organisation", "delete_auditentry")} & perms
     assert not Group.objects.get(name=roles.REVIEWER).permissions.exists()
 
 
@@ -63,17 +76,32 @@ def test_a_superuser_administrator_enters_the_admin(client, administrator):
     assert client.get(reverse("admin:auth_user_changelist")).status_code == 200
 
 
-def test_every_registered_admin_page_opens_for_a_role_administrator(client, role_administrator):
-    """Users, groups (roles), bureaus, memberships, units, the catalogue … everything registered."""
-    assert role_administrator.is_staff, "the role gives is_staff"
-    client.force_login(role_administrator)
-    assert client.get(reverse("admin:index")).status_code == 200
+def test_every_registered_admin_page_opens_for_the_administrator_whose_role_it_is(client, role_administrator):
+    """Users, groups (roles), bureaus, memberships, units, the catalogue … everything registered opens for one
+    of the three administrators, and for that one only where the page is about people or the audit trail."""
+    security = make_user("security_by_role", role=roles.SECURITY_ADMINISTRATOR)
+    auditor = make_user("auditor_by_role", role=roles.AUDIT_ADMINISTRATOR)
     registered = {(m._meta.app_label, m._meta.model_name) for m in admin.site._registry}
     assert {("auth", "user"), ("auth", "group"), ("organisation", "bureau"), ("organisation", "membership"),
             ("measures", "incentivecategory"), ("measures", "responsibility")} <= registered
-    for model in admin.site._registry:
-        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-        assert client.get(url).status_code == 200, url
+    opened = {}
+    for person in (role_administrator, security, auditor):
+        assert person.is_staff, "the role gives is_staff"
+        client.force_login(person)
+        assert client.get(reverse("admin:index")).status_code == 200
+        for model in admin.site._registry:
+            url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            if client.get(url).status_code == 200:
+                opened.setdefault(url, set()).add(person.username)
+    every = {reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist") for m in admin.site._registry}
+    assert set(opened) == every, every - set(opened)
+    assert opened[reverse("admin:auth_user_changelist")] == {"security_by_role"}
+    assert opened[reverse("admin:organisation_membership_changelist")] == {"security_by_role"}
+    assert opened[reverse("admin:organisation_auditentry_changelist")] == {"auditor_by_role"}
+    # The security administrator reads the catalogue (to find a category's object permissions), never changes it.
+    assert not security.has_perm("measures.change_incentivecategory")
+    assert role_administrator.has_perm("measures.change_incentivecategory")
+    assert opened[reverse("admin:nominations_cycle_changelist")] == {"admin_by_role"}
 
 
 def test_admin_login_refuses_clerks_and_reviewers_even_with_the_right_password(client, clerk_water, reviewer):
@@ -157,15 +185,20 @@ def test_assigning_the_role_in_the_admin_opens_the_admin(client, administrator, 
 # --- guardian's reinforced admin where object permissions are edited -------------------------------------------
 
 def test_category_object_permissions_page_is_guarded(client, administrator, role_administrator, reviewer, category):
+    """Object permissions are the security administrator's; the system administrator does not get them."""
     url = reverse("admin:measures_incentivecategory_permissions", args=[category("6").pk])
-    for person in (administrator, role_administrator):
+    security = make_user("security_by_role", role=roles.SECURITY_ADMINISTRATOR)
+    for person in (administrator, security):
         client.force_login(person)
         assert client.get(url).status_code == 200
-    # An administrator without guardian's view permissions is sent back to the index by the reinforced admin.
-    limited = make_user("limited_admin", role=roles.ADMINISTRATOR)
+    client.force_login(role_administrator)
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+    # A security administrator without guardian's view permissions is sent back to the index by the reinforced admin.
+    limited = make_user("limited_admin", role=roles.SECURITY_ADMINISTRATOR)
     limited.user_permissions.clear()
-    Group.objects.get(name=roles.ADMINISTRATOR).permissions.remove(
-        *Group.objects.get(name=roles.ADMINISTRATOR).permissions.filter(content_type__app_label="guardian"))
+    Group.objects.get(name=roles.SECURITY_ADMINISTRATOR).permissions.remove(
+        *Group.objects.get(name=roles.SECURITY_ADMINISTRATOR).permissions.filter(content_type__app_label="guardian"))
     client.force_login(limited)
     response = client.get(url)
     assert response.status_code == 302 and response["Location"] == reverse("admin:index")

@@ -19,25 +19,29 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 
 
-def test_demo_has_an_administrator_a_reviewer_and_clerks_of_three_bureaus_or_more():
+def test_demo_has_the_three_administrators_a_reviewer_and_clerks_of_three_bureaus_or_more():
     by_role = {}
     for username, _name, role, bureaus in DEMO_ACCOUNTS:
         by_role.setdefault(role, []).append((username, bureaus))
-    assert by_role[roles.ADMINISTRATOR] and by_role[roles.REVIEWER]
+    assert by_role[roles.REVIEWER]
+    assert [by_role[role][0][0] for role in roles.ADMINISTRATOR_ROLES] == ["admin", "security", "auditor"]
     clerk_bureaus = {b for _u, bureaus in by_role[roles.BUREAU_STAFF] for b in bureaus}
     assert {"市水务局", "市发展改革委"} <= clerk_bureaus and len(clerk_bureaus) >= 3
 
 
 def test_demo_accounts_sign_in_and_land_on_their_pages(client):
     demo_load()
-    landing = {roles.ADMINISTRATOR: "admin:index", roles.REVIEWER: "reviews:queue", roles.BUREAU_STAFF: "nominations:home"}
+    landing = {roles.SYSTEM_ADMINISTRATOR: "admin:index", roles.SECURITY_ADMINISTRATOR: "admin:index",
+               roles.AUDIT_ADMINISTRATOR: "security:audit", roles.REVIEWER: "reviews:queue",
+               roles.BUREAU_STAFF: "nominations:home"}
     for username, _name, role, bureaus in DEMO_ACCOUNTS:
         response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 302, username
         assert client.get(reverse("home"))["Location"] == reverse(landing[role]), username
         user = get_user_model().objects.get(username=username)
         assert sorted(user.memberships.values_list("bureau__short_name", flat=True)) == sorted(bureaus)
-        assert roles.can_enter_admin(user) == (role == roles.ADMINISTRATOR)
+        assert roles.can_enter_admin(user) == (role in roles.ADMINISTRATOR_ROLES)
+        assert not user.is_superuser, "the three administrators are not superusers"
         client.post(reverse("logout"))
 
 

@@ -12,6 +12,7 @@ PRODUCTION = {
     "SECRET_KEY": "x9!k2@Lq7#Vz4$Wm8%Rt1^Yp6&Hs3*Jd5(Fg0)Bn-Cv=Xa+Ze_Qw",
     "ALLOWED_HOSTS": "incentives.example.gov.cn",
     "DATABASE_URL": "sqlite:////tmp/accounts-security-check.sqlite3",
+    "CACHE_URL": "redis://127.0.0.1:6379/8",
 }
 NAMES = ["SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "SESSION_COOKIE_NAME",
          "SESSION_COOKIE_AGE", "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY", "CSRF_COOKIE_NAME",

@@ -121,8 +121,19 @@ BODY_LEVEL = {"oversized body", "multipart without boundary", "multipart cut sho
               *{label for label, _ in BAD_REQUESTS if label.startswith("charset=")}}
 
 
+# A refused sign-in is itself an event the audit trail must keep (等保2.0): those records are expected, every other
+# row must stay as it was.
+SIGN_IN_EVENTS = ("account.sign_in_failed", "account.locked_out")
+
+
 def _row_counts() -> dict[str, int]:
-    return {model._meta.label: model._base_manager.count() for model in apps.get_models()}
+    counts = {}
+    for model in apps.get_models():
+        rows = model._base_manager.all()
+        if model._meta.label == "organisation.AuditEntry":
+            rows = rows.exclude(action__in=SIGN_IN_EVENTS)
+        counts[model._meta.label] = rows.count()
+    return counts
 
 
 def _with_token(spec: dict, token: str) -> dict:

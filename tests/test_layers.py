@@ -1,12 +1,12 @@
-"""Imports run one way: the project package and the organisation at the bottom, then the catalogue, the
-nominations, the reviews. Every import counts, those inside functions included, and no two modules import
-each other, directly or round a circle."""
+"""Imports run one way: the project package and the organisation at the bottom, the security controls right above
+the organisation, then the catalogue, the nominations, the reviews. Every import counts, those inside functions
+included, and no two modules import each other, directly or round a circle."""
 
 import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = {"incentives": 0, "organisation": 1, "measures": 2, "nominations": 3, "reviews": 4}
+LAYERS = {"incentives": 0, "organisation": 1, "security": 2, "measures": 3, "nominations": 4, "reviews": 5}
 
 
 def _module_name(path: Path) -> str:

@@ -4,6 +4,7 @@ wins, the other is refused with a "reload" message, and the list holds exactly t
 import datetime
 import threading
 
+import pgtrigger
 import pytest
 from django.db import connection
 
@@ -78,13 +79,15 @@ def test_two_concurrent_saves_of_the_same_draft(transactional_db, django_db_bloc
             assert list(nl.nominees.values_list("achievements", flat=True)) == [winner]
             assert AuditEntry.objects.filter(target_id=nl.pk, action="nomination_list.saved").count() == 1
         finally:
-            if cycle is not None:
-                lists = NominationList.objects.filter(cycle=cycle)
-                AuditEntry.objects.filter(target_id__in=list(lists.values_list("pk", flat=True)),
-                                          action__startswith="nomination_list.").delete()
-                AuditEntry.objects.filter(target_id=cycle.pk, action__startswith="cycle.").delete()
-                lists.delete()
-                Cycle.objects.filter(pk=cycle.pk).delete()
-            for person in (admin, alice, bob):
-                AuditEntry.objects.filter(actor=person).delete()
-                person.delete()
+            # The audit table refuses DELETE on PostgreSQL; this test's own records go with the trigger ignored.
+            with pgtrigger.ignore("organisation.AuditEntry:audit_no_delete"):
+                if cycle is not None:
+                    lists = NominationList.objects.filter(cycle=cycle)
+                    AuditEntry.objects.filter(target_id__in=list(lists.values_list("pk", flat=True)),
+                                              action__startswith="nomination_list.").delete()
+                    AuditEntry.objects.filter(target_id=cycle.pk, action__startswith="cycle.").delete()
+                    lists.delete()
+                    Cycle.objects.filter(pk=cycle.pk).delete()
+                for person in (admin, alice, bob):
+                    AuditEntry.objects.filter(actor=person).delete()
+                    person.delete()

@@ -9,7 +9,8 @@ walks the project's URL resolver and fails when a URL name has no entry (or an e
 
 Personas: ``anonymous``; three clerks, ``water`` (市水务局), ``ndrc`` (市发展改革委), ``forestry`` (市林业园林局);
 ``reviewer`` (General Office); ``administrator`` (superuser with the administrator role) and ``role_admin`` (the
-role without superuser, expected to get the same); ``inactive`` (a disabled 市水务局 clerk who still holds a
+role without superuser, expected to get the same: the system administrator); ``security_admin`` and
+``audit_admin`` (the two other administrators of 三员分立); ``inactive`` (a disabled 市水务局 clerk who still holds a
 session cookie).
 
 Objects in scope and out of scope: the ``world`` has a cycle with two nomination lists,
@@ -68,11 +69,16 @@ from .factories import make_user
 LOGIN = "302→login"
 REDIRECT = "302→elsewhere"
 
-PERSONAS = ["anonymous", "water", "ndrc", "forestry", "reviewer", "administrator", "role_admin", "inactive"]
+PERSONAS = ["anonymous", "water", "ndrc", "forestry", "reviewer", "administrator", "role_admin", "security_admin",
+            "audit_admin", "inactive"]
 # ``role_admin`` holds the administrator role without being a superuser: it must get exactly what ``administrator``
 # gets. A superuser passes every ``has_perm`` check, so a view that asks ``has_perm`` instead of a selector shows
 # up as a superuser reaching a list it may not edit; a view that asks ``is_superuser`` shows up as the two differing.
 CLERKS = ["water", "ndrc", "forestry"]
+# 三员分立: ``role_admin`` is the system administrator; ``security_admin`` and ``audit_admin`` hold the two other
+# administrator roles. Outside the admin they are signed-in people without a bureau: on a bureau's list they are
+# *unrelated*, and by default they get what a clerk gets on a page that is not about a list.
+OTHER_ADMINS = ["security_admin", "audit_admin"]
 
 # URL prefixes tested elsewhere (tests/test_accounts_admin.py, tests/test_accounts_login.py) or not views.
 EXCLUDED_PREFIXES = ("admin/", "i18n/", "static/", "media/")
@@ -101,7 +107,7 @@ class Scope:
             return "owner"
         if persona in self.co:
             return "co"
-        if persona in CLERKS:
+        if persona in CLERKS or persona in OTHER_ADMINS:
             return "unrelated"
         return persona
 
@@ -149,6 +155,8 @@ def _build_world() -> World:
         "reviewer": make_user("m_reviewer", role=roles.REVIEWER),
         "administrator": make_user("m_admin", role=roles.ADMINISTRATOR, is_staff=True, is_superuser=True),
         "role_admin": make_user("m_role_admin", role=roles.ADMINISTRATOR),
+        "security_admin": make_user("m_security", role=roles.SECURITY_ADMINISTRATOR),
+        "audit_admin": make_user("m_auditor", role=roles.AUDIT_ADMINISTRATOR),
         "inactive": make_user("m_inactive", role=roles.BUREAU_STAFF, bureaus=[bureau["市水务局"]], is_active=False),
     }
     clients = {"anonymous": Client()}
@@ -232,10 +240,13 @@ def _check_keys(given: dict, wanted: list[str]) -> None:
 
 
 def everyone(kwargs=None, *, label="", method="get", data=None, anonymous, clerk, reviewer, administrator,
-             inactive=LOGIN) -> list[Case]:
-    """A URL that does not depend on an object in a bureau's scope: all three clerks get ``clerk``."""
+             inactive=LOGIN, security_admin=None, audit_admin=None) -> list[Case]:
+    """A URL that does not depend on an object in a bureau's scope: all three clerks get ``clerk``, and so do the
+    security and audit administrators unless told otherwise."""
     expect = {"anonymous": anonymous, "reviewer": reviewer, "administrator": administrator, "role_admin": administrator,
               "inactive": inactive,
+              "security_admin": clerk if security_admin is None else security_admin,
+              "audit_admin": clerk if audit_admin is None else audit_admin,
               **{c: clerk for c in CLERKS}}
     build = kwargs if callable(kwargs) else (lambda w, k=kwargs or {}: dict(k))
     return [Case(label or "—", build, lambda w, e=expect: e, method, data)]
@@ -376,6 +387,16 @@ MATRIX: dict[str, list[Case]] = {
     "results:unit": public(lambda w: {"pk": w.unit.pk}, label="a district")
     + public(lambda w: {"pk": 999999}, label="no such unit", status=404),
     "results:statistics": public(),
+    # --- security: second factor (everyone their own) and the audit trail (the audit administrator's) ------------
+    "security:otp_verify": signed_in(),
+    "security:otp_setup": signed_in(),
+    "security:otp_recovery_codes": signed_in(label="GET", status=405)
+    # Nobody in the world enrolled an authenticator: sent to set one up.
+    + signed_in(label="POST", method="post", status=REDIRECT),
+    "security:audit": everyone(anonymous=LOGIN, clerk=404, reviewer=404, administrator=404, audit_admin=200),
+    "security:audit_export": everyone(label="GET", anonymous=LOGIN, clerk=405, reviewer=405, administrator=405)
+    + everyone(label="POST", method="post", anonymous=LOGIN, clerk=404, reviewer=404, administrator=404,
+               audit_admin=200),
 }
 
 # (url name, case label, persona) → (status it gets, why it differs from the rule). See the module docstring.

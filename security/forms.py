@@ -1,0 +1,48 @@
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from organisation import roles
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(label=_("Code"), max_length=16, strip=True,
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                          "autofocus": True}),
+                            help_text=_("The six digits your authenticator shows, or one of your recovery codes."))
+
+
+class EnrolForm(forms.Form):
+    token = forms.CharField(label=_("Code shown by the authenticator"), max_length=8, strip=True,
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+
+class RolesExclusiveUserChangeForm(auth_forms.UserChangeForm):
+    """The admin's form of a person: the three administrator roles exclude each other."""
+
+    def clean_groups(self):
+        groups = self.cleaned_data.get("groups")
+        if groups is not None:
+            try:
+                roles.check_roles_exclusive({group.name for group in groups})
+            except ValidationError as error:
+                raise ValidationError(error.messages) from None
+        return groups
+
+
+class AuditSearchForm(forms.Form):
+    actor = forms.CharField(label=_("Actor (user name)"), required=False, max_length=150)
+    action = forms.CharField(label=_("Action"), required=False, max_length=64)
+    target = forms.CharField(label=_("Object"), required=False, max_length=255)
+    since = forms.DateField(label=_("From (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Until (date, included)"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise ValidationError(_("The first date is after the last one."), code="dates_reversed")
+        return cleaned
+

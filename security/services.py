@@ -1,0 +1,117 @@
+"""State changes of account security: roles (三员分立), passwords set by someone else, second factors.
+
+Each function takes keyword arguments only, runs in one transaction, checks who may do it, validates, and writes
+its audit record in that transaction."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from organisation import roles
+from organisation.audit import audit_record
+
+from .models import AccountSecurity
+
+TOTP_DEVICE_NAME = "authenticator"
+RECOVERY_DEVICE_NAME = "recovery codes"
+
+
+# --- roles -------------------------------------------------------------------------------------------------------
+
+# --- passwords ----------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def password_set_by_other(*, actor, user) -> None:
+    """An administrator set ``user``'s password: the person must change it at their next sign-in."""
+    if not roles.is_security_administrator(actor):
+        raise PermissionDenied(_("Only the security administrator sets other people's passwords."))
+    if actor.pk == user.pk:
+        return
+    AccountSecurity.objects.update_or_create(user=user, defaults={"must_change_password": True})
+    audit_record(actor=actor, action="account.password_set", target=user,
+                 message="The person must change it at the next sign-in.")
+
+
+@transaction.atomic
+def password_changed_by_self(*, user) -> None:
+    """The person chose a new password themselves (the history and its date are kept by the validator)."""
+    AccountSecurity.objects.filter(user=user).update(must_change_password=False)
+
+
+# --- second factor ------------------------------------------------------------------------------------------------
+
+def totp_matches(key_hex: str, token: str) -> int | None:
+    """Checks a code against a key not saved yet (enrolment), with django-otp's default tolerance of one step.
+    Returns the time step the code belongs to (saved as the device's last one, so the code cannot be replayed)."""
+    token = (token or "").strip().replace(" ", "")
+    if not token.isdigit() or len(token) != 6:
+        return None
+    try:
+        totp = TOTP(bytes.fromhex(key_hex), step=30, t0=0, digits=6, drift=0)
+    except ValueError:
+        return None
+    return totp.t() if totp.verify(int(token), tolerance=1) else None
+
+
+@transaction.atomic
+def enrol_totp(*, user, key_hex: str, token: str) -> tuple[TOTPDevice, list[str]]:
+    """Save the authenticator whose key the person saw as a QR code, once they typed a code it shows.
+
+    Replaces any earlier authenticator and issues new recovery codes. Returns the device and the codes (shown
+    once)."""
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("Sign in first."))
+    step = totp_matches(key_hex, token)
+    if step is None:
+        raise ValidationError(_("This code is not the one your authenticator shows now. Check the time on your "
+                                "phone and type the current six digits."), code="invalid_token")
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, key=key_hex, confirmed=True,
+                                       last_t=step)
+    codes = _issue_recovery_codes(user)
+    audit_record(actor=user, action="account.otp_enrolled", target=user, data={"device": device.persistent_id})
+    return device, codes
+
+
+def _issue_recovery_codes(user) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(settings.OTP_RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+@transaction.atomic
+def regenerate_recovery_codes(*, user) -> list[str]:
+    """New recovery codes; the old ones stop working. Only for a person who enrolled an authenticator."""
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise ValidationError(_("Set up an authenticator first."), code="no_device")
+    codes = _issue_recovery_codes(user)
+    audit_record(actor=user, action="account.recovery_codes_generated", target=user)
+    return codes
+
+
+@transaction.atomic
+def verify_second_factor(*, user, token: str):
+    """The device of ``user`` that accepts ``token`` (authenticator first, then a recovery code), or None.
+
+    Every try is recorded; django-otp slows down repeated failures per device (its throttling)."""
+    token = (token or "").strip().replace(" ", "")
+    verified = None
+    for device in list(TOTPDevice.objects.filter(user=user, confirmed=True)) + list(
+            StaticDevice.objects.filter(user=user, confirmed=True)):
+        allowed, _details = device.verify_is_allowed()
+        if allowed and token and device.verify_token(token):
+            verified = device
+            break
+    if verified is None:
+        audit_record(actor=user, action="account.otp_failed", target=user)
+    else:
+        audit_record(actor=user, action="account.otp_verified", target=user,
+                     data={"device": verified.persistent_id,
+                           "recovery_code": isinstance(verified, StaticDevice)})
+    return verified
