@@ -3,17 +3,15 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
 
 from . import roles, selectors, throttle
 from .throttle import client_address
 
 __all__ = ["client_address", "ThrottledAuthenticationForm", "ThrottledAdminAuthenticationForm", "ThrottledLoginView",
-           "ThrottledPasswordResetView", "home", "health"]
+           "ThrottledPasswordResetView", "home"]
 
 
 class ThrottleMixin:
@@ -81,10 +79,3 @@ def home(request):
     if roles.can_enter_admin(user):
         return redirect("admin:index")
     return redirect("measures:list")
-
-
-@require_GET
-def health(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
