@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UsernameField
 from django.utils.translation import gettext_lazy as _
 
+from .errors import DomainError
+from .invitations import account_invite
 from .models import AuditEntry, Bureau, Membership, Unit, UnitKind
 
 # Import/export of bureaus, units and people (administrators only; see measures.resources).
@@ -22,6 +26,27 @@ class MembershipInline(admin.TabularInline):
 admin.site.unregister(User)
 
 
+class InvitedUserCreationForm(forms.ModelForm):
+    """A new account has no password: its owner chooses one from the invitation mailed to them."""
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email"]
+        field_classes = {"username": UsernameField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].help_text = _("The invitation to choose a password is sent to this address.")
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class IncentivesUserAdmin(AdministratorImportExportMixin, ImportExportMixin, UserAdmin):
     resource_classes = [UserResource]
@@ -30,6 +55,8 @@ class IncentivesUserAdmin(AdministratorImportExportMixin, ImportExportMixin, Use
     list_filter = ["is_active", "is_staff", "groups", "memberships__bureau"]
     # is_staff follows the administrator role (incentives.signals); bureau groups follow memberships.
     readonly_fields = ["is_staff"]
+    add_form = InvitedUserCreationForm
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "first_name", "last_name", "email")}),)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":
@@ -45,6 +72,14 @@ class IncentivesUserAdmin(AdministratorImportExportMixin, ImportExportMixin, Use
         from .permissions import membership_sync
 
         membership_sync(form.instance)
+        if not change:
+            try:
+                account_invite(actor=request.user, user=form.instance)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.WARNING)
+            else:
+                self.message_user(request, _("An invitation to choose a password was sent to %(email)s.") % {
+                    "email": form.instance.email}, messages.SUCCESS)
 
 
 @admin.register(Bureau)

@@ -20,6 +20,7 @@ from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
 from incentives import roles
+from incentives.invitations import account_invite
 from incentives.models import Bureau, Membership, Unit, UnitKind
 from measures.models import IncentiveCategory, Measure, PolicyDocument, Responsibility, chinese_numeral
 
@@ -131,10 +132,15 @@ class UserResource(NeutralisingMixin, resources.ModelResource):
     def after_init_instance(self, instance, new, row, **kwargs):
         if new:
             instance.set_unusable_password()
+            instance._invite = True
 
     def after_save_instance(self, instance, row, **kwargs):
         if kwargs.get("dry_run"):
             return
+        if getattr(instance, "_invite", False) and instance.email and instance.is_active:
+            instance._invite = False
+            # The new account receives its invitation once the import's transaction commits.
+            account_invite(actor=kwargs.get("user"), user=instance)
         role = (row.get("role") or "").strip()
         if role:
             instance.groups.add(Group.objects.get_or_create(name=role)[0])
