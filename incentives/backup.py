@@ -1,0 +1,216 @@
+"""Backup and restore of the database and the media files.
+
+A backup is a directory:
+
+* ``database.json``: every row of every application (``dumpdata`` with natural foreign keys, times to the
+  microsecond), except the rows
+  ``migrate`` creates again by itself (content types, permissions) and sessions;
+* ``media/``: a copy of ``MEDIA_ROOT`` (evidence files, rendered bulletins);
+* ``manifest.json``: the SHA-256 and size of ``database.json`` and of every media file, the row counts, and the
+  migrations applied when it was taken.
+
+The JSON dump is used on SQLite and PostgreSQL alike (rather than ``pg_dump``): one format restores on either
+engine and on another PostgreSQL version, and the image needs no database client programs. It is slower than
+``pg_dump`` on very large databases (see deploy/README.md for the figures).
+
+``restore`` verifies every digest before touching anything, then loads into a database that has been migrated and
+holds no data yet, all in one transaction; the media files are copied only after the rows are loaded.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core import serializers
+from django.core.management import call_command
+from django.core.serializers import json as json_serializer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+
+from .errors import DomainError
+
+FORMAT = 1
+DATABASE_FILE = "database.json"
+MANIFEST_FILE = "manifest.json"
+MEDIA_DIR = "media"
+# Rows that migrate creates again (content types, permissions, the role groups) or that are not worth keeping.
+EXCLUDED = ["contenttypes", "auth.permission", "sessions"]
+RECREATED_BY_MIGRATE = {"contenttypes.contenttype", "auth.permission", "auth.group", "sessions.session"}
+
+
+class BackupError(DomainError):
+    pass
+
+
+class ExactJSONEncoder(DjangoJSONEncoder):
+    """Django's JSON encoder cuts times to milliseconds; a backup keeps the microseconds."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime | datetime.time):
+            return o.isoformat()
+        return super().default(o)
+
+
+class Serializer(json_serializer.Serializer):
+    """dumpdata's JSON, with times to the microsecond (registered as the format ``json-exact``; the file reads
+    back with the ordinary JSON deserializer)."""
+
+    def _init_options(self):
+        self.options.setdefault("cls", ExactJSONEncoder)
+        super()._init_options()
+
+
+Deserializer = json_serializer.Deserializer
+serializers.register_serializer("json-exact", "incentives.backup")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def media_files(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def applied_migrations(alias: str = DEFAULT_DB_ALIAS) -> list[str]:
+    recorder = MigrationRecorder(connections[alias])
+    return sorted(f"{app}.{name}" for app, name in recorder.applied_migrations())
+
+
+def backed_up_models():
+    return [m for m in apps.get_models() if m._meta.label_lower not in RECREATED_BY_MIGRATE and m._meta.managed
+            and not m._meta.proxy]
+
+
+def row_counts() -> dict[str, int]:
+    return {m._meta.label: m._default_manager.count() for m in backed_up_models()}
+
+
+def backup(*, output: Path) -> dict:
+    """Write a backup into ``output`` (a new or empty directory). Returns the manifest."""
+    output = Path(output)
+    if output.exists() and any(output.iterdir()):
+        raise BackupError(f"{output} is not empty: give a new directory for the backup")
+    output.mkdir(parents=True, exist_ok=True)
+    database = output / DATABASE_FILE
+    # One transaction: the dump is a consistent snapshot on PostgreSQL (REPEATABLE READ is not needed for a
+    # single dumpdata query per model, but the counts and the dump then agree).
+    with transaction.atomic():
+        counts = row_counts()
+        call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, indent=None, output=str(database),
+                     format="json-exact", verbosity=0)
+        migrations = applied_migrations()
+    media_root = Path(settings.MEDIA_ROOT)
+    media = {}
+    for source in media_files(media_root):
+        relative = source.relative_to(media_root).as_posix()
+        target = output / MEDIA_DIR / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+        media[relative] = {"sha256": sha256_of(target), "size": target.stat().st_size}
+    manifest = {
+        "format": FORMAT,
+        "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "engine": connections[DEFAULT_DB_ALIAS].vendor,
+        "database": {"file": DATABASE_FILE, "sha256": sha256_of(database), "size": database.stat().st_size},
+        "rows": counts,
+        "migrations": migrations,
+        "media": media,
+    }
+    (output / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True))
+    return manifest
+
+
+def verify(source: Path) -> dict:
+    """Check a backup against its manifest; returns the manifest or raises naming every problem."""
+    source = Path(source)
+    manifest_path = source / MANIFEST_FILE
+    if not manifest_path.is_file():
+        raise BackupError(f"{source} has no {MANIFEST_FILE}: not a backup directory")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except ValueError as error:
+        raise BackupError(f"{manifest_path} is not valid JSON: {error}") from None
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"{manifest_path}: unknown backup format {manifest.get('format')!r}")
+    problems = []
+    database = source / manifest["database"]["file"]
+    if not database.is_file():
+        problems.append(f"{database.name} is missing")
+    elif sha256_of(database) != manifest["database"]["sha256"]:
+        problems.append(f"{database.name} does not match its SHA-256 in the manifest")
+    media_dir = source / MEDIA_DIR
+    listed = manifest.get("media", {})
+    for relative, entry in listed.items():
+        path = media_dir / relative
+        if not path.is_file():
+            problems.append(f"media/{relative} is missing")
+        elif sha256_of(path) != entry["sha256"]:
+            problems.append(f"media/{relative} does not match its SHA-256 in the manifest")
+    for path in media_files(media_dir):
+        if path.relative_to(media_dir).as_posix() not in listed:
+            problems.append(f"media/{path.relative_to(media_dir).as_posix()} is not in the manifest")
+    if problems:
+        raise BackupError("The backup is damaged; nothing was restored: " + "; ".join(problems))
+    return manifest
+
+
+def _check_target(manifest: dict) -> None:
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise BackupError("The database is not fully migrated: run `manage.py migrate` first, then restore")
+    unknown = sorted(set(manifest["migrations"]) - set(applied_migrations()))
+    if unknown:
+        raise BackupError("The backup was taken by a newer version of the application (migrations "
+                          + ", ".join(unknown[:5]) + " are unknown here): restore it with that version")
+    filled = {label: n for label, n in row_counts().items() if n}
+    if filled:
+        described = ", ".join(f"{label}: {n}" for label, n in sorted(filled.items())[:5])
+        raise BackupError(f"The database is not empty ({described}): restore only into a new, migrated database")
+    media_root = Path(settings.MEDIA_ROOT)
+    clashes = [relative for relative, entry in manifest["media"].items()
+               if (media_root / relative).exists() and sha256_of(media_root / relative) != entry["sha256"]]
+    if clashes:
+        raise BackupError(f"{len(clashes)} media file(s) already exist with other contents, e.g. {clashes[0]}: "
+                          f"restore into an empty MEDIA_ROOT")
+
+
+def restore(*, source: Path) -> dict:
+    """Verify the backup, then load its rows and copy its media files. Returns the manifest."""
+    source = Path(source)
+    manifest = verify(source)
+    _check_target(manifest)
+    Group = apps.get_model("auth", "Group")
+    with transaction.atomic():
+        # The role groups migrate created come back from the backup with their own ids.
+        Group.objects.all().delete()
+        call_command("loaddata", str(source / manifest["database"]["file"]), verbosity=0)
+        restored = row_counts()
+        wrong = {label: (n, restored.get(label, 0)) for label, n in manifest["rows"].items() if restored.get(label, 0) != n}
+        if wrong:
+            raise BackupError("Rows differ after loading; nothing was restored: " + ", ".join(
+                f"{label} {expected} expected, {found} found" for label, (expected, found) in sorted(wrong.items())))
+    media_root = Path(settings.MEDIA_ROOT)
+    for relative in manifest["media"]:
+        target = media_root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(target.name + ".restoring")
+        shutil.copy2(source / MEDIA_DIR / relative, temporary)
+        os.replace(temporary, target)
+    return manifest
