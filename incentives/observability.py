@@ -18,6 +18,12 @@ from .throttle import client_address
 access_logger = logging.getLogger("incentives.access")
 REQUEST_ID_HEADER = "request_id"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# One-time tokens of invitation and password-reset links never reach the logs.
+_TOKEN_IN_PATH = re.compile(r"^(/accounts/(?:invitation|reset)/[^/]+/)[^/]+/")
+
+
+def loggable_path(path: str) -> str:
+    return _TOKEN_IN_PATH.sub(r"\1…/", path)
 
 
 def new_request_id() -> str:
@@ -42,8 +48,9 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response.headers["X-Request-ID"] = request_id
-            access_logger.info("%s %s %s", request.method, request.path, response.status_code, extra={
-                "method": request.method, "path": request.path, "status": response.status_code,
+            path = loggable_path(request.path)
+            access_logger.info("%s %s %s", request.method, path, response.status_code, extra={
+                "method": request.method, "path": path, "status": response.status_code,
                 "duration_ms": round((time.monotonic() - started) * 1000, 1),
                 "user_agent": request.headers.get("User-Agent", "")[:200]})
             return response

@@ -53,6 +53,13 @@ def test_the_access_log_is_json_with_the_clients_address_behind_the_proxy(client
     assert isinstance(line["duration_ms"], float)
 
 
+@pytest.mark.django_db
+def test_one_time_tokens_never_reach_the_access_log(client, access_log):
+    client.get("/accounts/invitation/Mg/dix09t-f0aa7177f5f7498d5536f4adf3caced6/")
+    assert access_log()[-1]["path"] == "/accounts/invitation/Mg/…/"
+    assert "f0aa7177" not in access_log()[-1]["message"]
+
+
 def test_a_task_queued_during_a_request_carries_its_request_id():
     headers = {}
     token = request_id_var.set("req-abcdefgh")
