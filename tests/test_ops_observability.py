@@ -92,13 +92,15 @@ def test_metrics_are_refused_to_strangers_and_given_with_the_token(client, setti
 def test_metrics_count_the_queue(client, settings):
     settings.METRICS_ALLOWED_ADDRESSES = ["127.0.0.1"]
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/9"
+    # A queue of its own: a worker on the same Redis would take (and choke on) these stand-in messages.
+    settings.CELERY_TASK_DEFAULT_QUEUE = "ops-test-metrics"
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    broker.delete("celery")
-    broker.rpush("celery", "a", "b")
+    broker.delete("ops-test-metrics")
+    broker.rpush("ops-test-metrics", "a", "b")
     try:
         body = client.get("/metrics").content.decode()
     finally:
-        broker.delete("celery")
+        broker.delete("ops-test-metrics")
     assert "incentives_celery_queue_length 2.0" in body
 
 
