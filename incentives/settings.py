@@ -333,12 +333,11 @@ LOGGING = {
         "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
                         "filters": ["request_id"]},
     },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Every ERROR record (a request's uncaught exception, a failed task, a worker process lost) is also mailed.
+    "root": {"handlers": ["console", "mail_admins"] if ADMINS else ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.request": {"handlers": ["console", "mail_admins"] if ADMINS else ["console"], "level": "WARNING",
                            "propagate": False},
-        "celery.app.trace": {"handlers": ["console", "mail_admins"] if ADMINS else ["console"], "level": "INFO",
-                             "propagate": False},
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},
     },
@@ -354,8 +353,8 @@ if SENTRY_DSN:
         raise ImproperlyConfigured("SENTRY_DSN is set but sentry-sdk is not installed: pip install sentry-sdk") from None
     sentry_sdk.init(dsn=SENTRY_DSN, environment=APP_ENV, send_default_pii=False,
                     traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or 0))
+    LOGGING["root"]["handlers"] = ["console"]
     LOGGING["loggers"]["django.request"]["handlers"] = ["console"]
-    LOGGING["loggers"]["celery.app.trace"]["handlers"] = ["console"]
 
 # Metrics for Prometheus at /metrics: answered only with `Authorization: Bearer <METRICS_TOKEN>`, or to a client
 # whose address is in METRICS_ALLOWED_ADDRESSES (nobody when both are empty).

@@ -45,7 +45,7 @@ def _page(request, *, status: int, title: str, explanation: str) -> HttpResponse
 
 
 def unavailable_response(request, error: BaseException) -> HttpResponse:
-    logger.error("service unavailable: %s down (%s: %s)", outage_name(error), type(error).__name__, error,
+    logger.warning("service unavailable: %s down (%s: %s)", outage_name(error), type(error).__name__, error,
                  extra={"dependency": outage_name(error), "path": request.path})
     return _page(request, status=503, title=_("The service is temporarily unavailable"),
                  explanation=_("A part of the system (its database or its cache) does not answer at the moment."))

@@ -140,11 +140,12 @@ def test_sentry_is_asked_for_only_when_installed():
 
 def test_errors_are_mailed_to_admins_when_given(tmp_path):
     result = run_manage("shell", "-c", "from django.conf import settings; "
-                        "print(settings.ADMINS, settings.LOGGING['loggers']['django.request']['handlers'])",
+                        "print(settings.ADMINS, settings.LOGGING['loggers']['django.request']['handlers'], "
+                        "settings.LOGGING['root']['handlers'])",
                         ADMINS="ops@example.gov.cn,duty@example.gov.cn")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == (
-        "[('', 'ops@example.gov.cn'), ('', 'duty@example.gov.cn')] ['console', 'mail_admins']")
+        "[('', 'ops@example.gov.cn'), ('', 'duty@example.gov.cn')] ['console', 'mail_admins'] ['console', 'mail_admins']")
 
 
 @pytest.mark.django_db
