@@ -106,11 +106,31 @@ def backup(*, output: Path) -> dict:
     output = Path(output)
     if output.exists() and any(output.iterdir()):
         raise BackupError(f"{output} is not empty: give a new directory for the backup")
+    created = not output.exists()
     output.mkdir(parents=True, exist_ok=True)
+    try:
+        return _write_backup(output)
+    except BaseException:
+        # A backup that failed half-way leaves nothing that looks like a backup.
+        if created:
+            shutil.rmtree(output, ignore_errors=True)
+        else:
+            for name in (DATABASE_FILE, MANIFEST_FILE):
+                (output / name).unlink(missing_ok=True)
+            shutil.rmtree(output / MEDIA_DIR, ignore_errors=True)
+        raise
+
+
+def _write_backup(output: Path) -> dict:
     database = output / DATABASE_FILE
-    # One transaction: the dump is a consistent snapshot on PostgreSQL (REPEATABLE READ is not needed for a
-    # single dumpdata query per model, but the counts and the dump then agree).
+    # One snapshot: on PostgreSQL a REPEATABLE READ transaction sees every table as of its first query, so the
+    # dump is consistent across tables and agrees with the row counts while people keep working.
+    connection = connections[DEFAULT_DB_ALIAS]
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         counts = row_counts()
         call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, indent=None, output=str(database),
                      format="json-exact", verbosity=0)
@@ -126,7 +146,7 @@ def backup(*, output: Path) -> dict:
     manifest = {
         "format": FORMAT,
         "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "engine": connections[DEFAULT_DB_ALIAS].vendor,
+        "engine": connection.vendor,
         "database": {"file": DATABASE_FILE, "sha256": sha256_of(database), "size": database.stat().st_size},
         "rows": counts,
         "migrations": migrations,

@@ -101,6 +101,19 @@ def test_backup_refuses_a_directory_that_is_not_empty(db, tmp_path):
         call_command("backup", "--output", str(tmp_path))
 
 
+def test_a_backup_that_fails_half_way_leaves_nothing(db, tmp_path, monkeypatch):
+    from incentives import backup
+
+    def broken_dump(*args, **kwargs):
+        (tmp_path / "new" / "database.json").write_text("[{")
+        raise CommandError("Unable to serialize database: the disk is full")
+
+    monkeypatch.setattr(backup, "call_command", broken_dump)
+    with pytest.raises(CommandError, match="the disk is full"):
+        call_command("backup", "--output", str(tmp_path / "new"))
+    assert not (tmp_path / "new").exists()
+
+
 def test_every_table_is_covered():
     labels = {m._meta.label_lower for m in backed_up_models()}
     assert {"auth.user", "incentives.auditentry", "nominations.evidence", "reviews.bulletin",
