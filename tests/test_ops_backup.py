@@ -18,6 +18,7 @@ from nominations.models import Evidence, NominationList, Nominee
 from reviews import bulletins
 from reviews.models import Bulletin
 
+from .factories import make_user
 from .test_bulletin_render import award_all, cycle, media  # noqa: F401  (fixtures and helpers)
 
 
@@ -73,6 +74,11 @@ def test_backup_wipe_restore_finds_every_row_and_file_identical(filled, media, t
                 assert after["fields"][field] == value, (label, before["pk"], field)
             assert after == before, label
     assert files(media) == before_files
+    # The id sequences moved past the restored rows: new rows go in.
+    newest = AuditEntry.objects.order_by("-pk").first().pk
+    assert make_user("after-restore").pk > max(row["pk"] for row in before_rows["auth.User"])
+    bulletins.bulletin_request(cycle=filled, actor=None)
+    assert AuditEntry.objects.order_by("-pk").first().pk > newest
 
 
 def test_a_damaged_backup_restores_nothing(filled, media, tmp_path):  # noqa: F811
