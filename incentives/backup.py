@@ -2,11 +2,11 @@
 
 A backup is a directory:
 
-* ``database.json``: every row of every application (``dumpdata`` with natural foreign keys, times to the
+* ``database.jsonl``: every row of every application (``dumpdata`` with natural foreign keys, times to the
   microsecond), except the rows
   ``migrate`` creates again by itself (content types, permissions) and sessions;
 * ``media/``: a copy of ``MEDIA_ROOT`` (evidence files, rendered bulletins);
-* ``manifest.json``: the SHA-256 and size of ``database.json`` and of every media file, the row counts, and the
+* ``manifest.json``: the SHA-256 and size of ``database.jsonl`` and of every media file, the row counts, and the
   migrations applied when it was taken.
 
 The JSON dump is used on SQLite and PostgreSQL alike (rather than ``pg_dump``): one format restores on either
@@ -34,7 +34,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.management import call_command
 from django.core.management.color import no_style
-from django.core.serializers import json as json_serializer
+from django.core.serializers import jsonl as jsonl_serializer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -43,7 +43,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from .errors import DomainError
 
 FORMAT = 1
-DATABASE_FILE = "database.json"
+DATABASE_FILE = "database.jsonl"
 MANIFEST_FILE = "manifest.json"
 MEDIA_DIR = "media"
 # Rows that migrate creates again (content types, permissions, the role groups) or that are not worth keeping.
@@ -64,9 +64,10 @@ class ExactJSONEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-class Serializer(json_serializer.Serializer):
-    """dumpdata's JSON, with times to the microsecond (registered as the format ``json-exact``; the file reads
-    back with the ordinary JSON deserializer).
+class Serializer(jsonl_serializer.Serializer):
+    """dumpdata's JSON Lines (one row a line: written and read back without holding the dump in memory), with
+    times to the microsecond (registered as the format ``jsonl-exact``; the file reads back with the ordinary
+    JSON Lines deserializer).
 
     Only references to content types and permissions are written by natural key (``migrate`` gives those new ids
     in a new database); every other reference keeps its id, as the rows do. The natural keys come from two
@@ -102,8 +103,8 @@ class Serializer(json_serializer.Serializer):
         self._current[field.name] = [list(keys[pk]) for pk in ids]
 
 
-Deserializer = json_serializer.Deserializer
-serializers.register_serializer("json-exact", "incentives.backup")
+Deserializer = jsonl_serializer.Deserializer
+serializers.register_serializer("jsonl-exact", "incentives.backup")
 
 
 def sha256_of(path: Path) -> str:
@@ -166,7 +167,7 @@ def _write_backup(output: Path) -> dict:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         counts = row_counts()
         call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, indent=None, output=str(database),
-                     format="json-exact", verbosity=0)
+                     format="jsonl-exact", verbosity=0)
         migrations = applied_migrations()
     media_root = Path(settings.MEDIA_ROOT)
     media = {}
@@ -261,8 +262,8 @@ def load_rows(path: Path, alias: str = DEFAULT_DB_ALIAS) -> int:
     pending: dict = {}
     many_to_many = []
     loaded = 0
-    with path.open("rb") as handle, connection.constraint_checks_disabled():
-        for item in serializers.deserialize("json", handle, using=alias, handle_forward_references=False):
+    with path.open(encoding="utf-8") as handle, connection.constraint_checks_disabled():
+        for item in serializers.deserialize("jsonl", handle, using=alias, handle_forward_references=False):
             model = type(item.object)
             pending.setdefault(model, []).append(item.object)
             if item.m2m_data:

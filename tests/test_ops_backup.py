@@ -111,7 +111,7 @@ def test_a_backup_that_fails_half_way_leaves_nothing(db, tmp_path, monkeypatch):
     from incentives import backup
 
     def broken_dump(*args, **kwargs):
-        (tmp_path / "new" / "database.json").write_text("[{")
+        (tmp_path / "new" / "database.jsonl").write_text("{")
         raise CommandError("Unable to serialize database: the disk is full")
 
     monkeypatch.setattr(backup, "call_command", broken_dump)
