@@ -15,11 +15,15 @@ import logging
 import time
 import uuid
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.autodetector import MigrationAutodetector
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.state import ProjectState
 from django.http import JsonResponse
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from health_check.base import HealthCheck
@@ -69,7 +73,8 @@ class Broker(HealthCheck):
 
 @dataclasses.dataclass
 class MigrationsApplied(HealthCheck):
-    """Every migration of the code is applied to the database."""
+    """Every migration of the code is applied to the database, and the code's models have no change that no
+    migration describes (a release shipped without its migration: its pages would fail on a missing column)."""
 
     alias: str = DEFAULT_DB_ALIAS
 
@@ -82,6 +87,11 @@ class MigrationsApplied(HealthCheck):
         if plan:
             names = ", ".join(f"{m.app_label}.{m.name}" for m, _backwards in plan[:5])
             raise ServiceUnavailable(f"{len(plan)} migration(s) not applied: {names}")
+        with translation.override(None):  # as makemigrations does: verbose names compare untranslated
+            changes = MigrationAutodetector(executor.loader.project_state(), ProjectState.from_apps(apps)).changes(
+                graph=executor.loader.graph)
+        if changes:
+            raise ServiceUnavailable(f"models changed without a migration: {', '.join(sorted(changes))}")
 
 
 def readiness_checks() -> dict[str, HealthCheck]:

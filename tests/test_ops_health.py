@@ -88,6 +88,20 @@ def test_not_ready_while_a_migration_is_not_applied(client):
     assert "1 migration(s) not applied: reviews." in body["checks"]["migrations"]["error"]
 
 
+@pytest.mark.django_db
+def test_not_ready_when_the_models_changed_without_a_migration(client, monkeypatch):
+    from incentives import health
+
+    class ModelsAhead(health.MigrationAutodetector):
+        def changes(self, graph, **kwargs):
+            return {"reviews": ["0099_claimed_by"]}
+
+    monkeypatch.setattr(health, "MigrationAutodetector", ModelsAhead)
+    status, body = ready(client)
+    assert status == 503
+    assert body["checks"]["migrations"]["error"] == "models changed without a migration: reviews"
+
+
 def _django(script: str, **env) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CACHE_URL"}}
     environment.update(env, DJANGO_SETTINGS_MODULE="incentives.settings", PYTHONPATH=str(ROOT))
