@@ -1,8 +1,10 @@
 #!/bin/sh
 # The container's roles:
-#   web     migrate the database, then serve with gunicorn (static files by WhiteNoise)
-#   worker  a Celery worker (reminder deliveries, bulletin renders, returned-list notices)
-#   beat    Celery beat: the one scheduler (run exactly one); its schedule is in CELERY_BEAT_SCHEDULE
+#   init    migrate, load the organisation and the 2022 catalogue into an empty database, rebuild the permissions
+#           (manage.py init), then run the deployment checks; the one-shot `migrate` service of docker-compose.yml
+#   web     gunicorn (static files by WhiteNoise); never migrates: it starts after `init` succeeded
+#   worker  a Celery worker (reminder deliveries, bulletin renders, invitations, returned-list notices)
+#   beat    Celery beat: the one scheduler (run exactly one); it writes its heartbeat file at every tick
 #   manage  python manage.py …   (e.g. `docker compose run --rm web manage createsuperuser`)
 set -eu
 cd /app
@@ -29,20 +31,24 @@ role="${1:-web}"
 [ "$#" -gt 0 ] && shift
 
 case "$role" in
+  init)
+    wait_for_database
+    python manage.py init "$@"
+    python manage.py check --deploy --fail-level ERROR
+    ;;
   web)
     wait_for_database
-    python manage.py migrate --noinput
-    python manage.py check --deploy --fail-level ERROR
     exec gunicorn incentives.wsgi:application --config /app/deploy/gunicorn.conf.py "$@"
     ;;
   worker)
     wait_for_database
-    exec celery -A incentives worker --loglevel="${LOG_LEVEL:-INFO}" --concurrency="${WORKER_CONCURRENCY:-2}" "$@"
+    exec celery -A incentives worker --loglevel="${LOG_LEVEL:-INFO}" --concurrency="${WORKER_CONCURRENCY:-2}" \
+      --hostname="${WORKER_NODE_NAME:-celery@%h}" "$@"
     ;;
   beat)
     wait_for_database
     exec celery -A incentives beat --loglevel="${LOG_LEVEL:-INFO}" \
-      --schedule=/app/var/run/celerybeat-schedule --pidfile=/app/var/run/celerybeat.pid "$@"
+      --schedule="${BEAT_SCHEDULE_FILE:-/app/var/run/celerybeat-schedule}" --pidfile= "$@"
     ;;
   manage)
     exec python manage.py "$@"

@@ -2,6 +2,8 @@ import os
 
 from celery import Celery
 
+from . import observability  # noqa: F401  (request ids through task headers)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "incentives.settings")
 
 app = Celery("incentives")

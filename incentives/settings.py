@@ -52,10 +52,15 @@ PRODUCTION = APP_ENV == "production"
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# deploy/env.example's placeholder: refused, so that a copied example never runs with a published key.
+SECRET_KEY_PLACEHOLDER_MARK = "replace-with"
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set in production (50 or more random characters)")
     SECRET_KEY = "development-only-key-do-not-use-in-production-3f9c1a7e5b2d4c6e8a0b1c2d3e4f5a6b"
+elif SECRET_KEY_PLACEHOLDER_MARK in SECRET_KEY.lower():
+    raise ImproperlyConfigured("SECRET_KEY is still the placeholder of deploy/env.example: generate one with "
+                               "python -c \"import secrets; print(secrets.token_urlsafe(64))\"")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -75,6 +80,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "pgtrigger",
+    "django_prometheus",
     "organisation",
     "security",
     "measures",
@@ -83,6 +89,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "incentives.observability.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,11 +106,14 @@ MIDDLEWARE = [
     "security.middleware.SessionTimeoutMiddleware",
     "security.middleware.AccountGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "incentives.unavailable.ServiceUnavailableMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 if PRODUCTION:
     # gunicorn serves the collected static files itself (no separate web server needed).
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                      "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "incentives.urls"
 WSGI_APPLICATION = "incentives.wsgi.application"
@@ -217,7 +228,9 @@ if PRODUCTION and not os.environ.get("CACHE_URL"):
     raise ImproperlyConfigured("CACHE_URL must be set in production (a shared cache such as redis://redis:6379/1)")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+        # Short timeouts: a Redis that does not answer gives a 503 page within seconds, not a hung worker.
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"],
+         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}
         if os.environ.get("CACHE_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -251,14 +264,48 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING below (JSON, request ids)
+CELERY_WORKER_SEND_TASK_EVENTS = False
 # The beat's schedule (crontab in CELERY_TIMEZONE, i.e. Beijing time). The sweep is idempotent, so it runs every
-# 15 minutes: a missed run (a worker down) is caught up by the next one; nothing goes out before
-# ReminderSettings.send_from_hour. The embedded default runs the same sweep with `manage.py run_scheduler`.
+# 15 minutes by default: a missed run (a worker down) is caught up by the next one; nothing goes out before
+# ReminderSettings.send_from_hour. REMINDERS_SCHEDULE is a crontab of five fields (minute hour day month weekday).
+# The embedded default runs the same sweep with `manage.py run_scheduler`.
 from celery.schedules import crontab  # noqa: E402
 
+
+def env_crontab(name: str, default: str):
+    raw = (os.environ.get(name) or default).strip()
+    fields = raw.split()
+    if len(fields) != 5:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a crontab of five fields: minute hour day month weekday")
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    try:
+        return crontab(minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month_of_year,
+                       day_of_week=day_of_week)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a valid crontab: {error}") from None
+
+
+REMINDERS_SCHEDULE = env_crontab("REMINDERS_SCHEDULE", "*/15 * * * *")
+# A render still "rendering" this long after it was claimed belongs to a process that died: it is taken up again
+# by the next attempt, and the beat looks for such renders every BULLETIN_RESUME_SCHEDULE.
+BULLETIN_STALE_RENDER_MINUTES = env_int("BULLETIN_STALE_RENDER_MINUTES", 10)
 CELERY_BEAT_SCHEDULE = {
-    "reminders-sweep": {"task": "nominations.tasks.reminders_sweep", "schedule": crontab(minute="*/15")},
+    "reminders-sweep": {"task": "nominations.tasks.reminders_sweep", "schedule": REMINDERS_SCHEDULE},
+    "bulletins-resume": {"task": "reviews.tasks.bulletins_resume",
+                         "schedule": env_crontab("BULLETIN_RESUME_SCHEDULE", "*/5 * * * *")},
 }
+CELERY_IMPORTS = ["organisation.invitations"]
+# A task running longer than this is stopped (its pool process replaced): a stuck render or send cannot hold a
+# worker slot for ever; a render stopped so is taken up again (see BULLETIN_STALE_RENDER_MINUTES).
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 5 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 30, 1)
+# Health of the beat: its scheduler writes this file at every tick (incentives.beat), at least once a minute;
+# deploy/healthcheck.py beat fails when the file is older than BEAT_HEARTBEAT_MAX_AGE seconds.
+CELERY_BEAT_SCHEDULER = "incentives.beat:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
+BEAT_HEARTBEAT_FILE = Path(os.environ.get("BEAT_HEARTBEAT_FILE", BASE_DIR / "var" / "run" / "beat-heartbeat"))
+BEAT_HEARTBEAT_MAX_AGE = env_int("BEAT_HEARTBEAT_MAX_AGE", 5 * 60)
 
 # Demo accounts and demo data exist only in the embedded default, never in production.
 DEMO_MODE = env_bool("DEMO_MODE", not PRODUCTION)
@@ -273,15 +320,19 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-if PRODUCTION:
+# Cookies marked Secure and named __Host- (accepted over HTTPS only, for this exact host and path /: no sibling
+# subdomain can set them). SECURE_COOKIES=0 serves a plain-HTTP site on a network you trust (deploy/README.md).
+SECURE_COOKIES = env_bool("SECURE_COOKIES", PRODUCTION)
+if SECURE_COOKIES:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
-    LANGUAGE_COOKIE_HTTPONLY = True
-    LANGUAGE_COOKIE_SAMESITE = "Lax"
-    # __Host- cookies are only accepted over HTTPS, for this exact host and path /: no sibling subdomain can set them.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+if PRODUCTION:
+    LANGUAGE_COOKIE_HTTPONLY = True
+    LANGUAGE_COOKIE_SAMESITE = "Lax"
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
@@ -293,13 +344,37 @@ if PRODUCTION:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names the site answers to")
 
+# Logs: one JSON object a line (LOG_FORMAT=json, the production default) or plain text, every timestamp in
+# Beijing time with its offset (+08:00), each line with the request id of the request or task it belongs to.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: expected json or text")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+ADMINS = [("", address) for address in env_list("ADMINS", [])]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # pgtrigger logs every install, also the no-op ones on SQLite.
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}, "pgtrigger": {"level": "WARNING"}},
+    "filters": {"request_id": {"()": "incentives.logging_json.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "incentives.logging_json.JsonFormatter"},
+        "text": {"()": "incentives.logging_json.TextFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+        # Errors by mail to ADMINS (when Sentry is not configured; see below).
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
+                        "filters": ["request_id"]},
+    },
+    # Every ERROR record (a request's uncaught exception, a failed task, a worker process lost) is also mailed.
+    "root": {"handlers": ["console", "mail_admins"] if ADMINS else ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.request": {"handlers": ["console", "mail_admins"] if ADMINS else ["console"], "level": "WARNING",
+                           "propagate": False},
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+        # pgtrigger logs every install, also the no-op ones on SQLite.
+        "pgtrigger": {"level": "WARNING"},
+    },
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -347,6 +422,32 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# Error reports go to Sentry when SENTRY_DSN is set and sentry-sdk is installed (pip install sentry-sdk);
+# otherwise to ADMINS by mail.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+    except ImportError:
+        raise ImproperlyConfigured("SENTRY_DSN is set but sentry-sdk is not installed: pip install sentry-sdk") from None
+    sentry_sdk.init(dsn=SENTRY_DSN, environment=APP_ENV, send_default_pii=False,
+                    traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or 0))
+    LOGGING["root"]["handlers"] = ["console"]
+    LOGGING["loggers"]["django.request"]["handlers"] = ["console"]
+
+# Metrics for Prometheus at /metrics: answered only with `Authorization: Bearer <METRICS_TOKEN>`, or to a client
+# whose address is in METRICS_ALLOWED_ADDRESSES (nobody when both are empty).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES", [] if PRODUCTION else ["127.0.0.1"])
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# Readiness (/health/ready): the media storage must be writable and every migration applied; the broker is
+# checked when one is configured. HEALTH_CHECK_TIMEOUT bounds each check (seconds).
+HEALTH_CHECK_TIMEOUT = env_int("HEALTH_CHECK_TIMEOUT", 3)
+
+# Invitations: a one-time link to set a password, valid this many seconds.
+INVITATION_TIMEOUT = env_int("INVITATION_TIMEOUT", 7 * 24 * 60 * 60)
 
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import health
 
 admin.site.site_header = "广州市督查激励管理系统"
 admin.site.site_title = "督查激励"
@@ -19,9 +19,14 @@ urlpatterns = [
     path("nominations/", include("nominations.urls")),
     path("review/", include("reviews.urls")),
     path("results/", include("reviews.public_urls")),
-    path("health/", views.health, name="health"),
+    path("health/", health.ready, name="health"),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("metrics", include("reviews.metrics")),
     path("notifications/", include("organisation.notification_urls")),
     path("bulletins/", include("reviews.bulletin_urls")),
     path("", include("security.urls")),
 ]
 
+
+handler500 = "incentives.unavailable.server_error"

@@ -21,6 +21,7 @@ from import_export.formats import base_formats
 
 from measures.models import IncentiveCategory, Measure, PolicyDocument, Responsibility, chinese_numeral
 from organisation import roles
+from organisation.invitations import account_invite
 from organisation.models import Bureau, Membership, Unit, UnitKind
 
 from .importing.clauses import ClauseError, parse_clause
@@ -131,10 +132,15 @@ class UserResource(NeutralisingMixin, resources.ModelResource):
     def after_init_instance(self, instance, new, row, **kwargs):
         if new:
             instance.set_unusable_password()
+            instance._invite = True
 
     def after_save_instance(self, instance, row, **kwargs):
         if kwargs.get("dry_run"):
             return
+        if getattr(instance, "_invite", False) and instance.email and instance.is_active:
+            instance._invite = False
+            # The new account receives its invitation once the import's transaction commits.
+            account_invite(actor=kwargs.get("user"), user=instance)
         role = (row.get("role") or "").strip()
         if role:
             instance.groups.add(Group.objects.get_or_create(name=role)[0])

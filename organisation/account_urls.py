@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import invitations, views
 
 urlpatterns = [
     path("login/", views.ThrottledLoginView.as_view(), name="login"),
@@ -11,5 +11,6 @@ urlpatterns = [
     path("password/reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("reset/<uidb64>/<token>/", views.UnlockingPasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
+    path("invitation/<uidb64>/<token>/", invitations.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

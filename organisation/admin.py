@@ -1,9 +1,14 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UsernameField
 from django.utils.translation import gettext_lazy as _
 
+from incentives.errors import DomainError
+
 from . import services
+from .invitations import account_invite
 from .models import AuditEntry, Bureau, Membership, Notification, OutboxMessage, Unit, UnitKind
 from .roles import ROLE_LABELS, can_enter_admin
 from .views import ThrottledAdminAuthenticationForm
@@ -24,9 +29,32 @@ class MembershipInline(admin.TabularInline):
 admin.site.unregister(User)
 
 
+class InvitedUserCreationForm(forms.ModelForm):
+    """A new account has no password: its owner chooses one from the invitation mailed to them."""
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email"]
+        field_classes = {"username": UsernameField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].help_text = _("The invitation to choose a password is sent to this address.")
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class PersonAdmin(UserAdmin):
     inlines = [MembershipInline]
+    add_form = InvitedUserCreationForm
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "first_name", "last_name", "email")}),)
     list_display = ["username", "first_name", "email", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "groups", "memberships__bureau"]
     # is_staff follows the administrator role (organisation.signals); bureau groups follow memberships.
@@ -44,6 +72,14 @@ class PersonAdmin(UserAdmin):
         super().save_related(request, form, formsets, change)
         if role_groups is not None:
             services.user_roles_set(actor=request.user, user=form.instance, role_names=[g.name for g in role_groups])
+        if not change:
+            try:
+                account_invite(actor=request.user, user=form.instance)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.WARNING)
+            else:
+                self.message_user(request, _("An invitation to choose a password was sent to %(email)s.") % {
+                    "email": form.instance.email}, messages.SUCCESS)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Membership:

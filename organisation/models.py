@@ -186,6 +186,8 @@ class AuditAction(models.TextChoices):
     OBJECT_PERMISSION_REVOKED = "account.object_permission_revoked", _("Category right withdrawn")
     AUDIT_ARCHIVED = "audit.archived", _("Audit records archived")
     AUDIT_EXPORTED = "audit.exported", _("Audit records exported")
+    INVITED = "account.invited", _("Invitation sent")
+    INVITATION_ACCEPTED = "account.invitation_accepted", _("Password chosen from an invitation")
 
 
 class AuditEntry(models.Model):

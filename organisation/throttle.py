@@ -6,44 +6,13 @@ few mistyped passwords there must not lock the whole bureau out.
 """
 
 import hashlib
-import ipaddress
 
 from django.conf import settings
 from django.core.cache import cache
 
+from incentives.client import client_address
 
-def _from_trusted_proxy(address: str) -> bool:
-    try:
-        peer = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    for entry in settings.FORWARDED_ALLOW_IPS:
-        try:
-            if peer in ipaddress.ip_network(entry, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
-
-
-def client_address(request) -> str:
-    """The client's address. X-Forwarded-For is read only when the request comes from one of the configured
-    proxies (``FORWARDED_ALLOW_IPS``); then, behind ``NUM_PROXIES`` proxies, it is the address the outermost of
-    them saw, counted from the right (everything to its left is whatever the client sent). A client talking to
-    the application directly gets its own address, whatever header it sends."""
-    peer = request.META.get("REMOTE_ADDR", "") or "unknown"
-    proxies = settings.NUM_PROXIES
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if not proxies or not forwarded or not _from_trusted_proxy(peer):
-        return peer
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-    if len(hops) < proxies:
-        return peer  # fewer hops than proxies: the chain is not the one configured, so nothing in it is trusted
-    hop = hops[-proxies]
-    try:
-        return str(ipaddress.ip_address(hop))
-    except ValueError:
-        return peer
+__all__ = ["client_address"]  # the sign-in throttle counts per client address
 
 
 def _user_key(username: str) -> str:

@@ -52,8 +52,12 @@ ISSUER_MARK = "广州市人民政府办公厅文件"
 ADDRESSEES = "各区人民政府，市政府各部门、各直属机构"
 COPIES_TO = "市委各部门，市人大常委会办公厅，市政协办公厅，市纪委监委，广州警备区，市法院，市检察院，各人民团体。"
 PRINTING_OFFICE = "广州市人民政府办公厅秘书处"
-# A render still "rendering" after this long belongs to a worker that died: it may be claimed again.
-STALE_RENDER = datetime.timedelta(minutes=10)
+
+
+def stale_render_after() -> datetime.timedelta:
+    """A render claimed longer ago than this belongs to a worker that died: it may be claimed again."""
+    return datetime.timedelta(minutes=settings.BULLETIN_STALE_RENDER_MINUTES)
+
 
 # How each form of support reads in the bulletin (the document is always in Chinese).
 SUPPORT_WORDING = {
@@ -267,8 +271,8 @@ def bulletin_render(*, bulletin_id: int) -> Bulletin | None:
     rendered by another worker) is left alone. Returns the bulletin, or None when there was nothing to do."""
     now = timezone.now()
     claimed = Bulletin.objects.filter(pk=bulletin_id).filter(
-        Q(status=Bulletin.Status.PENDING) | Q(status=Bulletin.Status.RENDERING, requested_at__lt=now - STALE_RENDER)
-    ).update(status=Bulletin.Status.RENDERING)
+        Q(status=Bulletin.Status.PENDING) | _stale_claim(now)
+    ).update(status=Bulletin.Status.RENDERING, claimed_at=now)
     if not claimed:
         return None
     bulletin = Bulletin.objects.select_related("cycle__document").get(pk=bulletin_id)
@@ -336,6 +340,28 @@ def bulletin_number_set(*, actor, cycle, number: str) -> Cycle:
         audit_record(actor=actor, action=AuditAction.BULLETIN_NUMBER_CHANGED, target=cycle,
                      message=number or _("(no number)"), data={"before": before, "after": number})
     return cycle
+
+
+def _stale_claim(now) -> Q:
+    cutoff = now - stale_render_after()
+    return Q(status=Bulletin.Status.RENDERING) & (
+        Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True, requested_at__lt=cutoff))
+
+
+def bulletin_claim_expires(*, bulletin_id: int):
+    """When another worker's claim on a version still rendering becomes stale (None if it is not rendering)."""
+    bulletin = Bulletin.objects.filter(pk=bulletin_id, status=Bulletin.Status.RENDERING).first()
+    if bulletin is None:
+        return None
+    return (bulletin.claimed_at or bulletin.requested_at) + stale_render_after()
+
+
+def bulletins_to_resume(*, now=None) -> list[int]:
+    """Versions left behind: claimed by a process that died (stale "rendering"), or still waiting for a render
+    long after they were requested (their task was lost). The periodic ``bulletins_resume`` queues them again."""
+    now = now or timezone.now()
+    waiting = Q(status=Bulletin.Status.PENDING, requested_at__lt=now - stale_render_after())
+    return list(Bulletin.objects.filter(waiting | _stale_claim(now)).order_by("pk").values_list("pk", flat=True))
 
 
 # --- Reads ---------------------------------------------------------------------------------------------------

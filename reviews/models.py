@@ -117,6 +117,9 @@ class Bulletin(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("requested by"))
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    # When a worker claimed the render (status "rendering"): a claim older than BULLETIN_STALE_RENDER_MINUTES
+    # belongs to a process that died, and the render is taken up again.
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

@@ -126,7 +126,13 @@ def group_permissions_changed(sender, instance, action, reverse, pk_set, **kwarg
         return
     if not (pk_set or action == "post_clear"):
         return
-    _record(actor=context.current_actor(), action="role.permissions_changed", target=instance,
+    actor = context.current_actor()
+    if actor is None:
+        # The role groups' permissions are rebuilt by every migrate (organisation.permissions.role_groups_sync):
+        # that is the code's own definition of the roles, not a person's decision, and a fresh database must stay
+        # empty of records (restore refuses a database that is not).
+        return
+    _record(actor=actor, action="role.permissions_changed", target=instance,
             data={"change": action.removeprefix("post_"), "permissions": sorted(pk_set or [])})
 
 

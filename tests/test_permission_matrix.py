@@ -318,6 +318,13 @@ MATRIX: dict[str, list[Case]] = {
     "password_reset_confirm": public(lambda w: {"uidb64": "MQ", "token": "set-password-made-up"}),
     "password_reset_complete": public(),
     "health": public(),
+    "health-live": public(),
+    "health-ready": public(),
+    # Allowed from 127.0.0.1 outside production (the test client's address); tests/test_ops_observability.py
+    # checks the token and the address refusal.
+    "metrics": public(),
+    # A made-up token: the page says the link is invalid (200), for anyone.
+    "invitation_accept": public(lambda w: {"uidb64": "MQ", "token": "set-password-made-up"}),
     # --- measures: the catalogue is open to every signed-in person ---------------------------------------------
     "measures:list": signed_in(),
     "measures:detail": signed_in(lambda w: {"pk": w.scopes[0].category.measure_id}, label="measure 6")

@@ -109,5 +109,5 @@ def test_the_audit_administrator_reads_the_trail_and_nothing_else(client):
     for name in ("admin:auth_user_changelist", "admin:measures_incentivecategory_changelist",
                  "admin:nominations_cycle_changelist", "admin:organisation_membership_changelist"):
         assert client.get(reverse(name)).status_code == 403, name
-    assert not auditor.has_perm("incentives.change_auditentry")
-    assert not auditor.has_perm("incentives.delete_auditentry")
+    assert not auditor.has_perm("organisation.change_auditentry")
+    assert not auditor.has_perm("organisation.delete_auditentry")

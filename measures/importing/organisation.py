@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from incentives.errors import DomainError
 from organisation import roles
 from organisation.audit import audit_record
+from organisation.invitations import account_invite
 from organisation.models import Bureau, Membership, Unit, UnitKind
 
 from .lengths import length_errors
@@ -316,8 +317,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def plan_users(data: bytes, *, filename: str = "", byte_limit: int | None = None) -> OrgPlan:
     """One row per person. ``bureaus`` lists every bureau the person belongs to (separated by 、); ``role`` is
-    bureau_staff, reviewer or administrator. A new account gets no usable password: the person sets one through
-    "forgot password"."""
+    bureau_staff, reviewer or administrator. A new account gets no usable password: an invitation with a one-time
+    link to choose one is mailed to its address (``organisation.invitations.account_invite``)."""
     plan = OrgPlan(kind="users")
     table = _read(plan, data, filename, ["username"], byte_limit)
     if table is None:
@@ -386,6 +387,7 @@ def users_import(*, actor, plan: OrgPlan) -> dict:
     check_importer(actor)
     _check_valid(plan)
     User = get_user_model()
+    invited = 0
     with transaction.atomic():
         role_groups = {name: Group.objects.get_or_create(name=name)[0] for name in roles.ROLE_LABELS}
         for username, wanted in plan.create:
@@ -394,13 +396,16 @@ def users_import(*, actor, plan: OrgPlan) -> dict:
             user.save()
             _apply_user(user, wanted, role_groups)
             audit_record(actor=actor, action="user.imported", target=user, message=_("Created by import."))
+            if user.email and user.is_active:
+                account_invite(actor=actor, user=user)
+                invited += 1
         for user, wanted in plan.update:
             for key, value in wanted["values"].items():
                 setattr(user, key, value)
             user.save()
             _apply_user(user, wanted, role_groups)
             audit_record(actor=actor, action="user.imported", target=user, message=_("Updated by import."))
-    return {"created": len(plan.create), "updated": len(plan.update)}
+    return {"created": len(plan.create), "updated": len(plan.update), "invited": invited}
 
 
 def _apply_user(user, wanted: dict, role_groups: dict) -> None:

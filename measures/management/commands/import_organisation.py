@@ -57,3 +57,6 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(
             f"Created {result['created']}, updated {result['updated']} {options['what']} in {time.perf_counter() - started:.2f} s."))
+        if "invited" in result:
+            self.stdout.write(f"Invitations to choose a password sent to {result['invited']} new account(s) "
+                              f"(accounts without an e-mail address get none).")

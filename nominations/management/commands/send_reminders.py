@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -27,9 +28,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--at", help="ISO-8601 date and time to sweep for (naive = Beijing time); default: now")
         parser.add_argument("--dry-run", action="store_true", help="record nothing and send nothing; list what is due")
+        parser.add_argument("--yes", action="store_true",
+                            help="confirm that real e-mail goes out (required when an SMTP server is configured)")
 
-    def handle(self, *args, at=None, dry_run=False, **options):
+    def handle(self, *args, at=None, dry_run=False, yes=False, **options):
         moment = parse_moment(at) if at else timezone.now()
+        real_mail = "smtp" in settings.EMAIL_BACKEND.lower()
+        if not dry_run:
+            self.stdout.write(self.style.WARNING(
+                f"This SENDS REAL E-MAIL to the people it finds due{' via ' + settings.EMAIL_HOST if real_mail else ''}"
+                f" (backend {settings.EMAIL_BACKEND}) and records each message as sent, so the beat will not send "
+                f"them again. Use --dry-run to only list them."))
+            if real_mail and not yes:
+                raise CommandError("An SMTP server is configured: add --yes to send real e-mail, or use --dry-run.")
         self.stdout.write(f"Sweep for {beijing(moment):%Y-%m-%d %H:%M:%S} (Beijing time)")
         if dry_run:
             for item in reminders_plan(at=moment):

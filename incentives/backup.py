@@ -1,0 +1,317 @@
+"""Backup and restore of the database and the media files.
+
+A backup is a directory:
+
+* ``database.jsonl``: every row of every application (``dumpdata`` with natural foreign keys, times to the
+  microsecond), except the rows
+  ``migrate`` creates again by itself (content types, permissions) and sessions;
+* ``media/``: a copy of ``MEDIA_ROOT`` (evidence files, rendered bulletins);
+* ``manifest.json``: the SHA-256 and size of ``database.jsonl`` and of every media file, the row counts, and the
+  migrations applied when it was taken.
+
+The JSON dump is used on SQLite and PostgreSQL alike (rather than ``pg_dump``): one format restores on either
+engine and on another PostgreSQL version, and the image needs no database client programs. It is slower than
+``pg_dump`` on very large databases (see deploy/README.md for the figures).
+
+``restore`` verifies every digest before touching anything, then loads into a database that has been migrated and
+holds no data yet, all in one transaction (in batches, not a query per row as ``loaddata`` does); the media
+files are copied only after the rows are loaded.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.core.serializers import jsonl as jsonl_serializer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+
+from .errors import DomainError
+
+FORMAT = 1
+DATABASE_FILE = "database.jsonl"
+MANIFEST_FILE = "manifest.json"
+MEDIA_DIR = "media"
+# Rows that migrate creates again (content types, permissions, the role groups) or that are not worth keeping.
+EXCLUDED = ["contenttypes", "auth.permission", "sessions"]
+RECREATED_BY_MIGRATE = {"contenttypes.contenttype", "auth.permission", "auth.group", "sessions.session"}
+
+
+class BackupError(DomainError):
+    pass
+
+
+class ExactJSONEncoder(DjangoJSONEncoder):
+    """Django's JSON encoder cuts times to milliseconds; a backup keeps the microseconds."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime | datetime.time):
+            return o.isoformat()
+        return super().default(o)
+
+
+class Serializer(jsonl_serializer.Serializer):
+    """dumpdata's JSON Lines (one row a line: written and read back without holding the dump in memory), with
+    times to the microsecond (registered as the format ``jsonl-exact``; the file reads back with the ordinary
+    JSON Lines deserializer).
+
+    Only references to content types and permissions are written by natural key (``migrate`` gives those new ids
+    in a new database); every other reference keeps its id, as the rows do. The natural keys come from two
+    dictionaries read once, not from a query per row (dumpdata's own ``--natural-foreign`` fetches the related
+    object of every row: 55 s instead of a few for 100,000 audit records)."""
+
+    def _init_options(self):
+        self.options.setdefault("cls", ExactJSONEncoder)
+        super()._init_options()
+        self._natural = {
+            ContentType: {ct.pk: ct.natural_key() for ct in ContentType.objects.all()},
+            Permission: {p.pk: p.natural_key() for p in Permission.objects.select_related("content_type")},
+        }
+
+    def handle_fk_field(self, obj, field):
+        keys = self._natural.get(field.remote_field.model)
+        if keys is None:
+            self._current[field.name] = self._value_from_field(obj, field)
+        else:
+            value = getattr(obj, field.attname)
+            self._current[field.name] = None if value is None else list(keys[value])
+
+    def handle_m2m_field(self, obj, field):
+        keys = self._natural.get(field.remote_field.model)
+        if keys is None or not field.remote_field.through._meta.auto_created:
+            natural, self.use_natural_foreign_keys = self.use_natural_foreign_keys, False
+            try:
+                super().handle_m2m_field(obj, field)
+            finally:
+                self.use_natural_foreign_keys = natural
+            return
+        ids = getattr(obj, field.name).values_list("pk", flat=True)
+        self._current[field.name] = [list(keys[pk]) for pk in ids]
+
+
+Deserializer = jsonl_serializer.Deserializer
+serializers.register_serializer("jsonl-exact", "incentives.backup")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def media_files(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def applied_migrations(alias: str = DEFAULT_DB_ALIAS) -> list[str]:
+    recorder = MigrationRecorder(connections[alias])
+    return sorted(f"{app}.{name}" for app, name in recorder.applied_migrations())
+
+
+def backed_up_models():
+    return [m for m in apps.get_models() if m._meta.label_lower not in RECREATED_BY_MIGRATE and m._meta.managed
+            and not m._meta.proxy]
+
+
+def row_counts() -> dict[str, int]:
+    return {m._meta.label: m._default_manager.count() for m in backed_up_models()}
+
+
+def backup(*, output: Path) -> dict:
+    """Write a backup into ``output`` (a new or empty directory). Returns the manifest."""
+    output = Path(output)
+    if output.exists() and any(output.iterdir()):
+        raise BackupError(f"{output} is not empty: give a new directory for the backup")
+    created = not output.exists()
+    output.mkdir(parents=True, exist_ok=True)
+    try:
+        return _write_backup(output)
+    except BaseException:
+        # A backup that failed half-way leaves nothing that looks like a backup.
+        if created:
+            shutil.rmtree(output, ignore_errors=True)
+        else:
+            for name in (DATABASE_FILE, MANIFEST_FILE):
+                (output / name).unlink(missing_ok=True)
+            shutil.rmtree(output / MEDIA_DIR, ignore_errors=True)
+        raise
+
+
+def _write_backup(output: Path) -> dict:
+    database = output / DATABASE_FILE
+    # One snapshot: on PostgreSQL a REPEATABLE READ transaction sees every table as of its first query, so the
+    # dump is consistent across tables and agrees with the row counts while people keep working.
+    connection = connections[DEFAULT_DB_ALIAS]
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        counts = row_counts()
+        call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, indent=None, output=str(database),
+                     format="jsonl-exact", verbosity=0)
+        migrations = applied_migrations()
+    media_root = Path(settings.MEDIA_ROOT)
+    media = {}
+    for source in media_files(media_root):
+        relative = source.relative_to(media_root).as_posix()
+        target = output / MEDIA_DIR / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+        media[relative] = {"sha256": sha256_of(target), "size": target.stat().st_size}
+    manifest = {
+        "format": FORMAT,
+        "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "engine": connection.vendor,
+        "database": {"file": DATABASE_FILE, "sha256": sha256_of(database), "size": database.stat().st_size},
+        "rows": counts,
+        "migrations": migrations,
+        "media": media,
+    }
+    (output / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True))
+    return manifest
+
+
+def verify(source: Path) -> dict:
+    """Check a backup against its manifest; returns the manifest or raises naming every problem."""
+    source = Path(source)
+    manifest_path = source / MANIFEST_FILE
+    if not manifest_path.is_file():
+        raise BackupError(f"{source} has no {MANIFEST_FILE}: not a backup directory")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except ValueError as error:
+        raise BackupError(f"{manifest_path} is not valid JSON: {error}") from None
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"{manifest_path}: unknown backup format {manifest.get('format')!r}")
+    problems = []
+    database = source / manifest["database"]["file"]
+    if not database.is_file():
+        problems.append(f"{database.name} is missing")
+    elif sha256_of(database) != manifest["database"]["sha256"]:
+        problems.append(f"{database.name} does not match its SHA-256 in the manifest")
+    media_dir = source / MEDIA_DIR
+    listed = manifest.get("media", {})
+    for relative, entry in listed.items():
+        path = media_dir / relative
+        if not path.is_file():
+            problems.append(f"media/{relative} is missing")
+        elif sha256_of(path) != entry["sha256"]:
+            problems.append(f"media/{relative} does not match its SHA-256 in the manifest")
+    for path in media_files(media_dir):
+        if path.relative_to(media_dir).as_posix() not in listed:
+            problems.append(f"media/{path.relative_to(media_dir).as_posix()} is not in the manifest")
+    if problems:
+        raise BackupError("The backup is damaged; nothing was restored: " + "; ".join(problems))
+    return manifest
+
+
+def _check_target(manifest: dict) -> None:
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise BackupError("The database is not fully migrated: run `manage.py migrate` first, then restore")
+    unknown = sorted(set(manifest["migrations"]) - set(applied_migrations()))
+    if unknown:
+        raise BackupError("The backup was taken by a newer version of the application (migrations "
+                          + ", ".join(unknown[:5]) + " are unknown here): restore it with that version")
+    filled = {label: n for label, n in row_counts().items() if n}
+    if filled:
+        described = ", ".join(f"{label}: {n}" for label, n in sorted(filled.items())[:5])
+        raise BackupError(f"The database is not empty ({described}): restore only into a new, migrated database")
+    media_root = Path(settings.MEDIA_ROOT)
+    clashes = [relative for relative, entry in manifest["media"].items()
+               if (media_root / relative).exists() and sha256_of(media_root / relative) != entry["sha256"]]
+    if clashes:
+        raise BackupError(f"{len(clashes)} media file(s) already exist with other contents, e.g. {clashes[0]}: "
+                          f"restore into an empty MEDIA_ROOT")
+
+
+def _insert(model, objects: list, alias: str) -> None:
+    """INSERT the rows as they are, many at a time (``raw``: no auto_now, no save(), no signals), as loaddata's
+    row-by-row raw save would, but without a query per row."""
+    fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
+    size = max(connections[alias].ops.bulk_batch_size(fields, objects) or len(objects), 1)
+    for start in range(0, len(objects), size):
+        model._base_manager.using(alias)._insert(objects[start:start + size], fields=fields, using=alias, raw=True)
+
+
+def load_rows(path: Path, alias: str = DEFAULT_DB_ALIAS) -> int:
+    """Load a dump written by ``backup`` in the current transaction. Every reference in it is by id (content
+    types and permissions by natural key, which exist), so rows go in table by table, in batches; the deferred
+    foreign-key constraints are checked at the end, and the id sequences moved past the restored ids."""
+    connection = connections[alias]
+    pending: dict = {}
+    many_to_many = []
+    loaded = 0
+    with path.open(encoding="utf-8") as handle, connection.constraint_checks_disabled():
+        for item in serializers.deserialize("jsonl", handle, using=alias, handle_forward_references=False):
+            model = type(item.object)
+            pending.setdefault(model, []).append(item.object)
+            if item.m2m_data:
+                many_to_many.append((item.object, item.m2m_data))
+            loaded += 1
+            if len(pending[model]) >= 5000:
+                _insert(model, pending[model], alias)
+                pending[model] = []
+        for model, objects in pending.items():
+            if objects:
+                _insert(model, objects, alias)
+        for obj, relations in many_to_many:
+            for name, ids in relations.items():
+                field = obj._meta.get_field(name)
+                through = field.remote_field.through
+                source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+                through._base_manager.using(alias).bulk_create(
+                    [through(**{f"{source}_id": obj.pk, f"{target}_id": pk}) for pk in ids])
+        models = list(pending)
+        connection.check_constraints(table_names=[m._meta.db_table for m in models])
+    statements = connection.ops.sequence_reset_sql(no_style(), models)
+    if statements:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    return loaded
+
+
+def restore(*, source: Path) -> dict:
+    """Verify the backup, then load its rows and copy its media files. Returns the manifest."""
+    source = Path(source)
+    manifest = verify(source)
+    _check_target(manifest)
+    Group = apps.get_model("auth", "Group")
+    with transaction.atomic():
+        # The role groups migrate created come back from the backup with their own ids.
+        Group.objects.all().delete()
+        load_rows(source / manifest["database"]["file"])
+        restored = row_counts()
+        wrong = {label: (n, restored.get(label, 0)) for label, n in manifest["rows"].items() if restored.get(label, 0) != n}
+        if wrong:
+            raise BackupError("Rows differ after loading; nothing was restored: " + ", ".join(
+                f"{label} {expected} expected, {found} found" for label, (expected, found) in sorted(wrong.items())))
+    media_root = Path(settings.MEDIA_ROOT)
+    for relative in manifest["media"]:
+        target = media_root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(target.name + ".restoring")
+        shutil.copy2(source / MEDIA_DIR / relative, temporary)
+        os.replace(temporary, target)
+    return manifest

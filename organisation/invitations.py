@@ -1,0 +1,124 @@
+"""Invitations: an account created by an administrator or an import has no password; its owner receives a
+one-time link to choose one.
+
+Django's password reset cannot do this: its form sends nothing to an account without a usable password. The link
+is signed by ``InvitationTokenGenerator`` (its own salt, valid ``INVITATION_TIMEOUT`` seconds) over the account's
+password field, so it stops working once a password is set: it works once.
+"""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.urls import reverse, reverse_lazy
+from django.utils import translation
+from django.utils.crypto import constant_time_compare
+from django.utils.encoding import force_bytes
+from django.utils.http import base36_to_int, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from incentives.errors import DomainError, PermissionDeniedError
+
+from . import roles
+from .audit import AuditAction, audit_record
+
+logger = logging.getLogger(__name__)
+
+
+class InvitationTokenGenerator(PasswordResetTokenGenerator):
+    key_salt = "incentives.invitations.InvitationTokenGenerator"
+
+    def check_token(self, user, token):
+        if not (user and token):
+            return False
+        try:
+            timestamp = base36_to_int(token.split("-")[0])
+        except ValueError:
+            return False
+        if not any(constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret), token)
+                   for secret in [self.secret, *self.secret_fallbacks]):
+            return False
+        return self._num_seconds(self._now()) - timestamp <= settings.INVITATION_TIMEOUT
+
+
+invitation_token_generator = InvitationTokenGenerator()
+
+
+def invitation_link(user) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = invitation_token_generator.make_token(user)
+    return settings.SITE_URL + reverse("invitation_accept", kwargs={"uidb64": uid, "token": token})
+
+
+# --- Services ------------------------------------------------------------------------------------------------
+
+def account_invite(*, actor, user) -> None:
+    """Send ``user`` an invitation to set their password, once the transaction commits.
+
+    ``actor`` is the administrator who created the account (the admin's add form, an import), or None for the
+    system. Refused for an inactive account, one without an e-mail address, or one that already has a password
+    (its owner uses "forgot password")."""
+    if actor is not None and not (roles.is_administrator(actor) or roles.is_security_administrator(actor)):
+        raise PermissionDeniedError(_("Only administrators can invite people."))
+    if not user.is_active:
+        raise DomainError(_("%(name)s's account is disabled: enable it before inviting.") % {"name": user.username})
+    if not user.email:
+        raise DomainError(_("%(name)s has no e-mail address: the invitation cannot be sent.") % {"name": user.username},
+                          field="email")
+    if user.has_usable_password():
+        raise DomainError(_("%(name)s already has a password: they can reset it with “Forgotten your password?”.")
+                          % {"name": user.username})
+    with transaction.atomic():
+        audit_record(actor=actor, action=AuditAction.INVITED, target=user, data={"email": user.email})
+        user_id = user.pk
+        transaction.on_commit(lambda: account_invitation_send.delay(user_id))
+
+
+def invitation_accept(*, user, password: str) -> None:
+    """The invited person chose their password (already checked by the password validators of the form)."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(actor=user, action=AuditAction.INVITATION_ACCEPTED, target=user)
+
+
+# --- Task ----------------------------------------------------------------------------------------------------
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def account_invitation_send(user_id: int) -> str:
+    """Mail the invitation. Nothing is sent to an account that meanwhile got a password or was disabled."""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None or not user.is_active or not user.email or user.has_usable_password():
+        return "skipped"
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"user": user, "link": invitation_link(user), "site_url": settings.SITE_URL,
+                   "days": max(1, settings.INVITATION_TIMEOUT // 86400)}
+        subject = "".join(render_to_string("registration/invitation_subject.txt", context).splitlines())
+        body = render_to_string("registration/invitation_email.txt", context)
+    EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
+    logger.info("invitation sent", extra={"user_id": user.pk})
+    return "sent"
+
+
+# --- View ----------------------------------------------------------------------------------------------------
+
+class InvitationAcceptView(auth_views.PasswordResetConfirmView):
+    """The invitation's link: choose a password. Django's reset-confirm view, with the invitation's tokens."""
+
+    token_generator = invitation_token_generator
+    reset_url_token = "set-password"
+    title = gettext_lazy("Choose your password")
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        invitation_accept(user=form.user, password=form.cleaned_data["new_password1"])
+        self.request.session.pop(auth_views.INTERNAL_RESET_SESSION_TOKEN, None)
+        return HttpResponseRedirect(self.get_success_url())

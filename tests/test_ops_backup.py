@@ -1,0 +1,128 @@
+"""Backup and restore: back up, wipe, restore, and find every row and every file identical (SQLite and PostgreSQL);
+a damaged backup or a database that is not empty changes nothing."""
+
+import hashlib
+import json
+import shutil
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.core import serializers
+from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
+
+from incentives.backup import backed_up_models
+from nominations.models import Evidence, NominationList, Nominee
+from organisation.models import AuditEntry
+from reviews import services as review_services
+from reviews.models import Bulletin
+
+from .factories import make_user
+from .test_bulletin_render import award_all, cycle, media  # noqa: F401  (fixtures and helpers)
+
+
+def snapshot() -> dict[str, list]:
+    """Every row of every backed-up model plus the groups, with foreign keys by natural key (content types and
+    permissions get new ids when a database is wiped and migrated again)."""
+    models = [*backed_up_models(), Group]
+    rows = {}
+    for model in models:
+        objects = model._default_manager.order_by("pk")
+        rows[model._meta.label] = serializers.serialize("python", objects, use_natural_foreign_keys=True)
+    return rows
+
+
+def files(root) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def filled(transactional_db, cycle, reviewer, clerk_water, media):  # noqa: F811
+    nominee = Nominee.objects.filter(nomination_list__cycle=cycle).first()
+    evidence = Evidence(nominee=nominee, token="a" * 32, extension=".pdf", original_name="成效报告.pdf",
+                        content_type="application/pdf", size=9,
+                        sha256=hashlib.sha256(b"%PDF-1.4\n").hexdigest(), uploaded_by=clerk_water)
+    evidence.file.save("evidence.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    evidence.save()
+    bulletin = review_services.bulletin_request(cycle=cycle, actor=reviewer)  # transactional: the render runs at commit
+    bulletin.refresh_from_db()
+    assert bulletin.status == Bulletin.Status.DONE
+    return cycle
+
+
+def test_backup_wipe_restore_finds_every_row_and_file_identical(filled, media, tmp_path, capsys):  # noqa: F811
+    before_rows, before_files = snapshot(), files(media)
+    assert NominationList.objects.exists() and AuditEntry.objects.exists() and len(before_files) == 3
+    call_command("backup", "--output", str(tmp_path / "backup"))
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert set(manifest["media"]) == set(before_files)
+    assert {k: v["sha256"] for k, v in manifest["media"].items()} == before_files
+    assert manifest["rows"]["reviews.Bulletin"] == 1
+
+    call_command("flush", interactive=False, verbosity=0)  # the wipe: every table emptied
+    shutil.rmtree(media)
+    assert not AuditEntry.objects.exists() and not media.exists()
+
+    call_command("restore", str(tmp_path / "backup"))
+    assert "Restored" in capsys.readouterr().out
+    after_rows = snapshot()
+    for label, rows in before_rows.items():
+        for before, after in zip(rows, after_rows[label], strict=True):
+            for field, value in before["fields"].items():
+                assert after["fields"][field] == value, (label, before["pk"], field)
+            assert after == before, label
+    assert files(media) == before_files
+    # The id sequences moved past the restored rows: new rows go in.
+    newest = AuditEntry.objects.order_by("-pk").first().pk
+    assert make_user("after-restore").pk > max(row["pk"] for row in before_rows["auth.User"])
+    review_services.bulletin_request(cycle=filled, actor=None)
+    assert AuditEntry.objects.order_by("-pk").first().pk > newest
+
+
+def test_a_damaged_backup_restores_nothing(filled, media, tmp_path):  # noqa: F811
+    call_command("backup", "--output", str(tmp_path / "backup"))
+    bulletin_file = next((tmp_path / "backup" / "media").rglob("*.pdf"))
+    bulletin_file.write_bytes(bulletin_file.read_bytes() + b"tampered")
+    call_command("flush", interactive=False, verbosity=0)
+    shutil.rmtree(media)
+    with pytest.raises(CommandError, match=r"The backup is damaged; nothing was restored: media/.*\.pdf does not match"):
+        call_command("restore", str(tmp_path / "backup"))
+    assert [m._meta.label for m in backed_up_models() if m._default_manager.exists()] == []
+    assert not media.exists()
+
+
+def test_restore_refuses_a_database_that_is_not_empty(filled, tmp_path):  # noqa: F811
+    call_command("backup", "--output", str(tmp_path / "backup"))
+    count = AuditEntry.objects.count()
+    with pytest.raises(CommandError, match="The database is not empty"):
+        call_command("restore", str(tmp_path / "backup"))
+    assert AuditEntry.objects.count() == count
+
+
+def test_backup_refuses_a_directory_that_is_not_empty(db, tmp_path):
+    (tmp_path / "old.txt").write_text("x")
+    with pytest.raises(CommandError, match="is not empty"):
+        call_command("backup", "--output", str(tmp_path))
+
+
+def test_a_backup_that_fails_half_way_leaves_nothing(db, tmp_path, monkeypatch):
+    from incentives import backup
+
+    def broken_dump(*args, **kwargs):
+        (tmp_path / "new" / "database.jsonl").write_text("{")
+        raise CommandError("Unable to serialize database: the disk is full")
+
+    monkeypatch.setattr(backup, "call_command", broken_dump)
+    with pytest.raises(CommandError, match="the disk is full"):
+        call_command("backup", "--output", str(tmp_path / "new"))
+    assert not (tmp_path / "new").exists()
+
+
+def test_every_table_is_covered():
+    labels = {m._meta.label_lower for m in backed_up_models()}
+    assert {"auth.user", "organisation.auditentry", "nominations.evidence", "reviews.bulletin",
+            "measures.incentivecategory"} <= labels
+    assert not labels & {"contenttypes.contenttype", "auth.permission", "sessions.session"}
+    assert apps.get_model("reviews", "Award")._meta.label_lower in labels
