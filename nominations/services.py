@@ -91,6 +91,9 @@ def extension_grant(*, actor, cycle: Cycle, bureau: Bureau, new_deadline: dateti
     if not reason:
         raise DomainError(_("Give the reason for the extension."), field="reason")
     new_deadline = _as_beijing(new_deadline)
+    if cycle.state != Cycle.State.OPEN:
+        raise DomainError(_("The %(year)s cycle is closed to submissions: no extension can be granted any more.")
+                          % {"year": cycle.year})
     if new_deadline <= cycle.deadline:
         raise DomainError(_("The new deadline must be later than the cycle's deadline (%(deadline)s).")
                           % {"deadline": format_beijing(cycle.deadline)}, field="new_deadline")
@@ -147,6 +150,15 @@ def _bump_version(nomination_list: NominationList, version: int | None) -> None:
     nomination_list.version = expected + 1
 
 
+def decisions_closed_error(cycle: Cycle) -> DomainError:
+    """Why reviewers can no longer change decisions: the year is on public notice, or final."""
+    if cycle.state == Cycle.State.NOTICE:
+        return DomainError(_("The %(year)s cycle is on public notice: decisions no longer change, except by "
+                             "upholding an objection.") % {"year": cycle.year})
+    return DomainError(_("The %(year)s cycle is published and its decisions are frozen. "
+                         "An administrator must reopen it first.") % {"year": cycle.year})
+
+
 def list_transition_check(*, actor, nomination_list: NominationList, name: str,
                           now: datetime.datetime | None = None) -> states.Transition:
     """The row of the state table that lets ``actor`` take ``name`` on the (locked) list now, or a DomainError.
@@ -161,9 +173,8 @@ def list_transition_check(*, actor, nomination_list: NominationList, name: str,
     else:
         if not roles.is_reviewer(actor):
             raise PermissionDeniedError(_("Only General Office reviewers may do this."))
-        if cycle.state == Cycle.State.PUBLISHED:
-            raise DomainError(_("The %(year)s cycle is published and its decisions are frozen. "
-                                "An administrator must reopen it first.") % {"year": cycle.year})
+        if not cycle.decisions_open:
+            raise decisions_closed_error(cycle)
     transition = states.transition_for(name, nomination_list.state)
     if transition is None:
         raise DomainError(_("The list is %(state)s and cannot be changed now.")
