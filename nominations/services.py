@@ -91,13 +91,13 @@ def extension_grant(*, actor, cycle: Cycle, bureau: Bureau, new_deadline: dateti
     if not reason:
         raise DomainError(_("Give the reason for the extension."), field="reason")
     new_deadline = _as_beijing(new_deadline)
-    if cycle.state != Cycle.State.OPEN:
-        raise DomainError(_("The %(year)s cycle is closed to submissions: no extension can be granted any more.")
-                          % {"year": cycle.year})
     if new_deadline <= cycle.deadline:
         raise DomainError(_("The new deadline must be later than the cycle's deadline (%(deadline)s).")
                           % {"deadline": format_beijing(cycle.deadline)}, field="new_deadline")
     with transaction.atomic():
+        if cycle_lock(cycle.pk).state != Cycle.State.OPEN:  # the review has begun (nominations.phases)
+            raise DomainError(_("The %(year)s cycle is closed to submissions: no extension can be granted any more.")
+                              % {"year": cycle.year})
         extension = Extension.objects.select_for_update().filter(cycle=cycle, bureau=bureau).first()
         before = extension.new_deadline.isoformat() if extension else None
         if extension is None:

@@ -19,11 +19,10 @@ from measures.models import (
     SupportForm,
     chinese_numeral,
 )
-from nominations import phases, states
+from nominations import deadlines, phases, states
 from nominations.deadlines import (
     bureau_deadline,
     bureaus_still_open,
-    current_time,
     cycle_extensions,
     cycle_last_deadline,
     deadline_passed,
@@ -386,7 +385,7 @@ def notice_preflight(*, cycle: Cycle, now: datetime.datetime | None = None) -> N
     """What stands in the way of the public notice: deadlines still running, submitted lists undecided, and the
     categories without a submitted list (no list at all, or one never submitted), which the reviewer
     acknowledges by name. Five queries."""
-    now = now or current_time()
+    now = now or deadlines.current_time()  # the module's clock, which tests set
     last = cycle_last_deadline(cycle)
     categories = list(IncentiveCategory.objects.filter(measure__document_id=cycle.document_id)
                       .select_related("measure").order_by("measure__number", "order"))

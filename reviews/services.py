@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from incentives.errors import DomainError, PermissionDeniedError
 from measures import limits
 from measures.models import CapException, Responsibility
-from nominations import phases, reminders, states
-from nominations.deadlines import current_time, deadline_passed
+from nominations import deadlines, phases, reminders, states
+from nominations.deadlines import deadline_passed
 from nominations.evidence import evidence_check
 from nominations.locks import cycle_lists_lock, cycle_lock, list_lock
 from nominations.models import BEIJING, Cycle, NominationList, Nominee
@@ -263,7 +263,7 @@ def cycle_notice_start(*, actor, cycle: Cycle, acknowledgements: dict | None = N
             raise DomainError(_("Acknowledge by name, with a reason, the categories without a submitted list: "
                                 "%(categories)s.")
                               % {"categories": "、".join(f"{c.code} {c.name}" for c in unacknowledged)})
-        today = (now or current_time()).astimezone(BEIJING).date()
+        today = (now or deadlines.current_time()).astimezone(BEIJING).date()
         starts_on, ends_on = working_period(start=today, working_days=locked.notice_working_days)
         for row in missing:
             reason = acknowledgements[row.category.pk]

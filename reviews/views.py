@@ -273,7 +273,7 @@ def objection_settle(request, pk: int):
         objection = selectors.objection_for_review(user=request.user, pk=pk)
     except Objection.DoesNotExist:
         raise Http404 from None
-    form = SettleForm(request.POST or None)
+    form = SettleForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.objection_settle(actor=request.user, objection=objection,
@@ -415,7 +415,8 @@ def public_notice(request, year: int):
 def public_objection(request, year: int):
     cycle = _notice_cycle_or_404(year)
     awards = selectors.notice_awards(cycle=cycle)
-    form = ObjectionForm(request.POST or None, request.FILES or None, awards=awards)
+    posted = request.method == "POST"
+    form = ObjectionForm(request.POST if posted else None, request.FILES if posted else None, awards=awards)
     status = 200
     if request.method == "POST":
         if not objection_allowed(client_address(request)):
