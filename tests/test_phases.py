@@ -448,3 +448,23 @@ def test_the_reviewer_settles_an_objection_on_its_page(client, on_notice, review
     response = client.post(url, {"outcome": "upheld", "reasons": "数据不实"})
     assert response.status_code == 302
     assert Objection.objects.get().status == "upheld" and not Award.objects.filter(pk=award.pk).exists()
+
+
+def test_the_administrator_sets_the_length_of_the_notice_until_it_begins(cycle, administrator, reviewer, water_list):
+    from nominations.services import cycle_dates_change
+
+    cycle_dates_change(actor=administrator, cycle=cycle, deadline=cycle.deadline, opens_at=cycle.opens_at,
+                       notice_working_days=8)
+    cycle.refresh_from_db()
+    assert cycle.notice_working_days == 8
+    assert AuditEntry.objects.filter(action="cycle.dates_changed").latest("at").data["after"]["notice_working_days"] == 8
+    with pytest.raises(DomainError, match="1 to 30"):
+        cycle_dates_change(actor=administrator, cycle=cycle, deadline=cycle.deadline, opens_at=cycle.opens_at,
+                           notice_working_days=0)
+    decide_all(reviewer, water_list)
+    put_on_notice(reviewer, cycle, at=AFTER)
+    cycle.refresh_from_db()
+    assert cycle.notice_ends_on == datetime.date(2025, 4, 21)   # 8 working days from Thursday 10 April
+    with pytest.raises(DomainError, match="has begun"):
+        cycle_dates_change(actor=administrator, cycle=cycle, deadline=cycle.deadline, opens_at=cycle.opens_at,
+                           notice_working_days=5)
