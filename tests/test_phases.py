@@ -201,6 +201,17 @@ def test_publication_is_refused_before_the_notice(cycle, reviewer, water_list):
     assert snapshot(cycle) == before
 
 
+def test_publication_is_refused_while_the_notice_runs(cycle, reviewer, water_list):
+    decide_all(reviewer, water_list)
+    put_on_notice(reviewer, cycle, at=AFTER)
+    before = snapshot(cycle)
+    last_second = datetime.datetime(2025, 4, 16, 23, 59, 59, 999999, tzinfo=BEIJING)
+    for moment in (AFTER, last_second):
+        with pytest.raises(DomainError, match="runs until 2025-04-16 23:59:59"):
+            services.cycle_publish(actor=reviewer, cycle=cycle, now=moment)
+    assert snapshot(cycle) == before
+
+
 def test_publication_is_refused_while_an_objection_is_unsettled(cycle, reviewer, water_list):
     decide_all(reviewer, water_list)
     put_on_notice(reviewer, cycle, at=AFTER)
