@@ -27,12 +27,14 @@ class CycleAdminForm(forms.ModelForm):
 
     class Meta:
         model = Cycle
-        fields = ["year", "document", "opens_at", "deadline"]
+        fields = ["year", "document", "opens_at", "deadline", "notice_working_days"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "document" in self.fields:
             self.fields["document"].required = False
+        if "notice_working_days" in self.fields:
+            self.fields["notice_working_days"].required = False  # empty: unchanged
         if self.instance.pk:
             self.fields["opens_at"].required = self.fields["deadline"].required = True
 
@@ -65,13 +67,14 @@ class CycleAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["year", "document", "state", "published_at", "published_by", "bulletin_number", "grant_extension"]
+        return ["year", "document", "state", "published_at", "published_by", "bulletin_number", "grant_extension",
+                "notice_starts_on", "notice_ends_on"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["year", "document", "opens_at", "deadline"]
-        return ["year", "document", "state", "opens_at", "deadline", "grant_extension", "published_at", "published_by",
-                "bulletin_number"]
+        return ["year", "document", "state", "opens_at", "deadline", "grant_extension", "notice_working_days",
+                "notice_starts_on", "notice_ends_on", "published_at", "published_by", "bulletin_number"]
 
     @admin.display(description=gettext_lazy("Deadline extensions"))
     def grant_extension(self, obj):
@@ -86,7 +89,8 @@ class CycleAdmin(admin.ModelAdmin):
         try:
             if change:
                 saved = services.cycle_dates_change(actor=request.user, cycle=obj, deadline=data["deadline"],
-                                                    opens_at=data["opens_at"])
+                                                    opens_at=data["opens_at"],
+                                                    notice_working_days=data.get("notice_working_days"))
             else:
                 saved = services.cycle_open(actor=request.user, year=data["year"], deadline=data.get("deadline"),
                                             opens_at=data.get("opens_at"), document=data.get("document"))

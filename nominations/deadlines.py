@@ -14,7 +14,7 @@ all ask this module; the database form of the same rule (``bureau_deadline_expre
 
 import datetime
 
-from django.db.models import DateTimeField, F, OuterRef, Subquery
+from django.db.models import DateTimeField, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -88,3 +88,26 @@ def beijing(value: datetime.datetime) -> datetime.datetime:
 def format_beijing(value: datetime.datetime) -> str:
     """2026-03-31 23:59:59, in Beijing time."""
     return f"{beijing(value):%Y-%m-%d %H:%M:%S}"
+
+
+def cycle_last_deadline(cycle: Cycle, *, extensions: dict | None = None) -> datetime.datetime:
+    """The latest deadline of any bureau in the cycle (extensions included): once it has passed, every bureau's
+    has. One query unless ``extensions`` (from ``cycle_extensions``) is given."""
+    if extensions is None:
+        latest = Extension.objects.filter(cycle=cycle).aggregate(latest=Max("new_deadline"))["latest"]
+    else:
+        latest = max(extensions.values(), default=None)
+    return deadline_with_extension(cycle.deadline, latest)
+
+
+def every_deadline_passed(*, cycle: Cycle, now: datetime.datetime | None = None,
+                          extensions: dict | None = None) -> bool:
+    """Every bureau's own deadline in the cycle, extensions included, has passed."""
+    return deadline_passed(deadline=cycle_last_deadline(cycle, extensions=extensions), now=now)
+
+
+def bureaus_still_open(*, cycle: Cycle, now: datetime.datetime | None = None) -> list:
+    """The bureaus whose extension has not run out yet (the cycle's own deadline aside). One query."""
+    now = now or current_time()
+    return [e.bureau for e in Extension.objects.filter(cycle=cycle).select_related("bureau").order_by("new_deadline")
+            if not deadline_passed(deadline=deadline_with_extension(cycle.deadline, e.new_deadline), now=now)]

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -22,8 +23,11 @@ class Cycle(models.Model):
     """One year of the programme: the performance year assessed, the deadline, the catalogue used."""
 
     class State(models.TextChoices):
+        # The stored states; the phases people see (with "closed", derived from the deadlines) and the
+        # transitions between them are nominations.phases'.
         OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        REVIEW = "review", _("Under review")
+        NOTICE = "notice", _("Public notice")
         PUBLISHED = "published", _("Published")
 
     year = models.PositiveSmallIntegerField(_("performance year"), unique=True)
@@ -36,6 +40,19 @@ class Cycle(models.Model):
                                      related_name="+", verbose_name=_("published by"))
     bulletin_number = models.CharField(_("bulletin document number"), max_length=64, blank=True,
                                        help_text=_("e.g. 穗府办〔2026〕13号"))
+    notice_working_days = models.PositiveSmallIntegerField(
+        _("public notice period (working days)"), default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("How many working days the proposed awardees stay on public notice (公示)"))
+    notice_starts_on = models.DateField(_("public notice starts on"), null=True, blank=True)
+    notice_ends_on = models.DateField(_("public notice ends on"), null=True, blank=True,
+                                      help_text=_("Objections are taken until 23:59:59 of this day, Beijing time"))
+    # The policy document as it read when the cycle was published (frozen: a later import never changes a
+    # published year).
+    published_document_title = models.CharField(_("policy document title at publication"), max_length=255,
+                                                blank=True)
+    published_document_number = models.CharField(_("policy document number at publication"), max_length=64,
+                                                 blank=True)
 
     class Meta:
         verbose_name = _("cycle")
@@ -55,6 +72,12 @@ class Cycle(models.Model):
     @property
     def is_published(self) -> bool:
         return self.state == self.State.PUBLISHED
+
+    @property
+    def decisions_open(self) -> bool:
+        """Reviewers may still decide (and return lists): not while the proposed awardees are on public notice,
+        nor once the year is final."""
+        return self.state in (self.State.OPEN, self.State.REVIEW)
 
 
 class Extension(models.Model):

@@ -145,7 +145,7 @@ def reminders_plan(*, at: datetime.datetime) -> list[Planned]:
     if beijing(at).hour < config.send_from_hour:
         return []
     offsets = config.offset_list
-    cycles = list(Cycle.objects.filter(state__in=[Cycle.State.OPEN, Cycle.State.CLOSED], opens_at__lte=at)
+    cycles = list(Cycle.objects.filter(state__in=[Cycle.State.OPEN, Cycle.State.REVIEW], opens_at__lte=at)
                   .select_related("document"))
     if not cycles:
         return []

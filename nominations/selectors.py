@@ -83,7 +83,7 @@ class ListAccess:
         """What this person may do with the list now, from the state table (nominations.states)."""
         return states.transitions_open_to(
             state=self.state, is_owner=self.can_edit_category, is_reviewer=self.is_reviewer,
-            cycle_open=self.cycle.state == Cycle.State.OPEN, cycle_published=self.cycle.state == Cycle.State.PUBLISHED,
+            cycle_open=self.cycle.state == Cycle.State.OPEN, cycle_published=not self.cycle.decisions_open,
             deadline_passed=self.deadline_passed)
 
     @property

@@ -62,23 +62,33 @@ def cycle_open(*, actor, year: int, deadline: datetime.datetime | None = None, o
     return cycle
 
 
-def cycle_dates_change(*, actor, cycle: Cycle, deadline: datetime.datetime, opens_at: datetime.datetime) -> Cycle:
-    """Move the cycle's opening or deadline (for every bureau; a single bureau gets an extension instead)."""
+def cycle_dates_change(*, actor, cycle: Cycle, deadline: datetime.datetime, opens_at: datetime.datetime,
+                       notice_working_days: int | None = None) -> Cycle:
+    """Move the cycle's opening or deadline (for every bureau; a single bureau gets an extension instead), or change
+    how many working days its public notice lasts (not once the notice has begun)."""
     if not roles.is_administrator(actor):
         raise PermissionDeniedError(_("Only an administrator can change a cycle's dates."))
     deadline, opens_at = _as_beijing(deadline), _as_beijing(opens_at)
     if deadline <= opens_at:
         raise DomainError(_("The deadline must come after the opening."), field="deadline")
+    if notice_working_days is not None and not 1 <= int(notice_working_days) <= 30:
+        raise DomainError(_("A public notice lasts from 1 to 30 working days."), field="notice_working_days")
     with transaction.atomic():
         cycle = cycle_lock(cycle.pk)
-        before = {"deadline": cycle.deadline.isoformat(), "opens_at": cycle.opens_at.isoformat()}
-        if cycle.deadline == deadline and cycle.opens_at == opens_at:
+        days = cycle.notice_working_days if notice_working_days is None else int(notice_working_days)
+        before = {"deadline": cycle.deadline.isoformat(), "opens_at": cycle.opens_at.isoformat(),
+                  "notice_working_days": cycle.notice_working_days}
+        if cycle.deadline == deadline and cycle.opens_at == opens_at and cycle.notice_working_days == days:
             return cycle
-        cycle.deadline, cycle.opens_at = deadline, opens_at
-        cycle.save(update_fields=["deadline", "opens_at"])
+        if days != cycle.notice_working_days and cycle.state in (Cycle.State.NOTICE, Cycle.State.PUBLISHED):
+            raise DomainError(_("The public notice of the %(year)s cycle has begun: its length no longer changes.")
+                              % {"year": cycle.year}, field="notice_working_days")
+        cycle.deadline, cycle.opens_at, cycle.notice_working_days = deadline, opens_at, days
+        cycle.save(update_fields=["deadline", "opens_at", "notice_working_days"])
         audit_record(actor=actor, action=AuditAction.CYCLE_DATES_CHANGED, target=cycle,
                      message=_("Deadline now %(deadline)s Beijing time") % {"deadline": format_beijing(deadline)},
-                     data={"before": before, "after": {"deadline": deadline.isoformat(), "opens_at": opens_at.isoformat()}})
+                     data={"before": before, "after": {"deadline": deadline.isoformat(), "opens_at": opens_at.isoformat(),
+                                                       "notice_working_days": days}})
     return cycle
 
 
@@ -95,6 +105,9 @@ def extension_grant(*, actor, cycle: Cycle, bureau: Bureau, new_deadline: dateti
         raise DomainError(_("The new deadline must be later than the cycle's deadline (%(deadline)s).")
                           % {"deadline": format_beijing(cycle.deadline)}, field="new_deadline")
     with transaction.atomic():
+        if cycle_lock(cycle.pk).state != Cycle.State.OPEN:  # the review has begun (nominations.phases)
+            raise DomainError(_("The %(year)s cycle is closed to submissions: no extension can be granted any more.")
+                              % {"year": cycle.year})
         extension = Extension.objects.select_for_update().filter(cycle=cycle, bureau=bureau).first()
         before = extension.new_deadline.isoformat() if extension else None
         if extension is None:
@@ -147,6 +160,15 @@ def _bump_version(nomination_list: NominationList, version: int | None) -> None:
     nomination_list.version = expected + 1
 
 
+def decisions_closed_error(cycle: Cycle) -> DomainError:
+    """Why reviewers can no longer change decisions: the year is on public notice, or final."""
+    if cycle.state == Cycle.State.NOTICE:
+        return DomainError(_("The %(year)s cycle is on public notice: decisions no longer change, except by "
+                             "upholding an objection.") % {"year": cycle.year})
+    return DomainError(_("The %(year)s cycle is published and its decisions are frozen. "
+                         "An administrator must reopen it first.") % {"year": cycle.year})
+
+
 def list_transition_check(*, actor, nomination_list: NominationList, name: str,
                           now: datetime.datetime | None = None) -> states.Transition:
     """The row of the state table that lets ``actor`` take ``name`` on the (locked) list now, or a DomainError.
@@ -161,9 +183,8 @@ def list_transition_check(*, actor, nomination_list: NominationList, name: str,
     else:
         if not roles.is_reviewer(actor):
             raise PermissionDeniedError(_("Only General Office reviewers may do this."))
-        if cycle.state == Cycle.State.PUBLISHED:
-            raise DomainError(_("The %(year)s cycle is published and its decisions are frozen. "
-                                "An administrator must reopen it first.") % {"year": cycle.year})
+        if not cycle.decisions_open:
+            raise decisions_closed_error(cycle)
     transition = states.transition_for(name, nomination_list.state)
     if transition is None:
         raise DomainError(_("The list is %(state)s and cannot be changed now.")

@@ -145,6 +145,13 @@ class AuditAction(models.TextChoices):
     CYCLE_DATES_CHANGED = "cycle.dates_changed", _("Cycle's dates changed")
     CYCLE_PUBLISHED = "cycle.published", _("Cycle published")
     CYCLE_REOPENED = "cycle.reopened", _("Cycle reopened")
+    CYCLE_REVIEW_BEGUN = "cycle.review_begun", _("Review begun")
+    CYCLE_NOTICE_STARTED = "cycle.notice_started", _("Put on public notice")
+    MISSING_LIST_ACKNOWLEDGED = "missing_list.acknowledged", _("Category without a list acknowledged")
+    OBJECTION_FILED = "objection.filed", _("Objection filed")
+    OBJECTION_DISMISSED = "objection.dismissed", _("Objection dismissed")
+    OBJECTION_UPHELD = "objection.upheld", _("Objection upheld")
+    AWARD_WITHDRAWN = "award.withdrawn", _("Award withdrawn")
     EXTENSION_GRANTED = "extension.granted", _("Deadline extended")
     # a nomination list
     LIST_CREATED = "nomination_list.created", _("Created")
@@ -232,7 +239,8 @@ class OutboxMessage(models.Model):
     key = models.CharField(_("key"), max_length=200, unique=True, help_text=_("What the message is, for whom: recorded once"))
     kind = models.CharField(_("kind"), max_length=32, db_index=True)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox_messages",
-                                  verbose_name=_("recipient"))
+                                  null=True, blank=True, verbose_name=_("recipient"),
+                                  help_text=_("Empty for someone without an account (an objector to a public notice)"))
     email = models.EmailField(_("e-mail address"), blank=True)
     subject = models.CharField(_("subject"), max_length=255)
     body_text = models.TextField(_("text"))
@@ -258,7 +266,7 @@ class OutboxMessage(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="organisation_outbox_due_idx")]
 
     def __str__(self):
-        return f"{self.subject} · {self.recipient}"
+        return f"{self.subject} · {self.recipient or self.email}"
 
 
 class Notification(models.Model):

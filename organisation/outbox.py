@@ -44,6 +44,7 @@ class Letter:
     body_text: str
     body_html: str = ""
     url: str = ""
+    email: str = ""  # for a recipient without an account (``recipient`` None); else the account's address
 
 
 class Outcome:
@@ -72,7 +73,7 @@ def outbox_record(letters: list[Letter], *, max_attempts: int = DEFAULT_MAX_ATTE
         if letter.key in existing:
             already += 1
             continue
-        email = (letter.recipient.email or "").strip()
+        email = (letter.email or (letter.recipient.email if letter.recipient is not None else "") or "").strip()
         try:
             # The unique key decides between two concurrent recorders: the loser's insert fails and it moves on.
             with transaction.atomic():
@@ -82,8 +83,9 @@ def outbox_record(letters: list[Letter], *, max_attempts: int = DEFAULT_MAX_ATTE
                     url=letter.url, max_attempts=max_attempts,
                     status=OutboxMessage.Status.PENDING if email else OutboxMessage.Status.SKIPPED,
                 )
-                Notification.objects.create(user=letter.recipient, message=message, kind=letter.kind,
-                                            title=message.subject, body=letter.body_text, url=letter.url)
+                if letter.recipient is not None:
+                    Notification.objects.create(user=letter.recipient, message=message, kind=letter.kind,
+                                                title=message.subject, body=letter.body_text, url=letter.url)
         except IntegrityError:
             already += 1
             continue

@@ -77,3 +77,22 @@ def password_reset_allowed(email: str, address: str) -> bool:
         except ValueError:
             cache.set(key, 1, RESET_WINDOW_SECONDS)
     return True
+
+
+# Objections to a public notice (anyone, no login): a few per client address within the hour.
+OBJECTION_WINDOW_SECONDS = 60 * 60
+
+
+def objection_allowed(address: str) -> bool:
+    """Count one objection attempt from ``address``; False once ``OBJECTION_ADDRESS_LIMIT`` (10 by default) were
+    made within the hour."""
+    key = f"objection:addr:{hashlib.sha256(address.encode()).hexdigest()[:32]}"
+    limit = getattr(settings, "OBJECTION_ADDRESS_LIMIT", 10)
+    if (cache.get(key) or 0) >= limit:
+        return False
+    cache.add(key, 0, OBJECTION_WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, OBJECTION_WINDOW_SECONDS)
+    return True

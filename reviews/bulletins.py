@@ -211,14 +211,22 @@ def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: date
               .select_related("category__measure", "unit__parent", "unit__kind")
               .order_by("category__measure__number", "category__order", "category_id", "unit__division_order",
                         "unit__name"))
-    rows = [(a.category.measure.number, a.category.measure.title, a.category.measure.support_forms, a.category_id,
-             a.category.name, a.unit.display_name, a.category.description) for a in awards]
+    # A published year reads its frozen values (as they were at publication), never today's catalogue.
+    ordered = sorted(awards, key=lambda a: (
+        a.shown_measure_number, a.category.order, a.category_id,
+        a.published_division_order if a.is_frozen and a.published_division_order is not None
+        else a.unit.division_order, a.shown_unit_name))
+    rows = [(a.shown_measure_number, a.shown_measure_title, a.shown_support_forms, a.category_id,
+             a.shown_category_name, a.shown_unit_name, a.shown_category_description) for a in ordered]
     document = cycle.document
+    policy_title, policy_number = document.title, document.number
+    if cycle.is_published and cycle.published_document_title:
+        policy_title, policy_number = cycle.published_document_title, cycle.published_document_number
     if on is None:
         on = timezone.localtime(cycle.published_at).date() if cycle.published_at else timezone.localdate()
     return BulletinContext(
         year=cycle.year, number=bulletin_number(cycle), title=bulletin_title(cycle.year), date=chinese_date(on),
-        policy_title=document.title, policy_number=document.number, sections=build_sections(rows),
+        policy_title=policy_title, policy_number=policy_number, sections=build_sections(rows),
         awardee_count=len(rows), printed_on=chinese_date(printed_on or timezone.localdate()),
     )
 

@@ -35,3 +35,27 @@ class ReopenForm(forms.Form):
 
 class PublishForm(forms.Form):
     confirm = forms.BooleanField(label=_("I confirm: the decisions are final and the results become public"))
+
+
+class SettleForm(forms.Form):
+    OUTCOMES = (("dismissed", _("Dismiss the objection")), ("upheld", _("Uphold it: withdraw the award")))
+    outcome = forms.ChoiceField(label=_("Settlement"), choices=OUTCOMES, widget=forms.RadioSelect)
+    reasons = forms.CharField(label=_("Reasons"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ObjectionForm(forms.Form):
+    """The public objection form. Only the shape is checked here; the service says what is wrong with the rest."""
+
+    name = forms.CharField(label=_("Real name"), max_length=200, required=False)
+    contact = forms.CharField(label=_("Telephone or address"), max_length=400, required=False)
+    email = forms.CharField(label=_("E-mail address (to be told the outcome)"), max_length=254, required=False)
+    award = forms.ChoiceField(label=_("Unit and category objected to"), required=False)
+    grounds = forms.CharField(label=_("Grounds"), max_length=8000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 6}))
+    evidence = forms.FileField(label=_("Evidence file (optional)"), required=False)
+
+    def __init__(self, *args, awards=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["award"].choices = [("", "—")] + [
+            (str(a.pk), f"{a.shown_measure_numeral}、{a.category.code} {a.shown_category_name} — {a.shown_unit_name}")
+            for a in awards]

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from measures.limits import ABSOLUTE_MAXIMUM, CAP_IN_PRINCIPLE
-from measures.models import CapException, IncentiveCategory
+from measures.models import CapException, IncentiveCategory, SupportForm, chinese_numeral
 from nominations.models import Cycle, Nominee
 from organisation.models import Unit
 
@@ -46,6 +46,18 @@ class Award(models.Model):
                                       verbose_name=_("exception to the cap"),
                                       help_text=_("The recorded exception that allows a slot above 3"))
     awarded_at = models.DateTimeField(_("awarded at"), auto_now_add=True)
+    # As the award read when its year was published (frozen): later catalogue edits, imports and unit renames
+    # never change a published year, its pages or its bulletin. Empty until the first publication.
+    published_measure_number = models.PositiveSmallIntegerField(_("measure number at publication"), null=True,
+                                                                blank=True)
+    published_measure_title = models.CharField(_("measure title at publication"), max_length=255, blank=True)
+    published_category_name = models.CharField(_("category name at publication"), max_length=255, blank=True)
+    published_category_description = models.TextField(_("category description at publication"), blank=True)
+    published_support_forms = models.JSONField(_("forms of support at publication"), default=list, blank=True)
+    published_support_text = models.TextField(_("support at publication"), blank=True)
+    published_unit_name = models.CharField(_("unit name at publication"), max_length=200, blank=True)
+    published_division_order = models.PositiveIntegerField(_("administrative order at publication"), null=True,
+                                                           blank=True)
 
     class Meta:
         verbose_name = _("award")
@@ -66,6 +78,125 @@ class Award(models.Model):
 
     def __str__(self):
         return f"{self.cycle.year} · {self.category.code} · {self.unit}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return bool(self.published_unit_name)
+
+    # What pages and the bulletin show: the frozen value once published, the catalogue's before.
+    @property
+    def shown_unit_name(self) -> str:
+        return self.published_unit_name or self.unit.display_name
+
+    @property
+    def shown_measure_title(self) -> str:
+        return self.published_measure_title or self.category.measure.title
+
+    @property
+    def shown_measure_number(self) -> int:
+        return self.published_measure_number or self.category.measure.number
+
+    @property
+    def shown_measure_numeral(self) -> str:
+        return chinese_numeral(self.shown_measure_number)
+
+    @property
+    def shown_category_name(self) -> str:
+        return self.published_category_name or self.category.name
+
+    @property
+    def shown_category_description(self) -> str:
+        return self.published_category_description if self.is_frozen else self.category.description
+
+    @property
+    def shown_support_forms(self) -> list[str]:
+        return list(self.published_support_forms) if self.is_frozen else list(self.category.measure.support_forms)
+
+    @property
+    def shown_support_forms_display(self) -> list[str]:
+        labels = dict(SupportForm.choices)
+        return [str(labels.get(code, code)) for code in self.shown_support_forms]
+
+    @property
+    def shown_support_text(self) -> str:
+        return self.published_support_text if self.is_frozen else self.category.measure.support_text
+
+
+class MissingListAcknowledgement(models.Model):
+    """A reviewer's recorded acknowledgement, before the public notice, that a category of the cycle has no list
+    at all, with the reason."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="missing_list_acknowledgements",
+                              verbose_name=_("cycle"))
+    category = models.ForeignKey(IncentiveCategory, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("category"))
+    reason = models.TextField(_("reason"))
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                        verbose_name=_("acknowledged by"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("category without a list")
+        verbose_name_plural = _("categories without a list")
+        ordering = ["cycle", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "category"], name="%(app_label)s_%(class)s_unique_category",
+                                    violation_error_message=_("This category is already acknowledged.")),
+        ]
+
+    def __str__(self):
+        return f"{self.cycle.year} · {self.category.code}"
+
+
+def objection_upload_to(instance, filename):
+    return f"objections/{instance.cycle.year}/{instance.evidence_token}{instance.evidence_extension}"
+
+
+class Objection(models.Model):
+    """An objection to a proposed awardee during the public notice (公示), in writing under a real name."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Not settled")
+        DISMISSED = "dismissed", _("Dismissed")
+        UPHELD = "upheld", _("Upheld")
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="objections", verbose_name=_("cycle"))
+    receipt = models.CharField(_("receipt number"), max_length=32, unique=True)
+    category = models.ForeignKey(IncentiveCategory, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("category"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    award = models.ForeignKey(Award, on_delete=models.SET_NULL, null=True, blank=True, related_name="objections",
+                              verbose_name=_("award"), help_text=_("Empty once the award is withdrawn"))
+    name = models.CharField(_("real name"), max_length=64)
+    contact = models.CharField(_("contact"), max_length=128, help_text=_("Telephone or address"))
+    email = models.EmailField(_("e-mail address"), blank=True)
+    grounds = models.TextField(_("grounds"))
+    evidence = models.FileField(_("evidence file"), upload_to=objection_upload_to, blank=True, max_length=255)
+    evidence_token = models.CharField(max_length=32, blank=True, editable=False)
+    evidence_extension = models.CharField(max_length=8, blank=True, editable=False)
+    evidence_name = models.CharField(_("file name"), max_length=255, blank=True)
+    evidence_type = models.CharField(_("type"), max_length=100, blank=True)
+    evidence_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN,
+                              db_index=True)
+    settlement = models.TextField(_("reasons of the settlement"), blank=True)
+    settled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("settled by"))
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["cycle", "filed_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status="open") | ~Q(settlement=""),
+                                   name="%(app_label)s_%(class)s_settled_with_reasons",
+                                   violation_error_message=_("Give the reasons of the settlement.")),
+        ]
+
+    def __str__(self):
+        return self.receipt
 
 
 class CycleReopening(models.Model):

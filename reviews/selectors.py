@@ -11,14 +11,28 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from measures import limits
-from measures.models import CapException, IncentiveCategory, Measure, Responsibility
-from nominations import states
-from nominations.deadlines import bureau_deadline, cycle_extensions, deadline_passed, submitted_late
+from measures.models import (
+    CapException,
+    IncentiveCategory,
+    Measure,
+    Responsibility,
+    SupportForm,
+    chinese_numeral,
+)
+from nominations import deadlines, phases, states
+from nominations.deadlines import (
+    bureau_deadline,
+    bureaus_still_open,
+    cycle_extensions,
+    cycle_last_deadline,
+    deadline_passed,
+    submitted_late,
+)
 from nominations.models import Cycle, Extension, ListComment, NominationList, Nominee
 from organisation import roles
 from organisation.models import AuditEntry, Bureau, Unit, UnitKind
 
-from .models import Award, CycleReopening
+from .models import Award, CycleReopening, MissingListAcknowledgement, Objection
 
 # The queue's states: the list's own states plus "not started" (no list yet).
 NOT_STARTED = "not_started"
@@ -245,31 +259,163 @@ def _division_key(unit: Unit):
 
 
 @dataclass
+class MeasureShown:
+    """A measure as a results page shows it: as it read at publication for a published year."""
+
+    number: int
+    title: str
+    support_forms: list[str]
+    support_text: str
+
+    @property
+    def numeral(self) -> str:
+        return chinese_numeral(self.number)
+
+    def get_support_forms_display(self) -> list[str]:
+        labels = dict(SupportForm.choices)
+        return [str(labels.get(code, code)) for code in self.support_forms]
+
+
+@dataclass
+class CategoryShown:
+    code: str
+    name: str
+
+
+@dataclass
 class MeasureResult:
-    measure: Measure
-    categories: list[tuple[IncentiveCategory, list[Award]]]
+    measure: MeasureShown
+    categories: list[tuple[CategoryShown, list[Award]]]
 
     @property
     def award_count(self) -> int:
         return sum(len(awards) for _category, awards in self.categories)
 
 
+def _award_division_key(award: Award):
+    order = award.published_division_order if award.is_frozen else award.unit.division_order
+    return (order if order is not None else 1000, award.shown_unit_name)
+
+
+def group_awards(awards) -> list[MeasureResult]:
+    """Awards grouped by measure and category, units in administrative order, each as it read when its year was
+    published (the frozen values), or as the catalogue reads now before that."""
+    by_category: dict[int, list[Award]] = defaultdict(list)
+    firsts: dict[int, Award] = {}
+    for award in awards:
+        by_category[award.category_id].append(award)
+        firsts.setdefault(award.category_id, award)
+    by_measure: dict[int, MeasureResult] = {}
+    for category_id, first in sorted(firsts.items(),
+                                     key=lambda item: (item[1].shown_measure_number, item[1].category.order)):
+        group = by_measure.get(first.category.measure_id)
+        if group is None:
+            group = by_measure[first.category.measure_id] = MeasureResult(measure=MeasureShown(
+                number=first.shown_measure_number, title=first.shown_measure_title,
+                support_forms=first.shown_support_forms, support_text=first.shown_support_text), categories=[])
+        group.categories.append((CategoryShown(code=first.category.code, name=first.shown_category_name),
+                                 sorted(by_category[category_id], key=_award_division_key)))
+    return sorted(by_measure.values(), key=lambda g: g.measure.number)
+
+
 def cycle_results(*, cycle: Cycle) -> list[MeasureResult]:
-    """The awardees of a published cycle grouped by measure and category, units in administrative order. One query."""
-    awards = list(
+    """The awardees of a published cycle grouped by measure and category, units in administrative order, as they
+    read at publication. One query."""
+    return group_awards(
         Award.objects.filter(cycle=cycle, cycle__state=Cycle.State.PUBLISHED)
         .select_related("unit__parent", "unit__kind", "category__measure")
     )
-    by_category: dict[int, list[Award]] = defaultdict(list)
-    categories: dict[int, IncentiveCategory] = {}
-    for award in awards:
-        by_category[award.category_id].append(award)
-        categories[award.category_id] = award.category
-    by_measure: dict[int, MeasureResult] = {}
-    for category in sorted(categories.values(), key=lambda c: (c.measure.number, c.order)):
-        group = by_measure.setdefault(category.measure_id, MeasureResult(measure=category.measure, categories=[]))
-        group.categories.append((category, sorted(by_category[category.pk], key=lambda a: _division_key(a.unit))))
-    return sorted(by_measure.values(), key=lambda g: g.measure.number)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The public notice (公示) and its objections
+
+
+def notice_cycles() -> QuerySet[Cycle]:
+    return Cycle.objects.filter(state=Cycle.State.NOTICE).order_by("-year")
+
+
+def notice_cycle_get(*, year: int) -> Cycle:
+    """A cycle whose proposed awardees are on public notice (anyone may read it)."""
+    return Cycle.objects.select_related("document").get(year=year, state=Cycle.State.NOTICE)
+
+
+def notice_awards(*, cycle: Cycle) -> list[Award]:
+    """The proposed awardees on notice, in the order of the page (one query)."""
+    awards = (Award.objects.filter(cycle=cycle, cycle__state=Cycle.State.NOTICE)
+              .select_related("unit__parent", "unit__kind", "category__measure"))
+    return [award for group in group_awards(awards) for _category, group_awards_ in group.categories
+            for award in group_awards_]
+
+
+def notice_results(*, cycle: Cycle) -> list[MeasureResult]:
+    return group_awards(Award.objects.filter(cycle=cycle, cycle__state=Cycle.State.NOTICE)
+                        .select_related("unit__parent", "unit__kind", "category__measure"))
+
+
+@dataclass
+class MissingRow:
+    category: IncentiveCategory
+    state: str   # NOT_STARTED, or the state of a list never (re)submitted
+    acknowledgement: MissingListAcknowledgement | None = None
+
+
+@dataclass
+class NoticePreflight:
+    cycle: Cycle
+    phase: str
+    last_deadline: datetime.datetime
+    deadlines_passed: bool
+    open_bureaus: list[Bureau]
+    undecided: list[NominationList]
+    missing: list[MissingRow]
+    awards: int
+
+    @property
+    def to_acknowledge(self) -> list[MissingRow]:
+        return [row for row in self.missing if row.acknowledgement is None]
+
+    @property
+    def blocked(self) -> bool:
+        return not self.deadlines_passed or bool(self.undecided) or self.cycle.state not in (
+            Cycle.State.OPEN, Cycle.State.REVIEW)
+
+
+def notice_preflight(*, cycle: Cycle, now: datetime.datetime | None = None) -> NoticePreflight:
+    """What stands in the way of the public notice: deadlines still running, submitted lists undecided, and the
+    categories without a submitted list (no list at all, or one never submitted), which the reviewer
+    acknowledges by name. Five queries."""
+    now = now or deadlines.current_time()  # the module's clock, which tests set
+    last = cycle_last_deadline(cycle)
+    categories = list(IncentiveCategory.objects.filter(measure__document_id=cycle.document_id)
+                      .select_related("measure").order_by("measure__number", "order"))
+    lists = {nl.category_id: nl for nl in NominationList.objects.filter(cycle=cycle).select_related("category", "bureau")}
+    acknowledged = {a.category_id: a for a in MissingListAcknowledgement.objects.filter(cycle=cycle)
+                    .select_related("acknowledged_by")}
+    undecided, missing = [], []
+    for category in categories:
+        nl = lists.get(category.pk)
+        if nl is not None and nl.state == NominationList.State.SUBMITTED:
+            undecided.append(nl)
+        elif nl is None or nl.state in states.states_allowing("edit"):
+            missing.append(MissingRow(category=category, state=nl.state if nl else NOT_STARTED,
+                                      acknowledgement=acknowledged.get(category.pk)))
+    return NoticePreflight(
+        cycle=cycle, phase=phases.phase_of(cycle, now=now, last_deadline=last), last_deadline=last,
+        deadlines_passed=deadline_passed(deadline=last, now=now),
+        open_bureaus=bureaus_still_open(cycle=cycle, now=now), undecided=undecided, missing=missing,
+        awards=Award.objects.filter(cycle=cycle).count())
+
+
+def objections_of(*, cycle: Cycle) -> list[Objection]:
+    return list(Objection.objects.filter(cycle=cycle).select_related("unit", "category__measure", "settled_by")
+                .order_by("status", "filed_at", "id"))
+
+
+def objection_for_review(*, user, pk: int) -> Objection:
+    if not reviewer_scope(user):
+        raise Objection.DoesNotExist
+    return Objection.objects.select_related("cycle", "unit", "category__measure", "award", "settled_by").get(pk=pk)
 
 
 def unit_history(*, unit: Unit) -> list[Award]:

@@ -13,4 +13,9 @@ urlpatterns = [
     path("<int:year>/categories/<int:category_pk>/exception/", views.cap_exception, name="cap_exception"),
     path("<int:year>/publish/", views.cycle_publish, name="publish"),
     path("<int:year>/reopen/", views.cycle_reopen, name="reopen"),
+    path("<int:year>/begin-review/", views.cycle_begin_review, name="begin_review"),
+    path("<int:year>/notice/", views.notice_preflight, name="notice"),
+    path("<int:year>/objections/", views.objection_list, name="objections"),
+    path("objections/<int:pk>/", views.objection_settle, name="objection"),
+    path("objections/<int:pk>/evidence/", views.objection_evidence, name="objection_evidence"),
 ]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,12 +18,23 @@ from incentives.errors import DomainError
 from measures import limits
 from measures.models import IncentiveCategory
 from nominations import states
+from nominations.evidence import ACCEPT_ATTRIBUTE
 from nominations.models import Cycle, NominationList
 from organisation import roles
 from organisation.models import Unit
+from organisation.throttle import client_address, objection_allowed
 
 from . import charts, selectors, services
-from .forms import CapExceptionForm, DecisionForm, PublishForm, ReopenForm, ReturnForm
+from .forms import (
+    CapExceptionForm,
+    DecisionForm,
+    ObjectionForm,
+    PublishForm,
+    ReopenForm,
+    ReturnForm,
+    SettleForm,
+)
+from .models import Objection
 
 
 def reviewer_required(view):
@@ -101,7 +112,7 @@ def _render_list(request, nomination_list, *, return_form=None, status=200):
     cycle, category = nomination_list.cycle, nomination_list.category
     transitions = states.transitions_open_to(
         state=nomination_list.state, is_owner=False, is_reviewer=True, cycle_open=cycle.state == Cycle.State.OPEN,
-        cycle_published=cycle.is_published, deadline_passed=False)
+        cycle_published=not cycle.decisions_open, deadline_passed=False)
     exception = selectors.cap_exception_for(cycle=cycle, category=category)
     limit = limits.limit_in_force(cap=category.cap, exception_limit=exception.new_limit if exception else None)
     awarded = sum(1 for n in nominees if hasattr(n, "award"))
@@ -214,6 +225,83 @@ def cycle_publish(request, year: int):
     return redirect(reverse("reviews:queue") + f"?year={cycle.year}")
 
 
+@reviewer_required
+@require_POST
+def cycle_begin_review(request, year: int):
+    cycle = _cycle_or_404(year)
+    try:
+        services.cycle_review_begin(actor=request.user, cycle=cycle)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The %(year)s cycle is under review: submissions are closed.") % {"year": cycle.year})
+    return redirect(reverse("reviews:queue") + f"?year={cycle.year}")
+
+
+@reviewer_required
+def notice_preflight(request, year: int):
+    """What stands in the way of the public notice, the categories to acknowledge, and the button to go."""
+    cycle = _cycle_or_404(year)
+    error = None
+    if request.method == "POST":
+        acknowledgements = {key.removeprefix("ack-"): value for key, value in request.POST.items()
+                            if key.startswith("ack-") and key.removeprefix("ack-").isdigit()}
+        try:
+            services.cycle_notice_start(actor=request.user, cycle=cycle, acknowledgements=acknowledgements)
+        except DomainError as failure:
+            error = failure.message
+        else:
+            messages.success(request, _("The %(year)s proposed awardees are on public notice.") % {"year": cycle.year})
+            return redirect("results:notice", year=cycle.year)
+    preflight = selectors.notice_preflight(cycle=cycle)
+    return render(request, "reviews/notice_preflight.html", {
+        "cycle": cycle, "preflight": preflight, "error": error,
+        "missing_rows": [(row, request.POST.get(f"ack-{row.category.pk}", "")) for row in preflight.missing],
+    }, status=400 if error else 200)
+
+
+@reviewer_required
+def objection_list(request, year: int):
+    cycle = _cycle_or_404(year)
+    return render(request, "reviews/objections.html", {"cycle": cycle,
+                                                       "objections": selectors.objections_of(cycle=cycle)})
+
+
+@reviewer_required
+def objection_settle(request, pk: int):
+    try:
+        objection = selectors.objection_for_review(user=request.user, pk=pk)
+    except Objection.DoesNotExist:
+        raise Http404 from None
+    form = SettleForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objection_settle(actor=request.user, objection=objection,
+                                      upheld=form.cleaned_data["outcome"] == "upheld",
+                                      reasons=form.cleaned_data["reasons"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Objection %(receipt)s is settled.") % {"receipt": objection.receipt})
+            return redirect("reviews:objections", year=objection.cycle.year)
+    return render(request, "reviews/objection_settle.html", {
+        "objection": objection, "cycle": objection.cycle, "form": form,
+        "trail": list(selectors.audit_trail_for_many([objection])),
+    }, status=400 if form.errors else 200)
+
+
+@reviewer_required
+def objection_evidence(request, pk: int):
+    try:
+        objection = selectors.objection_for_review(user=request.user, pk=pk)
+    except Objection.DoesNotExist:
+        raise Http404 from None
+    if not objection.evidence:
+        raise Http404
+    return FileResponse(objection.evidence.open("rb"), as_attachment=True, filename=objection.evidence_name,
+                        content_type=objection.evidence_type)
+
+
 @login_required
 def cycle_reopen(request, year: int):
     if not roles.is_administrator(request.user):
@@ -239,7 +327,8 @@ def cycle_reopen(request, year: int):
 
 
 def public_index(request):
-    return render(request, "reviews/public_index.html", {"cycles": list(selectors.published_cycles())})
+    return render(request, "reviews/public_index.html", {"cycles": list(selectors.published_cycles()),
+                                                         "notices": list(selectors.notice_cycles())})
 
 
 def public_results(request, year: int):
@@ -301,3 +390,60 @@ def _statistics_body(request) -> str:
     }, request=request)
 
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The public notice (公示): no login
+
+
+def _notice_cycle_or_404(year: int) -> Cycle:
+    try:
+        return selectors.notice_cycle_get(year=year)
+    except Cycle.DoesNotExist:
+        raise Http404 from None
+
+
+def public_notice(request, year: int):
+    cycle = _notice_cycle_or_404(year)
+    groups = selectors.notice_results(cycle=cycle)
+    return render(request, "reviews/public_notice.html", {
+        "cycle": cycle, "groups": groups, "award_count": sum(g.award_count for g in groups),
+        "running": services.notice_running(cycle),
+    })
+
+
+def public_objection(request, year: int):
+    cycle = _notice_cycle_or_404(year)
+    awards = selectors.notice_awards(cycle=cycle)
+    posted = request.method == "POST"
+    form = ObjectionForm(request.POST if posted else None, request.FILES if posted else None, awards=awards)
+    status = 200
+    if request.method == "POST":
+        if not objection_allowed(client_address(request)):
+            form.add_error(None, _("Too many objections were sent from your address. Try again in an hour."))
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                objection = services.objection_file(
+                    cycle=cycle, award_id=data["award"], name=data["name"], contact=data["contact"],
+                    email=data["email"], grounds=data["grounds"], evidence=data["evidence"])
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                status = 400
+            else:
+                request.session["objection_receipt"] = objection.receipt
+                return redirect("results:objection_receipt", year=cycle.year)
+        else:
+            status = 400
+    return render(request, "reviews/public_objection.html", {
+        "cycle": cycle, "form": form, "running": services.notice_running(cycle), "accept": ACCEPT_ATTRIBUTE,
+    }, status=status)
+
+
+def public_objection_receipt(request, year: int):
+    cycle = _notice_cycle_or_404(year)
+    receipt = request.session.get("objection_receipt")
+    if not receipt:
+        return redirect("results:objection", year=cycle.year)
+    return render(request, "reviews/public_objection_receipt.html", {"cycle": cycle, "receipt": receipt})

@@ -99,3 +99,44 @@ def make_category(*, lead=None, co=(), measure=None, kinds=None, **fields):
 
 
 __all__ = ["PASSWORD", "make_user", "make_category", "UserFactory", "BureauFactory", "UnitFactory", "roles"]
+
+
+def notice_time(cycle):
+    """A moment after every deadline of ``cycle`` (ten days after the latest, 10:00 Beijing), when its proposed
+    awardees can go on public notice."""
+    import datetime
+
+    from nominations.deadlines import cycle_last_deadline
+    from nominations.models import BEIJING
+
+    day = cycle_last_deadline(cycle).astimezone(BEIJING).date() + datetime.timedelta(days=10)
+    return datetime.datetime.combine(day, datetime.time(10), tzinfo=BEIJING)
+
+
+def put_on_notice(reviewer, cycle, *, at=None, reason="本年度无符合条件的单位"):
+    """Take the cycle to the public notice, acknowledging every category without a submitted list."""
+    from reviews import selectors, services
+
+    at = at or notice_time(cycle)
+    acknowledgements = {row.category.pk: reason for row in selectors.notice_preflight(cycle=cycle, now=at).missing}
+    return services.cycle_notice_start(actor=reviewer, cycle=cycle, acknowledgements=acknowledgements, now=at)
+
+
+def after_notice(cycle):
+    """A moment after the cycle's public notice has ended."""
+    import datetime
+
+    from nominations.models import BEIJING
+
+    cycle.refresh_from_db()
+    return datetime.datetime.combine(cycle.notice_ends_on + datetime.timedelta(days=1), datetime.time(9),
+                                     tzinfo=BEIJING)
+
+
+def publish_final(reviewer, cycle):
+    """The whole way from a closed cycle to its final publication: public notice, then publication after it."""
+    from reviews import services
+
+    if cycle.state != "notice":
+        put_on_notice(reviewer, cycle)
+    return services.cycle_publish(actor=reviewer, cycle=cycle, now=after_notice(cycle))

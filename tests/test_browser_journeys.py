@@ -15,6 +15,7 @@ Screenshots of every journey's last page (desktop and phone) go to $TEST_ARTIFAC
 """
 
 import datetime
+from unittest import mock
 
 import openpyxl
 import pytest
@@ -23,7 +24,8 @@ from django.utils import timezone
 from measures.exports import catalogue_rows
 from measures.models import IncentiveCategory, PolicyDocument
 from nominations import services as nomination_services
-from nominations.models import NominationList, Nominee
+from nominations.deadlines import default_deadline_for
+from nominations.models import BEIJING, Cycle, NominationList, Nominee
 from reviews.models import Award, Bulletin
 from tests.browser_fixtures import DESKTOP, PHONE, screenshot
 from tests.factories import PASSWORD
@@ -421,11 +423,31 @@ def test_journey_reviewer_returns_decides_publishes_and_the_public_reads(
     decide(page, third, approved=False, comment="超出本类别名额。")
     assert Award.objects.filter(cycle=cycle).count() == 5
 
-    # Publish: the bulletin is rendered in-process (Celery eager) and downloaded as a PDF.
-    page.goto(f"{live_server.url}/review/")
-    page.locator("#id_confirm").check()
-    with page.expect_navigation(url=f"{live_server.url}/results/{cycle.year}/", timeout=90_000):
-        page.locator(f"form[action='/review/{cycle.year}/publish/'] button[type=submit]").click()
+    # The deadline passes (the cycle's dates are moved back to the year's default, so that the public notice falls
+    # in a year the official calendar knows): the year goes on public notice from the pre-flight page, where every
+    # category without a submitted list is acknowledged with a reason.
+    Cycle.objects.filter(pk=cycle.pk).update(opens_at=datetime.datetime(cycle.year, 6, 1, tzinfo=BEIJING),
+                                             deadline=default_deadline_for(cycle.year))
+    after_deadline = datetime.datetime(cycle.year + 1, 4, 10, 10, tzinfo=BEIJING)
+    with mock.patch("nominations.deadlines.current_time", return_value=after_deadline):
+        page.goto(f"{live_server.url}/review/")
+        page.locator(f"a[href='/review/{cycle.year}/notice/']").click()
+        assert page.locator("[data-missing='19-1']").count() == 1   # returned and never resubmitted
+        for box in page.locator("textarea[name^='ack-']").all():
+            box.fill("本年度该类别无报送名单。")
+        with page.expect_navigation(url=f"{live_server.url}/results/{cycle.year}/notice/"):
+            page.locator("main form button[type=submit]").click()
+    cycle.refresh_from_db()
+    assert cycle.state == "notice"
+
+    # Publish after the notice: the bulletin is rendered in-process (Celery eager) and downloaded as a PDF.
+    after_notice = datetime.datetime.combine(cycle.notice_ends_on + datetime.timedelta(days=1), datetime.time(9),
+                                             tzinfo=BEIJING)
+    with mock.patch("nominations.deadlines.current_time", return_value=after_notice):
+        page.goto(f"{live_server.url}/review/")
+        page.locator("#id_confirm").check()
+        with page.expect_navigation(url=f"{live_server.url}/results/{cycle.year}/", timeout=90_000):
+            page.locator(f"form[action='/review/{cycle.year}/publish/'] button[type=submit]").click()
     bulletin = Bulletin.objects.get(cycle=cycle)
     assert bulletin.status == "done", bulletin.status
     with page.expect_download(timeout=30_000) as download:

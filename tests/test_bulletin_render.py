@@ -57,7 +57,7 @@ def award_all(cycle, category, bureau, awarded=AWARDED):
 def cycle(db, category, bureau):
     cycle = Cycle.objects.create(year=2025, document=PolicyDocument.objects.get(in_force=True),
                                  opens_at=datetime.datetime(2026, 1, 5, tzinfo=BEIJING), deadline=default_deadline_for(2025),
-                                 state=Cycle.State.CLOSED, bulletin_number="穗府办〔2026〕13号")
+                                 state=Cycle.State.REVIEW, bulletin_number="穗府办〔2026〕13号")
     award_all(cycle, category, bureau)
     return cycle
 
@@ -255,10 +255,10 @@ def test_the_versions_page_runs_a_fixed_number_of_queries(client, cycle, reviewe
 
 def test_publishing_renders_the_bulletin_and_the_results_page_links_it(client, cycle, reviewer,
                                                                        django_capture_on_commit_callbacks):
-    from reviews.services import cycle_publish
+    from .factories import publish_final
 
     with django_capture_on_commit_callbacks(execute=True):
-        cycle_publish(actor=reviewer, cycle=cycle)
+        publish_final(reviewer, cycle)
 
     bulletin = Bulletin.objects.get(cycle=cycle)
     assert bulletin.status == Bulletin.Status.DONE and bulletin.requested_by == reviewer

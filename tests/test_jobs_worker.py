@@ -130,7 +130,7 @@ def test_a_real_worker_delivers_a_reminder_and_renders_a_bulletin(committed_cata
     assert worker["log"].read_text().count(f"To: {clerk_forestry.email}") == 1
 
     # The bulletin, rendered by the worker and stored where the web process finds it.
-    cycle.state = Cycle.State.CLOSED
+    cycle.state = Cycle.State.REVIEW
     cycle.save()
     award_all(cycle, category, None)
     bulletin = Bulletin.objects.create(cycle=cycle, version=1, requested_by=reviewer)

@@ -461,7 +461,7 @@ def test_a_decided_list_or_a_closed_cycle_cannot_change(water_list, clerk_water,
     with pytest.raises(DomainError):
         services.nomination_list_withdraw(actor=clerk_water, nomination_list=water_list, now=BEFORE)
     NominationList.objects.filter(pk=water_list.pk).update(state=NominationList.State.DRAFT)
-    Cycle.objects.filter(pk=cycle_2025.pk).update(state=Cycle.State.CLOSED)
+    Cycle.objects.filter(pk=cycle_2025.pk).update(state=Cycle.State.REVIEW)
     with pytest.raises(DomainError):
         save(water_list, clerk_water, [entry(districts[1])])
     assert snapshot(water_list)[3] == before[3]

@@ -61,7 +61,7 @@ from nominations.models import (
 )
 from organisation import roles
 from organisation.models import Bureau, Notification, Unit, UnitKind
-from reviews.models import Bulletin
+from reviews.models import Award, Bulletin, Objection
 
 from .conftest import _load_catalogue
 from .factories import make_user
@@ -186,7 +186,26 @@ def _build_world() -> World:
         ListComment.objects.create(nomination_list=nl, author=users[owner], bureau=bureau[bureau_name], text="请审阅")
         scopes.append(Scope(label=f"list {code}", category=categories[code], nomination_list=nl, nominee=nominee,
                             evidence=evidence, owner=owner, co=co))
+    today = now.date()
+    notice = Cycle.objects.create(year=year - 4, document=document,
+                                  opens_at=datetime.datetime(year - 4, 1, 1, tzinfo=BEIJING),
+                                  deadline=default_deadline_for(year - 4), state=Cycle.State.NOTICE,
+                                  notice_starts_on=today, notice_ends_on=today + datetime.timedelta(days=10))
+    notice_list = NominationList.objects.create(cycle=notice, category=categories["6"], bureau=bureau["市水务局"],
+                                                state=NominationList.State.DECIDED, created_by=users["water"])
+    notice_nominee = Nominee.objects.create(nomination_list=notice_list, unit=districts[0], rank=1,
+                                            achievements="成效明显")
+    notice_award = Award.objects.create(cycle=notice, category=categories["6"], unit=districts[0],
+                                        nominee=notice_nominee, slot=1)
+    objection = Objection(cycle=notice, receipt=f"{year - 4}-MATRIX01", category=categories["6"], unit=districts[0],
+                          award=notice_award, name="陈明", contact="13800000000", grounds="数据不实",
+                          evidence_token="f" * 32, evidence_extension=".pdf", evidence_name="objection.pdf",
+                          evidence_type="application/pdf")
+    objection.evidence.save("objection.pdf", ContentFile(b"%PDF-1.4\n% matrix objection\n"), save=False)
+    objection.save()
     extra = {
+        "notice": notice,
+        "objection": objection,
         "bulletin_published": _bulletin(published, users["reviewer"]),
         "bulletin_open": _bulletin(cycle, users["reviewer"]),
         "notification": Notification.objects.create(user=users["water"], kind=ReminderKind.choices[0][0],
@@ -366,6 +385,26 @@ MATRIX: dict[str, list[Case]] = {
                reviewer=REDIRECT, administrator=404),
     "reviews:reopen": everyone(lambda w: {"year": w.published.year}, anonymous=LOGIN, clerk=404, reviewer=404,
                                administrator=200),
+    # The phases: the open cycle's deadline is ahead, so beginning the review or the notice is refused (with a
+    # message, nothing changed); the pages themselves are the General Office's.
+    "reviews:begin_review": reviewer_post_only_get(lambda w: {"year": w.cycle.year})
+    + everyone(lambda w: {"year": w.cycle.year}, label="POST", method="post", anonymous=LOGIN, clerk=404,
+               reviewer=REDIRECT, administrator=404),
+    "reviews:notice": everyone(lambda w: {"year": w.cycle.year}, anonymous=LOGIN, clerk=404, reviewer=200,
+                               administrator=404)
+    + everyone(lambda w: {"year": w.cycle.year}, label="POST", method="post", anonymous=LOGIN, clerk=404,
+               reviewer=400, administrator=404),
+    "reviews:objections": everyone(lambda w: {"year": w.extra["notice"].year}, anonymous=LOGIN, clerk=404,
+                                   reviewer=200, administrator=404),
+    # An empty settlement: the form says what is missing (400).
+    "reviews:objection": everyone(lambda w: {"pk": w.extra["objection"].pk}, anonymous=LOGIN, clerk=404,
+                                  reviewer=200, administrator=404)
+    + everyone(lambda w: {"pk": w.extra["objection"].pk}, label="POST", method="post", anonymous=LOGIN, clerk=404,
+               reviewer=400, administrator=404)
+    + everyone(lambda w: {"pk": 999999}, label="no such objection", anonymous=LOGIN, clerk=404, reviewer=404,
+               administrator=404),
+    "reviews:objection_evidence": everyone(lambda w: {"pk": w.extra["objection"].pk}, anonymous=LOGIN, clerk=404,
+                                           reviewer=200, administrator=404),
     # --- bulletins: reviewers see every version; the public the published cycle's ----------------------------
     "bulletins:versions": everyone(lambda w: {"year": w.published.year}, label="published year", anonymous=LOGIN,
                                    clerk=404, reviewer=200, administrator=404)
@@ -404,6 +443,17 @@ MATRIX: dict[str, list[Case]] = {
     "security:audit_export": everyone(label="GET", anonymous=LOGIN, clerk=405, reviewer=405, administrator=405)
     + everyone(label="POST", method="post", anonymous=LOGIN, clerk=404, reviewer=404, administrator=404,
                audit_admin=200),
+    # The public notice (公示): anyone, while a cycle is on notice.
+    "results:notice": public(lambda w: {"year": w.extra["notice"].year}, label="year on notice")
+    + public(lambda w: {"year": w.cycle.year}, label="year not on notice", status=404),
+    # An empty objection is refused with the reasons (400), for anyone.
+    "results:objection": public(lambda w: {"year": w.extra["notice"].year}, label="year on notice")
+    + everyone(lambda w: {"year": w.extra["notice"].year}, label="POST empty", method="post", anonymous=400,
+               clerk=400, reviewer=400, administrator=400, inactive=400)
+    + public(lambda w: {"year": w.cycle.year}, label="year not on notice", status=404),
+    # Without a receipt in the session: back to the form.
+    "results:objection_receipt": public(lambda w: {"year": w.extra["notice"].year}, label="no receipt",
+                                        status=REDIRECT),
 }
 
 # (url name, case label, persona) → (status it gets, why it differs from the rule). See the module docstring.

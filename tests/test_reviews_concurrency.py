@@ -19,8 +19,11 @@ from incentives.errors import DomainError
 from measures.models import IncentiveCategory, PolicyDocument
 from nominations.deadlines import default_deadline_for
 from nominations.models import BEIJING, Cycle, NominationList, Nominee
+from organisation.models import AuditEntry
 from reviews import services
 from reviews.models import Award, Decision
+
+from .factories import put_on_notice
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -117,7 +120,7 @@ def test_concurrent_requests_through_the_page_answer_cleanly(reviewer, districts
     assert Award.objects.filter(cycle=nl.cycle, category=nl.category).count() == 1
 
 
-def test_publication_racing_with_decisions_freezes_them(reviewer, districts, bureau):
+def test_the_public_notice_racing_with_decisions_freezes_them(reviewer, districts, bureau):
     """Decisions in flight when the cycle is published either commit before the publication or are refused."""
     nl = water_list_with(3, districts, bureau)
     nominees = list(nl.nominees.order_by("rank"))
@@ -127,16 +130,17 @@ def test_publication_racing_with_decisions_freezes_them(reviewer, districts, bur
 
     def work(index):
         if index == 0:
-            return services.cycle_publish(actor=reviewer, cycle=cycle).state
+            return put_on_notice(reviewer, cycle).state
         services.nominee_decide(actor=reviewer, nominee=nominees[index % 3], approved=index % 2 == 0)
         return "decided"
 
     results = run_together(work)
-    assert results[0] == "published"
+    assert results[0] == "notice"
     others = results[1:]
     assert all(r == "decided" or (isinstance(r, DomainError) and "2023" in str(r)) for r in others), others
     cycle.refresh_from_db()
-    assert cycle.state == "published"
-    # Nothing was decided or awarded after the publication.
-    assert all(d.decided_at <= cycle.published_at for d in Decision.objects.filter(nominee__nomination_list=nl))
-    assert all(a.awarded_at <= cycle.published_at for a in Award.objects.filter(cycle=cycle))
+    assert cycle.state == "notice"
+    # Nothing was decided or awarded after the public notice began: decisions are frozen from then on.
+    notice_at = AuditEntry.objects.get(action="cycle.notice_started").at
+    assert all(d.decided_at <= notice_at for d in Decision.objects.filter(nominee__nomination_list=nl))
+    assert all(a.awarded_at <= notice_at for a in Award.objects.filter(cycle=cycle))

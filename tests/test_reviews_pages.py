@@ -225,11 +225,18 @@ def test_exception_page_records_an_exception(client, reviewer, water_list, cycle
 
 
 def test_publish_and_reopen_through_the_pages(client, reviewer, administrator, cycle):
+    from unittest import mock
+
+    from .factories import after_notice, put_on_notice
+
     client.force_login(reviewer)
-    response = client.post(reverse("reviews:publish", args=[cycle.year]), {})
-    cycle.refresh_from_db()
-    assert cycle.state == "open"  # the confirmation was not ticked
-    response = client.post(reverse("reviews:publish", args=[cycle.year]), {"confirm": "on"})
+    put_on_notice(reviewer, cycle)
+    after = after_notice(cycle)
+    with mock.patch("nominations.deadlines.current_time", return_value=after):
+        response = client.post(reverse("reviews:publish", args=[cycle.year]), {})
+        cycle.refresh_from_db()
+        assert cycle.state == "notice"  # the confirmation was not ticked
+        response = client.post(reverse("reviews:publish", args=[cycle.year]), {"confirm": "on"})
     assert response["Location"] == reverse("results:cycle", args=[cycle.year])
     cycle.refresh_from_db()
     assert cycle.state == "published"
@@ -240,7 +247,7 @@ def test_publish_and_reopen_through_the_pages(client, reviewer, administrator, c
     response = client.post(reverse("reviews:reopen", args=[cycle.year]), {"reason": "更正错误"})
     assert response.status_code == 302
     cycle.refresh_from_db()
-    assert cycle.state == "closed"
+    assert cycle.state == "review"
     assert AuditEntry.objects.filter(action="cycle.reopened", message="更正错误").exists()
     client.logout()
     assert client.get(reverse("results:cycle", args=[cycle.year])).status_code == 404   # off the public pages

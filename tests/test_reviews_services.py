@@ -17,6 +17,8 @@ from organisation.models import OutboxMessage
 from reviews import services
 from reviews.models import Award, CycleReopening, Decision
 
+from .factories import publish_final, put_on_notice
+
 pytestmark = pytest.mark.django_db
 
 
@@ -200,10 +202,11 @@ def test_publish_freezes_decisions_and_requests_the_bulletin(reviewer, water_lis
     a, b, c = nominees_of(water_list)
     for nominee in (a, b, c):
         services.nominee_decide(actor=reviewer, nominee=nominee, approved=nominee is not c)
-    published = services.cycle_publish(actor=reviewer, cycle=cycle)
+    published = publish_final(reviewer, cycle)
     assert published.state == "published" and published.published_by == reviewer and published.published_at
     assert published.bulletins.count() == 1
-    assert [e.action for e in audit_trail_for(cycle)][-1] == "cycle.published"
+    actions = [e.action for e in audit_trail_for(cycle)]   # newest first
+    assert actions.index("cycle.published") < actions.index("cycle.notice_started")
     for attempt in (
         lambda: services.nominee_decide(actor=reviewer, nominee=c, approved=True),
         lambda: services.nomination_list_return(actor=reviewer, nomination_list=water_list, reason="x"),
@@ -217,13 +220,15 @@ def test_publish_freezes_decisions_and_requests_the_bulletin(reviewer, water_lis
 
 def test_publish_waits_for_submitted_lists(reviewer, water_list, cycle):
     with pytest.raises(DomainError):
+        put_on_notice(reviewer, cycle)
+    with pytest.raises(DomainError):
         services.cycle_publish(actor=reviewer, cycle=cycle)
     cycle.refresh_from_db()
     assert cycle.state == "open"
 
 
 def test_only_an_administrator_reopens_with_a_recorded_reason(reviewer, administrator, clerk_water, cycle):
-    services.cycle_publish(actor=reviewer, cycle=cycle)
+    publish_final(reviewer, cycle)
     for person in (reviewer, clerk_water):
         with pytest.raises(PermissionDeniedError):
             services.cycle_reopen(actor=person, cycle=cycle, reason="更正")
@@ -231,11 +236,11 @@ def test_only_an_administrator_reopens_with_a_recorded_reason(reviewer, administ
         services.cycle_reopen(actor=administrator, cycle=cycle, reason="")
     reopening = services.cycle_reopen(actor=administrator, cycle=cycle, reason="发现名单有误，需更正")
     cycle.refresh_from_db()
-    assert cycle.state == "closed" and cycle.published_at is None
+    assert cycle.state == "review" and cycle.published_at is None
     assert CycleReopening.objects.get() == reopening and reopening.reopened_by == administrator
     actions = [e.action for e in audit_trail_for(cycle)]
     assert actions[0] == "cycle.reopened" and "cycle.published" in actions
-    # Decisions can change again, and the cycle can be published again.
-    services.cycle_publish(actor=reviewer, cycle=cycle)
+    # Decisions can change again, and the cycle can be published again (after a new public notice).
+    publish_final(reviewer, cycle)
     cycle.refresh_from_db()
     assert cycle.state == "published" and cycle.bulletins.count() == 2

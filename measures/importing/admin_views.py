@@ -162,7 +162,7 @@ def _preview_context(plan, seconds: float) -> dict:
         "error_count": len(plan.all_errors), "seconds": f"{seconds:.2f}",
         "unknown_bureaus": sorted(plan.unknown_bureaus.items()),
         "truncated": len([r for r in plan.rows if r.status != UNCHANGED]) > PREVIEW_ROW_LIMIT,
-        "preview_limit": PREVIEW_ROW_LIMIT,
+        "preview_limit": PREVIEW_ROW_LIMIT, "published_years": plan.published_years(),
     }
 
 

@@ -18,6 +18,11 @@ def print_catalogue_plan(out, plan: CataloguePlan, *, dry_run: bool, verbose: bo
         hint = f" (closest: {'、'.join(close)})" if close else ""
         action = "will be created" if plan.create_bureaus else "unknown"
         out.write(f"Bureau {name}: {action}{hint}")
+    published = plan.published_years()
+    if published:
+        years = ", ".join(str(y) for y in published)
+        out.write(f"WARNING {plan.document.number} has published years ({years}): their results keep the titles, "
+                  "support and unit names they were published with; this import changes only years not yet published.")
     for code in plan.new_kinds:
         out.write(f"Kind of unit {code} ({STANDARD_KINDS[code].name}): will be created")
     if verbose or dry_run:

@@ -100,6 +100,15 @@ class CataloguePlan:
         counts = self.counts()
         return bool(counts[NEW] or counts[CHANGED] or self.new_document)
 
+    def published_years(self) -> list[int]:
+        """The published years of the document the import changes (one query). Their results were frozen at
+        publication, so the import does not change them; the preview says so. The cycles are read through the
+        document's reverse relation ("cycles", state "published"): the catalogue does not import the cycles'
+        app, which stands above it."""
+        if self.document is None or self.document.pk is None:
+            return []
+        return sorted(self.document.cycles.filter(state="published").values_list("year", flat=True))
+
 
 # --- comparing with the database -----------------------------------------------------------------------------
 
