@@ -95,7 +95,8 @@ def wait_for(condition, what: str, timeout: float = TIMEOUT):
 
 def probe():
     """A client of the broker only (the test process itself runs tasks eagerly, without a broker)."""
-    return Celery("probe", broker=REDIS_URL)
+    # set_as_current=False: the tests that follow must keep queueing through the project's own (eager) app.
+    return Celery("probe", broker=REDIS_URL, set_as_current=False)
 
 
 @pytest.mark.postgres

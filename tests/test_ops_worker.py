@@ -95,7 +95,7 @@ def test_the_worker_check_answers_for_that_node_and_fails_once_it_is_killed(work
 
 
 def test_a_task_logs_with_the_request_id_of_whoever_queued_it(worker):
-    probe = Celery("probe", broker=REDIS_URL)
+    probe = Celery("probe", broker=REDIS_URL, set_as_current=False)  # the following tests keep the eager app
     probe.send_task("reviews.tasks.bulletins_resume", headers={"request_id": "req-ops-0123456789"})
     wait_for(lambda: any(line.get("request_id") == "req-ops-0123456789" and "succeeded" in line["message"]
                          for line in json_lines(worker["log"])), "the task's log line with the request id")
