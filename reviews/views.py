@@ -23,7 +23,16 @@ from organisation import roles
 from organisation.models import Unit
 
 from . import charts, selectors, services
-from .forms import CapExceptionForm, DecisionForm, PublishForm, ReopenForm, ReturnForm
+from .forms import (
+    CapExceptionForm,
+    DecisionForm,
+    ExceptionGrantForm,
+    ExceptionRefuseForm,
+    ExceptionWithdrawForm,
+    PublishForm,
+    ReopenForm,
+    ReturnForm,
+)
 
 
 def reviewer_required(view):
@@ -105,7 +114,12 @@ def _render_list(request, nomination_list, *, return_form=None, status=200):
     exception = selectors.cap_exception_for(cycle=cycle, category=category)
     limit = limits.limit_in_force(cap=category.cap, exception_limit=exception.new_limit if exception else None)
     awarded = sum(1 for n in nominees if hasattr(n, "award"))
+    requests = selectors.exception_requests_for(nomination_list)
+    pending = next((r for r in requests if r.state == r.State.PENDING), None)
     return render(request, "reviews/list_detail.html", {
+        "requests": requests, "pending_request": pending,
+        "grant_form": ExceptionGrantForm(initial={"new_limit": pending.requested_limit} if pending else None),
+        "refuse_form": ExceptionRefuseForm(),
         "nl": nomination_list, "cycle": cycle, "category": category, "nominees": nominees,
         "decision_forms": [(n, DecisionForm(prefix=f"n{n.pk}", initial=_decision_initial(n))) for n in nominees],
         "return_form": return_form or ReturnForm(), "exception": exception, "limit": limit, "awarded": awarded,
@@ -192,6 +206,7 @@ def cap_exception(request, year: int, category_pk: int):
             return redirect("reviews:list", pk=nl.pk) if nl else redirect(reverse("reviews:queue") + f"?year={cycle.year}")
     return render(request, "reviews/cap_exception_form.html", {
         "cycle": cycle, "category": category, "existing": existing, "form": form,
+        "withdraw_form": ExceptionWithdrawForm(),
         "trail": list(selectors.audit_trail_for_many([existing])) if existing else [],
     }, status=400 if form.errors else 200)
 
