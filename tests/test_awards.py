@@ -5,7 +5,6 @@ units of several kinds; bad input refused with the field named and nothing writt
 People: 王芳 (``clerk_water``) prepares 19-1 for 市水务局; 张伟 (``reviewer``) decides; a clerk of 市财政局 enters
 disbursements."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
