@@ -410,6 +410,13 @@ def rules_punctuality(rows: list[RulesRow]) -> list[tuple[Bureau, int, int, int]
     return sorted((tuple(v) for v in tally.values()), key=lambda t: (t[0].order, t[0].short_name))
 
 
+def rules_version() -> str:
+    """Changes whenever a filing of implementation rules is added or reviewed. One query."""
+    row = ImplementationRules.objects.aggregate(n=Count("id"), filed=Max("submitted_at"), decided=Max("decided_at"))
+    stamp = [value.timestamp() if value else 0 for value in (row["filed"], row["decided"])]
+    return f"{row['n']}-{stamp[0]:.6f}-{stamp[1]:.6f}"
+
+
 def rules_get(*, pk: int) -> ImplementationRules:
     return ImplementationRules.objects.select_related("measure__document", "bureau").get(pk=pk)
 

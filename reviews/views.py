@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from incentives.errors import DomainError
 from measures import limits
 from measures.models import IncentiveCategory
+from measures.selectors import document_in_force
 from nominations import states
 from nominations.models import Cycle, NominationList
 from organisation import roles
@@ -289,7 +290,9 @@ def public_unit(request, pk: int):
 def public_statistics(request):
     # The figures change only when a cycle is published or reopened: the rendered page body is kept under a key
     # that changes with those events, so a visit costs one query instead of counting every award of every year.
-    key = f"results-statistics:{selectors.results_version()}:{translation.get_language()}"
+    # The implementation rules' punctuality changes with each filing and review: its own part of the key.
+    key = (f"results-statistics:{selectors.results_version()}:{selectors.rules_version()}:"
+           f"{translation.get_language()}")
     body = cache.get(key)
     if body is None:
         body = _statistics_body(request)
@@ -310,9 +313,11 @@ def _statistics_body(request) -> str:
         title=_("Punctuality of the bureaus"), series=[_("On time"), _("Late"), _("Not submitted")],
         colours=["#009E73", "#E69F00", "#5f6368"],
         rows=[(b.short_name, [on_time, late, never]) for b, on_time, late, never in stats.punctuality])
+    document = document_in_force()
+    rules_punctuality = selectors.rules_punctuality(selectors.rules_overview(document=document)) if document else []
     return render_to_string("reviews/_statistics_body.html", {
         "stats": stats, "district_chart": district_chart, "measure_chart": measure_chart,
-        "punctuality_chart": punctuality_chart,
+        "punctuality_chart": punctuality_chart, "rules_document": document, "rules_punctuality": rules_punctuality,
     }, request=request)
 
 
