@@ -382,3 +382,12 @@ def test_the_catalogue_export_carries_the_category_fields():
     assert row[header.index("award_amount")] == "5000000.00"
     assert "500万元" in row[header.index("category_support_text")]
     assert IncentiveCategory.objects.filter(kind="entitlement").count() == 3
+
+
+def test_the_cycles_award_export_carries_entitlements_of_the_register(tianhe_award, cycle):
+    from reviews.exports import AWARD_HEADER, award_rows
+
+    rows = list(award_rows(cycle))
+    row = dict(zip(AWARD_HEADER, rows[1], strict=True))
+    assert (row["category_code"], row["slot"], row["bureau"], row["kind"]) == ("32-2", "", "", "entitlement")
+    assert (row["awarding_document"], row["amount"]) == ("国办发〔2022〕21号", "5000000.00")
