@@ -391,3 +391,35 @@ def test_the_cycles_award_export_carries_entitlements_of_the_register(tianhe_awa
     row = dict(zip(AWARD_HEADER, rows[1], strict=True))
     assert (row["category_code"], row["slot"], row["bureau"], row["kind"]) == ("32-2", "", "", "entitlement")
     assert (row["awarding_document"], row["amount"]) == ("国办发〔2022〕21号", "5000000.00")
+
+
+def test_the_catalogue_spreadsheet_reads_the_category_fields_back(administrator):
+    import csv
+    import io
+
+    from measures.exports import catalogue_rows
+    from measures.importing.services import catalogue_import
+    from measures.importing.spreadsheet import plan_catalogue_file
+    from measures.models import PolicyDocument
+
+    document = PolicyDocument.objects.get(in_force=True)
+    rows = list(catalogue_rows(document))
+    header = rows[0]
+    for row in rows[1:]:
+        if row[header.index("category_code")] == "31":
+            row[header.index("category_kind")] = "entitlement"
+            row[header.index("award_amount")] = "-3"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    plan = plan_catalogue_file(buffer.getvalue().encode(), filename="c.csv", document=document)
+    assert not plan.is_valid
+    assert [e.column for r in plan.rows for e in r.errors] == ["award_amount"]
+    rows[[r[header.index("category_code")] for r in rows].index("31")][header.index("award_amount")] = "1000000"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    plan = plan_catalogue_file(buffer.getvalue().encode(), filename="c.csv", document=document)
+    assert plan.is_valid and plan.counts()["changed"] == 1
+    catalogue_import(actor=administrator, plan=plan)
+    sponge = IncentiveCategory.objects.get(code="31", measure__document=document)
+    assert (sponge.kind, sponge.award_amount) == ("entitlement", Decimal("1000000.00"))
+    assert IncentiveCategory.objects.get(code="32-2", measure__document=document).earned_by_higher_award

@@ -46,6 +46,7 @@ class CategorySpec:
     support_forms: list[str] | None = None
     support_text: str | None = None
     award_amount: object = None  # a Decimal; None keeps what is there
+    earned_by_higher_award: bool | None = None
 
 
 @dataclass
@@ -305,6 +306,9 @@ def _category_changes(spec: CategorySpec, category: IncentiveCategory | None) ->
         changes.append(_("category's forms of support changed"))
     if spec.support_text is not None and category.support_text != spec.support_text:
         changes.append(_("category's support changed"))
+    if spec.earned_by_higher_award is not None and category.earned_by_higher_award != spec.earned_by_higher_award:
+        changes.append(_("earned by a higher-level incentive: %(old)s → %(new)s")
+                       % {"old": category.earned_by_higher_award, "new": spec.earned_by_higher_award})
     if spec.award_amount is not None and category.award_amount != spec.award_amount:
         changes.append(_("amount per award: %(old)s → %(new)s") % {"old": category.award_amount, "new": spec.award_amount})
     if spec.subject_kinds is not None:

@@ -121,8 +121,10 @@ def _write_measures(document: PolicyDocument, plan: CataloguePlan, created_burea
                                              kind=category_spec.kind or CategoryKind.SELECTION,
                                              support_forms=category_spec.support_forms
                                              if category_spec.support_forms is not None else list(spec.support_forms or []),
-                                             support_text=category_spec.support_text or "",
-                                             award_amount=category_spec.award_amount)
+                                             # Without its own words, a new category starts with its measure's.
+                                             support_text=category_spec.support_text or spec.support_text or "",
+                                             award_amount=category_spec.award_amount,
+                                             earned_by_higher_award=bool(category_spec.earned_by_higher_award))
                 new_categories.append(category)
             else:
                 category.name = category_spec.name[:128] or category.name
@@ -131,7 +133,7 @@ def _write_measures(document: PolicyDocument, plan: CataloguePlan, created_burea
                     category.cap = category_spec.cap
                 if category_spec.description is not None:
                     category.description = category_spec.description
-                for attribute in ("kind", "support_forms", "support_text", "award_amount"):
+                for attribute in ("kind", "support_forms", "support_text", "award_amount", "earned_by_higher_award"):
                     if getattr(category_spec, attribute) is not None:
                         setattr(category, attribute, getattr(category_spec, attribute))
                 changed_categories.append(category)
@@ -143,7 +145,8 @@ def _write_measures(document: PolicyDocument, plan: CataloguePlan, created_burea
         IncentiveCategory.objects.bulk_create(new_categories, batch_size=500)
         if changed_categories:
             IncentiveCategory.objects.bulk_update(changed_categories, ["name", "order", "cap", "description", "kind",
-                                                                        "support_forms", "support_text", "award_amount"],
+                                                                        "support_forms", "support_text", "award_amount",
+                                                                        "earned_by_higher_award"],
                                                  batch_size=500)
     except IntegrityError as error:
         raise DomainError(_("The categories clash with categories the file does not mention: %(error)s") % {"error": error}) from None

@@ -28,7 +28,7 @@ REQUIRED_COLUMNS = ["measure_number"]
 OPTIONAL_COLUMNS = ["category_code", "measure_numeral", "measure_title", "category_name", "lead", "co_responsible",
                     "separately_responsible", "joint", "responsibility_clause", "subject_kinds", "support_forms", "cap",
                     "measure_text", "support_text", "category_description", "category_kind",
-                    "category_support_forms", "category_support_text", "award_amount"]
+                    "category_support_forms", "category_support_text", "award_amount", "earned_by_higher_award"]
 # Headers an administrator may write instead of ours.
 COLUMN_ALIASES = {
     "number": "measure_number", "措施编号": "measure_number", "序号": "measure_number", "measure": "measure_number",
@@ -139,6 +139,13 @@ def _measures_from_table(table: Table, plan: CataloguePlan, matcher: BureauMatch
                 award_amount = None
                 errors.append(RowError(number, "award_amount", _("“%(value)s” is not an amount per award: write a number "
                                                                  "of yuan above zero, e.g. 5000000.") % {"value": row["award_amount"]}))
+        higher = None
+        if row.get("earned_by_higher_award", ""):
+            higher = {"yes": True, "no": False, "是": True, "否": False, "1": True, "0": False}.get(
+                row["earned_by_higher_award"].strip().lower())
+            if higher is None:
+                errors.append(RowError(number, "earned_by_higher_award", _("“%(value)s” is not yes or no.")
+                                       % {"value": row["earned_by_higher_award"]}))
         cap = None
         if row.get("cap", ""):
             try:
@@ -172,7 +179,7 @@ def _measures_from_table(table: Table, plan: CataloguePlan, matcher: BureauMatch
             description=row.get("category_description") if "category_description" in table.header else None, row=number,
             kind=category_kind, support_forms=category_forms,
             support_text=row.get("category_support_text") if "category_support_text" in table.header else None,
-            award_amount=award_amount))
+            award_amount=award_amount, earned_by_higher_award=higher))
     plan.measures = sorted(measures.values(), key=lambda m: m.number)
 
 
