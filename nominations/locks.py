@@ -20,9 +20,15 @@ from .models import Cycle, NominationList
 
 def list_lock(pk: int) -> NominationList:
     """Lock one list's row (and nothing else) until the transaction ends; returns it with its cycle, category
-    and bureau loaded (not locked)."""
-    return (NominationList.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("cycle", "category__measure", "bureau").get(pk=pk))
+    and bureau loaded (not locked).
+
+    The cycle is read after the lock, by a statement of its own: on PostgreSQL, rows joined to the locking
+    statement come from its snapshot, taken before it waited for the lock, so a publication committed while it
+    waited would go unseen (found by tests/test_reviews_concurrency.py)."""
+    nomination_list = (NominationList.objects.select_for_update(of=("self",), no_key=True)
+                       .select_related("category__measure", "bureau").get(pk=pk))
+    nomination_list.cycle = Cycle.objects.get(pk=nomination_list.cycle_id)
+    return nomination_list
 
 
 def cycle_lock(pk: int) -> Cycle:

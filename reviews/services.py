@@ -81,7 +81,7 @@ def nominee_decide(*, actor, nominee: Nominee, approved: bool, comment: str = ""
     comment = (comment or "").strip()
     with transaction.atomic():
         locked = list_lock(nominee.nomination_list_id)
-        cycle = locked.cycle  # read after the lock: a publication committed meanwhile is seen
+        cycle = locked.cycle  # read after the lock (locks.list_lock): a publication committed meanwhile is seen
         if cycle.state == Cycle.State.PUBLISHED:
             _refuse_if_published(cycle)
         if locked.state not in states.states_allowing("decide_nominee"):
@@ -183,7 +183,8 @@ def _exception_check(*, cycle: Cycle, category, new_limit, reason: str) -> tuple
 def _exception_write(*, actor, cycle: Cycle, category, new_limit: int, reason: str, request=None) -> CapException:
     """Under the locks of ``_exception_target_lock``: create or change the year's exception, audited."""
     awarded = Award.objects.filter(cycle=cycle, category=category).count()
-    if new_limit < awarded:
+    # No award may stand in a slot above the new limit (slots freed by a rejection leave gaps).
+    if new_limit < awarded or Award.objects.filter(cycle=cycle, category=category, slot__gt=new_limit).exists():
         raise DomainError(_("The category already has %(count)s awardees.") % {"count": awarded}, field="new_limit")
     exception = CapException.objects.filter(category=category, year=cycle.year).first()
     previous = exception.new_limit if exception else None
@@ -400,7 +401,7 @@ def higher_award_confirm(*, actor, entry: HigherAward) -> HigherAward:
     with transaction.atomic():
         cycle = cycle_lock(entry.cycle_id)  # publication holds it: no award is added to a published year
         _refuse_if_published(cycle)
-        locked = HigherAward.objects.select_for_update().select_related("category", "unit").get(pk=entry.pk)
+        locked = HigherAward.objects.select_for_update(of=("self",)).select_related("category", "unit").get(pk=entry.pk)
         if locked.state == HigherAward.State.CONFIRMED:
             raise DomainError(_("This entry is confirmed already."))
         locked.state, locked.confirmed_by, locked.confirmed_at = HigherAward.State.CONFIRMED, actor, timezone.now()
