@@ -423,3 +423,28 @@ def test_the_catalogue_spreadsheet_reads_the_category_fields_back(administrator)
     sponge = IncentiveCategory.objects.get(code="31", measure__document=document)
     assert (sponge.kind, sponge.award_amount) == ("entitlement", Decimal("1000000.00"))
     assert IncentiveCategory.objects.get(code="32-2", measure__document=document).earned_by_higher_award
+
+
+def test_a_provincial_incentive_is_registered_but_earns_nothing_under_measure_32(reviewer, cycle):
+    entry = services.higher_award_record(actor=reviewer, cycle=cycle, document_number="粤府办〔2023〕5号",
+                                         higher_measure="省督查激励", unit=tianhe(), awarded_on="2023-04-01",
+                                         level=HigherAward.Level.PROVINCE)
+    assert entry.category is None
+    services.higher_award_confirm(actor=reviewer, entry=entry)
+    entry.refresh_from_db()
+    assert entry.state == "confirmed" and not Award.objects.exists()
+
+
+def test_a_bureau_asks_before_its_list_exists_and_the_page_lists_its_requests(client, clerk_water, category):
+    cycle = make_cycle(timezone.localdate().year)
+    rivers = category("19-1")
+    client.force_login(clerk_water)
+    response = client.post(reverse("nominations:exception_request", args=[cycle.year, rivers.pk]),
+                           {"requested_limit": "2", "reason": "理由"})
+    assert response.status_code == 302 and not CapExceptionRequest.objects.exists()
+    client.post(reverse("nominations:exception_request", args=[cycle.year, rivers.pk]),
+                {"requested_limit": "5", "reason": "五个区考核优秀"})
+    request = CapExceptionRequest.objects.get()
+    assert request.nomination_list.category == rivers and request.requested_limit == 5
+    page = client.get(reverse("nominations:list", args=[cycle.year, rivers.pk])).content.decode()
+    assert 'data-request-state="pending"' in page
