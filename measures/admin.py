@@ -45,7 +45,8 @@ class PolicyDocumentAdmin(admin.ModelAdmin):
 class CategoryInline(admin.StackedInline):
     model = IncentiveCategory
     extra = 0
-    fields = [("code", "name", "order", "cap"), "description", "subject_kinds"]
+    fields = [("code", "name", "order", "cap"), "description", "subject_kinds", ("kind", "earned_by_higher_award"),
+              "support_forms", "support_text", "award_amount"]
     filter_horizontal = ["subject_kinds"]
     show_change_link = True
 

@@ -15,6 +15,7 @@ from .models import IncentiveCategory, Measure, PolicyDocument, Responsibility
 CATALOGUE_HEADER = [
     "measure_number", "measure_numeral", "measure_title", "category_code", "category_name",
     "lead", "co_responsible", "separately_responsible", "joint", "responsibility_clause", "subject_kinds", "support_forms", "cap",
+    "category_kind", "category_support_forms", "category_support_text", "award_amount", "earned_by_higher_award",
 ]
 
 
@@ -46,6 +47,11 @@ def catalogue_rows(document: PolicyDocument) -> Iterator[list[str]]:
                 "、".join(kind.name for kind in category.subject_kinds.all()),
                 "、".join(measure.support_forms),
                 str(category.cap),
+                category.kind,
+                "、".join(category.support_forms),
+                category.support_text,
+                "" if category.award_amount is None else str(category.award_amount),
+                "yes" if category.earned_by_higher_award else "no",
             ]
 
 

@@ -6,7 +6,10 @@ The one home of the rule 每类激励主体数量原则上不超3个 (at most 3 
 * an exception to the cap is the General Office's recorded decision (``CapException``) for one category in one
   year; it raises the limit above the cap, up to ``ABSOLUTE_MAXIMUM``;
 * ``category_limit``: the limit in force for a category in a year (the exception's new limit, else the cap);
-* ``list_length``: a list may hold as many nominees as the limit in force, so that an exception can be used.
+* ``list_length``: a list may hold as many nominees as the limit in force, so that an exception can be used;
+* an *entitlement* (``IncentiveCategory.kind``) has no cap: every qualifying unit receives it. Its list holds up
+  to ``ABSOLUTE_MAXIMUM`` nominees a year (the database's bound on a list), and its awards take no slot;
+* ``exception_request_check``: what a bureau may ask for (more than the cap, at most ``ABSOLUTE_MAXIMUM``).
 
 The database holds the same numbers: nominee ranks and award slots are between 1 and ``ABSOLUTE_MAXIMUM``, a
 category's cap between 1 and ``CAP_IN_PRINCIPLE``, and an award slot above ``CAP_IN_PRINCIPLE`` must cite a
@@ -16,6 +19,8 @@ recorded exception (see the constraints of ``Nominee``, ``Award``, ``IncentiveCa
 from django.apps import apps
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
+
+from incentives.errors import DomainError
 
 CAP_IN_PRINCIPLE = 3
 # No exception may raise a category's limit above this: a guard against a typing slip, not a policy.
@@ -42,10 +47,17 @@ def exception_limit_annotation(*, year: int, category_ref: str = "pk") -> Subque
     return Subquery(exceptions.values("new_limit")[:1])
 
 
+def is_capped(category) -> bool:
+    """Whether the cap counts for the category: a selection, not an entitlement."""
+    return getattr(category, "kind", "selection") != "entitlement"
+
+
 def list_length(*, category, year: int) -> int:
     """How many nominees the category's list may hold in ``year``: as many as may be awarded.
 
     A category annotated with ``exception_limit_annotation`` is answered without a query."""
+    if not is_capped(category):
+        return ABSOLUTE_MAXIMUM
     if hasattr(category, "exception_limit"):
         return limit_in_force(cap=category.cap, exception_limit=category.exception_limit)
     return category_limit(category=category, year=year)
@@ -61,3 +73,13 @@ def cap_refusal_message(*, category, limit: int, count: int) -> str:
 def list_length_message(*, limit: int) -> str:
     return _("A list has at most %(max)s nominees: the notice allows no more than 3 per category and year, "
              "unless the General Office records an exception.") % {"max": limit}
+
+
+def exception_request_check(*, category, requested: int) -> None:
+    """Refuse a request for an exception that asks for no more than the cap, or for more than the maximum."""
+    if not is_capped(category):
+        raise DomainError(_("Category %(code)s is an entitlement: it has no cap to exceed.") % {"code": category.code},
+                          field="requested_limit")
+    if not (category.cap < requested <= ABSOLUTE_MAXIMUM):
+        raise DomainError(_("Ask for more awardees than the cap of %(cap)s, and at most %(max)s.")
+                          % {"cap": category.cap, "max": ABSOLUTE_MAXIMUM}, field="requested_limit")

@@ -23,6 +23,37 @@ Measures are split where the text names separately owned incentives or separatel
   that won one, 500万元 each): two categories, the three bureaus jointly responsible for both.
 * 1 and 28 reward "区(街、镇)": one category whose subjects may be districts, streets or towns; 31 rewards
   "区(政府派出机构)": one category of districts and dispatched agencies.
+
+Selections and entitlements (``IncentiveCategory.kind``)
+-------------------------------------------------------
+The cap counts only where the notice makes the General Office choose among the units that did well: a
+*selection* (at most the limit in force a year, one award per unit). Where the notice gives the support to every
+unit that meets a condition it states, the category is an *entitlement*: every qualifying event is recorded with
+its evidence, there is no cap, and one unit may receive it several times a year. Read measure by measure:
+
+* 9 — "对获得国家发展改革委批复建设的工程研究中心、企业技术中心…等创新平台，符合条件的予以配套资金支持": every
+  platform approved at national or provincial level that meets the conditions: an **entitlement** (matching funds,
+  amount set per award).
+* 32-1 — "对获得国务院督查激励措施激励的市牵头部门，按规定纳入机关绩效考核加分事项并予以通报表扬": every lead
+  department of a State Council incentive won: an **entitlement**, earned by an entry of the register of
+  higher-level incentives (bonus points and commendation).
+* 32-2 — "对获国务院督查激励的区，每项安排500万元国务院督查激励配套资金": every district, 500万元 for *each* State
+  Council incentive won (每项): an **entitlement**, one award of 5,000,000 yuan per register entry.
+* Every other category is a **selection**: the notice rewards the units "成效明显/显著/突出", "排名靠前",
+  "考核结果优秀" — a comparison among units, which the cap of 3 in principle bounds. 19's two categories reward the
+  best results of an assessment (考核结果优秀), 20 units "获得省、市表扬或肯定", 26-1 units "如入选…示范…或…考评中成绩
+  优秀": all ranked judgements, so selections; 11's "在获批国务院督查激励过程中发挥关键作用" is one criterion among
+  several, not a condition that entitles.
+
+Support per category (``IncentiveCategory.support_forms`` and ``support_text``)
+-----------------------------------------------------------------------------
+The support belongs to the category, in the notice's own words (a part of the measure's text): 32-1's
+departments get the assessment points and the commendation, 32-2's districts the 500万元; 25-1's banks the points
+of their contract assessment (履约情况考核), 25-2's institutions those of their annual assessment; 26-1's units a
+commendation, 26-2's institutions a commendation and priority recommendation; 30-1's enterprises "一定鼓励" in
+their yearly performance assessment (not points), 30-2 and 30-3 a commendation. 4 and 19 say only "予以激励支持":
+their form is unspecified incentive support, not funding. Where a form is money (tilted funding, matching funds),
+each award carries its amount: fixed by the category (``award_amount``, 32-2) or entered per award.
 """
 
 from django.conf import settings
@@ -58,6 +89,17 @@ class SupportForm(models.TextChoices):
     LAND_QUOTA = "land_quota", _("Construction-land quota")
     BONUS_POINTS = "bonus_points", _("Bonus points in assessments")
     MATCHING_FUNDS = "matching_funds", _("Matching funds")
+    INCENTIVE_SUPPORT = "incentive_support", _("Incentive support (form not specified)")
+    ASSESSMENT_ENCOURAGEMENT = "assessment_encouragement", _("Encouragement in the yearly performance assessment")
+
+
+# Forms of support that are money: an award under them carries an amount (pledged, then disbursed).
+MONEY_FORMS = frozenset({SupportForm.FUNDING, SupportForm.MATCHING_FUNDS})
+
+
+class CategoryKind(models.TextChoices):
+    SELECTION = "selection", _("Selection (the cap counts)")
+    ENTITLEMENT = "entitlement", _("Entitlement (every qualifying unit, no cap)")
 
 
 class PolicyDocument(models.Model):
@@ -70,6 +112,8 @@ class PolicyDocument(models.Model):
                                    related_name="superseded_by", verbose_name=_("supersedes"))
     in_force = models.BooleanField(_("in force"), default=True)
     text = models.TextField(_("full text"), blank=True)
+    rules_due_on = models.DateField(_("implementation rules due on"), null=True, blank=True,
+                                    help_text=_("The date by which each responsible bureau files the 实施办法 of its measures"))
 
     class Meta:
         verbose_name = _("policy document")
@@ -122,6 +166,16 @@ class IncentiveCategory(models.Model):
     cap = models.PositiveSmallIntegerField(_("awardees per year"), default=limits.CAP_IN_PRINCIPLE,
                                            help_text=_("At most 3, the notice's cap in principle; more needs a recorded exception"))
     order = models.PositiveSmallIntegerField(_("order"), default=1)
+    kind = models.CharField(_("kind of category"), max_length=16, choices=CategoryKind.choices,
+                            default=CategoryKind.SELECTION,
+                            help_text=_("Selection: at most the limit a year; entitlement: every qualifying unit, no cap"))
+    support_forms = models.JSONField(_("forms of support"), default=list, blank=True)
+    support_text = models.TextField(_("support"), blank=True, help_text=_("What this category's awardees receive, in the notice's words"))
+    award_amount = models.DecimalField(_("amount per award (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True,
+                                       help_text=_("Where the notice fixes the money of each award (500万元 = 5000000)"))
+    earned_by_higher_award = models.BooleanField(
+        _("earned by a higher-level incentive"), default=False,
+        help_text=_("An entry of the register of State Council incentives won creates this category's award"))
 
     class Meta:
         verbose_name = _("incentive category")
@@ -139,10 +193,29 @@ class IncentiveCategory(models.Model):
             models.CheckConstraint(condition=Q(cap__gte=1) & Q(cap__lte=limits.CAP_IN_PRINCIPLE),
                                    name="%(app_label)s_%(class)s_cap_range",
                                    violation_error_message=_("A category's cap is between 1 and 3; more needs an exception.")),
+            models.CheckConstraint(condition=Q(award_amount__isnull=True) | Q(award_amount__gt=0),
+                                   name="%(app_label)s_%(class)s_amount_positive",
+                                   violation_error_message=_("The amount per award is more than zero.")),
         ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    @property
+    def is_entitlement(self) -> bool:
+        return self.kind == CategoryKind.ENTITLEMENT
+
+    @property
+    def carries_money(self) -> bool:
+        return bool(MONEY_FORMS.intersection(self.support_forms or ()))
+
+    def get_support_forms_display(self) -> list[str]:
+        labels = dict(SupportForm.choices)
+        return [str(labels.get(code, code)) for code in self.support_forms]
+
+    def kind_codes(self) -> set[str]:
+        return set(self.subject_kinds.values_list("code", flat=True))
+
 
 
 class Responsibility(models.Model):
@@ -206,6 +279,55 @@ class CapException(models.Model):
 
     def __str__(self):
         return f"{self.year} · {self.category.code} → {self.new_limit}"
+
+
+def rules_upload_to(instance, filename):
+    return f"rules/{instance.measure.document_id}/{instance.token}{instance.extension}"
+
+
+class ImplementationRules(models.Model):
+    """One filing of a measure's implementation rules (实施办法) by a responsible bureau. A bureau files again after
+    a return; the filing the General Office accepted last is the rules in force."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Filed, waiting for review")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Sent back")
+
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="rules", verbose_name=_("measure"))
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="rules", verbose_name=_("bureau"))
+    title = models.CharField(_("title"), max_length=255)
+    file = models.FileField(_("file"), upload_to=rules_upload_to, max_length=255)
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    extension = models.CharField(max_length=8, editable=False)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.SUBMITTED)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by"))
+    submitted_at = models.DateTimeField(_("filed at"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("reviewed by"))
+    decided_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reasons"), blank=True)
+
+    class Meta:
+        verbose_name = _("implementation rules")
+        verbose_name_plural = _("implementation rules")
+        ordering = ["measure", "bureau", "-submitted_at", "-id"]
+        constraints = [
+            # One filing at a time waits for review.
+            models.UniqueConstraint(fields=["measure", "bureau"], condition=Q(state="submitted"),
+                                    name="%(app_label)s_%(class)s_one_waiting",
+                                    violation_error_message=_("This bureau's rules for this measure already wait for review.")),
+            models.CheckConstraint(condition=~Q(state="returned") | ~Q(decision_reason=""),
+                                   name="%(app_label)s_%(class)s_return_has_reason",
+                                   violation_error_message=_("Say why the rules are sent back.")),
+        ]
+
+    def __str__(self):
+        return f"{self.measure} · {self.bureau} · {self.title}"
 
 
 class CategoryUserObjectPermission(UserObjectPermissionBase):

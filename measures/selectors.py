@@ -8,7 +8,7 @@ from organisation import roles
 from organisation.models import Bureau, UnitKind
 from organisation.permissions import COMMENT, NOMINATE, VIEW
 
-from .models import IncentiveCategory, Measure, PolicyDocument, Responsibility
+from .models import ImplementationRules, IncentiveCategory, Measure, PolicyDocument, Responsibility
 
 
 def document_in_force() -> PolicyDocument | None:
@@ -92,3 +92,12 @@ def categories_commentable_by(user, base: QuerySet[IncentiveCategory] | None = N
     if not user.is_authenticated or not user.is_active:
         return base.none()
     return get_objects_for_user(user, f"measures.{COMMENT}", klass=base, with_superuser=False, accept_global_perms=False)
+
+
+def rules_in_force(measure: Measure) -> list[ImplementationRules]:
+    """The implementation rules in force for a measure: each responsible bureau's last accepted filing (one query)."""
+    latest: dict[int, ImplementationRules] = {}
+    for filing in (ImplementationRules.objects.filter(measure=measure, state=ImplementationRules.State.ACCEPTED)
+                   .select_related("bureau").order_by("-decided_at", "-id")):
+        latest.setdefault(filing.bureau_id, filing)
+    return list(latest.values())

@@ -33,7 +33,7 @@ def measure_detail_view(request, pk: int):
         measure = selectors.measure_detail(pk=pk)
     except Measure.DoesNotExist:
         raise Http404 from None
-    return render(request, "measures/measure_detail.html", {"measure": measure})
+    return render(request, "measures/measure_detail.html", {"measure": measure, "rules": selectors.rules_in_force(measure)})
 
 
 @login_required

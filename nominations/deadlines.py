@@ -26,6 +26,15 @@ def default_deadline_for(year: int) -> datetime.datetime:
     return datetime.datetime(year + 1, 3, 31, 23, 59, 59, tzinfo=BEIJING)
 
 
+def rules_deadline(document) -> datetime.datetime | None:
+    """The instant a policy document's implementation rules (实施办法) are due: the last second of its
+    ``rules_due_on`` (2023-01-31 for 穗府办〔2022〕30号), Beijing time; None when the document sets no date."""
+    if document.rules_due_on is None:
+        return None
+    day = document.rules_due_on
+    return datetime.datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=BEIJING)
+
+
 def current_time() -> datetime.datetime:
     """The clock the deadline rule reads (one place, so tests can set it)."""
     return timezone.now()

@@ -158,3 +158,21 @@ class ExtensionForm(forms.Form):
     bureau = forms.ModelChoiceField(label=_("Bureau"), queryset=Bureau.objects.filter(is_active=True))
     new_deadline = BeijingDateTimeField(label=_("New deadline"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExceptionRequestForm(forms.Form):
+    requested_limit = forms.CharField(label=_("Awardees asked for"), max_length=4,
+                                      help_text=_("More than the cap, at most 10"))
+    reason = forms.CharField(label=_("Why the category needs more awardees"), max_length=4000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RulesForm(forms.Form):
+    bureau = forms.ModelChoiceField(label=_("Bureau"), queryset=Bureau.objects.none(), empty_label=None)
+    title = forms.CharField(label=_("Title of the implementation rules"), max_length=255)
+    file = forms.FileField(label=_("File"), widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+                           help_text=_("PDF, images or office documents, as for evidence"))
+
+    def __init__(self, *args, bureaus=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bureau"].queryset = Bureau.objects.filter(pk__in=[b.pk for b in bureaus])

@@ -168,6 +168,48 @@ class Nominee(models.Model):
         return f"{self.rank}. {self.unit}"
 
 
+class CapExceptionRequest(models.Model):
+    """A bureau's request, from its list, for more awardees than the cap (申请突破名额): how many and why.
+    The General Office grants it (recording the exception, ``measures.CapException``) or refuses it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for the General Office")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    nomination_list = models.ForeignKey(NominationList, on_delete=models.CASCADE, related_name="exception_requests",
+                                        verbose_name=_("list"))
+    requested_limit = models.PositiveSmallIntegerField(_("awardees asked for"))
+    reason = models.TextField(_("why"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("asked by"))
+    requested_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    granted_limit = models.PositiveSmallIntegerField(_("limit granted"), null=True, blank=True)
+    decision_reason = models.TextField(_("reasons of the decision"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request for an exception to the cap")
+        verbose_name_plural = _("requests for exceptions to the cap")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["nomination_list"], condition=Q(state="pending"),
+                                    name="%(app_label)s_%(class)s_one_pending",
+                                    violation_error_message=_("This list already has a request waiting for a decision.")),
+            models.CheckConstraint(condition=Q(requested_limit__gt=1) & Q(requested_limit__lte=limits.ABSOLUTE_MAXIMUM),
+                                   name="%(app_label)s_%(class)s_limit_range",
+                                   violation_error_message=_("The number asked for is between 2 and 10.")),
+            models.CheckConstraint(condition=Q(state="pending") | ~Q(decision_reason=""),
+                                   name="%(app_label)s_%(class)s_decision_has_reason",
+                                   violation_error_message=_("Give the reasons of the decision.")),
+        ]
+
+    def __str__(self):
+        return f"{self.nomination_list} → {self.requested_limit}"
+
+
 def evidence_upload_to(instance, filename):
     # The stored name is generated; the person's file name is kept only as data (original_name).
     return f"evidence/{instance.nominee.nomination_list.cycle.year}/{instance.token}{instance.extension}"
@@ -280,6 +322,9 @@ class ReminderKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue notice")
     RETURNED = "returned", _("List returned for correction")
     DIGEST = "digest", _("Reviewers' daily digest")
+    EXCEPTION = "exception", _("Exception to the cap decided")
+    RULES_DUE = "rules_due", _("Implementation rules due")
+    RULES_DECIDED = "rules_decided", _("Implementation rules reviewed")
 
 
 class ReminderTemplate(models.Model):

@@ -12,6 +12,11 @@ Who gets what
 * **Overdue notice**, once, after the deadline has passed.
 * **Returned list**: the bureau's clerks at once (queued by the return service, ``list_returned_notify``).
 * **Reviewers' digest**: once a day, to every reviewer, the lists submitted and waiting for a decision.
+* **Implementation rules** (实施办法): each bureau that prepares a measure's lists files its rules by the
+  document's due date (``deadlines.rules_deadline``); until it has filed (or after its filing was sent back) it is
+  reminded at the same distances before that date as for the March deadline (``rules_reminders_plan``).
+* **Decisions told to a bureau** (``bureau_notify``): an exception to the cap granted or refused, rules accepted or
+  sent back; recorded in the decision's transaction.
 
 Nothing is sent before ``ReminderSettings.send_from_hour`` (Beijing time), except a returned list.
 
@@ -36,14 +41,14 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from measures.models import IncentiveCategory, Responsibility
+from measures.models import ImplementationRules, IncentiveCategory, PolicyDocument, Responsibility
 from organisation import roles
 from organisation.audit import AuditAction, audit_trail_for
 from organisation.models import Membership, OutboxMessage
 from organisation.outbox import Letter, outbox_due_ids, outbox_record, outbox_release_stale
 
 from . import states
-from .deadlines import beijing, bureau_deadline, deadline_passed
+from .deadlines import beijing, bureau_deadline, deadline_passed, rules_deadline
 from .models import Cycle, Extension, NominationList, ReminderKind, ReminderSettings, ReminderTemplate
 
 logger = logging.getLogger(__name__)
@@ -264,7 +269,7 @@ def reminders_sweep(*, at: datetime.datetime | None = None) -> SweepResult:
     at = at or timezone.now()
     result = SweepResult(at=at)
     outbox_release_stale()
-    result.recorded, result.already = reminders_record(reminders_plan(at=at))
+    result.recorded, result.already = reminders_record(reminders_plan(at=at) + rules_reminders_plan(at=at))
     result.due_ids = outbox_due_ids()
     return result
 
@@ -294,4 +299,94 @@ def list_returned_notify(*, list_id: int) -> list[OutboxMessage]:
                  "deadline": format_deadline(cycle.deadline), "url": url},
     ) for user in clerks]
     recorded, _already = reminders_record(planned)
+    return recorded
+
+
+# --- Implementation rules and decisions told to a bureau ---------------------------------------------------------
+
+@dataclasses.dataclass
+class RulesPlanned:
+    """A reminder that a bureau's implementation rules for a measure are due."""
+
+    document: object
+    measure: object
+    bureau: object
+    kind: str
+    offset: int
+    recipient: object
+    context: dict
+    url: str
+
+    @property
+    def key(self) -> str:
+        return (f"rules:{self.kind}:document{self.document.pk}:measure{self.measure.pk}:bureau{self.bureau.pk}"
+                f":offset{self.offset}:user{self.recipient.pk}")
+
+
+def rules_url(measure) -> str:
+    try:
+        return absolute_url(reverse("nominations:rules", args=[measure.pk]))
+    except NoReverseMatch:
+        return absolute_url(reverse("nominations:home"))
+
+
+def rules_reminders_plan(*, at: datetime.datetime) -> list[RulesPlanned]:
+    """The reminders due at ``at`` for implementation rules not filed yet (or sent back), before the due date of
+    each document in force (a fixed number of queries). Nothing is sent after the due date: the statistics show
+    who filed late."""
+    config = _reminder_settings()
+    if beijing(at).hour < config.send_from_hour:
+        return []
+    documents = [d for d in PolicyDocument.objects.filter(in_force=True, rules_due_on__isnull=False)
+                 if not deadline_passed(deadline=rules_deadline(d), now=at)]
+    if not documents:
+        return []
+    pairs: dict[tuple[int, int], tuple] = {}
+    for r in (Responsibility.objects.filter(category__measure__document__in=documents, role__in=Responsibility.OWNER_ROLES)
+              .select_related("bureau", "category__measure__document").order_by("category__measure__number", "order")):
+        pairs.setdefault((r.category.measure_id, r.bureau_id), (r.category.measure, r.bureau))
+    filed = set(ImplementationRules.objects.filter(measure__document__in=documents)
+                .exclude(state=ImplementationRules.State.RETURNED).values_list("measure_id", "bureau_id"))
+    returned_only = set(ImplementationRules.objects.filter(measure__document__in=documents,
+                                                           state=ImplementationRules.State.RETURNED)
+                        .values_list("measure_id", "bureau_id")) - filed
+    clerks = defaultdict(list)
+    for membership in Membership.objects.filter(user__is_active=True).select_related("user").order_by("user__username"):
+        clerks[membership.bureau_id].append(membership.user)
+    planned = []
+    for (measure_id, bureau_id), (measure, bureau) in pairs.items():
+        if (measure_id, bureau_id) in filed:
+            continue
+        deadline = rules_deadline(measure.document)
+        due = _deadline_kind(deadline, at, config.offset_list, False)
+        if due is None:
+            continue
+        _kind, offset = due
+        days_left = (beijing(deadline).date() - beijing(at).date()).days
+        url = rules_url(measure)
+        for user in clerks.get(bureau_id, []):
+            planned.append(RulesPlanned(
+                document=measure.document, measure=measure, bureau=bureau, kind=ReminderKind.RULES_DUE,
+                # A filing sent back starts the distances again: its reminders are new messages.
+                offset=offset + (1000 if (measure_id, bureau_id) in returned_only else 0), recipient=user, url=url,
+                context={"recipient": user.get_full_name() or user.username, "document": measure.document,
+                         "measure": measure, "bureau": bureau, "deadline": format_deadline(deadline),
+                         "days_left": max(days_left, 0), "url": url},
+            ))
+    return planned
+
+
+def bureau_notify(*, bureau, kind: str, key: str, context: dict, url: str) -> list[OutboxMessage]:
+    """Tell every active clerk of ``bureau`` (outbox and notification), recorded once under ``key``. Called inside
+    the decision's transaction, so the message is recorded with the decision or not at all."""
+    clerks = [m.user for m in Membership.objects.filter(bureau=bureau, user__is_active=True)
+              .select_related("user").order_by("user__username")]
+    sources = _template_sources(kind)
+    letters = []
+    for user in clerks:
+        subject, text, html = message_render(
+            kind, {**context, "recipient": user.get_full_name() or user.username, "url": url}, sources=sources)
+        letters.append(Letter(key=f"{key}:user{user.pk}", kind=kind, recipient=user, subject=subject,
+                              body_text=text, body_html=html, url=url))
+    recorded, _already = outbox_record(letters, max_attempts=_reminder_settings().max_attempts)
     return recorded

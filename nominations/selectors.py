@@ -6,15 +6,18 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q, QuerySet
 
 from measures import limits
-from measures.models import IncentiveCategory, Responsibility
+from measures.models import ImplementationRules, IncentiveCategory, Measure, Responsibility
 from measures.selectors import categories_commentable_by, categories_editable_by, categories_visible_to
 from organisation import roles
 from organisation import selectors as organisation_selectors
 from organisation.models import AuditEntry, Bureau, Unit
 
 from . import states
-from .deadlines import bureau_deadline, deadline_passed
-from .models import Cycle, Evidence, Extension, ListComment, NominationList, Nominee
+from .deadlines import bureau_deadline, deadline_passed, rules_deadline
+from .models import CapExceptionRequest, Cycle, Evidence, Extension, ListComment, NominationList, Nominee
+
+# The bureau whose staff pay the programme's money and enter disbursements.
+FINANCE_BUREAU = "市财政局"
 
 
 def cycle_for_bureaus() -> Cycle | None:
@@ -43,8 +46,11 @@ def owning_bureau(category: IncentiveCategory, responsibilities=None) -> Bureau 
 
 
 def units_for_category(category: IncentiveCategory) -> QuerySet[Unit]:
-    """The active units of the kinds the category rewards, in administrative order."""
-    return (Unit.objects.filter(kind__in=category.subject_kinds.values("code"), is_active=True)
+    """The active units of the kinds the category rewards (their main kind or any other kind they also are), in
+    administrative order."""
+    kinds = category.subject_kinds.values("code")
+    also = Unit.other_kinds.through.objects.filter(unitkind_id__in=kinds).values("unit_id")
+    return (Unit.objects.filter(Q(kind__in=kinds) | Q(pk__in=also), is_active=True)
             .select_related("parent").order_by("division_order", "name"))
 
 
@@ -170,6 +176,8 @@ def bureau_home(user, *, cycle: Cycle | None) -> list[dict]:
             "extension": extensions.get(bureau.pk),
             "deadline_passed": deadline_passed(deadline=deadline) if deadline else True,
             "rows": rows,
+            "pays_funds": bureau.short_name == FINANCE_BUREAU,
+            "keeps_register": any(r.category.earned_by_higher_award for r in responsibilities if r.bureau_id == bureau.pk),
         })
     return pages
 
@@ -194,3 +202,39 @@ def list_history(nomination_list: NominationList) -> QuerySet[AuditEntry]:
         .select_related("actor")
         .order_by("-at", "-id")
     )
+
+
+# --- requests for an exception, implementation rules --------------------------------------------------------------
+
+
+def exception_requests(nomination_list: NominationList) -> list[CapExceptionRequest]:
+    """The list's requests for an exception to the cap, newest first (one query)."""
+    return list(CapExceptionRequest.objects.filter(nomination_list=nomination_list)
+                .select_related("requested_by", "decided_by").order_by("-requested_at", "-id"))
+
+
+def rules_measure(pk: int) -> Measure:
+    return Measure.objects.select_related("document").get(pk=pk)
+
+
+def rules_due(measure: Measure):
+    """When the measure's implementation rules are due (its document's date, Beijing time), or None."""
+    return rules_deadline(measure.document)
+
+
+def rules_filings(*, measure: Measure, bureaus) -> list[ImplementationRules]:
+    return list(ImplementationRules.objects.filter(measure=measure, bureau__in=bureaus)
+                .select_related("bureau", "submitted_by", "decided_by").order_by("-submitted_at", "-id"))
+
+
+def rules_for_download(user, *, token: str) -> ImplementationRules:
+    """A filing by its token: accepted ones to anyone signed in and active; others to the bureau that filed them
+    and to reviewers. Anything else does not exist."""
+    filing = ImplementationRules.objects.select_related("measure").get(token=token)
+    if not (user.is_authenticated and user.is_active):
+        raise ImplementationRules.DoesNotExist
+    if filing.state == ImplementationRules.State.ACCEPTED or roles.is_reviewer(user):
+        return filing
+    if Bureau.objects.filter(pk=filing.bureau_id, memberships__user=user).exists():
+        return filing
+    raise ImplementationRules.DoesNotExist

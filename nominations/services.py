@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 from measures import limits
-from measures.models import IncentiveCategory, PolicyDocument
+from measures.models import ImplementationRules, IncentiveCategory, PolicyDocument, Responsibility
 from measures.selectors import document_in_force
 from organisation import roles
 from organisation.audit import AuditAction, audit_record
@@ -22,7 +22,16 @@ from . import selectors, states
 from .deadlines import bureau_deadline, current_time, deadline_passed, default_deadline_for, format_beijing
 from .evidence import evidence_check
 from .locks import cycle_lock, list_lock
-from .models import BEIJING, Cycle, Evidence, Extension, ListComment, NominationList, Nominee
+from .models import (
+    BEIJING,
+    CapExceptionRequest,
+    Cycle,
+    Evidence,
+    Extension,
+    ListComment,
+    NominationList,
+    Nominee,
+)
 
 MAX_COMMENT_LENGTH = 4000
 
@@ -252,12 +261,16 @@ def _validate_entries(nomination_list: NominationList, entries: list[NomineeEntr
         if not nothing_reason.strip():
             raise DomainError(_("Say why nobody is proposed."), field="nothing_reason")
     allowed_kinds = set(nomination_list.category.subject_kinds.values_list("code", flat=True))
+    # A unit qualifies by its main kind or any other kind it also is (one query, only when a main kind does not fit).
+    others = [entry.unit.pk for entry in entries if entry.unit.kind_id not in allowed_kinds]
+    also_fits = set(Unit.other_kinds.through.objects.filter(unit_id__in=others, unitkind_id__in=allowed_kinds)
+                    .values_list("unit_id", flat=True)) if others else set()
     seen = set()
     for entry in entries:
         if entry.unit.pk in seen:
             raise DomainError(_("%(unit)s appears twice: a unit can be proposed only once.") % {"unit": entry.unit})
         seen.add(entry.unit.pk)
-        if entry.unit.kind_id not in allowed_kinds or not entry.unit.is_active:
+        if (entry.unit.kind_id not in allowed_kinds and entry.unit.pk not in also_fits) or not entry.unit.is_active:
             raise DomainError(_("%(unit)s cannot be proposed in this category: it rewards other kinds of units.")
                               % {"unit": entry.unit})
         if not entry.achievements.strip():
@@ -407,3 +420,81 @@ def list_comment_add(*, actor, nomination_list: NominationList, text: str) -> Li
         audit_record(actor=actor, action=AuditAction.LIST_COMMENTED, target=nomination_list,
                      message=text[:200], data={"comment": comment.pk, "bureau": bureau.pk if bureau else None})
     return comment
+
+
+# --- requests for an exception to the cap (the bureau) ----------------------------------------------------------
+
+
+def cap_exception_request(*, actor, nomination_list: NominationList, requested_limit, reason: str) -> CapExceptionRequest:
+    """The bureau asks, from its list, for more awardees than the cap (申请突破名额): how many and why. The General
+    Office grants or refuses it (``reviews.services``); one request at a time waits for a decision."""
+    _check_owner(actor, nomination_list.category)
+    try:
+        requested_limit = int(requested_limit)
+    except (TypeError, ValueError):
+        raise DomainError(_("Give the number of awardees asked for as a whole number."), field="requested_limit") from None
+    limits.exception_request_check(category=nomination_list.category, requested=requested_limit)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the category needs more awardees than the cap."), field="reason")
+    if len(reason) > MAX_COMMENT_LENGTH:
+        raise DomainError(_("A reason has at most %(max)s characters.") % {"max": MAX_COMMENT_LENGTH}, field="reason")
+    with transaction.atomic():
+        locked = list_lock(nomination_list.pk)
+        if locked.cycle.state == Cycle.State.PUBLISHED:
+            raise DomainError(_("The %(year)s cycle is published and its decisions are frozen.") % {"year": locked.cycle.year})
+        if CapExceptionRequest.objects.filter(nomination_list=locked, state=CapExceptionRequest.State.PENDING).exists():
+            raise DomainError(_("This list already has a request waiting for a decision."), field="requested_limit")
+        request = CapExceptionRequest.objects.create(nomination_list=locked, requested_limit=requested_limit,
+                                                     reason=reason, requested_by=actor)
+        audit_record(actor=actor, action=AuditAction.CAP_EXCEPTION_REQUESTED, target=locked, message=reason,
+                     data={"cycle": locked.cycle.year, "category": locked.category.code, "request": request.pk,
+                           "requested_limit": requested_limit, "cap": locked.category.cap})
+    return request
+
+
+# --- implementation rules (实施办法) filed by the responsible bureaus ---------------------------------------------
+
+
+def rules_bureaus_of(*, actor, measure) -> list[Bureau]:
+    """The bureaus of ``actor`` that file ``measure``'s implementation rules: those that prepare one of its
+    categories' lists (lead, separately or jointly responsible)."""
+    return list(Bureau.objects.filter(memberships__user=actor, responsibilities__category__measure=measure,
+                                      responsibilities__role__in=Responsibility.OWNER_ROLES).distinct().order_by("order", "pk"))
+
+
+def rules_file(*, actor, measure, bureau: Bureau, title: str, upload, now: datetime.datetime | None = None):
+    """A responsible bureau files (or files again, after a return) its implementation rules for a measure. The file
+    passes the same checks as evidence; a filing waiting for review must be decided before the next."""
+    if not (actor.is_authenticated and actor.is_active) or bureau not in rules_bureaus_of(actor=actor, measure=measure):
+        raise PermissionDeniedError(_("Your bureau does not file this measure's implementation rules."))
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_("Give the title of the implementation rules."), field="title")
+    if len(title) > 255:
+        raise DomainError(_("A title has at most 255 characters."), field="title")
+    if upload is None:
+        raise DomainError(_("Attach the implementation rules."), field="file")
+    meta = evidence_check(upload)
+    stored = None
+    try:
+        with transaction.atomic():
+            if ImplementationRules.objects.select_for_update().filter(
+                    measure=measure, bureau=bureau, state=ImplementationRules.State.SUBMITTED).exists():
+                raise DomainError(_("Your rules for this measure already wait for review."), field="file")
+            rules = ImplementationRules(measure=measure, bureau=bureau, title=title, submitted_by=actor,
+                                        submitted_at=now or current_time(), **meta)
+            rules.file.save(meta["token"] + meta["extension"], upload, save=False)
+            stored = rules.file.name
+            try:
+                with transaction.atomic():
+                    rules.save()
+            except IntegrityError:
+                raise DomainError(_("Your rules for this measure already wait for review."), field="file") from None
+            audit_record(actor=actor, action=AuditAction.RULES_FILED, target=rules, message=title,
+                         data={"measure": measure.number, "bureau": bureau.short_name, "sha256": rules.sha256})
+    except Exception:
+        if stored:
+            default_storage.delete(stored)
+        raise
+    return rules

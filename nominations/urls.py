@@ -12,5 +12,8 @@ urlpatterns = [
     path("<int:year>/<int:category_id>/withdraw/", views.list_withdraw, name="withdraw"),
     path("<int:year>/<int:category_id>/comment/", views.list_comment, name="comment"),
     path("<int:year>/<int:category_id>/print/", views.list_print, name="print"),
+    path("<int:year>/<int:category_id>/exception/", views.exception_request, name="exception_request"),
     path("evidence/<str:token>/", views.evidence_download, name="evidence"),
+    path("rules/<int:measure_id>/", views.rules, name="rules"),
+    path("rules/files/<str:token>/", views.rules_download, name="rules_download"),
 ]

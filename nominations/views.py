@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
+from measures.models import ImplementationRules, Measure
 
 from . import selectors, services
 from .evidence import ACCEPT_ATTRIBUTE
-from .forms import CommentForm, ListMetaForm, VersionForm, nominee_formset
+from .forms import CommentForm, ExceptionRequestForm, ListMetaForm, RulesForm, VersionForm, nominee_formset
 from .models import Cycle, Evidence, IncentiveCategory
 
 
@@ -48,6 +49,10 @@ def list_detail(request, year: int, category_id: int):
         "comments": list(nl.comments.all()) if nl else [],
         "comment_form": CommentForm(),
         "version_form": VersionForm(initial={"version": nl.version if nl else 0}),
+        "exception_requests": selectors.exception_requests(nl) if nl and access.can_edit_category else [],
+        "exception_form": ExceptionRequestForm(),
+        "can_request_exception": access.can_edit_category and access.category.is_entitlement is False
+        and not access.cycle.is_published,
     })
 
 
@@ -243,3 +248,79 @@ def evidence_download(request, token: str):
     response["Cache-Control"] = "private, no-store"
     return response
 
+
+
+@login_required
+@require_POST
+def exception_request(request, year: int, category_id: int):
+    """The bureau asks for more awardees than the cap (申请突破名额), from its list."""
+    access = _access(request, year, category_id)
+    if not access.can_edit_category:
+        raise Http404
+    form = ExceptionRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the number of awardees asked for and the reasons."))
+        return redirect(_list_url(access) + "#exception")
+    try:
+        nl = access.nomination_list or services.nomination_list_get_or_create(
+            actor=request.user, cycle=access.cycle, category=access.category)
+        services.cap_exception_request(actor=request.user, nomination_list=nl,
+                                       requested_limit=form.cleaned_data["requested_limit"],
+                                       reason=form.cleaned_data["reason"])
+    except PermissionDeniedError:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(_list_url(access) + "#exception")
+    messages.success(request, _("The request was sent to the General Office."))
+    return redirect(_list_url(access) + "#exception")
+
+
+@login_required
+def rules(request, measure_id: int):
+    """A measure's implementation rules (实施办法) as the bureau files them: every filing, and the upload."""
+    try:
+        measure = selectors.rules_measure(measure_id)
+    except Measure.DoesNotExist:
+        raise Http404 from None
+    bureaus = services.rules_bureaus_of(actor=request.user, measure=measure)
+    if not bureaus:
+        raise Http404
+    form = RulesForm(request.POST or None, request.FILES or None, bureaus=bureaus,
+                     initial={"bureau": bureaus[0].pk})
+    status, error = 200, None
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.rules_file(actor=request.user, measure=measure, bureau=form.cleaned_data["bureau"],
+                                    title=form.cleaned_data["title"], upload=form.cleaned_data["file"])
+            except PermissionDeniedError:
+                raise Http404 from None
+            except DomainError as exc:
+                error, status = exc.message, 400
+            else:
+                messages.success(request, _("The implementation rules were filed with the General Office."))
+                return redirect("nominations:rules", measure.pk)
+        else:
+            status = 400
+    return render(request, "nominations/rules.html", {
+        "measure": measure, "bureaus": bureaus, "form": form, "error": error,
+        "filings": selectors.rules_filings(measure=measure, bureaus=bureaus),
+        "deadline": selectors.rules_due(measure),
+    }, status=status)
+
+
+@login_required
+def rules_download(request, token: str):
+    """A filing of implementation rules: rules in force to anyone signed in; other filings to the bureau that
+    filed them and to the General Office."""
+    try:
+        filing = selectors.rules_for_download(request.user, token=token)
+    except ImplementationRules.DoesNotExist:
+        raise Http404 from None
+    response = FileResponse(filing.file.open("rb"), as_attachment=True, filename=filing.original_name,
+                            content_type=filing.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -115,6 +115,7 @@ class UnitAdmin(admin.ModelAdmin):
     list_select_related = ["kind", "parent"]
     search_fields = ["name", "full_name"]
     autocomplete_fields = ["parent", "merged_into"]
+    filter_horizontal = ["other_kinds"]
 
 
 @admin.register(Membership)

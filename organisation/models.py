@@ -74,6 +74,10 @@ class Unit(models.Model):
     name = models.CharField(_("name"), max_length=128)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     kind = models.ForeignKey(UnitKind, on_delete=models.PROTECT, related_name="units", verbose_name=_("kind"))
+    other_kinds = models.ManyToManyField(
+        UnitKind, related_name="units_also", blank=True, verbose_name=_("also of the kinds"),
+        help_text=_("Other kinds the unit also is: a hospital that is also a 定点医疗机构, a 市属国有企业 also an 企业"),
+    )
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
         verbose_name=_("district"), help_text=_("For a street or town: the district it belongs to"),
@@ -107,6 +111,10 @@ class Unit(models.Model):
     @property
     def display_name(self) -> str:
         return self.full_name or str(self)
+
+    def kind_codes(self) -> set[str]:
+        """Every kind the unit is: its main kind and the others (prefetch ``other_kinds`` to save the query)."""
+        return {self.kind_id, *(kind.pk for kind in self.other_kinds.all())}
 
 
 class Membership(models.Model):
@@ -166,6 +174,17 @@ class AuditAction(models.TextChoices):
     NOMINEE_APPROVED = "nominee.approved", _("Nominee approved")
     NOMINEE_REJECTED = "nominee.rejected", _("Nominee not approved")
     CAP_EXCEPTION_RECORDED = "cap_exception.recorded", _("Exception to the cap recorded")
+    CAP_EXCEPTION_WITHDRAWN = "cap_exception.withdrawn", _("Exception to the cap withdrawn")
+    CAP_EXCEPTION_REQUESTED = "cap_exception_request.requested", _("Exception to the cap requested")
+    CAP_EXCEPTION_GRANTED = "cap_exception_request.granted", _("Requested exception to the cap granted")
+    CAP_EXCEPTION_REFUSED = "cap_exception_request.refused", _("Requested exception to the cap refused")
+    HIGHER_AWARD_RECORDED = "higher_award.recorded", _("Higher-level incentive registered")
+    HIGHER_AWARD_CONFIRMED = "higher_award.confirmed", _("Higher-level incentive confirmed")
+    AWARD_AMOUNT_SET = "award.amount_set", _("Award's amount set")
+    DISBURSEMENT_RECORDED = "disbursement.recorded", _("Disbursement recorded")
+    RULES_FILED = "implementation_rules.filed", _("Implementation rules filed")
+    RULES_ACCEPTED = "implementation_rules.accepted", _("Implementation rules accepted")
+    RULES_RETURNED = "implementation_rules.returned", _("Implementation rules sent back")
     BULLETIN_REQUESTED = "bulletin.requested", _("Bulletin requested")
     BULLETIN_RENDERED = "bulletin.rendered", _("Bulletin rendered")
     BULLETIN_FAILED = "bulletin.failed", _("Bulletin rendering failed")

@@ -172,24 +172,25 @@ def build_sections(rows) -> list[BulletinSection]:
     """Group rows, already sorted by measure, category and administrative order, into one section per measure
     with one group per category: every category of a measure is listed (measure 19 has 河长制湖长制 and 林长制).
 
-    A row is (measure number, measure title, support forms, category key, category name, unit name) with, as a
-    seventh item, the category's description (what it rewards), which heads its group."""
+    A row is (measure number, measure title, support, category key, category name, unit name) with, as a
+    seventh item, the category's description (what it rewards), which heads its group. The support is the
+    category's own, in the notice's words (a string), or a list of forms of support worded by ``SUPPORT_WORDING``."""
     sections: list[BulletinSection] = []
     by_measure: dict[int, BulletinSection] = {}
     by_category: dict[tuple, BulletinCategory] = {}
     for row in rows:
-        measure_number, measure_title, support_forms, category_key, category_name, unit_name = row[:6]
+        measure_number, measure_title, support, category_key, category_name, unit_name = row[:6]
         description = row[6] if len(row) > 6 else ""
+        support = support if isinstance(support, str) and support else support_sentence(support or [])
         section = by_measure.get(measure_number)
         if section is None:
             section = BulletinSection(heading=f"{chinese_section_numeral(len(sections) + 1)}、", title=measure_title,
-                                      support=support_sentence(support_forms), categories=[])
+                                      support=support, categories=[])
             by_measure[measure_number] = section
             sections.append(section)
         category = by_category.get((measure_number, category_key))
         if category is None:
-            category = BulletinCategory(name=category_name, units=[], description=description,
-                                        support=section.support)
+            category = BulletinCategory(name=category_name, units=[], description=description, support=support)
             by_category[(measure_number, category_key)] = category
             section.categories.append(category)
         category.units.append(unit_name)
@@ -203,21 +204,33 @@ def build_sections(rows) -> list[BulletinSection]:
     return sections
 
 
+def _award_support(award) -> str:
+    """The award's category's support in the notice's words, as it read at publication once published."""
+    return award.shown_support_text or support_sentence(award.shown_support_forms)
+
+
+def _awardee_name(award) -> str:
+    """An entitlement earned by a higher-level incentive names the awarding document: one line per incentive won."""
+    if award.higher_award_id:
+        return f"{award.shown_unit_name}（{award.higher_award.document_number}）"
+    return award.shown_unit_name
+
+
 def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: datetime.date | None = None) -> BulletinContext:
     """The bulletin's content for a cycle, from its awards (3 queries). ``on`` is the signing date (the date of
     publication by default), ``printed_on`` the printing date of the closing block (the rendering date by
     default): they differ, as 穗府办〔2022〕30号 was signed on 12-03 and printed on 12-06."""
     awards = (Award.objects.filter(cycle=cycle)
-              .select_related("category__measure", "unit__parent", "unit__kind")
+              .select_related("category__measure", "unit__parent", "unit__kind", "higher_award")
               .order_by("category__measure__number", "category__order", "category_id", "unit__division_order",
-                        "unit__name"))
+                        "unit__name", "pk"))
     # A published year reads its frozen values (as they were at publication), never today's catalogue.
     ordered = sorted(awards, key=lambda a: (
         a.shown_measure_number, a.category.order, a.category_id,
         a.published_division_order if a.is_frozen and a.published_division_order is not None
-        else a.unit.division_order, a.shown_unit_name))
-    rows = [(a.shown_measure_number, a.shown_measure_title, a.shown_support_forms, a.category_id,
-             a.shown_category_name, a.shown_unit_name, a.shown_category_description) for a in ordered]
+        else a.unit.division_order, a.shown_unit_name, a.pk))
+    rows = [(a.shown_measure_number, a.shown_measure_title, _award_support(a), a.category_id,
+             a.shown_category_name, _awardee_name(a), a.shown_category_description) for a in ordered]
     document = cycle.document
     policy_title, policy_number = document.title, document.number
     if cycle.is_published and cycle.published_document_title:

@@ -48,3 +48,25 @@ def bulletin_number_validate(value: str, *, year: int, issuer_code: str = ISSUER
         raise ValidationError(_("The serial is written without leading zeros: %(serial)s, not %(given)s.")
                               % {"serial": serial.lstrip("0") or "1", "given": serial}, code="leading_zero")
     return number
+
+
+def awarding_number_validate(value: str) -> str:
+    """The number of a higher-level awarding document (国办发〔2022〕21号, 粤府办〔2023〕5号): any issuer's code, the year
+    in 〔〕, the serial without leading zeros. Returns it stripped, or raises ``ValidationError`` naming the fault."""
+    example = "国办发〔2022〕21号"
+    number = (value or "").strip()
+    if not number:
+        raise ValidationError(_("Enter the document number, e.g. %(example)s.") % {"example": example}, code="required")
+    if any(bracket in number for bracket in WRONG_BRACKETS):
+        raise ValidationError(_("Write the year in the brackets 〔〕, e.g. %(example)s.") % {"example": example},
+                              code="brackets")
+    match = NUMBER.match(number)
+    if match is None:
+        raise ValidationError(_("“%(value)s” is not a document number: write the issuer's code, the year in 〔〕 and "
+                                "the serial followed by 号, e.g. %(example)s.") % {"value": number, "example": example},
+                              code="format")
+    if match["serial"].startswith("0"):
+        raise ValidationError(_("The serial is written without leading zeros: %(serial)s, not %(given)s.")
+                              % {"serial": match["serial"].lstrip("0") or "1", "given": match["serial"]},
+                              code="leading_zero")
+    return number

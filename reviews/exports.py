@@ -8,7 +8,7 @@ from .models import Award
 
 AWARD_HEADER = [
     "cycle", "measure_number", "category_code", "category_name", "slot", "unit", "unit_kind", "district",
-    "bureau", "awarded_at", "cap_exception",
+    "bureau", "awarded_at", "cap_exception", "kind", "awarding_document", "amount",
 ]
 
 
@@ -17,12 +17,19 @@ def award_rows(cycle) -> Iterator[list[str]]:
     yield list(AWARD_HEADER)
     awards = (
         Award.objects.filter(cycle=cycle)
-        .select_related("category__measure", "unit__kind", "unit__parent", "nominee__nomination_list__bureau")
-        .order_by("category__measure__number", "category__order", "slot")
+        .select_related("category__measure", "unit__kind", "unit__parent", "nominee__nomination_list__bureau",
+                        "higher_award")
+        .order_by("category__measure__number", "category__order", "slot", "pk")
     )
     for award in awards:
         category = award.category
-        yield [str(cycle.year), str(category.measure.number), category.code, category.name, str(award.slot), award.unit.name,
+        # An entitlement of the register has no list (so no bureau that proposed it) and no slot.
+        bureau = award.nominee.nomination_list.bureau.short_name if award.nominee_id else ""
+        yield [str(cycle.year), str(category.measure.number), category.code, category.name,
+               "" if award.slot is None else str(award.slot), award.unit.name,
                award.unit.kind.name, award.unit.parent.name if award.unit.parent_id else "",
-               award.nominee.nomination_list.bureau.short_name, local_time(award.awarded_at),
-               "yes" if getattr(award, "cap_exception_id", None) else "no"]
+               bureau, local_time(award.awarded_at),
+               "yes" if getattr(award, "cap_exception_id", None) else "no",
+               "entitlement" if award.is_entitlement else "selection",
+               award.higher_award.document_number if award.higher_award_id else "",
+               "" if award.amount is None else str(award.amount)]

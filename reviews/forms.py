@@ -59,3 +59,45 @@ class ObjectionForm(forms.Form):
         self.fields["award"].choices = [("", "—")] + [
             (str(a.pk), f"{a.shown_measure_numeral}、{a.category.code} {a.shown_category_name} — {a.shown_unit_name}")
             for a in awards]
+
+
+class ExceptionGrantForm(forms.Form):
+    new_limit = forms.CharField(label=_("New limit"), max_length=4,
+                                help_text=_("The number of awardees allowed for this category in this cycle"))
+    reason = forms.CharField(label=_("Reasons of the decision"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExceptionRefuseForm(forms.Form):
+    reason = forms.CharField(label=_("Why the request is refused"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExceptionWithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Why the exception is withdrawn"), max_length=4000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HigherAwardForm(forms.Form):
+    level = forms.ChoiceField(label=_("Level"), choices=[("state_council", _("State Council")), ("province", _("Province"))])
+    document_number = forms.CharField(label=_("Awarding document"), max_length=64, help_text=_("e.g. 国办发〔2022〕21号"))
+    higher_measure = forms.CharField(label=_("Measure won"), max_length=255)
+    unit = forms.IntegerField(label=_("Unit"), widget=forms.Select)
+    awarded_on = forms.CharField(label=_("Date of the document"), max_length=10, help_text=_("YYYY-MM-DD"))
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].widget.choices = [("", "—")] + [(u.pk, str(u)) for u in units]
+
+
+class AmountForm(forms.Form):
+    amount = forms.CharField(label=_("Amount pledged (yuan)"), max_length=24)
+
+
+class DisbursementForm(forms.Form):
+    amount = forms.CharField(label=_("Amount disbursed (yuan)"), max_length=24)
+    paid_on = forms.CharField(label=_("Disbursement date"), max_length=10, help_text=_("YYYY-MM-DD"))
+    reference = forms.CharField(label=_("Reference"), max_length=128, help_text=_("The payment's document or voucher number"))
+
+
+class RulesDecisionForm(forms.Form):
+    reason = forms.CharField(label=_("Reasons"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("Required to send the rules back"))

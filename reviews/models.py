@@ -28,6 +28,51 @@ class Decision(models.Model):
         return f"{self.nominee}: {'✓' if self.approved else '✗'}"
 
 
+class HigherAward(models.Model):
+    """The register of higher-level incentives won (国务院 / 省 督查激励) by Guangzhou's districts and lead departments.
+
+    A confirmed State Council entry creates the award of the cycle's category that such incentives earn (measure
+    32: 500万元 for a district, assessment points for a lead department). A provincial entry is kept in the register
+    (repeat winners, statistics) but earns nothing under measure 32, which names State Council incentives only."""
+
+    class Level(models.TextChoices):
+        STATE_COUNCIL = "state_council", _("State Council")
+        PROVINCE = "province", _("Province")
+
+    class State(models.TextChoices):
+        RECORDED = "recorded", _("Recorded, waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="higher_awards", verbose_name=_("cycle"))
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices, default=Level.STATE_COUNCIL)
+    document_number = models.CharField(_("awarding document"), max_length=64, help_text=_("e.g. 国办发〔2022〕21号"))
+    higher_measure = models.CharField(_("measure won"), max_length=255,
+                                      help_text=_("The incentive measure of the awarding document, in its words"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="higher_awards", verbose_name=_("unit"))
+    category = models.ForeignKey(IncentiveCategory, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="higher_awards", verbose_name=_("category earned"))
+    awarded_on = models.DateField(_("date of the document"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.RECORDED)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("confirmed by"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("higher-level incentive won")
+        verbose_name_plural = _("higher-level incentives won")
+        ordering = ["-awarded_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document_number", "higher_measure", "unit"],
+                                    name="%(app_label)s_%(class)s_unique_entry",
+                                    violation_error_message=_("This unit is already registered for this measure of this document.")),
+        ]
+
+    def __str__(self):
+        return f"{self.document_number} · {self.unit}"
+
+
 class Award(models.Model):
     """An awardee of a category in a cycle.
 
@@ -40,8 +85,14 @@ class Award(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="awards", verbose_name=_("cycle"))
     category = models.ForeignKey(IncentiveCategory, on_delete=models.PROTECT, related_name="awards", verbose_name=_("category"))
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="awards", verbose_name=_("unit"))
-    nominee = models.OneToOneField(Nominee, on_delete=models.PROTECT, related_name="award", verbose_name=_("nominee"))
-    slot = models.PositiveSmallIntegerField(_("slot"))
+    nominee = models.OneToOneField(Nominee, on_delete=models.PROTECT, null=True, blank=True, related_name="award",
+                                   verbose_name=_("nominee"))
+    # A selection's award takes a numbered slot under the cap; an entitlement's has none (no cap).
+    slot = models.PositiveSmallIntegerField(_("slot"), null=True, blank=True)
+    is_entitlement = models.BooleanField(_("entitlement"), default=False)
+    higher_award = models.OneToOneField(HigherAward, on_delete=models.PROTECT, null=True, blank=True, related_name="award",
+                                        verbose_name=_("higher-level incentive"))
+    amount = models.DecimalField(_("amount pledged (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
     cap_exception = models.ForeignKey(CapException, on_delete=models.PROTECT, null=True, blank=True, related_name="awards",
                                       verbose_name=_("exception to the cap"),
                                       help_text=_("The recorded exception that allows a slot above 3"))
@@ -66,8 +117,20 @@ class Award(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cycle", "category", "slot"], name="%(app_label)s_%(class)s_unique_slot",
                                     violation_error_message=_("This category has reached its number of awardees for the cycle.")),
-            models.UniqueConstraint(fields=["cycle", "category", "unit"], name="%(app_label)s_%(class)s_unique_unit",
+            models.UniqueConstraint(fields=["cycle", "category", "unit"], condition=Q(is_entitlement=False),
+                                    name="%(app_label)s_%(class)s_unique_unit",
                                     violation_error_message=_("This unit is already an awardee of this category.")),
+            # A selection's award has a slot; an entitlement's has none, and it comes from a nominee or the register.
+            models.CheckConstraint(condition=(Q(is_entitlement=False) & Q(slot__isnull=False))
+                                   | (Q(is_entitlement=True) & Q(slot__isnull=True)),
+                                   name="%(app_label)s_%(class)s_slot_for_selections",
+                                   violation_error_message=_("A selection's award takes a slot under the cap; an entitlement's does not.")),
+            models.CheckConstraint(condition=Q(nominee__isnull=False) | Q(higher_award__isnull=False),
+                                   name="%(app_label)s_%(class)s_has_origin",
+                                   violation_error_message=_("An award comes from a nominee or from the register.")),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                                   name="%(app_label)s_%(class)s_amount_not_negative",
+                                   violation_error_message=_("An amount is not negative.")),
             models.CheckConstraint(condition=Q(slot__gte=1) & Q(slot__lte=ABSOLUTE_MAXIMUM), name="%(app_label)s_%(class)s_slot_range",
                                    violation_error_message=_("Too many awardees for one category.")),
             # The cap of 3 in the database itself: a fourth slot exists only with a recorded exception.
@@ -110,7 +173,9 @@ class Award(models.Model):
 
     @property
     def shown_support_forms(self) -> list[str]:
-        return list(self.published_support_forms) if self.is_frozen else list(self.category.measure.support_forms)
+        if self.is_frozen:
+            return list(self.published_support_forms)
+        return list(self.category.support_forms or self.category.measure.support_forms)
 
     @property
     def shown_support_forms_display(self) -> list[str]:
@@ -119,7 +184,7 @@ class Award(models.Model):
 
     @property
     def shown_support_text(self) -> str:
-        return self.published_support_text if self.is_frozen else self.category.measure.support_text
+        return self.published_support_text if self.is_frozen else self.category.support_text
 
 
 class MissingListAcknowledgement(models.Model):
@@ -197,6 +262,29 @@ class Objection(models.Model):
 
     def __str__(self):
         return self.receipt
+
+
+class Disbursement(models.Model):
+    """Money paid on an award, entered by the finance bureau's staff: the date and the payment's reference."""
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="disbursements", verbose_name=_("award"))
+    amount = models.DecimalField(_("amount disbursed (yuan)"), max_digits=14, decimal_places=2)
+    paid_on = models.DateField(_("disbursement date"))
+    reference = models.CharField(_("reference"), max_length=128, help_text=_("The payment's document or voucher number"))
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("entered by"))
+    entered_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("disbursement")
+        verbose_name_plural = _("disbursements")
+        ordering = ["award", "paid_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="%(app_label)s_%(class)s_amount_positive",
+                                   violation_error_message=_("A disbursement is more than zero.")),
+        ]
+
+    def __str__(self):
+        return f"{self.award} · {self.amount} · {self.paid_on}"
 
 
 class CycleReopening(models.Model):

@@ -4,6 +4,7 @@ the number of categories, lists and awards: rows are fetched in bulk and assembl
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, F, Max, Prefetch, Q, QuerySet, When
@@ -13,8 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from measures import limits
 from measures.models import (
     CapException,
+    ImplementationRules,
     IncentiveCategory,
     Measure,
+    PolicyDocument,
     Responsibility,
     SupportForm,
     chinese_numeral,
@@ -26,13 +29,15 @@ from nominations.deadlines import (
     cycle_extensions,
     cycle_last_deadline,
     deadline_passed,
+    rules_deadline,
     submitted_late,
 )
-from nominations.models import Cycle, Extension, ListComment, NominationList, Nominee
+from nominations.models import CapExceptionRequest, Cycle, Extension, ListComment, NominationList, Nominee
+from nominations.selectors import FINANCE_BUREAU
 from organisation import roles
-from organisation.models import AuditEntry, Bureau, Unit, UnitKind
+from organisation.models import AuditEntry, Bureau, Membership, Unit, UnitKind
 
-from .models import Award, CycleReopening, MissingListAcknowledgement, Objection
+from .models import Award, CycleReopening, Disbursement, HigherAward, MissingListAcknowledgement, Objection
 
 # The queue's states: the list's own states plus "not started" (no list yet).
 NOT_STARTED = "not_started"
@@ -212,6 +217,214 @@ def cap_exception_for(*, cycle: Cycle, category) -> CapException | None:
     return CapException.objects.filter(year=cycle.year, category=category).select_related("decided_by").first()
 
 
+def exception_requests_for(nomination_list: NominationList) -> list[CapExceptionRequest]:
+    """A list's requests for an exception to the cap, newest first."""
+    return list(CapExceptionRequest.objects.filter(nomination_list=nomination_list)
+                .select_related("requested_by", "decided_by").order_by("-requested_at", "-id"))
+
+
+def pending_request_for(nomination_list: NominationList) -> CapExceptionRequest | None:
+    return (CapExceptionRequest.objects.filter(nomination_list=nomination_list, state=CapExceptionRequest.State.PENDING)
+            .select_related("nomination_list__cycle", "nomination_list__category").first())
+
+
+def exception_request_get(*, user, pk: int) -> CapExceptionRequest:
+    if not reviewer_scope(user):
+        raise CapExceptionRequest.DoesNotExist
+    return CapExceptionRequest.objects.select_related("nomination_list__cycle", "nomination_list__category__measure").get(pk=pk)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The register of higher-level incentives, funds
+
+
+def is_finance_staff(user) -> bool:
+    """A member of the finance bureau (市财政局): enters disbursements and reads the ledger."""
+    return bool(user.is_authenticated and user.is_active
+                and Membership.objects.filter(user=user, bureau__short_name=FINANCE_BUREAU).exists())
+
+
+def is_register_clerk(user) -> bool:
+    """A member of a bureau responsible for a category that higher-level incentives earn (measure 32's bureaus)."""
+    return bool(user.is_authenticated and user.is_active and Membership.objects.filter(
+        user=user, bureau__responsibilities__category__earned_by_higher_award=True).exists())
+
+
+def register_scope(user) -> bool:
+    return reviewer_scope(user) or is_register_clerk(user)
+
+
+def funds_scope(user) -> bool:
+    return reviewer_scope(user) or is_finance_staff(user)
+
+
+def higher_awards(*, cycle: Cycle) -> list[HigherAward]:
+    return list(HigherAward.objects.filter(cycle=cycle)
+                .select_related("unit__kind", "category", "recorded_by", "confirmed_by", "award")
+                .order_by("-awarded_on", "-id"))
+
+
+def higher_award_get(*, pk: int) -> HigherAward:
+    return HigherAward.objects.select_related("cycle", "unit", "category").get(pk=pk)
+
+
+def register_units() -> QuerySet[Unit]:
+    """Units the register may name: active districts and municipal departments (main kind or another one)."""
+    kinds = [UnitKind.DISTRICT, UnitKind.MUNICIPAL_DEPARTMENT]
+    also = Unit.other_kinds.through.objects.filter(unitkind_id__in=kinds).values("unit_id")
+    return Unit.objects.filter(Q(kind__in=kinds) | Q(pk__in=also), is_active=True).order_by("division_order", "name")
+
+
+@dataclass
+class LedgerRow:
+    award: Award
+    bureau: Bureau | None
+    pledged: object
+    disbursed: object
+
+    @property
+    def remaining(self):
+        if self.pledged is None:
+            return None
+        return self.pledged - self.disbursed
+
+
+@dataclass
+class Ledger:
+    rows: list[LedgerRow]
+    by_unit: list[tuple[str, object, object]]
+    by_year: list[tuple[int, object, object]]
+    by_measure: list[tuple[str, object, object]]
+    by_bureau: list[tuple[str, object, object]]
+    pledged: object
+    disbursed: object
+
+
+def ledger(*, year: int | None = None) -> Ledger:
+    """Every award whose support is money, with what it pledges and what has been paid, and the totals by unit,
+    year, measure and bureau (the bureau that prepared the list, else the category's owner). Four queries."""
+    money = [c.pk for c in IncentiveCategory.objects.only("pk", "support_forms") if c.carries_money]
+    awards = (Award.objects.filter(category_id__in=money).select_related(
+        "cycle", "unit__parent", "category__measure", "nominee__nomination_list__bureau", "higher_award")
+        .order_by("-cycle__year", "category__measure__number", "category__order", "unit__division_order", "pk"))
+    if year is not None:
+        awards = awards.filter(cycle__year=year)
+    awards = list(awards)
+    paid = defaultdict(Decimal)
+    for award_id, amount in Disbursement.objects.filter(award__in=awards).values_list("award_id", "amount"):
+        paid[award_id] += amount
+    owners = {}
+    for r in (Responsibility.objects.filter(category_id__in={a.category_id for a in awards},
+                                            role__in=Responsibility.OWNER_ROLES)
+              .select_related("bureau").order_by("category_id", "order")):
+        if r.category_id not in owners or r.role in (Responsibility.Role.LEAD, Responsibility.Role.SEPARATE):
+            owners.setdefault(r.category_id, r.bureau)
+    rows = []
+    for award in awards:
+        bureau = award.nominee.nomination_list.bureau if award.nominee_id else owners.get(award.category_id)
+        rows.append(LedgerRow(award=award, bureau=bureau, pledged=award.amount, disbursed=paid[award.pk]))
+
+    def totals(key):
+        sums: dict = {}
+        for row in rows:
+            k = key(row)
+            pledged, disbursed = sums.get(k, (Decimal("0"), Decimal("0")))
+            sums[k] = (pledged + (row.pledged or 0), disbursed + row.disbursed)
+        return [(k, p, d) for k, (p, d) in sums.items()]
+
+    return Ledger(
+        rows=rows,
+        by_unit=sorted(totals(lambda r: r.award.unit.display_name), key=lambda t: t[0]),
+        by_year=sorted(totals(lambda r: r.award.cycle.year), reverse=True),
+        by_measure=totals(lambda r: str(r.award.category.measure)),
+        by_bureau=sorted(totals(lambda r: r.bureau.short_name if r.bureau else "—"), key=lambda t: t[0]),
+        pledged=sum((r.pledged or 0 for r in rows), Decimal("0")),
+        disbursed=sum((r.disbursed for r in rows), Decimal("0")),
+    )
+
+
+def ledger_award_get(*, pk: int) -> Award:
+    return Award.objects.select_related("cycle", "unit", "category__measure").get(pk=pk)
+
+
+def ledger_award_disbursements(award: Award) -> list[Disbursement]:
+    return list(award.disbursements.select_related("entered_by").order_by("paid_on", "id"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Implementation rules (实施办法): review and punctuality
+
+
+@dataclass
+class RulesRow:
+    measure: Measure
+    bureau: Bureau
+    filings: list[ImplementationRules]
+    deadline: datetime.datetime | None
+
+    @property
+    def latest(self) -> ImplementationRules | None:
+        return self.filings[0] if self.filings else None
+
+    @property
+    def in_force(self) -> ImplementationRules | None:
+        return next((f for f in self.filings if f.state == ImplementationRules.State.ACCEPTED), None)
+
+    @property
+    def first_filed_at(self):
+        return min((f.submitted_at for f in self.filings), default=None)
+
+    @property
+    def on_time(self) -> bool | None:
+        """Filed by the due date (first filing); None while nothing is filed."""
+        if self.first_filed_at is None or self.deadline is None:
+            return None
+        return not deadline_passed(deadline=self.deadline, now=self.first_filed_at)
+
+
+def rules_overview(*, document: PolicyDocument) -> list[RulesRow]:
+    """For each measure of the document and each bureau that prepares its lists: every filing, newest first, and
+    whether the first came by the due date. Three queries."""
+    deadline = rules_deadline(document)
+    pairs: dict[tuple[int, int], RulesRow] = {}
+    for r in (Responsibility.objects.filter(category__measure__document=document, role__in=Responsibility.OWNER_ROLES)
+              .select_related("bureau", "category__measure").order_by("category__measure__number", "order")):
+        key = (r.category.measure_id, r.bureau_id)
+        if key not in pairs:
+            pairs[key] = RulesRow(measure=r.category.measure, bureau=r.bureau, filings=[], deadline=deadline)
+    for filing in (ImplementationRules.objects.filter(measure__document=document)
+                   .select_related("submitted_by", "decided_by").order_by("-submitted_at", "-id")):
+        row = pairs.get((filing.measure_id, filing.bureau_id))
+        if row is not None:
+            row.filings.append(filing)
+    return list(pairs.values())
+
+
+def rules_punctuality(rows: list[RulesRow]) -> list[tuple[Bureau, int, int, int]]:
+    """Per bureau: measures whose rules it filed by the due date, after it, not at all."""
+    tally: dict[int, list] = {}
+    for row in rows:
+        entry = tally.setdefault(row.bureau.pk, [row.bureau, 0, 0, 0])
+        if row.on_time is None:
+            entry[3] += 1
+        elif row.on_time:
+            entry[1] += 1
+        else:
+            entry[2] += 1
+    return sorted((tuple(v) for v in tally.values()), key=lambda t: (t[0].order, t[0].short_name))
+
+
+def rules_version() -> str:
+    """Changes whenever a filing of implementation rules is added or reviewed. One query."""
+    row = ImplementationRules.objects.aggregate(n=Count("id"), filed=Max("submitted_at"), decided=Max("decided_at"))
+    stamp = [value.timestamp() if value else 0 for value in (row["filed"], row["decided"])]
+    return f"{row['n']}-{stamp[0]:.6f}-{stamp[1]:.6f}"
+
+
+def rules_get(*, pk: int) -> ImplementationRules:
+    return ImplementationRules.objects.select_related("measure__document", "bureau").get(pk=pk)
+
+
 def cycle_audit_trail(cycle: Cycle) -> list[AuditEntry]:
     return list(audit_trail_for_many([cycle]))
 
@@ -323,7 +536,7 @@ def cycle_results(*, cycle: Cycle) -> list[MeasureResult]:
     read at publication. One query."""
     return group_awards(
         Award.objects.filter(cycle=cycle, cycle__state=Cycle.State.PUBLISHED)
-        .select_related("unit__parent", "unit__kind", "category__measure")
+        .select_related("unit__parent", "unit__kind", "category__measure", "higher_award")
     )
 
 

@@ -7,6 +7,7 @@ the number of awardees a category may have is ``measures.limits``'.
 """
 
 import datetime
+import decimal
 import secrets
 
 from django.conf import settings
@@ -15,29 +16,41 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incentives.errors import DomainError, PermissionDeniedError
 from measures import limits
-from measures.models import CapException, Responsibility
+from measures.models import CapException, ImplementationRules, IncentiveCategory, Responsibility
 from nominations import deadlines, phases, reminders, states
-from nominations.deadlines import deadline_passed
+from nominations.deadlines import deadline_passed, format_beijing
 from nominations.evidence import evidence_check
 from nominations.locks import cycle_lists_lock, cycle_lock, list_lock
-from nominations.models import BEIJING, Cycle, NominationList, Nominee
+from nominations.models import BEIJING, CapExceptionRequest, Cycle, NominationList, Nominee, ReminderKind
+from nominations.selectors import owning_bureau
 from nominations.services import decisions_closed_error, list_transition, list_transition_check
 from nominations.working_days import working_period
 from organisation import roles
 from organisation.audit import AuditAction, audit_record, audit_trail_for
+from organisation.models import Unit
 from organisation.outbox import Letter, outbox_record
 from organisation.tasks import outbox_queue
 
 from . import selectors
 from .bulletins import chinese_date
-from .models import Award, Bulletin, CycleReopening, Decision, MissingListAcknowledgement, Objection
+from .document_numbers import awarding_number_validate
+from .models import (
+    Award,
+    Bulletin,
+    CycleReopening,
+    Decision,
+    Disbursement,
+    HigherAward,
+    MissingListAcknowledgement,
+    Objection,
+)
 from .tasks import bulletin_render
 
 User = get_user_model()
@@ -116,8 +129,13 @@ def nominee_decide(*, actor, nominee: Nominee, approved: bool, comment: str = ""
     return decision
 
 
-def _award_slot_take(*, cycle: Cycle, nomination_list: NominationList, nominee: Nominee) -> int:
+def _award_slot_take(*, cycle: Cycle, nomination_list: NominationList, nominee: Nominee) -> int | None:
     category = nomination_list.category
+    if category.is_entitlement:
+        # Every qualifying unit: no cap, no slot; the award carries the category's amount where it fixes one.
+        Award.objects.create(cycle=cycle, category=category, unit=nominee.unit, nominee=nominee, slot=None,
+                             is_entitlement=True, amount=category.award_amount)
+        return None
     exception = CapException.objects.filter(category=category, year=cycle.year).first()
     limit = limits.limit_in_force(cap=category.cap, exception_limit=exception.new_limit if exception else None)
     used = set(Award.objects.filter(cycle=cycle, category=category).order_by().values_list("slot", flat=True))
@@ -128,7 +146,8 @@ def _award_slot_take(*, cycle: Cycle, nomination_list: NominationList, nominee: 
     try:
         with transaction.atomic():  # a savepoint: the refusal leaves the outer transaction usable
             Award.objects.create(cycle=cycle, category=category, unit=nominee.unit, nominee=nominee, slot=slot,
-                                 cap_exception=exception if slot > limits.CAP_IN_PRINCIPLE else None)
+                                 cap_exception=exception if slot > limits.CAP_IN_PRINCIPLE else None,
+                                 amount=category.award_amount)
     except IntegrityError:
         # Another approval took the slot (or the unit already won this category): the database refused it.
         raise DomainError(limits.cap_refusal_message(category=category, limit=limit, count=len(used) + 1)) from None
@@ -151,39 +170,364 @@ def nomination_list_acknowledge(*, actor, nomination_list: NominationList) -> No
     return locked
 
 
-def cap_exception_record(*, actor, cycle: Cycle, category, new_limit: int, reason: str) -> CapException:
-    """Record the General Office's justified decision to allow more awardees than the cap for one category."""
-    _require_reviewer(actor)
+def _exception_target_lock(*, cycle: Cycle, category) -> Cycle:
+    """Lock what an exception's change must hold: the cycle row, then the category's list rows (the rows its
+    approvals lock, so a change waits for the approvals in flight and every later approval sees it)."""
+    locked_cycle = cycle_lock(cycle.pk)
+    _refuse_if_published(locked_cycle)
+    for pk in NominationList.objects.filter(cycle=cycle, category=category).order_by("pk").values_list("pk", flat=True):
+        list_lock(pk)
+    return locked_cycle
+
+
+def _exception_check(*, cycle: Cycle, category, new_limit, reason: str) -> tuple[int, str]:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the exception is granted."), field="reason")
     if category.measure.document_id != cycle.document_id:
         raise DomainError(_("This category is not in the cycle's catalogue."))
+    if category.is_entitlement:
+        raise DomainError(_("Category %(code)s is an entitlement: it has no cap to exceed.") % {"code": category.code},
+                          field="new_limit")
+    try:
+        new_limit = int(new_limit)
+    except (TypeError, ValueError):
+        raise DomainError(_("Give the new limit as a whole number."), field="new_limit") from None
     if not (category.cap < new_limit <= limits.ABSOLUTE_MAXIMUM):
         raise DomainError(_("An exception raises the limit above the cap of %(cap)s, to at most %(max)s.")
                           % {"cap": category.cap, "max": limits.ABSOLUTE_MAXIMUM}, field="new_limit")
-    with transaction.atomic():
-        locked_cycle = cycle_lock(cycle.pk)
-        _refuse_if_published(locked_cycle)
-        # Serialise with approvals of this category, which lock its list.
-        for pk in NominationList.objects.filter(cycle=cycle, category=category).values_list("pk", flat=True):
-            list_lock(pk)
-        awarded = Award.objects.filter(cycle=cycle, category=category).count()
-        if new_limit < awarded:
-            raise DomainError(_("The category already has %(count)s awardees.") % {"count": awarded}, field="new_limit")
-        exception = CapException.objects.filter(category=category, year=cycle.year).first()
-        previous = exception.new_limit if exception else None
-        if exception is None:
-            exception = CapException.objects.create(category=category, year=cycle.year, new_limit=new_limit,
-                                                    reason=reason, decided_by=actor)
-        else:
-            exception.new_limit, exception.reason, exception.decided_by = new_limit, reason, actor
-            exception.decided_at = timezone.now()
-            exception.save()
-        audit_record(actor=actor, action=AuditAction.CAP_EXCEPTION_RECORDED, target=exception, message=reason,
-                     data={"cycle": cycle.year, "category": category.code, "new_limit": new_limit,
-                           "previous_limit": previous, "cap": category.cap})
+    return new_limit, reason
+
+
+def _exception_write(*, actor, cycle: Cycle, category, new_limit: int, reason: str, request=None) -> CapException:
+    """Under the locks of ``_exception_target_lock``: create or change the year's exception, audited."""
+    awarded = Award.objects.filter(cycle=cycle, category=category).count()
+    # No award may stand in a slot above the new limit (slots freed by a rejection leave gaps).
+    if new_limit < awarded or Award.objects.filter(cycle=cycle, category=category, slot__gt=new_limit).exists():
+        raise DomainError(_("The category already has %(count)s awardees.") % {"count": awarded}, field="new_limit")
+    exception = CapException.objects.filter(category=category, year=cycle.year).first()
+    previous = exception.new_limit if exception else None
+    if exception is None:
+        exception = CapException.objects.create(category=category, year=cycle.year, new_limit=new_limit,
+                                                reason=reason, decided_by=actor)
+    else:
+        exception.new_limit, exception.reason, exception.decided_by = new_limit, reason, actor
+        exception.decided_at = timezone.now()
+        exception.save()
+    audit_record(actor=actor, action=AuditAction.CAP_EXCEPTION_RECORDED, target=exception, message=reason,
+                 data={"cycle": cycle.year, "category": category.code, "new_limit": new_limit,
+                       "previous_limit": previous, "cap": category.cap, "request": request.pk if request else None})
     return exception
+
+
+def _exception_notify(*, cycle: Cycle, category, granted: bool, limit: int, reason: str, key: str,
+                      requested: int | None = None) -> None:
+    """Tell the bureau that prepares the category's list (in the caller's transaction; e-mails on commit)."""
+    nomination_list = NominationList.objects.filter(cycle=cycle, category=category).select_related("bureau").first()
+    bureau = nomination_list.bureau if nomination_list else None
+    if bureau is None:
+        bureau = owning_bureau(category)
+    if bureau is None:
+        return
+    messages = reminders.bureau_notify(
+        bureau=bureau, kind=ReminderKind.EXCEPTION, key=key, url=reminders.list_url(cycle, category),
+        context={"year": cycle.year, "category": category, "measure": category.measure, "bureau": bureau,
+                 "granted": granted, "limit": limit, "reason": reason, "requested": requested})
+    pending = [m.pk for m in messages if m.status == m.Status.PENDING]
+    transaction.on_commit(lambda: outbox_queue(pending))
+
+
+def cap_exception_record(*, actor, cycle: Cycle, category, new_limit: int, reason: str) -> CapException:
+    """Record the General Office's justified decision to allow more awardees than the cap for one category.
+    A request of the bureau waiting for a decision is granted by it; the bureau is told."""
+    _require_reviewer(actor)
+    new_limit, reason = _exception_check(cycle=cycle, category=category, new_limit=new_limit, reason=reason)
+    with transaction.atomic():
+        _exception_target_lock(cycle=cycle, category=category)
+        request = (CapExceptionRequest.objects.select_for_update()
+                   .filter(nomination_list__cycle=cycle, nomination_list__category=category,
+                           state=CapExceptionRequest.State.PENDING).first())
+        exception = _exception_write(actor=actor, cycle=cycle, category=category, new_limit=new_limit, reason=reason,
+                                     request=request)
+        if request is not None:
+            _request_close(actor=actor, request=request, granted=True, limit=new_limit, reason=reason)
+        _exception_notify(cycle=cycle, category=category, granted=True, limit=new_limit, reason=reason,
+                          requested=request.requested_limit if request else None,
+                          key=f"exception:exception{exception.pk}:at{exception.decided_at:%Y%m%d%H%M%S%f}")
+    return exception
+
+
+def _request_close(*, actor, request: CapExceptionRequest, granted: bool, limit: int | None, reason: str) -> None:
+    request.state = CapExceptionRequest.State.GRANTED if granted else CapExceptionRequest.State.REFUSED
+    request.granted_limit = limit if granted else None
+    request.decision_reason = reason
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.save(update_fields=["state", "granted_limit", "decision_reason", "decided_by", "decided_at"])
+    audit_record(actor=actor, action=AuditAction.CAP_EXCEPTION_GRANTED if granted else AuditAction.CAP_EXCEPTION_REFUSED,
+                 target=request.nomination_list, message=reason,
+                 data={"request": request.pk, "requested_limit": request.requested_limit, "granted_limit": limit})
+
+
+def cap_exception_grant(*, actor, request: CapExceptionRequest, new_limit, reason: str) -> CapException:
+    """Grant a bureau's request: record the exception with the limit the General Office decides (not necessarily
+    the number asked for) and its reasons; the bureau is told."""
+    _require_reviewer(actor)
+    nomination_list = request.nomination_list
+    if request.state != CapExceptionRequest.State.PENDING:
+        raise DomainError(_("This request has been decided already."))
+    return cap_exception_record(actor=actor, cycle=nomination_list.cycle, category=nomination_list.category,
+                                new_limit=new_limit, reason=reason)
+
+
+def cap_exception_refuse(*, actor, request: CapExceptionRequest, reason: str) -> CapExceptionRequest:
+    """Refuse a bureau's request, with the reasons; the cap (or the exception already in force) stays."""
+    _require_reviewer(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the request is refused."), field="reason")
+    with transaction.atomic():
+        nomination_list = list_lock(request.nomination_list_id)
+        _refuse_if_published(nomination_list.cycle)
+        locked = CapExceptionRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.state != CapExceptionRequest.State.PENDING:
+            raise DomainError(_("This request has been decided already."))
+        category, cycle = nomination_list.category, nomination_list.cycle
+        limit = limits.category_limit(category=category, year=cycle.year)
+        locked.nomination_list = nomination_list
+        _request_close(actor=actor, request=locked, granted=False, limit=None, reason=reason)
+        _exception_notify(cycle=cycle, category=category, granted=False, limit=limit, reason=reason,
+                          requested=locked.requested_limit, key=f"exception:request{locked.pk}:refused")
+    return locked
+
+
+def cap_exception_withdraw(*, actor, cycle: Cycle, category, reason: str) -> None:
+    """Withdraw the year's exception: the cap applies again. Refused while more awardees than the cap stand
+    (decide them again first); approvals in flight are waited for, and every later one sees the cap."""
+    _require_reviewer(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the exception is withdrawn."), field="reason")
+    with transaction.atomic():
+        _exception_target_lock(cycle=cycle, category=category)
+        exception = CapException.objects.filter(category=category, year=cycle.year).first()
+        if exception is None:
+            raise DomainError(_("This category has no exception in this cycle."))
+        awarded = Award.objects.filter(cycle=cycle, category=category).count()
+        if awarded > category.cap or Award.objects.filter(cap_exception=exception).exists():
+            raise DomainError(_("The category already has %(count)s awardees, more than its cap of %(cap)s: "
+                                "withdraw approvals first.") % {"count": awarded, "cap": category.cap})
+        audit_record(actor=actor, action=AuditAction.CAP_EXCEPTION_WITHDRAWN, target=exception, message=reason,
+                     data={"cycle": cycle.year, "category": category.code, "new_limit": exception.new_limit,
+                           "cap": category.cap})
+        pk = exception.pk
+        exception.delete()
+        _exception_notify(cycle=cycle, category=category, granted=False, limit=category.cap, reason=reason,
+                          key=f"exception:exception{pk}:withdrawn")
+
+
+# --- the register of higher-level incentives won ----------------------------------------------------------------
+
+
+def _parse_date(value, field: str) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        raise DomainError(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value or ""}, field=field) from None
+
+
+def _parse_amount(value, field: str = "amount") -> decimal.Decimal:
+    """A non-negative amount in yuan with at most two decimals, or a DomainError naming ``field``."""
+    text = str(value if value is not None else "").strip().replace(",", "").replace("，", "")
+    try:
+        amount = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        raise DomainError(_("“%(value)s” is not an amount of money.") % {"value": value if value is not None else ""},
+                          field=field) from None
+    if not amount.is_finite():
+        raise DomainError(_("“%(value)s” is not an amount of money.") % {"value": value}, field=field)
+    if amount < 0:
+        raise DomainError(_("An amount cannot be negative."), field=field)
+    if amount != amount.quantize(decimal.Decimal("0.01")):
+        raise DomainError(_("An amount has at most two decimals (fen)."), field=field)
+    if amount >= decimal.Decimal("1e12"):
+        raise DomainError(_("This amount is too large."), field=field)
+    return amount.quantize(decimal.Decimal("0.01"))
+
+
+def higher_award_category(*, cycle: Cycle, unit: Unit) -> IncentiveCategory | None:
+    """The cycle's category that a State Council incentive won by ``unit`` earns: the category marked as earned
+    by higher-level incentives whose kinds include one of the unit's (measure 32: 32-1 departments, 32-2 districts)."""
+    kinds = unit.kind_codes()
+    for category in (IncentiveCategory.objects.filter(measure__document_id=cycle.document_id, earned_by_higher_award=True)
+                     .prefetch_related("subject_kinds").select_related("measure").order_by("measure__number", "order")):
+        if kinds & {k.pk for k in category.subject_kinds.all()}:
+            return category
+    return None
+
+
+def higher_award_record(*, actor, cycle: Cycle, document_number: str, higher_measure: str, unit: Unit, awarded_on,
+                        level: str = HigherAward.Level.STATE_COUNCIL) -> HigherAward:
+    """Register a higher-level incentive won by a district or a lead department. A reviewer confirms it
+    (``higher_award_confirm``), which creates the award it earns."""
+    if not (roles.is_reviewer(actor) or selectors.is_register_clerk(actor)):
+        raise PermissionDeniedError(_("Only General Office reviewers and the bureaus of measure 32 keep the register."))
+    try:
+        document_number = awarding_number_validate(document_number)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], field="document_number") from None
+    higher_measure = (higher_measure or "").strip()
+    if not higher_measure:
+        raise DomainError(_("Say which measure of the awarding document the unit won."), field="higher_measure")
+    if len(higher_measure) > 255:
+        raise DomainError(_("The measure won has at most 255 characters."), field="higher_measure")
+    if level not in HigherAward.Level.values:
+        raise DomainError(_("The level is the State Council or the province."), field="level")
+    awarded_on = _parse_date(awarded_on, "awarded_on")
+    if unit is None:
+        raise DomainError(_("Choose the unit that won the incentive."), field="unit")
+    category = higher_award_category(cycle=cycle, unit=unit)
+    if category is None:
+        raise DomainError(_("%(unit)s is a %(kind)s: the register takes districts and lead departments (市牵头部门), "
+                            "whose State Council incentives measure 32 matches.") % {"unit": unit, "kind": unit.kind},
+                          field="unit")
+    with transaction.atomic():
+        locked = cycle_lock(cycle.pk)
+        _refuse_if_published(locked)
+        try:
+            with transaction.atomic():
+                entry = HigherAward.objects.create(
+                    cycle=locked, level=level, document_number=document_number, higher_measure=higher_measure,
+                    unit=unit, awarded_on=awarded_on, recorded_by=actor,
+                    category=category if level == HigherAward.Level.STATE_COUNCIL else None)
+        except IntegrityError:
+            raise DomainError(_("This unit is already registered for this measure of this document."),
+                              field="document_number") from None
+        audit_record(actor=actor, action=AuditAction.HIGHER_AWARD_RECORDED, target=entry, message=document_number,
+                     data={"cycle": cycle.year, "unit": str(unit), "level": level, "measure": higher_measure,
+                           "awarded_on": awarded_on.isoformat(), "category": category.code})
+    return entry
+
+
+def higher_award_confirm(*, actor, entry: HigherAward) -> HigherAward:
+    """A reviewer confirms a register entry; a State Council entry then creates the entitlement it earns in the
+    entry's cycle (500万元 under 32-2 for a district, assessment points under 32-1 for a lead department)."""
+    _require_reviewer(actor)
+    with transaction.atomic():
+        cycle = cycle_lock(entry.cycle_id)  # publication holds it: no award is added to a published year
+        _refuse_if_published(cycle)
+        locked = HigherAward.objects.select_for_update(of=("self",)).select_related("category", "unit").get(pk=entry.pk)
+        if locked.state == HigherAward.State.CONFIRMED:
+            raise DomainError(_("This entry is confirmed already."))
+        locked.state, locked.confirmed_by, locked.confirmed_at = HigherAward.State.CONFIRMED, actor, timezone.now()
+        locked.save(update_fields=["state", "confirmed_by", "confirmed_at"])
+        award = None
+        if locked.category is not None:
+            award = Award.objects.create(cycle=cycle, category=locked.category, unit=locked.unit, higher_award=locked,
+                                         is_entitlement=True, slot=None, amount=locked.category.award_amount)
+        audit_record(actor=actor, action=AuditAction.HIGHER_AWARD_CONFIRMED, target=locked,
+                     message=locked.document_number,
+                     data={"cycle": cycle.year, "unit": str(locked.unit), "award": award.pk if award else None,
+                           "amount": str(award.amount) if award and award.amount is not None else None})
+    return locked
+
+
+# --- funds: pledged amounts and disbursements --------------------------------------------------------------------
+
+
+def award_amount_set(*, actor, award: Award, amount) -> Award:
+    """Set the money an award pledges, where its category's support is money but the notice fixes no amount."""
+    if not (roles.is_reviewer(actor) or selectors.is_finance_staff(actor)):
+        raise PermissionDeniedError(_("Only General Office reviewers and the finance bureau's staff set amounts."))
+    amount = _parse_amount(amount)
+    with transaction.atomic():
+        locked = Award.objects.select_for_update(of=("self",)).select_related("category").get(pk=award.pk)
+        if not locked.category.carries_money:
+            raise DomainError(_("Category %(code)s gives no money: its awards carry no amount.")
+                              % {"code": locked.category.code}, field="amount")
+        paid = locked.disbursements.aggregate(total=Sum("amount"))["total"] or decimal.Decimal("0")
+        if amount < paid:
+            raise DomainError(_("%(paid)s yuan are disbursed already: the amount cannot be lower.") % {"paid": paid},
+                              field="amount")
+        previous = locked.amount
+        locked.amount = amount
+        locked.save(update_fields=["amount"])
+        audit_record(actor=actor, action=AuditAction.AWARD_AMOUNT_SET, target=locked,
+                     data={"amount": str(amount), "previous": str(previous) if previous is not None else None})
+    return locked
+
+
+def disbursement_record(*, actor, award: Award, amount, paid_on, reference: str) -> Disbursement:
+    """The finance bureau's staff enter money paid on an award: amount, date, payment reference. The total paid
+    never exceeds the amount pledged."""
+    if not selectors.is_finance_staff(actor):
+        raise PermissionDeniedError(_("Only the finance bureau's staff enter disbursements."))
+    amount = _parse_amount(amount)
+    if amount == 0:
+        raise DomainError(_("A disbursement is more than zero."), field="amount")
+    paid_on = _parse_date(paid_on, "paid_on")
+    reference = (reference or "").strip()
+    if not reference:
+        raise DomainError(_("Give the payment's reference."), field="reference")
+    if len(reference) > 128:
+        raise DomainError(_("A reference has at most 128 characters."), field="reference")
+    with transaction.atomic():
+        locked = Award.objects.select_for_update(of=("self",)).select_related("category").get(pk=award.pk)
+        if locked.amount is None:
+            raise DomainError(_("This award pledges no amount yet: set its amount first."), field="amount")
+        paid = locked.disbursements.aggregate(total=Sum("amount"))["total"] or decimal.Decimal("0")
+        if paid + amount > locked.amount:
+            raise DomainError(_("%(amount)s yuan is more than the %(left)s yuan still to pay of the %(pledged)s pledged.")
+                              % {"amount": amount, "left": locked.amount - paid, "pledged": locked.amount}, field="amount")
+        disbursement = Disbursement.objects.create(award=locked, amount=amount, paid_on=paid_on, reference=reference,
+                                                   entered_by=actor)
+        audit_record(actor=actor, action=AuditAction.DISBURSEMENT_RECORDED, target=locked, message=reference,
+                     data={"amount": str(amount), "paid_on": paid_on.isoformat(), "disbursement": disbursement.pk,
+                           "paid_before": str(paid)})
+    return disbursement
+
+
+# --- implementation rules: the General Office's review ------------------------------------------------------------
+
+
+def _rules_decide(*, actor, rules: ImplementationRules, accepted: bool, reason: str) -> ImplementationRules:
+    _require_reviewer(actor)
+    reason = (reason or "").strip()
+    if not accepted and not reason:
+        raise DomainError(_("Say why the rules are sent back."), field="reason")
+    with transaction.atomic():
+        locked = (ImplementationRules.objects.select_for_update(of=("self",))
+                  .select_related("measure__document", "bureau").get(pk=rules.pk))
+        if locked.state != ImplementationRules.State.SUBMITTED:
+            raise DomainError(_("These rules have been reviewed already."))
+        locked.state = ImplementationRules.State.ACCEPTED if accepted else ImplementationRules.State.RETURNED
+        locked.decided_by, locked.decided_at, locked.decision_reason = actor, timezone.now(), reason
+        locked.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
+        audit_record(actor=actor, action=AuditAction.RULES_ACCEPTED if accepted else AuditAction.RULES_RETURNED,
+                     target=locked, message=reason,
+                     data={"measure": locked.measure.number, "bureau": locked.bureau.short_name})
+        messages = reminders.bureau_notify(
+            bureau=locked.bureau, kind=ReminderKind.RULES_DECIDED, key=f"rules:decided:rules{locked.pk}",
+            url=reminders.rules_url(locked.measure),
+            context={"measure": locked.measure, "bureau": locked.bureau, "title": locked.title, "accepted": accepted,
+                     "reason": reason, "date": format_beijing(locked.decided_at)[:10]})
+        pending = [m.pk for m in messages if m.status == m.Status.PENDING]
+        transaction.on_commit(lambda: outbox_queue(pending))
+    return locked
+
+
+def rules_accept(*, actor, rules: ImplementationRules, reason: str = "") -> ImplementationRules:
+    """Accept filed implementation rules: they are the rules in force for the measure from today."""
+    return _rules_decide(actor=actor, rules=rules, accepted=True, reason=reason)
+
+
+def rules_return(*, actor, rules: ImplementationRules, reason: str) -> ImplementationRules:
+    """Send filed implementation rules back, with the reasons; the bureau files again."""
+    return _rules_decide(actor=actor, rules=rules, accepted=False, reason=reason)
 
 
 # --- The phases of the year: review, public notice (公示), final publication, reopening ---------------------
@@ -425,8 +769,9 @@ def _freeze_awards(cycle: Cycle) -> int:
         award.published_measure_number, award.published_measure_title = measure.number, measure.title
         award.published_category_name = award.category.name
         award.published_category_description = award.category.description
-        award.published_support_forms = list(measure.support_forms)
-        award.published_support_text = measure.support_text
+        # The category's own support in the notice's words (its measure's forms where it has none).
+        award.published_support_forms = list(award.category.support_forms or measure.support_forms)
+        award.published_support_text = award.category.support_text
         award.published_unit_name = award.unit.display_name
         award.published_division_order = award.unit.division_order
         award.save(update_fields=["published_measure_number", "published_measure_title", "published_category_name",

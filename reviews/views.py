@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from incentives.errors import DomainError
 from measures import limits
 from measures.models import IncentiveCategory
+from measures.selectors import document_in_force
 from nominations import states
 from nominations.evidence import ACCEPT_ATTRIBUTE
 from nominations.models import Cycle, NominationList
@@ -28,6 +29,9 @@ from . import charts, selectors, services
 from .forms import (
     CapExceptionForm,
     DecisionForm,
+    ExceptionGrantForm,
+    ExceptionRefuseForm,
+    ExceptionWithdrawForm,
     ObjectionForm,
     PublishForm,
     ReopenForm,
@@ -116,7 +120,12 @@ def _render_list(request, nomination_list, *, return_form=None, status=200):
     exception = selectors.cap_exception_for(cycle=cycle, category=category)
     limit = limits.limit_in_force(cap=category.cap, exception_limit=exception.new_limit if exception else None)
     awarded = sum(1 for n in nominees if hasattr(n, "award"))
+    requests = selectors.exception_requests_for(nomination_list)
+    pending = next((r for r in requests if r.state == r.State.PENDING), None)
     return render(request, "reviews/list_detail.html", {
+        "requests": requests, "pending_request": pending,
+        "grant_form": ExceptionGrantForm(initial={"new_limit": pending.requested_limit} if pending else None),
+        "refuse_form": ExceptionRefuseForm(),
         "nl": nomination_list, "cycle": cycle, "category": category, "nominees": nominees,
         "decision_forms": [(n, DecisionForm(prefix=f"n{n.pk}", initial=_decision_initial(n))) for n in nominees],
         "return_form": return_form or ReturnForm(), "exception": exception, "limit": limit, "awarded": awarded,
@@ -203,6 +212,7 @@ def cap_exception(request, year: int, category_pk: int):
             return redirect("reviews:list", pk=nl.pk) if nl else redirect(reverse("reviews:queue") + f"?year={cycle.year}")
     return render(request, "reviews/cap_exception_form.html", {
         "cycle": cycle, "category": category, "existing": existing, "form": form,
+        "withdraw_form": ExceptionWithdrawForm(),
         "trail": list(selectors.audit_trail_for_many([existing])) if existing else [],
     }, status=400 if form.errors else 200)
 
@@ -363,7 +373,9 @@ def public_unit(request, pk: int):
 def public_statistics(request):
     # The figures change only when a cycle is published or reopened: the rendered page body is kept under a key
     # that changes with those events, so a visit costs one query instead of counting every award of every year.
-    key = f"results-statistics:{selectors.results_version()}:{translation.get_language()}"
+    # The implementation rules' punctuality changes with each filing and review: its own part of the key.
+    key = (f"results-statistics:{selectors.results_version()}:{selectors.rules_version()}:"
+           f"{translation.get_language()}")
     body = cache.get(key)
     if body is None:
         body = _statistics_body(request)
@@ -384,9 +396,11 @@ def _statistics_body(request) -> str:
         title=_("Punctuality of the bureaus"), series=[_("On time"), _("Late"), _("Not submitted")],
         colours=["#009E73", "#E69F00", "#5f6368"],
         rows=[(b.short_name, [on_time, late, never]) for b, on_time, late, never in stats.punctuality])
+    document = document_in_force()
+    rules_punctuality = selectors.rules_punctuality(selectors.rules_overview(document=document)) if document else []
     return render_to_string("reviews/_statistics_body.html", {
         "stats": stats, "district_chart": district_chart, "measure_chart": measure_chart,
-        "punctuality_chart": punctuality_chart,
+        "punctuality_chart": punctuality_chart, "rules_document": document, "rules_punctuality": rules_punctuality,
     }, request=request)
 
 

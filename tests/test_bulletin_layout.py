@@ -196,7 +196,10 @@ def test_the_attachment_lists_every_category_by_measure_in_administrative_order(
     river = attachment.index("（一）河长制湖长制工作推进力度大")
     forest = attachment.index("（二）全面推行林长制工作突出")
     assert river < attachment.index("广州市荔湾区、广州市天河区") < forest < attachment.index("广州市花都区、广州市从化区、广州市增城区")
-    assert attachment.count("激励支持：在相关资金安排上予以倾斜支持。") >= 3  # 19-1, 19-2 and 6
+    # Each category's own support, in the notice's words: 19 says only "予以激励支持", each under its own rules.
+    assert "激励支持：根据《广州市全面推行河湖长制工作考核办法》予以激励支持。" in attachment
+    assert "激励支持：根据《广州市林长制工作考核办法(试行)》予以激励支持。" in attachment
+    assert "在相关资金安排上予以倾斜支持" not in attachment[river:]
     # Administrative-division order, not slot order.
     assert "广州市越秀区、广州市海珠区、广州市番禺区" in attachment
     assert attachment.index("一、") < attachment.index("二、") < attachment.index("三、")

@@ -48,10 +48,11 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from measures.models import IncentiveCategory
+from measures.models import ImplementationRules, IncentiveCategory
 from nominations.deadlines import default_deadline_for
 from nominations.models import (
     BEIJING,
+    CapExceptionRequest,
     Cycle,
     Evidence,
     ListComment,
@@ -61,7 +62,7 @@ from nominations.models import (
 )
 from organisation import roles
 from organisation.models import Bureau, Notification, Unit, UnitKind
-from reviews.models import Award, Bulletin, Objection
+from reviews.models import Award, Bulletin, HigherAward, Objection
 
 from .conftest import _load_catalogue
 from .factories import make_user
@@ -203,9 +204,27 @@ def _build_world() -> World:
                           evidence_type="application/pdf")
     objection.evidence.save("objection.pdf", ContentFile(b"%PDF-1.4\n% matrix objection\n"), save=False)
     objection.save()
+    rules_body = b"%PDF-1.4\n% matrix rules\n"
+    rules = ImplementationRules(measure=categories["6"].measure, bureau=bureau["市水务局"], title="实施办法",
+                                token="f" * 32, extension=".pdf", original_name="rules.pdf",
+                                content_type="application/pdf", size=len(rules_body),
+                                sha256=hashlib.sha256(rules_body).hexdigest(), submitted_by=users["water"],
+                                submitted_at=timezone.now())
+    rules.file.save("rules.pdf", ContentFile(rules_body), save=False)
+    rules.save()
+    tianhe = Unit.objects.get(kind_id=UnitKind.DISTRICT, name="天河区")
+    higher = HigherAward.objects.create(cycle=cycle, document_number="国办发〔2022〕21号", higher_measure="稳增长",
+                                        unit=tianhe, awarded_on=datetime.date(2022, 5, 1), recorded_by=users["reviewer"],
+                                        category=IncentiveCategory.objects.get(measure__document=document, code="32-2"))
     extra = {
         "notice": notice,
         "objection": objection,
+        "rules": rules,
+        "higher_award": higher,
+        "exception_request": CapExceptionRequest.objects.create(
+            nomination_list=scopes[0].nomination_list, requested_limit=4, reason="成效突出", requested_by=users["water"]),
+        "money_award": Award.objects.create(cycle=cycle, category=categories["6"], unit=scopes[0].nominee.unit,
+                                            nominee=scopes[0].nominee, slot=1),
         "bulletin_published": _bulletin(published, users["reviewer"]),
         "bulletin_open": _bulletin(cycle, users["reviewer"]),
         "notification": Notification.objects.create(user=users["water"], kind=ReminderKind.choices[0][0],
@@ -367,6 +386,25 @@ MATRIX: dict[str, list[Case]] = {
                administrator=404),
     "nominations:evidence": on_lists(lambda w, s: {"token": s.evidence.token}, **READ)
     + signed_in(lambda w: {"token": "0" * 32}, label="no such file", status=404),
+    # An empty request: the owning bureau is sent back to its list with a message; nobody else finds it.
+    "nominations:exception_request": post_only_get(lambda w: year_category(w, w.scopes[0]))
+    + on_lists(year_category, method="post", owner=REDIRECT, co=404, unrelated=404, reviewer=404, administrator=404),
+    # A measure's rules are filed by the bureaus that prepare its lists: 6 by 市水务局 (市发展改革委 only
+    # co-responsible), 19 by 市水务局 (19-1) and 市林业园林局 (19-2).
+    "nominations:rules": [
+        Case("measure 6", lambda w: {"measure_id": w.scopes[0].category.measure_id},
+             lambda w: {"anonymous": LOGIN, "water": 200, "ndrc": 404, "forestry": 404, "reviewer": 404,
+                        "administrator": 404, "role_admin": 404, "inactive": LOGIN}),
+        Case("measure 19", lambda w: {"measure_id": w.scopes[1].category.measure_id},
+             lambda w: {"anonymous": LOGIN, "water": 200, "ndrc": 404, "forestry": 200, "reviewer": 404,
+                        "administrator": 404, "role_admin": 404, "inactive": LOGIN}),
+    ] + signed_in(lambda w: {"measure_id": 999999}, label="no such measure", status=404),
+    # A filing waiting for review: the bureau that filed it and the General Office.
+    "nominations:rules_download": [
+        Case("filing of 市水务局", lambda w: {"token": w.extra["rules"].token},
+             lambda w: {"anonymous": LOGIN, "water": 200, "ndrc": 404, "forestry": 404, "reviewer": 200,
+                        "administrator": 404, "role_admin": 404, "inactive": LOGIN}),
+    ] + signed_in(lambda w: {"token": "0" * 32}, label="no such file", status=404),
     # --- reviews: the General Office's pages -----------------------------------------------------------------
     "reviews:queue": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404),
     "reviews:list": on_lists(lambda w, s: {"pk": s.nomination_list.pk}, **REVIEW),
@@ -380,6 +418,35 @@ MATRIX: dict[str, list[Case]] = {
     + on_lists(lambda w, s: {"pk": s.nomination_list.pk, "nominee_pk": s.nominee.pk}, method="post",
                **{**REVIEW, "reviewer": REDIRECT}),
     "reviews:cap_exception": on_lists(lambda w, s: {"year": w.cycle.year, "category_pk": s.category.pk}, **REVIEW),
+    # POSTs with an empty form: reviewers are sent back with a message.
+    "reviews:cap_exception_withdraw": reviewer_post_only_get(lambda w: {"year": w.cycle.year,
+                                                                        "category_pk": w.scopes[0].category.pk})
+    + on_lists(lambda w, s: {"year": w.cycle.year, "category_pk": s.category.pk}, method="post",
+               **{**REVIEW, "reviewer": REDIRECT}),
+    **{
+        name: reviewer_post_only_get(lambda w: {"pk": w.extra["exception_request"].pk})
+        + everyone(lambda w: {"pk": w.extra["exception_request"].pk}, label="POST", method="post", anonymous=LOGIN,
+                   clerk=404, reviewer=REDIRECT, administrator=404)
+        for name in ("reviews:exception_grant", "reviews:exception_refuse")
+    },
+    # The register: reviewers and the bureaus of measure 32 (none of the matrix's clerks).
+    "reviews:register": everyone(lambda w: {"year": w.cycle.year}, anonymous=LOGIN, clerk=404, reviewer=200,
+                                 administrator=404)
+    + everyone(lambda w: {"year": 1990}, label="no such cycle", anonymous=LOGIN, clerk=404, reviewer=404,
+               administrator=404),
+    "reviews:register_confirm": reviewer_post_only_get(lambda w: {"pk": w.extra["higher_award"].pk})
+    + everyone(lambda w: {"pk": w.extra["higher_award"].pk}, label="POST", method="post", anonymous=LOGIN,
+               clerk=404, reviewer=REDIRECT, administrator=404),
+    # Funds: reviewers and the finance bureau's staff (none of the matrix's clerks).
+    "reviews:funds": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404),
+    "reviews:funds_award": everyone(lambda w: {"pk": w.extra["money_award"].pk}, anonymous=LOGIN, clerk=404,
+                                    reviewer=200, administrator=404)
+    + everyone(lambda w: {"pk": 999999}, label="no such award", anonymous=LOGIN, clerk=404, reviewer=404,
+               administrator=404),
+    "reviews:rules": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404),
+    "reviews:rules_decide": reviewer_post_only_get(lambda w: {"pk": w.extra["rules"].pk})
+    + everyone(lambda w: {"pk": w.extra["rules"].pk}, label="POST", method="post", anonymous=LOGIN, clerk=404,
+               reviewer=REDIRECT, administrator=404),
     "reviews:publish": reviewer_post_only_get(lambda w: {"year": w.cycle.year})
     + everyone(lambda w: {"year": w.cycle.year}, label="POST", method="post", anonymous=LOGIN, clerk=404,
                reviewer=REDIRECT, administrator=404),

@@ -185,7 +185,7 @@ def _check_valid(plan: OrgPlan) -> None:
 
 # --- nominee units -------------------------------------------------------------------------------------------
 
-UNIT_COLUMNS = ["name", "kind", "parent", "full_name", "division_order", "is_active"]
+UNIT_COLUMNS = ["name", "kind", "parent", "full_name", "division_order", "is_active", "other_kinds"]
 
 
 def plan_units(data: bytes, *, filename: str = "", byte_limit: int | None = None) -> OrgPlan:
@@ -227,6 +227,18 @@ def plan_units(data: bytes, *, filename: str = "", byte_limit: int | None = None
         active = _boolean(row.get("is_active", ""), True)
         if active is None:
             errors.append(RowError(number, "is_active", _("“%(value)s” is not yes or no.") % {"value": row.get("is_active")}))
+        if "other_kinds" in has:
+            # The other kinds the unit also is (a hospital that is also a 定点医疗机构): the whole set, replaced.
+            others = []
+            for part in re.split(r"[、,，;；/]", row.get("other_kinds", "") or ""):
+                if not part.strip():
+                    continue
+                other = kinds.get(clean_name(part).lower())
+                if other is None:
+                    errors.append(RowError(number, "other_kinds", _("Unknown kind “%(value)s”.") % {"value": part.strip()}))
+                elif other != kind and other not in others:
+                    others.append(other)
+            plan.extra.setdefault("other_kinds", {})[(kind, name, parent)] = others
         key = (kind, name, parent)
         if key in seen:
             errors.append(RowError(number, "name", _("%(name)s appears twice (rows %(first)s and %(second)s).") % {
@@ -298,6 +310,7 @@ def units_import(*, actor, plan: OrgPlan, progress: Callable[[int, int], None] |
                 done += len(batch)
                 if progress:
                     progress(done, total)
+            _other_kinds_apply(plan.extra.get("other_kinds", {}))
         except IntegrityError as error:
             raise DomainError(_("The units break a rule of the database: %(error)s") % {"error": error}) from None
         anchor = Unit.objects.order_by("-pk").first()
@@ -307,6 +320,22 @@ def units_import(*, actor, plan: OrgPlan, progress: Callable[[int, int], None] |
                              "created": len(plan.create), "updated": len(plan.update)},
                          data={"created": len(plan.create), "updated": len(plan.update)})
     return {"created": len(plan.create), "updated": len(plan.update)}
+
+
+def _other_kinds_apply(wanted: dict[tuple, list[str]]) -> None:
+    """Give each unit of the file exactly the other kinds its row lists (three queries, whatever the rows)."""
+    if not wanted:
+        return
+    names = {name for _kind, name, _parent in wanted}
+    units = {}
+    for pk, kind_id, name, parent_name in (Unit.objects.filter(name__in=names)
+                                           .values_list("pk", "kind_id", "name", "parent__name")):
+        units[(kind_id, name, parent_name or "")] = pk
+    through = Unit.other_kinds.through
+    pks = [units[key] for key in wanted if key in units]
+    through.objects.filter(unit_id__in=pks).delete()
+    through.objects.bulk_create([through(unit_id=units[key], unitkind_id=other)
+                                 for key, others in wanted.items() if key in units for other in others])
 
 
 # --- user accounts -------------------------------------------------------------------------------------------

@@ -42,6 +42,11 @@ class CategorySpec:
     description: str | None = None
     row: int = 0
     guessed: frozenset[str] = frozenset()  # attributes derived, not read: written for a new category only
+    kind: str | None = None  # selection / entitlement; None keeps what is there
+    support_forms: list[str] | None = None
+    support_text: str | None = None
+    award_amount: object = None  # a Decimal; None keeps what is there
+    earned_by_higher_award: bool | None = None
 
 
 @dataclass
@@ -304,6 +309,17 @@ def _category_changes(spec: CategorySpec, category: IncentiveCategory | None) ->
         changes.append(_("cap: %(old)s → %(new)s") % {"old": category.cap, "new": spec.cap})
     if spec.description is not None and category.description != spec.description:
         changes.append(_("description changed"))
+    if spec.kind is not None and category.kind != spec.kind:
+        changes.append(_("kind: %(old)s → %(new)s") % {"old": category.kind, "new": spec.kind})
+    if spec.support_forms is not None and list(category.support_forms) != spec.support_forms:
+        changes.append(_("category's forms of support changed"))
+    if spec.support_text is not None and category.support_text != spec.support_text:
+        changes.append(_("category's support changed"))
+    if spec.earned_by_higher_award is not None and category.earned_by_higher_award != spec.earned_by_higher_award:
+        changes.append(_("earned by a higher-level incentive: %(old)s → %(new)s")
+                       % {"old": category.earned_by_higher_award, "new": spec.earned_by_higher_award})
+    if spec.award_amount is not None and category.award_amount != spec.award_amount:
+        changes.append(_("amount per award: %(old)s → %(new)s") % {"old": category.award_amount, "new": spec.award_amount})
     if spec.subject_kinds is not None:
         old = sorted(k.code for k in category.subject_kinds.all())
         if old != sorted(spec.subject_kinds):

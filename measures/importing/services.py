@@ -13,6 +13,7 @@ from incentives.errors import DomainError, PermissionDeniedError
 from measures import permissions
 from measures.models import (
     CategoryGroupObjectPermission,
+    CategoryKind,
     IncentiveCategory,
     Measure,
     PolicyDocument,
@@ -116,7 +117,14 @@ def _write_measures(document: PolicyDocument, plan: CataloguePlan, created_burea
             if category is None:
                 category = IncentiveCategory(measure=measure, code=category_spec.code, name=category_spec.name,
                                              order=category_spec.order, cap=category_spec.cap or 3,
-                                             description=category_spec.description or "")
+                                             description=category_spec.description or "",
+                                             kind=category_spec.kind or CategoryKind.SELECTION,
+                                             support_forms=category_spec.support_forms
+                                             if category_spec.support_forms is not None else list(spec.support_forms or []),
+                                             # Without its own words, a new category starts with its measure's.
+                                             support_text=category_spec.support_text or spec.support_text or "",
+                                             award_amount=category_spec.award_amount,
+                                             earned_by_higher_award=bool(category_spec.earned_by_higher_award))
                 new_categories.append(category)
             else:
                 category.name = category_spec.name or category.name
@@ -125,6 +133,9 @@ def _write_measures(document: PolicyDocument, plan: CataloguePlan, created_burea
                     category.cap = category_spec.cap
                 if category_spec.description is not None:
                     category.description = category_spec.description
+                for attribute in ("kind", "support_forms", "support_text", "award_amount", "earned_by_higher_award"):
+                    if getattr(category_spec, attribute) is not None:
+                        setattr(category, attribute, getattr(category_spec, attribute))
                 changed_categories.append(category)
             touched.append((category, category_spec))
     if changed_categories:
@@ -133,7 +144,10 @@ def _write_measures(document: PolicyDocument, plan: CataloguePlan, created_burea
     try:
         IncentiveCategory.objects.bulk_create(new_categories, batch_size=500)
         if changed_categories:
-            IncentiveCategory.objects.bulk_update(changed_categories, ["name", "order", "cap", "description"], batch_size=500)
+            IncentiveCategory.objects.bulk_update(changed_categories, ["name", "order", "cap", "description", "kind",
+                                                                        "support_forms", "support_text", "award_amount",
+                                                                        "earned_by_higher_award"],
+                                                 batch_size=500)
     except IntegrityError as error:
         raise DomainError(_("The categories clash with categories the file does not mention: %(error)s") % {"error": error}) from None
     # Measure kinds (the union of their categories') and category kinds.

@@ -8,12 +8,13 @@ with the target document by ``plan.compare``.
 
 from __future__ import annotations
 
+import decimal
 import re
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from measures.models import PolicyDocument, SupportForm, chinese_numeral
+from measures.models import CategoryKind, PolicyDocument, SupportForm, chinese_numeral
 from organisation.models import Bureau, UnitKind
 
 from .clauses import CO, JOINT, LEAD, SEPARATE, ClauseError, parse_clause
@@ -26,7 +27,8 @@ ROLE_COLUMNS = {LEAD: "lead", CO: "co_responsible", SEPARATE: "separately_respon
 REQUIRED_COLUMNS = ["measure_number"]
 OPTIONAL_COLUMNS = ["category_code", "measure_numeral", "measure_title", "category_name", "lead", "co_responsible",
                     "separately_responsible", "joint", "responsibility_clause", "subject_kinds", "support_forms", "cap",
-                    "measure_text", "support_text", "category_description"]
+                    "measure_text", "support_text", "category_description", "category_kind",
+                    "category_support_forms", "category_support_text", "award_amount", "earned_by_higher_award"]
 # Headers an administrator may write instead of ours.
 COLUMN_ALIASES = {
     "number": "measure_number", "措施编号": "measure_number", "序号": "measure_number", "measure": "measure_number",
@@ -112,6 +114,38 @@ def _measures_from_table(table: Table, plan: CataloguePlan, matcher: BureauMatch
                                                                       "%(known)s.") % {"name": code_name, "known": "、".join(SupportForm.values)}))
                 else:
                     support_forms.append(code_name)
+        category_kind = None
+        if row.get("category_kind", ""):
+            category_kind = row["category_kind"].strip().lower()
+            if category_kind not in CategoryKind.values:
+                errors.append(RowError(number, "category_kind", _("“%(value)s” is not a kind of category: write %(known)s.")
+                                       % {"value": row["category_kind"], "known": "、".join(CategoryKind.values)}))
+        category_forms = None
+        if "category_support_forms" in table.header:
+            category_forms = []
+            for code_name in _split(row.get("category_support_forms", "")):
+                if code_name not in SupportForm.values:
+                    errors.append(RowError(number, "category_support_forms", _("Unknown form of support “%(name)s”. Known: "
+                                                                               "%(known)s.") % {"name": code_name, "known": "、".join(SupportForm.values)}))
+                else:
+                    category_forms.append(code_name)
+        award_amount = None
+        if row.get("award_amount", ""):
+            try:
+                award_amount = decimal.Decimal(row["award_amount"].replace(",", ""))
+                if not award_amount.is_finite() or award_amount <= 0 or award_amount != award_amount.quantize(decimal.Decimal("0.01")):
+                    raise decimal.InvalidOperation
+            except decimal.InvalidOperation:
+                award_amount = None
+                errors.append(RowError(number, "award_amount", _("“%(value)s” is not an amount per award: write a number "
+                                                                 "of yuan above zero, e.g. 5000000.") % {"value": row["award_amount"]}))
+        higher = None
+        if row.get("earned_by_higher_award", ""):
+            higher = {"yes": True, "no": False, "是": True, "否": False, "1": True, "0": False}.get(
+                row["earned_by_higher_award"].strip().lower())
+            if higher is None:
+                errors.append(RowError(number, "earned_by_higher_award", _("“%(value)s” is not yes or no.")
+                                       % {"value": row["earned_by_higher_award"]}))
         cap = None
         if row.get("cap", ""):
             try:
@@ -142,7 +176,10 @@ def _measures_from_table(table: Table, plan: CataloguePlan, matcher: BureauMatch
         spec.categories.append(CategorySpec(
             code=code, name=row.get("category_name", "") or title, order=len(spec.categories) + 1,
             responsibilities=responsibilities, subject_kinds=subject_kinds, cap=cap,
-            description=row.get("category_description") if "category_description" in table.header else None, row=number))
+            description=row.get("category_description") if "category_description" in table.header else None, row=number,
+            kind=category_kind, support_forms=category_forms,
+            support_text=row.get("category_support_text") if "category_support_text" in table.header else None,
+            award_amount=award_amount, earned_by_higher_award=higher))
     plan.measures = sorted(measures.values(), key=lambda m: m.number)
 
 
