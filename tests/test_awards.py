@@ -21,7 +21,7 @@ from organisation.models import AuditEntry, Notification, OutboxMessage, Unit, U
 from reviews import bulletins, selectors, services
 from reviews.models import Award, Disbursement, HigherAward
 
-from .factories import make_user
+from .factories import make_user, publish_final
 from .test_reviews_services import make_cycle, make_list
 
 pytestmark = pytest.mark.django_db
@@ -200,7 +200,7 @@ def test_a_state_council_incentive_of_tianhe_earns_500_wan_in_the_ledger_results
     assert category.units == ["广州市天河区（国办发〔2022〕21号）", "广州市天河区（国办发〔2023〕5号）"]
     assert "每项安排500万元" in category.support
 
-    services.cycle_publish(actor=reviewer, cycle=cycle)
+    publish_final(reviewer, cycle)
     html = client.get(reverse("results:cycle", args=[2023])).content.decode()
     assert html.count('data-document="国办发〔2022〕21号"') == 1 and 'data-document="国办发〔2023〕5号"' in html
     assert "每项安排500万元国务院督查激励配套资金予以激励" in html
