@@ -1,4 +1,5 @@
 from . import roles as role_checks
+from .outbox import notifications_unread_count
 
 
 def roles(request):
@@ -8,4 +9,6 @@ def roles(request):
         "is_reviewer": authenticated and role_checks.is_reviewer(user),
         "is_administrator": authenticated and role_checks.is_administrator(user),
         "is_bureau_staff": authenticated and role_checks.is_bureau_staff(user),
+        # Counted (one query) only when a page shows it: a callable is called by the template that uses it.
+        "unread_notifications": (lambda: notifications_unread_count(user)) if authenticated else 0,
     }

@@ -1,0 +1,31 @@
+/* Small behaviours of the pages, without inline script (the pages' Content-Security-Policy allows none):
+ * - form[data-autosubmit]: a changed select or checkbox submits the form at once (a search field on Enter), and
+ *   the form's [data-js-hide] button, needed without script only, is hidden;
+ * - [data-confirm]: a form (or button) with this attribute asks its question before submitting;
+ * - [data-check-all]: a checkbox that ticks every checkbox named by its value in its form. */
+(function () {
+  "use strict";
+  function submit(form) {
+    if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+  }
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+    form.addEventListener("change", function (event) {
+      if (event.target.matches("select, input[type=checkbox], input[type=radio]")) { submit(form); }
+    });
+    form.querySelectorAll("[data-js-hide]").forEach(function (element) { element.hidden = true; });
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var button = event.submitter;
+    var question = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  }, true);
+  document.querySelectorAll("input[data-check-all]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var name = box.getAttribute("data-check-all");
+      box.form.querySelectorAll("input[type=checkbox][name='" + name + "']").forEach(function (other) {
+        other.checked = box.checked;
+      });
+    });
+  });
+}());
