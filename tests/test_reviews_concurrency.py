@@ -122,13 +122,13 @@ def test_publication_racing_with_decisions_freezes_them(reviewer, districts, bur
     nl = water_list_with(3, districts, bureau)
     nominees = list(nl.nominees.order_by("rank"))
     for nominee in nominees:
-        services.nominee_decide(actor=reviewer, nominee=nominee, approved=False)   # the list is decided
+        services.nominee_decide(actor=reviewer, nominee=nominee, approved=False, comment="不予激励")   # the list is decided
     cycle = nl.cycle
 
     def work(index):
         if index == 0:
             return services.cycle_publish(actor=reviewer, cycle=cycle).state
-        services.nominee_decide(actor=reviewer, nominee=nominees[index % 3], approved=index % 2 == 0)
+        services.nominee_decide(actor=reviewer, nominee=nominees[index % 3], approved=index % 2 == 0, comment="复核")
         return "decided"
 
     results = run_together(work)
