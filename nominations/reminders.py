@@ -355,3 +355,92 @@ def late_bureaus_notify(*, cycle, late, sending: int) -> list[OutboxMessage]:
             ))
     recorded, _already = reminders_record(planned)
     return recorded
+
+
+# --- What bureaus are told of: comments, decisions, publication ----------------------------------------------
+
+def _clerks_of(bureau_ids, *, except_user=None) -> dict[int, list]:
+    clerks = defaultdict(list)
+    memberships = (Membership.objects.filter(bureau_id__in=list(bureau_ids), user__is_active=True)
+                   .select_related("user").order_by("user__username"))
+    for membership in memberships:
+        if except_user is not None and membership.user_id == except_user.pk:
+            continue
+        clerks[membership.bureau_id].append(membership.user)
+    return clerks
+
+
+def _one_per_person(clerks: dict[int, list]) -> list:
+    """Each person once, even when they belong to several of the bureaus told."""
+    seen, people = set(), []
+    for users in clerks.values():
+        for user in users:
+            if user.pk not in seen:
+                seen.add(user.pk)
+                people.append(user)
+    return people
+
+
+def list_commented_notify(*, comment) -> list[OutboxMessage]:
+    """Tell the clerks of every bureau responsible for the list's category (the author excepted) that a comment
+    was written. Called inside the comment's own transaction."""
+    nomination_list = comment.nomination_list
+    cycle, category = nomination_list.cycle, nomination_list.category
+    bureau_ids = {nomination_list.bureau_id, *Responsibility.objects.filter(category=category)
+                  .values_list("bureau_id", flat=True)}
+    url = list_url(cycle, category)
+    author = comment.author.get_full_name() or comment.author.username
+    planned = [Planned(
+        cycle=cycle, kind=ReminderKind.COMMENTED, offset=0, recipient=user, category=category,
+        nomination_list=nomination_list, bureau=nomination_list.bureau, url=url,
+        key_override=f"notice:commented:list{nomination_list.pk}:comment{comment.pk}:user{user.pk}",
+        context={"recipient": user.get_full_name() or user.username, "cycle": cycle, "year": cycle.year,
+                 "category": category, "measure": category.measure, "bureau": nomination_list.bureau,
+                 "author": author, "author_bureau": comment.bureau.short_name if comment.bureau else "",
+                 "text": comment.text, "url": url},
+    ) for user in _one_per_person(_clerks_of(bureau_ids, except_user=comment.author))]
+    recorded, _already = reminders_record(planned)
+    return recorded
+
+
+def list_decided_notify(*, list_id: int) -> list[OutboxMessage]:
+    """Tell the list's bureau the General Office's decision on each nominee, once per decision of the list (the
+    n-th time it is decided). Called inside the decision's transaction."""
+    nomination_list = (NominationList.objects.select_related("cycle", "category__measure", "bureau")
+                       .filter(pk=list_id).first())
+    if nomination_list is None or nomination_list.state != NominationList.State.DECIDED:
+        return []
+    cycle, category = nomination_list.cycle, nomination_list.category
+    times = audit_trail_for(nomination_list).filter(action=AuditAction.LIST_DECIDED).count() or 1
+    outcomes = [{"rank": n.rank, "unit": str(n.unit), "approved": n.decision.approved, "comment": n.decision.comment}
+                for n in nomination_list.nominees.select_related("unit__parent", "decision").order_by("rank")
+                if hasattr(n, "decision")]
+    url = list_url(cycle, category)
+    planned = [Planned(
+        cycle=cycle, kind=ReminderKind.DECIDED, offset=times, recipient=user, category=category,
+        nomination_list=nomination_list, bureau=nomination_list.bureau, url=url,
+        key_override=f"notice:decided:list{nomination_list.pk}:time{times}:user{user.pk}",
+        context={"recipient": user.get_full_name() or user.username, "cycle": cycle, "year": cycle.year,
+                 "category": category, "measure": category.measure, "bureau": nomination_list.bureau,
+                 "outcomes": outcomes, "nothing_to_propose": nomination_list.nothing_to_propose, "url": url},
+    ) for user in _one_per_person(_clerks_of([nomination_list.bureau_id]))]
+    recorded, _already = reminders_record(planned)
+    return recorded
+
+
+def cycle_published_notify(*, cycle) -> list[OutboxMessage]:
+    """Tell the clerks of every bureau with a list in the cycle that the year's results are published (once per
+    publication). Called inside the publication's transaction."""
+    times = audit_trail_for(cycle).filter(action=AuditAction.CYCLE_PUBLISHED).count() or 1
+    bureau_ids = set(NominationList.objects.filter(cycle=cycle).values_list("bureau_id", flat=True))
+    try:
+        url = absolute_url(reverse("results:cycle", args=[cycle.year]))
+    except NoReverseMatch:
+        url = absolute_url(reverse("nominations:home"))
+    planned = [Planned(
+        cycle=cycle, kind=ReminderKind.PUBLISHED, offset=times, recipient=user, url=url,
+        key_override=f"notice:published:cycle{cycle.pk}:time{times}:user{user.pk}",
+        context={"recipient": user.get_full_name() or user.username, "cycle": cycle, "year": cycle.year, "url": url},
+    ) for user in _one_per_person(_clerks_of(bureau_ids))]
+    recorded, _already = reminders_record(planned)
+    return recorded

@@ -17,8 +17,9 @@ from measures.selectors import document_in_force
 from organisation import roles
 from organisation.audit import AuditAction, audit_record
 from organisation.models import Bureau, Unit
+from organisation.tasks import outbox_queue
 
-from . import selectors, states
+from . import reminders, selectors, states
 from .deadlines import bureau_deadline, current_time, deadline_passed, default_deadline_for, format_beijing
 from .evidence import evidence_check
 from .locks import cycle_lock, list_lock
@@ -385,4 +386,7 @@ def list_comment_add(*, actor, nomination_list: NominationList, text: str) -> Li
         comment = ListComment.objects.create(nomination_list=nomination_list, author=actor, bureau=bureau, text=text)
         audit_record(actor=actor, action=AuditAction.LIST_COMMENTED, target=nomination_list,
                      message=text[:200], data={"comment": comment.pk, "bureau": bureau.pk if bureau else None})
+        # The other bureaus responsible are told, in the application and by e-mail once this commits.
+        told = [m.pk for m in reminders.list_commented_notify(comment=comment) if m.status == m.Status.PENDING]
+        transaction.on_commit(lambda: outbox_queue(told))
     return comment

@@ -104,7 +104,14 @@ def nominee_decide(*, actor, nominee: Nominee, approved: bool, comment: str = ""
         if locked.state == NominationList.State.SUBMITTED and not undecided:
             list_transition(actor=actor, nomination_list=locked, name="decide",
                             data={"cycle": cycle.year, "category": locked.category.code})
+            _tell_decided(locked)
     return decision
+
+
+def _tell_decided(nomination_list: NominationList) -> None:
+    """The bureau is told the decisions on its list (recorded now, e-mailed once the transaction commits)."""
+    told = [m.pk for m in reminders.list_decided_notify(list_id=nomination_list.pk) if m.status == m.Status.PENDING]
+    transaction.on_commit(lambda: outbox_queue(told))
 
 
 def nominees_decide(*, actor, nomination_list: NominationList, decisions) -> list[Decision]:
@@ -157,6 +164,7 @@ def nomination_list_acknowledge(*, actor, nomination_list: NominationList) -> No
             raise DomainError(_("Decide every nominee first."))
         list_transition(actor=actor, nomination_list=locked, name="decide", checked=checked,
                         data={"cycle": locked.cycle.year, "category": locked.category.code})
+        _tell_decided(locked)
     return locked
 
 
@@ -213,6 +221,8 @@ def cycle_publish(*, actor, cycle: Cycle) -> Cycle:
         awards = Award.objects.filter(cycle=locked).count()
         audit_record(actor=actor, action=AuditAction.CYCLE_PUBLISHED, target=locked,
                      data={"year": locked.year, "awards": awards, "lists": len(lists)})
+        told = [m.pk for m in reminders.cycle_published_notify(cycle=locked) if m.status == m.Status.PENDING]
+        transaction.on_commit(lambda: outbox_queue(told))
         bulletin_request(cycle=locked, actor=actor)
     return locked
 
