@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 
 from . import selectors, services
+from .deadlines import countdown
 from .evidence import ACCEPT_ATTRIBUTE
 from .forms import CommentForm, ListMetaForm, VersionForm, nominee_formset
 from .models import Cycle, Evidence, IncentiveCategory
@@ -18,10 +19,24 @@ from .models import Cycle, Evidence, IncentiveCategory
 
 @login_required
 def home(request):
-    """The bureau's page: its categories (led, run or co-responsible), this year's cycle, its deadline, each list."""
-    cycle = selectors.cycle_for_bureaus()
+    """The clerk's workbench: for each of their bureaus, what is due and when (a countdown, Beijing time), what
+    came back, what was commented, and the state of every list; any year's lists through the year's links."""
+    years = selectors.cycle_years()
+    cycle = None
+    asked = request.GET.get("year", "")
+    if asked.isdigit() and any(year == int(asked) for year, _state in years):
+        cycle = selectors.cycle_by_year(year=int(asked))
+    cycle = cycle or selectors.cycle_for_bureaus()
     pages = selectors.bureau_home(request.user, cycle=cycle)
-    return render(request, "nominations/home.html", {"cycle": cycle, "pages": pages})
+    for page in pages:
+        page["countdown"] = countdown(deadline=page["deadline"]) if page["deadline"] else None
+        editable = [row for row in page["rows"] if row.can_edit]
+        page["returned"] = [row for row in editable if row.nomination_list and row.nomination_list.state == "returned"]
+        page["due"] = [row for row in editable if not row.nomination_list or row.nomination_list.state == "draft"]
+    return render(request, "nominations/home.html", {
+        "cycle": cycle, "pages": pages, "years": years,
+        "comments": selectors.comments_for_bureaus(request.user, cycle=cycle),
+    })
 
 
 def _access(request, year: int, category_id: int) -> selectors.ListAccess:

@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from measures import limits
 from measures.exports import export_response
 from measures.models import IncentiveCategory
 from nominations import states
+from nominations.deadlines import countdown
 from nominations.models import Cycle, NominationList
 from organisation import roles
 from organisation.models import Unit
@@ -120,7 +121,7 @@ def queue(request):
         # Labels looked up once for the page, not once per row.
         "not_started_label": _("Not started"), "late_label": _("Late"), "nobody_label": _("Nobody proposed"),
         "page_query": f"{query}&" if query else "", "filter_query": query,
-        "countdown": countdown(cycle.deadline), "publish_form": PublishForm(),
+        "countdown": countdown(deadline=cycle.deadline), "publish_form": PublishForm(),
         "trail": selectors.cycle_audit_trail(cycle),
     })
 
@@ -129,14 +130,6 @@ def _options(choices, selected) -> str:
     return format_html_join("", "<option value=\"{}\"{}>{}</option>",
                             ((value, mark_safe(" selected") if str(value) == str(selected) else "", label)
                              for value, label in choices))
-
-
-def countdown(deadline, now=None) -> dict:
-    """Days, hours and minutes left until ``deadline`` (all zero once it has passed), for the pages' countdowns."""
-    now = now or timezone.now()
-    left = max(int((deadline - now).total_seconds()), 0)
-    return {"passed": left == 0, "days": left // 86400, "hours": left % 86400 // 3600, "minutes": left % 3600 // 60,
-            "deadline": deadline}
 
 
 @reviewer_required

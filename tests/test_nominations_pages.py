@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nominations import services
-from nominations.models import Evidence, ListComment, NominationList
+from nominations.models import Cycle, Evidence, ListComment, NominationList
 from nominations.selectors import list_history
 from organisation.models import AuditEntry, UnitKind
 
@@ -102,15 +102,15 @@ def test_bureau_page_runs_a_constant_number_of_queries(client, clerk_water, cycl
                                                        django_assert_num_queries):
     client.force_login(clerk_water)
     client.get(reverse("nominations:home"))  # warm the content-type and session caches
-    # ... and the header's unread notifications: one query
-    with django_assert_num_queries(9):
+    # ... the header's unread notifications, the years' links and the latest comments: three queries
+    with django_assert_num_queries(11):
         client.get(reverse("nominations:home"))
     for _ in range(4):
         extra = make_category(lead=bureau("市水务局"), co=[bureau("市发展改革委")], measure=category("6").measure,
                               code=f"6-x{_}", order=10 + _)
         make_list(cycle, extra, clerk_water, districts[:2])
     make_list(cycle, category("6"), clerk_water, districts[:3])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         response = client.get(reverse("nominations:home"))
     assert len([r for r in response.context["pages"][0]["rows"] if r.nomination_list]) == 5
 
@@ -415,3 +415,33 @@ def test_list_pages_run_a_constant_number_of_queries(client, clerk_water, clerk_
     assert small.status_code == large.status_code == 200
     assert len(re.findall(r'data-rank="', large.content.decode())) == (0 if page == "edit" else 3)
     assert AuditEntry.objects.filter(target_id=nl.pk, action="nomination_list.commented").count() == 3
+
+
+# --- the clerk's workbench ----------------------------------------------------------------------------------------
+
+def test_the_workbench_shows_what_is_due_what_came_back_and_what_was_commented(client, clerk_water, clerk_ndrc, cycle,
+                                                                               category, districts):
+    returned = make_list(cycle, category("19-1"), clerk_water, districts[:1])
+    NominationList.objects.filter(pk=returned.pk).update(state="returned", return_reason="请补充考核数据")
+    services.list_comment_add(actor=clerk_ndrc, nomination_list=make_list(cycle, category("6"), clerk_water, districts[:1]),
+                              text="建议补充投资完成率")
+    client.force_login(clerk_water)
+    html = client.get(reverse("nominations:home")).content.decode()
+    assert 'data-todo="returned"' in html and "请补充考核数据" in html
+    assert 'data-todo="due"' in html and "（31）" in html         # 31 is not started: due
+    assert "建议补充投资完成率" in html and 'data-countdown="running"' in html
+    assert "十九、河长制湖长制" in html and "6 6" not in html   # a category named once
+
+
+def test_every_year_s_lists_are_reachable_from_the_workbench(client, clerk_water, cycle, category, districts):
+    old = Cycle.objects.create(year=cycle.year - 3, document=cycle.document, opens_at=cycle.opens_at.replace(year=cycle.year - 3),
+                               deadline=cycle.deadline.replace(year=cycle.year - 2))
+    make_list(old, category("19-1"), clerk_water, districts[:1])
+    Cycle.objects.filter(pk=old.pk).update(state=Cycle.State.PUBLISHED)
+    client.force_login(clerk_water)
+    html = client.get(reverse("nominations:home")).content.decode()
+    assert f'href="?year={old.year}"' in html
+    response = client.get(reverse("nominations:home"), {"year": old.year})
+    assert response.context["cycle"] == old
+    assert reverse("nominations:list", args=[old.year, category("19-1").pk]) in response.content.decode()
+    assert client.get(reverse("nominations:home"), {"year": "1800"}).context["cycle"] == cycle
