@@ -199,6 +199,7 @@ def list_submit(request, year: int, category_id: int):
             return redirect(_list_url(access))
     return render(request, "nominations/list_submit.html", {
         "access": access, "nomination_list": nl, "nominees": list(nl.nominees.all()), "form": form, "error": error,
+        "missing": services.nomination_list_missing(nl),
     }, status=status)
 
 

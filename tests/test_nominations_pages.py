@@ -235,7 +235,9 @@ def test_every_editor_control_has_a_label(client, clerk_water, cycle, cat6, dist
     parser = Controls()
     parser.feed(html)
     controls = {i for i in parser.ids if i and i != "language-select"}
-    assert len(controls) >= 3 * 5 + 2  # unit, rank, achievements, figures, files per row; nothing-to-propose
+    # unit, achievements, figures, files per row (the rank is the row's position, moved by its buttons);
+    # nothing-to-propose and its reason
+    assert len(controls) >= 3 * 4 + 2
     assert controls <= parser.labels and not parser.unlabelled
     assert 'name="viewport"' in html and 'enctype="multipart/form-data"' in html
 
@@ -445,3 +447,27 @@ def test_every_year_s_lists_are_reachable_from_the_workbench(client, clerk_water
     assert response.context["cycle"] == old
     assert reverse("nominations:list", args=[old.year, category("19-1").pk]) in response.content.decode()
     assert client.get(reverse("nominations:home"), {"year": "1800"}).context["cycle"] == cycle
+
+
+def test_the_editor_saves_an_incomplete_draft_and_the_submit_page_lists_what_is_missing(client, clerk_water, cycle,
+                                                                                        cat6, districts):
+    client.force_login(clerk_water)
+    nl = make_list(cycle, cat6, clerk_water, [])
+    data = editor_post(nl.version, [(districts[0], " "), (districts[1],)], action="submit")
+    response = client.post(url("edit", cycle, cat6), data)
+    assert response.status_code == 302 and response["Location"] == url("submit", cycle, cat6)
+    page = client.get(url("submit", cycle, cat6))
+    html = page.content.decode()
+    assert 'id="missing-summary"' in html and f"请填写{districts[0]}的事迹与成效。" in html
+    assert 'name="confirm"' not in html   # nothing to confirm until it is complete
+    nl.refresh_from_db()
+    assert nl.state == "draft" and nl.nominees.count() == 2
+
+
+def test_the_editor_has_one_ranking_control_and_the_measure_s_text(client, clerk_water, cycle, cat6, districts):
+    client.force_login(clerk_water)
+    make_list(cycle, cat6, clerk_water, districts[:1])
+    html = client.get(url("edit", cycle, cat6)).content.decode()
+    assert '<select name="rows-0-rank"' not in html and 'type="hidden" name="rows-0-rank"' in html
+    assert 'value="up-1"' in html and cat6.measure.text[:20] in html
+    assert 'data-unique="unit"' in html and "data-unique-message=" in html

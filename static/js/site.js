@@ -29,3 +29,24 @@
     });
   });
 }());
+
+/* form[data-unique-message]: a unit already chosen in another row is refused as soon as it is chosen. */
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-unique-message]").forEach(function (form) {
+    form.addEventListener("change", function (event) {
+      var select = event.target;
+      if (!select.matches("select[data-unique]") || !select.value) { return; }
+      var row = select.closest("fieldset");
+      var error = row && row.querySelector("[data-unique-error]");
+      var twice = Array.prototype.some.call(form.querySelectorAll("select[data-unique]"), function (other) {
+        return other !== select && other.value === select.value;
+      });
+      if (error) {
+        error.hidden = !twice;
+        error.textContent = twice ? form.getAttribute("data-unique-message") : "";
+      }
+      if (twice) { select.value = ""; select.focus(); }
+    });
+  });
+}());
