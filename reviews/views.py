@@ -425,15 +425,17 @@ def public_unit(request, pk: int):
 def public_statistics(request):
     # The figures change only when a cycle is published or reopened: the rendered page body is kept under a key
     # that changes with those events, so a visit costs one query instead of counting every award of every year.
-    key = f"results-statistics:{selectors.results_version()}:{translation.get_language()}"
+    # The bureaus' punctuality is internal: only reviewers see it (their page body is kept apart).
+    internal = selectors.reviewer_scope(request.user) if request.user.is_authenticated else False
+    key = f"results-statistics:{selectors.results_version()}:{translation.get_language()}:{int(internal)}"
     body = cache.get(key)
     if body is None:
-        body = _statistics_body(request)
+        body = _statistics_body(request, internal=internal)
         cache.set(key, body, 24 * 60 * 60)
     return render(request, "reviews/public_statistics.html", {"body": body})
 
 
-def _statistics_body(request) -> str:
+def _statistics_body(request, *, internal: bool) -> str:
     stats = selectors.statistics()
     year_labels = [str(y) for y in stats.years]
     district_chart = charts.stacked_bar_chart(
@@ -448,7 +450,7 @@ def _statistics_body(request) -> str:
         rows=[(b.short_name, [on_time, late, never]) for b, on_time, late, never in stats.punctuality])
     return render_to_string("reviews/_statistics_body.html", {
         "stats": stats, "district_chart": district_chart, "measure_chart": measure_chart,
-        "punctuality_chart": punctuality_chart,
+        "punctuality_chart": punctuality_chart, "internal": internal,
     }, request=request)
 
 

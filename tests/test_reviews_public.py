@@ -131,7 +131,8 @@ def test_statistics_count_districts_measures_and_punctuality(client, districts, 
     assert (on_time, late) == (1, 1)
     assert punctuality["市水务局"][:2] == (1, 0) and punctuality["市水务局"][2] >= 1
     html = with_queries.content.decode()
-    assert html.count("<svg") == 3 and "<table" in html
+    # The bureaus' punctuality is internal: the public sees the two other charts only.
+    assert html.count("<svg") == 2 and "<table" in html and "data-punctuality" not in html
     # The charts need no script; the page's only one is the site's static file (no inline script).
     assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/js/site.js" defer>']
 
@@ -172,3 +173,13 @@ def test_results_page_body_is_kept_until_the_next_publication(client, districts,
     # Reopening takes the cycle off the public pages at once.
     Cycle.objects.filter(pk=cycle.pk).update(state="closed", published_at=None)
     assert client.get(reverse("results:cycle", args=[2024])).status_code == 404
+
+
+def test_punctuality_is_shown_to_reviewers_only(client, reviewer, clerk_water, districts):
+    award(make_cycle(2022), "28", [districts[0]])
+    assert "data-punctuality" not in client.get(reverse("results:statistics")).content.decode()
+    client.force_login(clerk_water)
+    assert "data-punctuality" not in client.get(reverse("results:statistics")).content.decode()
+    client.force_login(reviewer)
+    html = client.get(reverse("results:statistics")).content.decode()
+    assert "data-punctuality" in html and html.count("<svg") == 3
