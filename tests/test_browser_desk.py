@@ -124,11 +124,13 @@ def test_clerk_saves_an_incomplete_draft_sees_what_is_missing_completes_and_subm
     page = browser_context_factory(viewport=viewport).new_page()
     log_in(page, live_server, clerk_water)
     page.goto(edit_url)
-    # A unit chosen twice is refused as soon as it is chosen.
+    # A unit chosen twice is refused as soon as it is chosen: the row says so and the form is not sent.
     page.locator("#id_rows-0-unit").select_option(str(a.pk))
     page.locator("#id_rows-1-unit").select_option(str(a.pk))
-    assert page.locator("#id_rows-1-unit").input_value() == ""
     assert page.locator("#row-1 [data-unique-error]").is_visible()
+    assert page.locator("#id_rows-1-unit").get_attribute("aria-invalid") == "true"
+    page.locator(".actions button[name=action][value=save]").click()
+    assert page.url == edit_url and not NominationList.objects.filter(cycle=cycle, category=water).exists()
     # Two units, the second without its achievements yet: the draft is saved all the same.
     page.locator("#id_rows-0-achievements").fill("全年完成水务投资 45 亿元。")
     page.locator("#id_rows-1-unit").select_option(str(b.pk))

@@ -183,3 +183,9 @@ def test_punctuality_is_shown_to_reviewers_only(client, reviewer, clerk_water, d
     client.force_login(reviewer)
     html = client.get(reverse("results:statistics")).content.decode()
     assert "data-punctuality" in html and html.count("<svg") == 3
+
+
+def test_a_unit_s_history_is_written_with_full_width_punctuation(client, districts):
+    award(make_cycle(2022), "28", [districts[0]])
+    html = client.get(reverse("results:unit", args=[districts[0].pk])).content.decode()
+    assert "获激励1次，涉及1个年度" in html

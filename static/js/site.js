@@ -30,23 +30,36 @@
   });
 }());
 
-/* form[data-unique-message]: a unit already chosen in another row is refused as soon as it is chosen. */
+/* form[data-unique-message]: a unit already chosen in another row is refused as soon as it is chosen: the row says
+ * so and the form is not sent while two rows hold one unit. The choice is left as it is (arrow keys step through
+ * the options one by one; resetting it would trap a keyboard user). */
 (function () {
   "use strict";
-  document.querySelectorAll("form[data-unique-message]").forEach(function (form) {
-    form.addEventListener("change", function (event) {
-      var select = event.target;
-      if (!select.matches("select[data-unique]") || !select.value) { return; }
+  function check(form) {
+    var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-unique]"));
+    var clash = null;
+    selects.forEach(function (select) {
+      var twice = !!select.value && selects.some(function (other) {
+        return other !== select && other.value === select.value && selects.indexOf(other) < selects.indexOf(select);
+      });
       var row = select.closest("fieldset");
       var error = row && row.querySelector("[data-unique-error]");
-      var twice = Array.prototype.some.call(form.querySelectorAll("select[data-unique]"), function (other) {
-        return other !== select && other.value === select.value;
-      });
       if (error) {
         error.hidden = !twice;
         error.textContent = twice ? form.getAttribute("data-unique-message") : "";
       }
-      if (twice) { select.value = ""; select.focus(); }
+      select.setAttribute("aria-invalid", twice ? "true" : "false");
+      if (twice && !clash) { clash = select; }
+    });
+    return clash;
+  }
+  document.querySelectorAll("form[data-unique-message]").forEach(function (form) {
+    form.addEventListener("change", function (event) {
+      if (event.target.matches("select[data-unique]")) { check(form); }
+    });
+    form.addEventListener("submit", function (event) {
+      var clash = check(form);
+      if (clash) { event.preventDefault(); clash.focus(); }
     });
   });
 }());
