@@ -61,7 +61,9 @@ def cycle_get(*, year: int) -> Cycle:
 # The reviewer's queue
 
 
-QUEUE_PAGE_SIZE = 60
+# Guangzhou has 39 categories: its whole catalogue on one page; a larger catalogue in pages of 40 rows, few
+# enough to read on a phone.
+QUEUE_PAGE_SIZE = 40
 
 # The queue's orders: the key in the address → the database's ORDER BY (the category's own order breaks ties).
 QUEUE_SORTS = {
