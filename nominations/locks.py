@@ -20,9 +20,13 @@ from .models import Cycle, NominationList
 
 def list_lock(pk: int) -> NominationList:
     """Lock one list's row (and nothing else) until the transaction ends; returns it with its cycle, category
-    and bureau loaded (not locked)."""
-    return (NominationList.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("cycle", "category__measure", "bureau").get(pk=pk))
+    and bureau loaded (not locked).
+
+    Two statements: the lock, then the read. On PostgreSQL (READ COMMITTED) a statement that waited for a row lock
+    still returns the joined rows as they were when it started, so a decision that waited for a publication would
+    read the cycle as still open; the read after the lock sees what committed meanwhile."""
+    NominationList.objects.select_for_update(of=("self",), no_key=True).filter(pk=pk).values_list("pk", flat=True).get()
+    return NominationList.objects.select_related("cycle", "category__measure", "bureau").get(pk=pk)
 
 
 def cycle_lock(pk: int) -> Cycle:

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from measures.exports import catalogue_rows
+from measures.exports import CATALOGUE_LABELS, catalogue_rows
 from measures.models import IncentiveCategory, PolicyDocument
 from nominations import services as nomination_services
 from nominations.models import NominationList, Nominee
@@ -467,7 +467,7 @@ def catalogue_xlsx(path, *, document, renamed: str, cap_19_2: str):
     """The catalogue export's rows for 19-1 (renamed) and 19-2 (with the given cap), as an .xlsx file."""
     rows = list(catalogue_rows(document))
     header, body = rows[0], rows[1:]
-    code, name, cap = header.index("category_code"), header.index("category_name"), header.index("cap")
+    code, name, cap = (header.index(CATALOGUE_LABELS[c]) for c in ("category_code", "category_name", "cap"))
     wanted = {r[code]: list(r) for r in body if r[code] in ("19-1", "19-2")}
     wanted["19-1"][name] = renamed
     wanted["19-2"][cap] = cap_19_2

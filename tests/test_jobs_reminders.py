@@ -380,7 +380,7 @@ def test_two_concurrent_sweeps_send_each_reminder_once(committed_catalogue, peop
         thread.join(60)
 
     assert errors == []
-    expected = len(WATER) + len(NDRC) + 1
+    expected = 3  # one message per clerk of each bureau, whichever sweep recorded it
     assert OutboxMessage.objects.count() == expected
     assert OutboxMessage.objects.filter(status="sent").count() == expected
     assert len(mail.outbox) == expected
