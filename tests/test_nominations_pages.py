@@ -471,3 +471,25 @@ def test_the_editor_has_one_ranking_control_and_the_measure_s_text(client, clerk
     assert '<select name="rows-0-rank"' not in html and 'type="hidden" name="rows-0-rank"' in html
     assert 'value="up-1"' in html and cat6.measure.text[:20] in html
     assert 'data-unique="unit"' in html and "data-unique-message=" in html
+
+
+def test_the_files_chosen_are_kept_across_a_refused_save(client, clerk_water, cycle, cat6, districts):
+    client.force_login(clerk_water)
+    nl = make_list(cycle, cat6, clerk_water, [])
+    # Units proposed and "nobody to propose" ticked: refused; the file chosen is kept aside, not lost.
+    data = editor_post(nl.version, [(districts[0],)], nothing=True, reason="无", files={0: pdf_file("考核表.pdf")})
+    refused = client.post(url("edit", cycle, cat6), data)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    token = re.search(r'name="rows-0-kept" value="([0-9a-f]+)"', html).group(1)
+    assert "考核表.pdf" in html and not Evidence.objects.exists()
+    # The next save names it again (the page's hidden field) without choosing it: it is attached.
+    again = editor_post(nl.version, [(districts[0],)])
+    again["rows-0-kept"] = token
+    assert client.post(url("edit", cycle, cat6), again).status_code == 302
+    assert list(Evidence.objects.values_list("original_name", flat=True)) == ["考核表.pdf"]
+    # A token of another person's (or a made-up one) attaches nothing.
+    third = editor_post(nl.version + 1, [(districts[0],)])
+    third["rows-0-kept"] = token
+    client.post(url("edit", cycle, cat6), third)
+    assert Evidence.objects.count() == 1
