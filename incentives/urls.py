@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from . import health
 
-admin.site.site_header = "广州市督查激励管理系统"
-admin.site.site_title = "督查激励"
-admin.site.index_title = "系统管理"
+# Translated like every page (Chinese first), the admin's language switch included (templates/admin/base_site.html).
+admin.site.site_header = _("Guangzhou supervision incentives system")
+admin.site.site_title = _("Supervision incentives")
+admin.site.index_title = _("System administration")
 
 handler400 = "incentives.request_limits.bad_request"
 

@@ -6,21 +6,36 @@ from collections.abc import Iterator
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from .formulas import safe_cell
-from .models import IncentiveCategory, Measure, PolicyDocument, Responsibility
+from .models import IncentiveCategory, Measure, PolicyDocument, Responsibility, SupportForm
 
-CATALOGUE_HEADER = [
+# The columns by their names in the code, and the Chinese headers the files carry (the importer reads both).
+CATALOGUE_COLUMNS = [
     "measure_number", "measure_numeral", "measure_title", "category_code", "category_name",
     "lead", "co_responsible", "separately_responsible", "joint", "responsibility_clause", "subject_kinds", "support_forms", "cap",
     "category_kind", "category_support_forms", "category_support_text", "award_amount", "earned_by_higher_award",
 ]
+CATALOGUE_LABELS = {
+    "measure_number": "序号", "measure_numeral": "中文序号", "measure_title": "措施名称", "category_code": "类别编号",
+    "category_name": "类别名称", "lead": "牵头单位", "co_responsible": "配合单位", "separately_responsible": "按职责分别负责单位",
+    "joint": "共同负责单位", "responsibility_clause": "责任条款", "subject_kinds": "激励对象类型", "support_forms": "支持方式",
+    "cap": "名额上限", "category_kind": "类别性质", "category_support_forms": "类别支持方式",
+    "category_support_text": "类别支持内容", "award_amount": "激励金额（元）", "earned_by_higher_award": "由上级激励产生",
+}
+CATALOGUE_HEADER = [CATALOGUE_LABELS[column] for column in CATALOGUE_COLUMNS]
+
+
+def support_form_labels(codes) -> str:
+    """The forms of support as the notice names them (Chinese), never their codes."""
+    with translation.override("zh-hans"):
+        return "、".join(str(SupportForm(code).label) if code in SupportForm.values else code for code in codes)
 
 
 def catalogue_rows(document: PolicyDocument) -> Iterator[list[str]]:
-    """Yield the header, then one row per category in measure order (three queries in all)."""
+    """Yield the Chinese header, then one row per category in measure order (three queries in all)."""
     yield list(CATALOGUE_HEADER)
     measures = (
         Measure.objects.filter(document=document)
@@ -45,7 +60,7 @@ def catalogue_rows(document: PolicyDocument) -> Iterator[list[str]]:
                 "、".join(by_role["lead"]), "、".join(by_role["co"]), "、".join(by_role["separate"]), "、".join(by_role["joint"]),
                 measure.responsibility_clause,
                 "、".join(kind.name for kind in category.subject_kinds.all()),
-                "、".join(measure.support_forms),
+                support_form_labels(measure.support_forms),
                 str(category.cap),
                 category.kind,
                 "、".join(category.support_forms),

@@ -90,6 +90,16 @@ def bureau_deadline_expression(*, cycle_field: str = "cycle", bureau_field: str 
                     output_field=DateTimeField())
 
 
+def countdown(*, deadline: datetime.datetime, now: datetime.datetime | None = None) -> dict:
+    """Days, hours and minutes left until ``deadline`` by the rule above (all zero once it has passed), for the
+    pages' countdowns."""
+    now = now or current_time()
+    passed = deadline_passed(deadline=deadline, now=now)
+    left = 0 if passed else max(int((deadline - now).total_seconds()), 0)
+    return {"passed": passed, "days": left // 86400, "hours": left % 86400 // 3600, "minutes": left % 3600 // 60,
+            "deadline": deadline}
+
+
 def beijing(value: datetime.datetime) -> datetime.datetime:
     return value.astimezone(BEIJING)
 

@@ -75,8 +75,10 @@ class MultipleFileField(forms.FileField):
 class NomineeRowForm(forms.Form):
     """One row of the editor. An empty unit means an empty row."""
 
-    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, required=False, empty_value=None)
-    rank = forms.TypedChoiceField(label=_("Rank"), coerce=int)
+    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, required=False, empty_value=None,
+                                  widget=forms.Select(attrs={"data-unique": "unit"}))
+    # The row's position: the move buttons are the one ranking control, this field only carries the order.
+    rank = forms.TypedChoiceField(label=_("Rank"), coerce=int, widget=forms.HiddenInput)
     achievements = forms.CharField(label=_("Achievements and results"), required=False,
                                    widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
     figures = forms.CharField(label=_("Figures"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
@@ -92,8 +94,7 @@ class NomineeRowForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("unit") and not (cleaned.get("achievements") or "").strip():
-            self.add_error("achievements", _("Describe what this unit achieved."))
+        # A unit without its achievements yet is a draft like any other: it is asked for at submission.
         if not cleaned.get("unit") and cleaned.get("files"):
             self.add_error("files", _("Choose the unit these files are about."))
         return cleaned

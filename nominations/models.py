@@ -325,6 +325,9 @@ class ReminderKind(models.TextChoices):
     EXCEPTION = "exception", _("Exception to the cap decided")
     RULES_DUE = "rules_due", _("Implementation rules due")
     RULES_DECIDED = "rules_decided", _("Implementation rules reviewed")
+    COMMENTED = "commented", _("Comment on a list")
+    DECIDED = "decided", _("List decided")
+    PUBLISHED = "published", _("Results published")
 
 
 class ReminderTemplate(models.Model):
@@ -338,7 +341,8 @@ class ReminderTemplate(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"), help_text=_(
         "Django template. Available: recipient, cycle, category, bureau, deadline, days_left, days_overdue, "
-        "url, return_reason, lists (digest), count (digest)."))
+        "url, return_reason, lists (digest), count (digest), categories and count (reminders: every category the "
+        "bureau owes), author and text (comment), outcomes (decision)."))
     is_active = models.BooleanField(_("in use"), default=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

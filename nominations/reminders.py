@@ -2,7 +2,8 @@
 
 Who gets what
 -------------
-* **Deadline reminders.** For every open cycle, every category of its catalogue whose list is not submitted
+* **Deadline reminders.** One e-mail per clerk of a bureau at each distance, listing every category the bureau
+  still owes (never one e-mail per category). For every open cycle, every category of its catalogue whose list is not submitted
   (no list yet, draft, returned) reminds the clerks of the bureau that owns it: the list's bureau, or, before a
   list exists, every owner (lead, separately or jointly responsible) of the category. A reminder goes out at
   each configured distance before the bureau's deadline (an extension counts), by default 30, 14, 7, 3 and 1
@@ -88,11 +89,20 @@ class Planned:
     nomination_list: object = None
     bureau: object = None
 
+    key_override: str = ""
+
     @property
     def key(self) -> str:
-        """The outbox key: one message per (cycle, category, kind, offset, recipient); a digest has no category."""
-        category = self.category.pk if self.category else "-"
-        return f"reminder:{self.kind}:cycle{self.cycle.pk}:category{category}:offset{self.offset}:user{self.recipient.pk}"
+        """The outbox key. Deadline reminders and overdue notices: one message per (cycle, bureau, kind, offset,
+        recipient), whatever the number of the bureau's categories it lists; a returned list: per category; a
+        digest: per cycle."""
+        if self.key_override:
+            return self.key_override
+        if self.kind in (ReminderKind.DEADLINE, ReminderKind.OVERDUE) and self.bureau is not None:
+            scope = f"bureau{self.bureau.pk}"
+        else:
+            scope = f"category{self.category.pk if self.category else '-'}"
+        return f"reminder:{self.kind}:cycle{self.cycle.pk}:{scope}:offset{self.offset}:user{self.recipient.pk}"
 
 
 @dataclasses.dataclass
@@ -170,7 +180,8 @@ def reminders_plan(*, at: datetime.datetime) -> list[Planned]:
     for membership in (Membership.objects.filter(user__is_active=True).select_related("user")
                        .order_by("user__username")):
         clerks[membership.bureau_id].append(membership.user)
-    planned: list[Planned] = []
+    # One message per clerk, bureau, kind and distance: every category the bureau still owes is listed in it.
+    grouped: dict[tuple, Planned] = {}
     for cycle in open_cycles:
         for category in categories:
             if category.measure.document_id != cycle.document_id:
@@ -186,19 +197,30 @@ def reminders_plan(*, at: datetime.datetime) -> list[Planned]:
                     continue
                 kind, offset = due
                 days_left = (beijing(deadline).date() - beijing(at).date()).days
-                url = list_url(cycle, category)
+                item = {"category": category, "measure": category.measure, "url": list_url(cycle, category),
+                        "state": _list_state_label(nomination_list)}
                 for user in clerks.get(bureau.pk, []):
-                    planned.append(Planned(
+                    key = (cycle.pk, bureau.pk, kind, offset, user.pk)
+                    if key in grouped:
+                        grouped[key].context["categories"].append(item)
+                        continue
+                    grouped[key] = Planned(
                         cycle=cycle, kind=kind, offset=offset, recipient=user, category=category,
-                        nomination_list=nomination_list, bureau=bureau, url=url,
+                        nomination_list=nomination_list, bureau=bureau, url=item["url"],
                         context={
                             "recipient": user.get_full_name() or user.username, "cycle": cycle, "year": cycle.year,
                             "category": category, "measure": category.measure, "bureau": bureau,
-                            "deadline": format_deadline(deadline), "days_left": max(days_left, 0),
-                            "days_overdue": max(-days_left, 0), "state": _list_state_label(nomination_list),
-                            "url": url,
+                            "categories": [item], "deadline": format_deadline(deadline),
+                            "days_left": max(days_left, 0), "days_overdue": max(-days_left, 0),
+                            "state": item["state"], "url": item["url"],
                         },
-                    ))
+                    )
+    planned: list[Planned] = list(grouped.values())
+    for item in planned:
+        # The link of a message about several categories is the bureau's page.
+        if len(item.context["categories"]) > 1:
+            item.url = item.context["url"] = absolute_url(reverse("nominations:home"))
+        item.context["count"] = len(item.context["categories"])
 
     if config.reviewer_digest:
         planned.extend(_digest_plan(cycles, lists, at))
@@ -389,4 +411,130 @@ def bureau_notify(*, bureau, kind: str, key: str, context: dict, url: str) -> li
         letters.append(Letter(key=f"{key}:user{user.pk}", kind=kind, recipient=user, subject=subject,
                               body_text=text, body_html=html, url=url))
     recorded, _already = outbox_record(letters, max_attempts=_reminder_settings().max_attempts)
+
+
+def late_bureaus_notify(*, cycle, late, sending: int) -> list[OutboxMessage]:
+    """Record a reviewer's reminder to the late bureaus: one message per clerk of each bureau, listing all its late
+    categories. ``late`` is [(bureau, [category codes])]; ``sending`` numbers the reviewer's reminders of the cycle
+    (the key holds it, so each sending is recorded once). Called inside the service's transaction."""
+    codes = {code for _bureau, bureau_codes in late for code in bureau_codes}
+    by_code = {c.code: c for c in IncentiveCategory.objects.filter(measure__document_id=cycle.document_id, code__in=codes)
+               .select_related("measure")}
+    lists = {nl.category_id: nl for nl in NominationList.objects.filter(cycle=cycle, category__code__in=codes)}
+    clerks = defaultdict(list)
+    for membership in (Membership.objects.filter(bureau__in=[b for b, _codes in late], user__is_active=True)
+                       .select_related("user").order_by("user__username")):
+        clerks[membership.bureau_id].append(membership.user)
+    extensions = {ext.bureau_id: ext.new_deadline for ext in Extension.objects.filter(cycle=cycle)}
+    at = timezone.now()
+    home = absolute_url(reverse("nominations:home"))
+    planned = []
+    for bureau, bureau_codes in late:
+        items = [{"category": by_code[code], "measure": by_code[code].measure, "url": list_url(cycle, by_code[code]),
+                  "state": _list_state_label(lists.get(by_code[code].pk))} for code in bureau_codes if code in by_code]
+        if not items:
+            continue
+        deadline = bureau_deadline(cycle=cycle, bureau=bureau, extensions=extensions)
+        days_left = (beijing(deadline).date() - beijing(at).date()).days
+        url = items[0]["url"] if len(items) == 1 else home
+        for user in clerks.get(bureau.pk, []):
+            planned.append(Planned(
+                cycle=cycle, kind=ReminderKind.OVERDUE, offset=-1, recipient=user, category=items[0]["category"],
+                bureau=bureau, url=url,
+                key_override=f"reminder:overdue:cycle{cycle.pk}:bureau{bureau.pk}:sending{sending}:user{user.pk}",
+                context={"recipient": user.get_full_name() or user.username, "cycle": cycle, "year": cycle.year,
+                         "category": items[0]["category"], "measure": items[0]["measure"], "bureau": bureau,
+                         "categories": items, "count": len(items), "deadline": format_deadline(deadline),
+                         "days_left": 0, "days_overdue": max(-days_left, 0), "state": items[0]["state"], "url": url},
+            ))
+    recorded, _already = reminders_record(planned)
+    return recorded
+
+
+# --- What bureaus are told of: comments, decisions, publication ----------------------------------------------
+
+def _clerks_of(bureau_ids, *, except_user=None) -> dict[int, list]:
+    clerks = defaultdict(list)
+    memberships = (Membership.objects.filter(bureau_id__in=list(bureau_ids), user__is_active=True)
+                   .select_related("user").order_by("user__username"))
+    for membership in memberships:
+        if except_user is not None and membership.user_id == except_user.pk:
+            continue
+        clerks[membership.bureau_id].append(membership.user)
+    return clerks
+
+
+def _one_per_person(clerks: dict[int, list]) -> list:
+    """Each person once, even when they belong to several of the bureaus told."""
+    seen, people = set(), []
+    for users in clerks.values():
+        for user in users:
+            if user.pk not in seen:
+                seen.add(user.pk)
+                people.append(user)
+    return people
+
+
+def list_commented_notify(*, comment) -> list[OutboxMessage]:
+    """Tell the clerks of every bureau responsible for the list's category (the author excepted) that a comment
+    was written. Called inside the comment's own transaction."""
+    nomination_list = comment.nomination_list
+    cycle, category = nomination_list.cycle, nomination_list.category
+    bureau_ids = {nomination_list.bureau_id, *Responsibility.objects.filter(category=category)
+                  .values_list("bureau_id", flat=True)}
+    url = list_url(cycle, category)
+    author = comment.author.get_full_name() or comment.author.username
+    planned = [Planned(
+        cycle=cycle, kind=ReminderKind.COMMENTED, offset=0, recipient=user, category=category,
+        nomination_list=nomination_list, bureau=nomination_list.bureau, url=url,
+        key_override=f"notice:commented:list{nomination_list.pk}:comment{comment.pk}:user{user.pk}",
+        context={"recipient": user.get_full_name() or user.username, "cycle": cycle, "year": cycle.year,
+                 "category": category, "measure": category.measure, "bureau": nomination_list.bureau,
+                 "author": author, "author_bureau": comment.bureau.short_name if comment.bureau else "",
+                 "text": comment.text, "url": url},
+    ) for user in _one_per_person(_clerks_of(bureau_ids, except_user=comment.author))]
+    recorded, _already = reminders_record(planned)
+    return recorded
+
+
+def list_decided_notify(*, list_id: int) -> list[OutboxMessage]:
+    """Tell the list's bureau the General Office's decision on each nominee, once per decision of the list (the
+    n-th time it is decided). Called inside the decision's transaction."""
+    nomination_list = (NominationList.objects.select_related("cycle", "category__measure", "bureau")
+                       .filter(pk=list_id).first())
+    if nomination_list is None or nomination_list.state != NominationList.State.DECIDED:
+        return []
+    cycle, category = nomination_list.cycle, nomination_list.category
+    times = audit_trail_for(nomination_list).filter(action=AuditAction.LIST_DECIDED).count() or 1
+    outcomes = [{"rank": n.rank, "unit": str(n.unit), "approved": n.decision.approved, "comment": n.decision.comment}
+                for n in nomination_list.nominees.select_related("unit__parent", "decision").order_by("rank")
+                if hasattr(n, "decision")]
+    url = list_url(cycle, category)
+    planned = [Planned(
+        cycle=cycle, kind=ReminderKind.DECIDED, offset=times, recipient=user, category=category,
+        nomination_list=nomination_list, bureau=nomination_list.bureau, url=url,
+        key_override=f"notice:decided:list{nomination_list.pk}:time{times}:user{user.pk}",
+        context={"recipient": user.get_full_name() or user.username, "cycle": cycle, "year": cycle.year,
+                 "category": category, "measure": category.measure, "bureau": nomination_list.bureau,
+                 "outcomes": outcomes, "nothing_to_propose": nomination_list.nothing_to_propose, "url": url},
+    ) for user in _one_per_person(_clerks_of([nomination_list.bureau_id]))]
+    recorded, _already = reminders_record(planned)
+    return recorded
+
+
+def cycle_published_notify(*, cycle) -> list[OutboxMessage]:
+    """Tell the clerks of every bureau with a list in the cycle that the year's results are published (once per
+    publication). Called inside the publication's transaction."""
+    times = audit_trail_for(cycle).filter(action=AuditAction.CYCLE_PUBLISHED).count() or 1
+    bureau_ids = set(NominationList.objects.filter(cycle=cycle).values_list("bureau_id", flat=True))
+    try:
+        url = absolute_url(reverse("results:cycle", args=[cycle.year]))
+    except NoReverseMatch:
+        url = absolute_url(reverse("nominations:home"))
+    planned = [Planned(
+        cycle=cycle, kind=ReminderKind.PUBLISHED, offset=times, recipient=user, url=url,
+        key_override=f"notice:published:cycle{cycle.pk}:time{times}:user{user.pk}",
+        context={"recipient": user.get_full_name() or user.username, "cycle": cycle, "year": cycle.year, "url": url},
+    ) for user in _one_per_person(_clerks_of(bureau_ids))]
+    recorded, _already = reminders_record(planned)
     return recorded

@@ -25,6 +25,21 @@ def cycle_for_bureaus() -> Cycle | None:
     return Cycle.objects.filter(state=Cycle.State.OPEN).order_by("-year").first() or Cycle.objects.order_by("-year").first()
 
 
+def cycle_years() -> list[tuple[int, str]]:
+    """(year, state) of every cycle, newest first: a bureau reaches the lists of any year (one query)."""
+    return list(Cycle.objects.order_by("-year").values_list("year", "state"))
+
+
+def comments_for_bureaus(user, *, cycle: Cycle | None, limit: int = 5) -> list[ListComment]:
+    """The latest comments others wrote on the lists of the user's bureaus in ``cycle`` (one query)."""
+    if cycle is None:
+        return []
+    return list(ListComment.objects.filter(nomination_list__cycle=cycle,
+                                           nomination_list__bureau__memberships__user=user)
+                .exclude(author=user).select_related("author", "bureau", "nomination_list__category__measure")
+                .order_by("-created_at", "-id")[:limit])
+
+
 def cycle_by_year(*, year: int) -> Cycle:
     return Cycle.objects.select_related("document").get(year=year)
 

@@ -17,8 +17,9 @@ from measures.selectors import document_in_force
 from organisation import roles
 from organisation.audit import AuditAction, audit_record
 from organisation.models import Bureau, Unit
+from organisation.tasks import outbox_queue
 
-from . import selectors, states
+from . import reminders, selectors, states
 from .deadlines import bureau_deadline, current_time, deadline_passed, default_deadline_for, format_beijing
 from .evidence import evidence_check
 from .locks import cycle_lock, list_lock
@@ -273,8 +274,7 @@ def _validate_entries(nomination_list: NominationList, entries: list[NomineeEntr
         if (entry.unit.kind_id not in allowed_kinds and entry.unit.pk not in also_fits) or not entry.unit.is_active:
             raise DomainError(_("%(unit)s cannot be proposed in this category: it rewards other kinds of units.")
                               % {"unit": entry.unit})
-        if not entry.achievements.strip():
-            raise DomainError(_("Describe what %(unit)s achieved.") % {"unit": entry.unit})
+    # A draft may be incomplete (a unit without its achievements yet): completeness is checked at submission.
     # Every file is checked before anything is written, so a bad file leaves the list as it was.
     return [[{"file": f, **evidence_check(f)} for f in entry.files] for entry in entries]
 
@@ -376,15 +376,25 @@ def nomination_list_save(*, actor, nomination_list: NominationList, version: int
     return locked
 
 
+def nomination_list_missing(nomination_list: NominationList) -> list[str]:
+    """What the list still lacks before it can be submitted, one sentence each (empty: complete). One query."""
+    nominees = list(nomination_list.nominees.select_related("unit__parent").order_by("rank"))
+    if not nominees and not nomination_list.nothing_to_propose:
+        return [_("Propose at least one unit, or say that there is nobody to propose.")]
+    return [_("Describe what %(unit)s achieved.") % {"unit": n.unit} for n in nominees if not n.achievements.strip()]
+
+
 def nomination_list_submit(*, actor, nomination_list: NominationList, version: int,
                            now: datetime.datetime | None = None) -> NominationList:
-    """Send the list to the General Office. A returned list is resubmitted the same way."""
+    """Send the list to the General Office, complete (``nomination_list_missing``). A returned list is resubmitted
+    the same way."""
     with transaction.atomic():
         locked = list_lock(nomination_list.pk)
         checked = list_transition_check(actor=actor, nomination_list=locked, name="submit", now=now)
         count = locked.nominees.count()
-        if count == 0 and not locked.nothing_to_propose:
-            raise DomainError(_("Propose at least one unit, or say that there is nobody to propose."))
+        missing = nomination_list_missing(locked)
+        if missing:
+            raise DomainError(" ".join(missing))
         list_transition(actor=actor, nomination_list=locked, name="submit", version=version, now=now, checked=checked,
                         message=_("Submitted with %(count)s nominee(s)") % {"count": count},
                         data={"nominees": count, "nothing_to_propose": locked.nothing_to_propose},
@@ -419,6 +429,9 @@ def list_comment_add(*, actor, nomination_list: NominationList, text: str) -> Li
         comment = ListComment.objects.create(nomination_list=nomination_list, author=actor, bureau=bureau, text=text)
         audit_record(actor=actor, action=AuditAction.LIST_COMMENTED, target=nomination_list,
                      message=text[:200], data={"comment": comment.pk, "bureau": bureau.pk if bureau else None})
+        # The other bureaus responsible are told, in the application and by e-mail once this commits.
+        told = [m.pk for m in reminders.list_commented_notify(comment=comment) if m.status == m.Status.PENDING]
+        transaction.on_commit(lambda: outbox_queue(told))
     return comment
 
 

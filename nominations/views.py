@@ -2,6 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,17 +14,32 @@ from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 from measures.models import ImplementationRules, Measure
 
 from . import selectors, services
-from .evidence import ACCEPT_ATTRIBUTE
+from .deadlines import countdown
+from .evidence import ACCEPT_ATTRIBUTE, evidence_check
 from .forms import CommentForm, ExceptionRequestForm, ListMetaForm, RulesForm, VersionForm, nominee_formset
 from .models import Cycle, Evidence, IncentiveCategory
 
 
 @login_required
 def home(request):
-    """The bureau's page: its categories (led, run or co-responsible), this year's cycle, its deadline, each list."""
-    cycle = selectors.cycle_for_bureaus()
+    """The clerk's workbench: for each of their bureaus, what is due and when (a countdown, Beijing time), what
+    came back, what was commented, and the state of every list; any year's lists through the year's links."""
+    years = selectors.cycle_years()
+    cycle = None
+    asked = request.GET.get("year", "")
+    if asked.isdigit() and any(year == int(asked) for year, _state in years):
+        cycle = selectors.cycle_by_year(year=int(asked))
+    cycle = cycle or selectors.cycle_for_bureaus()
     pages = selectors.bureau_home(request.user, cycle=cycle)
-    return render(request, "nominations/home.html", {"cycle": cycle, "pages": pages})
+    for page in pages:
+        page["countdown"] = countdown(deadline=page["deadline"]) if page["deadline"] else None
+        editable = [row for row in page["rows"] if row.can_edit]
+        page["returned"] = [row for row in editable if row.nomination_list and row.nomination_list.state == "returned"]
+        page["due"] = [row for row in editable if not row.nomination_list or row.nomination_list.state == "draft"]
+    return render(request, "nominations/home.html", {
+        "cycle": cycle, "pages": pages, "years": years,
+        "comments": selectors.comments_for_bureaus(request.user, cycle=cycle),
+    })
 
 
 def _access(request, year: int, category_id: int) -> selectors.ListAccess:
@@ -68,16 +85,70 @@ def list_print(request, year: int, category_id: int):
     })
 
 
-def _editor_context(access, formset, meta_form, units_by_id, error=None):
+KEPT_FILES = "editor-kept-files"  # session key: files chosen in a form that could not be saved
+
+
+def _kept_files(request, access) -> dict[str, dict]:
+    """token → {"path", "name"} of the files kept aside for this person's editor of this list."""
+    key = f"{access.cycle.year}-{access.category.pk}"
+    return request.session.get(KEPT_FILES, {}).get(key, {})
+
+
+def _keep_files(request, access, formset) -> dict[int, list[dict]]:
+    """A save that fails (an error in the form or a refusal) would make the person choose their files again: the
+    files of the rows are stored aside under a random name, and the next attempt attaches them. Each file is
+    checked as evidence first (a bad one is not kept). Returns row index → [{"token", "name"}]."""
+    key = f"{access.cycle.year}-{access.category.pk}"
+    session = request.session.get(KEPT_FILES, {})
+    kept = dict(session.get(key, {}))
+    by_row: dict[int, list[dict]] = {}
+    for index in range(len(formset.forms)):
+        for token in request.POST.getlist(f"rows-{index}-kept"):
+            if token in kept:
+                by_row.setdefault(index, []).append({"token": token, "name": kept[token]["name"]})
+        for upload in request.FILES.getlist(f"rows-{index}-files"):
+            try:
+                meta = evidence_check(upload)
+            except DomainError:
+                continue
+            path = default_storage.save(f"kept/{meta['token']}{meta['extension']}", upload)
+            kept[meta["token"]] = {"path": path, "name": meta["original_name"]}
+            by_row.setdefault(index, []).append({"token": meta["token"], "name": meta["original_name"]})
+    session[key] = kept
+    request.session[KEPT_FILES] = session
+    return by_row
+
+
+def _kept_uploads(request, access, index: int) -> list:
+    """The files kept aside for row ``index`` that this attempt names again, opened for the save."""
+    kept = _kept_files(request, access)
+    uploads = []
+    for token in request.POST.getlist(f"rows-{index}-kept"):
+        if token in kept and default_storage.exists(kept[token]["path"]):
+            upload = File(default_storage.open(kept[token]["path"], "rb"), name=kept[token]["name"])
+            upload.size = default_storage.size(kept[token]["path"])
+            uploads.append(upload)
+    return uploads
+
+
+def _kept_release(request, access) -> None:
+    key = f"{access.cycle.year}-{access.category.pk}"
+    session = request.session.get(KEPT_FILES, {})
+    for entry in session.pop(key, {}).values():
+        default_storage.delete(entry["path"])
+    request.session[KEPT_FILES] = session
+
+
+def _editor_context(access, formset, meta_form, units_by_id, error=None, kept=None):
     nl = access.nomination_list
     nominees_by_unit = {n.unit_id: n for n in nl.nominees.all()} if nl else {}
     rows = []
-    for form in formset.forms:
+    for index, form in enumerate(formset.forms):
         try:
             unit_id = int(form["unit"].value() or 0)
         except (TypeError, ValueError):
             unit_id = 0
-        rows.append({"form": form, "nominee": nominees_by_unit.get(unit_id)})
+        rows.append({"form": form, "nominee": nominees_by_unit.get(unit_id), "kept": (kept or {}).get(index, [])})
     return {
         "access": access, "nomination_list": nl, "formset": formset, "meta_form": meta_form, "rows": rows,
         "error": error, "accept": ACCEPT_ATTRIBUTE, "kinds": list(access.category.subject_kinds.all()),
@@ -94,7 +165,7 @@ def _initial_rows(access) -> list[dict]:
     return rows
 
 
-def _ordered_entries(formset, units_by_id, action: str) -> list[services.NomineeEntry]:
+def _ordered_entries(formset, units_by_id, action: str, kept: dict | None = None) -> list[services.NomineeEntry]:
     """The filled rows in rank order; a move-up/move-down button swaps a row with its neighbour."""
     filled = sorted(((f.cleaned_data["rank"], i, f) for i, f in enumerate(formset.forms) if f.cleaned_data.get("unit")),
                     key=lambda t: (t[0], t[1]))
@@ -108,7 +179,8 @@ def _ordered_entries(formset, units_by_id, action: str) -> list[services.Nominee
             if 0 <= j < len(order):
                 order[i], order[j] = order[j], order[i]
     return [services.NomineeEntry(unit=units_by_id[f.cleaned_data["unit"]], achievements=f.cleaned_data["achievements"],
-                                  figures=f.cleaned_data["figures"], files=f.cleaned_data["files"]) for f in order]
+                                  figures=f.cleaned_data["figures"], files=f.cleaned_data["files"] + (kept or {}).get(f, []))
+            for f in order]
 
 
 @login_required
@@ -141,15 +213,16 @@ def list_edit(request, year: int, category_id: int):
     formset = NomineeFormSet(request.POST, request.FILES, prefix="rows", form_kwargs=form_kwargs)
     meta_form = ListMetaForm(request.POST, evidence_ids=evidence_ids)
     if not (formset.is_valid() and meta_form.is_valid()):
-        return render(request, "nominations/list_edit.html",
-                      _editor_context(access, formset, meta_form, units_by_id), status=400)
+        return render(request, "nominations/list_edit.html", _editor_context(
+            access, formset, meta_form, units_by_id, kept=_keep_files(request, access, formset)), status=400)
     action = request.POST.get("action", "save")
     try:
         if nl is None:
             nl = services.nomination_list_get_or_create(actor=request.user, cycle=access.cycle, category=access.category)
         nl = services.nomination_list_save(
             actor=request.user, nomination_list=nl, version=meta_form.cleaned_data["version"],
-            entries=_ordered_entries(formset, units_by_id, action),
+            entries=_ordered_entries(formset, units_by_id, action, kept={
+                form: _kept_uploads(request, access, index) for index, form in enumerate(formset.forms)}),
             nothing_to_propose=meta_form.cleaned_data["nothing_to_propose"],
             nothing_reason=meta_form.cleaned_data["nothing_reason"],
             remove_evidence=meta_form.cleaned_data["remove_evidence"],
@@ -158,8 +231,10 @@ def list_edit(request, year: int, category_id: int):
         raise Http404 from None
     except DomainError as error:
         status = 409 if isinstance(error, ConflictError) else 400
-        return render(request, "nominations/list_edit.html",
-                      _editor_context(access, formset, meta_form, units_by_id, error=error.message), status=status)
+        return render(request, "nominations/list_edit.html", _editor_context(
+            access, formset, meta_form, units_by_id, error=error.message,
+            kept=_keep_files(request, access, formset)), status=status)
+    _kept_release(request, access)
     if action == "submit":
         return redirect(_list_url(access, "nominations:submit"))
     messages.success(request, _("Draft saved."))
@@ -189,6 +264,7 @@ def list_submit(request, year: int, category_id: int):
             return redirect(_list_url(access))
     return render(request, "nominations/list_submit.html", {
         "access": access, "nomination_list": nl, "nominees": list(nl.nominees.all()), "form": form, "error": error,
+        "missing": services.nomination_list_missing(nl),
     }, status=status)
 
 

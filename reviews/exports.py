@@ -1,6 +1,8 @@
-"""The awards of a cycle as a table: one row per awardee."""
+"""The awards of a cycle as a table (one row per awardee), and the reviewer's queue as shown."""
 
 from collections.abc import Iterator
+
+from django.utils.translation import gettext as _
 
 from measures.exports import local_time
 
@@ -33,3 +35,21 @@ def award_rows(cycle) -> Iterator[list[str]]:
                "entitlement" if award.is_entitlement else "selection",
                award.higher_award.document_number if award.higher_award_id else "",
                "" if award.amount is None else str(award.amount)]
+
+
+def queue_table(rows) -> Iterator[list[str]]:
+    """The reviewer's queue as shown (its filters and order): Chinese headers and labels, never codes. Call under
+    the language of the file (Chinese)."""
+    yield [_("Category code"), _("Category"), _("Measure"), _("Lead or responsible bureaus"), _("Other bureaus"),
+           _("State"), _("Late"), _("Nominees"), _("Awardees"), _("Limit"), _("Submitted at"), _("Deadline")]
+    for row in rows:
+        nl = row.nomination_list
+        if nl is None:
+            state = str(_("Not started"))
+        else:
+            state = str(nl.get_state_display())
+        nominees = "" if nl is None else (str(_("Nobody proposed")) if nl.nothing_to_propose else str(nl.nominee_count))
+        yield [row.category.code, row.category.name, str(row.measure), "、".join(b.short_name for b in row.owners),
+               "、".join(b.short_name for b in row.others), state,
+               "、".join(b.short_name for b in row.late_bureaus), nominees, str(row.awards), str(row.limit),
+               local_time(row.submitted_at), local_time(row.deadline)]

@@ -352,3 +352,25 @@ class Bulletin(models.Model):
 
     def __str__(self):
         return f"{self.cycle.year} v{self.version}"
+
+
+class ListReading(models.Model):
+    """A reviewer has read a list as it stands: set when they mark it read (one by one on the desk, or several at
+    once from the queue). A list submitted again after the reading is unread again (``read_at`` older than its
+    submission)."""
+
+    nomination_list = models.ForeignKey("nominations.NominationList", on_delete=models.CASCADE, related_name="readings",
+                                        verbose_name=_("list"))
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("reader"))
+    read_at = models.DateTimeField(_("read at"))
+
+    class Meta:
+        verbose_name = _("reading of a list")
+        verbose_name_plural = _("readings of lists")
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "nomination_list"], name="%(app_label)s_%(class)s_unique_reader",
+                                    violation_error_message=_("This list is already marked read by this reviewer.")),
+        ]
+
+    def __str__(self):
+        return f"{self.reader} · {self.nomination_list_id} · {self.read_at:%Y-%m-%d %H:%M}"

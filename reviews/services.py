@@ -34,7 +34,7 @@ from nominations.services import decisions_closed_error, list_transition, list_t
 from nominations.working_days import working_period
 from organisation import roles
 from organisation.audit import AuditAction, audit_record, audit_trail_for
-from organisation.models import Unit
+from organisation.models import AuditEntry, Unit
 from organisation.outbox import Letter, outbox_record
 from organisation.tasks import outbox_queue
 
@@ -48,9 +48,11 @@ from .models import (
     Decision,
     Disbursement,
     HigherAward,
+    ListReading,
     MissingListAcknowledgement,
     Objection,
 )
+from .selectors import queue_late_bureaus
 from .tasks import bulletin_render
 
 User = get_user_model()
@@ -99,6 +101,8 @@ def nominee_decide(*, actor, nominee: Nominee, approved: bool, comment: str = ""
     """
     _require_reviewer(actor)
     comment = (comment or "").strip()
+    if not approved and not comment:
+        raise DomainError(_("Say why %(unit)s is not approved.") % {"unit": nominee.unit}, field="comment")
     with transaction.atomic():
         locked = list_lock(nominee.nomination_list_id)
         cycle = locked.cycle  # read after the lock: a publication committed meanwhile is seen
@@ -126,7 +130,32 @@ def nominee_decide(*, actor, nominee: Nominee, approved: bool, comment: str = ""
         if locked.state == NominationList.State.SUBMITTED and not undecided:
             list_transition(actor=actor, nomination_list=locked, name="decide",
                             data={"cycle": cycle.year, "category": locked.category.code})
+            _tell_decided(locked)
     return decision
+
+
+def _tell_decided(nomination_list: NominationList) -> None:
+    """The bureau is told the decisions on its list (recorded now, e-mailed once the transaction commits)."""
+    told = [m.pk for m in reminders.list_decided_notify(list_id=nomination_list.pk) if m.status == m.Status.PENDING]
+    transaction.on_commit(lambda: outbox_queue(told))
+
+
+def nominees_decide(*, actor, nomination_list: NominationList, decisions) -> list[Decision]:
+    """Decide several nominees of one list at once (the review page's one form): ``decisions`` is
+    [(nominee, approved, comment)]. All or nothing: one refusal (the cap, a missing reason) leaves every decision
+    as it was. Each decision is ``nominee_decide``'s, with its audit record; the list is decided with the last."""
+    _require_reviewer(actor)
+    decisions = list(decisions)
+    if not decisions:
+        raise DomainError(_("The list has no nominee to decide."))
+    if any(nominee.nomination_list_id != nomination_list.pk for nominee, _approved, _comment in decisions):
+        raise DomainError(_("This nominee is no longer in the list."))
+    with transaction.atomic():
+        list_lock(nomination_list.pk)
+        # Refusals first: a slot they give back can go to an approval of the same form.
+        ordered = sorted(decisions, key=lambda d: (d[1], d[0].rank))
+        return [nominee_decide(actor=actor, nominee=nominee, approved=approved, comment=comment)
+                for nominee, approved, comment in ordered]
 
 
 def _award_slot_take(*, cycle: Cycle, nomination_list: NominationList, nominee: Nominee) -> int | None:
@@ -167,6 +196,7 @@ def nomination_list_acknowledge(*, actor, nomination_list: NominationList) -> No
             raise DomainError(_("Decide every nominee first."))
         list_transition(actor=actor, nomination_list=locked, name="decide", checked=checked,
                         data={"cycle": locked.cycle.year, "category": locked.category.code})
+        _tell_decided(locked)
     return locked
 
 
@@ -853,3 +883,54 @@ def bulletin_request(*, cycle, actor, printed_on: datetime.date | None = None) -
                      data={"version": version, "printed_on": printed_on.isoformat() if printed_on else None})
         transaction.on_commit(lambda: bulletin_render.delay(bulletin.pk))
     return bulletin
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The reviewer's desk: marking lists read, reminding late bureaus, exporting the queue
+
+
+def lists_mark_read(*, actor, cycle: Cycle, list_ids: list[int]) -> int:
+    """Mark the cycle's lists ``list_ids`` read by the reviewer (until one is submitted again). Returns how many."""
+    _require_reviewer(actor)
+    ids = sorted({int(pk) for pk in list_ids})
+    if not ids:
+        raise DomainError(_("Tick at least one list."))
+    with transaction.atomic():
+        lists = list(NominationList.objects.filter(cycle=cycle, pk__in=ids).select_related("category", "cycle"))
+        if len(lists) != len(ids):
+            raise DomainError(_("Some of the lists ticked are not in the %(year)s cycle.") % {"year": cycle.year})
+        now = timezone.now()
+        for nl in lists:
+            ListReading.objects.update_or_create(reader=actor, nomination_list=nl, defaults={"read_at": now})
+            audit_record(actor=actor, action=AuditAction.LIST_MARKED_READ, target=nl,
+                         data={"cycle": cycle.year, "category": nl.category.code})
+    return len(lists)
+
+
+def late_bureaus_remind(*, actor, cycle: Cycle) -> int:
+    """Remind every late bureau of the cycle: one e-mail to each of its clerks listing all its late categories
+    (recorded in the outbox with the audit record, sent once the transaction commits). Returns the number of
+    bureaus reminded."""
+    _require_reviewer(actor)
+    if cycle.state != Cycle.State.OPEN:
+        raise DomainError(_("Only the bureaus of an open cycle are reminded."))
+    with transaction.atomic():
+        late = queue_late_bureaus(cycle=cycle)
+        if not late:
+            raise DomainError(_("No bureau is late in the %(year)s cycle.") % {"year": cycle.year})
+        sending = (AuditEntry.objects.filter(action=AuditAction.LATE_BUREAUS_REMINDED, target_id=cycle.pk).count() + 1)
+        recorded = reminders.late_bureaus_notify(cycle=cycle, late=late, sending=sending)
+        audit_record(actor=actor, action=AuditAction.LATE_BUREAUS_REMINDED, target=cycle,
+                     data={"year": cycle.year, "sending": sending, "messages": len(recorded),
+                           "bureaus": {b.short_name: codes for b, codes in late}})
+        pending = [m.pk for m in recorded if m.status == m.Status.PENDING]
+        transaction.on_commit(lambda: outbox_queue(pending))
+    return len(late)
+
+
+def review_queue_export_record(*, actor, cycle: Cycle, count: int, filters: dict) -> None:
+    """Record that a reviewer exported the queue (how many rows, under which filters)."""
+    _require_reviewer(actor)
+    with transaction.atomic():
+        audit_record(actor=actor, action=AuditAction.QUEUE_EXPORTED, target=cycle,
+                     data={"year": cycle.year, "rows": count, "filters": filters})

@@ -5,33 +5,39 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from incentives.errors import DomainError
 from measures import limits
+from measures.exports import export_response
 from measures.models import IncentiveCategory
 from measures.selectors import document_in_force
 from nominations import states
+from nominations.deadlines import countdown
 from nominations.evidence import ACCEPT_ATTRIBUTE
 from nominations.models import Cycle, NominationList
 from organisation import roles
 from organisation.models import Unit
 from organisation.throttle import client_address, objection_allowed
 
-from . import charts, selectors, services
+from . import charts, exports, selectors, services
 from .forms import (
     CapExceptionForm,
     DecisionForm,
     ExceptionGrantForm,
     ExceptionRefuseForm,
     ExceptionWithdrawForm,
+    ListDecisionForm,
     ObjectionForm,
     PublishForm,
     ReopenForm,
@@ -76,26 +82,135 @@ def _pick(items, value, key=lambda item: str(item.pk)):
 # Review
 
 
-QUEUE_PAGE_SIZE = 60
+QUEUE_PAGE_SIZE = selectors.QUEUE_PAGE_SIZE
+QUEUE_FILTERS = ("year", "q", "bureau", "measure", "state", "unread", "sort")
+
+
+def _queue_filters(request) -> dict:
+    """The queue's filters as the address gives them (anything else is dropped)."""
+    return {
+        "search": request.GET.get("q", ""), "bureau_id": _int_or_none(request.GET.get("bureau")),
+        "measure_id": _int_or_none(request.GET.get("measure")), "state": request.GET.get("state") or None,
+        "unread_only": request.GET.get("unread") == "1", "sort": request.GET.get("sort") or "category",
+    }
+
+
+def _queue_cycle(request, cycles):
+    return _pick(cycles, request.GET.get("year"), key=lambda c: str(c.year)) or (cycles[0] if cycles else None)
+
+
+def _queue_query(request, **changes) -> str:
+    """The queue's address query with its filters (and ``changes``), without the page."""
+    query = request.GET.copy()
+    for key in list(query):
+        if key not in QUEUE_FILTERS:
+            query.pop(key)
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
 
 
 @reviewer_required
 def queue(request):
+    """The reviewer's desk: the cycle's figures (lists by state, the countdown, late bureaus, what waits for the
+    reviewer) above the queue, searched, filtered, sorted and paged by the database."""
     cycles = list(selectors.cycle_list())
-    cycle = _pick(cycles, request.GET.get("year"), key=lambda c: str(c.year)) or (cycles[0] if cycles else None)
+    cycle = _queue_cycle(request, cycles)
     if cycle is None:
         return render(request, "reviews/queue.html", {"cycles": cycles, "cycle": None})
-    data = selectors.review_queue(cycle=cycle, bureau_id=_int_or_none(request.GET.get("bureau")),
-                                  measure_id=_int_or_none(request.GET.get("measure")), state=request.GET.get("state"))
-    # Guangzhou has 39 categories; a page holds them all. Pages keep a much larger catalogue quick to show.
-    page = Paginator(data.rows, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    filters = request.GET.copy()
-    filters.pop("page", None)
-    return render(request, "reviews/queue.html", {
-        "cycles": cycles, "cycle": cycle, "queue": data, "page": page,
-        "page_query": f"{filters.urlencode()}&" if filters else "", "publish_form": PublishForm(),
+    data = selectors.review_queue(cycle=cycle, user=request.user, page=request.GET.get("page"),
+                                  per_page=QUEUE_PAGE_SIZE, **_queue_filters(request))
+    query = _queue_query(request)
+    # Hundreds of options and a page of rows: built here once rather than by template loops and tags per item.
+    options = {
+        "year": _options([(c.year, c.year) for c in cycles], cycle.year),
+        "bureau": _options(data.bureaus, data.selected_bureau),
+        "measure": _options(data.measures, data.selected_measure),
+        "state": _options(data.states, data.selected_state),
+        "sort": _options(data.sorts, data.selected_sort),
+    }
+    list_url = reverse("reviews:list", args=[0]).replace("/0/", "/{}/")
+    for row in data.rows:
+        row.url = list_url.format(row.nomination_list.pk) if row.nomination_list else ""
+    return render(request, "reviews/queue.html", {"options": options,
+        "cycles": cycles, "cycle": cycle, "queue": data, "page": data.page, "page_rows": data.rows,
+        # Labels looked up once for the page, not once per row.
+        "not_started_label": _("Not started"), "late_label": _("Late"), "nobody_label": _("Nobody proposed"),
+        "page_query": f"{query}&" if query else "", "filter_query": query,
+        "countdown": countdown(deadline=cycle.deadline), "publish_form": PublishForm(),
         "trail": selectors.cycle_audit_trail(cycle),
     })
+
+
+def _options(choices, selected) -> str:
+    return format_html_join("", "<option value=\"{}\"{}>{}</option>",
+                            ((value, mark_safe(" selected") if str(value) == str(selected) else "", label)
+                             for value, label in choices))
+
+
+@reviewer_required
+def queue_export(request):
+    """What the queue shows under its filters and order, every page of it, as a spreadsheet with Chinese headers."""
+    cycles = list(selectors.cycle_list())
+    cycle = _queue_cycle(request, cycles)
+    if cycle is None:
+        raise Http404
+    filters = _queue_filters(request)
+    selected = [int(v) for v in request.GET.getlist("list") if v.isdigit()]
+    categories = selectors.queue_filtered(cycle=cycle, user=request.user, **filters)
+    if selected:
+        categories = categories.filter(list_id__in=selected)
+    rows = selectors.queue_rows(cycle=cycle, categories=list(categories), user=request.user)
+    services.review_queue_export_record(actor=request.user, cycle=cycle, count=len(rows),
+                                        filters={**filters, "lists": selected})
+    with translation.override("zh-hans"):
+        table = list(exports.queue_table(rows))
+    return export_response(table, file_format="xlsx", filename=f"review-queue-{cycle.year}")
+
+
+@reviewer_required
+@require_POST
+def queue_bulk(request):
+    """The queue's actions on the lists ticked: mark them read, or export them."""
+    cycles = list(selectors.cycle_list())
+    cycle = _pick(cycles, request.POST.get("year"), key=lambda c: str(c.year))
+    back = reverse("reviews:queue") + (f"?{request.POST.get('query', '')}" if request.POST.get("query") else "")
+    if cycle is None:
+        raise Http404
+    ids = [int(v) for v in request.POST.getlist("list") if v.isdigit()]
+    action = request.POST.get("action")
+    if not ids:
+        messages.error(request, _("Tick at least one list."))
+        return redirect(back)
+    if action == "export":
+        return redirect(reverse("reviews:queue_export") + "?" + "&".join(
+            [f"year={cycle.year}", *(f"list={pk}" for pk in ids)]))
+    if action != "read":
+        messages.error(request, _("Choose what to do with the lists ticked."))
+        return redirect(back)
+    try:
+        marked = services.lists_mark_read(actor=request.user, cycle=cycle, list_ids=ids)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, ngettext("%(count)s list marked read.", "%(count)s lists marked read.", marked)
+                         % {"count": marked})
+    return redirect(back)
+
+
+@reviewer_required
+@require_POST
+def remind_late(request, year: int):
+    """One e-mail to each clerk of every late bureau, listing the bureau's late categories."""
+    cycle = _cycle_or_404(year)
+    try:
+        sent = services.late_bureaus_remind(actor=request.user, cycle=cycle)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, ngettext("%(count)s late bureau reminded.", "%(count)s late bureaus reminded.", sent)
+                         % {"count": sent})
+    return redirect(reverse("reviews:queue") + f"?year={cycle.year}")
 
 
 def _int_or_none(value):
@@ -111,7 +226,7 @@ def list_detail(request, pk: int):
     return _render_list(request, nomination_list)
 
 
-def _render_list(request, nomination_list, *, return_form=None, status=200):
+def _render_list(request, nomination_list, *, return_form=None, decide_form=None, status=200):
     nominees = list(nomination_list.nominees.all())
     cycle, category = nomination_list.cycle, nomination_list.category
     transitions = states.transitions_open_to(
@@ -127,18 +242,11 @@ def _render_list(request, nomination_list, *, return_form=None, status=200):
         "grant_form": ExceptionGrantForm(initial={"new_limit": pending.requested_limit} if pending else None),
         "refuse_form": ExceptionRefuseForm(),
         "nl": nomination_list, "cycle": cycle, "category": category, "nominees": nominees,
-        "decision_forms": [(n, DecisionForm(prefix=f"n{n.pk}", initial=_decision_initial(n))) for n in nominees],
+        "decide_form": decide_form or ListDecisionForm(nominees=nominees),
         "return_form": return_form or ReturnForm(), "exception": exception, "limit": limit, "awarded": awarded,
         "can_decide": "decide_nominee" in transitions, "can_return": "return" in transitions,
         "trail": list(selectors.audit_trail_for_many([nomination_list, exception, *nominees])),
     }, status=status)
-
-
-def _decision_initial(nominee) -> dict:
-    decision = getattr(nominee, "decision", None)
-    if decision is None:
-        return {}
-    return {"approved": "yes" if decision.approved else "no", "comment": decision.comment}
 
 
 @reviewer_required
@@ -190,6 +298,50 @@ def nominee_decide(request, pk: int, nominee_pk: int):
     else:
         messages.success(request, _("Decision on %(unit)s recorded.") % {"unit": nominee.unit})
     return redirect(reverse("reviews:list", args=[pk]) + f"#nominee-{nominee.pk}")
+
+
+@reviewer_required
+@require_POST
+def list_decide(request, pk: int):
+    """Every nominee of the list decided with one form: approve or not, a reason required for a refusal."""
+    nomination_list = _list_or_404(request, pk)
+    nominees = list(nomination_list.nominees.all())
+    form = ListDecisionForm(request.POST, nominees=nominees)
+    if not form.is_valid():
+        return _render_list(request, nomination_list, decide_form=form, status=400)
+    try:
+        decided = services.nominees_decide(actor=request.user, nomination_list=nomination_list,
+                                           decisions=form.decisions())
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return _render_list(request, nomination_list, decide_form=form, status=400)
+    messages.success(request, ngettext("The decision on %(count)s nominee is recorded.",
+                                       "The decisions on %(count)s nominees are recorded.", len(decided))
+                     % {"count": len(decided)})
+    return redirect("reviews:list", pk=pk)
+
+
+EVIDENCE_PREVIEWED = {"application/pdf", "image/png", "image/jpeg", "image/gif"}
+
+
+@reviewer_required
+@xframe_options_sameorigin
+def evidence_file(request, pk: int, token: str):
+    """An evidence file of a list under review: shown in the page (PDF and images) or downloaded (``?download=1``
+    and every other kind of file)."""
+    nomination_list = _list_or_404(request, pk)
+    evidence = next((e for n in nomination_list.nominees.all() for e in n.evidence.all() if e.token == token), None)
+    if evidence is None:
+        raise Http404
+    inline = request.GET.get("download") != "1" and evidence.content_type in EVIDENCE_PREVIEWED
+    response = FileResponse(evidence.file.open("rb"), as_attachment=not inline, filename=evidence.original_name,
+                            content_type=evidence.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    # Shown inside the review page only; a PDF needs the browser's viewer, so no sandbox for it.
+    response["Content-Security-Policy"] = ("default-src 'none'; img-src 'self'; object-src 'self'; "
+                                           "frame-ancestors 'self'" if inline else "default-src 'none'; sandbox")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @reviewer_required
@@ -373,17 +525,19 @@ def public_unit(request, pk: int):
 def public_statistics(request):
     # The figures change only when a cycle is published or reopened: the rendered page body is kept under a key
     # that changes with those events, so a visit costs one query instead of counting every award of every year.
-    # The implementation rules' punctuality changes with each filing and review: its own part of the key.
+    # The bureaus' punctuality is internal: only reviewers see it (their page body is kept apart); the
+    # implementation rules' punctuality changes with each filing and review: its own part of the key.
+    internal = selectors.reviewer_scope(request.user) if request.user.is_authenticated else False
     key = (f"results-statistics:{selectors.results_version()}:{selectors.rules_version()}:"
-           f"{translation.get_language()}")
+           f"{translation.get_language()}:{int(internal)}")
     body = cache.get(key)
     if body is None:
-        body = _statistics_body(request)
+        body = _statistics_body(request, internal=internal)
         cache.set(key, body, 24 * 60 * 60)
     return render(request, "reviews/public_statistics.html", {"body": body})
 
 
-def _statistics_body(request) -> str:
+def _statistics_body(request, *, internal: bool) -> str:
     stats = selectors.statistics()
     year_labels = [str(y) for y in stats.years]
     district_chart = charts.stacked_bar_chart(
@@ -400,7 +554,8 @@ def _statistics_body(request) -> str:
     rules_punctuality = selectors.rules_punctuality(selectors.rules_overview(document=document)) if document else []
     return render_to_string("reviews/_statistics_body.html", {
         "stats": stats, "district_chart": district_chart, "measure_chart": measure_chart,
-        "punctuality_chart": punctuality_chart, "rules_document": document, "rules_punctuality": rules_punctuality,
+        "punctuality_chart": punctuality_chart, "internal": internal, "rules_document": document,
+        "rules_punctuality": rules_punctuality,
     }, request=request)
 
 

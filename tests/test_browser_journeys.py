@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from measures.exports import catalogue_rows
+from measures.exports import CATALOGUE_LABELS, catalogue_rows
 from measures.models import IncentiveCategory, PolicyDocument
 from nominations import services as nomination_services
 from nominations.deadlines import default_deadline_for
@@ -287,7 +287,7 @@ def test_journey_clerk_by_keyboard_only(browser_context_factory, live_server, cl
     press_and_wait(page)
     page.wait_for_url(edit_url)
     assert_labelled(page)
-    assert_every_control_reachable(page, at_least=25)  # 3 rows of 7 controls, the nobody-to-propose box, actions
+    assert_every_control_reachable(page, at_least=25)  # 3 rows of 6 controls, the nobody-to-propose box, actions, links
 
     for row, unit, text in [(0, a, "全年完成水务投资 45 亿元。"), (1, b, "河湖治理成效明显。"), (2, c, "排水管网建设超额完成。")]:
         tab_to(page, f"#id_rows-{row}-unit")
@@ -354,13 +354,17 @@ def submitted_list(cycle, category, bureau, units, clerk):
     return nl
 
 
-def decide(page, nominee, approved: bool, comment: str = ""):
+def choose(page, nominee, approved: bool, comment: str = ""):
     article = page.locator(f"article[data-nominee='{nominee.pk}']")
     article.locator(f"input[name='n{nominee.pk}-approved'][value={'yes' if approved else 'no'}]").check()
     if comment:
         article.locator(f"textarea[name='n{nominee.pk}-comment']").fill(comment)
+
+
+def decide_all(page):
+    """The one form of the list: every nominee's decision goes with one press."""
     with page.expect_navigation():
-        article.locator("form button[type=submit]").click()
+        page.locator("form.decide-form > button[type=submit]").click()
 
 
 def test_journey_reviewer_returns_decides_publishes_and_the_public_reads(
@@ -377,6 +381,7 @@ def test_journey_reviewer_returns_decides_publishes_and_the_public_reads(
     reason = "请补充河湖长制年度考核得分表。"
 
     page = browser_context_factory(viewport=DESKTOP).new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # returning and publishing ask for confirmation
     log_in(page, live_server, reviewer)
     page.wait_for_url(f"{live_server.url}/review/")
     assert_in_chinese(page, "河长制湖长制")
@@ -404,7 +409,8 @@ def test_journey_reviewer_returns_decides_publishes_and_the_public_reads(
     page.goto(f"{live_server.url}/review/")
     page.locator(f"tr[data-category='19-2'] a[href='/review/lists/{forests.pk}/']").click()
     for nominee in forests.nominees.order_by("rank"):
-        decide(page, nominee, approved=True)
+        choose(page, nominee, approved=True)
+    decide_all(page)
     assert page.locator("[data-awarded]").get_attribute("data-awarded") == "3"
     assert page.locator("[data-awarded]").get_attribute("data-limit") == "3"
 
@@ -413,14 +419,16 @@ def test_journey_reviewer_returns_decides_publishes_and_the_public_reads(
     page.goto(f"{live_server.url}/review/")
     page.locator(f"tr[data-category='6'] a[href='/review/lists/{investment.pk}/']").click()
     first, second, third = investment.nominees.order_by("rank")
-    decide(page, first, approved=True)
-    decide(page, second, approved=True)
-    decide(page, third, approved=True)
-    refusal = page.locator("main .messages .error")
+    for nominee in (first, second, third):
+        choose(page, nominee, approved=True)
+    decide_all(page)
+    refusal = page.locator("main .error-summary[role=alert]")
     assert refusal.count() == 1 and "6" in refusal.inner_text() and "原则上不超3个" in refusal.inner_text()
-    assert page.locator("[data-awarded]").get_attribute("data-awarded") == "2"
+    assert page.locator("[data-awarded]").get_attribute("data-awarded") == "0"  # the whole form is undone
     screenshot(page, "journey2-reviewer-cap-refusal-desktop")
-    decide(page, third, approved=False, comment="超出本类别名额。")
+    choose(page, third, approved=False, comment="超出本类别名额。")
+    decide_all(page)
+    assert page.locator("[data-awarded]").get_attribute("data-awarded") == "2"
     assert Award.objects.filter(cycle=cycle).count() == 5
 
     # The deadline passes (the cycle's dates are moved back to the year's default, so that the public notice falls
@@ -481,7 +489,7 @@ def catalogue_xlsx(path, *, document, renamed: str, cap_19_2: str):
     """The catalogue export's rows for 19-1 (renamed) and 19-2 (with the given cap), as an .xlsx file."""
     rows = list(catalogue_rows(document))
     header, body = rows[0], rows[1:]
-    code, name, cap = header.index("category_code"), header.index("category_name"), header.index("cap")
+    code, name, cap = (header.index(CATALOGUE_LABELS[c]) for c in ("category_code", "category_name", "cap"))
     wanted = {r[code]: list(r) for r in body if r[code] in ("19-1", "19-2")}
     wanted["19-1"][name] = renamed
     wanted["19-2"][cap] = cap_19_2

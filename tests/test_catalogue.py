@@ -124,7 +124,11 @@ def test_eleven_districts_in_official_order():
 def test_export_measures_lists_every_category_with_bureaus_and_roles():
     out = io.StringIO()
     call_command("export_measures", stdout=out)
-    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    # The file's headers are Chinese; read here by the columns' names in the code.
+    from measures.exports import CATALOGUE_LABELS
+
+    by_label = {label: column for column, label in CATALOGUE_LABELS.items()}
+    rows = [{by_label[k]: v for k, v in row.items()} for row in csv.DictReader(io.StringIO(out.getvalue().lstrip("\ufeff")))]
     assert len(rows) == 39
     by_code = {row["category_code"]: row for row in rows}
     assert by_code["6"]["lead"] == "市水务局" and by_code["6"]["co_responsible"] == "市发展改革委"
@@ -145,7 +149,8 @@ def test_export_measures_xlsx(tmp_path):
     call_command("export_measures", "--format", "xlsx", "--output", str(target))
     sheet = load_workbook(target, read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "measure_number" and len(rows) == 40
+    assert rows[0][:4] == ("序号", "中文序号", "措施名称", "类别编号") and len(rows) == 40
+    assert "commendation" not in str(rows) and "通报表扬" in str(rows)   # labels, never codes
 
 
 def test_export_measures_xlsx_needs_an_output():

@@ -140,8 +140,8 @@ def test_a_change_is_previewed_then_applied_and_audited(administrator, category)
     rows = list(csv.reader(io.StringIO(export_csv(seed()).decode())))
     header = rows[0]
     for row in rows[1:]:
-        if row[header.index("category_code")] == "6":
-            row[header.index("co_responsible")] = "广州市财政局"  # by its full name
+        if row[header.index("类别编号")] == "6":
+            row[header.index("配合单位")] = "广州市财政局"  # by its full name
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     plan = plan_catalogue_file(buffer.getvalue().encode(), filename="c.csv", document=seed())
@@ -347,6 +347,21 @@ def test_seed_notice_with_the_fixture_as_category_split_spec_gives_the_same_cata
     def table(document):
         rows = list(catalogue_rows(document))
         header = rows[0]
-        return [[row[header.index(c)] for c in columns] for row in rows[1:]]
+        from measures.exports import CATALOGUE_LABELS
+
+        return [[row[header.index(CATALOGUE_LABELS[c])] for c in columns] for row in rows[1:]]
 
     assert table(PolicyDocument.objects.get(number="X-12")) == table(seed())  # 39 categories, row for row
+
+
+def test_the_template_has_chinese_headers_and_english_ones_are_still_accepted(administrator):
+    from measures.exports import CATALOGUE_HEADER
+
+    assert CATALOGUE_HEADER[:5] == ["序号", "中文序号", "措施名称", "类别编号", "类别名称"]
+    english = ("measure_number,category_code,category_name,lead,support_forms\n"
+               "6,6,水务建设投资,市水务局,commendation、Tilted funding\n").encode()
+    chinese = "序号,类别编号,类别名称,牵头单位,支持方式\n6,6,水务建设投资,市水务局,通报表扬、资金倾斜支持\n".encode()
+    plans = [plan_catalogue_file(data, filename="c.csv", document=seed()) for data in (english, chinese)]
+    assert all(plan.is_valid for plan in plans), [plan.errors for plan in plans]
+    forms = [next(m.support_forms for m in plan.measures if m.number == 6) for plan in plans]
+    assert forms == [["commendation", "funding"], ["commendation", "funding"]]   # codes, whatever was written

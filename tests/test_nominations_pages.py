@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nominations import services
-from nominations.models import Evidence, ListComment, NominationList
+from nominations.models import Cycle, Evidence, ListComment, NominationList
 from nominations.selectors import list_history
 from organisation.models import AuditEntry, UnitKind
 
@@ -102,15 +102,16 @@ def test_bureau_page_runs_a_constant_number_of_queries(client, clerk_water, cycl
                                                        django_assert_num_queries):
     client.force_login(clerk_water)
     client.get(reverse("nominations:home"))  # warm the content-type and session caches
-    # 8, and one for the phase of the year (the latest extension says until when submissions are open).
-    with django_assert_num_queries(9):
+    # 8, one for the phase of the year, and the header's unread notifications, the years' links and the latest
+    # comments.
+    with django_assert_num_queries(12):
         client.get(reverse("nominations:home"))
     for _ in range(4):
         extra = make_category(lead=bureau("市水务局"), co=[bureau("市发展改革委")], measure=category("6").measure,
                               code=f"6-x{_}", order=10 + _)
         make_list(cycle, extra, clerk_water, districts[:2])
     make_list(cycle, category("6"), clerk_water, districts[:3])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(12):
         response = client.get(reverse("nominations:home"))
     assert len([r for r in response.context["pages"][0]["rows"] if r.nomination_list]) == 5
 
@@ -235,7 +236,9 @@ def test_every_editor_control_has_a_label(client, clerk_water, cycle, cat6, dist
     parser = Controls()
     parser.feed(html)
     controls = {i for i in parser.ids if i and i != "language-select"}
-    assert len(controls) >= 3 * 5 + 2  # unit, rank, achievements, figures, files per row; nothing-to-propose
+    # unit, achievements, figures, files per row (the rank is the row's position, moved by its buttons);
+    # nothing-to-propose and its reason
+    assert len(controls) >= 3 * 4 + 2
     assert controls <= parser.labels and not parser.unlabelled
     assert 'name="viewport"' in html and 'enctype="multipart/form-data"' in html
 
@@ -404,7 +407,7 @@ def test_list_pages_run_a_constant_number_of_queries(client, clerk_water, clerk_
     client.force_login(clerk_water)
     nl = make_list(cycle, cat6, clerk_water, districts[:1])
     client.get(url(page, cycle, cat6))  # warm the content-type and session caches
-    bound = {"edit": 16, "list": 17, "print": 15}[page]  # the phase of the year; the list page its exception requests
+    bound = {"edit": 17, "list": 18, "print": 15}[page]  # phase, unread count; the list page its exception requests
     with django_assert_num_queries(bound):
         small = client.get(url(page, cycle, cat6))
     nl.refresh_from_db()
@@ -418,3 +421,79 @@ def test_list_pages_run_a_constant_number_of_queries(client, clerk_water, clerk_
     assert small.status_code == large.status_code == 200
     assert len(re.findall(r'data-rank="', large.content.decode())) == (0 if page == "edit" else 3)
     assert AuditEntry.objects.filter(target_id=nl.pk, action="nomination_list.commented").count() == 3
+
+
+# --- the clerk's workbench ----------------------------------------------------------------------------------------
+
+def test_the_workbench_shows_what_is_due_what_came_back_and_what_was_commented(client, clerk_water, clerk_ndrc, cycle,
+                                                                               category, districts):
+    returned = make_list(cycle, category("19-1"), clerk_water, districts[:1])
+    NominationList.objects.filter(pk=returned.pk).update(state="returned", return_reason="请补充考核数据")
+    services.list_comment_add(actor=clerk_ndrc, nomination_list=make_list(cycle, category("6"), clerk_water, districts[:1]),
+                              text="建议补充投资完成率")
+    client.force_login(clerk_water)
+    html = client.get(reverse("nominations:home")).content.decode()
+    assert 'data-todo="returned"' in html and "请补充考核数据" in html
+    assert 'data-todo="due"' in html and "（31）" in html         # 31 is not started: due
+    assert "建议补充投资完成率" in html and 'data-countdown="running"' in html
+    assert "十九、河长制湖长制" in html and "6 6" not in html   # a category named once
+
+
+def test_every_year_s_lists_are_reachable_from_the_workbench(client, clerk_water, cycle, category, districts):
+    old = Cycle.objects.create(year=cycle.year - 3, document=cycle.document, opens_at=cycle.opens_at.replace(year=cycle.year - 3),
+                               deadline=cycle.deadline.replace(year=cycle.year - 2))
+    make_list(old, category("19-1"), clerk_water, districts[:1])
+    Cycle.objects.filter(pk=old.pk).update(state=Cycle.State.PUBLISHED)
+    client.force_login(clerk_water)
+    html = client.get(reverse("nominations:home")).content.decode()
+    assert f'href="?year={old.year}"' in html
+    response = client.get(reverse("nominations:home"), {"year": old.year})
+    assert response.context["cycle"] == old
+    assert reverse("nominations:list", args=[old.year, category("19-1").pk]) in response.content.decode()
+    assert client.get(reverse("nominations:home"), {"year": "1800"}).context["cycle"] == cycle
+
+
+def test_the_editor_saves_an_incomplete_draft_and_the_submit_page_lists_what_is_missing(client, clerk_water, cycle,
+                                                                                        cat6, districts):
+    client.force_login(clerk_water)
+    nl = make_list(cycle, cat6, clerk_water, [])
+    data = editor_post(nl.version, [(districts[0], " "), (districts[1],)], action="submit")
+    response = client.post(url("edit", cycle, cat6), data)
+    assert response.status_code == 302 and response["Location"] == url("submit", cycle, cat6)
+    page = client.get(url("submit", cycle, cat6))
+    html = page.content.decode()
+    assert 'id="missing-summary"' in html and f"请填写{districts[0]}的事迹与成效。" in html
+    assert 'name="confirm"' not in html   # nothing to confirm until it is complete
+    nl.refresh_from_db()
+    assert nl.state == "draft" and nl.nominees.count() == 2
+
+
+def test_the_editor_has_one_ranking_control_and_the_measure_s_text(client, clerk_water, cycle, cat6, districts):
+    client.force_login(clerk_water)
+    make_list(cycle, cat6, clerk_water, districts[:1])
+    html = client.get(url("edit", cycle, cat6)).content.decode()
+    assert '<select name="rows-0-rank"' not in html and 'type="hidden" name="rows-0-rank"' in html
+    assert 'value="up-1"' in html and cat6.measure.text[:20] in html
+    assert 'data-unique="unit"' in html and "data-unique-message=" in html
+
+
+def test_the_files_chosen_are_kept_across_a_refused_save(client, clerk_water, cycle, cat6, districts):
+    client.force_login(clerk_water)
+    nl = make_list(cycle, cat6, clerk_water, [])
+    # Units proposed and "nobody to propose" ticked: refused; the file chosen is kept aside, not lost.
+    data = editor_post(nl.version, [(districts[0],)], nothing=True, reason="无", files={0: pdf_file("考核表.pdf")})
+    refused = client.post(url("edit", cycle, cat6), data)
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    token = re.search(r'name="rows-0-kept" value="([0-9a-f]+)"', html).group(1)
+    assert "考核表.pdf" in html and not Evidence.objects.exists()
+    # The next save names it again (the page's hidden field) without choosing it: it is attached.
+    again = editor_post(nl.version, [(districts[0],)])
+    again["rows-0-kept"] = token
+    assert client.post(url("edit", cycle, cat6), again).status_code == 302
+    assert list(Evidence.objects.values_list("original_name", flat=True)) == ["考核表.pdf"]
+    # A token of another person's (or a made-up one) attaches nothing.
+    third = editor_post(nl.version + 1, [(districts[0],)])
+    third["rows-0-kept"] = token
+    client.post(url("edit", cycle, cat6), third)
+    assert Evidence.objects.count() == 1

@@ -214,10 +214,19 @@ def test_a_merged_unit_cannot_be_proposed(water_list, clerk_water):
     assert not water_list.nominees.exists()
 
 
-def test_each_nominee_needs_its_achievements(water_list, clerk_water, districts):
-    with pytest.raises(DomainError):
-        save(water_list, clerk_water, [entry(districts[0], text="   ")])
-    assert not water_list.nominees.exists()
+def test_a_draft_is_saved_incomplete_and_submitted_only_complete(water_list, clerk_water, districts):
+    """A unit without its achievements yet is saved in the draft; the submission names what is missing."""
+    saved = save(water_list, clerk_water, [entry(districts[0], text="   "), entry(districts[1])])
+    assert [n.achievements for n in saved.nominees.order_by("rank")] == ["", "全年完成投资目标，排名第一。"]
+    assert services.nomination_list_missing(saved) == [f"Describe what {districts[0]} achieved."]
+    with pytest.raises(DomainError, match=f"Describe what {districts[0]} achieved"):
+        services.nomination_list_submit(actor=clerk_water, nomination_list=saved, version=saved.version, now=BEFORE)
+    saved.refresh_from_db()
+    assert saved.state == "draft"
+    complete = save(saved, clerk_water, [entry(districts[0]), entry(districts[1])])
+    assert services.nomination_list_missing(complete) == []
+    assert services.nomination_list_submit(actor=clerk_water, nomination_list=complete, version=complete.version,
+                                           now=BEFORE).state == "submitted"
 
 
 @pytest.mark.parametrize("bad_file", [disguised_file, lambda: SimpleUploadedFile("run.exe", b"MZ" + b"\0" * 40),

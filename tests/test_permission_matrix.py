@@ -408,6 +408,20 @@ MATRIX: dict[str, list[Case]] = {
     # --- reviews: the General Office's pages -----------------------------------------------------------------
     "reviews:queue": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404),
     "reviews:list": on_lists(lambda w, s: {"pk": s.nomination_list.pk}, **REVIEW),
+    "reviews:queue_export": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404),
+    # No cycle named in the form: nothing to mark (404) for reviewers; nobody else finds the action.
+    "reviews:queue_bulk": reviewer_post_only_get(None)
+    + everyone(label="POST", method="post", anonymous=LOGIN, clerk=404, reviewer=404, administrator=404),
+    # Nobody is late before the deadline: the reviewer is sent back to the queue with a message.
+    "reviews:remind_late": reviewer_post_only_get(lambda w: {"year": w.cycle.year})
+    + everyone(lambda w: {"year": w.cycle.year}, label="POST", method="post", anonymous=LOGIN, clerk=404,
+               reviewer=REDIRECT, administrator=404),
+    # An empty form: every nominee needs a decision (400).
+    "reviews:list_decide": reviewer_post_only_get(lambda w: {"pk": w.scopes[0].nomination_list.pk})
+    + on_lists(lambda w, s: {"pk": s.nomination_list.pk}, method="post", **{**REVIEW, "reviewer": 400}),
+    "reviews:evidence": on_lists(lambda w, s: {"pk": s.nomination_list.pk, "token": s.evidence.token}, **REVIEW)
+    + everyone(lambda w: {"pk": w.scopes[0].nomination_list.pk, "token": w.scopes[1].evidence.token},
+               label="another list's file", anonymous=LOGIN, clerk=404, reviewer=404, administrator=404),
     # POSTs with an empty form: a return needs its reasons (400); the other actions redirect back with a message.
     "reviews:list_return": reviewer_post_only_get(lambda w: {"pk": w.scopes[0].nomination_list.pk})
     + on_lists(lambda w, s: {"pk": s.nomination_list.pk}, method="post", **{**REVIEW, "reviewer": 400}),

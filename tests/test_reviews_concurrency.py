@@ -125,13 +125,13 @@ def test_the_public_notice_racing_with_decisions_freezes_them(reviewer, district
     nl = water_list_with(3, districts, bureau)
     nominees = list(nl.nominees.order_by("rank"))
     for nominee in nominees:
-        services.nominee_decide(actor=reviewer, nominee=nominee, approved=False)   # the list is decided
+        services.nominee_decide(actor=reviewer, nominee=nominee, approved=False, comment="不予激励")   # the list is decided
     cycle = nl.cycle
 
     def work(index):
         if index == 0:
             return put_on_notice(reviewer, cycle).state
-        services.nominee_decide(actor=reviewer, nominee=nominees[index % 3], approved=index % 2 == 0)
+        services.nominee_decide(actor=reviewer, nominee=nominees[index % 3], approved=index % 2 == 0, comment="复核")
         return "decided"
 
     results = run_together(work)

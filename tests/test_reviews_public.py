@@ -135,9 +135,9 @@ def test_statistics_count_districts_measures_and_punctuality(client, districts, 
     assert (on_time, late) == (1, 1)
     assert punctuality["市水务局"][:2] == (1, 0) and punctuality["市水务局"][2] >= 1
     html = with_queries.content.decode()
-    # Three charts drawn as SVG (the legend's colour swatches are small SVGs too), no inline script.
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 3 and "<table" in html
-    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    # The bureaus' punctuality is internal: the public sees the two other charts only.
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 2 and "<table" in html and "data-punctuality" not in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html), "no inline script"
 
 
 @pytest.mark.parametrize("years", [1, 4])
@@ -191,3 +191,19 @@ def test_results_page_body_is_kept_until_the_next_publication(client, districts,
     # Reopening takes the cycle off the public pages at once.
     Cycle.objects.filter(pk=cycle.pk).update(state="review", published_at=None)
     assert client.get(reverse("results:cycle", args=[2024])).status_code == 404
+
+
+def test_punctuality_is_shown_to_reviewers_only(client, reviewer, clerk_water, districts):
+    award(make_cycle(2022), "28", [districts[0]])
+    assert "data-punctuality" not in client.get(reverse("results:statistics")).content.decode()
+    client.force_login(clerk_water)
+    assert "data-punctuality" not in client.get(reverse("results:statistics")).content.decode()
+    client.force_login(reviewer)
+    html = client.get(reverse("results:statistics")).content.decode()
+    assert "data-punctuality" in html and html.count("<svg") == 3
+
+
+def test_a_unit_s_history_is_written_with_full_width_punctuation(client, districts):
+    award(make_cycle(2022), "28", [districts[0]])
+    html = client.get(reverse("results:unit", args=[districts[0].pk])).content.decode()
+    assert "获激励1次，涉及1个年度" in html

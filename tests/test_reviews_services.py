@@ -185,7 +185,7 @@ def test_return_withdraws_decisions_already_taken(reviewer, water_list):
 
 def test_only_a_submitted_list_is_returned(reviewer, water_list):
     for nominee in nominees_of(water_list):
-        services.nominee_decide(actor=reviewer, nominee=nominee, approved=False)
+        services.nominee_decide(actor=reviewer, nominee=nominee, approved=False, comment="不符合条件")
     with pytest.raises(DomainError):
         services.nomination_list_return(actor=reviewer, nomination_list=water_list, reason="理由")
 
@@ -201,7 +201,7 @@ def test_a_list_proposing_nobody_is_closed(reviewer, cycle, category, bureau):
 def test_publish_freezes_decisions_and_requests_the_bulletin(reviewer, water_list, cycle):
     a, b, c = nominees_of(water_list)
     for nominee in (a, b, c):
-        services.nominee_decide(actor=reviewer, nominee=nominee, approved=nominee is not c)
+        services.nominee_decide(actor=reviewer, nominee=nominee, approved=nominee is not c, comment="复核意见")
     published = publish_final(reviewer, cycle)
     assert published.state == "published" and published.published_by == reviewer and published.published_at
     assert published.bulletins.count() == 1

@@ -12,8 +12,10 @@ import decimal
 import re
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from measures.exports import CATALOGUE_LABELS
 from measures.models import CategoryKind, PolicyDocument, SupportForm, chinese_numeral
 from organisation.models import Bureau, UnitKind
 
@@ -37,6 +39,23 @@ COLUMN_ALIASES = {
     "co": "co_responsible", "配合单位": "co_responsible", "responsibility": "responsibility_clause",
     "责任单位": "responsibility_clause", "text": "measure_text", "措施内容": "measure_text",
 }
+# Our own exports' Chinese headers (measures.exports.CATALOGUE_LABELS), and the English names still accepted.
+COLUMN_ALIASES.update({label: column for column, label in CATALOGUE_LABELS.items()})
+
+
+def support_form_code(name: str) -> str | None:
+    """A form of support by its code, its Chinese name or its English name; None if none matches."""
+    if name in SupportForm.values:
+        return name
+    for code, label in SupportForm.choices:
+        with translation.override("zh-hans"):
+            chinese = str(label)
+        with translation.override("en"):
+            english = str(label)
+        if name in (chinese, english):
+            return code
+    return None
+
 
 
 def max_measure_rows() -> int:
@@ -109,11 +128,13 @@ def _measures_from_table(table: Table, plan: CataloguePlan, matcher: BureauMatch
         if "support_forms" in table.header:
             support_forms = []
             for code_name in _split(row.get("support_forms", "")):
-                if code_name not in SupportForm.values:
+                form_code = support_form_code(code_name)
+                if form_code is None:
                     errors.append(RowError(number, "support_forms", _("Unknown form of support “%(name)s”. Known: "
-                                                                      "%(known)s.") % {"name": code_name, "known": "、".join(SupportForm.values)}))
+                                                                      "%(known)s.") % {"name": code_name, "known": "、".join(
+                                                                          str(label) for label in SupportForm.labels)}))
                 else:
-                    support_forms.append(code_name)
+                    support_forms.append(form_code)
         category_kind = None
         if row.get("category_kind", ""):
             category_kind = row["category_kind"].strip().lower()
@@ -124,11 +145,13 @@ def _measures_from_table(table: Table, plan: CataloguePlan, matcher: BureauMatch
         if "category_support_forms" in table.header:
             category_forms = []
             for code_name in _split(row.get("category_support_forms", "")):
-                if code_name not in SupportForm.values:
+                form_code = support_form_code(code_name)
+                if form_code is None:
                     errors.append(RowError(number, "category_support_forms", _("Unknown form of support “%(name)s”. Known: "
-                                                                               "%(known)s.") % {"name": code_name, "known": "、".join(SupportForm.values)}))
+                                                                               "%(known)s.") % {"name": code_name, "known": "、".join(
+                                                                                   str(label) for label in SupportForm.labels)}))
                 else:
-                    category_forms.append(code_name)
+                    category_forms.append(form_code)
         award_amount = None
         if row.get("award_amount", ""):
             try:

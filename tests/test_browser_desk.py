@@ -1,0 +1,243 @@
+"""The desk and the workbench in a real Chromium, at 1280 px and at a phone's 390 px:
+
+* 张伟 (reviewer) finds a list by searching one of its units, previews its evidence in the page and decides every
+  nominee with one form (a refusal without its reason is sent back with a summary);
+* 王芳 (clerk) saves an incomplete draft, is shown what is missing when she submits, completes it and submits;
+* the unread count in the header goes up with a comment and down when it is read;
+* axe-core runs on every main page at both widths and fails on any serious or critical violation; a screenshot
+  of each page at each width goes to $TEST_ARTIFACTS/screenshots.
+
+Controls are found by stable hooks (names, ids, form actions, data- attributes), never by their translated words.
+"""
+
+import hashlib
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.files.base import ContentFile
+
+from nominations import services as nomination_services
+from nominations.models import Evidence, NominationList
+from organisation.models import Notification
+from reviews.models import Award, Decision
+from tests.browser_fixtures import DESKTOP, PHONE, screenshot
+
+from .test_browser_journeys import assert_fits, assert_in_chinese, log_in, open_cycle, submitted_list
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = [pytest.param(DESKTOP, id="desktop"), pytest.param(PHONE, id="phone")]
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def width_name(viewport) -> str:
+    return "phone" if viewport is PHONE else "desktop"
+
+
+def attach(nominee, user, name: str, body: bytes, content_type: str) -> Evidence:
+    evidence = Evidence(nominee=nominee, token=hashlib.sha256(f"{nominee.pk}{name}".encode()).hexdigest()[:32],
+                        extension="." + name.rsplit(".", 1)[1], original_name=name, content_type=content_type,
+                        size=len(body), sha256=hashlib.sha256(body).hexdigest(), uploaded_by=user)
+    evidence.file.save(name, ContentFile(body), save=False)
+    evidence.save()
+    return evidence
+
+
+@pytest.mark.parametrize("viewport", WIDTHS)
+def test_reviewer_finds_a_list_by_a_unit_previews_its_evidence_and_decides_it_in_one_form(
+        browser_context_factory, live_server, reviewer, clerk_forestry, administrator, category, bureau, districts,
+        tmp_path, settings, viewport):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cycle = open_cycle(administrator)
+    forests = submitted_list(cycle, category("19-2"), bureau("市林业园林局"), districts[3:6], clerk_forestry)
+    submitted_list(cycle, category("19-1"), bureau("市水务局"), districts[:3], clerk_forestry)
+    first, second, third = forests.nominees.order_by("rank")
+    attach(first, clerk_forestry, "林长制考核得分.png", PNG, "image/png")
+    report = attach(first, clerk_forestry, "林长制工作报告.pdf", PDF, "application/pdf")
+    searched = districts[4]  # nominated in 19-2 only
+
+    page = browser_context_factory(viewport=viewport).new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, live_server, reviewer)
+    page.wait_for_url(f"{live_server.url}/review/")
+    page.locator("form.filters input[name=q]").fill(searched.name)
+    with page.expect_navigation():
+        page.locator("form.filters input[name=q]").press("Enter")
+    rows = page.locator("table.queue tbody tr[data-category]")
+    assert rows.count() == 1 and rows.first.get_attribute("data-category") == "19-2"
+    assert page.locator("[data-count=matching]").count() == 1
+    # A filter applies at once, without a button: choosing a state reloads the queue.
+    with page.expect_navigation():
+        page.locator("form.filters select[name=state]").select_option("submitted")
+    assert "state=submitted" in page.url and rows.count() == 1
+    assert_fits(page, viewport)
+    screenshot(page, f"desk-reviewer-search-{width_name(viewport)}")
+    with page.expect_navigation():
+        rows.first.locator(f"a[href='/review/lists/{forests.pk}/']").click()
+
+    # The evidence, previewed in the page: the image drawn, the PDF in a frame; and downloadable.
+    previews = page.locator("li[data-evidence] details.evidence-preview")
+    assert previews.count() == 2
+    previews.nth(0).locator("summary").click()
+    image = previews.nth(0).locator("img.preview")
+    image.wait_for(state="visible")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    previews.nth(1).locator("summary").click()
+    frame = previews.nth(1).locator("iframe.preview")
+    frame.wait_for(state="visible")
+    shown = page.request.get(f"{live_server.url}{frame.get_attribute('src')}")
+    assert shown.status == 200 and shown.headers["content-disposition"].startswith("inline")
+    assert shown.body().startswith(b"%PDF")
+    with page.expect_download() as download:
+        page.locator(f"li[data-evidence='{report.token}'] a[download]").click()
+    assert download.value.suggested_filename == "林长制工作报告.pdf"
+
+    # One form for the three nominees; a refusal without its reason is sent back with a summary, nothing decided.
+    for nominee, approved in ((first, "yes"), (second, "yes"), (third, "no")):
+        page.locator(f"input[name='n{nominee.pk}-approved'][value={approved}]").check()
+    with page.expect_navigation():
+        page.locator("form.decide-form > button[type=submit]").click()
+    summary = page.locator(".error-summary[role=alert]")
+    assert summary.count() == 1 and str(third.unit) in summary.inner_text()
+    assert not Decision.objects.filter(nominee__nomination_list=forests).exists()
+    page.locator(f"textarea[name='n{third.pk}-comment']").fill("考核得分未达标准。")
+    with page.expect_navigation():
+        page.locator("form.decide-form > button[type=submit]").click()
+    assert page.locator("main [data-state]").first.get_attribute("data-state") == "decided"
+    assert page.locator("[data-awarded]").get_attribute("data-awarded") == "2"
+    assert_in_chinese(page, "考核得分未达标准。")
+    assert_fits(page, viewport)
+    screenshot(page, f"desk-reviewer-decided-{width_name(viewport)}")
+    assert sorted(Award.objects.filter(cycle=cycle).values_list("nominee_id", flat=True)) == sorted([first.pk, second.pk])
+
+
+@pytest.mark.parametrize("viewport", WIDTHS)
+def test_clerk_saves_an_incomplete_draft_sees_what_is_missing_completes_and_submits(
+        browser_context_factory, live_server, clerk_water, administrator, category, districts, viewport):
+    cycle = open_cycle(administrator)
+    water = category("6")
+    edit_url = f"{live_server.url}/nominations/{cycle.year}/{water.pk}/edit/"
+    a, b = districts[1], districts[2]
+
+    page = browser_context_factory(viewport=viewport).new_page()
+    log_in(page, live_server, clerk_water)
+    page.goto(edit_url)
+    # A unit chosen twice is refused as soon as it is chosen: the row says so and the form is not sent.
+    page.locator("#id_rows-0-unit").select_option(str(a.pk))
+    page.locator("#id_rows-1-unit").select_option(str(a.pk))
+    assert page.locator("#row-1 [data-unique-error]").is_visible()
+    assert page.locator("#id_rows-1-unit").get_attribute("aria-invalid") == "true"
+    page.locator(".actions button[name=action][value=save]").click()
+    assert page.url == edit_url and not NominationList.objects.filter(cycle=cycle, category=water).exists()
+    # Two units, the second without its achievements yet: the draft is saved all the same.
+    page.locator("#id_rows-0-achievements").fill("全年完成水务投资 45 亿元。")
+    page.locator("#id_rows-1-unit").select_option(str(b.pk))
+    with page.expect_navigation():
+        page.locator(".actions button[name=action][value=save]").click()
+    assert page.locator("main .messages .success").count() == 1
+    nomination_list = NominationList.objects.get(cycle=cycle, category=water)
+    assert list(nomination_list.nominees.order_by("rank").values_list("unit_id", "achievements")) == [
+        (a.pk, "全年完成水务投资 45 亿元。"), (b.pk, "")]
+
+    # Submitting: the summary at the top names what is missing; nothing is sent.
+    with page.expect_navigation():
+        page.locator(".actions button[name=action][value=submit]").click()
+    summary = page.locator("#missing-summary")
+    assert summary.is_visible() and b.name in summary.inner_text()
+    assert page.locator("form.confirm").count() == 0
+    assert_fits(page, viewport)
+    screenshot(page, f"desk-clerk-missing-{width_name(viewport)}")
+
+    # Completed and submitted.
+    with page.expect_navigation():
+        summary.locator(f"a[href='/nominations/{cycle.year}/{water.pk}/edit/']").click()
+    page.locator("#id_rows-1-achievements").fill("河湖治理成效明显。")
+    with page.expect_navigation():
+        page.locator(".actions button[name=action][value=submit]").click()
+    assert page.locator("#missing-summary").count() == 0
+    with page.expect_navigation():
+        page.locator("form.confirm button[name=confirm]").click()
+    assert page.locator("#list-state").get_attribute("data-state") == "submitted"
+    screenshot(page, f"desk-clerk-submitted-{width_name(viewport)}")
+    nomination_list.refresh_from_db()
+    assert nomination_list.state == "submitted"
+
+
+@pytest.mark.parametrize("viewport", WIDTHS)
+def test_the_unread_count_goes_up_and_down(browser_context_factory, live_server, clerk_water, clerk_ndrc,
+                                           administrator, category, districts, viewport):
+    cycle = open_cycle(administrator)
+    nl = nomination_services.nomination_list_get_or_create(actor=clerk_water, cycle=cycle, category=category("6"))
+    page = browser_context_factory(viewport=viewport).new_page()
+    log_in(page, live_server, clerk_water)
+    count = page.locator("header [data-unread-count]")
+    assert count.count() == 0
+    nomination_services.list_comment_add(actor=clerk_ndrc, nomination_list=nl, text="建议补充投资完成率。")
+    nomination_services.list_comment_add(actor=clerk_ndrc, nomination_list=nl, text="请核对排名。")
+    page.reload()
+    assert count.get_attribute("data-unread-count") == "2"
+    screenshot(page, f"desk-unread-two-{width_name(viewport)}")
+    with page.expect_navigation():
+        page.locator("header a[href='/notifications/']").click()
+    first = Notification.objects.filter(user=clerk_water).order_by("-created_at", "-id").first()
+    with page.expect_navigation():
+        page.locator(f"form:has(input[name=notification][value='{first.pk}']) button[type=submit]").click()
+    assert count.get_attribute("data-unread-count") == "1"
+    with page.expect_navigation():
+        page.locator("main form:not(:has(input[name=notification])) button[type=submit]").click()
+    assert page.locator("header [data-unread-count]").count() == 0
+
+
+# -- accessibility and screenshots of every main page ------------------------------------------------------------
+
+
+def main_pages(live_server, world) -> list[tuple[str, str, str]]:
+    """(name, who, address) of every main page."""
+    cycle, water, forests, unit = world["cycle"], world["water"], world["forests"], world["unit"]
+    return [
+        ("login", "", "/accounts/login/"),
+        ("clerk-home", "clerk", "/nominations/"),
+        ("list-editor", "clerk", f"/nominations/{cycle.year}/{water.category_id}/edit/"),
+        ("list-detail", "clerk", f"/nominations/{cycle.year}/{water.category_id}/"),
+        ("list-submit", "clerk", f"/nominations/{cycle.year}/{water.category_id}/submit/"),
+        ("notifications", "clerk", "/notifications/"),
+        ("catalogue", "clerk", "/measures/"),
+        ("bureaus", "clerk", "/measures/bureaus/"),
+        ("review-queue", "reviewer", "/review/"),
+        ("review-list", "reviewer", f"/review/lists/{forests.pk}/"),
+        ("public-results", "", "/results/"),
+        ("unit-history", "", f"/results/units/{unit.pk}/"),
+        ("statistics", "", "/results/statistics/"),
+        ("not-found", "", "/no-such-page/"),
+    ]
+
+
+@pytest.mark.parametrize("viewport", WIDTHS)
+def test_every_main_page_has_no_serious_accessibility_violation(browser_context_factory, live_server, clerk_water,
+                                                                clerk_forestry, reviewer, administrator, category,
+                                                                bureau, districts, tmp_path, settings, viewport):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cycle = open_cycle(administrator)
+    water = nomination_services.nomination_list_get_or_create(actor=clerk_water, cycle=cycle, category=category("6"))
+    nomination_services.nomination_list_save(actor=clerk_water, nomination_list=water, version=water.version, entries=[
+        nomination_services.NomineeEntry(unit=districts[0], achievements="全年完成水务投资 45 亿元。", figures="", files=[])])
+    forests = submitted_list(cycle, category("19-2"), bureau("市林业园林局"), districts[3:6], clerk_forestry)
+    attach(forests.nominees.first(), clerk_forestry, "林长制考核得分.png", PNG, "image/png")
+    world = {"cycle": cycle, "water": water, "forests": forests, "unit": districts[0]}
+    pages = {"": browser_context_factory(viewport=viewport).new_page()}
+    for who, user in (("clerk", clerk_water), ("reviewer", reviewer)):
+        pages[who] = browser_context_factory(viewport=viewport).new_page()
+        log_in(pages[who], live_server, user)
+    axe = Axe()
+    failures = []
+    for name, who, address in main_pages(live_server, world):
+        page = pages[who]
+        page.goto(f"{live_server.url}{address}")
+        results = axe.run(page)
+        serious = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+        failures += [f"{name} ({width_name(viewport)}): {v['id']} {v['help']} — "
+                     + "; ".join(node["html"][:120] for node in v["nodes"][:3]) for v in serious]
+        screenshot(page, f"page-{name}-{width_name(viewport)}")
+    assert not failures, "\n".join(failures)
