@@ -411,6 +411,7 @@ def bureau_notify(*, bureau, kind: str, key: str, context: dict, url: str) -> li
         letters.append(Letter(key=f"{key}:user{user.pk}", kind=kind, recipient=user, subject=subject,
                               body_text=text, body_html=html, url=url))
     recorded, _already = outbox_record(letters, max_attempts=_reminder_settings().max_attempts)
+    return recorded
 
 
 def late_bureaus_notify(*, cycle, late, sending: int) -> list[OutboxMessage]:

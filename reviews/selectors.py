@@ -650,8 +650,16 @@ class MeasureShown:
 
 @dataclass
 class CategoryShown:
+    """A category as a results page shows it, with its support in the notice's words (as at publication)."""
+
     code: str
     name: str
+    support_forms: list[str] = field(default_factory=list)
+    support_text: str = ""
+
+    def get_support_forms_display(self) -> list[str]:
+        labels = dict(SupportForm.choices)
+        return [str(labels.get(code, code)) for code in self.support_forms]
 
 
 @dataclass
@@ -685,7 +693,9 @@ def group_awards(awards) -> list[MeasureResult]:
             group = by_measure[first.category.measure_id] = MeasureResult(measure=MeasureShown(
                 number=first.shown_measure_number, title=first.shown_measure_title,
                 support_forms=first.shown_support_forms, support_text=first.shown_support_text), categories=[])
-        group.categories.append((CategoryShown(code=first.category.code, name=first.shown_category_name),
+        group.categories.append((CategoryShown(code=first.category.code, name=first.shown_category_name,
+                                               support_forms=first.shown_support_forms,
+                                               support_text=first.shown_support_text),
                                  sorted(by_category[category_id], key=_award_division_key)))
     return sorted(by_measure.values(), key=lambda g: g.measure.number)
 

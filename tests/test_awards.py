@@ -132,7 +132,7 @@ def test_a_withdrawn_exception_brings_the_cap_back_and_cannot_strand_a_fourth_aw
         services.cap_exception_withdraw(actor=reviewer, cycle=cycle, category=category, reason="撤回")
     assert CapException.objects.filter(category=category).exists()
     fourth = water_list.nominees.get(rank=4)
-    services.nominee_decide(actor=reviewer, nominee=fourth, approved=False)
+    services.nominee_decide(actor=reviewer, nominee=fourth, approved=False, comment="名额已收回")
     services.cap_exception_withdraw(actor=reviewer, cycle=cycle, category=category, reason="撤回")
     assert not CapException.objects.filter(category=category).exists()
     assert AuditEntry.objects.filter(action="cap_exception.withdrawn").count() == 1
@@ -371,16 +371,20 @@ def test_the_units_import_reads_other_kinds(administrator):
 
 
 def test_the_catalogue_export_carries_the_category_fields():
-    from measures.exports import catalogue_rows
+    from measures.exports import CATALOGUE_LABELS, catalogue_rows
     from measures.models import PolicyDocument
 
     rows = list(catalogue_rows(PolicyDocument.objects.get(in_force=True)))
     header = rows[0]
-    by_code = {row[header.index("category_code")]: row for row in rows[1:]}
+
+    def column(name):
+        return header.index(CATALOGUE_LABELS[name])  # the files carry Chinese headers
+
+    by_code = {row[column("category_code")]: row for row in rows[1:]}
     row = by_code["32-2"]
-    assert row[header.index("category_kind")] == "entitlement"
-    assert row[header.index("award_amount")] == "5000000.00"
-    assert "500万元" in row[header.index("category_support_text")]
+    assert row[column("category_kind")] == "entitlement"
+    assert row[column("award_amount")] == "5000000.00"
+    assert "500万元" in row[column("category_support_text")]
     assert IncentiveCategory.objects.filter(kind="entitlement").count() == 3
 
 
@@ -397,7 +401,7 @@ def test_the_catalogue_spreadsheet_reads_the_category_fields_back(administrator)
     import csv
     import io
 
-    from measures.exports import catalogue_rows
+    from measures.exports import CATALOGUE_LABELS, catalogue_rows
     from measures.importing.services import catalogue_import
     from measures.importing.spreadsheet import plan_catalogue_file
     from measures.models import PolicyDocument
@@ -405,16 +409,20 @@ def test_the_catalogue_spreadsheet_reads_the_category_fields_back(administrator)
     document = PolicyDocument.objects.get(in_force=True)
     rows = list(catalogue_rows(document))
     header = rows[0]
+
+    def column(name):
+        return header.index(CATALOGUE_LABELS[name])  # the files carry Chinese headers
+
     for row in rows[1:]:
-        if row[header.index("category_code")] == "31":
-            row[header.index("category_kind")] = "entitlement"
-            row[header.index("award_amount")] = "-3"
+        if row[column("category_code")] == "31":
+            row[column("category_kind")] = "entitlement"
+            row[column("award_amount")] = "0"  # not a positive amount ("-3" would be refused as a formula-like cell)
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     plan = plan_catalogue_file(buffer.getvalue().encode(), filename="c.csv", document=document)
     assert not plan.is_valid
     assert [e.column for r in plan.rows for e in r.errors] == ["award_amount"]
-    rows[[r[header.index("category_code")] for r in rows].index("31")][header.index("award_amount")] = "1000000"
+    rows[[r[column("category_code")] for r in rows].index("31")][column("award_amount")] = "1000000"
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     plan = plan_catalogue_file(buffer.getvalue().encode(), filename="c.csv", document=document)

@@ -394,16 +394,19 @@ MATRIX: dict[str, list[Case]] = {
     "nominations:rules": [
         Case("measure 6", lambda w: {"measure_id": w.scopes[0].category.measure_id},
              lambda w: {"anonymous": LOGIN, "water": 200, "ndrc": 404, "forestry": 404, "reviewer": 404,
-                        "administrator": 404, "role_admin": 404, "inactive": LOGIN}),
+                        "administrator": 404, "role_admin": 404, "inactive": LOGIN,
+                        "security_admin": 404, "audit_admin": 404}),
         Case("measure 19", lambda w: {"measure_id": w.scopes[1].category.measure_id},
              lambda w: {"anonymous": LOGIN, "water": 200, "ndrc": 404, "forestry": 200, "reviewer": 404,
-                        "administrator": 404, "role_admin": 404, "inactive": LOGIN}),
+                        "administrator": 404, "role_admin": 404, "inactive": LOGIN,
+                        "security_admin": 404, "audit_admin": 404}),
     ] + signed_in(lambda w: {"measure_id": 999999}, label="no such measure", status=404),
     # A filing waiting for review: the bureau that filed it and the General Office.
     "nominations:rules_download": [
         Case("filing of 市水务局", lambda w: {"token": w.extra["rules"].token},
              lambda w: {"anonymous": LOGIN, "water": 200, "ndrc": 404, "forestry": 404, "reviewer": 200,
-                        "administrator": 404, "role_admin": 404, "inactive": LOGIN}),
+                        "administrator": 404, "role_admin": 404, "inactive": LOGIN,
+                        "security_admin": 404, "audit_admin": 404}),
     ] + signed_in(lambda w: {"token": "0" * 32}, label="no such file", status=404),
     # --- reviews: the General Office's pages -----------------------------------------------------------------
     "reviews:queue": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404),

@@ -200,7 +200,7 @@ def test_punctuality_is_shown_to_reviewers_only(client, reviewer, clerk_water, d
     assert "data-punctuality" not in client.get(reverse("results:statistics")).content.decode()
     client.force_login(reviewer)
     html = client.get(reverse("results:statistics")).content.decode()
-    assert "data-punctuality" in html and html.count("<svg") == 3
+    assert "data-punctuality" in html and html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 3
 
 
 def test_a_unit_s_history_is_written_with_full_width_punctuation(client, districts):

@@ -23,7 +23,7 @@ from .clauses import CO, JOINT, LEAD, SEPARATE, ClauseError, parse_clause
 from .names import BureauMatcher, clean_name
 from .notice import numeral_value
 from .plan import INVALID, CataloguePlan, CategorySpec, MeasureSpec, PlanRow, compare
-from .reading import ImportFileError, RowError, Table, read_table
+from .reading import ImportFileError, RowError, Table, normalise_header, read_table
 
 ROLE_COLUMNS = {LEAD: "lead", CO: "co_responsible", SEPARATE: "separately_responsible", JOINT: "joint"}
 REQUIRED_COLUMNS = ["measure_number"]
@@ -40,7 +40,7 @@ COLUMN_ALIASES = {
     "责任单位": "responsibility_clause", "text": "measure_text", "措施内容": "measure_text",
 }
 # Our own exports' Chinese headers (measures.exports.CATALOGUE_LABELS), and the English names still accepted.
-COLUMN_ALIASES.update({label: column for column, label in CATALOGUE_LABELS.items()})
+COLUMN_ALIASES.update({normalise_header(label): column for column, label in CATALOGUE_LABELS.items()})
 
 
 def support_form_code(name: str) -> str | None:
