@@ -321,7 +321,7 @@ CELERY_IMPORTS = ["organisation.invitations"]
 # A task running longer than this is stopped (its pool process replaced): a stuck render or send cannot hold a
 # worker slot for ever; a render stopped so is taken up again (see BULLETIN_STALE_RENDER_MINUTES).
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 5 * 60)
-CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 30, 1)
+CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 30, CELERY_TASK_TIME_LIMIT * 3 // 4, 1)
 # Redis redelivers a message a worker took but never acknowledged (acks_late: the worker died) after this many
 # seconds; Celery's default is an hour. It must outlast the longest task (CELERY_TASK_TIME_LIMIT) and the longest
 # countdown of a retry (2 minutes at most), else a task still running or waiting would be delivered twice. The
