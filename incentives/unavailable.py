@@ -54,8 +54,11 @@ def _page(request, *, status: int, title: str, explanation: str) -> HttpResponse
 def unavailable_response(request, error: BaseException) -> HttpResponse:
     logger.warning("service unavailable: %s down (%s: %s)", outage_name(error), type(error).__name__, error,
                  extra={"dependency": outage_name(error), "path": request.path})
-    return _page(request, status=503, title=_("The service is temporarily unavailable"),
-                 explanation=_("A part of the system (its database or its cache) does not answer at the moment."))
+    if outage_name(error) == "broker":
+        explanation = _("A part of the system (its task queue) does not answer at the moment.")
+    else:
+        explanation = _("A part of the system (its database or its cache) does not answer at the moment.")
+    return _page(request, status=503, title=_("The service is temporarily unavailable"), explanation=explanation)
 
 
 class ServiceUnavailableMiddleware:

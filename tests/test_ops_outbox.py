@@ -172,6 +172,16 @@ def test_the_beat_runs_the_outbox_sweep_every_minute_and_redis_redelivers_after_
     assert django_settings.EMAIL_TIMEOUT == 30
 
 
-def test_a_broker_error_reaching_a_view_is_an_outage():
+def test_a_broker_error_reaching_a_view_answers_the_503_page(client, reviewer, monkeypatch):
     error = BrokerOperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
     assert is_outage(error) and outage_name(error) == "broker"
+    from reviews import views
+
+    def refuse(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(views.selectors, "cycle_list", refuse)
+    client.force_login(reviewer)
+    response = client.get(reverse("reviews:queue"))
+    assert response.status_code == 503 and response["Retry-After"] == "60"
+    assert "任务队列" in response.content.decode()
