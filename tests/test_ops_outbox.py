@@ -185,3 +185,17 @@ def test_a_broker_error_reaching_a_view_answers_the_503_page(client, reviewer, m
     response = client.get(reverse("reviews:queue"))
     assert response.status_code == 503 and response["Retry-After"] == "60"
     assert "任务队列" in response.content.decode()
+
+
+def test_limits_that_would_hand_a_live_task_out_twice_are_refused_at_start_up():
+    from .test_settings import run_manage
+
+    result = run_manage("check", CELERY_TASK_TIME_LIMIT="300", CELERY_BROKER_VISIBILITY_TIMEOUT="300")
+    assert result.returncode != 0
+    assert "CELERY_BROKER_VISIBILITY_TIMEOUT=300 must be longer than CELERY_TASK_TIME_LIMIT=300" in result.stderr
+    result = run_manage("check", CELERY_TASK_TIME_LIMIT="300", BULLETIN_STALE_RENDER_MINUTES="5")
+    assert result.returncode != 0 and "BULLETIN_STALE_RENDER_MINUTES=5.0 must be longer" in result.stderr
+    result = run_manage("check", OUTBOX_STALE_CLAIM_MINUTES="0")
+    assert result.returncode != 0 and "OUTBOX_STALE_CLAIM_MINUTES='0' must be greater than 0" in result.stderr
+    result = run_manage("check", OUTBOX_SWEEP_SCHEDULE="every minute")
+    assert result.returncode != 0 and "OUTBOX_SWEEP_SCHEDULE='every minute' is not a crontab" in result.stderr
