@@ -38,6 +38,19 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
+    if not value > 0:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be greater than 0")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -289,17 +302,43 @@ def env_crontab(name: str, default: str):
 REMINDERS_SCHEDULE = env_crontab("REMINDERS_SCHEDULE", "*/15 * * * *")
 # A render still "rendering" this long after it was claimed belongs to a process that died: it is taken up again
 # by the next attempt, and the beat looks for such renders every BULLETIN_RESUME_SCHEDULE.
-BULLETIN_STALE_RENDER_MINUTES = env_int("BULLETIN_STALE_RENDER_MINUTES", 10)
+BULLETIN_STALE_RENDER_MINUTES = env_float("BULLETIN_STALE_RENDER_MINUTES", 10)
+# The outbox (organisation.outbox): a message claimed ("sending") longer ago than this belongs to a sender that
+# died and is sent again; a delivery task is stopped well before (OUTBOX_SEND_TIME_LIMIT, 80 % of it), so a live
+# sender's claim is never given back. The sweep that gives such claims back and queues every message waiting
+# (a broker that was down, a worker killed) runs on OUTBOX_SWEEP_SCHEDULE, every minute by default.
+OUTBOX_STALE_CLAIM_MINUTES = env_float("OUTBOX_STALE_CLAIM_MINUTES", 5)
+OUTBOX_SEND_TIME_LIMIT = max(int(OUTBOX_STALE_CLAIM_MINUTES * 60 * 0.8), 2)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)  # seconds per SMTP operation: a hung mail server cannot hold a claim
 CELERY_BEAT_SCHEDULE = {
     "reminders-sweep": {"task": "nominations.tasks.reminders_sweep", "schedule": REMINDERS_SCHEDULE},
+    "outbox-sweep": {"task": "organisation.tasks.outbox_sweep",
+                     "schedule": env_crontab("OUTBOX_SWEEP_SCHEDULE", "* * * * *")},
     "bulletins-resume": {"task": "reviews.tasks.bulletins_resume",
-                         "schedule": env_crontab("BULLETIN_RESUME_SCHEDULE", "*/5 * * * *")},
+                         "schedule": env_crontab("BULLETIN_RESUME_SCHEDULE", "* * * * *")},
 }
 CELERY_IMPORTS = ["organisation.invitations"]
 # A task running longer than this is stopped (its pool process replaced): a stuck render or send cannot hold a
 # worker slot for ever; a render stopped so is taken up again (see BULLETIN_STALE_RENDER_MINUTES).
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 5 * 60)
-CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 30, 1)
+CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 30, CELERY_TASK_TIME_LIMIT * 3 // 4, 1)
+# Redis redelivers a message a worker took but never acknowledged (acks_late: the worker died) after this many
+# seconds; Celery's default is an hour. It must outlast the longest task (CELERY_TASK_TIME_LIMIT) and the longest
+# countdown of a retry (2 minutes at most), else a task still running or waiting would be delivered twice. The
+# socket timeouts make a publish to an unreachable broker fail in seconds (incentives.jobs leaves the rows pending).
+if BULLETIN_STALE_RENDER_MINUTES * 60 <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(f"BULLETIN_STALE_RENDER_MINUTES={BULLETIN_STALE_RENDER_MINUTES} must be longer than "
+                               f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT} seconds: a live render would be "
+                               f"taken up a second time")
+CELERY_BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 600)
+if CELERY_BROKER_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(f"CELERY_BROKER_VISIBILITY_TIMEOUT={CELERY_BROKER_VISIBILITY_TIMEOUT} must be longer "
+                               f"than CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT}")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+                                   "socket_connect_timeout": 3, "socket_timeout": 10,
+                                   "max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Health of the beat: its scheduler writes this file at every tick (incentives.beat), at least once a minute;
 # deploy/healthcheck.py beat fails when the file is older than BEAT_HEARTBEAT_MAX_AGE seconds.
 CELERY_BEAT_SCHEDULER = "incentives.beat:HeartbeatScheduler"

@@ -1,4 +1,7 @@
-"""A clear page instead of a bare 500 when the database or the cache (Redis) is down.
+"""A clear page instead of a bare 500 when the database, the cache (Redis) or the broker is down.
+
+Work queued for the broker never raises here (``incentives.jobs`` leaves its rows pending for the sweeps); a
+broker error reaching a view anyway (a direct publish) is an outage like the others: 503, not 500.
 
 Two layers: the middleware turns an outage raised by a view into a 503 page; ``server_error`` (the project's
 ``handler500``) does the same for an outage raised anywhere else (a middleware, the session save), and answers
@@ -13,6 +16,7 @@ from django.http import HttpResponse
 from django.template import loader
 from django.utils import translation
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -20,7 +24,8 @@ from .logging_json import request_id_var
 
 logger = logging.getLogger(__name__)
 
-OUTAGES = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError, ConnectionRefusedError)
+OUTAGES = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError, ConnectionRefusedError,
+           BrokerOperationalError)
 RETRY_AFTER_SECONDS = 60
 
 
@@ -29,6 +34,8 @@ def is_outage(error: BaseException | None) -> bool:
 
 
 def outage_name(error: BaseException) -> str:
+    if isinstance(error, BrokerOperationalError):
+        return "broker"
     return "cache" if isinstance(error, RedisConnectionError | RedisTimeoutError | ConnectionRefusedError) else "database"
 
 
@@ -47,8 +54,11 @@ def _page(request, *, status: int, title: str, explanation: str) -> HttpResponse
 def unavailable_response(request, error: BaseException) -> HttpResponse:
     logger.warning("service unavailable: %s down (%s: %s)", outage_name(error), type(error).__name__, error,
                  extra={"dependency": outage_name(error), "path": request.path})
-    return _page(request, status=503, title=_("The service is temporarily unavailable"),
-                 explanation=_("A part of the system (its database or its cache) does not answer at the moment."))
+    if outage_name(error) == "broker":
+        explanation = _("A part of the system (its task queue) does not answer at the moment.")
+    else:
+        explanation = _("A part of the system (its database or its cache) does not answer at the moment.")
+    return _page(request, status=503, title=_("The service is temporarily unavailable"), explanation=explanation)
 
 
 class ServiceUnavailableMiddleware:

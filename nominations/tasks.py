@@ -5,7 +5,6 @@ that claims it, so running a task twice sends nothing twice.
 """
 
 from celery import shared_task
-from django.db import DatabaseError
 
 from organisation.tasks import RETRYING, outbox_queue
 
@@ -20,7 +19,7 @@ def reminders_sweep() -> dict:
     return {"recorded": len(result.recorded), "already": result.already, "queued": len(result.due_ids)}
 
 
-@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=600, max_retries=5, acks_late=True)
+@shared_task(**RETRYING)
 def list_returned_notify(list_id: int) -> list[int]:
     """Record (if not yet recorded) and send the message telling the bureau its list was returned."""
     messages = reminders.list_returned_notify(list_id=list_id)

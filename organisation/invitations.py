@@ -2,18 +2,16 @@
 one-time link to choose one.
 
 Django's password reset cannot do this: its form sends nothing to an account without a usable password. The link
-is signed by ``InvitationTokenGenerator`` (its own salt, valid ``INVITATION_TIMEOUT`` seconds) over the account's
+is mailed through the outbox (``organisation.outbox``), like every other message. It is signed by
+``InvitationTokenGenerator`` (its own salt, valid ``INVITATION_TIMEOUT`` seconds) over the account's
 password field, so it stops working once a password is set: it works once.
 """
 
 import logging
 
-from celery import shared_task
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -28,7 +26,9 @@ from django.utils.translation import gettext_lazy
 from incentives.errors import DomainError, PermissionDeniedError
 
 from . import roles
-from .audit import AuditAction, audit_record
+from .audit import AuditAction, audit_record, audit_trail_for
+from .outbox import Letter, outbox_record
+from .tasks import outbox_queue
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,8 @@ def invitation_link(user) -> str:
 # --- Services ------------------------------------------------------------------------------------------------
 
 def account_invite(*, actor, user) -> None:
-    """Send ``user`` an invitation to set their password, once the transaction commits.
+    """Invite ``user`` to set their password: the e-mail is recorded in the outbox in the same transaction as the
+    audit record and sent once the transaction commits (later, by the sweep, if the broker is down).
 
     ``actor`` is the administrator who created the account (the admin's add form, an import), or None for the
     system. Refused for an inactive account, one without an e-mail address, or one that already has a password
@@ -78,8 +79,24 @@ def account_invite(*, actor, user) -> None:
                           % {"name": user.username})
     with transaction.atomic():
         audit_record(actor=actor, action=AuditAction.INVITED, target=user, data={"email": user.email})
-        user_id = user.pk
-        transaction.on_commit(lambda: account_invitation_send.delay(user_id))
+        recorded, _already = outbox_record([invitation_letter(user)])
+        pending = [m.pk for m in recorded if m.status == m.Status.PENDING]
+        transaction.on_commit(lambda: outbox_queue(pending))
+
+
+def invitation_letter(user) -> Letter:
+    """The invitation's e-mail. One per invitation: the key counts the account's invitations in the audit trail.
+
+    It goes to the address only (no in-app notification: the person cannot sign in yet); its text, which
+    carries the one-time link, is erased from the outbox once it is sent (``outbox.ERASED_AFTER_SENDING``)."""
+    occurrence = audit_trail_for(user).filter(action=AuditAction.INVITED).count()
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"user": user, "link": invitation_link(user), "site_url": settings.SITE_URL,
+                   "days": max(1, settings.INVITATION_TIMEOUT // 86400)}
+        subject = "".join(render_to_string("registration/invitation_subject.txt", context).splitlines())
+        body = render_to_string("registration/invitation_email.txt", context)
+    return Letter(key=f"invitation:user{user.pk}:{occurrence}", kind="invitation", recipient=None, email=user.email,
+                  subject=subject, body_text=body)
 
 
 def invitation_accept(*, user, password: str) -> None:
@@ -88,24 +105,6 @@ def invitation_accept(*, user, password: str) -> None:
         user.set_password(password)
         user.save(update_fields=["password"])
         audit_record(actor=user, action=AuditAction.INVITATION_ACCEPTED, target=user)
-
-
-# --- Task ----------------------------------------------------------------------------------------------------
-
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
-def account_invitation_send(user_id: int) -> str:
-    """Mail the invitation. Nothing is sent to an account that meanwhile got a password or was disabled."""
-    user = get_user_model().objects.filter(pk=user_id).first()
-    if user is None or not user.is_active or not user.email or user.has_usable_password():
-        return "skipped"
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"user": user, "link": invitation_link(user), "site_url": settings.SITE_URL,
-                   "days": max(1, settings.INVITATION_TIMEOUT // 86400)}
-        subject = "".join(render_to_string("registration/invitation_subject.txt", context).splitlines())
-        body = render_to_string("registration/invitation_email.txt", context)
-    EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
-    logger.info("invitation sent", extra={"user_id": user.pk})
-    return "sent"
 
 
 # --- View ----------------------------------------------------------------------------------------------------

@@ -8,9 +8,25 @@ retried task) finds the row and records nothing. The in-app notification is crea
 the row. A sender claims a row with one conditional UPDATE (pending → sending); only the winner sends, and marks
 it sent afterwards. A failed send goes back to pending with an exponential backoff and, after the message's
 ``max_attempts``, stays failed where administrators see it (admin, "outgoing e-mails") and can send it again. A
-claim left by a process that died while sending is returned to pending after ``STALE_CLAIM``: a message is
-therefore sent twice only if a process dies in the instant between the mail server's acceptance and the UPDATE
-that records it; the Message-ID is derived from the row, so mail clients merge even that copy.
+claim left by a process that died while sending is returned to pending once it is older than the stale-claim
+limit (``OUTBOX_STALE_CLAIM_MINUTES``, 5): by the sweep (``organisation.tasks.outbox_sweep``, every minute),
+which also queues every message waiting, whatever lost its task (a broker that was down, a killed worker).
+
+Why a killed worker once sent a reminder twice and another 15 minutes late, and what closes it:
+
+* only the reminder sweep (every 15 minutes) gave dead senders' claims back, and the killed worker's tasks
+  stayed unacknowledged in Redis for an hour: the message claimed when the worker died went out at the next
+  reminder sweep, 15 minutes late. The outbox sweep runs every minute now, and Redis redelivers after 10 minutes;
+* the message the mail server had already accepted was still "sending" while Django's SMTP backend closed the
+  connection (QUIT, a round trip): a worker killed then left it "sending", and the sweep sent it again. The
+  delivery now records "sent" as soon as the server accepted the message, before the connection is closed;
+* a claim could be given back while its sender was still alive (no SMTP timeout: a hung server), and the late
+  sender's "sent" was then lost. The send has a timeout (``EMAIL_TIMEOUT``) and the delivery task a time limit
+  below the stale-claim limit; a sender records "sent" whoever holds the row by then, so a message it delivered
+  is never sent again by a sweep.
+
+A message is therefore sent twice only if a process dies in the instant between the mail server's acceptance
+and the UPDATE that records it; the Message-ID is derived from the row, so mail clients merge even that copy.
 """
 
 import dataclasses
@@ -18,7 +34,7 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -27,7 +43,15 @@ from .models import Notification, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-STALE_CLAIM = datetime.timedelta(minutes=10)
+
+def stale_claim() -> datetime.timedelta:
+    """A claim older than this belongs to a sender that died (``OUTBOX_STALE_CLAIM_MINUTES``)."""
+    return datetime.timedelta(minutes=settings.OUTBOX_STALE_CLAIM_MINUTES)
+
+
+# Kinds whose text carries a one-time secret (an invitation's link): erased from the row once it is sent.
+ERASED_AFTER_SENDING = {"invitation"}
+ERASED_TEXT = "(erased after sending: it carried a one-time link)"
 BACKOFF_BASE = datetime.timedelta(minutes=2)
 BACKOFF_MAX = datetime.timedelta(hours=6)
 DEFAULT_MAX_ATTEMPTS = 5
@@ -95,9 +119,15 @@ def outbox_record(letters: list[Letter], *, max_attempts: int = DEFAULT_MAX_ATTE
 
 
 def outbox_release_stale(*, now: datetime.datetime | None = None) -> int:
-    """A claim older than STALE_CLAIM belongs to a sender that died: give the message back. Returns how many."""
+    """A claim older than the stale-claim limit belongs to a sender that died: give the message back. Returns how
+    many."""
     now = now or timezone.now()
-    return OutboxMessage.objects.filter(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+    released = OutboxMessage.objects.filter(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - stale_claim())
+    ids = list(released.values_list("pk", flat=True))
+    if ids:
+        logger.warning("outbox messages %s were left sending by a process that died: sent again", ids,
+                       extra={"message_ids": ids})
+    return OutboxMessage.objects.filter(pk__in=ids, status=OutboxMessage.Status.SENDING).update(
         status=OutboxMessage.Status.PENDING, last_error="interrupted while sending; sent again")
 
 
@@ -127,19 +157,37 @@ def outbox_deliver(*, message_id: int) -> str:
     )
     if message.body_html:
         mail.attach_alternative(message.body_html, "text/html")
+    ours = OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING, claimed_at=now)
+    connection = get_connection(fail_silently=False)
     try:
-        mail.send()
+        connection.open()
+        delivered = connection.send_messages([mail])
+        if not delivered:
+            raise RuntimeError("the mail backend accepted nothing")
     except Exception as error:  # noqa: BLE001 - any failure of the mail transport is recorded and retried
+        _close_quietly(connection)
         logger.warning("message %s to %s failed (attempt %s): %s", message.pk, message.email, message.attempts, error)
         give_up = message.attempts >= message.max_attempts
-        OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
+        ours.update(
             status=OutboxMessage.Status.FAILED if give_up else OutboxMessage.Status.PENDING,
             next_attempt_at=now + backoff_after(message.attempts), last_error=f"{type(error).__name__}: {error}"[:2000],
         )
         return Outcome.FAILED if give_up else Outcome.RETRY
-    OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING).update(
-        status=OutboxMessage.Status.SENT, sent_at=timezone.now(), last_error="")
+    # Accepted: record it before anything else can go wrong (closing the connection is a round trip). Whoever
+    # holds the row now (a sweep may have given a slow claim back), a delivered message is not sent again.
+    sent = {"status": OutboxMessage.Status.SENT, "sent_at": timezone.now(), "last_error": ""}
+    if message.kind in ERASED_AFTER_SENDING:
+        sent.update(body_text=ERASED_TEXT, body_html="")
+    OutboxMessage.objects.filter(pk=message.pk).exclude(status=OutboxMessage.Status.SENT).update(**sent)
+    _close_quietly(connection)
     return Outcome.SENT
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001 - the message is recorded already; a failed QUIT changes nothing
+        logger.info("closing the mail connection failed", exc_info=True)
 
 
 def outbox_next_attempt(*, message_id: int) -> datetime.datetime | None:

@@ -377,11 +377,16 @@ def bulletin_claim_expires(*, bulletin_id: int):
     return (bulletin.claimed_at or bulletin.requested_at) + stale_render_after()
 
 
+# A version still pending this long after it was requested lost its task (the broker was down, a worker died
+# holding it): it is queued again. Queueing a version twice renders it once (the claim).
+PENDING_RESUME_AFTER = datetime.timedelta(minutes=1)
+
+
 def bulletins_to_resume(*, now=None) -> list[int]:
     """Versions left behind: claimed by a process that died (stale "rendering"), or still waiting for a render
-    long after they were requested (their task was lost). The periodic ``bulletins_resume`` queues them again."""
+    a minute after they were requested (their task was lost). The periodic ``bulletins_resume`` queues them."""
     now = now or timezone.now()
-    waiting = Q(status=Bulletin.Status.PENDING, requested_at__lt=now - stale_render_after())
+    waiting = Q(status=Bulletin.Status.PENDING, requested_at__lt=now - min(PENDING_RESUME_AFTER, stale_render_after()))
     return list(Bulletin.objects.filter(waiting | _stale_claim(now)).order_by("pk").values_list("pk", flat=True))
 
 

@@ -53,7 +53,7 @@ from .models import (
     Objection,
 )
 from .selectors import queue_late_bureaus
-from .tasks import bulletin_render
+from .tasks import bulletins_queue
 
 User = get_user_model()
 
@@ -881,7 +881,8 @@ def bulletin_request(*, cycle, actor, printed_on: datetime.date | None = None) -
         bulletin = Bulletin.objects.create(cycle=cycle, version=version, requested_by=actor, printed_on=printed_on)
         audit_record(actor=actor, action=AuditAction.BULLETIN_REQUESTED, target=cycle,
                      data={"version": version, "printed_on": printed_on.isoformat() if printed_on else None})
-        transaction.on_commit(lambda: bulletin_render.delay(bulletin.pk))
+        # The version is the record of the work: if the broker is down, bulletins_resume queues it later.
+        transaction.on_commit(lambda: bulletins_queue([bulletin.pk]))
     return bulletin
 
 

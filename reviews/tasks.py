@@ -4,29 +4,30 @@ import logging
 
 from celery import shared_task
 from django.db import DatabaseError
-from django.utils import timezone
 
-from .bulletins import bulletin_claim_expires, bulletins_to_resume
+from incentives.jobs import jobs_hand_over
+
 from .bulletins import bulletin_render as render
+from .bulletins import bulletins_to_resume
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=600, max_retries=5,
-             acks_late=True)
-def bulletin_render(self, bulletin_id: int) -> str | None:
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=120, max_retries=5, acks_late=True)
+def bulletin_render(bulletin_id: int) -> str | None:
     """Render one bulletin version to PDF (reviews.bulletins.bulletin_render). Running it twice does nothing more.
 
-    A version another worker is rendering is looked at again when that claim turns stale: if that worker died
-    (its render left "rendering"), this task takes the render up then."""
+    A version another worker is rendering is left to it. If that worker died (the version left "rendering"),
+    the beat's ``bulletins_resume`` queues the version again once the claim is stale. The task never waits with
+    a countdown: a message held past the broker's visibility timeout would be delivered a second time."""
     bulletin = render(bulletin_id=bulletin_id)
-    if bulletin is not None:
-        return bulletin.status
-    expires = bulletin_claim_expires(bulletin_id=bulletin_id)
-    if expires is not None and not self.request.is_eager:
-        countdown = max((expires - timezone.now()).total_seconds(), 0) + 5
-        raise self.retry(countdown=countdown, max_retries=None)
-    return None
+    return bulletin.status if bulletin is not None else None
+
+
+def bulletins_queue(bulletin_ids) -> int:
+    """Hand versions to the workers for rendering. Never raises when the broker is unreachable: the versions stay
+    pending and ``bulletins_resume`` queues them once it answers again. Returns how many were queued."""
+    return jobs_hand_over(bulletin_render, bulletin_ids, what="bulletin versions")
 
 
 @shared_task(acks_late=True)
@@ -35,5 +36,5 @@ def bulletins_resume() -> list[int]:
     resumed = bulletins_to_resume()
     for bulletin_id in resumed:
         logger.warning("bulletin %s left behind: queued again", bulletin_id)
-        bulletin_render.delay(bulletin_id)
+    bulletins_queue(resumed)
     return resumed

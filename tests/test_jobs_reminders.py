@@ -253,12 +253,12 @@ def test_two_senders_of_one_message_send_it_once(cycle, people):
 
 
 def test_a_failed_send_is_retried_with_backoff_then_shown_as_failed(cycle, people, monkeypatch, administrator):
-    from django.core.mail import EmailMultiAlternatives
+    from django.core.mail.backends.locmem import EmailBackend
 
     def refuse(self, *args, **kwargs):
         raise ConnectionRefusedError("SMTP server down")
 
-    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse)
     ReminderSettings.objects.create(pk=1, max_attempts=2)
     result = reminders_sweep(at=beijing(2026, 3, 30, 9, 0))
     delivery = OutboxMessage.objects.get(recipient=people["forestry"])

@@ -1,0 +1,248 @@
+"""Nothing lost when a piece is down, with real workers on PostgreSQL and Redis (db 4): a worker killed (SIGKILL)
+mid-sweep and mid-render, and a broker that does not answer during a return and a publication. Afterwards every
+notice and every bulletin is delivered exactly once, within the short stale limits these workers are given
+(seconds here; minutes in production).
+
+The workers send mail through ``tests.mailbox_backend`` (one JSON line per accepted message, one second per
+message), so the test counts deliveries across processes and has time to kill a worker while it sends. The test
+plays the beat: it sends ``outbox_sweep`` and ``bulletins_resume`` every two seconds, as the beat does every
+minute.
+"""
+
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+import redis
+from celery import Celery
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from measures.models import PolicyDocument
+from nominations.models import Cycle, NominationList, ReminderSettings
+from organisation.models import AuditEntry, OutboxMessage
+from reviews.models import Bulletin
+
+from .factories import make_user, put_on_notice, roles
+from .outbox_fixtures import broker_down  # noqa: F401  (fixture)
+from .test_phases import AFTER, decide_all
+from .test_settings import ROOT
+
+REDIS_URL = "redis://127.0.0.1:6379/4"
+TIMEOUT = 60
+STALE_CLAIM_MINUTES = "0.1"      # 6 s: a delivery task is stopped after 4 s
+STALE_RENDER_MINUTES = "0.2"     # 12 s, above the tasks' time limit of 10 s
+BEAT_EVERY = 2.0
+
+
+def wait_for(condition, what: str, timeout: float = TIMEOUT, every: float = 0.05, tick=None):
+    deadline = time.monotonic() + timeout
+    next_tick = 0.0
+    while time.monotonic() < deadline:
+        if tick is not None and time.monotonic() >= next_tick:
+            tick()
+            next_tick = time.monotonic() + BEAT_EVERY
+        if condition():
+            return
+        time.sleep(every)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+class Workers:
+    """Start, kill and restart real workers sharing the test's PostgreSQL database and Redis db 4."""
+
+    def __init__(self, tmp_path):
+        db = connection.settings_dict
+        self.tmp_path = tmp_path
+        self.mailbox = tmp_path / "mailbox.jsonl"
+        self.mailbox.touch()
+        self.env = {key: value for key, value in os.environ.items()
+                    if not key.startswith(("DATABASE_URL", "CELERY_", "EMAIL_", "CACHE_URL"))}
+        self.env.update({
+            "APP_ENV": "test",
+            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+                            f"{db['PORT'] or 5432}/{db['NAME']}",
+            "CELERY_BROKER_URL": REDIS_URL, "MEDIA_ROOT": str(tmp_path / "media"),
+            "EMAIL_BACKEND": "tests.mailbox_backend.EmailBackend", "TEST_MAILBOX": str(self.mailbox),
+            "TEST_MAIL_DELAY": "1", "OUTBOX_STALE_CLAIM_MINUTES": STALE_CLAIM_MINUTES,
+            "BULLETIN_STALE_RENDER_MINUTES": STALE_RENDER_MINUTES, "CELERY_TASK_TIME_LIMIT": "10",
+            "CELERY_BROKER_VISIBILITY_TIMEOUT": "12", "SITE_URL": "https://incentives.example.gov.cn",
+        })
+        self.processes = []
+        self.app = Celery("probe", broker=REDIS_URL)
+
+    def start(self):
+        log_path = self.tmp_path / f"worker-{len(self.processes)}.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "incentives", "worker", "--pool=solo", "--loglevel=INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "-n", f"outbox-test-{os.getpid()}-{len(self.processes)}@%h"],
+            cwd=ROOT, env=self.env, stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        wait_for(lambda: " ready." in log_path.read_text() or process.poll() is not None, "a worker to start",
+                 every=0.2)
+        assert process.poll() is None, "the worker stopped:\n" + log_path.read_text()
+        return process
+
+    def kill(self, process):
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+
+    def beat(self):
+        """What the beat sends every minute."""
+        self.app.send_task("organisation.tasks.outbox_sweep")
+        self.app.send_task("reviews.tasks.bulletins_resume")
+
+    def delivered(self) -> Counter:
+        return Counter(json.loads(line)["message_id"] for line in self.mailbox.read_text().splitlines() if line)
+
+    def stop(self):
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(10)
+
+
+@pytest.fixture
+def workers(tmp_path, settings, transactional_db):
+    assert connection.vendor == "postgresql", "the workers must share the test database: run with PostgreSQL"
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.fail(f"Redis is not answering at {REDIS_URL} ({error}): start it and run again.")
+    client.flushdb()  # db 4 belongs to these tests: drop what a killed run left
+    settings.MEDIA_ROOT = tmp_path / "media"
+    running = Workers(tmp_path)
+    yield running
+    running.stop()
+
+
+def message_id(message: OutboxMessage) -> str:
+    return f"<outbox-{message.pk}@incentives.example.gov.cn>"
+
+
+def assert_each_delivered_once(workers):
+    messages = list(OutboxMessage.objects.exclude(email=""))
+    assert messages and all(m.status == OutboxMessage.Status.SENT for m in messages)
+    delivered = workers.delivered()
+    assert delivered == Counter({message_id(m): 1 for m in messages}), "a message went out twice or not at all"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_sweep_loses_nothing_and_sends_nothing_twice(workers, bureau):
+    water = bureau("市水务局")
+    for number in range(3):
+        make_user(f"clerk{number}", role=roles.BUREAU_STAFF, bureaus=[water], email=f"clerk{number}@example.gov.cn")
+    ReminderSettings.objects.create(pk=1, send_from_hour=0)
+    now = timezone.now()
+    Cycle.objects.create(year=2025, document=PolicyDocument.objects.get(in_force=True),
+                         opens_at=now - datetime.timedelta(days=30), deadline=now + datetime.timedelta(days=3))
+    first = workers.start()
+    workers.app.send_task("nominations.tasks.reminders_sweep")
+
+    # Killed while it delivers what the sweep recorded: some sent, one in the mail server's hands, the rest queued.
+    wait_for(lambda: len(workers.delivered()) >= 2 and OutboxMessage.objects.filter(status="sending").exists(),
+             "the worker to be sending its third message")
+    workers.kill(first)
+    killed_at = time.monotonic()
+    statuses = Counter(OutboxMessage.objects.values_list("status", flat=True))
+    assert statuses["sending"] == 1 and statuses["pending"] >= 1, statuses
+
+    workers.start()
+    wait_for(lambda: not OutboxMessage.objects.exclude(status__in=["sent", "skipped"]).exists(),
+             "every reminder to be sent", tick=workers.beat)
+    assert time.monotonic() - killed_at < 45  # the stale claim (6 s here, 5 minutes by default) bounds the delay
+    assert_each_delivered_once(workers)
+    # The one the killed worker held was claimed again after its claim turned stale, and sent once.
+    assert sorted(OutboxMessage.objects.values_list("attempts", flat=True))[-2:] == [1, 2]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_render_leaves_a_version_taken_up_again_and_rendered_once(workers, category, bureau):
+    from tests.test_bulletin_render import award_all
+
+    cycle = Cycle.objects.create(year=2025, document=PolicyDocument.objects.get(in_force=True),
+                                 opens_at=timezone.now() - datetime.timedelta(days=300),
+                                 deadline=timezone.now() - datetime.timedelta(days=200), state=Cycle.State.REVIEW)
+    award_all(cycle, category, bureau)
+    bulletin = Bulletin.objects.create(cycle=cycle, version=1)
+    first = workers.start()
+    workers.app.send_task("reviews.tasks.bulletin_render", args=[bulletin.pk])
+    wait_for(lambda: Bulletin.objects.filter(pk=bulletin.pk).exclude(status="pending").exists(),
+             "the render to be claimed", every=0.01)
+    workers.kill(first)
+    killed_at = time.monotonic()
+    bulletin.refresh_from_db()
+    assert bulletin.status == Bulletin.Status.RENDERING and not bulletin.file, "the render finished before the kill"
+
+    workers.start()
+    wait_for(lambda: Bulletin.objects.filter(pk=bulletin.pk, status__in=["done", "failed"]).exists(),
+             "the version to be rendered again", tick=workers.beat)
+    assert time.monotonic() - killed_at < 50  # stale after 12 s here (10 minutes by default)
+    bulletin.refresh_from_db()
+    assert bulletin.status == Bulletin.Status.DONE, bulletin.error
+    assert (workers.tmp_path / "media" / bulletin.file.name).stat().st_size == bulletin.size > 0
+    time.sleep(3)  # the killed worker's message is handed out again after the visibility timeout (12 s): a no-op
+    assert Bulletin.objects.filter(cycle=cycle).count() == 1
+    assert AuditEntry.objects.filter(action="bulletin.rendered").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_return_and_a_publication_with_the_broker_unreachable_are_delivered_once_it_is_back(
+        workers, client, reviewer, clerk_water, category, bureau, districts, broker_down):  # noqa: F811
+    from nominations.models import Nominee
+
+    cycle = Cycle.objects.create(year=2024, document=PolicyDocument.objects.get(in_force=True),
+                                 opens_at=datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC),
+                                 deadline=datetime.datetime(2025, 3, 31, 15, 59, 59, tzinfo=datetime.UTC))
+    lists = []
+    for code in ("19-1", "6"):
+        nl = NominationList.objects.create(cycle=cycle, category=category(code), bureau=bureau("市水务局"),
+                                           state=NominationList.State.SUBMITTED, created_by=clerk_water,
+                                           submitted_at=AFTER - datetime.timedelta(days=20))
+        for rank, unit in enumerate(districts[:2], start=1):
+            Nominee.objects.create(nomination_list=nl, unit=unit, rank=rank, achievements="成效明显")
+        lists.append(nl)
+    returned, kept = lists
+    client.force_login(reviewer)
+
+    # The broker does not answer: the return and the publication succeed all the same.
+    started = time.monotonic()
+    response = client.post(reverse("reviews:list_return", args=[returned.pk]), {"reason": "附件不全，请补充。"})
+    assert response.status_code == 302
+    assert NominationList.objects.get(pk=returned.pk).state == NominationList.State.RETURNED
+    decide_all(reviewer, kept)
+    put_on_notice(reviewer, cycle, at=AFTER)
+    response = client.post(reverse("reviews:publish", args=[cycle.year]), {"confirm": "on"})
+    assert response.status_code == 302 and response["Location"] == reverse("results:cycle", args=[cycle.year])
+    assert time.monotonic() - started < 20  # a refused connection costs milliseconds, not a timeout per message
+    assert Cycle.objects.get(pk=cycle.pk).state == Cycle.State.PUBLISHED
+    assert Bulletin.objects.get(cycle=cycle).status == Bulletin.Status.PENDING
+    kinds = Counter(OutboxMessage.objects.filter(status="pending").values_list("kind", flat=True))
+    assert kinds["returned"] == 1 and kinds["final"] >= 2 and kinds["notice"] >= 2, kinds
+    assert not OutboxMessage.objects.exclude(status__in=["pending", "skipped"]).exists()
+
+    # The broker is back: the beat's sweeps hand everything over; each notice and the bulletin go out once.
+    workers.start()
+    wait_for(lambda: (not OutboxMessage.objects.exclude(status__in=["sent", "skipped"]).exists()
+                      and Bulletin.objects.filter(cycle=cycle, status__in=["done", "failed"]).exists()),
+             "every notice and the bulletin", tick=workers.beat)
+    assert_each_delivered_once(workers)
+    bulletin = Bulletin.objects.get(cycle=cycle)
+    assert bulletin.status == Bulletin.Status.DONE, bulletin.error
+    assert AuditEntry.objects.filter(action="bulletin.rendered").count() == 1
