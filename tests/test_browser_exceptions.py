@@ -16,7 +16,7 @@ from nominations.models import CapExceptionRequest, NominationList, Nominee
 from organisation.models import OutboxMessage
 from reviews.models import Award
 from tests.browser_fixtures import DESKTOP, screenshot
-from tests.test_browser_journeys import decide, log_in, open_cycle, submitted_list
+from tests.test_browser_journeys import choose, decide_all, log_in, open_cycle, submitted_list
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +73,8 @@ def test_a_fourth_slot_asked_granted_filled_and_approved(browser_context_factory
     # The reviewer approves all four.
     page.goto(f"{live_server.url}/review/lists/{nl.pk}/")
     for nominee in Nominee.objects.filter(nomination_list=nl).order_by("rank"):
-        decide(page, nominee, approved=True)
+        choose(page, nominee, approved=True)
+    decide_all(page)  # the page's one form decides every nominee
     awards = Award.objects.filter(cycle=cycle, category=investment).order_by("slot")
     assert [a.slot for a in awards] == [1, 2, 3, 4]
     assert page.locator("[data-awarded]").get_attribute("data-awarded") == "4"
@@ -90,9 +91,11 @@ def test_without_an_exception_the_fourth_approval_is_refused_with_the_caps_messa
     page.goto(f"{live_server.url}/review/lists/{rivers.pk}/")
     nominees = list(Nominee.objects.filter(nomination_list=rivers).order_by("rank"))
     for nominee in nominees:
-        decide(page, nominee, approved=True)
-    message = page.locator(".messages .message.error").inner_text()
+        choose(page, nominee, approved=True)
+    decide_all(page)
+    message = page.locator("#decide-errors").inner_text()  # the form's error summary
     assert "19-1" in message and "原则上不超3个" in message
-    assert Award.objects.filter(cycle=cycle, category=rivers.category).count() == 3
+    # The one form is all or nothing: the refused fourth approval leaves every decision as it was.
+    assert Award.objects.filter(cycle=cycle, category=rivers.category).count() == 0
     assert not Award.objects.filter(nominee=nominees[3]).exists()
     screenshot(page, "exception-refused-without-exception-desktop")
