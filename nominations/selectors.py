@@ -10,20 +10,27 @@ from measures.models import IncentiveCategory, Responsibility
 from measures.selectors import categories_commentable_by, categories_editable_by, categories_visible_to
 from organisation import roles
 from organisation import selectors as organisation_selectors
-from organisation.models import AuditEntry, Bureau, Unit
+from organisation.models import AuditEntry, Bureau, Unit, default_programme_id
+from organisation.programmes import programmes_of
 
 from . import states
 from .deadlines import bureau_deadline, deadline_passed
 from .models import Cycle, Evidence, Extension, ListComment, NominationList, Nominee
 
 
-def cycle_for_bureaus() -> Cycle | None:
-    """The cycle bureaus work on: the latest open one, else the latest of all."""
-    return Cycle.objects.filter(state=Cycle.State.OPEN).order_by("-year").first() or Cycle.objects.order_by("-year").first()
+def cycle_for_bureaus(user=None) -> Cycle | None:
+    """The cycle bureaus work on: the latest open one, else the latest of all; of the person's programmes when
+    ``user`` is given (the default programme's first)."""
+    cycles = Cycle.objects.all() if user is None else Cycle.objects.filter(programme__in=programmes_of(user))
+    cycles = cycles.order_by("-programme__is_default", "-year")
+    return cycles.filter(state=Cycle.State.OPEN).first() or cycles.first()
 
 
-def cycle_by_year(*, year: int) -> Cycle:
-    return Cycle.objects.select_related("document").get(year=year)
+def cycle_by_year(*, year: int, programme_id: int | None = None) -> Cycle:
+    """The programme's cycle of ``year`` (the default programme's when none is given)."""
+    if programme_id is None:
+        programme_id = default_programme_id()
+    return Cycle.objects.select_related("document", "programme").get(year=year, programme_id=programme_id)
 
 
 def bureaus_of(user) -> list[Bureau]:
@@ -42,9 +49,10 @@ def owning_bureau(category: IncentiveCategory, responsibilities=None) -> Bureau 
     return None
 
 
-def units_for_category(category: IncentiveCategory) -> QuerySet[Unit]:
-    """The active units of the kinds the category rewards, in administrative order."""
-    return (Unit.objects.filter(kind__in=category.subject_kinds.values("code"), is_active=True)
+def units_for_category(category: IncentiveCategory, *, programme_id: int) -> QuerySet[Unit]:
+    """The programme's active units of the kinds the category rewards, in administrative order."""
+    return (Unit.objects.filter(kind__in=category.subject_kinds.values("code"), is_active=True,
+                                programme_id=programme_id)
             .select_related("parent").order_by("division_order", "name"))
 
 
@@ -96,8 +104,10 @@ class ListAccess:
 
 
 def list_access(user, *, year: int, category_id: int) -> ListAccess:
-    """The cycle, the category and its list as ``user`` may see them; DoesNotExist when outside their scope."""
-    cycle = cycle_by_year(year=year)
+    """The cycle, the category and its list as ``user`` may see them; DoesNotExist when outside their scope. The
+    year is the category's programme's (its document's)."""
+    cycle = (Cycle.objects.select_related("document", "programme")
+             .get(year=year, programme__documents__measures__categories__pk=category_id))
     category = (
         categories_visible_to(user, IncentiveCategory.objects.select_related("measure"))
         .annotate(exception_limit=limits.exception_limit_annotation(year=cycle.year))

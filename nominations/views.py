@@ -19,7 +19,7 @@ from .models import Cycle, Evidence, IncentiveCategory
 @login_required
 def home(request):
     """The bureau's page: its categories (led, run or co-responsible), this year's cycle, its deadline, each list."""
-    cycle = selectors.cycle_for_bureaus()
+    cycle = selectors.cycle_for_bureaus(request.user)
     pages = selectors.bureau_home(request.user, cycle=cycle)
     return render(request, "nominations/home.html", {"cycle": cycle, "pages": pages})
 
@@ -116,7 +116,7 @@ def list_edit(request, year: int, category_id: int):
     if not access.editable_now:
         messages.error(request, _("This list cannot be changed now."))
         return redirect(_list_url(access))
-    units = list(selectors.units_for_category(access.category))
+    units = list(selectors.units_for_category(access.category, programme_id=access.cycle.programme_id))
     units_by_id = {u.pk: u for u in units}
     unit_choices = [(u.pk, str(u)) for u in units]
     nl = access.nomination_list
