@@ -228,6 +228,8 @@ class Membership(models.Model):
 class AuditAction(models.TextChoices):
     # the catalogue and the organisation
     PROGRAMME_CREATED = "programme.created", _("Programme created")
+    PROGRAMME_CHANGED = "programme.changed", _("Programme changed")
+    PROGRAMME_REVIEWERS_CHANGED = "programme.reviewers_changed", _("Programme's reviewers changed")
     CATALOGUE_IMPORTED = "catalogue.imported", _("Catalogue imported")
     BUREAU_IMPORTED = "bureau.imported", _("Bureaus imported")
     UNITS_IMPORTED = "units.imported", _("Units imported")
