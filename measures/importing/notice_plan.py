@@ -55,7 +55,7 @@ def plan_notice_text(text: str | NoticeSource, *, document: PolicyDocument | Non
         plan.new_document.setdefault("text", source.text.replace("\r\n", "\n").lstrip("\ufeff").strip())
     if matcher is None:
         # Names bind to the importing programme's bureaus only, never another government's.
-        matcher = BureauMatcher(plan.programme.bureaus.all())
+        matcher = BureauMatcher.for_programme(plan.programme)
     for item in parsed.measures:
         errors: list[RowError] = []
         spec = measure_spec(item)

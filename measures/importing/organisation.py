@@ -119,7 +119,7 @@ def plan_bureaus(data: bytes, *, filename: str = "", byte_limit: int | None = No
     table = _read(plan, data, filename, ["short_name", "full_name"], byte_limit)
     if table is None:
         return plan
-    matcher = BureauMatcher(plan.programme.bureaus.all())
+    matcher = BureauMatcher.for_programme(plan.programme)
     seen: dict[str, int] = {}
     full_names = {b.full_name: b for b in plan.programme.bureaus.all()}
     for number, row in table.rows:
@@ -338,7 +338,7 @@ def plan_users(data: bytes, *, filename: str = "", byte_limit: int | None = None
         return plan
     User = get_user_model()
     has = set(table.header)
-    matcher = BureauMatcher(plan.programme.bureaus.all())
+    matcher = BureauMatcher.for_programme(plan.programme)
     users = {u.username: u for u in User.objects.prefetch_related("memberships", "groups")}
     seen: dict[str, int] = {}
     for number, row in table.rows:

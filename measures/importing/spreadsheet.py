@@ -60,7 +60,7 @@ def plan_catalogue_file(data: bytes, *, filename: str = "", document: PolicyDocu
         plan.errors.append(RowError(1, "", _("The file says nobody is responsible: it needs the columns lead, "
                                              "co_responsible, separately_responsible and joint, or responsibility_clause.")))
         return plan
-    _measures_from_table(table, plan, matcher if matcher is not None else BureauMatcher(plan.programme.bureaus.all()))
+    _measures_from_table(table, plan, matcher if matcher is not None else BureauMatcher.for_programme(plan.programme))
     compare(plan)
     return plan
 
