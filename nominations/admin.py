@@ -62,7 +62,8 @@ class ExtensionInline(admin.TabularInline):
 @admin.register(Cycle)
 class CycleAdmin(admin.ModelAdmin):
     form = CycleAdminForm
-    list_display = ["year", "document", "opens_at", "deadline", "state"]
+    list_display = ["year", "programme", "document", "opens_at", "deadline", "state"]
+    list_filter = ["programme", "state"]
     inlines = [ExtensionInline]
 
     def get_readonly_fields(self, request, obj=None):
