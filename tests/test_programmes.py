@@ -380,3 +380,14 @@ def test_a_cycle_is_its_documents_programmes(administrator):
     assert cycle.programme_id == jiangsu.pk
     with pytest.raises(ValidationError):
         Programme(**{**JIANGSU, "code": "not a slug!"}).full_clean()
+
+
+def test_the_export_commands_take_the_programme(two_programmes):
+    import io
+
+    year = two_programmes["year"]
+    theirs, ours = io.StringIO(), io.StringIO()
+    call_command("export_awards", "--cycle", str(year), "--programme", "jiangsu", stdout=theirs)
+    call_command("export_awards", "--cycle", str(year), stdout=ours)
+    assert "南京市" in theirs.getvalue() and "越秀区" not in theirs.getvalue()
+    assert "越秀区" in ours.getvalue() and "南京市" not in ours.getvalue()
