@@ -121,6 +121,7 @@ class CycleAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, cycle):
             raise PermissionDenied
         form = ExtensionForm(request.POST or None)
+        form.fields["bureau"].queryset = form.fields["bureau"].queryset.filter(programme_id=cycle.programme_id)
         if request.method == "POST" and form.is_valid():
             try:
                 services.extension_grant(actor=request.user, cycle=cycle, bureau=form.cleaned_data["bureau"],

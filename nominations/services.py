@@ -103,6 +103,9 @@ def extension_grant(*, actor, cycle: Cycle, bureau: Bureau, new_deadline: dateti
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason for the extension."), field="reason")
+    if bureau.programme_id != cycle.programme_id:
+        raise DomainError(_("%(bureau)s belongs to another programme: it has no deadline in this cycle.")
+                          % {"bureau": bureau}, field="bureau")
     new_deadline = _as_beijing(new_deadline)
     if new_deadline <= cycle.deadline:
         raise DomainError(_("The new deadline must be later than the cycle's deadline (%(deadline)s).")

@@ -391,3 +391,14 @@ def test_the_export_commands_take_the_programme(two_programmes):
     call_command("export_awards", "--cycle", str(year), stdout=ours)
     assert "南京市" in theirs.getvalue() and "越秀区" not in theirs.getvalue()
     assert "越秀区" in ours.getvalue() and "南京市" not in ours.getvalue()
+
+
+def test_an_extension_is_granted_only_to_a_bureau_of_the_cycles_programme(two_programmes, reviewer):
+    from nominations.services import extension_grant
+
+    w = two_programmes
+    bureau_a = Bureau.objects.get(short_name="市水务局")
+    later = w["cycle_b"].deadline + datetime.timedelta(days=5)
+    with pytest.raises(DomainError, match="another programme"):
+        extension_grant(actor=reviewer, cycle=w["cycle_b"], bureau=bureau_a, new_deadline=later, reason="延期")
+    assert not w["cycle_b"].extensions.exists()
