@@ -87,3 +87,9 @@ def public_programme(code: str | None) -> Programme:
     if code:
         return Programme.objects.get(code=code)
     return Programme.objects.default()
+
+
+def reaches(user, **lookup) -> bool:
+    """Whether the programme found by ``lookup`` (e.g. ``cycles=cycle.pk``, ``cycles__lists=list_id``) is one of
+    the person's. One query; services check it beside the role, so that a view's 404 is not the only guard."""
+    return programmes_of(user).filter(**lookup).exists()

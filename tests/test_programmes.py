@@ -402,3 +402,23 @@ def test_an_extension_is_granted_only_to_a_bureau_of_the_cycles_programme(two_pr
     with pytest.raises(DomainError, match="another programme"):
         extension_grant(actor=reviewer, cycle=w["cycle_b"], bureau=bureau_a, new_deadline=later, reason="延期")
     assert not w["cycle_b"].extensions.exists()
+
+
+def test_the_review_services_refuse_a_reviewer_of_another_programme(two_programmes, reviewer):
+    from incentives.errors import PermissionDeniedError
+    from nominations import phases
+    from reviews.services import nomination_list_return, nominee_decide
+
+    w = two_programmes
+    list_b = w["lists"]["b"]
+    NominationList.objects.filter(pk=list_b.pk).update(state="submitted")
+    with pytest.raises(PermissionDeniedError):
+        nomination_list_return(actor=reviewer, nomination_list=list_b, reason="材料不全")
+    with pytest.raises(PermissionDeniedError):
+        nominee_decide(actor=reviewer, nominee=list_b.nominees.get(), approved=False, comment="不符合")
+    with pytest.raises(PermissionDeniedError):
+        phases.cycle_transition_check(actor=reviewer, cycle=w["cycle_b"], name="begin_review")
+    assert NominationList.objects.get(pk=list_b.pk).state == "submitted"
+    # Their own reviewer is let through to the next check.
+    returned = nomination_list_return(actor=w["reviewer_b"], nomination_list=list_b, reason="材料不全")
+    assert returned.state == "returned"
