@@ -301,7 +301,7 @@ class Generator:
             if year not in taken:
                 published_at = datetime.datetime(year + 1, 6, 30, 10, 0, tzinfo=BEIJING)
                 new_cycles.append(Cycle(
-                    year=year, document=self.document, opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING),
+                    year=year, document=self.document, programme_id=self.document.programme_id, opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING),
                     deadline=default_deadline_for(year), state=Cycle.State.PUBLISHED, published_at=published_at,
                     published_by=admin, bulletin_number=f"穗府办〔{year + 1}〕{(year % 50) + 1}号",
                 ))

@@ -21,6 +21,7 @@ urlpatterns = [
     path("nominations/", include("nominations.urls")),
     path("review/", include("reviews.urls")),
     path("results/", include("reviews.public_urls")),
+    path("results/p/<slug:programme>/", include("reviews.programme_public_urls")),
     path("health/", health.ready, name="health"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),

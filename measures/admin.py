@@ -36,8 +36,8 @@ class AuditedCatalogueMixin:
 
 @admin.register(PolicyDocument)
 class PolicyDocumentAdmin(admin.ModelAdmin):
-    list_display = ["number", "title", "issuer", "issued_on", "in_force"]
-    list_filter = ["in_force", "issuer"]
+    list_display = ["number", "title", "programme", "issuer", "issued_on", "in_force"]
+    list_filter = ["programme", "in_force", "issuer"]
     search_fields = ["number", "title"]
     autocomplete_fields = ["supersedes"]
 

@@ -62,7 +62,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from organisation.models import Bureau, UnitKind
+from organisation.models import Bureau, Programme, UnitKind, default_programme_id
 
 from . import limits
 
@@ -103,8 +103,10 @@ class CategoryKind(models.TextChoices):
 
 
 class PolicyDocument(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, default=default_programme_id,
+                                  related_name="documents", verbose_name=_("programme"))
     title = models.CharField(_("title"), max_length=255)
-    number = models.CharField(_("document number"), max_length=64, unique=True, help_text=_("e.g. 穗府办〔2022〕30号"))
+    number = models.CharField(_("document number"), max_length=64, help_text=_("e.g. 穗府办〔2022〕30号"))
     issuer = models.CharField(_("issuer"), max_length=128)
     issued_on = models.DateField(_("date"), null=True, blank=True)
     printed_on = models.DateField(_("printed on"), null=True, blank=True)
@@ -119,6 +121,10 @@ class PolicyDocument(models.Model):
         verbose_name = _("policy document")
         verbose_name_plural = _("policy documents")
         ordering = ["-issued_on", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "number"], name="%(app_label)s_%(class)s_unique_number",
+                                    violation_error_message=_("This programme already has a document with this number.")),
+        ]
 
     def __str__(self):
         return self.number

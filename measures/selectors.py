@@ -7,12 +7,17 @@ from guardian.shortcuts import get_objects_for_user
 from organisation import roles
 from organisation.models import Bureau, UnitKind
 from organisation.permissions import COMMENT, NOMINATE, VIEW
+from organisation.programmes import programmes_of
 
 from .models import ImplementationRules, IncentiveCategory, Measure, PolicyDocument, Responsibility
 
 
-def document_in_force() -> PolicyDocument | None:
-    return PolicyDocument.objects.filter(in_force=True).order_by("-issued_on").first()
+def document_in_force(user=None) -> PolicyDocument | None:
+    """The document in force: of the person's programmes when ``user`` is given (the default programme's first)."""
+    documents = PolicyDocument.objects.filter(in_force=True)
+    if user is not None:
+        documents = documents.filter(programme__in=programmes_of(user))
+    return documents.order_by("-programme__is_default", "-issued_on").first()
 
 
 def _responsibilities_prefetch() -> Prefetch:
@@ -41,9 +46,10 @@ def measure_list(*, document: PolicyDocument | None = None, bureau: Bureau | Non
     )
 
 
-def measure_detail(*, pk: int) -> Measure:
+def measure_detail(*, pk: int, user=None) -> Measure:
+    measures = Measure.objects.all() if user is None else Measure.objects.filter(document__programme__in=programmes_of(user))
     return (
-        Measure.objects.select_related("document")
+        measures.select_related("document")
         .prefetch_related(
             Prefetch(
                 "categories",
@@ -69,7 +75,8 @@ def _scoped(user, perm: str, base: QuerySet[IncentiveCategory] | None = None) ->
     if not user.is_authenticated or not user.is_active:
         return base.none()
     if roles.is_reviewer(user) or (perm == VIEW and roles.is_administrator(user)):
-        return base
+        # Reviewers and administrators: every category of their programmes.
+        return base.filter(measure__document__programme__in=programmes_of(user))
     # One query with a subquery on the direct-FK permission tables, whatever the number of categories.
     return get_objects_for_user(user, f"measures.{perm}", klass=base, with_superuser=False, accept_global_perms=False)
 

@@ -11,7 +11,7 @@ from .models import Measure
 @login_required
 def measure_list_view(request):
     """The catalogue, filterable by responsible bureau and by kind of unit rewarded."""
-    document = selectors.document_in_force()
+    document = selectors.document_in_force(request.user)
     bureaus = list(selectors.bureaus_with_responsibilities(document=document))
     kinds = list(UnitKind.objects.all())
     bureau = next((b for b in bureaus if str(b.pk) == request.GET.get("bureau")), None)
@@ -30,7 +30,7 @@ def measure_list_view(request):
 @login_required
 def measure_detail_view(request, pk: int):
     try:
-        measure = selectors.measure_detail(pk=pk)
+        measure = selectors.measure_detail(pk=pk, user=request.user)
     except Measure.DoesNotExist:
         raise Http404 from None
     return render(request, "measures/measure_detail.html", {"measure": measure, "rules": selectors.rules_in_force(measure)})
@@ -39,7 +39,7 @@ def measure_detail_view(request, pk: int):
 @login_required
 def bureau_list_view(request):
     """Each responsible bureau with the categories it answers for and its role in each."""
-    document = selectors.document_in_force()
+    document = selectors.document_in_force(request.user)
     measures = list(selectors.measure_list(document=document))
     by_bureau: dict[int, list] = {}
     for measure in measures:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incentives.errors import DomainError
+from organisation.models import Programme
 
 from . import services
 from .forms import BeijingDateTimeField, ExtensionForm, check_year
@@ -61,7 +62,8 @@ class ExtensionInline(admin.TabularInline):
 @admin.register(Cycle)
 class CycleAdmin(admin.ModelAdmin):
     form = CycleAdminForm
-    list_display = ["year", "document", "opens_at", "deadline", "state"]
+    list_display = ["year", "programme", "document", "opens_at", "deadline", "state"]
+    list_filter = ["programme", "state"]
     inlines = [ExtensionInline]
 
     def get_readonly_fields(self, request, obj=None):
@@ -119,6 +121,7 @@ class CycleAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, cycle):
             raise PermissionDenied
         form = ExtensionForm(request.POST or None)
+        form.fields["bureau"].queryset = form.fields["bureau"].queryset.filter(programme_id=cycle.programme_id)
         if request.method == "POST" and form.is_valid():
             try:
                 services.extension_grant(actor=request.user, cycle=cycle, bureau=form.cleaned_data["bureau"],
@@ -173,16 +176,28 @@ class NominationListAdmin(admin.ModelAdmin):
 # --- Reminders' schedule and wording ----------------------------------------------------------------------------
 
 
+class ReminderSettingsForm(forms.ModelForm):
+    programme = forms.ModelChoiceField(
+        label=gettext_lazy("programme"), queryset=Programme.objects.all(), required=False,
+        help_text=gettext_lazy("Empty: the default programme. One row per programme."))
+
+    class Meta:
+        model = ReminderSettings
+        fields = ["programme", "offsets", "send_from_hour", "overdue_notice", "reviewer_digest", "max_attempts"]
+
+    def clean_programme(self):
+        return self.cleaned_data.get("programme") or Programme.objects.default()
+
+
 @admin.register(ReminderSettings)
 class ReminderSettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "offsets", "send_from_hour", "overdue_notice", "reviewer_digest", "max_attempts"]
+    form = ReminderSettingsForm
+    list_display = ["__str__", "programme", "offsets", "send_from_hour", "overdue_notice", "reviewer_digest", "max_attempts"]
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and not ReminderSettings.objects.exists()
-
-    def save_model(self, request, obj, form, change):
-        obj.pk = 1  # one row: the sweep reads pk 1
-        super().save_model(request, obj, form, change)
+        # One row per programme: while a programme has none, its defaults apply.
+        return (super().has_add_permission(request)
+                and Programme.objects.filter(reminder_settings__isnull=True).exists())
 
 
 class ReminderTemplateForm(forms.ModelForm):

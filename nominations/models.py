@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from measures import limits
 from measures.models import IncentiveCategory, PolicyDocument
-from organisation.models import Bureau, Unit
+from organisation.models import Bureau, Programme, Unit, default_programme_id
 
 from .states import ListState
 
@@ -30,7 +30,10 @@ class Cycle(models.Model):
         NOTICE = "notice", _("Public notice")
         PUBLISHED = "published", _("Published")
 
-    year = models.PositiveSmallIntegerField(_("performance year"), unique=True)
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="cycles",
+                                  verbose_name=_("programme"), editable=False,
+                                  help_text=_("Its policy document's programme"))
+    year = models.PositiveSmallIntegerField(_("performance year"))
     document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="cycles", verbose_name=_("policy document"))
     opens_at = models.DateTimeField(_("opens at"))
     deadline = models.DateTimeField(_("deadline"), help_text=_("Exact to the second, Beijing time"))
@@ -61,13 +64,21 @@ class Cycle(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(deadline__gt=models.F("opens_at")), name="%(app_label)s_%(class)s_deadline_after_opening",
                                    violation_error_message=_("The deadline must come after the opening.")),
-            models.UniqueConstraint(fields=["bulletin_number"], condition=~Q(bulletin_number=""),
+            models.UniqueConstraint(fields=["programme", "year"], name="%(app_label)s_%(class)s_unique_year",
+                                    violation_error_message=_("This programme already has a cycle for this year.")),
+            models.UniqueConstraint(fields=["programme", "bulletin_number"], condition=~Q(bulletin_number=""),
                                     name="%(app_label)s_%(class)s_unique_bulletin_number",
                                     violation_error_message=_("Another cycle's bulletin has this document number.")),
         ]
 
     def __str__(self):
         return _("%(year)s cycle") % {"year": self.year}
+
+    def save(self, *args, **kwargs):
+        # A cycle belongs to its policy document's programme.
+        if self.document_id and (self.programme_id is None or self._state.adding):
+            self.programme_id = PolicyDocument.objects.values_list("programme_id", flat=True).get(pk=self.document_id)
+        super().save(*args, **kwargs)
 
     @property
     def is_published(self) -> bool:
@@ -275,8 +286,11 @@ def parse_offsets(raw: str) -> list[int]:
 
 
 class ReminderSettings(models.Model):
-    """When reminders go out. One row (pk 1), edited in the admin; the defaults apply while it does not exist."""
+    """When reminders go out in a programme. One row per programme, edited in the admin; the defaults apply while
+    it does not exist."""
 
+    programme = models.OneToOneField(Programme, on_delete=models.PROTECT, default=default_programme_id,
+                                     related_name="reminder_settings", verbose_name=_("programme"))
     offsets = models.CharField(
         _("reminder days before the deadline"), max_length=128, default=DEFAULT_REMINDER_OFFSETS,
         help_text=_("Comma-separated numbers of days before the deadline; 0 is the day of the deadline."),
@@ -313,8 +327,11 @@ class ReminderSettings(models.Model):
         return parse_offsets(self.offsets)
 
     @classmethod
-    def current(cls) -> "ReminderSettings":
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
+    def current(cls, programme: Programme | None = None) -> "ReminderSettings":
+        """The settings of ``programme`` (the default programme's when none is given), unsaved defaults while it
+        has no row."""
+        programme_id = programme.pk if programme is not None else default_programme_id()
+        return cls.objects.filter(programme_id=programme_id).first() or cls(programme_id=programme_id)
 
 
 class ReminderKind(models.TextChoices):

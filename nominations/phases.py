@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from incentives.errors import DomainError, PermissionDeniedError
 from organisation import roles
 from organisation.audit import AuditAction, audit_record
+from organisation.programmes import reaches
 
 from .deadlines import bureaus_still_open, cycle_last_deadline, deadline_passed, format_beijing
 from .models import Cycle
@@ -106,6 +107,8 @@ def cycle_transition_check(*, actor, cycle: Cycle, name: str, now: datetime.date
         raise PermissionDeniedError(_("Only an administrator may do this."))
     if by == REVIEWER and not roles.is_reviewer(actor):
         raise PermissionDeniedError(_("Only General Office reviewers may do this."))
+    if actor is not None and not reaches(actor, pk=cycle.programme_id):
+        raise PermissionDeniedError(_("The %(year)s cycle belongs to another programme.") % {"year": cycle.year})
     transition = cycle_transition_for(name, cycle.state)
     if transition is None:
         wanted = next(t.label for t in CYCLE_TRANSITIONS if t.name == name)

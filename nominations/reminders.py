@@ -45,8 +45,9 @@ from django.utils import timezone, translation
 from measures.models import ImplementationRules, IncentiveCategory, PolicyDocument, Responsibility
 from organisation import roles
 from organisation.audit import AuditAction, audit_trail_for
-from organisation.models import Membership, OutboxMessage
+from organisation.models import Membership, OutboxMessage, default_programme_id
 from organisation.outbox import Letter, outbox_due_ids, outbox_record, outbox_release_stale
+from organisation.programmes import reviewer_programme_ids
 
 from . import states
 from .deadlines import beijing, bureau_deadline, deadline_passed, rules_deadline
@@ -139,8 +140,15 @@ def message_render(kind: str, context: dict, *, sources: tuple[str, str] | None 
 
 # --- Planning: who should get what at a moment ---------------------------------------------------------------
 
-def _reminder_settings() -> ReminderSettings:
-    return ReminderSettings.current()
+def _reminder_settings(programme=None) -> ReminderSettings:
+    return ReminderSettings.current(programme)
+
+
+def _settings_by_programme(programme_ids) -> dict[int, ReminderSettings]:
+    """Each programme's reminder settings (the unsaved defaults where it has no row), in one query."""
+    ids = set(programme_ids)
+    rows = {row.programme_id: row for row in ReminderSettings.objects.filter(programme_id__in=ids)}
+    return {pk: rows.get(pk) or ReminderSettings(programme_id=pk) for pk in ids}
 
 
 def _deadline_kind(deadline: datetime.datetime, at: datetime.datetime, offsets: list[int], overdue: bool):
@@ -156,12 +164,13 @@ def _deadline_kind(deadline: datetime.datetime, at: datetime.datetime, offsets: 
 
 def reminders_plan(*, at: datetime.datetime) -> list[Planned]:
     """Every deadline reminder, overdue notice and digest due at ``at`` (a fixed number of queries)."""
-    config = _reminder_settings()
-    if beijing(at).hour < config.send_from_hour:
-        return []
-    offsets = config.offset_list
     cycles = list(Cycle.objects.filter(state__in=[Cycle.State.OPEN, Cycle.State.REVIEW], opens_at__lte=at)
                   .select_related("document"))
+    if not cycles:
+        return []
+    # Each programme has its own settings: a cycle is swept by its programme's.
+    configs = _settings_by_programme(cycle.programme_id for cycle in cycles)
+    cycles = [cycle for cycle in cycles if beijing(at).hour >= configs[cycle.programme_id].send_from_hour]
     if not cycles:
         return []
     open_cycles = [cycle for cycle in cycles if cycle.state == Cycle.State.OPEN]
@@ -183,6 +192,8 @@ def reminders_plan(*, at: datetime.datetime) -> list[Planned]:
     # One message per clerk, bureau, kind and distance: every category the bureau still owes is listed in it.
     grouped: dict[tuple, Planned] = {}
     for cycle in open_cycles:
+        config = configs[cycle.programme_id]
+        offsets = config.offset_list
         for category in categories:
             if category.measure.document_id != cycle.document_id:
                 continue
@@ -222,8 +233,9 @@ def reminders_plan(*, at: datetime.datetime) -> list[Planned]:
             item.url = item.context["url"] = absolute_url(reverse("nominations:home"))
         item.context["count"] = len(item.context["categories"])
 
-    if config.reviewer_digest:
-        planned.extend(_digest_plan(cycles, lists, at))
+    digest_cycles = [cycle for cycle in cycles if configs[cycle.programme_id].reviewer_digest]
+    if digest_cycles:
+        planned.extend(_digest_plan(digest_cycles, lists, at))
     return planned
 
 
@@ -247,18 +259,22 @@ def _digest_plan(cycles, lists, at) -> list[Planned]:
             waiting[nomination_list.cycle_id].append(nomination_list)
     if not waiting:
         return []
-    reviewers = list(get_user_model().objects.filter(is_active=True, groups__name=roles.REVIEWER).distinct().order_by("username"))
+    reviewers = list(get_user_model().objects.filter(is_active=True, groups__name=roles.REVIEWER).distinct()
+                     .prefetch_related("reviewed_programmes").order_by("username"))
+    default_id = default_programme_id()
     queue_url = absolute_url(reverse("reviews:queue"))
     planned = []
     for cycle in cycles:
         items = sorted(waiting.get(cycle.pk, []), key=lambda lst: (lst.submitted_at or at, lst.pk))
         if not items:
             continue
+        cycle_reviewers = [user for user in reviewers
+                           if cycle.programme_id in reviewer_programme_ids(user, default_id=default_id)]
         days_left = (beijing(cycle.deadline).date() - beijing(at).date()).days
         rows = [{"code": lst.category.code, "name": lst.category.name, "bureau": lst.bureau.short_name,
                  "submitted_at": format_deadline(lst.submitted_at) if lst.submitted_at else "",
                  "url": _review_url(lst)} for lst in items]
-        for user in reviewers:
+        for user in cycle_reviewers:
             planned.append(Planned(
                 cycle=cycle, kind=ReminderKind.DIGEST, offset=days_left, recipient=user, url=queue_url,
                 context={"recipient": user.get_full_name() or user.username, "cycle": cycle, "year": cycle.year,

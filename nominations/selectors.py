@@ -10,7 +10,8 @@ from measures.models import ImplementationRules, IncentiveCategory, Measure, Res
 from measures.selectors import categories_commentable_by, categories_editable_by, categories_visible_to
 from organisation import roles
 from organisation import selectors as organisation_selectors
-from organisation.models import AuditEntry, Bureau, Unit
+from organisation.models import AuditEntry, Bureau, Unit, default_programme_id
+from organisation.programmes import programmes_of
 
 from . import states
 from .deadlines import bureau_deadline, deadline_passed, rules_deadline
@@ -20,14 +21,20 @@ from .models import CapExceptionRequest, Cycle, Evidence, Extension, ListComment
 FINANCE_BUREAU = "市财政局"
 
 
-def cycle_for_bureaus() -> Cycle | None:
-    """The cycle bureaus work on: the latest open one, else the latest of all."""
-    return Cycle.objects.filter(state=Cycle.State.OPEN).order_by("-year").first() or Cycle.objects.order_by("-year").first()
+def cycle_for_bureaus(user=None) -> Cycle | None:
+    """The cycle bureaus work on: the latest open one, else the latest of all; of the person's programmes when
+    ``user`` is given (the default programme's first)."""
+    cycles = Cycle.objects.all() if user is None else Cycle.objects.filter(programme__in=programmes_of(user))
+    cycles = cycles.order_by("-programme__is_default", "-year")
+    return cycles.filter(state=Cycle.State.OPEN).first() or cycles.first()
 
 
-def cycle_years() -> list[tuple[int, str]]:
-    """(year, state) of every cycle, newest first: a bureau reaches the lists of any year (one query)."""
-    return list(Cycle.objects.order_by("-year").values_list("year", "state"))
+def cycle_years(*, programme_id: int | None = None) -> list[tuple[int, str]]:
+    """(year, state) of every cycle of the programme, newest first: a bureau reaches the lists of any year (one
+    query)."""
+    if programme_id is None:
+        programme_id = default_programme_id()
+    return list(Cycle.objects.filter(programme_id=programme_id).order_by("-year").values_list("year", "state"))
 
 
 def comments_for_bureaus(user, *, cycle: Cycle | None, limit: int = 5) -> list[ListComment]:
@@ -40,8 +47,11 @@ def comments_for_bureaus(user, *, cycle: Cycle | None, limit: int = 5) -> list[L
                 .order_by("-created_at", "-id")[:limit])
 
 
-def cycle_by_year(*, year: int) -> Cycle:
-    return Cycle.objects.select_related("document").get(year=year)
+def cycle_by_year(*, year: int, programme_id: int | None = None) -> Cycle:
+    """The programme's cycle of ``year`` (the default programme's when none is given)."""
+    if programme_id is None:
+        programme_id = default_programme_id()
+    return Cycle.objects.select_related("document", "programme").get(year=year, programme_id=programme_id)
 
 
 def bureaus_of(user) -> list[Bureau]:
@@ -60,12 +70,12 @@ def owning_bureau(category: IncentiveCategory, responsibilities=None) -> Bureau 
     return None
 
 
-def units_for_category(category: IncentiveCategory) -> QuerySet[Unit]:
-    """The active units of the kinds the category rewards (their main kind or any other kind they also are), in
-    administrative order."""
+def units_for_category(category: IncentiveCategory, *, programme_id: int) -> QuerySet[Unit]:
+    """The programme's active units of the kinds the category rewards (their main kind or any other kind they
+    also are), in administrative order."""
     kinds = category.subject_kinds.values("code")
     also = Unit.other_kinds.through.objects.filter(unitkind_id__in=kinds).values("unit_id")
-    return (Unit.objects.filter(Q(kind__in=kinds) | Q(pk__in=also), is_active=True)
+    return (Unit.objects.filter(Q(kind__in=kinds) | Q(pk__in=also), is_active=True, programme_id=programme_id)
             .select_related("parent").order_by("division_order", "name"))
 
 
@@ -117,8 +127,10 @@ class ListAccess:
 
 
 def list_access(user, *, year: int, category_id: int) -> ListAccess:
-    """The cycle, the category and its list as ``user`` may see them; DoesNotExist when outside their scope."""
-    cycle = cycle_by_year(year=year)
+    """The cycle, the category and its list as ``user`` may see them; DoesNotExist when outside their scope. The
+    year is the category's programme's (its document's)."""
+    cycle = (Cycle.objects.select_related("document", "programme")
+             .get(year=year, programme__documents__measures__categories__pk=category_id))
     category = (
         categories_visible_to(user, IncentiveCategory.objects.select_related("measure"))
         .annotate(exception_limit=limits.exception_limit_annotation(year=cycle.year))

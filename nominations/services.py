@@ -48,8 +48,9 @@ def _as_beijing(value: datetime.datetime) -> datetime.datetime:
 
 
 def cycle_open(*, actor, year: int, deadline: datetime.datetime | None = None, opens_at: datetime.datetime | None = None,
-               document: PolicyDocument | None = None) -> Cycle:
-    """Open the cycle that assesses ``year``. By default it closes on 31 March of the next year, 23:59:59 Beijing."""
+               document: PolicyDocument | None = None, programme=None) -> Cycle:
+    """Open the cycle that assesses ``year`` in the document's programme (the document in force of ``programme``,
+    the default programme's by default). By default it closes on 31 March of the next year, 23:59:59 Beijing."""
     if not roles.is_administrator(actor):
         raise PermissionDeniedError(_("Only an administrator can open a cycle."))
     if not 2000 <= int(year) <= 2100:
@@ -58,11 +59,13 @@ def cycle_open(*, actor, year: int, deadline: datetime.datetime | None = None, o
     opens_at = _as_beijing(opens_at) if opens_at else timezone.now().replace(microsecond=0)
     if deadline <= opens_at:
         raise DomainError(_("The deadline must come after the opening."), field="deadline")
+    if document is None and programme is not None:
+        document = PolicyDocument.objects.filter(programme=programme, in_force=True).order_by("-issued_on").first()
     document = document or document_in_force()
     if document is None:
         raise DomainError(_("There is no policy document in force to base the cycle on."), field="document")
     with transaction.atomic():
-        if Cycle.objects.filter(year=year).exists():
+        if Cycle.objects.filter(programme_id=document.programme_id, year=year).exists():
             raise DomainError(_("The %(year)s cycle already exists.") % {"year": year}, field="year")
         cycle = Cycle.objects.create(year=year, document=document, opens_at=opens_at, deadline=deadline)
         audit_record(actor=actor, action=AuditAction.CYCLE_OPENED, target=cycle,
@@ -110,6 +113,9 @@ def extension_grant(*, actor, cycle: Cycle, bureau: Bureau, new_deadline: dateti
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason for the extension."), field="reason")
+    if bureau.programme_id != cycle.programme_id:
+        raise DomainError(_("%(bureau)s belongs to another programme: it has no deadline in this cycle.")
+                          % {"bureau": bureau}, field="bureau")
     new_deadline = _as_beijing(new_deadline)
     if new_deadline <= cycle.deadline:
         raise DomainError(_("The new deadline must be later than the cycle's deadline (%(deadline)s).")
@@ -275,6 +281,9 @@ def _validate_entries(nomination_list: NominationList, entries: list[NomineeEntr
             raise DomainError(_("%(unit)s cannot be proposed in this category: it rewards other kinds of units.")
                               % {"unit": entry.unit})
     # A draft may be incomplete (a unit without its achievements yet): completeness is checked at submission.
+        if entry.unit.programme_id != nomination_list.cycle.programme_id:
+            raise DomainError(_("%(unit)s belongs to another programme: it cannot be proposed here.")
+                              % {"unit": entry.unit})
     # Every file is checked before anything is written, so a bad file leaves the list as it was.
     return [[{"file": f, **evidence_check(f)} for f in entry.files] for entry in entries]
 

@@ -23,13 +23,16 @@ from .models import Cycle, Evidence, IncentiveCategory
 @login_required
 def home(request):
     """The clerk's workbench: for each of their bureaus, what is due and when (a countdown, Beijing time), what
-    came back, what was commented, and the state of every list; any year's lists through the year's links."""
-    years = selectors.cycle_years()
+    came back, what was commented, and the state of every list; any year's lists of their programme through the
+    year's links."""
+    default_cycle = selectors.cycle_for_bureaus(request.user)
+    programme_id = default_cycle.programme_id if default_cycle else None
+    years = selectors.cycle_years(programme_id=programme_id)
     cycle = None
     asked = request.GET.get("year", "")
     if asked.isdigit() and any(year == int(asked) for year, _state in years):
-        cycle = selectors.cycle_by_year(year=int(asked))
-    cycle = cycle or selectors.cycle_for_bureaus()
+        cycle = selectors.cycle_by_year(year=int(asked), programme_id=programme_id)
+    cycle = cycle or default_cycle
     pages = selectors.bureau_home(request.user, cycle=cycle)
     for page in pages:
         page["countdown"] = countdown(deadline=page["deadline"]) if page["deadline"] else None
@@ -193,7 +196,7 @@ def list_edit(request, year: int, category_id: int):
     if not access.editable_now:
         messages.error(request, _("This list cannot be changed now."))
         return redirect(_list_url(access))
-    units = list(selectors.units_for_category(access.category))
+    units = list(selectors.units_for_category(access.category, programme_id=access.cycle.programme_id))
     units_by_id = {u.pk: u for u in units}
     unit_choices = [(u.pk, str(u)) for u in units]
     nl = access.nomination_list

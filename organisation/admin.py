@@ -9,7 +9,7 @@ from incentives.errors import DomainError
 
 from . import services
 from .invitations import account_invite
-from .models import AuditEntry, Bureau, Membership, Notification, OutboxMessage, Unit, UnitKind
+from .models import AuditEntry, Bureau, Membership, Notification, OutboxMessage, Programme, Unit, UnitKind
 from .roles import ROLE_LABELS, can_enter_admin
 from .views import ThrottledAdminAuthenticationForm
 
@@ -94,10 +94,44 @@ class PersonAdmin(UserAdmin):
                 services.membership_change(actor=request.user, membership=membership, bureau=membership.bureau)
 
 
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    """Programmes are created and changed through ``organisation.services`` (audited); the default one is
+    Guangzhou's and stays so."""
+
+    list_display = ["name", "code", "government", "level", "is_default"]
+    search_fields = ["code", "name", "government"]
+    filter_horizontal = ["reviewers"]
+    fields = ["code", "name", "government", "level", "general_office", "bureau_prefix", "place_name", "issuer_mark",
+              "number_prefix", "addressees", "copies_to", "printing_office", "bulletin_procedure", "bulletin_closing",
+              "reviewers"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # everything of a programme hangs on it (PROTECT)
+
+    def save_model(self, request, obj, form, change):
+        values = {field: form.cleaned_data[field] for field in services.PROGRAMME_FIELDS if field in form.cleaned_data}
+        # The form has validated the fields (the model's full_clean): the services only repeat it.
+        if change:
+            values.pop("code", None)
+            saved = services.programme_change(actor=request.user, programme=obj, **values)
+        else:
+            saved = services.programme_create(actor=request.user, **values)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        services.programme_reviewers_set(actor=request.user, programme=form.instance,
+                                         users=form.cleaned_data.get("reviewers", []))
+
+
 @admin.register(Bureau)
 class BureauAdmin(admin.ModelAdmin):
-    list_display = ["short_name", "full_name", "full_name_confirmed", "order", "is_active"]
-    list_filter = ["full_name_confirmed", "is_active"]
+    list_display = ["short_name", "full_name", "programme", "full_name_confirmed", "order", "is_active"]
+    list_filter = ["programme", "full_name_confirmed", "is_active"]
     search_fields = ["short_name", "full_name"]
     ordering = ["order", "short_name"]
 
@@ -110,8 +144,8 @@ class UnitKindAdmin(admin.ModelAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "full_name", "kind", "parent", "division_order", "is_active"]
-    list_filter = ["kind", "is_active", "parent"]
+    list_display = ["name", "full_name", "kind", "parent", "programme", "division_order", "is_active"]
+    list_filter = ["programme", "kind", "is_active", "parent"]
     list_select_related = ["kind", "parent"]
     search_fields = ["name", "full_name"]
     autocomplete_fields = ["parent", "merged_into"]

@@ -10,11 +10,97 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class ProgrammeQuerySet(models.QuerySet):
+    def default(self) -> "Programme":
+        """The default programme (Guangzhou's unless changed): created on first use in an empty database."""
+        programme = self.filter(is_default=True).first()
+        if programme is None:
+            programme, _created = self.get_or_create(code=GUANGZHOU["code"], defaults={**GUANGZHOU, "is_default": True})
+        return programme
+
+
+# Guangzhou's programme, set up by 穗府办〔2022〕30号: the default of every deployment.
+GUANGZHOU = {
+    "code": "guangzhou",
+    "name": "广州市督查激励",
+    "government": "广州市人民政府",
+    "level": "city",
+    "general_office": "广州市人民政府办公厅",
+    "bureau_prefix": "市",
+    "place_name": "广州市",
+    "issuer_mark": "广州市人民政府办公厅文件",
+    "number_prefix": "穗府办",
+    "addressees": "各区人民政府，市政府各部门、各直属机构",
+    "copies_to": "市委各部门，市人大常委会办公厅，市政协办公厅，市纪委监委，广州警备区，市法院，市检察院，各人民团体。",
+    "printing_office": "广州市人民政府办公厅秘书处",
+    "bulletin_procedure": "经市有关部门推荐、市政府办公厅审核，并报市人民政府同意",
+    "bulletin_closing": ("希望受到通报表扬的单位珍惜荣誉、再接再厉，在新的起点上取得更大成绩。各区、各部门要以受到督查激励的单位为榜样，"
+                         "进一步强化责任担当，真抓实干、奋发有为，推动各项决策部署落地见效，为广州实现老城市新活力、“四个出新出彩”作出新的"
+                         "更大贡献。"),
+}
+
+
+class Programme(models.Model):
+    """A government's 督查激励 programme: the root every bureau, unit, policy document and cycle belongs to.
+
+    The bulletin's fixed texts (issuer mark, document-number prefix, addressees, 抄送, printing office) are the
+    programme's. Exactly one programme is the default: today's URLs without a programme code are its."""
+
+    class Level(models.TextChoices):
+        NATIONAL = "national", _("National")
+        PROVINCIAL = "provincial", _("Provincial")
+        CITY = "city", _("City")
+        DISTRICT = "district", _("District")
+
+    code = models.SlugField(_("code"), max_length=32, unique=True, help_text=_("In URLs and commands, e.g. guangzhou"))
+    name = models.CharField(_("name"), max_length=64, help_text=_("e.g. 广州市督查激励"))
+    government = models.CharField(_("government"), max_length=64, help_text=_("e.g. 广州市人民政府"))
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    general_office = models.CharField(_("general office"), max_length=64, help_text=_("e.g. 广州市人民政府办公厅"))
+    bureau_prefix = models.CharField(_("prefix of its bureaus"), max_length=4, blank=True,
+                                     help_text=_("市, 省 or 区; empty for ministries"))
+    place_name = models.CharField(_("place name"), max_length=32, blank=True, help_text=_("e.g. 广州市"))
+    issuer_mark = models.CharField(_("issuer mark"), max_length=64, help_text=_("e.g. 广州市人民政府办公厅文件"))
+    number_prefix = models.CharField(_("document-number prefix"), max_length=16, help_text=_("e.g. 穗府办"))
+    addressees = models.CharField(_("addressees"), max_length=255)
+    copies_to = models.TextField(_("copies to"), blank=True)
+    printing_office = models.CharField(_("printing office"), max_length=64)
+    bulletin_procedure = models.CharField(
+        _("bulletin's procedure"), max_length=255, blank=True,
+        help_text=_("How the result was reached, as the bulletin says it, e.g. 经市有关部门推荐、市政府办公厅审核，并报市人民政府同意"))
+    bulletin_closing = models.TextField(_("bulletin's closing paragraph"), blank=True)
+    is_default = models.BooleanField(_("default"), default=False)
+    reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_programmes",
+                                       verbose_name=_("reviewers"))
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["-is_default", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True),
+                                    name="%(app_label)s_%(class)s_one_default",
+                                    violation_error_message=_("Only one programme is the default.")),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+def default_programme_id() -> int:
+    """The default of every ``programme`` foreign key: the default programme."""
+    return Programme.objects.default().pk
+
+
 class Bureau(models.Model):
     """A municipal bureau (市有关部门) as the notices write it, with its official full name."""
 
-    short_name = models.CharField(_("short name"), max_length=64, unique=True, help_text=_("As the notice writes it, e.g. 市水务局"))
-    full_name = models.CharField(_("full name"), max_length=128, unique=True)
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, default=default_programme_id,
+                                  related_name="bureaus", verbose_name=_("programme"))
+    short_name = models.CharField(_("short name"), max_length=64, help_text=_("As the notice writes it, e.g. 市水务局"))
+    full_name = models.CharField(_("full name"), max_length=128)
     full_name_confirmed = models.BooleanField(_("full name confirmed"), default=True)
     order = models.PositiveIntegerField(_("display order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -25,6 +111,12 @@ class Bureau(models.Model):
         verbose_name = _("bureau")
         verbose_name_plural = _("bureaus")
         ordering = ["order", "short_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "short_name"], name="%(app_label)s_%(class)s_unique_short_name",
+                                    violation_error_message=_("This programme already has a bureau with this short name.")),
+            models.UniqueConstraint(fields=["programme", "full_name"], name="%(app_label)s_%(class)s_unique_full_name",
+                                    violation_error_message=_("This programme already has a bureau with this full name.")),
+        ]
 
     def __str__(self):
         return self.short_name
@@ -32,7 +124,10 @@ class Bureau(models.Model):
     @property
     def bare_name(self) -> str:
         """The short name without its 市 prefix (财政局), as notices write a second bureau in a list."""
-        return self.short_name[1:] if self.short_name.startswith("市") else self.short_name
+        for prefix in ("市", "省", "区"):
+            if self.short_name.startswith(prefix) and len(self.short_name) > 1:
+                return self.short_name[1:]
+        return self.short_name
 
 
 class UnitKind(models.Model):
@@ -71,6 +166,8 @@ class Unit(models.Model):
     districts); streets sort under their district, other units after the districts.
     """
 
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, default=default_programme_id,
+                                  related_name="units", verbose_name=_("programme"))
     name = models.CharField(_("name"), max_length=128)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     kind = models.ForeignKey(UnitKind, on_delete=models.PROTECT, related_name="units", verbose_name=_("kind"))
@@ -93,9 +190,9 @@ class Unit(models.Model):
         verbose_name_plural = _("nominee units")
         ordering = ["division_order", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "name", "parent"], name="%(app_label)s_%(class)s_unique_name",
+            models.UniqueConstraint(fields=["programme", "kind", "name", "parent"], name="%(app_label)s_%(class)s_unique_name",
                                     violation_error_message=_("A unit of this kind with this name already exists here.")),
-            models.UniqueConstraint(fields=["kind", "name"], condition=Q(parent__isnull=True),
+            models.UniqueConstraint(fields=["programme", "kind", "name"], condition=Q(parent__isnull=True),
                                     name="%(app_label)s_%(class)s_unique_top_name",
                                     violation_error_message=_("A unit of this kind with this name already exists.")),
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="%(app_label)s_%(class)s_not_own_parent",
@@ -138,6 +235,9 @@ class Membership(models.Model):
 
 class AuditAction(models.TextChoices):
     # the catalogue and the organisation
+    PROGRAMME_CREATED = "programme.created", _("Programme created")
+    PROGRAMME_CHANGED = "programme.changed", _("Programme changed")
+    PROGRAMME_REVIEWERS_CHANGED = "programme.reviewers_changed", _("Programme's reviewers changed")
     CATALOGUE_IMPORTED = "catalogue.imported", _("Catalogue imported")
     BUREAU_IMPORTED = "bureau.imported", _("Bureaus imported")
     UNITS_IMPORTED = "units.imported", _("Units imported")

@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from .models import Bureau, Unit
+from .programmes import programmes_of
 
 
 def _signed_in(user) -> bool:
@@ -18,10 +19,11 @@ def bureaus_of(user) -> QuerySet[Bureau]:
 
 def units_visible_to(user, *, include_inactive: bool = False) -> QuerySet[Unit]:
     """Nominee units a person may see and pick: the register is shared by every signed-in person (a bureau
-    proposes districts, hospitals … it does not own), but is not public. Merged units stay for history only."""
+    proposes districts, hospitals … it does not own) of the person's programmes, but is not public. Merged units
+    stay for history only."""
     if not _signed_in(user):
         return Unit.objects.none()
-    qs = Unit.objects.select_related("kind", "parent")
+    qs = Unit.objects.filter(programme__in=programmes_of(user)).select_related("kind", "parent")
     if not include_inactive:
         qs = qs.filter(is_active=True)
     return qs.order_by("division_order", "name")

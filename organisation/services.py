@@ -13,7 +13,7 @@ from incentives.errors import DomainError, PermissionDeniedError
 
 from . import roles
 from .audit import AuditAction, audit_record
-from .models import Membership, OutboxMessage
+from .models import Membership, OutboxMessage, Programme
 from .tasks import outbox_queue
 
 
@@ -101,3 +101,85 @@ def outbox_retry(*, actor, messages) -> list[int]:
             ids.append(message.pk)
         transaction.on_commit(lambda: outbox_queue(ids))
     return ids
+
+
+# --- programmes -------------------------------------------------------------------------------------------------
+
+PROGRAMME_FIELDS = ("code", "name", "government", "level", "general_office", "bureau_prefix", "place_name",
+                    "issuer_mark", "number_prefix", "addressees", "copies_to", "printing_office",
+                    "bulletin_procedure", "bulletin_closing")
+
+
+def _require_programme_keeper(actor) -> None:
+    """Programmes are kept by the system administrator; ``actor=None`` is the command line."""
+    if actor is not None and not roles.is_administrator(actor):
+        raise PermissionDeniedError(_("Only an administrator can create or change a programme."))
+
+
+def _programme_validate(programme: Programme) -> None:
+    try:
+        programme.full_clean(validate_unique=True)
+    except ValidationError as error:
+        messages = [f"{field}: {'; '.join(texts)}" if field != "__all__" else "; ".join(texts)
+                    for field, texts in error.message_dict.items()]
+        raise DomainError(" ".join(messages)) from None
+
+
+def programme_create(*, actor, **fields) -> Programme:
+    """Create a programme (never the default one: Guangzhou's is). Every field of ``PROGRAMME_FIELDS`` may be
+    given; the bulletin's texts default to empty."""
+    _require_programme_keeper(actor)
+    unknown = sorted(set(fields) - set(PROGRAMME_FIELDS))
+    if unknown:
+        raise DomainError(_("Unknown programme fields: %(fields)s.") % {"fields": ", ".join(unknown)})
+    programme = Programme(**fields, is_default=False)
+    _programme_validate(programme)
+    with transaction.atomic():
+        programme.save()
+        audit_record(actor=actor, action=AuditAction.PROGRAMME_CREATED, target=programme,
+                     message=_("Programme %(code)s created.") % {"code": programme.code},
+                     data={field: getattr(programme, field) for field in ("code", "name", "government", "level")})
+    return programme
+
+
+def programme_change(*, actor, programme: Programme, **fields) -> Programme:
+    """Change a programme's texts (its code stays: URLs and commands carry it)."""
+    _require_programme_keeper(actor)
+    unknown = sorted(set(fields) - set(PROGRAMME_FIELDS) - {"code"})
+    if unknown:
+        raise DomainError(_("Unknown programme fields: %(fields)s.") % {"fields": ", ".join(unknown)})
+    with transaction.atomic():
+        programme = Programme.objects.select_for_update().get(pk=programme.pk)
+        if "code" in fields and fields["code"] != programme.code:
+            raise DomainError(_("A programme's code does not change: URLs and commands carry it."), field="code")
+        before = {field: getattr(programme, field) for field in fields}
+        for field, value in fields.items():
+            setattr(programme, field, value)
+        _programme_validate(programme)
+        changed = {field: value for field, value in fields.items() if before[field] != value}
+        if not changed:
+            return programme
+        programme.save(update_fields=list(changed))
+        audit_record(actor=actor, action=AuditAction.PROGRAMME_CHANGED, target=programme,
+                     message=_("Changed: %(fields)s.") % {"fields": ", ".join(sorted(changed))},
+                     data={"changed": sorted(changed)})
+    return programme
+
+
+def programme_reviewers_set(*, actor, programme: Programme, users) -> None:
+    """The General Office reviewers of a programme: each must hold the reviewer role."""
+    _require_programme_keeper(actor)
+    users = list(users)
+    not_reviewers = [str(user) for user in users if not roles.is_reviewer(user)]
+    if not_reviewers:
+        raise DomainError(_("Not reviewers: %(names)s. Give them the reviewer role first.")
+                          % {"names": "、".join(not_reviewers)}, field="reviewers")
+    with transaction.atomic():
+        before = set(programme.reviewers.values_list("pk", flat=True))
+        wanted = {user.pk for user in users}
+        if before == wanted:
+            return
+        programme.reviewers.set(users)
+        audit_record(actor=actor, action=AuditAction.PROGRAMME_REVIEWERS_CHANGED, target=programme,
+                     message=_("Reviewers: %(names)s.") % {"names": "、".join(sorted(u.username for u in users)) or "—"},
+                     data={"added": sorted(wanted - before), "removed": sorted(before - wanted)})

@@ -91,7 +91,8 @@ class CycleBulletinNumberForm(nominations_admin.CycleAdminForm):
     def clean_bulletin_number(self):
         number = (self.cleaned_data.get("bulletin_number") or "").strip()
         if number and self.instance.pk:
-            number = bulletin_number_validate(number, year=bulletins.bulletin_issue_year(self.instance))
+            number = bulletin_number_validate(number, year=bulletins.bulletin_issue_year(self.instance),
+                                              issuer_code=self.instance.programme.number_prefix)
         return number
 
 

@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from incentives.errors import DomainError
-from nominations.models import Cycle
 from organisation import roles
 
 from .bulletins import bulletin_downloadable_by, bulletin_ofd_downloadable_by, bulletins_visible_to
 from .models import Bulletin
+from .programmes import with_programme
 from .services import bulletin_request
+from .views import _cycle_or_404
 
 
 def _reviewer_or_404(user):
@@ -45,7 +46,7 @@ def bulletin_status_data(bulletin: Bulletin, user) -> dict:
 @require_GET
 def bulletin_versions(request, year: int):
     _reviewer_or_404(request.user)
-    cycle = get_object_or_404(Cycle, year=year)
+    cycle = _cycle_or_404(request, year)
     versions = list(bulletins_visible_to(request.user).filter(cycle=cycle).select_related("requested_by").order_by("-version"))
     return render(request, "bulletins/versions.html", {"cycle": cycle, "versions": versions})
 
@@ -54,12 +55,12 @@ def bulletin_versions(request, year: int):
 @require_POST
 def bulletin_request_view(request, year: int):
     _reviewer_or_404(request.user)
-    cycle = get_object_or_404(Cycle, year=year)
+    cycle = _cycle_or_404(request, year)
     try:
         bulletin = bulletin_request(cycle=cycle, actor=request.user)
     except DomainError as error:
         messages.error(request, str(error))
-        return redirect("bulletins:versions", year=year)
+        return redirect(with_programme(reverse("bulletins:versions", args=[year]), cycle.programme))
     messages.success(request, _("The bulletin is being rendered."))
     return redirect("bulletins:progress", pk=bulletin.pk)
 

@@ -37,6 +37,8 @@ from measures.models import chinese_numeral
 from nominations.models import Cycle
 from organisation import roles
 from organisation.audit import AuditAction, audit_record
+from organisation.models import GUANGZHOU
+from organisation.programmes import programmes_of
 
 from . import bulletin_layout as layout
 from . import ofd
@@ -47,11 +49,13 @@ from .titles import title_lines
 
 logger = logging.getLogger(__name__)
 
-ISSUER = "广州市人民政府办公厅"
-ISSUER_MARK = "广州市人民政府办公厅文件"
-ADDRESSEES = "各区人民政府，市政府各部门、各直属机构"
-COPIES_TO = "市委各部门，市人大常委会办公厅，市政协办公厅，市纪委监委，广州警备区，市法院，市检察院，各人民团体。"
-PRINTING_OFFICE = "广州市人民政府办公厅秘书处"
+# The fixed texts of a bulletin are its cycle's programme's (organisation.Programme); these are Guangzhou's, the
+# defaults of a context built without a programme.
+ISSUER = GUANGZHOU["general_office"]
+ISSUER_MARK = GUANGZHOU["issuer_mark"]
+ADDRESSEES = GUANGZHOU["addressees"]
+COPIES_TO = GUANGZHOU["copies_to"]
+PRINTING_OFFICE = GUANGZHOU["printing_office"]
 
 
 def stale_render_after() -> datetime.timedelta:
@@ -108,6 +112,8 @@ class BulletinContext:
     copies_to: str = COPIES_TO
     printing_office: str = PRINTING_OFFICE
     printed_on: str = ""
+    procedure: str = GUANGZHOU["bulletin_procedure"]
+    closing_paragraph: str = GUANGZHOU["bulletin_closing"]
 
     def __post_init__(self):
         if not self.printed_on:
@@ -144,8 +150,8 @@ def chinese_date(day: datetime.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def bulletin_title(year: int) -> str:
-    return f"{ISSUER}关于对{year}年度真抓实干成效明显单位予以督查激励的通报"
+def bulletin_title(year: int, issuer: str = ISSUER) -> str:
+    return f"{issuer}关于对{year}年度真抓实干成效明显单位予以督查激励的通报"
 
 
 def attachment_title(year: int) -> str:
@@ -153,10 +159,11 @@ def attachment_title(year: int) -> str:
 
 
 def bulletin_number(cycle) -> str:
-    """The cycle's document number, or 穗府办〔year〕 with a blank serial for the General Office to fill in."""
+    """The cycle's document number, or its programme's prefix (穗府办) and 〔year〕 with a blank serial for the
+    General Office to fill in."""
     if cycle.bulletin_number:
         return cycle.bulletin_number
-    return f"穗府办〔{bulletin_issue_year(cycle)}〕\u3000\u3000号"
+    return f"{cycle.programme.number_prefix}〔{bulletin_issue_year(cycle)}〕\u3000\u3000号"
 
 
 def bulletin_issue_year(cycle) -> int:
@@ -237,10 +244,14 @@ def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: date
         policy_title, policy_number = cycle.published_document_title, cycle.published_document_number
     if on is None:
         on = timezone.localtime(cycle.published_at).date() if cycle.published_at else timezone.localdate()
+    programme = cycle.programme
     return BulletinContext(
-        year=cycle.year, number=bulletin_number(cycle), title=bulletin_title(cycle.year), date=chinese_date(on),
-        policy_title=policy_title, policy_number=policy_number, sections=build_sections(rows),
+        year=cycle.year, number=bulletin_number(cycle), title=bulletin_title(cycle.year, programme.general_office),
+        date=chinese_date(on), policy_title=policy_title, policy_number=policy_number, sections=build_sections(rows),
         awardee_count=len(rows), printed_on=chinese_date(printed_on or timezone.localdate()),
+        issuer=programme.general_office, issuer_mark=programme.issuer_mark, addressees=programme.addressees,
+        copies_to=programme.copies_to, printing_office=programme.printing_office,
+        procedure=programme.bulletin_procedure, closing_paragraph=programme.bulletin_closing,
     )
 
 
@@ -346,10 +357,11 @@ def bulletin_number_set(*, actor, cycle, number: str) -> Cycle:
                               % {"year": cycle.year}, field="bulletin_number")
         if number:
             try:
-                number = bulletin_number_validate(number, year=bulletin_issue_year(cycle))
+                number = bulletin_number_validate(number, year=bulletin_issue_year(cycle),
+                                                  issuer_code=cycle.programme.number_prefix)
             except ValidationError as error:
                 raise DomainError(error.messages[0], field="bulletin_number") from None
-            taken = Cycle.objects.filter(bulletin_number=number).exclude(pk=cycle.pk).values_list("year", flat=True).first()
+            taken = Cycle.objects.filter(programme_id=cycle.programme_id, bulletin_number=number).exclude(pk=cycle.pk).values_list("year", flat=True).first()
             if taken is not None:
                 raise DomainError(_("%(number)s is already the number of the %(year)s cycle's bulletin.")
                                   % {"number": number, "year": taken}, field="bulletin_number")
@@ -401,10 +413,11 @@ def bulletin_newest(cycle) -> Bulletin | None:
 
 
 def bulletins_visible_to(user):
-    """Reviewers see every version of every cycle; everyone else the versions of published cycles."""
-    queryset = Bulletin.objects.select_related("cycle")
+    """Reviewers see every version of every cycle of their programmes; everyone else the versions of published
+    cycles."""
+    queryset = Bulletin.objects.select_related("cycle__programme")
     if user.is_authenticated and roles.is_reviewer(user):
-        return queryset
+        return queryset.filter(cycle__programme__in=programmes_of(user))
     return queryset.filter(cycle__state=Cycle.State.PUBLISHED)
 
 

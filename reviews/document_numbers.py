@@ -15,6 +15,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+# Guangzhou's code; a cycle's bulletin is validated with its programme's (``Programme.number_prefix``).
 ISSUER_CODE = "穗府办"
 # The brackets people type instead of 〔〕 (U+3014/U+3015), said by name in the message.
 WRONG_BRACKETS = "[]［］【】()（）〈〉<>"

@@ -54,6 +54,7 @@ from nominations.models import CapExceptionRequest, Cycle, Extension, ListCommen
 from nominations.selectors import FINANCE_BUREAU
 from organisation import roles
 from organisation.models import AuditEntry, Bureau, Membership, Unit, UnitKind
+from organisation.programmes import programmes_of
 
 from .models import (
     Award,
@@ -64,6 +65,7 @@ from .models import (
     MissingListAcknowledgement,
     Objection,
 )
+from .programmes import public_programme_q
 
 # The queue's states: the list's own states plus "not started" (no list yet).
 NOT_STARTED = "not_started"
@@ -76,12 +78,24 @@ def reviewer_scope(user) -> bool:
     return roles.is_reviewer(user)
 
 
-def cycle_list() -> QuerySet[Cycle]:
-    return Cycle.objects.select_related("document").order_by("-year")
+def cycle_list(user=None) -> QuerySet[Cycle]:
+    """Cycles, of the person's programmes when ``user`` is given: the default programme's first, newest first."""
+    cycles = Cycle.objects.select_related("document", "programme")
+    if user is not None:
+        cycles = cycles.filter(programme__in=programmes_of(user))
+    return cycles.order_by("-programme__is_default", "programme__code", "-year")
 
 
-def cycle_get(*, year: int) -> Cycle:
-    return cycle_list().get(year=year)
+def cycle_get(*, year: int, user=None, programme_code: str | None = None) -> Cycle:
+    """The cycle of ``year`` in one of the person's programmes: the one with ``programme_code`` when given, else
+    the first of theirs (the default programme first). DoesNotExist outside their programmes."""
+    cycles = cycle_list(user).filter(year=year)
+    if programme_code:
+        cycles = cycles.filter(programme__code=programme_code)
+    cycle = cycles.first()
+    if cycle is None:
+        raise Cycle.DoesNotExist
+    return cycle
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -351,7 +365,8 @@ def nomination_list_for_review(*, user, pk: int) -> NominationList:
     if not reviewer_scope(user):
         raise NominationList.DoesNotExist
     return (
-        NominationList.objects.select_related("cycle", "category__measure", "bureau", "submitted_by")
+        NominationList.objects.filter(cycle__programme__in=programmes_of(user))
+        .select_related("cycle__programme", "category__measure", "bureau", "submitted_by")
         .prefetch_related(
             Prefetch("nominees", queryset=Nominee.objects.select_related(
                 "unit__parent", "decision__decided_by", "award").prefetch_related("evidence").order_by("rank")),
@@ -359,6 +374,14 @@ def nomination_list_for_review(*, user, pk: int) -> NominationList:
         )
         .get(pk=pk)
     )
+
+
+def category_for_review(*, user, pk: int) -> IncentiveCategory:
+    """A category of one of the reviewer's programmes, with its measure, document and programme."""
+    if not reviewer_scope(user):
+        raise IncentiveCategory.DoesNotExist
+    return (IncentiveCategory.objects.filter(measure__document__programme__in=programmes_of(user))
+            .select_related("measure__document__programme").get(pk=pk))
 
 
 def audit_trail_for_many(targets) -> QuerySet[AuditEntry]:
@@ -596,21 +619,24 @@ def cycle_reopenings(cycle: Cycle) -> QuerySet[CycleReopening]:
 # Public results (主动公开): only published cycles
 
 
-def published_cycles() -> QuerySet[Cycle]:
-    return (Cycle.objects.filter(state=Cycle.State.PUBLISHED).select_related("document")
-            .annotate(award_count=Count("awards")).order_by("-year"))
+def published_cycles(programme_code: str | None = None) -> QuerySet[Cycle]:
+    """The published cycles of one programme (the default one unless ``programme_code`` names another)."""
+    return (Cycle.objects.filter(public_programme_q(programme_code), state=Cycle.State.PUBLISHED)
+            .select_related("document", "programme").annotate(award_count=Count("awards")).order_by("-year"))
 
 
-def results_version() -> str:
-    """Changes whenever the published results can have changed: a publication (new ``published_at``) or a
-    reopening (one published cycle fewer). One query."""
-    row = Cycle.objects.filter(state=Cycle.State.PUBLISHED).aggregate(n=Count("id"), last=Max("published_at"))
+def results_version(programme_code: str | None = None) -> str:
+    """Changes whenever the published results of the programme can have changed: a publication (new
+    ``published_at``) or a reopening (one published cycle fewer). One query."""
+    row = (Cycle.objects.filter(public_programme_q(programme_code), state=Cycle.State.PUBLISHED)
+           .aggregate(n=Count("id"), last=Max("published_at")))
     last = row["last"].timestamp() if row["last"] else 0
     return f"{row['n']}-{last:.6f}"
 
 
-def published_cycle_get(*, year: int) -> Cycle:
-    return Cycle.objects.select_related("document").get(year=year, state=Cycle.State.PUBLISHED)
+def published_cycle_get(*, year: int, programme_code: str | None = None) -> Cycle:
+    return (Cycle.objects.select_related("document", "programme")
+            .get(public_programme_q(programme_code), year=year, state=Cycle.State.PUBLISHED))
 
 
 def _awards_published() -> QuerySet[Award]:
@@ -713,13 +739,15 @@ def cycle_results(*, cycle: Cycle) -> list[MeasureResult]:
 # The public notice (公示) and its objections
 
 
-def notice_cycles() -> QuerySet[Cycle]:
-    return Cycle.objects.filter(state=Cycle.State.NOTICE).order_by("-year")
+def notice_cycles(programme_code: str | None = None) -> QuerySet[Cycle]:
+    return (Cycle.objects.filter(public_programme_q(programme_code), state=Cycle.State.NOTICE)
+            .select_related("programme").order_by("-year"))
 
 
-def notice_cycle_get(*, year: int) -> Cycle:
-    """A cycle whose proposed awardees are on public notice (anyone may read it)."""
-    return Cycle.objects.select_related("document").get(year=year, state=Cycle.State.NOTICE)
+def notice_cycle_get(*, year: int, programme_code: str | None = None) -> Cycle:
+    """A cycle of the programme whose proposed awardees are on public notice (anyone may read it)."""
+    return (Cycle.objects.select_related("document", "programme")
+            .get(public_programme_q(programme_code), year=year, state=Cycle.State.NOTICE))
 
 
 def notice_awards(*, cycle: Cycle) -> list[Award]:
@@ -797,19 +825,19 @@ def objections_of(*, cycle: Cycle) -> list[Objection]:
 def objection_for_review(*, user, pk: int) -> Objection:
     if not reviewer_scope(user):
         raise Objection.DoesNotExist
-    return Objection.objects.select_related("cycle", "unit", "category__measure", "award", "settled_by").get(pk=pk)
+    return Objection.objects.filter(cycle__programme__in=programmes_of(user)).select_related("cycle__programme", "unit", "category__measure", "award", "settled_by").get(pk=pk)
 
 
 def unit_history(*, unit: Unit) -> list[Award]:
     """Every award a unit received in published cycles, newest first. One query."""
     return list(
-        _awards_published().filter(unit=unit).select_related("cycle", "category__measure")
+        _awards_published().filter(unit=unit).select_related("cycle__programme", "category__measure")
         .order_by("-cycle__year", "category__measure__number", "category__order")
     )
 
 
 def unit_public_get(*, pk: int) -> Unit:
-    return Unit.objects.select_related("parent", "kind").get(pk=pk)
+    return Unit.objects.select_related("parent", "kind", "programme").get(pk=pk)
 
 
 def repeat_winners(*, cycle: Cycle | None = None) -> set[int]:
@@ -834,14 +862,14 @@ class Statistics:
     punctuality: list[tuple[Bureau, int, int, int]]       # bureau, on time, late, never submitted
 
 
-def statistics() -> Statistics:
+def statistics(programme_code: str | None = None) -> Statistics:
     """Awards per district and year, per measure, and each bureau's punctuality, over published cycles.
 
     Counted by the database (GROUP BY), so the work in Python grows with the number of districts, measures and
     years shown, not with the number of awards. A fixed number of queries (seven)."""
-    cycles = list(Cycle.objects.filter(state=Cycle.State.PUBLISHED).order_by("year"))
+    cycles = list(Cycle.objects.filter(public_programme_q(programme_code), state=Cycle.State.PUBLISHED).order_by("year"))
     years = [c.year for c in cycles]
-    published = _awards_published().order_by()
+    published = _awards_published().filter(cycle__in=cycles).order_by()
     # A street's or town's award counts for its district.
     district_of_unit = Case(
         When(unit__kind_id=UnitKind.DISTRICT, then=F("unit_id")),
@@ -857,7 +885,8 @@ def statistics() -> Statistics:
         if row["district_id"] is not None:
             district_counts[row["district_id"]][row["cycle__year"]] += row["n"]
     district_units = list(Unit.objects.filter(kind_id=UnitKind.DISTRICT).filter(
-        Q(is_active=True) | Q(pk__in=district_counts)).order_by("division_order", "name"))
+        (Q(is_active=True) & public_programme_q(programme_code)) | Q(pk__in=district_counts))
+        .order_by("division_order", "name"))
     districts = [(d, [district_counts[d.pk][y] for y in years], sum(district_counts[d.pk].values())) for d in district_units]
     # Measures of different notices are kept apart; within one notice by number.
     measures = sorted(Measure.objects.filter(pk__in=measure_counts), key=lambda m: (m.number, m.document_id))

@@ -16,8 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
-from django.urls import reverse
+from django.db.models import Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,8 +33,9 @@ from nominations.services import decisions_closed_error, list_transition, list_t
 from nominations.working_days import working_period
 from organisation import roles
 from organisation.audit import AuditAction, audit_record, audit_trail_for
-from organisation.models import AuditEntry, Unit
+from organisation.models import AuditEntry, Programme, Unit
 from organisation.outbox import Letter, outbox_record
+from organisation.programmes import reaches
 from organisation.tasks import outbox_queue
 
 from . import selectors
@@ -52,15 +52,19 @@ from .models import (
     MissingListAcknowledgement,
     Objection,
 )
+from .programmes import results_path
 from .selectors import queue_late_bureaus
 from .tasks import bulletins_queue
 
 User = get_user_model()
 
 
-def _require_reviewer(actor) -> None:
+def _require_reviewer(actor, **programme_lookup) -> None:
+    """A General Office reviewer, of the programme ``programme_lookup`` finds (``reaches``) when given."""
     if not roles.is_reviewer(actor):
         raise PermissionDeniedError(_("Only General Office reviewers may do this."))
+    if programme_lookup and not reaches(actor, **programme_lookup):
+        raise PermissionDeniedError(_("This belongs to another programme."))
 
 
 def _refuse_if_published(cycle: Cycle) -> None:
@@ -71,7 +75,7 @@ def _refuse_if_published(cycle: Cycle) -> None:
 def nomination_list_return(*, actor, nomination_list: NominationList, reason: str) -> NominationList:
     """Return a submitted list to its bureau for correction (退回补正), with the reasons. The bureau's clerks are
     told in the same transaction (the outbox), and the e-mails go out once it commits."""
-    _require_reviewer(actor)
+    _require_reviewer(actor, cycles__lists=nomination_list.pk)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the list is returned."), field="reason")
@@ -99,7 +103,7 @@ def nominee_decide(*, actor, nominee: Nominee, approved: bool, comment: str = ""
     its list (one list per category and cycle); each award takes a slot that is unique per category and cycle;
     and the database refuses a slot above 3 unless the award cites a recorded exception.
     """
-    _require_reviewer(actor)
+    _require_reviewer(actor, cycles__lists__nominees=nominee.pk)
     comment = (comment or "").strip()
     if not approved and not comment:
         raise DomainError(_("Say why %(unit)s is not approved.") % {"unit": nominee.unit}, field="comment")
@@ -185,7 +189,7 @@ def _award_slot_take(*, cycle: Cycle, nomination_list: NominationList, nominee: 
 
 def nomination_list_acknowledge(*, actor, nomination_list: NominationList) -> NominationList:
     """Close a submitted list that proposes nobody: there is nothing to decide, it becomes decided."""
-    _require_reviewer(actor)
+    _require_reviewer(actor, cycles__lists=nomination_list.pk)
     with transaction.atomic():
         locked = list_lock(nomination_list.pk)
         if locked.state != NominationList.State.SUBMITTED:
@@ -270,7 +274,7 @@ def _exception_notify(*, cycle: Cycle, category, granted: bool, limit: int, reas
 def cap_exception_record(*, actor, cycle: Cycle, category, new_limit: int, reason: str) -> CapException:
     """Record the General Office's justified decision to allow more awardees than the cap for one category.
     A request of the bureau waiting for a decision is granted by it; the bureau is told."""
-    _require_reviewer(actor)
+    _require_reviewer(actor, cycles=cycle.pk)
     new_limit, reason = _exception_check(cycle=cycle, category=category, new_limit=new_limit, reason=reason)
     with transaction.atomic():
         _exception_target_lock(cycle=cycle, category=category)
@@ -596,7 +600,11 @@ def _concerned_people(cycle: Cycle) -> list:
     bureau_ids = (Responsibility.objects.filter(category__measure__document_id=cycle.document_id)
                   .values("bureau_id"))
     clerks = User.objects.filter(is_active=True, memberships__bureau_id__in=bureau_ids)
-    reviewers = User.objects.filter(is_active=True, groups__name=roles.REVIEWER)
+    # The reviewers of the cycle's programme (of the default one: also those listed in none).
+    of_programme = Q(reviewed_programmes=cycle.programme_id)
+    if cycle.programme.is_default:
+        of_programme |= ~Exists(Programme.reviewers.through.objects.filter(user_id=OuterRef("pk")))
+    reviewers = User.objects.filter(of_programme, is_active=True, groups__name=roles.REVIEWER)
     return list((clerks | reviewers).distinct().order_by("username"))
 
 
@@ -654,15 +662,16 @@ def cycle_notice_start(*, actor, cycle: Cycle, acknowledgements: dict | None = N
                                       "working_days": locked.notice_working_days, "awards": awards,
                                       "acknowledged": [row.category.code for row in missing]},
                                 notice_starts_on=starts_on, notice_ends_on=ends_on)
-        pending = _phase_letters(cycle=locked, kind="notice", url=_absolute("results:notice", locked.year), context={
+        pending = _phase_letters(cycle=locked, kind="notice", url=_absolute_results("notice", locked), context={
             "year": locked.year, "starts_on": chinese_date(starts_on), "ends_on": chinese_date(ends_on),
             "days": locked.notice_working_days, "count": awards})
         transaction.on_commit(lambda: outbox_queue(pending))
     return locked
 
 
-def _absolute(name: str, *args) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
+def _absolute_results(name: str, cycle: Cycle) -> str:
+    """The public results page ``name`` of the cycle's programme."""
+    return settings.SITE_URL.rstrip("/") + results_path(name, cycle.programme, cycle.year)
 
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -745,7 +754,7 @@ def objection_file(*, cycle: Cycle, award_id, name: str, contact: str, grounds: 
 def objection_settle(*, actor, objection: Objection, upheld: bool, reasons: str) -> Objection:
     """A reviewer settles an objection: dismissed with reasons, or upheld, which withdraws the award with the
     reasons and frees its slot. The objector is told by e-mail when they left an address."""
-    _require_reviewer(actor)
+    _require_reviewer(actor, cycles__objections=objection.pk)
     reasons = (reasons or "").strip()
     if not reasons:
         raise DomainError(_("Give the reasons of the settlement."), field="reasons")
@@ -838,7 +847,7 @@ def cycle_publish(*, actor, cycle: Cycle, now: datetime.datetime | None = None) 
                                 published_document_title=locked.published_document_title or document.title,
                                 published_document_number=locked.published_document_number or document.number)
         bulletin_request(cycle=locked, actor=actor)
-        pending = _phase_letters(cycle=locked, kind="final", url=_absolute("results:cycle", locked.year), context={
+        pending = _phase_letters(cycle=locked, kind="final", url=_absolute_results("cycle", locked), context={
             "year": locked.year, "count": awards,
             "published_on": chinese_date(timezone.localtime(published_at, BEIJING).date())})
         transaction.on_commit(lambda: outbox_queue(pending))

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -27,7 +27,7 @@ from nominations.deadlines import countdown
 from nominations.evidence import ACCEPT_ATTRIBUTE
 from nominations.models import Cycle, NominationList
 from organisation import roles
-from organisation.models import Unit
+from organisation.models import Programme, Unit
 from organisation.throttle import client_address, objection_allowed
 
 from . import charts, exports, selectors, services
@@ -45,6 +45,7 @@ from .forms import (
     SettleForm,
 )
 from .models import Objection
+from .programmes import results_path, review_programme_code, with_programme
 
 
 def reviewer_required(view):
@@ -60,11 +61,23 @@ def reviewer_required(view):
     return wrapped
 
 
-def _cycle_or_404(year: int) -> Cycle:
+def _cycle_or_404(request, year: int) -> Cycle:
+    """The cycle of ``year`` in the reviewer's programme (``?programme=``, or the one kept in the session, or the
+    first of theirs); 404 outside their programmes."""
+    code, explicit = review_programme_code(request)
     try:
-        return selectors.cycle_get(year=year)
+        return selectors.cycle_get(year=year, user=request.user, programme_code=code)
     except Cycle.DoesNotExist:
+        if code and not explicit:
+            try:
+                return selectors.cycle_get(year=year, user=request.user)
+            except Cycle.DoesNotExist:
+                pass
         raise Http404 from None
+
+
+def _queue_url(cycle: Cycle) -> str:
+    return with_programme(reverse("reviews:queue") + f"?year={cycle.year}", cycle.programme)
 
 
 def _list_or_404(request, pk: int) -> NominationList:
@@ -114,10 +127,10 @@ def _queue_query(request, **changes) -> str:
 def queue(request):
     """The reviewer's desk: the cycle's figures (lists by state, the countdown, late bureaus, what waits for the
     reviewer) above the queue, searched, filtered, sorted and paged by the database."""
-    cycles = list(selectors.cycle_list())
+    programmes, cycles = _programme_cycles(request)
     cycle = _queue_cycle(request, cycles)
     if cycle is None:
-        return render(request, "reviews/queue.html", {"cycles": cycles, "cycle": None})
+        return render(request, "reviews/queue.html", {"cycles": cycles, "cycle": None, "programmes": programmes})
     data = selectors.review_queue(cycle=cycle, user=request.user, page=request.GET.get("page"),
                                   per_page=QUEUE_PAGE_SIZE, **_queue_filters(request))
     query = _queue_query(request)
@@ -132,7 +145,7 @@ def queue(request):
     list_url = reverse("reviews:list", args=[0]).replace("/0/", "/{}/")
     for row in data.rows:
         row.url = list_url.format(row.nomination_list.pk) if row.nomination_list else ""
-    return render(request, "reviews/queue.html", {"options": options,
+    return render(request, "reviews/queue.html", {"options": options, "programmes": programmes,
         "cycles": cycles, "cycle": cycle, "queue": data, "page": data.page, "page_rows": data.rows,
         # Labels looked up once for the page, not once per row.
         "not_started_label": _("Not started"), "late_label": _("Late"), "nobody_label": _("Nobody proposed"),
@@ -148,10 +161,23 @@ def _options(choices, selected) -> str:
                              for value, label in choices))
 
 
+def _programme_cycles(request) -> tuple[list, list]:
+    """The programmes the person reviews that have cycles, and the cycles of the one chosen (``?programme=``, kept
+    in the session; the first by default). A programme asked for by name that the person does not review: 404."""
+    every_cycle = list(selectors.cycle_list(request.user))
+    programmes = list({c.programme_id: c.programme for c in every_cycle}.values())
+    code, explicit = review_programme_code(request)
+    programme = next((p for p in programmes if p.code == code), None)
+    if programme is None and explicit:
+        raise Http404
+    programme = programme or (programmes[0] if programmes else None)
+    return programmes, [c for c in every_cycle if programme is not None and c.programme_id == programme.pk]
+
+
 @reviewer_required
 def queue_export(request):
     """What the queue shows under its filters and order, every page of it, as a spreadsheet with Chinese headers."""
-    cycles = list(selectors.cycle_list())
+    _programmes, cycles = _programme_cycles(request)
     cycle = _queue_cycle(request, cycles)
     if cycle is None:
         raise Http404
@@ -172,7 +198,7 @@ def queue_export(request):
 @require_POST
 def queue_bulk(request):
     """The queue's actions on the lists ticked: mark them read, or export them."""
-    cycles = list(selectors.cycle_list())
+    _programmes, cycles = _programme_cycles(request)
     cycle = _pick(cycles, request.POST.get("year"), key=lambda c: str(c.year))
     back = reverse("reviews:queue") + (f"?{request.POST.get('query', '')}" if request.POST.get("query") else "")
     if cycle is None:
@@ -346,9 +372,14 @@ def evidence_file(request, pk: int, token: str):
 
 @reviewer_required
 def cap_exception(request, year: int, category_pk: int):
-    cycle = _cycle_or_404(year)
-    category = get_object_or_404(IncentiveCategory.objects.select_related("measure"), pk=category_pk,
-                                 measure__document_id=cycle.document_id)
+    # The year is the category's programme's.
+    try:
+        category = selectors.category_for_review(user=request.user, pk=category_pk)
+        cycle = selectors.cycle_get(year=year, user=request.user, programme_code=category.measure.document.programme.code)
+    except (IncentiveCategory.DoesNotExist, Cycle.DoesNotExist):
+        raise Http404 from None
+    if category.measure.document_id != cycle.document_id:
+        raise Http404
     existing = selectors.cap_exception_for(cycle=cycle, category=category)
     form = CapExceptionForm(request.POST or None, initial={"new_limit": existing.new_limit if existing else category.cap + 1,
                                                            "reason": existing.reason if existing else ""})
@@ -361,7 +392,7 @@ def cap_exception(request, year: int, category_pk: int):
         else:
             messages.success(request, _("The exception to the cap is recorded."))
             nl = NominationList.objects.filter(cycle=cycle, category=category).only("pk").first()
-            return redirect("reviews:list", pk=nl.pk) if nl else redirect(reverse("reviews:queue") + f"?year={cycle.year}")
+            return redirect("reviews:list", pk=nl.pk) if nl else redirect(_queue_url(cycle))
     return render(request, "reviews/cap_exception_form.html", {
         "cycle": cycle, "category": category, "existing": existing, "form": form,
         "withdraw_form": ExceptionWithdrawForm(),
@@ -372,7 +403,7 @@ def cap_exception(request, year: int, category_pk: int):
 @reviewer_required
 @require_POST
 def cycle_publish(request, year: int):
-    cycle = _cycle_or_404(year)
+    cycle = _cycle_or_404(request, year)
     form = PublishForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Tick the confirmation to publish."))
@@ -383,27 +414,27 @@ def cycle_publish(request, year: int):
             messages.error(request, error.message)
         else:
             messages.success(request, _("The %(year)s results are published.") % {"year": cycle.year})
-            return redirect("results:cycle", year=cycle.year)
-    return redirect(reverse("reviews:queue") + f"?year={cycle.year}")
+            return redirect(results_path("cycle", cycle.programme, cycle.year))
+    return redirect(_queue_url(cycle))
 
 
 @reviewer_required
 @require_POST
 def cycle_begin_review(request, year: int):
-    cycle = _cycle_or_404(year)
+    cycle = _cycle_or_404(request, year)
     try:
         services.cycle_review_begin(actor=request.user, cycle=cycle)
     except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("The %(year)s cycle is under review: submissions are closed.") % {"year": cycle.year})
-    return redirect(reverse("reviews:queue") + f"?year={cycle.year}")
+    return redirect(_queue_url(cycle))
 
 
 @reviewer_required
 def notice_preflight(request, year: int):
     """What stands in the way of the public notice, the categories to acknowledge, and the button to go."""
-    cycle = _cycle_or_404(year)
+    cycle = _cycle_or_404(request, year)
     error = None
     if request.method == "POST":
         acknowledgements = {key.removeprefix("ack-"): value for key, value in request.POST.items()
@@ -414,7 +445,7 @@ def notice_preflight(request, year: int):
             error = failure.message
         else:
             messages.success(request, _("The %(year)s proposed awardees are on public notice.") % {"year": cycle.year})
-            return redirect("results:notice", year=cycle.year)
+            return redirect(results_path("notice", cycle.programme, cycle.year))
     preflight = selectors.notice_preflight(cycle=cycle)
     return render(request, "reviews/notice_preflight.html", {
         "cycle": cycle, "preflight": preflight, "error": error,
@@ -424,7 +455,7 @@ def notice_preflight(request, year: int):
 
 @reviewer_required
 def objection_list(request, year: int):
-    cycle = _cycle_or_404(year)
+    cycle = _cycle_or_404(request, year)
     return render(request, "reviews/objections.html", {"cycle": cycle,
                                                        "objections": selectors.objections_of(cycle=cycle)})
 
@@ -445,7 +476,8 @@ def objection_settle(request, pk: int):
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Objection %(receipt)s is settled.") % {"receipt": objection.receipt})
-            return redirect("reviews:objections", year=objection.cycle.year)
+            return redirect(with_programme(reverse("reviews:objections", args=[objection.cycle.year]),
+                                           objection.cycle.programme))
     return render(request, "reviews/objection_settle.html", {
         "objection": objection, "cycle": objection.cycle, "form": form,
         "trail": list(selectors.audit_trail_for_many([objection])),
@@ -468,7 +500,7 @@ def objection_evidence(request, pk: int):
 def cycle_reopen(request, year: int):
     if not roles.is_administrator(request.user):
         raise Http404
-    cycle = _cycle_or_404(year)
+    cycle = _cycle_or_404(request, year)
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -477,7 +509,7 @@ def cycle_reopen(request, year: int):
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The %(year)s cycle is reopened.") % {"year": cycle.year})
-            return redirect("reviews:reopen", year=cycle.year)
+            return redirect(with_programme(reverse("reviews:reopen", args=[cycle.year]), cycle.programme))
     return render(request, "reviews/reopen_form.html", {
         "cycle": cycle, "form": form, "reopenings": list(selectors.cycle_reopenings(cycle)),
         "trail": selectors.cycle_audit_trail(cycle),
@@ -488,30 +520,43 @@ def cycle_reopen(request, year: int):
 # Public results (主动公开): no login
 
 
-def public_index(request):
-    return render(request, "reviews/public_index.html", {"cycles": list(selectors.published_cycles()),
-                                                         "notices": list(selectors.notice_cycles())})
+def _public_programme(code: str | None):
+    """The programme of a public page: None for the default one (its pages need no query to name it); 404 for an
+    unknown code."""
+    if code is None:
+        return None
+    programme = Programme.objects.filter(code=code).first()
+    if programme is None:
+        raise Http404
+    return programme
 
 
-def public_results(request, year: int):
+def public_index(request, programme: str | None = None):
+    return render(request, "reviews/public_index.html", {
+        "programme": _public_programme(programme), "cycles": list(selectors.published_cycles(programme)),
+        "notices": list(selectors.notice_cycles(programme))})
+
+
+def public_results(request, year: int, programme: str | None = None):
     try:
-        cycle = selectors.published_cycle_get(year=year)
+        cycle = selectors.published_cycle_get(year=year, programme_code=programme)
     except Cycle.DoesNotExist:
         raise Http404 from None
     # The awardees change only with a publication or a reopening: the body is kept under a key that changes then.
-    key = f"results-cycle:{cycle.year}:{selectors.results_version()}:{translation.get_language()}"
+    key = (f"results-cycle:{cycle.programme.code}:{cycle.year}:{selectors.results_version(programme)}:"
+           f"{translation.get_language()}")
     kept = cache.get(key)
     if kept is None:
         groups = selectors.cycle_results(cycle=cycle)
         body = render_to_string("reviews/_results_body.html", {
-            "groups": groups, "repeat_winners": selectors.repeat_winners(cycle=cycle),
+            "groups": groups, "repeat_winners": selectors.repeat_winners(cycle=cycle), "programme": cycle.programme,
         }, request=request)
         kept = {"body": body, "award_count": sum(g.award_count for g in groups)}
         cache.set(key, kept, 24 * 60 * 60)
     return render(request, "reviews/public_results.html", {"cycle": cycle, **kept})
 
 
-def public_unit(request, pk: int):
+def public_unit(request, pk: int, programme: str | None = None):
     try:
         unit = selectors.unit_public_get(pk=pk)
     except Unit.DoesNotExist:
@@ -519,26 +564,27 @@ def public_unit(request, pk: int):
     awards = selectors.unit_history(unit=unit)
     return render(request, "reviews/public_unit.html", {
         "unit": unit, "awards": awards, "years": sorted({a.cycle.year for a in awards}, reverse=True),
+        "programme": unit.programme,
     })
 
 
-def public_statistics(request):
+def public_statistics(request, programme: str | None = None):
     # The figures change only when a cycle is published or reopened: the rendered page body is kept under a key
     # that changes with those events, so a visit costs one query instead of counting every award of every year.
     # The bureaus' punctuality is internal: only reviewers see it (their page body is kept apart); the
     # implementation rules' punctuality changes with each filing and review: its own part of the key.
     internal = selectors.reviewer_scope(request.user) if request.user.is_authenticated else False
-    key = (f"results-statistics:{selectors.results_version()}:{selectors.rules_version()}:"
+    key = (f"results-statistics:{programme or ''}:{selectors.results_version(programme)}:{selectors.rules_version()}:"
            f"{translation.get_language()}:{int(internal)}")
     body = cache.get(key)
     if body is None:
-        body = _statistics_body(request, internal=internal)
+        body = _statistics_body(request, programme, internal=internal)
         cache.set(key, body, 24 * 60 * 60)
     return render(request, "reviews/public_statistics.html", {"body": body})
 
 
-def _statistics_body(request, *, internal: bool) -> str:
-    stats = selectors.statistics()
+def _statistics_body(request, programme: str | None = None, *, internal: bool = False) -> str:
+    stats = selectors.statistics(programme)
     year_labels = [str(y) for y in stats.years]
     district_chart = charts.stacked_bar_chart(
         title=_("Awards per district and year"), series=year_labels,
@@ -555,7 +601,7 @@ def _statistics_body(request, *, internal: bool) -> str:
     return render_to_string("reviews/_statistics_body.html", {
         "stats": stats, "district_chart": district_chart, "measure_chart": measure_chart,
         "punctuality_chart": punctuality_chart, "internal": internal, "rules_document": document,
-        "rules_punctuality": rules_punctuality,
+        "rules_punctuality": rules_punctuality, "programme": _public_programme(programme),
     }, request=request)
 
 
@@ -565,15 +611,15 @@ def _statistics_body(request, *, internal: bool) -> str:
 # The public notice (公示): no login
 
 
-def _notice_cycle_or_404(year: int) -> Cycle:
+def _notice_cycle_or_404(year: int, programme: str | None = None) -> Cycle:
     try:
-        return selectors.notice_cycle_get(year=year)
+        return selectors.notice_cycle_get(year=year, programme_code=programme)
     except Cycle.DoesNotExist:
         raise Http404 from None
 
 
-def public_notice(request, year: int):
-    cycle = _notice_cycle_or_404(year)
+def public_notice(request, year: int, programme: str | None = None):
+    cycle = _notice_cycle_or_404(year, programme)
     groups = selectors.notice_results(cycle=cycle)
     return render(request, "reviews/public_notice.html", {
         "cycle": cycle, "groups": groups, "award_count": sum(g.award_count for g in groups),
@@ -581,8 +627,8 @@ def public_notice(request, year: int):
     })
 
 
-def public_objection(request, year: int):
-    cycle = _notice_cycle_or_404(year)
+def public_objection(request, year: int, programme: str | None = None):
+    cycle = _notice_cycle_or_404(year, programme)
     awards = selectors.notice_awards(cycle=cycle)
     posted = request.method == "POST"
     form = ObjectionForm(request.POST if posted else None, request.FILES if posted else None, awards=awards)
@@ -602,7 +648,7 @@ def public_objection(request, year: int):
                 status = 400
             else:
                 request.session["objection_receipt"] = objection.receipt
-                return redirect("results:objection_receipt", year=cycle.year)
+                return redirect(results_path("objection_receipt", cycle.programme, cycle.year))
         else:
             status = 400
     return render(request, "reviews/public_objection.html", {
@@ -610,9 +656,9 @@ def public_objection(request, year: int):
     }, status=status)
 
 
-def public_objection_receipt(request, year: int):
-    cycle = _notice_cycle_or_404(year)
+def public_objection_receipt(request, year: int, programme: str | None = None):
+    cycle = _notice_cycle_or_404(year, programme)
     receipt = request.session.get("objection_receipt")
     if not receipt:
-        return redirect("results:objection", year=cycle.year)
+        return redirect(results_path("objection", cycle.programme, cycle.year))
     return render(request, "reviews/public_objection_receipt.html", {"cycle": cycle, "receipt": receipt})

@@ -340,9 +340,10 @@ def test_a_hospital_that_is_also_a_designated_institution_can_be_nominated_under
     cycle = make_cycle(timezone.localdate().year)  # its deadline is ahead
     hospital = Unit.objects.create(name="广州市第一人民医院", kind_id=UnitKind.HOSPITAL, division_order=4200)
     medical = category("25-2")
-    assert hospital not in units_for_category(medical)
+    assert hospital not in units_for_category(medical, programme_id=hospital.programme_id)
     hospital.other_kinds.add(UnitKind.MEDICAL_INSTITUTION)
-    assert hospital in units_for_category(medical) and hospital in units_for_category(category("16-2"))
+    assert hospital in units_for_category(medical, programme_id=hospital.programme_id)
+    assert hospital in units_for_category(category("16-2"), programme_id=hospital.programme_id)
     clerk = make_user("yibao", role=roles.BUREAU_STAFF, bureaus=[bureau("市医保局")])
     nl = nomination_services.nomination_list_get_or_create(actor=clerk, cycle=cycle, category=medical)
     nomination_services.nomination_list_save(

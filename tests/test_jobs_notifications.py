@@ -111,7 +111,7 @@ def test_the_admin_edits_settings_and_wording(client, administrator):
     from nominations.models import ReminderSettings
 
     assert ReminderSettings.current().offset_list == [21, 7, 1]
-    bad = client.post(reverse("admin:nominations_remindersettings_change", args=[1]),
+    bad = client.post(reverse("admin:nominations_remindersettings_change", args=[ReminderSettings.current().pk]),
                       {"offsets": "7, soon", "send_from_hour": 9, "max_attempts": 4})
     assert bad.status_code == 200 and ReminderSettings.current().offset_list == [21, 7, 1]
 

@@ -48,7 +48,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from measures.models import ImplementationRules, IncentiveCategory
+from measures.models import ImplementationRules, IncentiveCategory, Measure, PolicyDocument, Responsibility
 from nominations.deadlines import default_deadline_for
 from nominations.models import (
     BEIJING,
@@ -61,7 +61,7 @@ from nominations.models import (
     ReminderKind,
 )
 from organisation import roles
-from organisation.models import Bureau, Notification, Unit, UnitKind
+from organisation.models import Bureau, Notification, Programme, Unit, UnitKind
 from reviews.models import Award, Bulletin, HigherAward, Objection
 
 from .conftest import _load_catalogue
@@ -230,8 +230,42 @@ def _build_world() -> World:
         "notification": Notification.objects.create(user=users["water"], kind=ReminderKind.choices[0][0],
                                                     title="截止日期提醒"),
     }
+    extra["b"] = _second_programme(year, users["reviewer"])
     return World(users=users, clients=clients, cycle=cycle, published=published, scopes=scopes, unit=districts[0],
                  extra=extra)
+
+
+def _second_programme(year: int, publisher) -> dict:
+    """A second programme (Jiangsu's) beside Guangzhou's: a bureau with its clerk, a reviewer, a unit, a document
+    with one category, a cycle of the SAME year as the world's with a list, a nominee and evidence, a published
+    cycle of the same year as the world's published one, with a bulletin."""
+    programme = Programme.objects.create(
+        code="jiangsu", name="江苏省督查激励", government="江苏省人民政府", level="provincial",
+        general_office="江苏省人民政府办公厅", bureau_prefix="省", place_name="江苏省", issuer_mark="江苏省人民政府办公厅文件",
+        number_prefix="苏政办", addressees="各设区市人民政府", printing_office="江苏省人民政府办公厅秘书处")
+    bureau = Bureau.objects.create(programme=programme, short_name="省水利厅", full_name="江苏省水利厅")
+    clerk = make_user("m_js_clerk", role=roles.BUREAU_STAFF, bureaus=[bureau])
+    reviewer = make_user("m_js_reviewer", role=roles.REVIEWER)
+    programme.reviewers.add(reviewer)
+    unit = Unit.objects.create(programme=programme, kind_id=UnitKind.DISTRICT, name="南京市", division_order=1)
+    document = PolicyDocument.objects.create(programme=programme, number="苏政办发〔2024〕1号", title="江苏通知",
+                                             issuer="江苏省人民政府办公厅", in_force=True)
+    measure = Measure.objects.create(document=document, number=1, numeral="一", title="河长制", text="（省水利厅负责）")
+    category = IncentiveCategory.objects.create(measure=measure, code="1", name="河长制", order=1)
+    category.subject_kinds.add(UnitKind.DISTRICT)
+    Responsibility.objects.create(category=category, bureau=bureau, role="lead")
+    cycle = Cycle.objects.create(year=year, document=document, opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING),
+                                 deadline=default_deadline_for(year))
+    published = Cycle.objects.create(year=year - 5, document=document,
+                                     opens_at=datetime.datetime(year - 5, 1, 1, tzinfo=BEIJING),
+                                     deadline=default_deadline_for(year - 5), state=Cycle.State.PUBLISHED,
+                                     published_at=timezone.now(), published_by=publisher)
+    nl = NominationList.objects.create(cycle=cycle, category=category, bureau=bureau, created_by=clerk)
+    nominee = Nominee.objects.create(nomination_list=nl, unit=unit, rank=1, achievements="成效明显")
+    return {"programme": programme, "clerk": clerk, "reviewer": reviewer, "unit": unit, "measure": measure,
+            "category": category, "cycle": cycle, "published": published, "list": nl, "nominee": nominee,
+            "evidence": _evidence(nominee, clerk, "evidence-js.pdf"), "bulletin_open": _bulletin(cycle, reviewer),
+            "bulletin_published": _bulletin(published, reviewer)}
 
 
 @pytest.fixture(scope="module")
@@ -538,6 +572,21 @@ MATRIX: dict[str, list[Case]] = {
     # Without a receipt in the session: back to the form.
     "results:objection_receipt": public(lambda w: {"year": w.extra["notice"].year}, label="no receipt",
                                         status=REDIRECT),
+    # --- a second programme's public results (/results/p/<code>/): public, and only its own cycles ----------------
+    "programme_results:index": public(lambda w: {"programme": "jiangsu"}, label="jiangsu")
+    + public(lambda w: {"programme": "nowhere"}, label="no such programme", status=404),
+    "programme_results:cycle": public(lambda w: {"programme": "jiangsu", "year": w.published.year},
+                                      label="its published year")
+    + public(lambda w: {"programme": "jiangsu", "year": w.cycle.year}, label="its open year", status=404)
+    + public(lambda w: {"programme": "nowhere", "year": w.published.year}, label="no such programme", status=404),
+    "programme_results:unit": public(lambda w: {"programme": "jiangsu", "pk": w.extra["b"]["unit"].pk}),
+    "programme_results:statistics": public(lambda w: {"programme": "jiangsu"}),
+    # Guangzhou's year on notice is not Jiangsu's: nothing of Guangzhou's answers under Jiangsu's code.
+    **{
+        name: public(lambda w: {"programme": "jiangsu", "year": w.extra["notice"].year}, label="another's notice",
+                     status=404)
+        for name in ("programme_results:notice", "programme_results:objection", "programme_results:objection_receipt")
+    },
 }
 
 # (url name, case label, persona) → (status it gets, why it differs from the rule). See the module docstring.
@@ -623,3 +672,72 @@ def test_marking_another_persons_notification_read_changes_nothing(world):
     world.clients["water"].post(reverse("notifications_read"), {"notification": str(notification.pk)})
     notification.refresh_from_db()
     assert notification.read_at is not None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Two programmes: nobody of one reaches an object of the other
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _objects_of_guangzhou(w: World) -> list[tuple[str, dict]]:
+    scope = w.scopes[0]
+    return [
+        ("nominations:list", {"year": w.cycle.year, "category_id": scope.category.pk}),
+        ("nominations:print", {"year": w.cycle.year, "category_id": scope.category.pk}),
+        ("nominations:edit", {"year": w.cycle.year, "category_id": scope.category.pk}),
+        ("nominations:evidence", {"token": scope.evidence.token}),
+        ("measures:detail", {"pk": scope.category.measure_id}),
+        ("reviews:list", {"pk": scope.nomination_list.pk}),
+        ("reviews:cap_exception", {"year": w.cycle.year, "category_pk": scope.category.pk}),
+        ("reviews:objection", {"pk": w.extra["objection"].pk}),
+        ("reviews:objection_evidence", {"pk": w.extra["objection"].pk}),
+        ("reviews:objections", {"year": w.extra["notice"].year}),
+        ("bulletins:progress", {"pk": w.extra["bulletin_open"].pk}),
+        ("bulletins:status", {"pk": w.extra["bulletin_open"].pk}),
+        ("bulletins:download", {"pk": w.extra["bulletin_open"].pk}),
+    ]
+
+
+def _objects_of_jiangsu(w: World) -> list[tuple[str, dict]]:
+    b = w.extra["b"]
+    return [
+        ("nominations:list", {"year": b["cycle"].year, "category_id": b["category"].pk}),
+        ("nominations:print", {"year": b["cycle"].year, "category_id": b["category"].pk}),
+        ("nominations:edit", {"year": b["cycle"].year, "category_id": b["category"].pk}),
+        ("nominations:evidence", {"token": b["evidence"].token}),
+        ("measures:detail", {"pk": b["measure"].pk}),
+        ("reviews:list", {"pk": b["list"].pk}),
+        ("reviews:cap_exception", {"year": b["cycle"].year, "category_pk": b["category"].pk}),
+        ("bulletins:progress", {"pk": b["bulletin_open"].pk}),
+        ("bulletins:status", {"pk": b["bulletin_open"].pk}),
+        ("bulletins:download", {"pk": b["bulletin_open"].pk}),
+        ("bulletins:download_ofd", {"pk": b["bulletin_open"].pk}),
+    ]
+
+
+@pytest.mark.django_db
+def test_nobody_of_one_programme_reaches_an_object_of_the_other(world):
+    b = world.extra["b"]
+    jiangsu_clients = {}
+    for name in ("clerk", "reviewer"):
+        jiangsu_clients[name] = Client()
+        jiangsu_clients[name].force_login(b[name])
+    tries = [(persona, world.clients[persona], _objects_of_jiangsu(world)) for persona in [*CLERKS, "reviewer"]]
+    tries += [(f"jiangsu {name}", client, _objects_of_guangzhou(world)) for name, client in jiangsu_clients.items()]
+    failures = []
+    for persona, client, objects in tries:
+        for url_name, kwargs in objects:
+            url = reverse(url_name, kwargs=kwargs)
+            with transaction.atomic():
+                status = client.get(url).status_code
+                transaction.set_rollback(True)
+            if status != 404:
+                failures.append(f"GET {url} as {persona}: expected 404, got {status}")
+    assert not failures, "\n".join(failures)
+    # Each reaches their own programme's object of the same year (the tries above are not 404 for lack of data).
+    own = [(jiangsu_clients["clerk"], reverse("nominations:list", args=[b["cycle"].year, b["category"].pk])),
+           (jiangsu_clients["reviewer"], reverse("reviews:list", args=[b["list"].pk])),
+           (jiangsu_clients["reviewer"], reverse("bulletins:progress", args=[b["bulletin_open"].pk])),
+           (world.clients["water"], reverse("nominations:list", args=[world.cycle.year, world.scopes[0].category.pk]))]
+    for client, url in own:
+        assert client.get(url).status_code == 200, url

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from incentives.errors import DomainError
 from measures.exports import CATALOGUE_HEADER, catalogue_rows, export_response
 from measures.models import PolicyDocument
+from organisation.models import Programme
 from organisation.roles import is_administrator
 
 from .forms import MeasuresUploadForm, NoticeUploadForm
@@ -83,11 +84,13 @@ def _options_from_form(form) -> dict:
         "issuer": cleaned.get("issuer") or "", "supersedes": cleaned["supersedes"].pk if cleaned.get("supersedes") else None,
         "create_bureaus": bool(cleaned.get("create_bureaus")),
         "categories_from": cleaned["categories_from"].pk if cleaned.get("categories_from") else None,
+        "programme": cleaned["programme"].pk if cleaned.get("programme") else None,
     }
 
 
 def _plan(kind: str, data: bytes, options: dict, filename: str):
     document = PolicyDocument.objects.filter(pk=options["document"]).first() if options["document"] else None
+    programme = Programme.objects.filter(pk=options["programme"]).first() if options.get("programme") else None
     new_document = None
     if document is None:
         supersedes = PolicyDocument.objects.filter(pk=options["supersedes"]).first() if options.get("supersedes") else None
@@ -97,9 +100,9 @@ def _plan(kind: str, data: bytes, options: dict, filename: str):
         text = notice_source_from_bytes(data, filename=filename)
         reference = PolicyDocument.objects.filter(pk=options["categories_from"]).first() if options.get("categories_from") else None
         return plan_notice_text(text, document=document, new_document=new_document, create_bureaus=options["create_bureaus"],
-                                categories_from=reference)
+                                categories_from=reference, programme=programme)
     return plan_catalogue_file(data, filename=filename, document=document, new_document=new_document,
-                               create_bureaus=options["create_bureaus"])
+                               create_bureaus=options["create_bureaus"], programme=programme)
 
 
 def import_view(model_admin, request, *, kind: str):

@@ -2,8 +2,28 @@
 
 from __future__ import annotations
 
+from django.core.management.base import CommandError
+
+from organisation.models import Programme
+
 from .plan import CataloguePlan
 from .subjects import STANDARD_KINDS
+
+
+def programme_option(parser) -> None:
+    parser.add_argument("--programme", metavar="CODE", help="the importing programme's code (default: the default programme)")
+
+
+def programme_from_options(options) -> Programme:
+    """The programme named by ``--programme``, or the default programme."""
+    code = options.get("programme")
+    if not code:
+        return Programme.objects.default()
+    programme = Programme.objects.filter(code=code).first()
+    if programme is None:
+        known = ", ".join(Programme.objects.values_list("code", flat=True))
+        raise CommandError(f"No programme with the code {code!r} (known: {known}).")
+    return programme
 
 
 def print_catalogue_plan(out, plan: CataloguePlan, *, dry_run: bool, verbose: bool = False) -> None:

@@ -2,9 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from measures.models import PolicyDocument
+from organisation.models import Programme
 
 
 class TargetDocumentForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Programme.objects.all(), required=False,
+        help_text=_("The importing programme: names bind to its bureaus only. Empty: the default programme."))
     document = forms.ModelChoiceField(
         label=_("Update the measures of"), queryset=PolicyDocument.objects.all(), required=False,
         help_text=_("Leave empty and give a number below to create a new policy document."))
@@ -21,12 +25,15 @@ class TargetDocumentForm(forms.Form):
             raise forms.ValidationError(_("Choose the document to update, or give the number of a new one."))
         if cleaned.get("document") and cleaned.get("new_number"):
             raise forms.ValidationError(_("Either update a document or create a new one, not both."))
+        programme = cleaned.get("programme")
+        if programme and cleaned.get("document") and cleaned["document"].programme_id != programme.pk:
+            raise forms.ValidationError(_("The document to update belongs to another programme."))
         return cleaned
 
 
 class MeasuresUploadForm(TargetDocumentForm):
     file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"))
-    field_order = ["file", "document", "new_number", "new_title", "create_bureaus"]
+    field_order = ["file", "programme", "document", "new_number", "new_title", "create_bureaus"]
 
 
 class NoticeUploadForm(TargetDocumentForm):
@@ -38,7 +45,7 @@ class NoticeUploadForm(TargetDocumentForm):
     categories_from = forms.ModelChoiceField(
         label=_("Split measures into categories as in"), queryset=PolicyDocument.objects.all(), required=False,
         help_text=_("Optional: the text alone gives one category per measure (one per bureau where it says 按职责分别负责)."))
-    field_order = ["file", "text", "document", "new_number", "new_title", "issuer", "supersedes", "categories_from",
+    field_order = ["file", "text", "programme", "document", "new_number", "new_title", "issuer", "supersedes", "categories_from",
                    "create_bureaus"]
 
     def clean(self):

@@ -48,15 +48,23 @@ class BureauMatcher:
     """Index of the bureaus by every way of writing them. Built once per import from an iterable of bureaus
     (all bureaus when none is given: one query)."""
 
-    def __init__(self, bureaus=None):
+    def __init__(self, bureaus=None, *, levels=(), places=()):
         bureaus = list(Bureau.objects.all() if bureaus is None else bureaus)
         shorts = [clean_name(b.short_name) for b in bureaus]
-        self.levels = _most_common([s[0] for s in shorts if s[:1] in LEVEL_PREFIXES and len(s) > 2], len(bureaus))
-        places = [m.group(0) for b in bureaus if (m := _PLACE.match(clean_name(b.full_name)))]
-        self.places = _most_common(places, len(bureaus))
+        learnt = _most_common([s[0] for s in shorts if s[:1] in LEVEL_PREFIXES and len(s) > 2], len(bureaus))
+        # What the programme says (its prefix, its place name) comes first; what the bureaus teach is added.
+        self.levels = list(dict.fromkeys([*(level for level in levels if level), *learnt]))
+        found = [m.group(0) for b in bureaus if (m := _PLACE.match(clean_name(b.full_name)))]
+        self.places = list(dict.fromkeys([*(place for place in places if place), *_most_common(found, len(bureaus))]))
         self._by_key: dict[str, Bureau] = {}
         for bureau in bureaus:
             self.add(bureau)
+
+    @classmethod
+    def for_programme(cls, programme) -> BureauMatcher:
+        """The bureaus of one programme, with the prefix and place name the programme declares (a programme
+        with few bureaus yet still reads 发展改革委 as its 省发展改革委)."""
+        return cls(programme.bureaus.all(), levels=[programme.bureau_prefix], places=[programme.place_name])
 
     def keys(self, name: str) -> list[str]:
         """The keys a name is looked up under, most exact first: as written, without this government's place

@@ -19,7 +19,6 @@ import re
 from django.utils.translation import gettext as _
 
 from measures.models import IncentiveCategory, PolicyDocument, chinese_numeral
-from organisation.models import Bureau
 
 from .clauses import ClauseError, find_clause, parse_clause
 from .names import BureauMatcher, clean_name
@@ -34,16 +33,18 @@ CATEGORY_GUESSES = frozenset({"name", "subject_kinds", "cap", "description"})
 
 def plan_notice_text(text: str | NoticeSource, *, document: PolicyDocument | None = None, new_document: dict | None = None,
                      create_bureaus: bool = False, categories_from: PolicyDocument | None = None,
-                     matcher: BureauMatcher | None = None) -> CataloguePlan:
+                     matcher: BureauMatcher | None = None, programme=None) -> CataloguePlan:
     """Split a notice into measures, one category per measure except 按职责分别负责 (one per bureau).
 
     ``text`` is the notice's text, or its lines as read from a file (``text.notice_source_from_bytes``).
-    ``matcher`` holds the bureaus the notice's names may bind to (all bureaus by default); an unknown name is
+    ``programme`` is the importing programme (the document's when updating one, the default programme when
+    neither is given); ``matcher`` holds the bureaus the notice's names may bind to (the programme's by default); an unknown name is
     listed with suggestions from those bureaus only. ``categories_from`` is the optional category-split spec: a
     document whose measures, by number, give the categories (codes, names, descriptions, kinds of units) to split
     each measure into — the text alone cannot say that 区和医院 are two classes of subject. See ``split_like``."""
     source = text if isinstance(text, NoticeSource) else NoticeSource.from_text(text)
-    plan = CataloguePlan(document=document, new_document=new_document, create_bureaus=create_bureaus)
+    plan = CataloguePlan(document=document, new_document=new_document, create_bureaus=create_bureaus,
+                         programme=programme)
     parsed = split_notice(source)
     for line, message in parsed.errors:
         plan.errors.append(RowError(line, "", message))
@@ -53,7 +54,8 @@ def plan_notice_text(text: str | NoticeSource, *, document: PolicyDocument | Non
                 plan.new_document[key] = getattr(parsed, key)
         plan.new_document.setdefault("text", source.text.replace("\r\n", "\n").lstrip("\ufeff").strip())
     if matcher is None:
-        matcher = BureauMatcher(Bureau.objects.all())
+        # Names bind to the importing programme's bureaus only, never another government's.
+        matcher = BureauMatcher.for_programme(plan.programme)
     for item in parsed.measures:
         errors: list[RowError] = []
         spec = measure_spec(item)

@@ -20,7 +20,7 @@ from incentives.errors import DomainError
 from organisation import roles
 from organisation.audit import audit_record
 from organisation.invitations import account_invite
-from organisation.models import Bureau, Membership, Unit, UnitKind
+from organisation.models import Bureau, Membership, Programme, Unit, UnitKind
 
 from .lengths import length_errors
 from .names import BureauMatcher, clean_name
@@ -69,6 +69,12 @@ class OrgPlan:
     create: list = field(default_factory=list)
     update: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    # The importing programme: bureaus and units are created in it, names bind to its bureaus only.
+    programme: Programme | None = None
+
+    def __post_init__(self):
+        if self.programme is None:
+            self.programme = Programme.objects.default()
 
     @property
     def all_errors(self) -> list[RowError]:
@@ -107,14 +113,15 @@ def _read(plan: OrgPlan, data: bytes, filename: str, required: list[str], byte_l
 # --- bureaus -------------------------------------------------------------------------------------------------
 
 
-def plan_bureaus(data: bytes, *, filename: str = "", byte_limit: int | None = None) -> OrgPlan:
-    plan = OrgPlan(kind="bureaus")
+def plan_bureaus(data: bytes, *, filename: str = "", byte_limit: int | None = None,
+                 programme: Programme | None = None) -> OrgPlan:
+    plan = OrgPlan(kind="bureaus", programme=programme)
     table = _read(plan, data, filename, ["short_name", "full_name"], byte_limit)
     if table is None:
         return plan
-    matcher = BureauMatcher()
+    matcher = BureauMatcher.for_programme(plan.programme)
     seen: dict[str, int] = {}
-    full_names = {b.full_name: b for b in Bureau.objects.all()}
+    full_names = {b.full_name: b for b in plan.programme.bureaus.all()}
     for number, row in table.rows:
         errors = []
         short, full = clean_name(row.get("short_name", "")), clean_name(row.get("full_name", ""))
@@ -149,7 +156,7 @@ def plan_bureaus(data: bytes, *, filename: str = "", byte_limit: int | None = No
             continue
         if bureau is None:
             plan.rows.append(OrgRow(number, short, NEW))
-            plan.create.append(values)
+            plan.create.append({**values, "programme": plan.programme})
             continue
         changes = [f"{k}: {getattr(bureau, k)} → {v}" for k, v in values.items() if getattr(bureau, k) != v]
         plan.rows.append(OrgRow(number, short, CHANGED if changes else UNCHANGED, changes))
@@ -188,10 +195,11 @@ def _check_valid(plan: OrgPlan) -> None:
 UNIT_COLUMNS = ["name", "kind", "parent", "full_name", "division_order", "is_active", "other_kinds"]
 
 
-def plan_units(data: bytes, *, filename: str = "", byte_limit: int | None = None) -> OrgPlan:
+def plan_units(data: bytes, *, filename: str = "", byte_limit: int | None = None,
+               programme: Programme | None = None) -> OrgPlan:
     """Units are keyed by (kind, name, district). Districts and other top-level units come first; a street's
     district may be an existing unit or one created by the same file."""
-    plan = OrgPlan(kind="units")
+    plan = OrgPlan(kind="units", programme=programme)
     table = _read(plan, data, filename, ["name", "kind"], byte_limit)
     if table is None:
         return plan
@@ -201,7 +209,7 @@ def plan_units(data: bytes, *, filename: str = "", byte_limit: int | None = None
         kinds[clean_name(name).lower()] = code
     top_level: dict[str, int] = {}  # name → id of an existing unit without a parent (districts)
     existing: dict[tuple[str, str, int | None], tuple] = {}
-    for pk, kind_id, name, parent_id, full_name, order, active in Unit.objects.values_list(
+    for pk, kind_id, name, parent_id, full_name, order, active in Unit.objects.filter(programme=plan.programme).values_list(
             "pk", "kind_id", "name", "parent_id", "full_name", "division_order", "is_active"):
         existing[(kind_id, name, parent_id)] = (pk, full_name, order, active)
         if parent_id is None:
@@ -282,30 +290,34 @@ def units_import(*, actor, plan: OrgPlan, progress: Callable[[int, int], None] |
     _check_valid(plan)
     total = len(plan.create) + len(plan.update)
     done = 0
+    programme_id = plan.programme.pk
     with transaction.atomic():
         top = [row for row in plan.create if not row[2]]
         children = [row for row in plan.create if row[2]]
         try:
             for start in range(0, len(top), batch_size):
                 batch = top[start:start + batch_size]
-                Unit.objects.bulk_create([Unit(name=n, kind_id=k, full_name=f, division_order=o, is_active=a)
+                Unit.objects.bulk_create([Unit(programme_id=programme_id, name=n, kind_id=k, full_name=f, division_order=o, is_active=a)
                                           for n, k, _p, f, o, a in batch])
                 done += len(batch)
                 if progress:
                     progress(done, total)
             parents: dict[str, int] = {}
-            for name, pk in Unit.objects.filter(parent__isnull=True).order_by("pk").values_list("name", "pk"):
+            for name, pk in (Unit.objects.filter(programme_id=programme_id, parent__isnull=True).order_by("pk")
+                             .values_list("name", "pk")):
                 parents.setdefault(name, pk)
             for start in range(0, len(children), batch_size):
                 batch = children[start:start + batch_size]
-                Unit.objects.bulk_create([Unit(name=n, kind_id=k, parent_id=parents[p], full_name=f, division_order=o, is_active=a)
+                Unit.objects.bulk_create([Unit(programme_id=programme_id, name=n, kind_id=k, parent_id=parents[p], full_name=f,
+                                               division_order=o, is_active=a)
                                           for n, k, p, f, o, a in batch])
                 done += len(batch)
                 if progress:
                     progress(done, total)
             for start in range(0, len(plan.update), batch_size):
                 batch = plan.update[start:start + batch_size]
-                Unit.objects.bulk_update([Unit(pk=pk, full_name=f, division_order=o, is_active=a) for pk, f, o, a in batch],
+                Unit.objects.bulk_update([Unit(pk=pk, programme_id=programme_id, full_name=f, division_order=o, is_active=a)
+                                          for pk, f, o, a in batch],
                                          ["full_name", "division_order", "is_active"])
                 done += len(batch)
                 if progress:
@@ -344,17 +356,18 @@ USER_COLUMNS = ["username", "first_name", "last_name", "email", "is_active", "ro
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def plan_users(data: bytes, *, filename: str = "", byte_limit: int | None = None) -> OrgPlan:
+def plan_users(data: bytes, *, filename: str = "", byte_limit: int | None = None,
+               programme: Programme | None = None) -> OrgPlan:
     """One row per person. ``bureaus`` lists every bureau the person belongs to (separated by 、); ``role`` is
     bureau_staff, reviewer or administrator. A new account gets no usable password: an invitation with a one-time
     link to choose one is mailed to its address (``organisation.invitations.account_invite``)."""
-    plan = OrgPlan(kind="users")
+    plan = OrgPlan(kind="users", programme=programme)
     table = _read(plan, data, filename, ["username"], byte_limit)
     if table is None:
         return plan
     User = get_user_model()
     has = set(table.header)
-    matcher = BureauMatcher()
+    matcher = BureauMatcher.for_programme(plan.programme)
     users = {u.username: u for u in User.objects.prefetch_related("memberships", "groups")}
     seen: dict[str, int] = {}
     for number, row in table.rows:

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from measures.models import IncentiveCategory, Measure, PolicyDocument, Responsibility
-from organisation.models import Bureau, UnitKind
+from organisation.models import Bureau, Programme, UnitKind
 
 from .clauses import LEAD, SEPARATE
 from .names import clean_name
@@ -85,6 +85,14 @@ class CataloguePlan:
     unknown_bureaus: dict[str, list[str]] = field(default_factory=dict)  # name → closest known names
     create_bureaus: bool = False
     new_kinds: list[str] = field(default_factory=list)  # codes of STANDARD_KINDS the import creates
+    # The importing programme: names bind to its bureaus only, new bureaus and documents are created in it.
+    programme: Programme | None = None
+
+    def __post_init__(self):
+        if self.document is not None:
+            self.programme = self.document.programme
+        elif self.programme is None:
+            self.programme = Programme.objects.default()
 
     @property
     def all_errors(self) -> list[RowError]:
@@ -130,7 +138,7 @@ def compare(plan: CataloguePlan, *, by_measure: bool = False) -> None:
                       .prefetch_related("subject_kinds", "responsibilities__bureau"))
         for category in categories:
             existing_categories[(category.measure.number, category.code)] = category
-    elif plan.new_document is not None and PolicyDocument.objects.filter(number=plan.new_document.get("number", "")).exists():
+    elif plan.new_document is not None and PolicyDocument.objects.filter(programme=plan.programme, number=plan.new_document.get("number", "")).exists():
         plan.errors.append(RowError(0, "", _("A policy document numbered %(number)s already exists: choose it to update "
                                              "its measures, or give the new document another number.") % {"number": plan.new_document["number"]}))
     _keep_what_exists(plan, existing_measures, existing_categories)
@@ -246,7 +254,9 @@ def check_database_rules(plan: CataloguePlan, existing_categories: dict[tuple[in
                 used_kinds.setdefault(kind, []).append(spec)
     if plan.create_bureaus and new_bureau_names:
         taken = {}
-        for short, full in Bureau.objects.filter(Q(short_name__in=list(new_bureau_names)) | Q(full_name__in=list(new_bureau_names))).values_list("short_name", "full_name"):
+        for short, full in (Bureau.objects.filter(programme=plan.programme)
+                            .filter(Q(short_name__in=list(new_bureau_names)) | Q(full_name__in=list(new_bureau_names)))
+                            .values_list("short_name", "full_name")):
             taken[short] = taken[full] = short
         for name, specs in new_bureau_names.items():
             message = None

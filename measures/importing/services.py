@@ -46,10 +46,10 @@ def catalogue_import(*, actor, plan: CataloguePlan) -> PolicyDocument:
             fields = dict(plan.new_document)
             if not fields.get("number"):
                 raise DomainError(_("A new policy document needs its number, e.g. 穗府办〔2022〕30号."), field="number")
-            if PolicyDocument.objects.filter(number=fields["number"]).exists():
+            if PolicyDocument.objects.filter(programme=plan.programme, number=fields["number"]).exists():
                 raise DomainError(_("A policy document numbered %(number)s already exists.") % {"number": fields["number"]}, field="number")
             document = PolicyDocument.objects.create(
-                number=fields["number"], title=fields.get("title") or fields["number"], issuer=fields.get("issuer") or "",
+                programme=plan.programme, number=fields["number"], title=fields.get("title") or fields["number"], issuer=fields.get("issuer") or "",
                 issued_on=_date(fields.get("issued_on")), printed_on=_date(fields.get("printed_on")),
                 supersedes=fields.get("supersedes"), text=fields.get("text", ""), in_force=False)
         else:
@@ -76,7 +76,7 @@ def _create_missing_bureaus(plan: CataloguePlan) -> dict[str, Bureau]:
     if not plan.create_bureaus:
         return created
     for name in plan.unknown_bureaus:
-        bureau = Bureau(short_name=name, full_name=name, full_name_confirmed=False, order=900)
+        bureau = Bureau(programme=plan.programme, short_name=name, full_name=name, full_name_confirmed=False, order=900)
         bureau.save()  # the post_save signal gives it its group
         created[name] = bureau
     return created

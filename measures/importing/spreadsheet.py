@@ -64,11 +64,13 @@ def max_measure_rows() -> int:
 
 def plan_catalogue_file(data: bytes, *, filename: str = "", document: PolicyDocument | None = None,
                         new_document: dict | None = None, create_bureaus: bool = False,
-                        byte_limit: int | None = None, matcher: BureauMatcher | None = None) -> CataloguePlan:
+                        byte_limit: int | None = None, matcher: BureauMatcher | None = None,
+                        programme=None) -> CataloguePlan:
     """Read a catalogue spreadsheet (one row per category, ``measures.exports.CATALOGUE_HEADER``) and compare it
     with ``document`` (or with nothing when a new document is to be created). ``matcher`` holds the bureaus the
-    names may bind to (all bureaus by default)."""
-    plan = CataloguePlan(document=document, new_document=new_document, create_bureaus=create_bureaus)
+    names may bind to (the importing programme's bureaus by default: ``programme``, or the document's)."""
+    plan = CataloguePlan(document=document, new_document=new_document, create_bureaus=create_bureaus,
+                         programme=programme)
     try:
         table = read_table(data, filename=filename, max_rows=max_measure_rows(), required=REQUIRED_COLUMNS,
                            aliases=COLUMN_ALIASES, byte_limit=byte_limit)
@@ -79,7 +81,7 @@ def plan_catalogue_file(data: bytes, *, filename: str = "", document: PolicyDocu
         plan.errors.append(RowError(1, "", _("The file says nobody is responsible: it needs the columns lead, "
                                              "co_responsible, separately_responsible and joint, or responsibility_clause.")))
         return plan
-    _measures_from_table(table, plan, matcher if matcher is not None else BureauMatcher(Bureau.objects.all()))
+    _measures_from_table(table, plan, matcher if matcher is not None else BureauMatcher.for_programme(plan.programme))
     compare(plan)
     return plan
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from measures.importing.cli import finish_catalogue_import
+from measures.importing.cli import finish_catalogue_import, programme_from_options, programme_option
 from measures.importing.plan import new_document_fields
 from measures.importing.reading import ImportFileError, read_upload
 from measures.importing.spreadsheet import plan_catalogue_file
@@ -24,11 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--issuer", default="", help="issuer of the new document")
         parser.add_argument("--create-bureaus", action="store_true",
                             help="create the bureaus the file names but the database does not know (full name unconfirmed)")
+        programme_option(parser)
         parser.add_argument("--max-bytes", type=int, help="size limit for this run (default settings.IMPORT_MAX_BYTES)")
 
     def handle(self, *args, **options):
         started = time.perf_counter()
-        document, new_document = target_document(options)
+        programme = programme_from_options(options)
+        document, new_document = target_document(options, programme=programme)
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
@@ -39,7 +41,8 @@ class Command(BaseCommand):
         except ImportFileError as error:
             raise CommandError(error.message) from None
         plan = plan_catalogue_file(data, filename=path.name, document=document, new_document=new_document,
-                                   create_bureaus=options["create_bureaus"], byte_limit=options["max_bytes"])
+                                   create_bureaus=options["create_bureaus"], byte_limit=options["max_bytes"],
+                                   programme=programme)
         document = finish_catalogue_import(self, plan, dry_run=options["dry_run"], verbose=options["verbosity"] > 1)
         if document is None:
             return
@@ -47,17 +50,17 @@ class Command(BaseCommand):
             f"Imported into {document.number} in {time.perf_counter() - started:.2f} s."))
 
 
-def target_document(options):
+def target_document(options, *, programme):
     if options.get("new_document"):
         fields = new_document_fields(number=options["new_document"], title=options.get("title", ""),
                                      issuer=options.get("issuer", ""))
         return None, fields
     if options.get("document"):
-        document = PolicyDocument.objects.filter(number=options["document"]).first()
+        document = PolicyDocument.objects.filter(programme=programme, number=options["document"]).first()
         if document is None:
             raise CommandError(f"No policy document numbered {options['document']!r}.")
         return document, None
-    document = PolicyDocument.objects.filter(in_force=True).order_by("-issued_on").first()
+    document = PolicyDocument.objects.filter(programme=programme, in_force=True).order_by("-issued_on").first()
     if document is None:
         raise CommandError("No policy document is in force: give --document or --new-document.")
     return document, None

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from incentives.errors import DomainError
 from measures.importing import organisation
+from measures.importing.cli import programme_from_options, programme_option
 from measures.importing.reading import ImportFileError, read_upload
 
 PLANNERS = {
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("what", choices=sorted(PLANNERS))
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true")
+        programme_option(parser)
         parser.add_argument("--max-bytes", type=int, help="size limit for this run (default settings.IMPORT_MAX_BYTES)")
 
     def handle(self, *args, **options):
@@ -38,7 +40,8 @@ class Command(BaseCommand):
         except ImportFileError as error:
             raise CommandError(error.message) from None
         self.stdout.write(f"Reading {path.name} …")
-        plan = plan_file(data, filename=path.name, byte_limit=options["max_bytes"])
+        plan = plan_file(data, filename=path.name, byte_limit=options["max_bytes"],
+                         programme=programme_from_options(options))
         counts = plan.counts()
         self.stdout.write("Rows: {new} new, {changed} changed, {unchanged} unchanged, {invalid} invalid".format(**counts))
         for error in plan.all_errors:

@@ -3,6 +3,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from measures.exports import write_csv, write_xlsx
+from measures.importing.cli import programme_from_options, programme_option
 from nominations.exports import nomination_rows
 from nominations.models import Cycle
 
@@ -15,9 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--cycle", type=int, required=True, help="the performance year, e.g. 2025")
         parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
         parser.add_argument("--output", help="file to write; standard output when omitted (CSV only)")
+        programme_option(parser)
 
     def handle(self, *args, **options):
-        cycle = Cycle.objects.filter(year=options["cycle"]).first()
+        cycle = Cycle.objects.filter(programme=programme_from_options(options), year=options["cycle"]).first()
         if cycle is None:
             raise CommandError(f"No cycle for the year {options['cycle']}.")
         rows = self.rows_for(cycle)

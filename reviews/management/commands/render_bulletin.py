@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from measures.importing.cli import programme_from_options, programme_option
 from nominations.models import Cycle
 from reviews.bulletins import bulletin_context, bulletin_files, bulletin_html
 
@@ -18,9 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, help="the PDF file to write")
         parser.add_argument("--ofd", help="also write the OFD file (GB/T 33190-2016) made from the same layout")
         parser.add_argument("--html", help="also write the HTML it was made from")
+        programme_option(parser)
 
     def handle(self, *args, year, output, ofd=None, html=None, **options):
-        cycle = Cycle.objects.select_related("document").filter(year=year).first()
+        programme = programme_from_options(options)
+        cycle = Cycle.objects.select_related("document", "programme").filter(programme=programme, year=year).first()
         if cycle is None:
             raise CommandError(f"There is no cycle for {year}.")
         started = time.perf_counter()
