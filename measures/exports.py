@@ -63,7 +63,7 @@ def catalogue_rows(document: PolicyDocument) -> Iterator[list[str]]:
                 support_form_labels(measure.support_forms),
                 str(category.cap),
                 category.kind,
-                "、".join(category.support_forms),
+                support_form_labels(category.support_forms),
                 category.support_text,
                 "" if category.award_amount is None else str(category.award_amount),
                 "yes" if category.earned_by_higher_award else "no",

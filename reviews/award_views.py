@@ -54,9 +54,10 @@ def scope_required(scope):
 reviewer_only = scope_required(selectors.reviewer_scope)
 
 
-def _cycle_or_404(year: int) -> Cycle:
+def _cycle_or_404(request, year: int) -> Cycle:
+    """The cycle of ``year`` in the person's programmes; 404 outside them."""
     try:
-        return selectors.cycle_get(year=year)
+        return selectors.cycle_get(year=year, user=request.user)
     except Cycle.DoesNotExist:
         raise Http404 from None
 
@@ -115,7 +116,7 @@ def exception_refuse(request, pk: int):
 @reviewer_only
 @require_POST
 def exception_withdraw(request, year: int, category_pk: int):
-    cycle = _cycle_or_404(year)
+    cycle = _cycle_or_404(request, year)
     category = IncentiveCategory.objects.filter(pk=category_pk, measure__document_id=cycle.document_id).first()
     if category is None:
         raise Http404
@@ -138,7 +139,7 @@ def exception_withdraw(request, year: int, category_pk: int):
 
 @scope_required(selectors.register_scope)
 def register(request, year: int):
-    cycle = _cycle_or_404(year)
+    cycle = _cycle_or_404(request, year)
     units = list(selectors.register_units())
     form = HigherAwardForm(request.POST or None, units=units)
     status = 200

@@ -228,7 +228,7 @@ def queue_bulk(request):
 @require_POST
 def remind_late(request, year: int):
     """One e-mail to each clerk of every late bureau, listing the bureau's late categories."""
-    cycle = _cycle_or_404(year)
+    cycle = _cycle_or_404(request, year)
     try:
         sent = services.late_bureaus_remind(actor=request.user, cycle=cycle)
     except DomainError as error:

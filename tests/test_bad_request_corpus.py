@@ -114,16 +114,18 @@ def bad_requests() -> list[tuple[str, dict]]:
 BAD_REQUESTS = bad_requests()
 # Actions that take no input: whatever junk is sent beside it, a POST to them is the action, so only the requests
 # refused before any view (body-level ones) are sent to them.
-NO_INPUT_ACTIONS = {"logout", "bulletins:request"}
+# Actions that take no input at all (a confirmation button): any well-formed POST is a real request to them.
+NO_INPUT_ACTIONS = {"logout", "bulletins:request", "reviews:register_confirm"}
 # (A part whose headers are garbage is skipped by Django's parser: the rest of the form stands, so it is not here.)
 BODY_LEVEL = {"oversized body", "multipart without boundary", "multipart cut short", "invalid UTF-8 in a form",
               "non-UTF-8 fields",
               *{label for label, _ in BAD_REQUESTS if label.startswith("charset=")}}
 
 
-# A refused sign-in is itself an event the audit trail must keep (等保2.0): those records are expected, every other
+# A refused sign-in, like an export of the queue, is itself an event the audit trail must keep (等保2.0): those
+# records are expected, every other
 # row must stay as it was.
-SIGN_IN_EVENTS = ("account.sign_in_failed", "account.locked_out")
+SIGN_IN_EVENTS = ("account.sign_in_failed", "account.locked_out", "cycle.queue_exported")
 
 
 def _row_counts() -> dict[str, int]:

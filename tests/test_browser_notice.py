@@ -32,7 +32,7 @@ def on_notice(reviewer, category, bureau, districts):
                                        state="submitted", submitted_at=NOTICE_DAY - datetime.timedelta(days=20))
     for rank, unit in enumerate(districts[:3], start=1):
         nominee = Nominee.objects.create(nomination_list=nl, unit=unit, rank=rank, achievements="河湖长制成效明显")
-        services.nominee_decide(actor=reviewer, nominee=nominee, approved=rank < 3)
+        services.nominee_decide(actor=reviewer, nominee=nominee, approved=rank < 3, comment="复核意见")
     put_on_notice(reviewer, cycle, at=NOTICE_DAY)
     cycle.refresh_from_db()
     return cycle

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 
-from measures.exports import catalogue_rows
+from measures.exports import CATALOGUE_LABELS, catalogue_rows
 from measures.importing.admin_views import _preview_context
 from measures.importing.spreadsheet import plan_catalogue_file
 from measures.models import IncentiveCategory, Measure, PolicyDocument
@@ -69,9 +69,10 @@ def render_bulletin(cycle, reviewer, capture) -> str:
 def catalogue_with_measure_6_renamed(document) -> bytes:
     rows = [list(map(str, row)) for row in catalogue_rows(document)]
     header = rows[0]
+    number, title = header.index(CATALOGUE_LABELS["measure_number"]), header.index(CATALOGUE_LABELS["measure_title"])
     for row in rows[1:]:
-        if row[header.index("measure_number")] == "6":
-            row[header.index("measure_title")] = NEW_TITLE
+        if row[number] == "6":
+            row[title] = NEW_TITLE
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     return buffer.getvalue().encode("utf-8")

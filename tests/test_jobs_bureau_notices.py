@@ -43,17 +43,6 @@ def test_the_bureau_is_told_the_decisions_once_the_list_is_decided(cycle, catego
     assert Notification.objects.filter(user=clerk_water, kind="decided").count() == 1
 
 
-def test_the_publication_is_told_to_every_bureau_with_a_list(cycle, category, bureau, districts, reviewer,
-                                                             clerk_water, clerk_forestry,
-                                                             django_capture_on_commit_callbacks):
-    nl = make_list(cycle, category("19-1"), bureau("市水务局"), districts[:1])
-    services.nominees_decide(actor=reviewer, nomination_list=nl, decisions=[(nl.nominees.get(), True, "")])
-    with django_capture_on_commit_callbacks(execute=True):
-        services.cycle_publish(actor=reviewer, cycle=cycle)
-    assert OutboxMessage.objects.filter(recipient=clerk_water, kind="published").count() == 1
-    assert not OutboxMessage.objects.filter(recipient=clerk_forestry, kind="published").exists()  # no list
-
-
 def test_the_unread_count_in_the_header_goes_up_and_down(client, cycle, category, bureau, districts, clerk_water,
                                                          clerk_ndrc):
     nl = make_list(cycle, category("6"), bureau("市水务局"), districts[:1], state="draft")

@@ -50,7 +50,7 @@ def water_list(cycle, category, bureau, districts, clerk_water):
 
 def decide_all(reviewer, nl, approve=2):
     for index, nominee in enumerate(nl.nominees.order_by("rank")):
-        services.nominee_decide(actor=reviewer, nominee=nominee, approved=index < approve)
+        services.nominee_decide(actor=reviewer, nominee=nominee, approved=index < approve, comment="复核意见")
 
 
 def acknowledge_all(cycle):
