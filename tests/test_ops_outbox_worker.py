@@ -144,7 +144,8 @@ def assert_each_delivered_once(workers):
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_sweep_loses_nothing_and_sends_nothing_twice(workers, bureau):
     water = bureau("市水务局")
-    for number in range(3):
+    # One reminder per clerk and sending (all the bureau's categories in it): six clerks, six messages.
+    for number in range(6):
         make_user(f"clerk{number}", role=roles.BUREAU_STAFF, bureaus=[water], email=f"clerk{number}@example.gov.cn")
     ReminderSettings.objects.create(pk=1, send_from_hour=0)
     now = timezone.now()
