@@ -1,15 +1,16 @@
-"""The benchmark: build the demo and the large database, time the main pages on both, run the load.
+"""The benchmark: build the demo and the large databases, time the main pages on SQLite and PostgreSQL, run the load.
 
-    .venv/bin/python bench/run.py                      # everything, SQLite, large = scale 100
-    .venv/bin/python bench/run.py --load-seconds 120   # a longer load run
-    .venv/bin/python bench/run.py --postgres postgres://postgres@127.0.0.1:5432   # on PostgreSQL
-    .venv/bin/python bench/run.py --no-load            # page timings only
+    .venv/bin/python bench/run.py                          # both databases at scale 100, then the load on PostgreSQL
+    .venv/bin/python bench/run.py --scale 100 1000 --growth-databases postgresql   # and a province's size
+    .venv/bin/python bench/run.py --databases sqlite       # SQLite only (no PostgreSQL needed)
+    .venv/bin/python bench/run.py --no-load                # page timings only
 
-Databases are built once and kept (var/bench-demo.sqlite3, var/bench-large.sqlite3, or the PostgreSQL
-databases bench_demo and bench_large); they are rebuilt when the migrations, the generator or the scale
-change, or with --rebuild. The load run works on a copy of the large database, so timings stay repeatable.
-Each step runs in its own process with DATABASE_URL set; this command starts gunicorn and locust itself, on
-127.0.0.1 only, and stops them when it ends. Results are printed as a table and kept in var/bench-results.json.
+Databases are built once and kept (var/bench-demo.sqlite3, var/bench-large.sqlite3, var/bench-large1000.sqlite3,
+or the PostgreSQL databases bench_demo, bench_large, bench_large1000 on --postgres); they are rebuilt when the
+migrations, the generator or the scale change, or with --rebuild. The load run works on a copy of the large
+database, so timings stay repeatable. Each step runs in its own process with DATABASE_URL set; this command
+starts gunicorn and locust itself, on 127.0.0.1 only, and stops them when it ends. The results are printed as
+tables (the databases side by side; the growth to each further size) and kept in var/bench-results.json.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ PYTHON = sys.executable
 
 # The aims of the issue, for every page at the large size.
 AIM_MEDIAN_MS, AIM_P95_MS, AIM_RATIO = 50, 150, 1.5
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
 
 
 def say(message: str) -> None:
@@ -217,7 +219,8 @@ def load_run(source: Target, postgres: str | None, *, seconds: int, clerks: int,
     target = Target("load", postgres)
     say(f"load: copying the large database to {target.url}")
     target.copy_from(source)
-    env = target.env()
+    # As in production: each worker keeps its database connection (DATABASE_CONN_MAX_AGE, incentives/settings.py).
+    env = {**target.env(), "DATABASE_CONN_MAX_AGE": "600"}
     personas_file, results_file = VAR / "bench-load-personas.json", VAR / "bench-load-results.json"
     results_file.unlink(missing_ok=True)
     prepared = json.loads(run([PYTHON, BENCH / "load.py", "prepare", "--clerks", clerks, "--reviewers", reviewers,
@@ -271,48 +274,46 @@ def load_run(source: Target, postgres: str | None, *, seconds: int, clerks: int,
     }
 
 
-# ------------------------------------------------------------------ the table
+# ------------------------------------------------------------------ the tables
+
+DB_LABEL = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 def _fmt(value, digits=1):
-    return "—" if value is None else f"{value:.{digits}f}"
+    return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def _misses(demo: dict, large: dict) -> list[str]:
-    if large.get("status") != "ok" or demo.get("status") != "ok":
-        return [large.get("status") if large.get("status") != "ok" else f"demo {demo.get('status')}"]
-    misses = []
+def _ok(row: dict | None) -> bool:
+    return bool(row) and row.get("status") == "ok"
+
+
+def _stock_of(row: dict, rows: dict[str, dict]) -> dict | None:
+    """The stock admin changelist a page is compared with (the same rows), if it was timed."""
+    stock = rows.get(row.get("stock") or "")
+    return stock if _ok(stock) else None
+
+
+def misses(demo: dict | None, large: dict, rows: dict[str, dict]) -> list[str]:
+    """What a page misses of the aims at the large size (empty: all met). Reference rows have no aims."""
+    if not _ok(large) or not _ok(demo):
+        return [large.get("status") if not _ok(large) else f"demo {(demo or {}).get('status', 'not timed')}"]
+    found = []
     if large["queries"] != demo["queries"]:
-        misses.append(f"queries {demo['queries']}→{large['queries']}")
+        found.append(f"queries {demo['queries']}→{large['queries']}")
     if large["median_ms"] > AIM_MEDIAN_MS:
-        misses.append(f"median +{large['median_ms'] - AIM_MEDIAN_MS:.0f} ms")
+        found.append(f"median +{large['median_ms'] - AIM_MEDIAN_MS:.0f} ms")
     if large["p95_ms"] > AIM_P95_MS:
-        misses.append(f"p95 +{large['p95_ms'] - AIM_P95_MS:.0f} ms")
+        found.append(f"p95 +{large['p95_ms'] - AIM_P95_MS:.0f} ms")
     ratio = large["median_ms"] / demo["median_ms"]
     if ratio > AIM_RATIO:
-        misses.append(f"ratio {ratio:.2f}×")
-    return misses
+        found.append(f"{ratio:.2f}× demo")
+    stock = _stock_of(large, rows)
+    if stock and large["median_ms"] >= stock["median_ms"]:
+        found.append(f"not faster than stock ({large['median_ms']:.0f} ≥ {stock['median_ms']:.0f} ms)")
+    return found
 
 
-def table(demo_rows: list[dict], large_rows: list[dict]) -> str:
-    header = ["page", "demo median", "demo p95", "demo q", "large median", "large p95", "large q",
-              "large cpu", "ratio", "aims (large)"]
-    lines = []
-    demo = {r["key"]: r for r in demo_rows}
-    for large in large_rows:
-        d = demo.get(large["key"], {})
-        ok = large.get("status") == "ok" and d.get("status") == "ok"
-        if large.get("status") != "ok" and large.get("status") == d.get("status"):
-            cells = [large["label"], large["status"], "", "", "", "", "", "", "", ""]
-        else:
-            ratio = large["median_ms"] / d["median_ms"] if ok else None
-            misses = _misses(d, large)
-            verdict = "reference" if large["reference"] else ("met" if not misses else "missed: " + ", ".join(misses))
-            cells = [large["label"], _fmt(d.get("median_ms")), _fmt(d.get("p95_ms")), str(d.get("queries", "—")),
-                     _fmt(large.get("median_ms")), _fmt(large.get("p95_ms")), str(large.get("queries", "—")),
-                     _fmt(large.get("cpu_median_ms")), _fmt(ratio, 2) + ("×" if ratio else ""),
-                     verdict if ok else (large.get("status") if large.get("status") != "ok" else f"demo: {d.get('status')}")]
-        lines.append(cells)
+def _render(header: list[str], lines: list[list[str]]) -> str:
     widths = [max(len(str(c)) for c in col) for col in zip(header, *lines, strict=False)]
     out = [" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
            "-|-".join("-" * w for w in widths)]
@@ -320,11 +321,70 @@ def table(demo_rows: list[dict], large_rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def side_by_side(results: dict, scale: float) -> str:
+    """One row per page; for each database: demo median, large median / p95, queries, ratio, and the verdict."""
+    header, keys = ["page"], []
+    per_db = {}
+    for db, data in results.items():
+        demo = {r["key"]: r for r in data["demo"]}
+        large = {r["key"]: r for r in data["large"].get(str(scale), [])}
+        per_db[db] = (demo, large)
+        for row in data["large"].get(str(scale), []):
+            if row["key"] not in keys:
+                keys.append(row["key"])
+        label = DB_LABEL[db]
+        header += [f"{label} demo", f"{label} large (p95)", "q", "×demo", "×stock", f"{label} aims"]
+    lines = []
+    for key in keys:
+        label = next(rows[1][key]["label"] for rows in per_db.values() if key in rows[1])
+        cells = [label]
+        for demo, large in per_db.values():
+            d, g = demo.get(key), large.get(key)
+            if not g:
+                cells += ["", "not timed", "", "", "", ""]
+                continue
+            if not _ok(g):
+                cells += ["", g.get("status", "?"), "", "", "", ""]
+                continue
+            stock = _stock_of(g, large)
+            ratio = g["median_ms"] / d["median_ms"] if _ok(d) else None
+            queries = (f"{d['queries']}→{g['queries']}" if _ok(d) and d["queries"] != g["queries"] else str(g["queries"]))
+            found = misses(d, g, large)
+            verdict = "reference" if g.get("reference") else ("met" if not found else "missed: " + ", ".join(found))
+            cells += [_fmt(d.get("median_ms")) if _ok(d) else (d or {}).get("status", "—"),
+                      f"{_fmt(g['median_ms'])} ({_fmt(g['p95_ms'], 0)})", queries,
+                      f"{ratio:.2f}×" if ratio else "—",
+                      f"{g['median_ms'] / stock['median_ms']:.2f}×" if stock else "", verdict]
+        lines.append(cells)
+    return _render(header, lines)
+
+
+def growth(results: dict, base: float, scale: float) -> str:
+    """The same pages at a larger size against the base large size: the aim is ≤ 1.5× and the same queries."""
+    header = ["page", "database", f"{base:g}× median (p95)", f"{scale:g}× median (p95)", "ratio", "queries", "aim"]
+    lines = []
+    for db, data in results.items():
+        small = {r["key"]: r for r in data["large"].get(str(base), [])}
+        for row in data["large"].get(str(scale), []):
+            before = small.get(row["key"])
+            if not (_ok(row) and _ok(before)):
+                lines.append([row["label"], DB_LABEL[db], (before or {}).get("status", "—"), row.get("status"), "", "", ""])
+                continue
+            ratio = row["median_ms"] / before["median_ms"]
+            same = row["queries"] == before["queries"]
+            found = ([] if ratio <= AIM_RATIO else [f"{ratio:.2f}×"]) + ([] if same else ["queries grew"])
+            lines.append([row["label"], DB_LABEL[db], f"{_fmt(before['median_ms'])} ({_fmt(before['p95_ms'], 0)})",
+                          f"{_fmt(row['median_ms'])} ({_fmt(row['p95_ms'], 0)})", f"{ratio:.2f}×",
+                          str(row["queries"]) if same else f"{before['queries']}→{row['queries']}",
+                          "reference" if row.get("reference") else ("met" if not found else "missed: " + ", ".join(found))])
+    return _render(header, lines)
+
+
 def load_summary(load: dict) -> str:
     lost = len(load["saves_lost"]) + len(load["decisions_lost"])
     lines = [
-        f"Load: {load['clerks']} clerks + {load['reviewers']} reviewers for {load['seconds']} s against gunicorn "
-        f"({load['workers']} workers, 127.0.0.1)",
+        f"Load on {DB_LABEL[load['database']]}: {load['clerks']} clerks + {load['reviewers']} reviewers for "
+        f"{load['seconds']} s against gunicorn ({load['workers']} workers, 127.0.0.1)",
         f"  {load['requests']} requests, {load['rps']:.1f} requests/s, median {load['median_ms']:.0f} ms, "
         f"95th percentile {load['p95_ms']:.0f} ms, errors {load['errors']}",
         f"  time inside gunicorn (its access log, {load.get('server_requests', 0)} requests): median "
@@ -343,13 +403,35 @@ def load_summary(load: dict) -> str:
     return "\n".join(lines)
 
 
+def check_postgres(url: str) -> None:
+    import psycopg2
+    try:
+        psycopg2.connect(f"{url.rstrip('/')}/postgres", connect_timeout=5).close()
+    except psycopg2.Error as error:
+        raise SystemExit(f"PostgreSQL is not reachable at {url} ({str(error).strip()}).\n"
+                         "Start it, give its address with --postgres URL, or run SQLite only: --databases sqlite") from None
+
+
+def large_name(scale: float, first: float) -> str:
+    """The benchmark's large database is "large"; further sizes are named by their scale (large1000)."""
+    return "large" if scale == first else f"large{scale:g}"
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=float, default=100, help="size of the large database (100: 20 cycles, 300 "
-                        "categories, 200 bureaus, 3,000 units, 5,000 users, a million audit records)")
+    parser.add_argument("--scale", type=float, nargs="+", default=[100], metavar="SCALE",
+                        help="sizes of the large databases (100: 20 cycles, 300 categories, 200 bureaus, 3,000 units, "
+                             "5,000 users, a million audit records; 1000: a province). The first is compared with the "
+                             "demo (the aims), each further one with the first (the growth)")
+    parser.add_argument("--databases", nargs="+", choices=sorted(DB_LABEL), default=["sqlite", "postgresql"])
+    parser.add_argument("--growth-databases", nargs="+", choices=sorted(DB_LABEL), metavar="DB",
+                        help="where the further sizes are built and timed (default: every database)")
+    parser.add_argument("--postgres", metavar="URL", default=os.environ.get("BENCH_POSTGRES", DEFAULT_POSTGRES),
+                        help=f"PostgreSQL server, without a database name (default {DEFAULT_POSTGRES})")
     parser.add_argument("--demo-scale", type=float, default=1, help="generated data added to the demo database")
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
     parser.add_argument("--budget", type=float, default=15, help="seconds per page; slower pages get fewer runs (≥5)")
+    parser.add_argument("--load-on", choices=sorted(DB_LABEL), default="postgresql", help="database of the load run")
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--clerks", type=int, default=16)
     parser.add_argument("--reviewers", type=int, default=4)
@@ -357,43 +439,65 @@ def main(argv=None) -> None:
     parser.add_argument("--no-load", action="store_true", help="skip the load run")
     parser.add_argument("--no-pages", action="store_true", help="skip the page timings")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the databases even if up to date")
-    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server URL (without database name) instead of SQLite")
     args = parser.parse_args(argv)
+    first = args.scale[0]
+    growth_dbs = args.growth_databases or args.databases
+    if "postgresql" in args.databases or (args.load_on == "postgresql" and not args.no_load):
+        check_postgres(args.postgres)
 
     VAR.mkdir(exist_ok=True)
     started = time.monotonic()
-    demo, large = Target("demo", args.postgres), Target("large", args.postgres)
-    built = {"demo": build(demo, args.demo_scale, args.rebuild), "large": build(large, args.scale, args.rebuild)}
-    demo_rows = [] if args.no_pages else time_pages(demo, args.repeat, args.budget)
-    large_rows = [] if args.no_pages else time_pages(large, args.repeat, args.budget)
+    results: dict[str, dict] = {}
+    built: dict[str, float] = {}
+    large_targets: dict[str, Target] = {}
+    for db in args.databases:
+        server = args.postgres if db == "postgresql" else None
+        demo = Target("demo", server)
+        built[f"{db} demo"] = build(demo, args.demo_scale, args.rebuild)
+        results[db] = {"demo": [] if args.no_pages else time_pages(demo, args.repeat, args.budget), "large": {}}
+        for scale in args.scale:
+            if scale != first and db not in growth_dbs:
+                continue
+            target = Target(large_name(scale, first), server)
+            built[f"{db} {scale:g}"] = build(target, scale, args.rebuild)
+            if scale == first:
+                large_targets[db] = target
+            results[db]["large"][str(scale)] = [] if args.no_pages else time_pages(target, args.repeat, args.budget)
     load = None
     if not args.no_load:
-        load = load_run(large, args.postgres, seconds=args.load_seconds, clerks=args.clerks,
+        source = large_targets.get(args.load_on)
+        if source is None:
+            server = args.postgres if args.load_on == "postgresql" else None
+            source = Target("large", server)
+            built[f"{args.load_on} {first:g}"] = build(source, first, args.rebuild)
+        load = load_run(source, source.postgres, seconds=args.load_seconds, clerks=args.clerks,
                         reviewers=args.reviewers, workers=args.workers)
+        load["database"] = args.load_on
     elapsed = time.monotonic() - started
-    results = {"database": "postgresql" if args.postgres else "sqlite", "scale": args.scale,
-               "demo_scale": args.demo_scale, "build_seconds": built, "demo": demo_rows, "large": large_rows,
-               "load": load, "total_seconds": elapsed, "cpus": os.cpu_count(),
-               "load_average": os.getloadavg()}
-    (VAR / "bench-results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    summary = {"scales": args.scale, "demo_scale": args.demo_scale, "build_seconds": built, "pages": results,
+               "load": load, "total_seconds": elapsed, "cpus": os.cpu_count(), "load_average": os.getloadavg(),
+               "repeat": args.repeat}
+    (VAR / "bench-results.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1))
 
     print()
-    if large_rows:
-        print_pages(args, demo_rows, large_rows)
+    if not args.no_pages:
+        print(f"Server time of the main pages, ms: median (p95); demo = demo data + scale {args.demo_scale:g}, "
+              f"large = scale {first:g}; {args.repeat} runs per page unless a page's {args.budget:g} s budget ran out")
+        print(f"aims at the large size: median < {AIM_MEDIAN_MS} ms, p95 < {AIM_P95_MS} ms, ≤ {AIM_RATIO}× the demo "
+              "median, the same number of queries (q), faster than the stock admin changelist of the same rows "
+              "(×stock < 1)")
+        print(side_by_side(results, first))
+        for scale in args.scale[1:]:
+            print()
+            print(f"Growth: scale {first:g} → {scale:g} (aim: ≤ {AIM_RATIO}× and the same queries)")
+            print(growth({db: r for db, r in results.items() if str(scale) in r["large"]}, first, scale))
     if load:
         print()
         print(load_summary(load))
     print()
-    print(f"Finished in {elapsed / 60:.1f} min (databases built: demo {built['demo']:.0f} s, large {built['large']:.0f} s); "
-          f"load average {results['load_average'][0]:.1f} on {results['cpus']} CPUs. Results: var/bench-results.json")
-
-
-def print_pages(args, demo_rows, large_rows) -> None:
-    print(f"Server time of the main pages, ms ({'postgresql' if args.postgres else 'sqlite'}; demo = demo data + scale {args.demo_scale:g}, "
-          f"large = scale {args.scale:g}; {args.repeat} runs per page unless a page's {args.budget:g} s budget ran out)")
-    print(f"aims at the large size: median < {AIM_MEDIAN_MS} ms, p95 < {AIM_P95_MS} ms, ≤ {AIM_RATIO}× the demo "
-          "median, the same number of queries; 'large cpu' is the process CPU time (SQLite runs in-process)")
-    print(table(demo_rows, large_rows))
+    builds = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in built.items() if seconds)
+    print(f"Finished in {elapsed / 60:.1f} min (databases built: {builds or 'none, all up to date'}); "
+          f"load average {summary['load_average'][0]:.1f} on {summary['cpus']} CPUs. Results: var/bench-results.json")
 
 
 if __name__ == "__main__":

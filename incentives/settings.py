@@ -152,7 +152,12 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # Persistent connections in production: a gunicorn or Celery worker keeps its connection for ten minutes
+        # instead of opening one per request (a few ms each on PostgreSQL, more behind TLS); the health check
+        # replaces one the server closed. Not in development: runserver makes a thread, so a connection, per
+        # request, and would leave them all open.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 600 if PRODUCTION else 0),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -224,6 +229,21 @@ STORAGES = {
         )
     },
 }
+# Media (evidence, bulletins, files waiting for an import's confirmation) in S3-compatible object storage when
+# web and workers run on several hosts (django-storages, the "s3" extra; credentials from the usual AWS_*
+# variables, read by boto3). Downloads are then short-lived signed links given after the permission check
+# (incentives/files.py). docs/scaling.md has the plan.
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "").strip()
+MEDIA_SIGNED_URL_SECONDS = env_int("MEDIA_SIGNED_URL_SECONDS", 60)
+if MEDIA_S3_BUCKET:
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": MEDIA_S3_BUCKET,
+        "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,  # MinIO, Ceph, a cloud's own
+        "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+        "querystring_auth": True, "querystring_expire": MEDIA_SIGNED_URL_SECONDS,
+        "default_acl": None, "file_overwrite": False, "signature_version": "s3v4",
+    }}
+MEDIA_SIGNED_URLS = env_bool("MEDIA_SIGNED_URLS", bool(MEDIA_S3_BUCKET))
 
 # Uploads: evidence files are limited in size (the nomination form checks each file too).
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)

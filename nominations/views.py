@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
+from incentives.files import DOWNLOAD_HEADERS, stored_file_response
 from measures.models import ImplementationRules, Measure
 
 from . import selectors, services
@@ -320,12 +321,8 @@ def evidence_download(request, token: str):
         evidence = selectors.evidence_for_download(request.user, token=token)
     except Evidence.DoesNotExist:
         raise Http404 from None
-    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
-                            content_type=evidence.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type,
+                                headers=DOWNLOAD_HEADERS)
 
 
 
@@ -397,9 +394,5 @@ def rules_download(request, token: str):
         filing = selectors.rules_for_download(request.user, token=token)
     except ImplementationRules.DoesNotExist:
         raise Http404 from None
-    response = FileResponse(filing.file.open("rb"), as_attachment=True, filename=filing.original_name,
-                            content_type=filing.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(filing.file, filename=filing.original_name, content_type=filing.content_type,
+                                headers=DOWNLOAD_HEADERS)

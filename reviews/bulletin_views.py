@@ -4,13 +4,14 @@ cycle, and download only its newest finished one. Anything else answers 404."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from incentives.errors import DomainError
+from incentives.files import stored_file_response
 from organisation import roles
 
 from .bulletins import bulletin_downloadable_by, bulletin_ofd_downloadable_by, bulletins_visible_to
@@ -85,10 +86,9 @@ def bulletin_download(request, pk: int):
     bulletin = _visible_bulletin(request, pk)
     if not bulletin_downloadable_by(request.user, bulletin):
         raise Http404
-    response = FileResponse(bulletin.file.open("rb"), content_type="application/pdf", as_attachment=True,
-                            filename=f"通报-{bulletin.cycle.year}-v{bulletin.version}.pdf")
-    response["X-Content-SHA256"] = bulletin.sha256
-    return response
+    return stored_file_response(bulletin.file, content_type="application/pdf",
+                                filename=f"通报-{bulletin.cycle.year}-v{bulletin.version}.pdf",
+                                headers={"X-Content-SHA256": bulletin.sha256})
 
 
 @require_GET
@@ -97,7 +97,6 @@ def bulletin_download_ofd(request, pk: int):
     bulletin = _visible_bulletin(request, pk)
     if not bulletin_ofd_downloadable_by(request.user, bulletin):
         raise Http404
-    response = FileResponse(bulletin.ofd_file.open("rb"), content_type="application/ofd", as_attachment=True,
-                            filename=f"通报-{bulletin.cycle.year}-v{bulletin.version}.ofd")
-    response["X-Content-SHA256"] = bulletin.ofd_sha256
-    return response
+    return stored_file_response(bulletin.ofd_file, content_type="application/ofd",
+                                filename=f"通报-{bulletin.cycle.year}-v{bulletin.version}.ofd",
+                                headers={"X-Content-SHA256": bulletin.ofd_sha256})

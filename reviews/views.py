@@ -5,7 +5,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from incentives.errors import DomainError
+from incentives.files import DOWNLOAD_HEADERS, stored_file_response
 from measures import limits
 from measures.exports import export_response
 from measures.models import IncentiveCategory
@@ -360,14 +361,12 @@ def evidence_file(request, pk: int, token: str):
     if evidence is None:
         raise Http404
     inline = request.GET.get("download") != "1" and evidence.content_type in EVIDENCE_PREVIEWED
-    response = FileResponse(evidence.file.open("rb"), as_attachment=not inline, filename=evidence.original_name,
-                            content_type=evidence.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
     # Shown inside the review page only; a PDF needs the browser's viewer, so no sandbox for it.
-    response["Content-Security-Policy"] = ("default-src 'none'; img-src 'self'; object-src 'self'; "
-                                           "frame-ancestors 'self'" if inline else "default-src 'none'; sandbox")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type,
+                                inline=inline, headers={
+                                    "X-Content-Type-Options": "nosniff",
+                                    "Content-Security-Policy": "default-src 'none'; img-src 'self'; object-src 'self'; "
+                                    "frame-ancestors 'self'" if inline else "default-src 'none'; sandbox"})
 
 
 @reviewer_required
@@ -492,8 +491,9 @@ def objection_evidence(request, pk: int):
         raise Http404 from None
     if not objection.evidence:
         raise Http404
-    return FileResponse(objection.evidence.open("rb"), as_attachment=True, filename=objection.evidence_name,
-                        content_type=objection.evidence_type)
+    return stored_file_response(objection.evidence, filename=objection.evidence_name,
+                                content_type=objection.evidence_type,
+                                headers=DOWNLOAD_HEADERS)
 
 
 @login_required

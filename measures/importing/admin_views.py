@@ -10,12 +10,12 @@ catalogue rows) keep it to a few seconds, and the preview page says how long rea
 from __future__ import annotations
 
 import secrets
-import tempfile
 import time
-from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -40,15 +40,18 @@ SESSION_KEY = "measures_pending_imports"
 PREVIEW_ROW_LIMIT = 1_000
 
 
-def _pending_dir() -> Path:
-    path = Path(tempfile.gettempdir()) / "incentives-imports"
-    path.mkdir(mode=0o700, exist_ok=True)
-    return path
+# A previewed file waits for its confirmation in the default storage, not on the web host's disk: the confirming
+# request may reach another host (several web hosts behind the proxy; object storage in production).
+PENDING_PREFIX = "pending-imports/"
+
+
+def _pending_name(token: str) -> str | None:
+    return PENDING_PREFIX + token if token and token.replace("-", "").replace("_", "").isalnum() else None
 
 
 def pending_save(request, *, data: bytes, options: dict) -> str:
     token = secrets.token_urlsafe(24)
-    (_pending_dir() / token).write_bytes(data)
+    default_storage.save(_pending_name(token), ContentFile(data))
     pending = request.session.get(SESSION_KEY, {})
     pending[token] = options
     request.session[SESSION_KEY] = pending
@@ -57,18 +60,20 @@ def pending_save(request, *, data: bytes, options: dict) -> str:
 
 def pending_load(request, token: str) -> tuple[bytes, dict]:
     options = request.session.get(SESSION_KEY, {}).get(token)
-    path = _pending_dir() / token
-    if options is None or not token.replace("-", "").replace("_", "").isalnum() or not path.is_file():
+    name = _pending_name(token)
+    if options is None or name is None or not default_storage.exists(name):
         raise Http404
-    return path.read_bytes(), options
+    with default_storage.open(name, "rb") as handle:
+        return handle.read(), options
 
 
 def pending_discard(request, token: str) -> None:
     pending = request.session.get(SESSION_KEY, {})
     pending.pop(token, None)
     request.session[SESSION_KEY] = pending
-    if token.replace("-", "").replace("_", "").isalnum():
-        (_pending_dir() / token).unlink(missing_ok=True)
+    name = _pending_name(token)
+    if name is not None:
+        default_storage.delete(name)
 
 
 def _require_administrator(request) -> None:
