@@ -13,9 +13,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.fields.json import KeyTextTransform
 
-from .models import AuditAction, AuditEntry
+from .models import AuditAction, AuditEntry, typed_username
 
 __all__ = ["AuditAction", "actions_matching", "audit_entries_filtered", "audit_entries_searched", "audit_record", "audit_trail_for"]
 
@@ -76,7 +75,7 @@ def object_id_from(text: str) -> int | None:
 
 def _with_typed_username(entries):
     # The same expression as the index on failed sign-ins' account names (0004_audit_indexes), so it serves it.
-    return entries.alias(typed_username=KeyTextTransform("username", "data"))
+    return entries.alias(typed_username=typed_username())
 
 
 def _actor_condition(actor: str) -> Q:

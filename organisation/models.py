@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -320,6 +321,12 @@ class AuditAction(models.TextChoices):
     INVITATION_ACCEPTED = "account.invitation_accepted", _("Password chosen from an invitation")
 
 
+def typed_username():
+    """The account name a failed sign-in typed (``data["username"]``, a record without actor), as text: the
+    expression of an index and of the search that it serves (both must be the same expression)."""
+    return Cast(KeyTextTransform("username", "data"), models.CharField(max_length=150))
+
+
 class AuditEntry(models.Model):
     """Who did what, when, to which object. Written in the same transaction as the change it records."""
 
@@ -344,8 +351,7 @@ class AuditEntry(models.Model):
             models.Index(fields=["target_type", "target_id", "-at"], name="organisation_audit_target_idx"),
             models.Index(fields=["actor", "-at"], name="organisation_audit_actor_idx"),
             models.Index(fields=["action", "-at"], name="organisation_audit_action_idx"),
-            models.Index(KeyTextTransform("username", "data"), condition=Q(actor__isnull=True),
-                         name="organisation_audit_typed_idx"),
+            models.Index(typed_username(), condition=Q(actor__isnull=True), name="organisation_audit_typed_idx"),
         ]
 
     def __str__(self):

@@ -4,6 +4,7 @@ action's, newest first; failed sign-ins by the account name typed; and on Postgr
 a LIKE with a leading wildcard: there that one search reads the table."""
 
 import django.db.models.fields.json
+import django.db.models.functions.comparison
 from django.conf import settings
 from django.db import migrations, models
 
@@ -43,7 +44,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='auditentry',
-            index=models.Index(django.db.models.fields.json.KeyTextTransform('username', 'data'), condition=models.Q(('actor__isnull', True)), name='organisation_audit_typed_idx'),
+            index=models.Index(django.db.models.functions.comparison.Cast(django.db.models.fields.json.KeyTextTransform('username', 'data'), models.CharField(max_length=150)), condition=models.Q(('actor__isnull', True)), name='organisation_audit_typed_idx'),
         ),
         migrations.RunPython(trigram_index_add, trigram_index_remove, elidable=False),
     ]
