@@ -219,7 +219,7 @@ class AuditDateRangeFilter(admin.ListFilter):
     """From one Beijing date to another (both included), in place of the date hierarchy, whose links are built
     from the dates of every record (a scan of the whole trail). A date that is not one is ignored."""
 
-    title = _("date")
+    title = _("date range")
     template = "admin/organisation/date_range_filter.html"
     parameters = ("at_from", "at_to")
 
