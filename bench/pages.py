@@ -2,7 +2,9 @@
 
 Each page is requested through ``django.test.Client`` (the full middleware stack, sessions and templates;
 no network), as the persona who uses it: one warm-up request, one request with its queries counted, then
-``--repeat`` timed requests. Prints one JSON document: a row per page with median, 95th percentile, query
+``--repeat`` timed requests. A stock-admin reference row (``stock``) is a plain ``admin.ModelAdmin(Model,
+admin.site)`` changelist of the same rows, called with a ``RequestFactory`` request of a superuser and rendered:
+what Django's admin does with no tuning, to compare our changelists with. Prints one JSON document: a row per page with median, 95th percentile, query
 count, status and size. A page whose URL name does not exist is reported as missing, never timed.
 
     DATABASE_URL=sqlite:///var/bench-large.sqlite3 .venv/bin/python bench/pages.py --repeat 30
@@ -26,10 +28,12 @@ if __name__ == "__main__":
 
     django.setup()
 
+from django.apps import apps  # noqa: E402
+from django.contrib import admin  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.exceptions import ObjectDoesNotExist  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
@@ -39,6 +43,8 @@ from organisation.models import Unit, UnitKind  # noqa: E402
 
 # The personas are the demo accounts, present at every size.
 CLERK, REVIEWER, ADMIN, PUBLIC = "water", "reviewer", "admin", None
+AUDITOR = "auditor"  # the audit administrator (三员分立): the only reader of the audit trail
+STOCK_SUPERUSER = "bench-superuser"  # the stock admin's reference rows are rendered as this superuser
 EDITED_CATEGORY = "19-1"  # 市水务局's own list: a draft of three in the open cycle (see bench/generate.py)
 REVIEWED_CATEGORY = "6"  # 市水务局 leads, 市发展改革委 co-responsible: submitted, three nominees
 HISTORY_UNIT = "越秀区"  # the first district: nominated in many categories every year
@@ -53,7 +59,8 @@ class Page:
     persona: str | None
     url_name: str
     args: str = ""  # which argument builder (see _arguments)
-    reference: bool = False  # a stock admin changelist, timed for comparison only
+    reference: bool = False  # an admin changelist, timed for comparison only (not held to the main pages' aims)
+    stock: str = ""  # "app_label.Model": a plain ModelAdmin's changelist of that model (RequestFactory, superuser)
 
 
 PAGES = [
@@ -67,7 +74,12 @@ PAGES = [
     Page("admin_lists", "admin: nomination lists", ADMIN, "admin:nominations_nominationlist_changelist", reference=True),
     Page("admin_awards", "admin: awards", ADMIN, "admin:reviews_award_changelist", reference=True),
     Page("admin_units", "admin: units", ADMIN, "admin:organisation_unit_changelist", reference=True),
-    Page("admin_audit", "admin: audit records", ADMIN, "admin:organisation_auditentry_changelist", reference=True),
+    Page("admin_units_stock", "admin: units (stock admin)", STOCK_SUPERUSER, "admin:organisation_unit_changelist",
+         reference=True, stock="organisation.Unit"),
+    Page("admin_audit", "admin: audit records", AUDITOR, "admin:organisation_auditentry_changelist", reference=True),
+    Page("admin_audit_stock", "admin: audit records (stock admin)", STOCK_SUPERUSER,
+         "admin:organisation_auditentry_changelist", reference=True, stock="organisation.AuditEntry"),
+    Page("audit_trail", "Audit trail (audit administrator)", AUDITOR, "security:audit"),
 ]
 
 
@@ -107,6 +119,35 @@ def client_for(persona: str | None) -> Client:
     return client
 
 
+def stock_superuser():
+    """The superuser the stock admin's rows are rendered as (the demo has none: one is made here, once)."""
+    user, created = get_user_model().objects.get_or_create(
+        username=STOCK_SUPERUSER, defaults={"is_superuser": True, "is_staff": True, "is_active": True})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+class StockChangelist:
+    """A client-like object that answers GET with a plain ModelAdmin's changelist, rendered."""
+
+    def __init__(self, model_label: str):
+        self.model_admin = admin.ModelAdmin(apps.get_model(model_label), admin.site)
+        self.user = stock_superuser()
+        self.factory = RequestFactory()
+
+    def get(self, url: str):
+        request = self.factory.get(url)
+        request.user = self.user
+        request.session = {}  # no middleware: what the admin site's check reads of them
+        self.user.is_verified = lambda: True  # django-otp's middleware: the second factor is given
+        response = self.model_admin.changelist_view(request)
+        if hasattr(response, "render"):
+            response.render()
+        return response
+
+
 def time_page(page: Page, repeat: int, budget: float) -> dict:
     row = {"key": page.key, "label": page.label, "reference": page.reference}
     try:
@@ -116,7 +157,7 @@ def time_page(page: Page, repeat: int, budget: float) -> dict:
     except ObjectDoesNotExist as error:  # the data the page needs is not there: say so
         return {**row, "status": f"no data ({error})"}
     row["url"] = url
-    client = client_for(page.persona)
+    client = StockChangelist(page.stock) if page.stock else client_for(page.persona)
     if not page.reference:  # warm-up: URL resolver, template loading, ContentType cache
         response = client.get(url)
         if response.status_code != 200:

@@ -1,15 +1,22 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UsernameField
+from django.utils.dateparse import parse_date
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from incentives.errors import DomainError
 
 from . import services
+from .audit import audit_entries_filtered, audit_entries_searched, object_id_from
 from .invitations import account_invite
 from .models import AuditEntry, Bureau, Membership, Notification, OutboxMessage, Programme, Unit, UnitKind
+from .paginators import CappedPaginator
 from .roles import ROLE_LABELS, can_enter_admin
 from .views import ThrottledAdminAuthenticationForm
 
@@ -142,11 +149,45 @@ class UnitKindAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class PlainActionCheckboxMixin:
+    """The rows' selection boxes written directly, the same markup as Django's: the stock column renders a form
+    widget through the template engine for every row, a sixth of a long changelist's time."""
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj):
+        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+                           helpers.ACTION_CHECKBOX_NAME, obj.pk,
+                           format_html(gettext("Select this object for an action - {}"), str(obj)))
+
+
+class DistrictListFilter(admin.SimpleListFilter):
+    """The units of one district, the districts listed in one query. The stock filter on ``parent`` lists every
+    unit that could be a parent, each printed with ``Unit.__str__`` (a street reads its district): one query per
+    street at scale."""
+
+    title = _("district")
+    parameter_name = "parent__id__exact"
+
+    def lookups(self, request, model_admin):
+        return list(Unit.objects.filter(kind_id=UnitKind.DISTRICT).order_by("division_order", "name")
+                    .values_list("pk", "name"))
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        unit_id = object_id_from(str(value))
+        if unit_id is None:  # a hand-typed value: no unit, not an error page
+            return queryset.none()
+        return queryset.filter(parent_id=unit_id)
+
+
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(PlainActionCheckboxMixin, admin.ModelAdmin):
     list_display = ["name", "full_name", "kind", "parent", "programme", "division_order", "is_active"]
-    list_filter = ["programme", "kind", "is_active", "parent"]
-    list_select_related = ["kind", "parent"]
+    list_filter = ["programme", "kind", "is_active", DistrictListFilter]
+    # Everything list_display prints: the parent's own parent too, as a street's name reads its district's.
+    list_select_related = ["kind", "parent__parent", "programme"]
     search_fields = ["name", "full_name"]
     autocomplete_fields = ["parent", "merged_into"]
     filter_horizontal = ["other_kinds"]
@@ -174,15 +215,70 @@ class MembershipAdmin(admin.ModelAdmin):
             services.membership_remove(actor=request.user, membership=membership)
 
 
+class AuditDateRangeFilter(admin.ListFilter):
+    """From one Beijing date to another (both included), in place of the date hierarchy, whose links are built
+    from the dates of every record (a scan of the whole trail). A date that is not one is ignored."""
+
+    title = _("date range")
+    template = "admin/organisation/date_range_filter.html"
+    parameters = ("at_from", "at_to")
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.dates = {}
+        for name in self.parameters:
+            if name in params:
+                values = params.pop(name)
+                raw = values[-1] if isinstance(values, list) else values
+                self.used_parameters[name] = raw
+                try:
+                    self.dates[name] = parse_date(raw.strip())
+                except ValueError:  # well formed, but no such day (2026-02-30)
+                    self.dates[name] = None
+
+    def has_output(self):
+        return True
+
+    def value(self, name):
+        return self.dates.get(name)
+
+    def choices(self, changelist):
+        yield {
+            "from": self.used_parameters.get("at_from", ""),
+            "to": self.used_parameters.get("at_to", ""),
+            "hidden": [(key, value) for key, value in changelist.params.items() if key not in self.parameters],
+            "clear_query_string": changelist.get_query_string(remove=list(self.parameters)),
+        }
+
+    def queryset(self, request, queryset):
+        return audit_entries_filtered(queryset, since=self.value("at_from"), until=self.value("at_to"))
+
+    def expected_parameters(self):
+        return list(self.parameters)
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    """The audit trail is read-only, even for administrators."""
+    """The audit trail is read-only, even for administrators, and is read by the audit administrator only
+    (三员分立: the system administrator has no ``view_auditentry``).
 
-    list_display = ["at", "actor", "action", "target_type", "target_repr"]
-    list_filter = ["action", "target_type"]
+    Built for a trail of millions: no full count (``show_full_result_count``, ``CappedPaginator``, no facets), a
+    date range instead of the date hierarchy, and a search answered by the indexes (see
+    ``organisation.audit.audit_entries_filtered``): a number finds an object's id, anything else a person (user
+    name, given name, or the account name of a failed sign-in) or a part of an object's name."""
+
+    list_display = ["at", "actor", "action", "target_type", "target_id", "target_repr"]
+    list_filter = ["action", "target_type", AuditDateRangeFilter]
     list_select_related = ["actor", "target_type"]
-    search_fields = ["target_repr", "message", "actor__username"]
-    date_hierarchy = "at"
+    search_fields = ["target_repr"]  # shows the search box; the search itself is get_search_results'
+    search_help_text = _("A user name, a part of an object's name, or an object's id")
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = CappedPaginator
+    list_per_page = 50
+
+    def get_search_results(self, request, queryset, search_term):
+        return audit_entries_searched(queryset, search_term), False
 
     def has_add_permission(self, request):
         return False

@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from organisation import roles
+from organisation.audit import ID_MAX
 
 
 class TokenForm(forms.Form):
@@ -34,7 +36,10 @@ class RolesExclusiveUserChangeForm(auth_forms.UserChangeForm):
 class AuditSearchForm(forms.Form):
     actor = forms.CharField(label=_("Actor (user name)"), required=False, max_length=150)
     action = forms.CharField(label=_("Action"), required=False, max_length=64)
-    target = forms.CharField(label=_("Object"), required=False, max_length=255)
+    target_type = forms.ModelChoiceField(label=_("Object type"), required=False,
+                                         queryset=ContentType.objects.order_by("app_label", "model"))
+    target_id = forms.IntegerField(label=_("Object id"), required=False, min_value=0, max_value=ID_MAX)
+    target = forms.CharField(label=_("Object (a part of its name)"), required=False, max_length=255)
     since = forms.DateField(label=_("From (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("Until (date, included)"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))

@@ -7,7 +7,6 @@ import qrcode.image.svg
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from organisation import roles
 from organisation.audit import audit_record
+from organisation.paginators import CappedPaginator
 
 from . import policy, selectors, services
 from .forms import AuditSearchForm, EnrolForm, TokenForm
@@ -125,7 +125,8 @@ def _audit_filters(request, data):
 def audit_list(request):
     form, filters = _audit_filters(request, request.GET or None)
     entries = selectors.audit_entries_for(request.user, **filters)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    # No count of the whole trail (millions of records): at most CappedPaginator.cap are counted.
+    page = CappedPaginator(entries, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "security/audit_list.html", {"form": form, "page": page, "query": query.urlencode()},
