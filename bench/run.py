@@ -328,12 +328,19 @@ def _stock_of(row: dict, rows: dict[str, dict]) -> dict | None:
 
 
 def misses(demo: dict | None, large: dict, rows: dict[str, dict]) -> list[str]:
-    """What a page misses of the aims at the large size (empty: all met). Reference rows have no aims."""
+    """What a page misses of the aims at the large size (empty: all met). A main page: the time aims, the same
+    queries, faster than the stock changelist of the same rows; our admin changelists: the last two. Stock rows
+    are the reference and have no aims."""
     if not _ok(large) or not _ok(demo):
         return [large.get("status") if not _ok(large) else f"demo {(demo or {}).get('status', 'not timed')}"]
     found = []
     if large["queries"] != demo["queries"]:
         found.append(f"queries {demo['queries']}→{large['queries']}")
+    stock = _stock_of(large, rows)
+    if large.get("kind") == "admin":  # our changelists: the same queries at every size, and faster than stock
+        if stock and large["median_ms"] >= stock["median_ms"]:
+            found.append(f"not faster than stock ({large['median_ms']:.0f} ≥ {stock['median_ms']:.0f} ms)")
+        return found
     if large["median_ms"] > AIM_MEDIAN_MS:
         found.append(f"median +{large['median_ms'] - AIM_MEDIAN_MS:.0f} ms")
     if large["p95_ms"] > AIM_P95_MS:
@@ -341,7 +348,6 @@ def misses(demo: dict | None, large: dict, rows: dict[str, dict]) -> list[str]:
     ratio = large["median_ms"] / demo["median_ms"]
     if ratio > AIM_RATIO:
         found.append(f"{ratio:.2f}× demo")
-    stock = _stock_of(large, rows)
     if stock and large["median_ms"] >= stock["median_ms"]:
         found.append(f"not faster than stock ({large['median_ms']:.0f} ≥ {stock['median_ms']:.0f} ms)")
     return found
@@ -384,7 +390,7 @@ def side_by_side(results: dict, scale: float) -> str:
             ratio = g["median_ms"] / d["median_ms"] if _ok(d) else None
             queries = (f"{d['queries']}→{g['queries']}" if _ok(d) and d["queries"] != g["queries"] else str(g["queries"]))
             found = misses(d, g, large)
-            verdict = "reference" if g.get("reference") else ("met" if not found else "missed: " + ", ".join(found))
+            verdict = "reference" if g.get("kind") == "stock" else ("met" if not found else "missed: " + ", ".join(found))
             cells += [_fmt(d.get("median_ms")) if _ok(d) else (d or {}).get("status", "—"),
                       f"{_fmt(g['median_ms'])} ({_fmt(g['p95_ms'], 0)})", queries,
                       f"{ratio:.2f}×" if ratio else "—",
@@ -410,7 +416,7 @@ def growth(results: dict, base: float, scale: float) -> str:
             lines.append([row["label"], DB_LABEL[db], f"{_fmt(before['median_ms'])} ({_fmt(before['p95_ms'], 0)})",
                           f"{_fmt(row['median_ms'])} ({_fmt(row['p95_ms'], 0)})", f"{ratio:.2f}×",
                           str(row["queries"]) if same else f"{before['queries']}→{row['queries']}",
-                          "reference" if row.get("reference") else ("met" if not found else "missed: " + ", ".join(found))])
+                          "reference" if row.get("kind") == "stock" else ("met" if not found else "missed: " + ", ".join(found))])
     return _render(header, lines)
 
 

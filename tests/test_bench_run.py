@@ -15,6 +15,10 @@ def test_a_page_misses_what_it_misses_and_nothing_else():
     found = run.misses(row("p", 20.0, 40.0, 7), row("p", 95.0, 160.0, 8, stock="stock_units"), rows)
     assert found == ["queries 7→8", "median +45 ms", "p95 +10 ms", "4.75× demo", "not faster than stock (95 ≥ 90 ms)"]
     assert run.misses(None, row("p", 1.0, 1.0, 1), rows) == ["demo not timed"]
+    # Our admin changelists: the same queries and faster than stock; no time aims.
+    admin = row("a", 120.0, 300.0, 9, kind="admin", stock="stock_units")
+    assert run.misses(row("a", 20.0, 40.0, 9), admin, rows) == ["not faster than stock (120 ≥ 90 ms)"]
+    assert run.misses(row("a", 20.0, 40.0, 9), {**admin, "median_ms": 80.0}, rows) == []
 
 
 def test_the_growth_table_compares_each_page_with_the_first_size():
