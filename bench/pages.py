@@ -27,6 +27,7 @@ if __name__ == "__main__":
     django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.core.exceptions import ObjectDoesNotExist  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -54,6 +55,7 @@ class Page:
     url_name: str
     args: str = ""  # which argument builder (see _arguments)
     reference: bool = False  # a stock admin changelist, timed for comparison only
+    cold: bool = False  # the cache is cleared before every request: the first visit after a publication
 
 
 PAGES = [
@@ -64,6 +66,7 @@ PAGES = [
     Page("unit_history", "Unit history", PUBLIC, "results:unit", "unit"),
     Page("public_results", "Public results", PUBLIC, "results:cycle", "published_year"),
     Page("statistics", "Statistics", PUBLIC, "results:statistics"),
+    Page("statistics_cold", "Statistics, first visit after a publication", PUBLIC, "results:statistics", cold=True),
     Page("admin_lists", "admin: nomination lists", ADMIN, "admin:nominations_nominationlist_changelist", reference=True),
     Page("admin_awards", "admin: awards", ADMIN, "admin:reviews_award_changelist", reference=True),
     Page("admin_units", "admin: units", ADMIN, "admin:organisation_unit_changelist", reference=True),
@@ -121,6 +124,8 @@ def time_page(page: Page, repeat: int, budget: float) -> dict:
         response = client.get(url)
         if response.status_code != 200:
             return {**row, "status": f"HTTP {response.status_code}"}
+    if page.cold:
+        cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     if response.status_code != 200:
@@ -133,6 +138,8 @@ def time_page(page: Page, repeat: int, budget: float) -> dict:
     # a reference page's counted request is its warm-up).
     least = MIN_RUNS_REFERENCE if page.reference else MIN_RUNS
     while len(times) < repeat and (len(times) < least or time.monotonic() < deadline):
+        if page.cold:
+            cache.clear()
         started, cpu_started = time.perf_counter(), time.process_time()
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
