@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from measures.selectors import document_in_force
@@ -62,6 +63,12 @@ def statistics_figures(programme_code: str | None) -> dict:
             "programme": public_programme(programme_code)}
 
 
+def year_cells(per_year: list[int]) -> SafeString:
+    """A table row's cells of counts, one per year, joined here: a province's tables have thousands of them, each
+    a template variable otherwise. Integers only, nothing to escape."""
+    return mark_safe("".join(f"<td>{int(value)}</td>" for value in per_year))  # noqa: S308 - integers
+
+
 def statistics_body(programme_code: str | None, *, internal: bool, figures: dict | None = None) -> str:
     """The statistics page's body in the current language (counted now unless ``figures`` is given)."""
     figures = figures or statistics_figures(programme_code)
@@ -80,7 +87,9 @@ def statistics_body(programme_code: str | None, *, internal: bool, figures: dict
             colours=["#009E73", "#E69F00", "#5f6368"],
             rows=[(b.short_name, [on_time, late, never]) for b, on_time, late, never in stats.punctuality])
     return render_to_string("reviews/_statistics_body.html", {
-        **figures, "district_chart": district_chart, "measure_chart": measure_chart,
+        **figures, "district_chart": district_chart,
+        "district_rows": [(d, year_cells(per_year), total) for d, per_year, total in stats.districts],
+        "measure_rows": [(m, year_cells(per_year), total) for m, per_year, total in stats.measures], "measure_chart": measure_chart,
         "punctuality_chart": punctuality_chart, "internal": internal,
     })
 
