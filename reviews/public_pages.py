@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -69,6 +70,17 @@ def year_cells(per_year: list[int]) -> SafeString:
     return mark_safe("".join(f"<td>{int(value)}</td>" for value in per_year))  # noqa: S308 - integers
 
 
+def bureau_rows(rows, columns: tuple[str, str, str]) -> SafeString:
+    """The rows of a table of bureaus and three counts (on time, late, never), each cell with its data attribute
+    (``data-on-time="3"``), joined here for the same reason as ``year_cells``: a province has hundreds of bureaus."""
+    return mark_safe("".join(  # noqa: S308 - the name is escaped, the rest are integers
+        f'<tr data-bureau="{escape(bureau.short_name)}"><th scope="row">{escape(bureau.short_name)}</th>'
+        + "".join(f'<td data-{column}="{int(value)}">{int(value)}</td>' for column, value in zip(columns, counts,
+                                                                                                 strict=True))
+        + "</tr>"
+        for bureau, *counts in rows))
+
+
 def statistics_body(programme_code: str | None, *, internal: bool, figures: dict | None = None) -> str:
     """The statistics page's body in the current language (counted now unless ``figures`` is given)."""
     figures = figures or statistics_figures(programme_code)
@@ -89,7 +101,9 @@ def statistics_body(programme_code: str | None, *, internal: bool, figures: dict
     return render_to_string("reviews/_statistics_body.html", {
         **figures, "district_chart": district_chart,
         "district_rows": [(d, year_cells(per_year), total) for d, per_year, total in stats.districts],
-        "measure_rows": [(m, year_cells(per_year), total) for m, per_year, total in stats.measures], "measure_chart": measure_chart,
+        "measure_rows": [(m, year_cells(per_year), total) for m, per_year, total in stats.measures],
+        "punctuality_rows": bureau_rows(stats.punctuality, ("on-time", "late", "never")) if internal else "",
+        "rules_punctuality_rows": bureau_rows(figures["rules_punctuality"], ("on-time", "late", "missing")), "measure_chart": measure_chart,
         "punctuality_chart": punctuality_chart, "internal": internal,
     })
 
