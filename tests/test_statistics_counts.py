@@ -13,7 +13,7 @@ from django.urls import reverse
 from measures.models import IncentiveCategory, PolicyDocument, Responsibility
 from nominations.deadlines import bureau_deadline, cycle_extensions, default_deadline_for, submitted_late
 from nominations.models import BEIJING, Cycle, Extension, NominationList
-from reviews import charts, selectors, services
+from reviews import charts, public_pages, selectors, services
 from tests.factories import publish_final
 from tests.test_reviews_public import award
 from tests.test_reviews_services import make_cycle, make_list, nominees_of
@@ -185,3 +185,23 @@ def test_reopening_warms_the_statistics_without_the_year(client, reviewer, admin
     with django_assert_num_queries(2):
         body = client.get(reverse("results:statistics")).context["body"]
     assert f"<th scope=\"col\">{cycle.year}</th>" not in body
+
+
+def test_a_failed_warm_up_leaves_the_publication_done_and_the_work_to_the_first_visit(
+        client, reviewer, water_list, cycle, django_capture_on_commit_callbacks, monkeypatch, caplog):
+    from reviews import tasks
+
+    assert tasks.public_pages_warm(cycle_id=0) == 0 and public_pages.public_pages_warm(cycle_id=0) == []  # no cycle
+
+    def broken(**_kwargs):
+        raise RuntimeError("the cache is full")
+
+    monkeypatch.setattr(tasks, "warm", broken)
+    for nominee in nominees_of(water_list):
+        services.nominee_decide(actor=reviewer, nominee=nominee, approved=True, comment="同意")
+    with django_capture_on_commit_callbacks(execute=True):
+        published = publish_final(reviewer, cycle)
+    assert published.state == "published"
+    assert "were not warmed" in caplog.text
+    body = client.get(reverse("results:statistics")).context["body"]  # counted by this visit
+    assert str(cycle.year) in body
