@@ -31,6 +31,7 @@ if __name__ == "__main__":
 from django.apps import apps  # noqa: E402
 from django.contrib import admin  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.core.exceptions import ObjectDoesNotExist  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client, RequestFactory  # noqa: E402
@@ -62,6 +63,7 @@ class Page:
     reference: bool = False  # an admin changelist, timed for comparison only (not held to the main pages' aims)
     stock: str = ""  # "app_label.Model": a plain ModelAdmin's changelist of that model (RequestFactory, superuser)
     compare: str = ""  # the key of the stock changelist of the same rows, which this page must be faster than
+    cold: bool = False  # the cache is cleared before every request: the first visit after a publication
 
     @property
     def kind(self) -> str:
@@ -80,6 +82,8 @@ PAGES = [
     Page("unit_history", "Unit history", PUBLIC, "results:unit", "unit", compare=AWARDS),
     Page("public_results", "Public results", PUBLIC, "results:cycle", "published_year", compare=AWARDS),
     Page("statistics", "Statistics", PUBLIC, "results:statistics", compare=AWARDS),
+    Page("statistics_cold", "Statistics, first visit after a publication", PUBLIC, "results:statistics", cold=True,
+         compare=AWARDS),
     Page("audit_trail", "Audit trail (audit administrator)", AUDITOR, "security:audit", compare=AUDIT),
     Page("admin_lists", "admin: nomination lists", ADMIN, "admin:nominations_nominationlist_changelist",
          reference=True, compare=LISTS),
@@ -176,6 +180,8 @@ def time_page(page: Page, repeat: int, budget: float) -> dict:
     response = client.get(url)  # warm-up: URL resolver, template loading, ContentType cache
     if response.status_code != 200:
         return {**row, "status": f"HTTP {response.status_code}"}
+    if page.cold:
+        cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     if response.status_code != 200:
@@ -188,6 +194,8 @@ def time_page(page: Page, repeat: int, budget: float) -> dict:
     # MIN_RUNS_REFERENCE for a stock changelist, which only gives the comparison).
     least = MIN_RUNS_REFERENCE if page.stock else MIN_RUNS
     while len(times) < repeat and (len(times) < least or time.monotonic() < deadline):
+        if page.cold:
+            cache.clear()
         started, cpu_started = time.perf_counter(), time.process_time()
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)

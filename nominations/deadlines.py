@@ -9,13 +9,15 @@
 
 Deadlines are fixed instants (stored aware, in UTC): comparing them depends neither on ``TIME_ZONE`` nor on the
 process's ``TZ``; only the display is in Beijing time. Pages, services, the reminder planner and the statistics
-all ask this module; the database form of the same rule (``bureau_deadline_expression``) serves querysets.
+all ask this module; the database form of the same rules (``bureau_deadline_expression``,
+``deadline_with_extension_expression``, ``submitted_late_expression``) serves querysets.
 """
 
 import datetime
 
 from django.db.models import DateTimeField, F, Max, OuterRef, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, TruncSecond
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from .models import BEIJING, Cycle, Extension
@@ -81,13 +83,39 @@ def submitted_late(*, submitted_at: datetime.datetime | None, deadline: datetime
     return submitted_at is not None and deadline_passed(deadline=deadline, now=submitted_at)
 
 
+def deadline_with_extension_expression(cycle_deadline, extension_deadline):
+    """``deadline_with_extension`` as a database expression, from two expressions (the extension's NULL when
+    there is none): Greatest(cycle's deadline, the extension's deadline or else the cycle's)."""
+    return Greatest(cycle_deadline, Coalesce(extension_deadline, cycle_deadline), output_field=DateTimeField())
+
+
 def bureau_deadline_expression(*, cycle_field: str = "cycle", bureau_field: str = "bureau"):
     """The same rule as a database expression, for a queryset whose rows have a cycle and a bureau
     (e.g. nomination lists): Greatest(cycle's deadline, the extension's deadline when there is one)."""
     extension = Extension.objects.filter(cycle_id=OuterRef(f"{cycle_field}_id"), bureau_id=OuterRef(f"{bureau_field}_id"))
-    cycle_deadline = F(f"{cycle_field}__deadline")
-    return Greatest(cycle_deadline, Coalesce(Subquery(extension.values("new_deadline")[:1]), cycle_deadline),
-                    output_field=DateTimeField())
+    return deadline_with_extension_expression(F(f"{cycle_field}__deadline"),
+                                              Subquery(extension.values("new_deadline")[:1]))
+
+
+class _WholeSecond(TruncSecond):
+    """An instant with its fraction of a second dropped, in UTC. On SQLite (instants stored as UTC text,
+    "YYYY-MM-DD HH:MM:SS.ffffff") the first 19 characters, instead of a Python function called per row."""
+
+    def __init__(self, expression):
+        super().__init__(expression, tzinfo=datetime.UTC)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        return f"SUBSTR({sql}, 1, 19)", params
+
+
+def submitted_late_expression(*, submitted_at, deadline):
+    """``submitted_late`` as a database condition (for ``When``, ``filter``, ``Q``): the submission's instant with
+    the fraction of a second dropped is after the deadline; 23:59:59.999 is on time, 00:00:00 late. A NULL
+    ``submitted_at`` (never submitted) is not late. Truncated in UTC: a second is a second in every zone."""
+    if isinstance(submitted_at, str):
+        submitted_at = F(submitted_at)
+    return GreaterThan(_WholeSecond(submitted_at), deadline)
 
 
 def countdown(*, deadline: datetime.datetime, now: datetime.datetime | None = None) -> dict:

@@ -54,7 +54,7 @@ from .models import (
 )
 from .programmes import results_path
 from .selectors import queue_late_bureaus
-from .tasks import bulletins_queue
+from .tasks import bulletins_queue, public_pages_queue
 
 User = get_user_model()
 
@@ -851,6 +851,8 @@ def cycle_publish(*, actor, cycle: Cycle, now: datetime.datetime | None = None) 
             "year": locked.year, "count": awards,
             "published_on": chinese_date(timezone.localtime(published_at, BEIJING).date())})
         transaction.on_commit(lambda: outbox_queue(pending))
+        # The statistics and the year's results under their new key, before the first visitor asks.
+        transaction.on_commit(lambda: public_pages_queue(locked.pk))
     return locked
 
 
@@ -873,6 +875,8 @@ def cycle_reopen(*, actor, cycle: Cycle, reason: str) -> CycleReopening:
                                 data={"reopening": reopening.pk,
                                       "notice": [str(locked.notice_starts_on), str(locked.notice_ends_on)]},
                                 published_at=None, published_by=None, notice_starts_on=None, notice_ends_on=None)
+        # The statistics without the year, under their new key.
+        transaction.on_commit(lambda: public_pages_queue(locked.pk))
     return reopening
 
 

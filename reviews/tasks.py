@@ -9,6 +9,7 @@ from incentives.jobs import jobs_hand_over
 
 from .bulletins import bulletin_render as render
 from .bulletins import bulletins_to_resume
+from .public_pages import public_pages_warm as warm
 
 logger = logging.getLogger(__name__)
 
@@ -38,3 +39,22 @@ def bulletins_resume() -> list[int]:
         logger.warning("bulletin %s left behind: queued again", bulletin_id)
     bulletins_queue(resumed)
     return resumed
+
+
+@shared_task(acks_late=True)
+def public_pages_warm(cycle_id: int) -> int:
+    """Render the statistics and the year's results into the cache after the cycle was published or reopened
+    (reviews.public_pages.public_pages_warm). Returns how many bodies were kept. A failure is logged, never raised:
+    it leaves the work to the first visitor, and must not fail the publication that queued it (run eagerly
+    without a broker)."""
+    try:
+        return len(warm(cycle_id=cycle_id))
+    except Exception:
+        logger.exception("the public pages of cycle %s were not warmed: the first visit renders them", cycle_id)
+        return 0
+
+
+def public_pages_queue(cycle_id: int) -> int:
+    """Hand the warming of a cycle's public pages to the workers. Never raises when the broker is unreachable:
+    then the first visit renders them. Returns how many were queued (0 or 1)."""
+    return jobs_hand_over(public_pages_warm, [cycle_id], what="cycles whose public pages were not warmed")

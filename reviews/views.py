@@ -4,10 +4,8 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html_join
@@ -22,16 +20,15 @@ from incentives.files import DOWNLOAD_HEADERS, stored_file_response
 from measures import limits
 from measures.exports import export_response
 from measures.models import IncentiveCategory
-from measures.selectors import document_in_force
 from nominations import states
 from nominations.deadlines import countdown
 from nominations.evidence import ACCEPT_ATTRIBUTE
 from nominations.models import Cycle, NominationList
 from organisation import roles
-from organisation.models import Programme, Unit
+from organisation.models import Unit
 from organisation.throttle import client_address, objection_allowed
 
-from . import charts, exports, selectors, services
+from . import exports, public_pages, selectors, services
 from .forms import (
     CapExceptionForm,
     DecisionForm,
@@ -47,6 +44,7 @@ from .forms import (
 )
 from .models import Objection
 from .programmes import results_path, review_programme_code, with_programme
+from .public_pages import public_programme
 
 
 def reviewer_required(view):
@@ -520,20 +518,9 @@ def cycle_reopen(request, year: int):
 # Public results (主动公开): no login
 
 
-def _public_programme(code: str | None):
-    """The programme of a public page: None for the default one (its pages need no query to name it); 404 for an
-    unknown code."""
-    if code is None:
-        return None
-    programme = Programme.objects.filter(code=code).first()
-    if programme is None:
-        raise Http404
-    return programme
-
-
 def public_index(request, programme: str | None = None):
     return render(request, "reviews/public_index.html", {
-        "programme": _public_programme(programme), "cycles": list(selectors.published_cycles(programme)),
+        "programme": public_programme(programme), "cycles": list(selectors.published_cycles(programme)),
         "notices": list(selectors.notice_cycles(programme))})
 
 
@@ -542,17 +529,9 @@ def public_results(request, year: int, programme: str | None = None):
         cycle = selectors.published_cycle_get(year=year, programme_code=programme)
     except Cycle.DoesNotExist:
         raise Http404 from None
-    # The awardees change only with a publication or a reopening: the body is kept under a key that changes then.
-    key = (f"results-cycle:{cycle.programme.code}:{cycle.year}:{selectors.results_version(programme)}:"
-           f"{translation.get_language()}")
-    kept = cache.get(key)
-    if kept is None:
-        groups = selectors.cycle_results(cycle=cycle)
-        body = render_to_string("reviews/_results_body.html", {
-            "groups": groups, "repeat_winners": selectors.repeat_winners(cycle=cycle), "programme": cycle.programme,
-        }, request=request)
-        kept = {"body": body, "award_count": sum(g.award_count for g in groups)}
-        cache.set(key, kept, 24 * 60 * 60)
+    # The awardees change only with a publication or a reopening: the body is kept under a key that changes then
+    # (and is rendered into the cache at that moment: reviews.public_pages).
+    kept = public_pages.results_kept(cycle, programme)
     return render(request, "reviews/public_results.html", {"cycle": cycle, **kept})
 
 
@@ -570,41 +549,13 @@ def public_unit(request, pk: int, programme: str | None = None):
 
 def public_statistics(request, programme: str | None = None):
     # The figures change only when a cycle is published or reopened: the rendered page body is kept under a key
-    # that changes with those events, so a visit costs one query instead of counting every award of every year.
-    # The bureaus' punctuality is internal: only reviewers see it (their page body is kept apart); the
-    # implementation rules' punctuality changes with each filing and review: its own part of the key.
+    # that changes with those events (and rendered into the cache then, reviews.public_pages), so a visit costs
+    # two queries instead of counting every award of every year. The bureaus' punctuality is internal: only
+    # reviewers see it (their page body is kept apart); the implementation rules' punctuality changes with each
+    # filing and review: its own part of the key.
     internal = selectors.reviewer_scope(request.user) if request.user.is_authenticated else False
-    key = (f"results-statistics:{programme or ''}:{selectors.results_version(programme)}:{selectors.rules_version()}:"
-           f"{translation.get_language()}:{int(internal)}")
-    body = cache.get(key)
-    if body is None:
-        body = _statistics_body(request, programme, internal=internal)
-        cache.set(key, body, 24 * 60 * 60)
+    body = public_pages.statistics_body_kept(programme, internal=internal)
     return render(request, "reviews/public_statistics.html", {"body": body})
-
-
-def _statistics_body(request, programme: str | None = None, *, internal: bool = False) -> str:
-    stats = selectors.statistics(programme)
-    year_labels = [str(y) for y in stats.years]
-    district_chart = charts.stacked_bar_chart(
-        title=_("Awards per district and year"), series=year_labels,
-        rows=[(d.name, per_year) for d, per_year, _total in stats.districts])
-    measure_chart = charts.stacked_bar_chart(
-        title=_("Awards per measure"), series=year_labels,
-        rows=[(f"{m.numeral}、{m.title}"[:12], per_year) for m, per_year, _total in stats.measures])
-    punctuality_chart = charts.stacked_bar_chart(
-        title=_("Punctuality of the bureaus"), series=[_("On time"), _("Late"), _("Not submitted")],
-        colours=["#009E73", "#E69F00", "#5f6368"],
-        rows=[(b.short_name, [on_time, late, never]) for b, on_time, late, never in stats.punctuality])
-    document = document_in_force()
-    rules_punctuality = selectors.rules_punctuality(selectors.rules_overview(document=document)) if document else []
-    return render_to_string("reviews/_statistics_body.html", {
-        "stats": stats, "district_chart": district_chart, "measure_chart": measure_chart,
-        "punctuality_chart": punctuality_chart, "internal": internal, "rules_document": document,
-        "rules_punctuality": rules_punctuality, "programme": _public_programme(programme),
-    }, request=request)
-
-
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ QUERIES = {
     "list_review": 12,  # with the phase, and the requests for an exception to the cap
     "unit_history": 2,
     "public_results": 6,
-    "statistics": 12,  # with the implementation rules filed on time
+    "statistics": 11,  # with the implementation rules filed on time; punctuality: one GROUP BY and the bureaus
+    "statistics_cold": 11,  # the same count: the timer clears the cache before every request
 }
 BY_KEY = {page.key: page for page in PAGES}
 

@@ -1,0 +1,207 @@
+"""The statistics counted by the database agree with a count made by hand; the charts stay small; a publication
+warms the statistics and the year's results into the cache."""
+
+import datetime
+import random
+import re
+from collections import defaultdict
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from measures.models import IncentiveCategory, PolicyDocument, Responsibility
+from nominations.deadlines import bureau_deadline, cycle_extensions, default_deadline_for, submitted_late
+from nominations.models import BEIJING, Cycle, Extension, NominationList
+from reviews import charts, public_pages, selectors, services
+from tests.factories import publish_final
+from tests.test_reviews_public import award
+from tests.test_reviews_services import make_cycle, make_list, nominees_of
+
+pytestmark = pytest.mark.django_db
+
+LAST_INSTANT = datetime.timedelta(microseconds=999_999)  # 23:59:59.999999: on time
+NEXT_SECOND = datetime.timedelta(seconds=1)               # 00:00:00: late
+OFFSETS = [-datetime.timedelta(days=3), datetime.timedelta(0), LAST_INSTANT, NEXT_SECOND, datetime.timedelta(days=2)]
+
+
+@pytest.fixture
+def cycle(db):
+    return make_cycle(2023)
+
+
+@pytest.fixture
+def water_list(cycle, category, bureau, districts, clerk_water):
+    """王芳's list of 19-1 for 市水务局, three districts, submitted before the deadline."""
+    return make_list(cycle, category("19-1"), bureau("市水务局"), districts[:3], clerk=clerk_water)
+
+
+def published_cycle(year):
+    document = PolicyDocument.objects.get(in_force=True)
+    return Cycle.objects.create(year=year, document=document, opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING),
+                                deadline=default_deadline_for(year), state="published",
+                                published_at=datetime.datetime(year + 1, 6, 1, tzinfo=BEIJING))
+
+
+def tally_by_hand(cycles):
+    """The rule read plainly: every owner of every category of each cycle's notice, its list (the bureau that
+    prepared a joint category's list answers for it), the bureau's deadline and ``submitted_late``."""
+    tally = defaultdict(lambda: [0, 0, 0])
+    for cycle in cycles:
+        extensions = cycle_extensions(cycle)
+        lists = {nl.category_id: nl for nl in NominationList.objects.filter(cycle=cycle)}
+        for r in Responsibility.objects.filter(category__measure__document=cycle.document,
+                                               role__in=Responsibility.OWNER_ROLES):
+            nl = lists.get(r.category_id)
+            if nl is not None and nl.bureau_id != r.bureau_id:
+                continue
+            if nl is None or nl.submitted_at is None:
+                tally[r.bureau.short_name][2] += 1
+            elif submitted_late(submitted_at=nl.submitted_at,
+                                deadline=bureau_deadline(cycle=cycle, bureau=r.bureau_id, extensions=extensions)):
+                tally[r.bureau.short_name][1] += 1
+            else:
+                tally[r.bureau.short_name][0] += 1
+    return {name: tuple(counts) for name, counts in tally.items()}
+
+
+def tally_by_database(cycles):
+    return {bureau.short_name: (on_time, late, never) for bureau, on_time, late, never in selectors._punctuality(cycles)}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_punctuality_counted_by_the_database_agrees_with_a_count_by_hand(reviewer, seed):
+    rng = random.Random(seed)
+    cycles = [published_cycle(year) for year in (2021, 2022, 2023)]
+    owners = defaultdict(list)
+    for r in Responsibility.objects.filter(role__in=Responsibility.OWNER_ROLES, category__measure__document__in_force=True):
+        owners[r.category_id].append(r.bureau_id)
+    bureau_ids = sorted({b for ids in owners.values() for b in ids})
+    for cycle in cycles:
+        # Some bureaus have a later deadline, one an "extension" earlier than the cycle's (it changes nothing).
+        for bureau_id in rng.sample(bureau_ids, 6):
+            shift = rng.choice([datetime.timedelta(days=2), -datetime.timedelta(days=1)])
+            Extension.objects.create(cycle=cycle, bureau_id=bureau_id, new_deadline=cycle.deadline + shift,
+                                     reason="延期", granted_by=reviewer)
+        extensions = cycle_extensions(cycle)
+        for category_id, category_owners in owners.items():
+            choice = rng.random()
+            if choice < 0.15:
+                continue  # no list at all
+            bureau_id = rng.choice(category_owners)
+            if choice < 0.3:
+                submitted_at = None  # a draft never submitted
+            else:
+                deadline = bureau_deadline(cycle=cycle, bureau=bureau_id, extensions=extensions)
+                submitted_at = deadline + rng.choice(OFFSETS)
+            NominationList.objects.create(cycle=cycle, category_id=category_id, bureau_id=bureau_id,
+                                          state="decided" if submitted_at else "draft", submitted_at=submitted_at)
+    by_hand = tally_by_hand(cycles)
+    assert tally_by_database(cycles) == by_hand
+    # The data reached every case: on time, late and never all occur.
+    assert all(sum(counts[i] for counts in by_hand.values()) > 0 for i in range(3))
+    assert len(by_hand) > 10
+
+
+def test_punctuality_at_the_last_second_and_with_an_extension(reviewer, bureau):
+    cycle = published_cycle(2024)
+    water, forestry = bureau("市水务局"), bureau("市林业园林局")
+    water_categories = list(IncentiveCategory.objects.filter(
+        responsibilities__bureau=water, responsibilities__role__in=Responsibility.OWNER_ROLES,
+        measure__document__in_force=True).order_by("pk")[:3])
+    forestry_category = IncentiveCategory.objects.filter(
+        responsibilities__bureau=forestry, responsibilities__role__in=Responsibility.OWNER_ROLES,
+        measure__document__in_force=True).exclude(pk__in=[c.pk for c in water_categories]).order_by("pk").first()
+    later = cycle.deadline + datetime.timedelta(days=5)
+    Extension.objects.create(cycle=cycle, bureau=forestry, new_deadline=later, reason="延期", granted_by=reviewer)
+    for category, at in zip(water_categories, [cycle.deadline + LAST_INSTANT, cycle.deadline + NEXT_SECOND, None],
+                            strict=True):
+        NominationList.objects.create(cycle=cycle, category=category, bureau=water, submitted_at=at,
+                                      state="decided" if at else "draft")
+    # Late against the cycle's deadline, on time against the extension's last second.
+    NominationList.objects.create(cycle=cycle, category=forestry_category, bureau=forestry,
+                                  submitted_at=later + LAST_INSTANT, state="decided")
+    tally = tally_by_database([cycle])
+    owned_by_water = Responsibility.objects.filter(bureau=water, role__in=Responsibility.OWNER_ROLES,
+                                                   category__measure__document__in_force=True).count()
+    on_time, late, never = tally["市水务局"]
+    assert (on_time, late) == (1, 1) and never == owned_by_water - 2
+    assert tally["市林业园林局"][:2] == (1, 0)
+    assert tally == tally_by_hand([cycle])
+
+
+def test_a_chart_is_one_path_per_series_and_escapes_its_labels():
+    rows = [(f"区{n}<b>", [n, 0, 2 * n]) for n in range(1, 301)]
+    chart = charts.stacked_bar_chart(title="A & B", rows=rows, series=["2022", "2023", "2024"])
+    markup = chart.markup()
+    assert markup.count("<path ") == 2  # 2023 has no segment at all
+    assert markup.count('<svg xmlns="http://www.w3.org/2000/svg"') == 1 and 'aria-label="A &amp; B"' in markup
+    assert "<b>" not in markup and "区300&lt;b&gt;" in markup
+    assert len(re.findall(r"M[\d.]+ \d+h", markup)) == 600
+    assert len(markup) < 60_000  # some 100 bytes a bar, labels and totals included
+    empty = charts.stacked_bar_chart(title="Nothing", rows=[], series=["2022"]).markup()
+    assert "<svg xmlns" not in empty and "muted" in empty
+
+
+def test_publication_warms_the_statistics_and_the_results(client, reviewer, water_list, cycle, districts,
+                                                          django_capture_on_commit_callbacks,
+                                                          django_assert_num_queries):
+    award(published_cycle(2020), "19-1", districts[:2])
+    for nominee in nominees_of(water_list):
+        services.nominee_decide(actor=reviewer, nominee=nominee, approved=True, comment="同意")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_final(reviewer, cycle)
+    # Nobody has visited: the public body, each language, comes from the cache (the two versions only).
+    with django_assert_num_queries(2):
+        response = client.get(reverse("results:statistics"))
+    assert response.status_code == 200 and str(cycle.year) in response.context["body"]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with django_assert_num_queries(2):
+        english = client.get(reverse("results:statistics"))
+    assert "Awards per measure" in english.context["body"]
+    # The reviewers' body too (their session, user and role: the rest is kept).
+    client.force_login(reviewer)
+    cold = client.get(reverse("results:statistics"))
+    assert "data-punctuality" in cold.content.decode()
+    client.logout()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    # The year's results: as many queries as a second visit (the cycle, the version, the page around the body),
+    # no reading of the awards.
+    with django_assert_num_queries(4):
+        results = client.get(reverse("results:cycle", args=[cycle.year]))
+    assert results.status_code == 200 and results.context["award_count"] == 3
+
+
+def test_reopening_warms_the_statistics_without_the_year(client, reviewer, administrator, water_list, cycle,
+                                                         django_capture_on_commit_callbacks,
+                                                         django_assert_num_queries):
+    for nominee in nominees_of(water_list):
+        services.nominee_decide(actor=reviewer, nominee=nominee, approved=True, comment="同意")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_final(reviewer, cycle)
+    assert str(cycle.year) in client.get(reverse("results:statistics")).context["body"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cycle_reopen(actor=administrator, cycle=cycle, reason="复核")
+    with django_assert_num_queries(2):
+        body = client.get(reverse("results:statistics")).context["body"]
+    assert f"<th scope=\"col\">{cycle.year}</th>" not in body
+
+
+def test_a_failed_warm_up_leaves_the_publication_done_and_the_work_to_the_first_visit(
+        client, reviewer, water_list, cycle, django_capture_on_commit_callbacks, monkeypatch, caplog):
+    from reviews import tasks
+
+    assert tasks.public_pages_warm(cycle_id=0) == 0 and public_pages.public_pages_warm(cycle_id=0) == []  # no cycle
+
+    def broken(**_kwargs):
+        raise RuntimeError("the cache is full")
+
+    monkeypatch.setattr(tasks, "warm", broken)
+    for nominee in nominees_of(water_list):
+        services.nominee_decide(actor=reviewer, nominee=nominee, approved=True, comment="同意")
+    with django_capture_on_commit_callbacks(execute=True):
+        published = publish_final(reviewer, cycle)
+    assert published.state == "published"
+    assert "were not warmed" in caplog.text
+    body = client.get(reverse("results:statistics")).context["body"]  # counted by this visit
+    assert str(cycle.year) in body
