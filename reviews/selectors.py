@@ -55,6 +55,7 @@ from nominations.selectors import FINANCE_BUREAU
 from organisation import roles
 from organisation.models import AuditEntry, Bureau, Membership, Unit, UnitKind
 from organisation.programmes import programmes_of
+from organisation.selectors import Trail, audit_trail
 
 from .models import (
     Award,
@@ -607,8 +608,9 @@ def rules_get(*, pk: int) -> ImplementationRules:
     return ImplementationRules.objects.select_related("measure__document", "bureau").get(pk=pk)
 
 
-def cycle_audit_trail(cycle: Cycle) -> list[AuditEntry]:
-    return list(audit_trail_for_many([cycle]))
+def cycle_audit_trail(cycle: Cycle, *, everything: bool = False) -> Trail:
+    """The cycle's audit trail: its newest entries, or ``everything`` (one query, limited in the database)."""
+    return audit_trail(audit_trail_for_many([cycle]), everything=everything)
 
 
 def cycle_reopenings(cycle: Cycle) -> QuerySet[CycleReopening]:

@@ -28,6 +28,7 @@ from nominations.evidence import ACCEPT_ATTRIBUTE
 from nominations.models import Cycle, NominationList
 from organisation import roles
 from organisation.models import Programme, Unit
+from organisation.selectors import audit_trail, trail_everything
 from organisation.throttle import client_address, objection_allowed
 
 from . import charts, exports, selectors, services
@@ -151,7 +152,7 @@ def queue(request):
         "not_started_label": _("Not started"), "late_label": _("Late"), "nobody_label": _("Nobody proposed"),
         "page_query": f"{query}&" if query else "", "filter_query": query,
         "countdown": countdown(deadline=cycle.deadline), "publish_form": PublishForm(),
-        "trail": selectors.cycle_audit_trail(cycle),
+        "trail": selectors.cycle_audit_trail(cycle, everything=trail_everything(request)),
     })
 
 
@@ -271,7 +272,9 @@ def _render_list(request, nomination_list, *, return_form=None, decide_form=None
         "decide_form": decide_form or ListDecisionForm(nominees=nominees),
         "return_form": return_form or ReturnForm(), "exception": exception, "limit": limit, "awarded": awarded,
         "can_decide": "decide_nominee" in transitions, "can_return": "return" in transitions,
-        "trail": list(selectors.audit_trail_for_many([nomination_list, exception, *nominees])),
+        "trail": audit_trail(selectors.audit_trail_for_many([nomination_list, exception, *nominees]),
+                             everything=trail_everything(request)),
+        "trail_path": reverse("reviews:list", args=[nomination_list.pk]),  # also when a refused POST renders it
     }, status=status)
 
 
@@ -396,7 +399,8 @@ def cap_exception(request, year: int, category_pk: int):
     return render(request, "reviews/cap_exception_form.html", {
         "cycle": cycle, "category": category, "existing": existing, "form": form,
         "withdraw_form": ExceptionWithdrawForm(),
-        "trail": list(selectors.audit_trail_for_many([existing])) if existing else [],
+        "trail": audit_trail(selectors.audit_trail_for_many([existing]), everything=trail_everything(request))
+        if existing else [],
     }, status=400 if form.errors else 200)
 
 
@@ -480,7 +484,7 @@ def objection_settle(request, pk: int):
                                            objection.cycle.programme))
     return render(request, "reviews/objection_settle.html", {
         "objection": objection, "cycle": objection.cycle, "form": form,
-        "trail": list(selectors.audit_trail_for_many([objection])),
+        "trail": audit_trail(selectors.audit_trail_for_many([objection]), everything=trail_everything(request)),
     }, status=400 if form.errors else 200)
 
 
@@ -512,7 +516,7 @@ def cycle_reopen(request, year: int):
             return redirect(with_programme(reverse("reviews:reopen", args=[cycle.year]), cycle.programme))
     return render(request, "reviews/reopen_form.html", {
         "cycle": cycle, "form": form, "reopenings": list(selectors.cycle_reopenings(cycle)),
-        "trail": selectors.cycle_audit_trail(cycle),
+        "trail": selectors.cycle_audit_trail(cycle, everything=trail_everything(request)),
     }, status=400 if form.errors else 200)
 
 
