@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from incentives.errors import DomainError
 from measures import limits
 from measures.exports import export_response
-from measures.models import IncentiveCategory
+from measures.models import IncentiveCategory, SupportForm
 from measures.selectors import document_in_force
 from nominations import states
 from nominations.deadlines import countdown
@@ -565,9 +565,21 @@ def public_unit(request, pk: int, programme: str | None = None):
         unit = selectors.unit_public_get(pk=pk)
     except Unit.DoesNotExist:
         raise Http404 from None
-    awards = selectors.unit_history(unit=unit)
+    asked = request.GET.get("page", "1")
+    if not (asked.isascii() and asked.isdigit() and len(asked) <= 6):  # "²", "-1", 10⁵⁰⁰⁰: not found
+        raise Http404
+    try:
+        history = selectors.unit_history(unit=unit, page=int(asked))
+    except selectors.HistoryPageNotFound:
+        raise Http404 from None
+    # Looked up once for the page rather than once per row: a year's address, the labels of the forms of support.
+    year_urls = {a.cycle_id: results_path("cycle", a.cycle.programme, a.cycle.year) for a in history.awards}
+    support_labels = {code: str(label) for code, label in SupportForm.choices}
+    for award in history.awards:
+        award.year_url = year_urls[award.cycle_id]
+        award.support_display = "、".join(support_labels.get(code, code) for code in award.shown_support_forms)
     return render(request, "reviews/public_unit.html", {
-        "unit": unit, "awards": awards, "years": sorted({a.cycle.year for a in awards}, reverse=True),
+        "unit": unit, "history": history, "awards": history.awards, "years": history.years,
         "programme": unit.programme,
     })
 

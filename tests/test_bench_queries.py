@@ -25,7 +25,7 @@ QUERIES = {
     "list_editor": 17,
     "review_queue": 15,
     "list_review": 12,  # with the phase, and the requests for an exception to the cap
-    "unit_history": 2,
+    "unit_history": 3,  # the unit, its years with their award counts, the awards of the page's years
     "public_results": 6,
     "statistics": 12,  # with the implementation rules filed on time
 }
