@@ -572,14 +572,17 @@ def public_unit(request, pk: int, programme: str | None = None):
         history = selectors.unit_history(unit=unit, page=int(asked))
     except selectors.HistoryPageNotFound:
         raise Http404 from None
-    # Looked up once for the page rather than once per row: a year's address, the labels of the forms of support.
+    # The rows built here once rather than by template tags per row (a year's address and the labels of the forms
+    # of support looked up once for the page); escaped as the template would.
     year_urls = {a.cycle_id: results_path("cycle", a.cycle.programme, a.cycle.year) for a in history.awards}
     support_labels = {code: str(label) for code, label in SupportForm.choices}
-    for award in history.awards:
-        award.year_url = year_urls[award.cycle_id]
-        award.support_display = "、".join(support_labels.get(code, code) for code in award.shown_support_forms)
+    rows = format_html_join(
+        "\n", '<tr data-year="{}"><td><a href="{}">{}</a></td><td>{}、{}</td><td>{}</td><td>{}</td></tr>',
+        ((a.cycle.year, year_urls[a.cycle_id], a.cycle.year, a.shown_measure_numeral, a.shown_measure_title,
+          a.shown_category_name, "、".join(support_labels.get(code, code) for code in a.shown_support_forms))
+         for a in history.awards))
     return render(request, "reviews/public_unit.html", {
-        "unit": unit, "history": history, "awards": history.awards, "years": history.years,
+        "unit": unit, "history": history, "rows": rows, "awards": history.awards, "years": history.years,
         "programme": unit.programme,
     })
 
