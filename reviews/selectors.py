@@ -830,8 +830,9 @@ def objection_for_review(*, user, pk: int) -> Objection:
     return Objection.objects.filter(cycle__programme__in=programmes_of(user)).select_related("cycle__programme", "unit", "category__measure", "award", "settled_by").get(pk=pk)
 
 
-# A unit's public history in pages of this many years, the newest first.
-UNIT_HISTORY_YEARS = 5
+# A unit's public history in pages of this many years, the newest first (a district awarded in many categories a
+# year fills a page with a dozen rows or more).
+UNIT_HISTORY_YEARS = 3
 
 
 class HistoryPageNotFound(LookupError):
