@@ -8,6 +8,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incentives.form_rendering import DirectRenderer
 from measures.models import PolicyDocument
 from organisation.models import Bureau
 
@@ -75,6 +76,8 @@ class MultipleFileField(forms.FileField):
 class NomineeRowForm(forms.Form):
     """One row of the editor. An empty unit means an empty row."""
 
+    default_renderer = DirectRenderer  # the editor's and the list page's widgets, written in Python
+
     unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, required=False, empty_value=None,
                                   widget=forms.Select(attrs={"data-unique": "unit"}))
     # The row's position: the move buttons are the one ranking control, this field only carries the order.
@@ -122,10 +125,12 @@ class BaseNomineeFormSet(forms.BaseFormSet):
 def nominee_formset(length: int):
     """The editor's rows for a list that may hold ``length`` nominees (``measures.limits.list_length``)."""
     return forms.formset_factory(NomineeRowForm, formset=BaseNomineeFormSet, extra=0, min_num=length, max_num=length,
-                                 absolute_max=length, validate_max=True)
+                                 absolute_max=length, validate_max=True, renderer=DirectRenderer())
 
 
 class ListMetaForm(forms.Form):
+    default_renderer = DirectRenderer  # the editor's and the list page's widgets, written in Python
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     nothing_to_propose = forms.BooleanField(label=_("Our bureau has nobody to propose this year"), required=False)
     nothing_reason = forms.CharField(label=_("Why nobody is proposed"), required=False,
@@ -139,10 +144,14 @@ class ListMetaForm(forms.Form):
 
 
 class VersionForm(forms.Form):
+    default_renderer = DirectRenderer  # the editor's and the list page's widgets, written in Python
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
 class CommentForm(forms.Form):
+    default_renderer = DirectRenderer  # the editor's and the list page's widgets, written in Python
+
     text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
 
 
@@ -162,6 +171,8 @@ class ExtensionForm(forms.Form):
 
 
 class ExceptionRequestForm(forms.Form):
+    default_renderer = DirectRenderer  # the editor's and the list page's widgets, written in Python
+
     requested_limit = forms.CharField(label=_("Awardees asked for"), max_length=4,
                                       help_text=_("More than the cap, at most 10"))
     reason = forms.CharField(label=_("Why the category needs more awardees"), max_length=4000,

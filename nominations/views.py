@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 from incentives.files import DOWNLOAD_HEADERS, stored_file_response
 from measures.models import ImplementationRules, Measure
+from organisation.selectors import audit_trail, trail_everything
 
 from . import selectors, services
 from .deadlines import countdown
@@ -66,7 +67,7 @@ def list_detail(request, year: int, category_id: int):
         "access": access,
         "nomination_list": nl,
         "nominees": list(nl.nominees.all()) if nl else [],
-        "history": list(selectors.list_history(nl)) if nl else [],
+        "history": audit_trail(selectors.list_history(nl), everything=trail_everything(request)) if nl else [],
         "comments": list(nl.comments.all()) if nl else [],
         "comment_form": CommentForm(),
         "version_form": VersionForm(initial={"version": nl.version if nl else 0}),
@@ -85,7 +86,7 @@ def list_print(request, year: int, category_id: int):
         raise Http404
     return render(request, "nominations/list_print.html", {
         "access": access, "nomination_list": nl, "nominees": list(nl.nominees.all()),
-        "history": list(selectors.list_history(nl)),
+        "history": audit_trail(selectors.list_history(nl), everything=trail_everything(request)),
     })
 
 

@@ -50,7 +50,8 @@ def forget_cached_permissions(user) -> None:
     Every request loads its user afresh, so another person's next request already sees a change; this only
     matters for the user object in hand (an administrator editing themselves, a test, a shell session).
     """
-    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_guardian_perms_cache", "_role_names"):
+    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_guardian_perms_cache", "_role_names",
+                 "_category_rights"):
         if hasattr(user, attr):
             delattr(user, attr)
 

@@ -54,6 +54,7 @@ from nominations.selectors import FINANCE_BUREAU
 from organisation import roles
 from organisation.models import AuditEntry, Bureau, Membership, Unit, UnitKind
 from organisation.programmes import programmes_of
+from organisation.selectors import Trail, audit_trail
 
 from .models import (
     Award,
@@ -606,8 +607,9 @@ def rules_get(*, pk: int) -> ImplementationRules:
     return ImplementationRules.objects.select_related("measure__document", "bureau").get(pk=pk)
 
 
-def cycle_audit_trail(cycle: Cycle) -> list[AuditEntry]:
-    return list(audit_trail_for_many([cycle]))
+def cycle_audit_trail(cycle: Cycle, *, everything: bool = False) -> Trail:
+    """The cycle's audit trail: its newest entries, or ``everything`` (one query, limited in the database)."""
+    return audit_trail(audit_trail_for_many([cycle]), everything=everything)
 
 
 def cycle_reopenings(cycle: Cycle) -> QuerySet[CycleReopening]:
@@ -827,12 +829,49 @@ def objection_for_review(*, user, pk: int) -> Objection:
     return Objection.objects.filter(cycle__programme__in=programmes_of(user)).select_related("cycle__programme", "unit", "category__measure", "award", "settled_by").get(pk=pk)
 
 
-def unit_history(*, unit: Unit) -> list[Award]:
-    """Every award a unit received in published cycles, newest first. One query."""
-    return list(
-        _awards_published().filter(unit=unit).select_related("cycle__programme", "category__measure")
+# A unit's public history in pages of this many years, the newest first (a district awarded in many categories a
+# year fills a page with a dozen rows or more).
+UNIT_HISTORY_YEARS = 3
+
+
+class HistoryPageNotFound(LookupError):
+    """A page of a unit's history that does not exist (before the first or after the last)."""
+
+
+@dataclass
+class UnitHistory:
+    awards: list[Award]  # the awards of the page's years, newest year first
+    years: list[int]  # every year the unit was awarded in, newest first (the page's summary counts all of them)
+    award_count: int  # every award, on every page
+    page: int
+    page_count: int
+
+    @property
+    def newer_page(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def older_page(self) -> int | None:
+        return self.page + 1 if self.page < self.page_count else None
+
+
+def unit_history(*, unit: Unit, page: int = 1, years_per_page: int = UNIT_HISTORY_YEARS) -> UnitHistory:
+    """The awards a unit received in published cycles, a page of ``years_per_page`` years at a time, newest
+    first; HistoryPageNotFound for a page that does not exist (page 1 always does). Two queries: the years with
+    their counts (as many rows as there are years, grouped by the database), then the awards of the page's years."""
+    per_year = list(_awards_published().filter(unit=unit).order_by().values_list("cycle__year")
+                    .annotate(n=Count("id")).order_by("-cycle__year"))
+    years = [year for year, _n in per_year]
+    page_count = max(1, -(-len(years) // years_per_page))
+    if not 1 <= page <= page_count:
+        raise HistoryPageNotFound(page)
+    shown = years[(page - 1) * years_per_page:page * years_per_page]
+    awards = list(
+        _awards_published().filter(unit=unit, cycle__year__in=shown).select_related("cycle__programme", "category__measure")
         .order_by("-cycle__year", "category__measure__number", "category__order")
-    )
+    ) if shown else []
+    return UnitHistory(awards=awards, years=years, award_count=sum(n for _year, n in per_year), page=page,
+                       page_count=page_count)
 
 
 def unit_public_get(*, pk: int) -> Unit:

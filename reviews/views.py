@@ -19,13 +19,14 @@ from incentives.errors import DomainError
 from incentives.files import DOWNLOAD_HEADERS, stored_file_response
 from measures import limits
 from measures.exports import export_response
-from measures.models import IncentiveCategory
+from measures.models import IncentiveCategory, SupportForm
 from nominations import states
 from nominations.deadlines import countdown
 from nominations.evidence import ACCEPT_ATTRIBUTE
 from nominations.models import Cycle, NominationList
 from organisation import roles
 from organisation.models import Unit
+from organisation.selectors import audit_trail, trail_everything
 from organisation.throttle import client_address, objection_allowed
 
 from . import exports, public_pages, selectors, services
@@ -150,7 +151,7 @@ def queue(request):
         "not_started_label": _("Not started"), "late_label": _("Late"), "nobody_label": _("Nobody proposed"),
         "page_query": f"{query}&" if query else "", "filter_query": query,
         "countdown": countdown(deadline=cycle.deadline), "publish_form": PublishForm(),
-        "trail": selectors.cycle_audit_trail(cycle),
+        "trail": selectors.cycle_audit_trail(cycle, everything=trail_everything(request)),
     })
 
 
@@ -270,7 +271,9 @@ def _render_list(request, nomination_list, *, return_form=None, decide_form=None
         "decide_form": decide_form or ListDecisionForm(nominees=nominees),
         "return_form": return_form or ReturnForm(), "exception": exception, "limit": limit, "awarded": awarded,
         "can_decide": "decide_nominee" in transitions, "can_return": "return" in transitions,
-        "trail": list(selectors.audit_trail_for_many([nomination_list, exception, *nominees])),
+        "trail": audit_trail(selectors.audit_trail_for_many([nomination_list, exception, *nominees]),
+                             everything=trail_everything(request)),
+        "trail_path": reverse("reviews:list", args=[nomination_list.pk]),  # also when a refused POST renders it
     }, status=status)
 
 
@@ -393,7 +396,8 @@ def cap_exception(request, year: int, category_pk: int):
     return render(request, "reviews/cap_exception_form.html", {
         "cycle": cycle, "category": category, "existing": existing, "form": form,
         "withdraw_form": ExceptionWithdrawForm(),
-        "trail": list(selectors.audit_trail_for_many([existing])) if existing else [],
+        "trail": audit_trail(selectors.audit_trail_for_many([existing]), everything=trail_everything(request))
+        if existing else [],
     }, status=400 if form.errors else 200)
 
 
@@ -477,7 +481,7 @@ def objection_settle(request, pk: int):
                                            objection.cycle.programme))
     return render(request, "reviews/objection_settle.html", {
         "objection": objection, "cycle": objection.cycle, "form": form,
-        "trail": list(selectors.audit_trail_for_many([objection])),
+        "trail": audit_trail(selectors.audit_trail_for_many([objection]), everything=trail_everything(request)),
     }, status=400 if form.errors else 200)
 
 
@@ -510,7 +514,7 @@ def cycle_reopen(request, year: int):
             return redirect(with_programme(reverse("reviews:reopen", args=[cycle.year]), cycle.programme))
     return render(request, "reviews/reopen_form.html", {
         "cycle": cycle, "form": form, "reopenings": list(selectors.cycle_reopenings(cycle)),
-        "trail": selectors.cycle_audit_trail(cycle),
+        "trail": selectors.cycle_audit_trail(cycle, everything=trail_everything(request)),
     }, status=400 if form.errors else 200)
 
 
@@ -540,9 +544,24 @@ def public_unit(request, pk: int, programme: str | None = None):
         unit = selectors.unit_public_get(pk=pk)
     except Unit.DoesNotExist:
         raise Http404 from None
-    awards = selectors.unit_history(unit=unit)
+    asked = request.GET.get("page", "1")
+    if not (asked.isascii() and asked.isdigit() and len(asked) <= 6):  # "²", "-1", 10⁵⁰⁰⁰: not found
+        raise Http404
+    try:
+        history = selectors.unit_history(unit=unit, page=int(asked))
+    except selectors.HistoryPageNotFound:
+        raise Http404 from None
+    # The rows built here once rather than by template tags per row (a year's address and the labels of the forms
+    # of support looked up once for the page); escaped as the template would.
+    year_urls = {a.cycle_id: results_path("cycle", a.cycle.programme, a.cycle.year) for a in history.awards}
+    support_labels = {code: str(label) for code, label in SupportForm.choices}
+    rows = format_html_join(
+        "\n", '<tr data-year="{}"><td><a href="{}">{}</a></td><td>{}、{}</td><td>{}</td><td>{}</td></tr>',
+        ((a.cycle.year, year_urls[a.cycle_id], a.cycle.year, a.shown_measure_numeral, a.shown_measure_title,
+          a.shown_category_name, "、".join(support_labels.get(code, code) for code in a.shown_support_forms))
+         for a in history.awards))
     return render(request, "reviews/public_unit.html", {
-        "unit": unit, "awards": awards, "years": sorted({a.cycle.year for a in awards}, reverse=True),
+        "unit": unit, "history": history, "rows": rows, "awards": history.awards, "years": history.years,
         "programme": unit.programme,
     })
 

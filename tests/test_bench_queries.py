@@ -22,10 +22,10 @@ LARGE = Sizes(cycles=3, categories=60, bureaus=40, units=180, users=70, audit=60
 # (the header's figure): one query. The clerk's home also lists the years and the latest comments: two more.
 QUERIES = {
     "clerk_home": 12,  # the phase of the year, the unread count, the years' links and the latest comments
-    "list_editor": 17,
+    "list_editor": 16,  # the category's rights in one query (measures.permissions.rights)
     "review_queue": 15,
     "list_review": 12,  # with the phase, and the requests for an exception to the cap
-    "unit_history": 2,
+    "unit_history": 3,  # the unit, its years with their award counts, the awards of the page's years
     "public_results": 6,
     "statistics": 11,  # with the implementation rules filed on time; punctuality: one GROUP BY and the bureaus
     "statistics_cold": 11,  # the same count: the timer clears the cache before every request

@@ -407,7 +407,7 @@ def test_list_pages_run_a_constant_number_of_queries(client, clerk_water, clerk_
     client.force_login(clerk_water)
     nl = make_list(cycle, cat6, clerk_water, districts[:1])
     client.get(url(page, cycle, cat6))  # warm the content-type and session caches
-    bound = {"edit": 17, "list": 18, "print": 15}[page]  # phase, unread count; the list page its exception requests
+    bound = {"edit": 16, "list": 17, "print": 14}[page]  # phase, unread count; the list page its exception requests
     with django_assert_num_queries(bound):
         small = client.get(url(page, cycle, cat6))
     nl.refresh_from_db()
@@ -497,3 +497,27 @@ def test_the_files_chosen_are_kept_across_a_refused_save(client, clerk_water, cy
     third["rows-0-kept"] = token
     client.post(url("edit", cycle, cat6), third)
     assert Evidence.objects.count() == 1
+
+
+# --- a long history ---------------------------------------------------------------------------------------------------
+
+def test_the_list_page_shows_the_newest_20_history_entries_and_all_on_request(client, clerk_water, cycle, cat6,
+                                                                                districts):
+    from django.db import transaction
+
+    from organisation.audit import audit_record
+    from organisation.models import AuditAction
+
+    nl = make_list(cycle, cat6, clerk_water, districts[:1])
+    with transaction.atomic():
+        for n in range(30):
+            audit_record(actor=clerk_water, action=AuditAction.LIST_COMMENTED, target=nl, message=f"意见{n:02d}")
+    client.force_login(clerk_water)
+    page = client.get(url("list", cycle, cat6))
+    html = page.content.decode()
+    assert len(page.context["history"]) == 20 and page.context["history"].more
+    assert "意见29" in html and "意见09" not in html
+    assert "?trail=all#history-title" in html
+    everything = client.get(url("list", cycle, cat6), {"trail": "all"})
+    assert len(everything.context["history"]) == len(list_history(nl)) > 30
+    assert "意见00" in everything.content.decode() and "trail=all#history-title" not in everything.content.decode()

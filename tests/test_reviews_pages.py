@@ -272,3 +272,60 @@ def test_queue_is_shown_in_pages_that_keep_the_filters(client, reviewer, monkeyp
     assert "year=2031&amp;page=2" in first.content.decode()
     # only the page's rows are built, and every category of the document is still counted, whatever the page
     assert first.context["queue"].count == first.context["queue"].total == 39
+
+
+# -- long audit trails ----------------------------------------------------------------------------------------
+
+
+def record_many(target, actor, count):
+    from django.db import transaction
+
+    from organisation.audit import audit_record
+    from organisation.models import AuditAction
+
+    with transaction.atomic():
+        for n in range(count):
+            audit_record(actor=actor, action=AuditAction.LIST_SAVED, target=target, message=f"条目{n:02d}")
+
+
+def test_the_list_page_shows_the_newest_20_trail_entries_and_all_of_them_on_request(client, reviewer, water_list):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    record_many(water_list, reviewer, 25)
+    client.force_login(reviewer)
+    page = reverse("reviews:list", args=[water_list.pk])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(page)
+    html = response.content.decode()
+    trail = response.context["trail"]
+    assert len(trail) == 20 and trail.more
+    assert trail[0].message == "条目24" and trail[-1].message == "条目05"
+    assert "条目24" in html and "条目04" not in html and "条目00" not in html
+    assert f'href="{page}?trail=all#trail-heading"' in html
+    # The database limits the rows read: 21 (one more than shown, to know that there are older ones).
+    assert any("organisation_auditentry" in q["sql"] and "LIMIT 21" in q["sql"] for q in queries.captured_queries)
+
+    everything = client.get(page, {"trail": "all"})
+    assert len(everything.context["trail"]) == 25 and not everything.context["trail"].more
+    assert "条目00" in everything.content.decode() and "trail=all#trail-heading" not in everything.content.decode()
+    # Any other value is the newest 20; a short trail has no link.
+    assert len(client.get(page, {"trail": "x" * 300}).context["trail"]) == 20
+
+
+def test_a_short_trail_has_no_link_to_the_whole_trail(client, reviewer, water_list):
+    record_many(water_list, reviewer, 3)
+    client.force_login(reviewer)
+    response = client.get(reverse("reviews:list", args=[water_list.pk]))
+    assert len(response.context["trail"]) == 3 and not response.context["trail"].more
+    assert "trail=all#trail-heading" not in response.content.decode()
+
+
+def test_the_queue_s_cycle_trail_is_limited_too(client, reviewer, cycle):
+    record_many(cycle, reviewer, 22)
+    client.force_login(reviewer)
+    response = client.get(reverse("reviews:queue"), {"year": cycle.year})
+    assert len(response.context["trail"]) == 20 and response.context["trail"].more
+    html = response.content.decode()
+    assert f"?year={cycle.year}&amp;trail=all#trail-heading" in html  # the queue's filters are kept
+    assert len(client.get(reverse("reviews:queue"), {"year": cycle.year, "trail": "all"}).context["trail"]) == 22

@@ -207,3 +207,38 @@ def test_a_unit_s_history_is_written_with_full_width_punctuation(client, distric
     award(make_cycle(2022), "28", [districts[0]])
     html = client.get(reverse("results:unit", args=[districts[0].pk])).content.decode()
     assert "获激励1次，涉及1个年度" in html
+
+
+def test_a_unit_s_history_is_paged_by_years_newest_first(client, districts):
+    from reviews.selectors import UNIT_HISTORY_YEARS
+
+    assert UNIT_HISTORY_YEARS == 3
+    yuexiu = districts[0]
+    for year in range(2015, 2022):  # seven years: three, three and one
+        award(make_cycle(year), "28", [yuexiu])
+    award(make_cycle(2022, published=False), "28", [yuexiu])  # not published: on no page
+    address = reverse("results:unit", args=[yuexiu.pk])
+    first = client.get(address)
+    assert [a.cycle.year for a in first.context["awards"]] == [2021, 2020, 2019]
+    html = first.content.decode()
+    assert 'data-award-count="7" data-year-count="7"' in html  # the summary counts every page
+    assert 'href="?page=2" rel="next"' in html and 'rel="prev"' not in html
+    second = client.get(address, {"page": "2"})
+    assert [a.cycle.year for a in second.context["awards"]] == [2018, 2017, 2016]
+    html = second.content.decode()
+    assert 'href="?page=1" rel="prev"' in html and 'href="?page=3" rel="next"' in html
+    assert 'data-year="2016"' in html and 'data-year="2021"' not in html and 'data-year="2015"' not in html
+    last = client.get(address, {"page": "3"})
+    assert [a.cycle.year for a in last.context["awards"]] == [2015] and 'rel="next"' not in last.content.decode()
+
+
+@pytest.mark.parametrize("page", ["2", "0", "-1", "abc", "²", "1.5", "9" * 5000, ""])
+def test_a_bad_page_of_a_unit_s_history_is_not_found(client, districts, page):
+    award(make_cycle(2022), "28", [districts[0]])
+    assert client.get(reverse("results:unit", args=[districts[0].pk]), {"page": page}).status_code == 404
+
+
+def test_a_unit_without_awards_has_one_empty_page(client, districts):
+    response = client.get(reverse("results:unit", args=[districts[1].pk]))
+    assert response.status_code == 200 and response.context["awards"] == []
+    assert client.get(reverse("results:unit", args=[districts[1].pk]), {"page": "2"}).status_code == 404
