@@ -90,6 +90,9 @@ def test_reviewer_finds_a_list_by_a_unit_previews_its_evidence_and_decides_it_in
     shown = page.request.get(f"{live_server.url}{frame.get_attribute('src')}")
     assert shown.status == 200 and shown.headers["content-disposition"].startswith("inline")
     assert shown.body().startswith(b"%PDF")
+    # Closed again, as a reviewer does once read: the browser's PDF viewer, focused, would take the next clicks.
+    previews.nth(1).locator("summary").click()
+    frame.wait_for(state="hidden")
     with page.expect_download() as download:
         page.locator(f"li[data-evidence='{report.token}'] a[download]").click()
     assert download.value.suggested_filename == "林长制工作报告.pdf"
