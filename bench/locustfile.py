@@ -139,7 +139,8 @@ class Clerk(HttpUser):
                                 response_length=0, exception=Exception("no success message after save"))
 
 
-DECIDE = re.compile(r"/review/lists/(\d+)/nominees/(\d+)/decide/$")
+DECIDE = re.compile(r"/review/lists/(\d+)/decide/$")
+NOMINEE_FIELD = re.compile(r"n(\d+)-approved")
 
 
 class Reviewer(HttpUser):
@@ -164,20 +165,22 @@ class Reviewer(HttpUser):
             return
         list_pk = self.lists[0]
         page = self.client.get(f"/review/lists/{list_pk}/", name="reviewer: list review page")
-        # The first nominee this run has not decided yet (the page may keep offering a form for decided ones).
-        targets = [f for f in post_forms(page.text)
-                   if DECIDE.search(f["action"]) and DECIDE.search(f["action"]).group(2) not in RESULTS["attempted_decisions"]]
-        if page.status_code != 200 or not targets:
-            self.lists.pop(0)  # all decided (or no longer decidable): on to the next list
+        # The review page decides every nominee of the list with one form (n<pk>-approved, n<pk>-comment).
+        forms = [f for f in post_forms(page.text) if DECIDE.search(f["action"])]
+        nominee_pks = [pk for pk in dict.fromkeys(NOMINEE_FIELD.findall(page.text))
+                       if pk not in RESULTS["attempted_decisions"]]
+        if page.status_code != 200 or not forms or not nominee_pks:
+            self.lists.pop(0)  # decided (or no longer decidable): on to the next list
             return
-        form = targets[0]
-        nominee_pk = DECIDE.search(form["action"]).group(2)
-        prefix = f"n{nominee_pk}-"
-        marker = f"BENCH-LOAD-{uuid.uuid4().hex}"
-        approved = len(RESULTS["decisions"]) % 4 != 3
-        fields = [[n, v] for n, v in form["fields"] if not n.startswith(prefix)]
-        fields += [[prefix + "approved", "yes" if approved else "no"], [prefix + "comment", marker]]
-        RESULTS["attempted_decisions"][nominee_pk] = {"approved": approved, "marker": marker}
+        form = forms[0]
+        fields = [[n, v] for n, v in form["fields"] if not re.fullmatch(r"n\d+-(approved|comment)", n)]
+        planned = {}
+        for index, nominee_pk in enumerate(nominee_pks):
+            marker = f"BENCH-LOAD-{uuid.uuid4().hex}"
+            approved = (len(RESULTS["decisions"]) + index) % 4 != 3  # now and then a refusal, with its reason
+            fields += [[f"n{nominee_pk}-approved", "yes" if approved else "no"], [f"n{nominee_pk}-comment", marker]]
+            planned[nominee_pk] = {"approved": approved, "marker": marker}
+        RESULTS["attempted_decisions"].update(planned)
         with self.client.post(form["action"], data=fields, name="reviewer: decide", allow_redirects=False,
                               catch_response=True) as response:
             if response.status_code != 302:
@@ -186,11 +189,11 @@ class Reviewer(HttpUser):
             response.success()
         confirmation = self.client.get(response.headers["Location"], name="reviewer: list after decision")
         if SUCCESS in confirmation.text:
-            RESULTS["decisions"][nominee_pk] = {"approved": approved, "marker": marker}
+            RESULTS["decisions"].update(planned)
         else:
             events.request.fire(request_type="CHECK", name="reviewer: decision confirmed", response_time=0,
                                 response_length=0, exception=Exception("no success message after decision"))
-            self.lists.pop(0)
+        self.lists.pop(0)
 
 
 @events.test_stop.add_listener
