@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from incentives.errors import DomainError
 from organisation.models import Programme
+from organisation.paginators import CappedPaginator
 
 from . import services
 from .forms import BeijingDateTimeField, ExtensionForm, check_year
@@ -156,9 +157,16 @@ class NominationListAdmin(admin.ModelAdmin):
     """Read-only: lists change only through the bureaus' editor and the General Office's review."""
 
     list_display = ["cycle", "category", "bureau", "state", "submitted_at"]
-    list_filter = ["cycle", "state", "bureau"]
+    list_filter = ["cycle", "state"]
     list_select_related = ["cycle", "category", "bureau"]
+    search_fields = ["=category__code", "bureau__short_name"]  # a bureau by its name: a province has 2,000
     inlines = [NomineeInline]
+    # Built for a province's 600,000 lists: the newest cycle first along the (cycle, category) unique index rather
+    # than a sort over joined columns, and no full count (organisation/paginators.py).
+    ordering = ["-cycle_id", "category_id"]
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = CappedPaginator
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in NominationList._meta.fields]

@@ -16,6 +16,7 @@ from measures.exports import export_response
 from nominations import admin as nominations_admin
 from nominations.exports import nomination_rows
 from nominations.models import Cycle
+from organisation.paginators import CappedPaginator
 from organisation.roles import is_administrator
 
 from . import bulletins
@@ -43,6 +44,11 @@ class AwardAdmin(ReadOnlyAdmin):
     list_filter = ["cycle"]
     list_select_related = ["cycle", "category", "unit__parent", "cap_exception__category"]
     search_fields = ["unit__name", "category__code"]
+    # A million awards at a province's size: the (cycle, category, slot) unique index gives the order, no full count.
+    ordering = ["-cycle_id", "category_id", "slot"]
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = CappedPaginator
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

@@ -28,6 +28,8 @@ LARGE = Sizes(cycles=2, categories=50, bureaus=36, units=180, users=60, audit=70
 UNITS = reverse("admin:organisation_unit_changelist")
 AUDIT_ADMIN = reverse("admin:organisation_auditentry_changelist")
 AUDIT_PAGE = reverse("security:audit")
+LISTS_ADMIN = reverse("admin:nominations_nominationlist_changelist")
+AWARDS_ADMIN = reverse("admin:reviews_award_changelist")
 
 # The bound of each page, the same at both sizes. Each counts the session, the user, the roles and the
 # permissions first (the admin's own checks).
@@ -35,9 +37,12 @@ QUERIES = {
     "admin_units": 10,  # + the programmes, the kinds and the districts (the filters), two counts, the page of units
     "admin_audit": 8,  # + the object types (the filter), a count of at most CappedPaginator.cap, the page
     "audit_trail": 7,  # + the unread notifications, the object types (the form), the capped count, the page
+    "admin_lists": 7,  # + the cycles (the filter), a capped count, the page of lists in index order
+    "admin_awards": 7,  # + the cycles (the filter), a capped count, the page of awards in index order
 }
 # The admin pages pinned here (and not in test_bench_queries): our changelists and the audit trail's page.
-PINNED_PAGES = {"admin_units": UNITS, "admin_audit": AUDIT_ADMIN, "audit_trail": AUDIT_PAGE}
+PINNED_PAGES = {"admin_units": UNITS, "admin_audit": AUDIT_ADMIN, "audit_trail": AUDIT_PAGE,
+                "admin_lists": LISTS_ADMIN, "admin_awards": AWARDS_ADMIN}
 
 
 @pytest.fixture
@@ -49,7 +54,8 @@ def _clients(administrator, auditor):
     as_admin, as_auditor = Client(), Client()
     as_admin.force_login(administrator)
     as_auditor.force_login(auditor)
-    return {"admin_units": as_admin, "admin_audit": as_auditor, "audit_trail": as_auditor}
+    return {"admin_units": as_admin, "admin_audit": as_auditor, "audit_trail": as_auditor,
+            "admin_lists": as_admin, "admin_awards": as_admin}
 
 
 def test_the_benchmark_times_these_pages_as_their_readers():
