@@ -23,3 +23,38 @@ class ChineseFirstLocaleMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class AccessDoorMiddleware:
+    """Answers a rule's refusal once for every view (``organisation.access``): a view lets ``Refused`` or any
+    other ``DomainError`` of a service propagate instead of catching it.
+
+    * A POST (a form's action) goes back where it came from (the referring page of this site, else the same
+      address) with the refusal as the page's message: nothing was written, the person reads why.
+    * A GET answers 403 with the message on the error page.
+
+    ``NotYours`` is Django's ``Http404`` and needs nothing here: the object is not the person's to see."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.contrib import messages
+        from django.shortcuts import redirect, render
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        from .errors import DomainError
+
+        if not isinstance(exception, DomainError):
+            return None
+        if request.method == "POST":
+            messages.error(request, exception.message)
+            back = request.META.get("HTTP_REFERER", "")
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+                back = request.path
+            return redirect(back)
+        return render(request, "403.html", {"message": exception.message}, status=403)

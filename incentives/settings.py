@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "security.middleware.AccountGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "incentives.unavailable.ServiceUnavailableMiddleware",
+    # A rule's refusal, raised by a service, answered once: the page's message (organisation.access).
+    "incentives.middleware.AccessDoorMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 

@@ -7,4 +7,4 @@ class MeasuresConfig(AppConfig):
     verbose_name = _("Incentive measures")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)
+        from . import access, signals  # noqa: F401  (access registers its rules at the door; signals connects receivers)

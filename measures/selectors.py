@@ -2,12 +2,9 @@
 category (view its list, edit it, comment) is answered by ``categories_visible_to`` and friends."""
 
 from django.db.models import Prefetch, QuerySet
-from guardian.shortcuts import get_objects_for_user
 
-from organisation import roles
+from organisation import access
 from organisation.models import Bureau, UnitKind
-from organisation.permissions import COMMENT, NOMINATE, VIEW
-from organisation.programmes import programmes_of
 
 from .models import ImplementationRules, IncentiveCategory, Measure, PolicyDocument, Responsibility
 
@@ -16,7 +13,7 @@ def document_in_force(user=None) -> PolicyDocument | None:
     """The document in force: of the person's programmes when ``user`` is given (the default programme's first)."""
     documents = PolicyDocument.objects.filter(in_force=True)
     if user is not None:
-        documents = documents.filter(programme__in=programmes_of(user))
+        documents = access.restrict(documents, user)
     return documents.order_by("-programme__is_default", "-issued_on").first()
 
 
@@ -47,7 +44,7 @@ def measure_list(*, document: PolicyDocument | None = None, bureau: Bureau | Non
 
 
 def measure_detail(*, pk: int, user=None) -> Measure:
-    measures = Measure.objects.all() if user is None else Measure.objects.filter(document__programme__in=programmes_of(user))
+    measures = Measure.objects.all() if user is None else access.restrict(Measure.objects.all(), user)
     return (
         measures.select_related("document")
         .prefetch_related(
@@ -70,35 +67,19 @@ def bureaus_with_responsibilities(*, document: PolicyDocument | None = None) -> 
     )
 
 
-def _scoped(user, perm: str, base: QuerySet[IncentiveCategory] | None = None) -> QuerySet[IncentiveCategory]:
-    base = base if base is not None else IncentiveCategory.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return base.none()
-    if roles.is_reviewer(user) or (perm == VIEW and roles.is_administrator(user)):
-        # Reviewers and administrators: every category of their programmes.
-        return base.filter(measure__document__programme__in=programmes_of(user))
-    # One query with a subquery on the direct-FK permission tables, whatever the number of categories.
-    return get_objects_for_user(user, f"measures.{perm}", klass=base, with_superuser=False, accept_global_perms=False)
-
-
 def categories_visible_to(user, base: QuerySet[IncentiveCategory] | None = None) -> QuerySet[IncentiveCategory]:
-    """Categories whose lists the user may read: their bureaus' (any role); reviewers and administrators: all."""
-    return _scoped(user, VIEW, base)
+    """Categories whose lists the user may read: their bureaus' (any role); reviewers and administrators: all of
+    their programmes' (the rule: ``measures.access``)."""
+    return access.restrict(base if base is not None else IncentiveCategory.objects.all(), user, "view")
 
 
 def categories_editable_by(user, base: QuerySet[IncentiveCategory] | None = None) -> QuerySet[IncentiveCategory]:
     """Categories whose lists the user may prepare: those their bureaus lead, run separately or jointly."""
-    base = base if base is not None else IncentiveCategory.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return base.none()
-    return get_objects_for_user(user, f"measures.{NOMINATE}", klass=base, with_superuser=False, accept_global_perms=False)
+    return access.restrict(base if base is not None else IncentiveCategory.objects.all(), user, "nominate")
 
 
 def categories_commentable_by(user, base: QuerySet[IncentiveCategory] | None = None) -> QuerySet[IncentiveCategory]:
-    base = base if base is not None else IncentiveCategory.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return base.none()
-    return get_objects_for_user(user, f"measures.{COMMENT}", klass=base, with_superuser=False, accept_global_perms=False)
+    return access.restrict(base if base is not None else IncentiveCategory.objects.all(), user, "comment")
 
 
 def rules_in_force(measure: Measure) -> list[ImplementationRules]:

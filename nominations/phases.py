@@ -144,6 +144,67 @@ def cycle_transition(*, actor, cycle: Cycle, name: str, message: str = "", data:
     return cycle
 
 
+# --- What may change in each phase: one table, asked by the services and by ``organisation.access`` ----------
+
+
+class Change(models.TextChoices):
+    """What people change in a cycle, for the table below."""
+
+    LISTS = "lists", gettext_lazy("the bureaus' lists")
+    DECISIONS = "decisions", gettext_lazy("decisions on nominees and returns")
+    EXCEPTIONS = "exceptions", gettext_lazy("exceptions to the cap")
+    EXCEPTION_REQUESTS = "exception_requests", gettext_lazy("requests for an exception to the cap")
+    OBJECTIONS = "objections", gettext_lazy("objections")
+    REGISTER = "register", gettext_lazy("the register of higher-level incentives")
+    FUNDS = "funds", gettext_lazy("pledged amounts and disbursements")
+
+
+C, S = Change, Cycle.State
+# Keyed by the stored state: "closed" is an open cycle whose deadlines have all passed, and what a bureau may do
+# with its list then is the list's state table's (``nominations.states``: bound to the bureau's own deadline).
+#
+# A bureau's request for an exception to the cap is filed and decided until the public notice begins; the notice
+# is refused while one waits (``reviews``' notice start asks ``pending``), so the limits on notice are final.
+# Objections exist only during the notice. Money is pledged and paid in every phase: the finance bureau follows
+# the awards as they stand (an award withdrawn on an objection takes its pledge with it).
+# Implementation rules (实施办法) belong to a policy document, not to a cycle: filed and reviewed in any phase.
+PHASE_CHANGES: dict[str, frozenset[str]] = {
+    S.OPEN: frozenset({C.LISTS, C.DECISIONS, C.EXCEPTIONS, C.EXCEPTION_REQUESTS, C.REGISTER, C.FUNDS}),
+    S.REVIEW: frozenset({C.DECISIONS, C.EXCEPTIONS, C.EXCEPTION_REQUESTS, C.REGISTER, C.FUNDS}),
+    S.NOTICE: frozenset({C.OBJECTIONS, C.FUNDS}),
+    S.PUBLISHED: frozenset({C.FUNDS}),
+}
+del C, S
+
+
+def phase_allows(cycle: Cycle, change: str) -> bool:
+    """Whether ``change`` may happen in the cycle's phase now (no query)."""
+    return change in PHASE_CHANGES.get(cycle.state, frozenset())
+
+
+def phase_refusal(cycle: Cycle, change: str) -> str:
+    """Why ``change`` may not happen in the cycle's phase, in words for the person who tried."""
+    year = {"year": cycle.year}
+    if change == Change.LISTS:
+        return _("The %(year)s cycle is closed.") % year
+    if change == Change.OBJECTIONS:
+        return _("The %(year)s cycle is not on public notice: objections are taken only during it.") % year
+    if cycle.state == Cycle.State.NOTICE:
+        if change == Change.EXCEPTION_REQUESTS:
+            return _("The %(year)s cycle is on public notice: the limits are final and no request for an exception "
+                     "to the cap is taken now.") % year
+        return _("The %(year)s cycle is on public notice: decisions no longer change, except by upholding an "
+                 "objection.") % year
+    return _("The %(year)s cycle is published and its decisions are frozen. An administrator must reopen it "
+             "first.") % year
+
+
+def phase_check(cycle: Cycle, change: str) -> None:
+    """A service's check of the table: DomainError with the reason when the phase does not allow ``change``."""
+    if not phase_allows(cycle, change):
+        raise DomainError(phase_refusal(cycle, change))
+
+
 # --- What each phase lets people do, and until when (the banner of every page) ---------------------------------
 
 

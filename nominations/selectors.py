@@ -7,25 +7,21 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from measures import limits, permissions
 from measures.models import ImplementationRules, IncentiveCategory, Measure, Responsibility
-from measures.selectors import categories_commentable_by, categories_editable_by, categories_visible_to
-from organisation import roles
+from measures.selectors import categories_commentable_by, categories_editable_by
+from organisation import access, roles
 from organisation import selectors as organisation_selectors
 from organisation.models import AuditEntry, Bureau, Unit, default_programme_id
 from organisation.permissions import COMMENT, NOMINATE, VIEW
-from organisation.programmes import programmes_of
 
 from . import states
 from .deadlines import bureau_deadline, deadline_passed, rules_deadline
 from .models import CapExceptionRequest, Cycle, Evidence, Extension, ListComment, NominationList, Nominee
 
-# The bureau whose staff pay the programme's money and enter disbursements.
-FINANCE_BUREAU = "市财政局"
-
 
 def cycle_for_bureaus(user=None) -> Cycle | None:
     """The cycle bureaus work on: the latest open one, else the latest of all; of the person's programmes when
     ``user`` is given (the default programme's first)."""
-    cycles = Cycle.objects.all() if user is None else Cycle.objects.filter(programme__in=programmes_of(user))
+    cycles = Cycle.objects.all() if user is None else access.restrict(Cycle.objects.all(), user)
     cycles = cycles.order_by("-programme__is_default", "-year")
     return cycles.filter(state=Cycle.State.OPEN).first() or cycles.first()
 
@@ -81,7 +77,7 @@ def units_for_category(category: IncentiveCategory, *, programme_id: int) -> Que
 
 
 def lists_visible_to(user) -> QuerySet[NominationList]:
-    return NominationList.objects.filter(category__in=categories_visible_to(user))
+    return access.restrict(NominationList.objects.all(), user)
 
 
 def can_edit_category(user, category: IncentiveCategory) -> bool:
@@ -115,8 +111,7 @@ class ListAccess:
         """What this person may do with the list now, from the state table (nominations.states)."""
         return states.transitions_open_to(
             state=self.state, is_owner=self.can_edit_category, is_reviewer=self.is_reviewer,
-            cycle_open=self.cycle.state == Cycle.State.OPEN, cycle_published=not self.cycle.decisions_open,
-            deadline_passed=self.deadline_passed)
+            cycle=self.cycle, deadline_passed=self.deadline_passed)
 
     @property
     def editable_now(self) -> bool:
@@ -208,7 +203,7 @@ def bureau_home(user, *, cycle: Cycle | None) -> list[dict]:
             "extension": extensions.get(bureau.pk),
             "deadline_passed": deadline_passed(deadline=deadline) if deadline else True,
             "rows": rows,
-            "pays_funds": bureau.short_name == FINANCE_BUREAU,
+            "pays_funds": bureau.pk == bureau.programme.finance_bureau_id,
             "keeps_register": any(r.category.earned_by_higher_award for r in responsibilities if r.bureau_id == bureau.pk),
         })
     return pages
@@ -216,11 +211,7 @@ def bureau_home(user, *, cycle: Cycle | None) -> list[dict]:
 
 def evidence_for_download(user, *, token: str) -> Evidence:
     """An evidence file, only if the user may see its list."""
-    return (
-        Evidence.objects.select_related("nominee__nomination_list")
-        .filter(nominee__nomination_list__in=lists_visible_to(user))
-        .get(token=token)
-    )
+    return access.get(Evidence.objects.select_related("nominee__nomination_list"), user, token=token)
 
 
 def list_history(nomination_list: NominationList) -> QuerySet[AuditEntry]:
@@ -262,11 +253,4 @@ def rules_filings(*, measure: Measure, bureaus) -> list[ImplementationRules]:
 def rules_for_download(user, *, token: str) -> ImplementationRules:
     """A filing by its token: accepted ones to anyone signed in and active; others to the bureau that filed them
     and to reviewers. Anything else does not exist."""
-    filing = ImplementationRules.objects.select_related("measure").get(token=token)
-    if not (user.is_authenticated and user.is_active):
-        raise ImplementationRules.DoesNotExist
-    if filing.state == ImplementationRules.State.ACCEPTED or roles.is_reviewer(user):
-        return filing
-    if Bureau.objects.filter(pk=filing.bureau_id, memberships__user=user).exists():
-        return filing
-    raise ImplementationRules.DoesNotExist
+    return access.get(ImplementationRules.objects.select_related("measure"), user, token=token)

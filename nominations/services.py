@@ -14,12 +14,12 @@ from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 from measures import limits
 from measures.models import ImplementationRules, IncentiveCategory, PolicyDocument, Responsibility
 from measures.selectors import document_in_force
-from organisation import roles
+from organisation import access, roles
 from organisation.audit import AuditAction, audit_record
 from organisation.models import Bureau, Unit
 from organisation.tasks import outbox_queue
 
-from . import reminders, selectors, states
+from . import phases, reminders, selectors, states
 from .deadlines import bureau_deadline, current_time, deadline_passed, default_deadline_for, format_beijing
 from .evidence import evidence_check
 from .locks import cycle_lock, list_lock
@@ -194,13 +194,11 @@ def list_transition_check(*, actor, nomination_list: NominationList, name: str,
     cycle = nomination_list.cycle
     if by == states.OWNER:
         _check_owner(actor, nomination_list.category)
-        if cycle.state != Cycle.State.OPEN:
-            raise DomainError(_("The %(year)s cycle is closed.") % {"year": cycle.year})
+        phases.phase_check(cycle, phases.Change.LISTS)
     else:
-        if not roles.is_reviewer(actor):
+        if "review" not in access.actions_for(actor, cycle):
             raise PermissionDeniedError(_("Only General Office reviewers may do this."))
-        if not cycle.decisions_open:
-            raise decisions_closed_error(cycle)
+        phases.phase_check(cycle, phases.Change.DECISIONS)
     transition = states.transition_for(name, nomination_list.state)
     if transition is None:
         raise DomainError(_("The list is %(state)s and cannot be changed now.")
@@ -463,8 +461,7 @@ def cap_exception_request(*, actor, nomination_list: NominationList, requested_l
         raise DomainError(_("A reason has at most %(max)s characters.") % {"max": MAX_COMMENT_LENGTH}, field="reason")
     with transaction.atomic():
         locked = list_lock(nomination_list.pk)
-        if locked.cycle.state == Cycle.State.PUBLISHED:
-            raise DomainError(_("The %(year)s cycle is published and its decisions are frozen.") % {"year": locked.cycle.year})
+        phases.phase_check(locked.cycle, phases.Change.EXCEPTION_REQUESTS)
         if CapExceptionRequest.objects.filter(nomination_list=locked, state=CapExceptionRequest.State.PENDING).exists():
             raise DomainError(_("This list already has a request waiting for a decision."), field="requested_limit")
         request = CapExceptionRequest.objects.create(nomination_list=locked, requested_limit=requested_limit,

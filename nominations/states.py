@@ -83,17 +83,19 @@ def states_allowing(name: str) -> tuple[str, ...]:
     return tuple(t.source for t in TRANSITIONS if t.name == name)
 
 
-def transitions_open_to(*, state: str, is_owner: bool, is_reviewer: bool, cycle_open: bool, cycle_published: bool,
-                        deadline_passed: bool) -> set[str]:
+def transitions_open_to(*, state: str, is_owner: bool, is_reviewer: bool, cycle, deadline_passed: bool) -> set[str]:
     """The names of the transitions this person may take now: what buttons a page shows.
 
-    The bureau acts while the cycle is open and, for transitions bound to it, before its deadline; reviewers act
-    until the cycle is published."""
+    The bureau acts while the cycle's phase lets lists change and, for transitions bound to it, before its
+    deadline; reviewers act while the phase lets decisions change (``nominations.phases.PHASE_CHANGES``)."""
+    from .phases import Change, phase_allows
+
+    lists_open, decisions_open = phase_allows(cycle, Change.LISTS), phase_allows(cycle, Change.DECISIONS)
     names = set()
     for transition in transitions_from(state):
         if transition.by == OWNER:
-            if is_owner and cycle_open and not (transition.before_deadline and deadline_passed):
+            if is_owner and lists_open and not (transition.before_deadline and deadline_passed):
                 names.add(transition.name)
-        elif transition.by == REVIEWER and is_reviewer and not cycle_published:
+        elif transition.by == REVIEWER and is_reviewer and decisions_open:
             names.add(transition.name)
     return names

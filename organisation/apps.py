@@ -7,4 +7,4 @@ class OrganisationConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import access, signals  # noqa: F401  (access registers its rules at the door; signals connects receivers)

@@ -74,6 +74,11 @@ class Programme(models.Model):
     is_default = models.BooleanField(_("default"), default=False)
     reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_programmes",
                                        verbose_name=_("reviewers"))
+    # The programme's finance bureau: its members set the amounts awards pledge and enter disbursements (the
+    # programme's finance role). A role of this programme only, never found by a bureau's name.
+    finance_bureau = models.ForeignKey("Bureau", on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+", verbose_name=_("finance bureau"),
+                                       help_text=_("Its staff set the amounts awards pledge and enter disbursements."))
 
     objects = ProgrammeQuerySet.as_manager()
 
@@ -92,8 +97,10 @@ class Programme(models.Model):
 
 
 def default_programme_id() -> int:
-    """The default of every ``programme`` foreign key: the default programme."""
-    return Programme.objects.default().pk
+    """The default of every ``programme`` foreign key: the default programme. Reads its id alone, so that it
+    also answers while a migration runs on a table without the model's newer columns."""
+    pk = Programme.objects.filter(is_default=True).values_list("pk", flat=True).first()
+    return pk if pk is not None else Programme.objects.default().pk
 
 
 class Bureau(models.Model):

@@ -50,7 +50,6 @@ from nominations.deadlines import (
     rules_deadline,
 )
 from nominations.models import CapExceptionRequest, Cycle, ListComment, NominationList, Nominee
-from nominations.selectors import FINANCE_BUREAU
 from organisation import roles
 from organisation.models import AuditEntry, Bureau, Membership, Unit, UnitKind
 from organisation.programmes import programmes_of
@@ -423,7 +422,7 @@ def exception_request_get(*, user, pk: int) -> CapExceptionRequest:
 def is_finance_staff(user) -> bool:
     """A member of the finance bureau (市财政局): enters disbursements and reads the ledger."""
     return bool(user.is_authenticated and user.is_active
-                and Membership.objects.filter(user=user, bureau__short_name=FINANCE_BUREAU).exists())
+                and Membership.objects.filter(user=user, bureau__programme__finance_bureau=F("bureau")).exists())
 
 
 def is_register_clerk(user) -> bool:

@@ -1,0 +1,77 @@
+"""The nominations' rules at the door (``organisation.access``): cycles, lists, evidence and the bureaus'
+requests for an exception to the cap. What may change in which phase is ``nominations.phases.PHASE_CHANGES``."""
+
+from django.db.models import Q
+from django.utils.translation import gettext
+
+from measures.models import IncentiveCategory
+from organisation import access
+from organisation.access import Actions, Person
+
+from .models import CapExceptionRequest, Cycle, Evidence, NominationList
+from .phases import Change, phase_allows, phase_refusal
+
+
+@access.read_rule(Cycle, "view")
+def _cycles_readable(who: Person):
+    return access.in_programmes("programme", who.programmes.values("pk"))
+
+
+@access.read_rule(Cycle, "review")
+def _cycles_reviewed(who: Person):
+    """The cycles whose review pages the person opens: those of the programmes they review."""
+    return access.in_programmes("programme", who.reviewed_programmes.values("pk"))
+
+
+@access.read_rule(NominationList, "view")
+def _lists_readable(who: Person):
+    """The lists of the categories the person may read (their bureaus'; reviewers: their programmes')."""
+    return Q(category__in=access.restrict(IncentiveCategory.objects.all(), who.user, "view").values("pk"))
+
+
+@access.read_rule(NominationList, "review")
+def _lists_reviewed(who: Person):
+    return access.in_programmes("cycle__programme", who.reviewed_programmes.values("pk"))
+
+
+@access.read_rule(Evidence, "view")
+def _evidence_readable(who: Person):
+    return Q(nominee__nomination_list__in=access.restrict(NominationList.objects.all(), who.user, "view").values("pk"))
+
+
+@access.read_rule(CapExceptionRequest, "view")
+def _requests_readable(who: Person):
+    return Q(nomination_list__in=access.restrict(NominationList.objects.all(), who.user, "view").values("pk"))
+
+
+@access.read_rule(CapExceptionRequest, "decide")
+def _requests_decided(who: Person):
+    return access.in_programmes("nomination_list__cycle__programme", who.reviewed_programmes.values("pk"))
+
+
+@access.object_rule(Cycle)
+def _cycle_actions(who: Person, cycle: Cycle) -> Actions:
+    """What the person may change in the cycle now, by the phase table: a reviewer of its programme decides
+    (``decisions``, ``exceptions``, ``register``, ``objections`` …), as ``PHASE_CHANGES`` allows."""
+    actions = Actions()
+    if cycle.programme_id in who.programme_ids:
+        actions.allow("view")
+    if who.reviews(cycle.programme_id):
+        actions.allow("review")
+        for change in (Change.DECISIONS, Change.EXCEPTIONS, Change.REGISTER, Change.OBJECTIONS):
+            actions.when(change, phase_allows(cycle, change), lambda c=change: phase_refusal(cycle, c))
+    return actions
+
+
+@access.object_rule(CapExceptionRequest)
+def _request_actions(who: Person, request: CapExceptionRequest) -> Actions:
+    """A reviewer of the list's programme grants or refuses a pending request while the phase takes requests."""
+    cycle = request.nomination_list.cycle
+    actions = Actions()
+    if not who.reviews(cycle.programme_id):
+        return actions
+    actions.allow("view")
+    if request.state != CapExceptionRequest.State.PENDING:
+        return actions.refuse("decide", gettext("This request has been decided already."))
+    return actions.when("decide", phase_allows(cycle, Change.EXCEPTION_REQUESTS),
+                        lambda: phase_refusal(cycle, Change.EXCEPTION_REQUESTS))
