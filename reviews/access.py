@@ -1,0 +1,123 @@
+"""The General Office's rules at the door (``organisation.access``): reviews, awards and their funds, the register
+of higher-level incentives, objections and bulletins. Every rule is of one programme: a reviewer reviews the
+programmes that list them, the finance role is the programme's finance bureau (``Programme.finance_bureau``),
+the register clerks are the members of the programme's bureaus responsible for a category that higher-level
+incentives earn (measure 32's bureaus in Guangzhou). What may change in which phase is
+``nominations.phases.PHASE_CHANGES``."""
+
+from django.db.models import Q
+from django.utils.translation import gettext
+
+from measures.models import Responsibility
+from nominations.phases import Change, phase_allows, phase_refusal
+from organisation import access
+from organisation.access import Actions, Person
+from organisation.models import Programme
+
+from .models import Award, Bulletin, Disbursement, HigherAward, Objection
+
+
+def register_programmes(who: Person):
+    """The programmes where the person keeps the register of higher-level incentives (a lazy queryset)."""
+    if not who.signed_in:
+        return Programme.objects.none()
+    keeping = Responsibility.objects.filter(bureau__memberships__user_id=who.pk,
+                                            category__earned_by_higher_award=True).values("bureau__programme_id")
+    return Programme.objects.filter(pk__in=keeping)
+
+
+def register_programme_ids(who: Person) -> frozenset[int]:
+    return who.memo("register_programme_ids",
+                    lambda p: frozenset(register_programmes(p).values_list("pk", flat=True)))
+
+
+@access.read_rule(Programme, "register")
+def _programmes_registered(who: Person):
+    """The programmes whose register the person opens: its reviewers and its register clerks."""
+    return Q(pk__in=who.reviewed_programmes.values("pk")) | Q(pk__in=register_programmes(who).values("pk"))
+
+
+@access.read_rule(Award, "view")
+def _awards_reviewed(who: Person):
+    return access.in_programmes("cycle__programme", who.reviewed_programmes.values("pk"))
+
+
+@access.read_rule(Award, "funds")
+def _awards_in_the_ledger(who: Person):
+    """The awards of the funds ledgers the person keeps: reviewers' and the finance bureau's, programme by
+    programme."""
+    return (Q(cycle__programme__in=who.reviewed_programmes.values("pk"))
+            | Q(cycle__programme__in=who.finance_programmes.values("pk")))
+
+
+@access.read_rule(Disbursement, "view")
+def _disbursements_readable(who: Person):
+    return Q(award__in=access.restrict(Award.objects.all(), who.user, "funds").values("pk"))
+
+
+@access.object_rule(Award)
+def _award_actions(who: Person, award: Award) -> Actions:
+    """On an award's funds page: reviewers and the finance staff of its programme set the amount pledged; the
+    finance staff enter disbursements."""
+    programme_id = award.cycle.programme_id
+    reviewer, finance = who.reviews(programme_id), programme_id in who.finance_programme_ids
+    actions = Actions()
+    if not (reviewer or finance):
+        return actions
+    actions.allow("view")
+    funds_open = phase_allows(award.cycle, Change.FUNDS)
+    actions.when("set_amount", funds_open, lambda: phase_refusal(award.cycle, Change.FUNDS))
+    if finance:
+        actions.when("disburse", funds_open, lambda: phase_refusal(award.cycle, Change.FUNDS))
+    else:
+        actions.refuse("disburse", gettext("Only the finance bureau's staff enter disbursements."))
+    return actions
+
+
+@access.read_rule(HigherAward, "view")
+def _register_readable(who: Person):
+    return (Q(cycle__programme__in=who.reviewed_programmes.values("pk"))
+            | Q(cycle__programme__in=register_programmes(who).values("pk")))
+
+
+@access.object_rule(HigherAward)
+def _register_entry_actions(who: Person, entry: HigherAward) -> Actions:
+    """A reviewer of the entry's programme confirms a recorded entry while the phase lets the register change."""
+    programme_id = entry.cycle.programme_id
+    actions = Actions()
+    if not (who.reviews(programme_id) or programme_id in register_programme_ids(who)):
+        return actions
+    actions.allow("view")
+    if not who.reviews(programme_id):
+        return actions.refuse("confirm", gettext("Only General Office reviewers may do this."))
+    if entry.state == HigherAward.State.CONFIRMED:
+        return actions.refuse("confirm", gettext("This entry is confirmed already."))
+    return actions.when("confirm", phase_allows(entry.cycle, Change.REGISTER),
+                        lambda: phase_refusal(entry.cycle, Change.REGISTER))
+
+
+def register_keeper(who: Person, programme_id) -> bool:
+    """Whether the person records register entries in the programme (its reviewers and register clerks)."""
+    return who.reviews(programme_id) or programme_id in register_programme_ids(who)
+
+
+@access.read_rule(Objection, "view")
+def _objections_readable(who: Person):
+    return access.in_programmes("cycle__programme", who.reviewed_programmes.values("pk"))
+
+
+@access.object_rule(Objection)
+def _objection_actions(who: Person, objection: Objection) -> Actions:
+    actions = Actions()
+    if not who.reviews(objection.cycle.programme_id):
+        return actions
+    actions.allow("view")
+    if objection.status != Objection.Status.OPEN:
+        return actions.refuse("settle", gettext("This objection has been settled already."))
+    return actions.when("settle", phase_allows(objection.cycle, Change.OBJECTIONS),
+                        lambda: phase_refusal(objection.cycle, Change.OBJECTIONS))
+
+
+@access.read_rule(Bulletin, "view")
+def _bulletins_readable(who: Person):
+    return access.in_programmes("cycle__programme", who.reviewed_programmes.values("pk"))
