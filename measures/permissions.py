@@ -16,9 +16,8 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Value
 
-from organisation import roles
+from organisation import access, roles
 from organisation.permissions import COMMENT, NOMINATE, VIEW, ensure_bureau_group
-from organisation.programmes import programmes_of
 
 from .models import (
     CategoryGroupObjectPermission,
@@ -85,7 +84,7 @@ def rights(user, category) -> frozenset[str]:
     if wide:
         # Reviewers and administrators see every category of their programmes, and only those (as
         # ``categories_visible_to``); commenting and nominating remain the permission rows' alone.
-        parts.append(IncentiveCategory.objects.filter(pk=pk, measure__document__programme__in=programmes_of(user))
+        parts.append(IncentiveCategory.objects.filter(pk=pk, measure__document__programme__in=access.person(user).programmes)
                      .order_by()
                      .annotate(codename=Value(IN_PROGRAMME, output_field=CharField())).values_list("codename"))
     rows = {row[0] for row in own.union(*parts)}

@@ -27,9 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incentives.errors import DomainError, PermissionDeniedError
-from organisation import roles
+from organisation import access
 from organisation.audit import AuditAction, audit_record
-from organisation.programmes import reaches
 
 from .deadlines import bureaus_still_open, cycle_last_deadline, deadline_passed, format_beijing
 from .models import Cycle
@@ -103,11 +102,13 @@ def cycle_transition_check(*, actor, cycle: Cycle, name: str, now: datetime.date
     """The row of the table that lets ``actor`` take ``name`` on the (locked) cycle now, or an error saying why
     not. Checked in this order: who acts, the cycle's state, the deadlines."""
     by = _taken_by(name)
-    if by == ADMINISTRATOR and not roles.is_administrator(actor):
+    who = access.person(actor)
+    if by == ADMINISTRATOR and not who.is_administrator:
         raise PermissionDeniedError(_("Only an administrator may do this."))
-    if by == REVIEWER and not roles.is_reviewer(actor):
+    if by == REVIEWER and not who.is_reviewer:
         raise PermissionDeniedError(_("Only General Office reviewers may do this."))
-    if actor is not None and not reaches(actor, pk=cycle.programme_id):
+    theirs = who.reviews(cycle.programme_id) if by == REVIEWER else cycle.programme_id in who.programme_ids
+    if actor is not None and not theirs:
         raise PermissionDeniedError(_("The %(year)s cycle belongs to another programme.") % {"year": cycle.year})
     transition = cycle_transition_for(name, cycle.state)
     if transition is None:

@@ -44,10 +44,10 @@ from django.utils import timezone, translation
 
 from measures.models import ImplementationRules, IncentiveCategory, PolicyDocument, Responsibility
 from organisation import roles
+from organisation.access import reviewer_programme_ids
 from organisation.audit import AuditAction, audit_trail_for
 from organisation.models import Membership, OutboxMessage, default_programme_id
 from organisation.outbox import Letter, outbox_due_ids, outbox_record, outbox_release_stale
-from organisation.programmes import reviewer_programme_ids
 
 from . import states
 from .deadlines import beijing, bureau_deadline, deadline_passed, rules_deadline

@@ -151,6 +151,13 @@ class Person:
         return self._memo[name]
 
 
+def reviewer_programme_ids(user, *, default_id: int) -> set[int]:
+    """The programmes a reviewer reviews, for a planner going through many people: from their prefetched
+    ``reviewed_programmes`` (the default programme when none lists them), no query of its own."""
+    ids = {programme.pk for programme in user.reviewed_programmes.all()}
+    return ids or {default_id}
+
+
 def person(user) -> Person:
     """The person behind ``user``, kept on the user object for the rest of the request."""
     if user is None:
