@@ -79,3 +79,9 @@ def _rules_actions(who: Person, rules: ImplementationRules) -> Actions:
         actions.when("decide", rules.state == ImplementationRules.State.SUBMITTED,
                      lambda: gettext("These rules have been reviewed already."))
     return actions
+
+
+@access.read_rule(IncentiveCategory, "review")
+def _categories_reviewed(who: Person):
+    """The categories of the programmes the person reviews (the General Office's pages)."""
+    return access.in_programmes("measure__document__programme", who.reviewed_programmes.values("pk"))

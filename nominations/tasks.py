@@ -18,10 +18,3 @@ def reminders_sweep() -> dict:
     outbox_queue(result.due_ids)
     return {"recorded": len(result.recorded), "already": result.already, "queued": len(result.due_ids)}
 
-
-@shared_task(**RETRYING)
-def list_returned_notify(list_id: int) -> list[int]:
-    """Record (if not yet recorded) and send the message telling the bureau its list was returned."""
-    messages = reminders.list_returned_notify(list_id=list_id)
-    outbox_queue([m.pk for m in messages if m.status == m.Status.PENDING])
-    return [m.pk for m in messages]

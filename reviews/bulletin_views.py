@@ -17,8 +17,8 @@ from organisation import roles
 from .bulletins import bulletin_downloadable_by, bulletin_ofd_downloadable_by, bulletins_visible_to
 from .models import Bulletin
 from .programmes import with_programme
-from .services import bulletin_request
-from .views import _cycle_or_404
+from .services.publication import bulletin_request
+from .views.common import _cycle_or_404
 
 
 def _reviewer_or_404(user):

@@ -35,10 +35,9 @@ from django.utils.translation import gettext as _
 from incentives.errors import DomainError, PermissionDeniedError
 from measures.models import chinese_numeral
 from nominations.models import Cycle
-from organisation import roles
+from organisation import access, roles
 from organisation.audit import AuditAction, audit_record
 from organisation.models import GUANGZHOU
-from organisation.programmes import programmes_of
 
 from . import bulletin_layout as layout
 from . import ofd
@@ -416,8 +415,8 @@ def bulletins_visible_to(user):
     """Reviewers see every version of every cycle of their programmes; everyone else the versions of published
     cycles."""
     queryset = Bulletin.objects.select_related("cycle__programme")
-    if user.is_authenticated and roles.is_reviewer(user):
-        return queryset.filter(cycle__programme__in=programmes_of(user))
+    if access.person(user).is_reviewer:
+        return access.restrict(queryset, user)
     return queryset.filter(cycle__state=Cycle.State.PUBLISHED)
 
 

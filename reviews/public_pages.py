@@ -19,7 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from measures.selectors import document_in_force
+from measures.models import PolicyDocument
 from nominations.models import Cycle
 from organisation.models import Programme
 
@@ -57,11 +57,14 @@ def statistics_key(programme_code: str | None, *, internal: bool, versions: tupl
 
 def statistics_figures(programme_code: str | None) -> dict:
     """What the statistics show, counted once for every language and audience."""
-    document = document_in_force()
+    programme = public_programme(programme_code)
+    documents = (PolicyDocument.objects.filter(programme=programme) if programme is not None
+                 else PolicyDocument.objects.filter(programme__is_default=True))
+    document = documents.filter(in_force=True).order_by("-issued_on").first()  # the programme's own, never another's
     return {"stats": selectors.statistics(programme_code), "rules_document": document,
             "rules_punctuality": (selectors.rules_punctuality(selectors.rules_overview(document=document))
                                   if document else []),
-            "programme": public_programme(programme_code)}
+            "programme": programme}
 
 
 def year_cells(per_year: list[int]) -> SafeString:

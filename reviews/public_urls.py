@@ -2,16 +2,16 @@
 
 from django.urls import path
 
-from . import views
+from .views import public as public_views
 
 app_name = "results"
 
 urlpatterns = [
-    path("", views.public_index, name="index"),
-    path("<int:year>/", views.public_results, name="cycle"),
-    path("<int:year>/notice/", views.public_notice, name="notice"),
-    path("<int:year>/notice/object/", views.public_objection, name="objection"),
-    path("<int:year>/notice/receipt/", views.public_objection_receipt, name="objection_receipt"),
-    path("units/<int:pk>/", views.public_unit, name="unit"),
-    path("statistics/", views.public_statistics, name="statistics"),
+    path("", public_views.public_index, name="index"),
+    path("<int:year>/", public_views.public_results, name="cycle"),
+    path("<int:year>/notice/", public_views.public_notice, name="notice"),
+    path("<int:year>/notice/object/", public_views.public_objection, name="objection"),
+    path("<int:year>/notice/receipt/", public_views.public_objection_receipt, name="objection_receipt"),
+    path("units/<int:pk>/", public_views.public_unit, name="unit"),
+    path("statistics/", public_views.public_statistics, name="statistics"),
 ]

@@ -6,9 +6,11 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from incentives.jobs import jobs_hand_over
+from organisation.tasks import RETRYING, outbox_queue
 
 from .bulletins import bulletin_render as render
 from .bulletins import bulletins_to_resume
+from .letters import list_returned_notify as returned_notify
 from .public_pages import public_pages_warm as warm
 
 logger = logging.getLogger(__name__)
@@ -58,3 +60,13 @@ def public_pages_queue(cycle_id: int) -> int:
     """Hand the warming of a cycle's public pages to the workers. Never raises when the broker is unreachable:
     then the first visit renders them. Returns how many were queued (0 or 1)."""
     return jobs_hand_over(public_pages_warm, [cycle_id], what="cycles whose public pages were not warmed")
+
+
+# Registered under the name it had when the nominations app wrote this letter, so that a message already queued
+# under that name is still run.
+@shared_task(name="nominations.tasks.list_returned_notify", **RETRYING)
+def list_returned_notify(list_id: int) -> list[int]:
+    """Record (if not yet recorded) and send the message telling the bureau its list was returned."""
+    messages = returned_notify(list_id=list_id)
+    outbox_queue([m.pk for m in messages if m.status == m.Status.PENDING])
+    return [m.pk for m in messages]

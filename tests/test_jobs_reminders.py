@@ -27,10 +27,10 @@ from nominations.models import (
     ReminderTemplate,
 )
 from nominations.reminders import reminders_sweep
-from nominations.tasks import list_returned_notify
 from organisation.models import Notification, OutboxMessage
 from organisation.outbox import outbox_deliver as reminder_deliver
 from organisation.services import outbox_retry
+from reviews.tasks import list_returned_notify
 
 WATER = {"6", "19-1", "31"}
 NDRC = {"3", "9", "11", "24", "29", "30-1", "30-2", "30-3"}
@@ -322,9 +322,9 @@ def test_the_beat_schedule_runs_the_sweep_in_beijing_time(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["reminders-sweep"]
     assert entry["task"] == "nominations.tasks.reminders_sweep"
     assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
-    from nominations.tasks import list_returned_notify, reminders_sweep
+    from nominations.tasks import reminders_sweep
     from organisation.tasks import outbox_deliver_task as reminder_deliver_task
-    from reviews.tasks import bulletin_render
+    from reviews.tasks import bulletin_render, list_returned_notify
 
     assert reminders_sweep.name == entry["task"]
     assert {task.name for task in (reminder_deliver_task, list_returned_notify, bulletin_render)} == {

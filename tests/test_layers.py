@@ -60,7 +60,7 @@ def test_the_graph_is_read_from_the_real_files():
     graph = _graph()
     assert {"nominations.services", "organisation.audit", "reviews.services"} <= graph.keys()
     assert "organisation.audit" in {target for target, _line in graph["nominations.services"]}
-    assert "nominations.locks" in {target for target, _line in graph["reviews.services"]}
+    assert "nominations.locks" in {target for target, _line in graph["reviews.services.decisions"]}
 
 
 def test_no_module_imports_from_a_higher_app():

@@ -20,6 +20,7 @@ from organisation.audit import AuditAction
 from organisation.models import AuditEntry
 from reviews import selectors as review_selectors
 from reviews import services as review_services
+from reviews.selectors import public as public_selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,7 @@ def test_editor_queue_statistics_and_reminders_agree_on_who_is_late(moved, clerk
 
     # The statistics' punctuality: a list submitted at that instant.
     NominationList.objects.filter(pk=nomination_list.pk).update(state="submitted", submitted_at=at)
-    tally = {row[0].short_name: row[1:] for row in review_selectors._punctuality([moved])}
+    tally = {row[0].short_name: row[1:] for row in public_selectors._punctuality([moved])}
     on_time, late_count, _never = tally[water.short_name]
     assert (late_count >= 1) is late and (on_time >= 1) is not late
 

@@ -167,7 +167,7 @@ def test_nobody_is_reminded_before_the_deadline(client, reviewer, cycle, clerk_w
 @pytest.mark.parametrize("size", [5, 20])
 def test_the_queue_builds_only_the_page_and_runs_the_same_queries_at_two_sizes(
         client, reviewer, districts, bureau, django_assert_num_queries, size, monkeypatch):
-    from reviews import views
+    from reviews.views import queue as views
 
     from .test_reviews_pages import _bigger_catalogue
 

@@ -257,7 +257,7 @@ def test_publish_and_reopen_through_the_pages(client, reviewer, administrator, c
 
 
 def test_queue_is_shown_in_pages_that_keep_the_filters(client, reviewer, monkeypatch):
-    from reviews import views
+    from reviews.views import queue as views
 
     monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 10)
     document = PolicyDocument.objects.get(in_force=True)

@@ -16,6 +16,7 @@ from organisation.audit import audit_trail_for
 from organisation.models import OutboxMessage
 from reviews import services
 from reviews.models import Award, CycleReopening, Decision
+from reviews.services import decisions as decision_services
 
 from .factories import publish_final, put_on_notice
 
@@ -163,7 +164,7 @@ def test_the_database_refuses_a_fourth_slot_without_an_exception(cycle, category
 def test_return_needs_reasons_and_sends_the_list_back(reviewer, water_list, clerk_water, django_capture_on_commit_callbacks,
                                                       monkeypatch):
     queued = []
-    monkeypatch.setattr(services, "outbox_queue", lambda ids: queued.extend(ids))
+    monkeypatch.setattr(decision_services, "outbox_queue", lambda ids: queued.extend(ids))
     with pytest.raises(DomainError):
         services.nomination_list_return(actor=reviewer, nomination_list=water_list, reason=" ")
     with django_capture_on_commit_callbacks(execute=True):

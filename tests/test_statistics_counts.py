@@ -13,7 +13,8 @@ from django.urls import reverse
 from measures.models import IncentiveCategory, PolicyDocument, Responsibility
 from nominations.deadlines import bureau_deadline, cycle_extensions, default_deadline_for, submitted_late
 from nominations.models import BEIJING, Cycle, Extension, NominationList
-from reviews import charts, public_pages, selectors, services
+from reviews import charts, public_pages, services
+from reviews.selectors import public as selectors
 from tests.factories import publish_final
 from tests.test_reviews_public import award
 from tests.test_reviews_services import make_cycle, make_list, nominees_of

@@ -1,0 +1,266 @@
+"""Public results (主动公开), only of published cycles: the cycles, the awards grouped by measure and category as they read
+at publication, a unit's history, repeat winners, the statistics and the bureaus' punctuality."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, F, FilteredRelation, Max, Q, QuerySet, When
+
+from measures.models import Measure, Responsibility, SupportForm, chinese_numeral
+from nominations import deadlines
+from nominations.models import Cycle
+from organisation.models import Bureau, Unit, UnitKind
+
+from ..models import Award
+from ..programmes import public_programme_q
+
+
+def published_cycles(programme_code: str | None = None) -> QuerySet[Cycle]:
+    """The published cycles of one programme (the default one unless ``programme_code`` names another)."""
+    return (Cycle.objects.filter(public_programme_q(programme_code), state=Cycle.State.PUBLISHED)
+            .select_related("document", "programme").annotate(award_count=Count("awards")).order_by("-year"))
+
+
+def results_version(programme_code: str | None = None) -> str:
+    """Changes whenever the published results of the programme can have changed: a publication (new
+    ``published_at``) or a reopening (one published cycle fewer). One query."""
+    row = (Cycle.objects.filter(public_programme_q(programme_code), state=Cycle.State.PUBLISHED)
+           .aggregate(n=Count("id"), last=Max("published_at")))
+    last = row["last"].timestamp() if row["last"] else 0
+    return f"{row['n']}-{last:.6f}"
+
+
+def published_cycle_get(*, year: int, programme_code: str | None = None) -> Cycle:
+    return (Cycle.objects.select_related("document", "programme")
+            .get(public_programme_q(programme_code), year=year, state=Cycle.State.PUBLISHED))
+
+
+def _awards_published() -> QuerySet[Award]:
+    return Award.objects.filter(cycle__state=Cycle.State.PUBLISHED)
+
+
+def _district_of(unit: Unit) -> Unit | None:
+    if unit.kind_id == UnitKind.DISTRICT:
+        return unit
+    if unit.parent_id and unit.parent.kind_id == UnitKind.DISTRICT:
+        return unit.parent
+    return None
+
+
+def _division_key(unit: Unit):
+    # Streets and towns sort right under their district; demo data numbers them district order + n.
+    return (unit.division_order, unit.name)
+
+
+@dataclass
+class MeasureShown:
+    """A measure as a results page shows it: as it read at publication for a published year."""
+
+    number: int
+    title: str
+    support_forms: list[str]
+    support_text: str
+
+    @property
+    def numeral(self) -> str:
+        return chinese_numeral(self.number)
+
+    def get_support_forms_display(self) -> list[str]:
+        labels = dict(SupportForm.choices)
+        return [str(labels.get(code, code)) for code in self.support_forms]
+
+
+@dataclass
+class CategoryShown:
+    """A category as a results page shows it, with its support in the notice's words (as at publication)."""
+
+    code: str
+    name: str
+    support_forms: list[str] = field(default_factory=list)
+    support_text: str = ""
+
+    def get_support_forms_display(self) -> list[str]:
+        labels = dict(SupportForm.choices)
+        return [str(labels.get(code, code)) for code in self.support_forms]
+
+
+@dataclass
+class MeasureResult:
+    measure: MeasureShown
+    categories: list[tuple[CategoryShown, list[Award]]]
+
+    @property
+    def award_count(self) -> int:
+        return sum(len(awards) for _category, awards in self.categories)
+
+
+def _award_division_key(award: Award):
+    order = award.published_division_order if award.is_frozen else award.unit.division_order
+    return (order if order is not None else 1000, award.shown_unit_name)
+
+
+def group_awards(awards) -> list[MeasureResult]:
+    """Awards grouped by measure and category, units in administrative order, each as it read when its year was
+    published (the frozen values), or as the catalogue reads now before that."""
+    by_category: dict[int, list[Award]] = defaultdict(list)
+    firsts: dict[int, Award] = {}
+    for award in awards:
+        by_category[award.category_id].append(award)
+        firsts.setdefault(award.category_id, award)
+    by_measure: dict[int, MeasureResult] = {}
+    for category_id, first in sorted(firsts.items(),
+                                     key=lambda item: (item[1].shown_measure_number, item[1].category.order)):
+        group = by_measure.get(first.category.measure_id)
+        if group is None:
+            group = by_measure[first.category.measure_id] = MeasureResult(measure=MeasureShown(
+                number=first.shown_measure_number, title=first.shown_measure_title,
+                support_forms=first.shown_support_forms, support_text=first.shown_support_text), categories=[])
+        group.categories.append((CategoryShown(code=first.category.code, name=first.shown_category_name,
+                                               support_forms=first.shown_support_forms,
+                                               support_text=first.shown_support_text),
+                                 sorted(by_category[category_id], key=_award_division_key)))
+    return sorted(by_measure.values(), key=lambda g: g.measure.number)
+
+
+def cycle_results(*, cycle: Cycle) -> list[MeasureResult]:
+    """The awardees of a published cycle grouped by measure and category, units in administrative order, as they
+    read at publication. One query."""
+    return group_awards(
+        Award.objects.filter(cycle=cycle, cycle__state=Cycle.State.PUBLISHED)
+        .select_related("unit__parent", "unit__kind", "category__measure", "higher_award")
+    )
+
+
+# A unit's public history in pages of this many years, the newest first (a district awarded in many categories a
+# year fills a page with a dozen rows or more).
+UNIT_HISTORY_YEARS = 3
+
+
+class HistoryPageNotFound(LookupError):
+    """A page of a unit's history that does not exist (before the first or after the last)."""
+
+
+@dataclass
+class UnitHistory:
+    awards: list[Award]  # the awards of the page's years, newest year first
+    years: list[int]  # every year the unit was awarded in, newest first (the page's summary counts all of them)
+    award_count: int  # every award, on every page
+    page: int
+    page_count: int
+
+    @property
+    def newer_page(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def older_page(self) -> int | None:
+        return self.page + 1 if self.page < self.page_count else None
+
+
+def unit_history(*, unit: Unit, page: int = 1, years_per_page: int = UNIT_HISTORY_YEARS) -> UnitHistory:
+    """The awards a unit received in published cycles, a page of ``years_per_page`` years at a time, newest
+    first; HistoryPageNotFound for a page that does not exist (page 1 always does). Two queries: the years with
+    their counts (as many rows as there are years, grouped by the database), then the awards of the page's years."""
+    per_year = list(_awards_published().filter(unit=unit).order_by().values_list("cycle__year")
+                    .annotate(n=Count("id")).order_by("-cycle__year"))
+    years = [year for year, _n in per_year]
+    page_count = max(1, -(-len(years) // years_per_page))
+    if not 1 <= page <= page_count:
+        raise HistoryPageNotFound(page)
+    shown = years[(page - 1) * years_per_page:page * years_per_page]
+    awards = list(
+        _awards_published().filter(unit=unit, cycle__year__in=shown).select_related("cycle__programme", "category__measure")
+        .order_by("-cycle__year", "category__measure__number", "category__order")
+    ) if shown else []
+    return UnitHistory(awards=awards, years=years, award_count=sum(n for _year, n in per_year), page=page,
+                       page_count=page_count)
+
+
+def unit_public_get(*, pk: int) -> Unit:
+    return Unit.objects.select_related("parent", "kind", "programme").get(pk=pk)
+
+
+def repeat_winners(*, cycle: Cycle | None = None) -> set[int]:
+    """Units that won in more than one published cycle (any category), among the awardees of ``cycle`` when given.
+    One query; restricted to one cycle's awardees it stays small however many years there are."""
+    awards = _awards_published()
+    if cycle is not None:
+        awards = awards.filter(unit_id__in=Award.objects.filter(cycle=cycle).values("unit_id"))
+    rows = awards.order_by().values("unit_id").annotate(years=Count("cycle", distinct=True)).filter(years__gt=1)
+    return {row["unit_id"] for row in rows}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Statistics of published cycles
+
+
+@dataclass
+class Statistics:
+    years: list[int]
+    districts: list[tuple[Unit, list[int], int]]     # district, awards per year (aligned with years), total
+    measures: list[tuple[Measure, list[int], int]]   # measure, awards per year, total
+    punctuality: list[tuple[Bureau, int, int, int]]       # bureau, on time, late, never submitted
+
+
+def statistics(programme_code: str | None = None) -> Statistics:
+    """Awards per district and year, per measure, and each bureau's punctuality, over published cycles.
+
+    Counted by the database (GROUP BY), so the work in Python grows with the number of districts, measures and
+    years shown, not with the number of awards. A fixed number of queries (seven)."""
+    cycles = list(Cycle.objects.filter(public_programme_q(programme_code), state=Cycle.State.PUBLISHED).order_by("year"))
+    years = [c.year for c in cycles]
+    published = _awards_published().filter(cycle__in=cycles).order_by()
+    # A street's or town's award counts for its district.
+    district_of_unit = Case(
+        When(unit__kind_id=UnitKind.DISTRICT, then=F("unit_id")),
+        When(unit__parent__kind_id=UnitKind.DISTRICT, then=F("unit__parent_id")),
+        default=None,
+    )
+    # One GROUP BY gives both tallies: rows per (measure, year, district) are few, whatever the number of awards.
+    district_counts: dict[int, Counter] = defaultdict(Counter)
+    measure_counts: dict[int, Counter] = defaultdict(Counter)
+    for row in (published.annotate(district_id=district_of_unit)
+                .values("category__measure_id", "cycle__year", "district_id").annotate(n=Count("id"))):
+        measure_counts[row["category__measure_id"]][row["cycle__year"]] += row["n"]
+        if row["district_id"] is not None:
+            district_counts[row["district_id"]][row["cycle__year"]] += row["n"]
+    district_units = list(Unit.objects.filter(kind_id=UnitKind.DISTRICT).filter(
+        (Q(is_active=True) & public_programme_q(programme_code)) | Q(pk__in=district_counts))
+        .order_by("division_order", "name"))
+    districts = [(d, [district_counts[d.pk][y] for y in years], sum(district_counts[d.pk].values())) for d in district_units]
+    # Measures of different notices are kept apart; within one notice by number.
+    measures = sorted(Measure.objects.filter(pk__in=measure_counts), key=lambda m: (m.number, m.document_id))
+    measure_rows = [(m, [measure_counts[m.pk][y] for y in years], sum(measure_counts[m.pk].values())) for m in measures]
+    return Statistics(years=years, districts=districts, measures=measure_rows, punctuality=_punctuality(cycles))
+
+
+def _punctuality(cycles: list[Cycle]) -> list[tuple[Bureau, int, int, int]]:
+    """Per owning bureau over the published cycles: lists submitted by the (extended) deadline, after it, never.
+
+    A list's ``submitted_at`` is its latest submission; a list returned and submitted again after the deadline
+    counts as late. Counted by the database in one query grouped by bureau (every owner of every category of
+    every published cycle's notice, its list if any, its deadline and the lateness rule from
+    ``nominations.deadlines``), then the bureaus shown are loaded: two queries, whatever the number of lists."""
+    if not cycles:
+        return []
+    cycle_ids = [c.pk for c in cycles]
+    cycle = "category__measure__document__cycles"  # each owner of a category, once per cycle of its notice
+    submitted = Q(the_list__submitted_at__isnull=False)
+    late = Q(deadlines.submitted_late_expression(
+        submitted_at="the_list__submitted_at",
+        deadline=deadlines.deadline_with_extension_expression(F(f"{cycle}__deadline"), F("extension__new_deadline"))))
+    rows = (Responsibility.objects.filter(role__in=Responsibility.OWNER_ROLES)
+            .alias(cycle_pk=F(f"{cycle}__id")).filter(cycle_pk__in=cycle_ids)
+            # Joined, not one subquery per row: the cycle's list of the category, the bureau's extension in it.
+            .alias(the_list=FilteredRelation("category__lists", condition=Q(category__lists__cycle_id=F("cycle_pk"))),
+                   extension=FilteredRelation("bureau__extensions",
+                                              condition=Q(bureau__extensions__cycle_id=F("cycle_pk"))))
+            # A joint category: the bureau that prepared the list answers for it, its co-owners do not.
+            .filter(Q(the_list__bureau_id__isnull=True) | Q(the_list__bureau_id=F("bureau_id")))
+            .order_by().values("bureau_id")
+            .annotate(on_time=Count("pk", filter=submitted & ~late), late=Count("pk", filter=submitted & late),
+                      never=Count("pk", filter=~submitted)))
+    tally = {row["bureau_id"]: (row["on_time"], row["late"], row["never"]) for row in rows}
+    bureaus = Bureau.objects.in_bulk(tally)
+    return sorted(((bureaus[pk], *counts) for pk, counts in tally.items()),
+                  key=lambda t: (t[0].order, t[0].short_name))

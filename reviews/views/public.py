@@ -1,0 +1,128 @@
+"""The public pages (no login): the published results, a unit's history, the statistics, and the public notice (公示)
+with its objection form."""
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
+
+from incentives.errors import DomainError
+from measures.models import SupportForm
+from nominations.evidence import ACCEPT_ATTRIBUTE
+from nominations.models import Cycle
+from organisation.models import Unit
+from organisation.throttle import client_address, objection_allowed
+
+from .. import public_pages, selectors, services
+from ..forms import ObjectionForm
+from ..programmes import results_path
+from ..public_pages import public_programme
+from .common import _form_error
+
+
+def public_index(request, programme: str | None = None):
+    return render(request, "reviews/public_index.html", {
+        "programme": public_programme(programme), "cycles": list(selectors.published_cycles(programme)),
+        "notices": list(selectors.notice_cycles(programme))})
+
+
+def public_results(request, year: int, programme: str | None = None):
+    try:
+        cycle = selectors.published_cycle_get(year=year, programme_code=programme)
+    except Cycle.DoesNotExist:
+        raise Http404 from None
+    # The awardees change only with a publication or a reopening: the body is kept under a key that changes then
+    # (and is rendered into the cache at that moment: reviews.public_pages).
+    kept = public_pages.results_kept(cycle, programme)
+    return render(request, "reviews/public_results.html", {"cycle": cycle, **kept})
+
+
+def public_unit(request, pk: int, programme: str | None = None):
+    try:
+        unit = selectors.unit_public_get(pk=pk)
+    except Unit.DoesNotExist:
+        raise Http404 from None
+    asked = request.GET.get("page", "1")
+    if not (asked.isascii() and asked.isdigit() and len(asked) <= 6):  # "²", "-1", 10⁵⁰⁰⁰: not found
+        raise Http404
+    try:
+        history = selectors.unit_history(unit=unit, page=int(asked))
+    except selectors.HistoryPageNotFound:
+        raise Http404 from None
+    # The rows built here once rather than by template tags per row (a year's address and the labels of the forms
+    # of support looked up once for the page); escaped as the template would.
+    year_urls = {a.cycle_id: results_path("cycle", a.cycle.programme, a.cycle.year) for a in history.awards}
+    support_labels = {code: str(label) for code, label in SupportForm.choices}
+    rows = format_html_join(
+        "\n", '<tr data-year="{}"><td><a href="{}">{}</a></td><td>{}、{}</td><td>{}</td><td>{}</td></tr>',
+        ((a.cycle.year, year_urls[a.cycle_id], a.cycle.year, a.shown_measure_numeral, a.shown_measure_title,
+          a.shown_category_name, "、".join(support_labels.get(code, code) for code in a.shown_support_forms))
+         for a in history.awards))
+    return render(request, "reviews/public_unit.html", {
+        "unit": unit, "history": history, "rows": rows, "awards": history.awards, "years": history.years,
+        "programme": unit.programme,
+    })
+
+
+def public_statistics(request, programme: str | None = None):
+    # The figures change only when a cycle is published or reopened: the rendered page body is kept under a key
+    # that changes with those events (and rendered into the cache then, reviews.public_pages), so a visit costs
+    # two queries instead of counting every award of every year. The bureaus' punctuality is internal: only
+    # reviewers see it (their page body is kept apart); the implementation rules' punctuality changes with each
+    # filing and review: its own part of the key.
+    internal = selectors.reviewer_scope(request.user) if request.user.is_authenticated else False
+    body = public_pages.statistics_body_kept(programme, internal=internal)
+    return render(request, "reviews/public_statistics.html", {"body": body})
+
+
+def _notice_cycle_or_404(year: int, programme: str | None = None) -> Cycle:
+    try:
+        return selectors.notice_cycle_get(year=year, programme_code=programme)
+    except Cycle.DoesNotExist:
+        raise Http404 from None
+
+
+def public_notice(request, year: int, programme: str | None = None):
+    cycle = _notice_cycle_or_404(year, programme)
+    groups = selectors.notice_results(cycle=cycle)
+    return render(request, "reviews/public_notice.html", {
+        "cycle": cycle, "groups": groups, "award_count": sum(g.award_count for g in groups),
+        "running": services.notice_running(cycle),
+    })
+
+
+def public_objection(request, year: int, programme: str | None = None):
+    cycle = _notice_cycle_or_404(year, programme)
+    awards = selectors.notice_awards(cycle=cycle)
+    posted = request.method == "POST"
+    form = ObjectionForm(request.POST if posted else None, request.FILES if posted else None, awards=awards)
+    status = 200
+    if request.method == "POST":
+        if not objection_allowed(client_address(request)):
+            form.add_error(None, _("Too many objections were sent from your address. Try again in an hour."))
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                objection = services.objection_file(
+                    cycle=cycle, award_id=data["award"], name=data["name"], contact=data["contact"],
+                    email=data["email"], grounds=data["grounds"], evidence=data["evidence"])
+            except DomainError as error:
+                _form_error(form, error)
+                status = 400
+            else:
+                request.session["objection_receipt"] = objection.receipt
+                return redirect(results_path("objection_receipt", cycle.programme, cycle.year))
+        else:
+            status = 400
+    return render(request, "reviews/public_objection.html", {
+        "cycle": cycle, "form": form, "running": services.notice_running(cycle), "accept": ACCEPT_ATTRIBUTE,
+    }, status=status)
+
+
+def public_objection_receipt(request, year: int, programme: str | None = None):
+    cycle = _notice_cycle_or_404(year, programme)
+    receipt = request.session.get("objection_receipt")
+    if not receipt:
+        return redirect(results_path("objection", cycle.programme, cycle.year))
+    return render(request, "reviews/public_objection_receipt.html", {"cycle": cycle, "receipt": receipt})

@@ -1,0 +1,178 @@
+"""The reviewer's desk: the queue of the cycle's categories and lists, its export, the actions on the lists ticked, and
+the reminder to late bureaus. Reviewers only; everyone else gets 404."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from incentives.errors import DomainError
+from measures.exports import export_response
+from nominations.deadlines import countdown
+from organisation.selectors import trail_everything
+
+from .. import exports, selectors, services
+from ..forms import PublishForm
+from ..programmes import review_programme_code
+from .common import _cycle_or_404, reviewer_required
+
+
+def _pick(items, value, key=lambda item: str(item.pk)):
+    return next((item for item in items if key(item) == value), None)
+
+
+QUEUE_PAGE_SIZE = selectors.QUEUE_PAGE_SIZE
+QUEUE_FILTERS = ("year", "q", "bureau", "measure", "state", "unread", "sort")
+
+
+def _queue_filters(request) -> dict:
+    """The queue's filters as the address gives them (anything else is dropped)."""
+    return {
+        "search": request.GET.get("q", ""), "bureau_id": _int_or_none(request.GET.get("bureau")),
+        "measure_id": _int_or_none(request.GET.get("measure")), "state": request.GET.get("state") or None,
+        "unread_only": request.GET.get("unread") == "1", "sort": request.GET.get("sort") or "category",
+    }
+
+
+def _queue_cycle(request, cycles):
+    return _pick(cycles, request.GET.get("year"), key=lambda c: str(c.year)) or (cycles[0] if cycles else None)
+
+
+def _queue_query(request, **changes) -> str:
+    """The queue's address query with its filters (and ``changes``), without the page."""
+    query = request.GET.copy()
+    for key in list(query):
+        if key not in QUEUE_FILTERS:
+            query.pop(key)
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
+
+
+@reviewer_required
+def queue(request):
+    """The reviewer's desk: the cycle's figures (lists by state, the countdown, late bureaus, what waits for the
+    reviewer) above the queue, searched, filtered, sorted and paged by the database."""
+    programmes, cycles = _programme_cycles(request)
+    cycle = _queue_cycle(request, cycles)
+    if cycle is None:
+        return render(request, "reviews/queue.html", {"cycles": cycles, "cycle": None, "programmes": programmes})
+    data = selectors.review_queue(cycle=cycle, user=request.user, page=request.GET.get("page"),
+                                  per_page=QUEUE_PAGE_SIZE, **_queue_filters(request))
+    query = _queue_query(request)
+    # Hundreds of options and a page of rows: built here once rather than by template loops and tags per item.
+    options = {
+        "year": _options([(c.year, c.year) for c in cycles], cycle.year),
+        "bureau": _options(data.bureaus, data.selected_bureau),
+        "measure": _options(data.measures, data.selected_measure),
+        "state": _options(data.states, data.selected_state),
+        "sort": _options(data.sorts, data.selected_sort),
+    }
+    list_url = reverse("reviews:list", args=[0]).replace("/0/", "/{}/")
+    for row in data.rows:
+        row.url = list_url.format(row.nomination_list.pk) if row.nomination_list else ""
+    return render(request, "reviews/queue.html", {"options": options, "programmes": programmes,
+        "cycles": cycles, "cycle": cycle, "queue": data, "page": data.page, "page_rows": data.rows,
+        # Labels looked up once for the page, not once per row.
+        "not_started_label": _("Not started"), "late_label": _("Late"), "nobody_label": _("Nobody proposed"),
+        "page_query": f"{query}&" if query else "", "filter_query": query,
+        "countdown": countdown(deadline=cycle.deadline), "publish_form": PublishForm(),
+        "trail": selectors.cycle_audit_trail(cycle, everything=trail_everything(request)),
+    })
+
+
+def _options(choices, selected) -> str:
+    return format_html_join("", "<option value=\"{}\"{}>{}</option>",
+                            ((value, mark_safe(" selected") if str(value) == str(selected) else "", label)
+                             for value, label in choices))
+
+
+def _programme_cycles(request) -> tuple[list, list]:
+    """The programmes the person reviews that have cycles, and the cycles of the one chosen (``?programme=``, kept
+    in the session; the first by default). A programme asked for by name that the person does not review: 404."""
+    every_cycle = list(selectors.cycle_list(request.user))
+    programmes = list({c.programme_id: c.programme for c in every_cycle}.values())
+    code, explicit = review_programme_code(request)
+    programme = next((p for p in programmes if p.code == code), None)
+    if programme is None and explicit:
+        raise Http404
+    programme = programme or (programmes[0] if programmes else None)
+    return programmes, [c for c in every_cycle if programme is not None and c.programme_id == programme.pk]
+
+
+@reviewer_required
+def queue_export(request):
+    """What the queue shows under its filters and order, every page of it, as a spreadsheet with Chinese headers."""
+    _programmes, cycles = _programme_cycles(request)
+    cycle = _queue_cycle(request, cycles)
+    if cycle is None:
+        raise Http404
+    filters = _queue_filters(request)
+    selected = [int(v) for v in request.GET.getlist("list") if v.isdigit()]
+    categories = selectors.queue_filtered(cycle=cycle, user=request.user, **filters)
+    if selected:
+        categories = categories.filter(list_id__in=selected)
+    rows = selectors.queue_rows(cycle=cycle, categories=list(categories), user=request.user)
+    services.review_queue_export_record(actor=request.user, cycle=cycle, count=len(rows),
+                                        filters={**filters, "lists": selected})
+    with translation.override("zh-hans"):
+        table = list(exports.queue_table(rows))
+    return export_response(table, file_format="xlsx", filename=f"review-queue-{cycle.year}")
+
+
+@reviewer_required
+@require_POST
+def queue_bulk(request):
+    """The queue's actions on the lists ticked: mark them read, or export them."""
+    _programmes, cycles = _programme_cycles(request)
+    cycle = _pick(cycles, request.POST.get("year"), key=lambda c: str(c.year))
+    back = reverse("reviews:queue") + (f"?{request.POST.get('query', '')}" if request.POST.get("query") else "")
+    if cycle is None:
+        raise Http404
+    ids = [int(v) for v in request.POST.getlist("list") if v.isdigit()]
+    action = request.POST.get("action")
+    if not ids:
+        messages.error(request, _("Tick at least one list."))
+        return redirect(back)
+    if action == "export":
+        return redirect(reverse("reviews:queue_export") + "?" + "&".join(
+            [f"year={cycle.year}", *(f"list={pk}" for pk in ids)]))
+    if action != "read":
+        messages.error(request, _("Choose what to do with the lists ticked."))
+        return redirect(back)
+    try:
+        marked = services.lists_mark_read(actor=request.user, cycle=cycle, list_ids=ids)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, ngettext("%(count)s list marked read.", "%(count)s lists marked read.", marked)
+                         % {"count": marked})
+    return redirect(back)
+
+
+@reviewer_required
+@require_POST
+def remind_late(request, year: int):
+    """One e-mail to each clerk of every late bureau, listing the bureau's late categories."""
+    cycle = _cycle_or_404(request, year)
+    try:
+        sent = services.late_bureaus_remind(actor=request.user, cycle=cycle)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, ngettext("%(count)s late bureau reminded.", "%(count)s late bureaus reminded.", sent)
+                         % {"count": sent})
+    return redirect(reverse("reviews:queue") + f"?year={cycle.year}")
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
