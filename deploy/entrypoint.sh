@@ -7,7 +7,8 @@
 #   beat    Celery beat: the one scheduler (run exactly one); it writes its heartbeat file at every tick
 #   manage  python manage.py …   (e.g. `docker compose run --rm web manage createsuperuser`)
 set -eu
-cd /app
+# The application's directory, /app in the image (the script is /app/deploy/entrypoint.sh); a checkout works too.
+cd "$(dirname "$0")/.."
 
 wait_for_database() {
   python - <<'PY'

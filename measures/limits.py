@@ -9,7 +9,8 @@ The one home of the rule 每类激励主体数量原则上不超3个 (at most 3 
 * ``list_length``: a list may hold as many nominees as the limit in force, so that an exception can be used;
 * an *entitlement* (``IncentiveCategory.kind``) has no cap: every qualifying unit receives it. Its list holds up
   to ``ABSOLUTE_MAXIMUM`` nominees a year (the database's bound on a list), and its awards take no slot;
-* ``exception_request_check``: what a bureau may ask for (more than the cap, at most ``ABSOLUTE_MAXIMUM``).
+* ``exception_limit_check``: the limit an exception may set, whether a bureau asks for it or the General Office
+  records it: a whole number, more than the category's cap, at most ``ABSOLUTE_MAXIMUM``.
 
 The database holds the same numbers: nominee ranks and award slots are between 1 and ``ABSOLUTE_MAXIMUM``, a
 category's cap between 1 and ``CAP_IN_PRINCIPLE``, and an award slot above ``CAP_IN_PRINCIPLE`` must cite a
@@ -75,11 +76,20 @@ def list_length_message(*, limit: int) -> str:
              "unless the General Office records an exception.") % {"max": limit}
 
 
-def exception_request_check(*, category, requested: int) -> None:
-    """Refuse a request for an exception that asks for no more than the cap, or for more than the maximum."""
+def exception_limit_check(*, category, value, field: str = "new_limit") -> int:
+    """The limit an exception to ``category``'s cap would set, as a whole number: asked for by a bureau
+    (``field="requested_limit"``) or recorded by the General Office (``field="new_limit"``, the default).
+
+    Refused (``DomainError`` on ``field``): an entitlement, which has no cap to exceed; a value that is not a whole
+    number; a limit not above the category's cap, or above ``ABSOLUTE_MAXIMUM``."""
     if not is_capped(category):
         raise DomainError(_("Category %(code)s is an entitlement: it has no cap to exceed.") % {"code": category.code},
-                          field="requested_limit")
-    if not (category.cap < requested <= ABSOLUTE_MAXIMUM):
-        raise DomainError(_("Ask for more awardees than the cap of %(cap)s, and at most %(max)s.")
-                          % {"cap": category.cap, "max": ABSOLUTE_MAXIMUM}, field="requested_limit")
+                          field=field)
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        raise DomainError(_("Give the new limit as a whole number."), field=field) from None
+    if not (category.cap < limit <= ABSOLUTE_MAXIMUM):
+        raise DomainError(_("An exception raises the limit above the cap of %(cap)s, to at most %(max)s.")
+                          % {"cap": category.cap, "max": ABSOLUTE_MAXIMUM}, field=field)
+    return limit

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incentives.form_rendering import DirectRenderer
+from measures import limits
 from measures.models import PolicyDocument
 from organisation.models import Bureau
 
@@ -104,12 +105,11 @@ class NomineeRowForm(forms.Form):
 
 
 class BaseNomineeFormSet(forms.BaseFormSet):
-    default_error_messages = {
-        **forms.BaseFormSet.default_error_messages,
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         # A row beyond the limit can only come from a stale or tampered form: say the rule, not the mechanics.
-        "too_many_forms": _("A list has at most %(num)d nominees: the notice allows no more than 3 per category "
-                            "and year, unless the General Office records an exception."),
-    }
+        # The formset formats the message with %; the number is already in it.
+        self.error_messages["too_many_forms"] = limits.list_length_message(limit=self.max_num).replace("%", "%%")
 
     def clean(self):
         if any(self.errors):
@@ -171,12 +171,18 @@ class ExtensionForm(forms.Form):
 
 
 class ExceptionRequestForm(forms.Form):
+    """A bureau's request for more awardees than ``category``'s cap; the bounds are ``measures.limits``'."""
+
     default_renderer = DirectRenderer  # the editor's and the list page's widgets, written in Python
 
-    requested_limit = forms.CharField(label=_("Awardees asked for"), max_length=4,
-                                      help_text=_("More than the cap, at most 10"))
+    requested_limit = forms.CharField(label=_("Awardees asked for"), max_length=4)
     reason = forms.CharField(label=_("Why the category needs more awardees"), max_length=4000,
                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, category, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requested_limit"].help_text = _("More than the cap of %(cap)s, at most %(max)s") % {
+            "cap": category.cap, "max": limits.ABSOLUTE_MAXIMUM}
 
 
 class RulesForm(forms.Form):

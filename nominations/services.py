@@ -449,11 +449,8 @@ def cap_exception_request(*, actor, nomination_list: NominationList, requested_l
     """The bureau asks, from its list, for more awardees than the cap (申请突破名额): how many and why. The General
     Office grants or refuses it (``reviews.services``); one request at a time waits for a decision."""
     _check_owner(actor, nomination_list.category)
-    try:
-        requested_limit = int(requested_limit)
-    except (TypeError, ValueError):
-        raise DomainError(_("Give the number of awardees asked for as a whole number."), field="requested_limit") from None
-    limits.exception_request_check(category=nomination_list.category, requested=requested_limit)
+    requested_limit = limits.exception_limit_check(category=nomination_list.category, value=requested_limit,
+                                                   field="requested_limit")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the category needs more awardees than the cap."), field="reason")

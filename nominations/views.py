@@ -72,7 +72,7 @@ def list_detail(request, year: int, category_id: int):
         "comment_form": CommentForm(),
         "version_form": VersionForm(initial={"version": nl.version if nl else 0}),
         "exception_requests": selectors.exception_requests(nl) if nl and access.can_edit_category else [],
-        "exception_form": ExceptionRequestForm(),
+        "exception_form": ExceptionRequestForm(category=access.category),
         "can_request_exception": access.can_edit_category and access.category.is_entitlement is False
         and not access.cycle.is_published,
     })
@@ -156,6 +156,7 @@ def _editor_context(access, formset, meta_form, units_by_id, error=None, kept=No
         rows.append({"form": form, "nominee": nominees_by_unit.get(unit_id), "kept": (kept or {}).get(index, [])})
     return {
         "access": access, "nomination_list": nl, "formset": formset, "meta_form": meta_form, "rows": rows,
+        "list_length": access.list_length,  # measures.limits.list_length: the limit in force, or an entitlement's
         "error": error, "accept": ACCEPT_ATTRIBUTE, "kinds": list(access.category.subject_kinds.all()),
     }
 
@@ -334,7 +335,7 @@ def exception_request(request, year: int, category_id: int):
     access = _access(request, year, category_id)
     if not access.can_edit_category:
         raise Http404
-    form = ExceptionRequestForm(request.POST)
+    form = ExceptionRequestForm(request.POST, category=access.category)
     if not form.is_valid():
         messages.error(request, _("Give the number of awardees asked for and the reasons."))
         return redirect(_list_url(access) + "#exception")

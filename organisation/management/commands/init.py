@@ -18,7 +18,7 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
         self.stdout.write("Migrations applied.")
-        Bureau = apps.get_model("incentives", "Bureau")
+        Bureau = apps.get_model("organisation", "Bureau")
         Measure = apps.get_model("measures", "Measure")
         if no_fixtures:
             self.stdout.write("Fixtures not loaded (--no-fixtures).")
