@@ -320,7 +320,9 @@ def require(user, action: str, obj) -> Actions:
 
 def in_programmes(path: str, programme_ids: Iterable[int]) -> Q:
     """``<path>__in=ids``: rows of the person's programmes (``path`` leads from the model to ``programme_id``)."""
-    return Q(**{f"{path}__in": list(programme_ids)})
+    if not isinstance(programme_ids, QuerySet):
+        programme_ids = list(programme_ids)
+    return Q(**{f"{path}__in": programme_ids})
 
 
 # --- The views' door ---------------------------------------------------------------------------------------------

@@ -38,6 +38,9 @@ def register(request, year: int):
     units = list(selectors.register_units(programme_id=cycle.programme_id))
     form = HigherAwardForm(request.POST or None, units=units)
     status = 200
+    posted_unit = request.POST.get("unit", "") if request.method == "POST" else ""
+    if posted_unit and posted_unit not in {str(u.pk) for u in units}:
+        raise access.NotYours  # a unit of another programme (or none at all) is not the register's to name
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
