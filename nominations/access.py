@@ -9,7 +9,7 @@ from organisation import access
 from organisation.access import Actions, Person
 
 from .models import CapExceptionRequest, Cycle, Evidence, NominationList
-from .phases import Change, phase_allows, phase_refusal
+from .phases import ADMINISTRATOR, CYCLE_TRANSITIONS, REVIEWER, Change, phase_allows, phase_refusal
 
 
 @access.read_rule(Cycle, "view")
@@ -54,12 +54,23 @@ def _cycle_actions(who: Person, cycle: Cycle) -> Actions:
     """What the person may change in the cycle now, by the phase table: a reviewer of its programme decides
     (``decisions``, ``exceptions``, ``register``, ``objections`` …), as ``PHASE_CHANGES`` allows."""
     actions = Actions()
-    if cycle.programme_id in who.programme_ids:
+    if who.reviews(cycle.programme_id) or cycle.programme_id in who.programme_ids:
         actions.allow("view")
+    if cycle.state == Cycle.State.PUBLISHED:
+        actions.allow("results")
     if who.reviews(cycle.programme_id):
         actions.allow("review")
-        for change in (Change.DECISIONS, Change.EXCEPTIONS, Change.REGISTER, Change.OBJECTIONS):
+        for change in Change.values:
             actions.when(change, phase_allows(cycle, change), lambda c=change: phase_refusal(cycle, c))
+        # The year's next steps, as the phase table of the cycle says (``nominations.phases.CYCLE_TRANSITIONS``);
+        # whether the deadlines allow one now is the transition's own check, shown by the pre-flight page.
+        for transition in CYCLE_TRANSITIONS:
+            if transition.by == REVIEWER and transition.source == cycle.state:
+                actions.allow(transition.name)
+    if who.is_administrator and cycle.programme_id in who.programme_ids:
+        for transition in CYCLE_TRANSITIONS:
+            if transition.by == ADMINISTRATOR and transition.source == cycle.state:
+                actions.allow(transition.name)
     return actions
 
 

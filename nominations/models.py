@@ -149,6 +149,11 @@ class NominationList(models.Model):
     def __str__(self):
         return f"{self.cycle.year} · {self.category}"
 
+    @property
+    def shows_return_reason(self) -> bool:
+        """The list came back for correction and the General Office's reasons are to be read on it."""
+        return self.state == self.State.RETURNED and bool(self.return_reason)
+
 
 class Nominee(models.Model):
     """One proposed unit in a list, at its rank, with what it achieved."""

@@ -15,7 +15,7 @@ from incentives.files import DOWNLOAD_HEADERS, stored_file_response
 from measures.models import ImplementationRules, Measure
 from organisation.selectors import audit_trail, trail_everything
 
-from . import selectors, services
+from . import phases, selectors, services
 from .deadlines import countdown
 from .evidence import ACCEPT_ATTRIBUTE, evidence_check
 from .forms import CommentForm, ExceptionRequestForm, ListMetaForm, RulesForm, VersionForm, nominee_formset
@@ -43,6 +43,7 @@ def home(request):
         page["due"] = [row for row in editable if not row.nomination_list or row.nomination_list.state == "draft"]
     return render(request, "nominations/home.html", {
         "cycle": cycle, "pages": pages, "years": years,
+        "lists_open": cycle is not None and phases.phase_allows(cycle, phases.Change.LISTS),
         "comments": selectors.comments_for_bureaus(request.user, cycle=cycle),
     })
 

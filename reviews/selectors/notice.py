@@ -49,6 +49,11 @@ class MissingRow:
     state: str   # NOT_STARTED, or the state of a list never (re)submitted
     acknowledgement: MissingListAcknowledgement | None = None
 
+    @property
+    def not_started(self) -> bool:
+        """No list at all (rather than one never submitted)."""
+        return self.state == NOT_STARTED
+
 
 @dataclass
 class NoticePreflight:

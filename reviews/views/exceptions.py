@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from incentives.errors import DomainError
 from measures.models import IncentiveCategory
 from nominations.models import CapExceptionRequest, Cycle, NominationList
+from organisation import access
 from organisation.selectors import audit_trail, trail_everything
 
 from .. import selectors, services
@@ -41,7 +42,7 @@ def cap_exception(request, year: int, category_pk: int):
             messages.success(request, _("The exception to the cap is recorded."))
             nl = NominationList.objects.filter(cycle=cycle, category=category).only("pk").first()
             return redirect("reviews:list", pk=nl.pk) if nl else redirect(_queue_url(cycle))
-    return render(request, "reviews/cap_exception_form.html", {
+    return render(request, "reviews/cap_exception_form.html", {"cycle_actions": access.actions_for(request.user, cycle),
         "cycle": cycle, "category": category, "existing": existing, "form": form,
         "withdraw_form": ExceptionWithdrawForm(),
         "trail": audit_trail(selectors.audit_trail_for_many([existing]), everything=trail_everything(request))

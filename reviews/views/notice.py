@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from incentives.errors import DomainError
 from incentives.files import DOWNLOAD_HEADERS, stored_file_response
+from organisation import access
 from organisation.selectors import audit_trail, trail_everything
 
 from .. import selectors, services
@@ -48,7 +49,7 @@ def notice_preflight(request, year: int):
             messages.success(request, _("The %(year)s proposed awardees are on public notice.") % {"year": cycle.year})
             return redirect(results_path("notice", cycle.programme, cycle.year))
     preflight = selectors.notice_preflight(cycle=cycle)
-    return render(request, "reviews/notice_preflight.html", {
+    return render(request, "reviews/notice_preflight.html", {"cycle_actions": access.actions_for(request.user, cycle),
         "cycle": cycle, "preflight": preflight, "error": error,
         "missing_rows": [(row, request.POST.get(f"ack-{row.category.pk}", "")) for row in preflight.missing],
     }, status=400 if error else 200)
@@ -79,7 +80,7 @@ def objection_settle(request, pk: int):
             messages.success(request, _("Objection %(receipt)s is settled.") % {"receipt": objection.receipt})
             return redirect(with_programme(reverse("reviews:objections", args=[objection.cycle.year]),
                                            objection.cycle.programme))
-    return render(request, "reviews/objection_settle.html", {
+    return render(request, "reviews/objection_settle.html", {"objection_actions": access.actions_for(request.user, objection),
         "objection": objection, "cycle": objection.cycle, "form": form,
         "trail": audit_trail(selectors.audit_trail_for_many([objection]), everything=trail_everything(request)),
     }, status=400 if form.errors else 200)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incentives.errors import DomainError
-from organisation import roles
+from organisation import access, roles
 from organisation.selectors import trail_everything
 
 from .. import selectors, services
@@ -50,7 +50,7 @@ def cycle_reopen(request, year: int):
         else:
             messages.success(request, _("The %(year)s cycle is reopened.") % {"year": cycle.year})
             return redirect(with_programme(reverse("reviews:reopen", args=[cycle.year]), cycle.programme))
-    return render(request, "reviews/reopen_form.html", {
+    return render(request, "reviews/reopen_form.html", {"cycle_actions": access.actions_for(request.user, cycle),
         "cycle": cycle, "form": form, "reopenings": list(selectors.cycle_reopenings(cycle)),
         "trail": selectors.cycle_audit_trail(cycle, everything=trail_everything(request)),
     }, status=400 if form.errors else 200)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from incentives.errors import DomainError
 from measures.exports import export_response
 from nominations.deadlines import countdown
+from organisation import access
 from organisation.selectors import trail_everything
 
 from .. import exports, selectors, services
@@ -83,6 +84,7 @@ def queue(request):
         "not_started_label": _("Not started"), "late_label": _("Late"), "nobody_label": _("Nobody proposed"),
         "page_query": f"{query}&" if query else "", "filter_query": query,
         "countdown": countdown(deadline=cycle.deadline), "publish_form": PublishForm(),
+        "cycle_actions": access.actions_for(request.user, cycle),
         "trail": selectors.cycle_audit_trail(cycle, everything=trail_everything(request)),
     })
 
