@@ -111,10 +111,16 @@ class ProgrammeAdmin(admin.ModelAdmin):
     filter_horizontal = ["reviewers"]
     fields = ["code", "name", "government", "level", "general_office", "bureau_prefix", "place_name", "issuer_mark",
               "number_prefix", "addressees", "copies_to", "printing_office", "bulletin_procedure", "bulletin_closing",
-              "reviewers"]
+              "finance_bureau", "reviewers"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "finance_bureau" in form.base_fields:  # one of the programme's own bureaus (none before it exists)
+            form.base_fields["finance_bureau"].queryset = Bureau.objects.filter(programme=obj) if obj else Bureau.objects.none()
+        return form
 
     def has_delete_permission(self, request, obj=None):
         return False  # everything of a programme hangs on it (PROTECT)

@@ -107,7 +107,7 @@ def outbox_retry(*, actor, messages) -> list[int]:
 
 PROGRAMME_FIELDS = ("code", "name", "government", "level", "general_office", "bureau_prefix", "place_name",
                     "issuer_mark", "number_prefix", "addressees", "copies_to", "printing_office",
-                    "bulletin_procedure", "bulletin_closing")
+                    "bulletin_procedure", "bulletin_closing", "finance_bureau")
 
 
 def _require_programme_keeper(actor) -> None:
@@ -117,6 +117,9 @@ def _require_programme_keeper(actor) -> None:
 
 
 def _programme_validate(programme: Programme) -> None:
+    if programme.finance_bureau_id is not None and (
+            programme.pk is None or programme.finance_bureau.programme_id != programme.pk):
+        raise DomainError(_("The finance bureau must be one of the programme's own bureaus."), field="finance_bureau")
     try:
         programme.full_clean(validate_unique=True)
     except ValidationError as error:
