@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import cached_property
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Exists, Model, Q, QuerySet
 from django.http import Http404
@@ -102,15 +103,20 @@ class Person:
         """The programmes of the person's bureaus: where they are a clerk."""
         return Programme.objects.filter(pk__in=self.bureaus.values("programme_id"))
 
+    def _holds(self, *role_names: str) -> Exists:
+        """The person holds one of ``role_names``, as SQL (no query of its own)."""
+        groups = get_user_model().groups.through.objects.filter(user_id=self.user.pk, group__name__in=role_names)
+        return Exists(groups)
+
     @cached_property
     def reviewed_programmes(self) -> QuerySet[Programme]:
         """The programmes the person reviews: those listing them among their reviewers, or the default programme
-        when none does (as every reviewer did before there was more than one)."""
-        if not self.is_reviewer:
+        when none does (as every reviewer did before there was more than one). The role is read in the same SQL."""
+        if not self.signed_in:
             return Programme.objects.none()
         listed = Programme.reviewers.through.objects.filter(user_id=self.user.pk)
-        return Programme.objects.filter(Q(pk__in=listed.values("programme_id"))
-                                        | (Q(is_default=True) & ~Exists(listed)))
+        return Programme.objects.filter(self._holds(roles.REVIEWER)).filter(
+            Q(pk__in=listed.values("programme_id")) | (Q(is_default=True) & ~Exists(listed)))
 
     @cached_property
     def finance_programmes(self) -> QuerySet[Programme]:
@@ -121,17 +127,19 @@ class Person:
 
     @cached_property
     def programmes(self) -> QuerySet[Programme]:
-        """Every programme the person belongs to, whatever the role (administrators: every one)."""
+        """Every programme the person belongs to, whatever the role (administrators: every one). Roles are read
+        in the same SQL: used as ``programme__in=`` it is a subquery, so scoping a read adds no query."""
         if not self.signed_in:
             return Programme.objects.none()
-        if self.is_deployment_wide:
+        if self.user.is_superuser:
             return Programme.objects.all()
-        return Programme.objects.filter(Q(pk__in=self.clerk_programmes.values("pk"))
+        return Programme.objects.filter(Q(self._holds(*roles.ADMINISTRATOR_ROLES))
+                                        | Q(pk__in=self.clerk_programmes.values("pk"))
                                         | Q(pk__in=self.reviewed_programmes.values("pk")))
 
     @cached_property
     def reviewed_programme_ids(self) -> frozenset[int]:
-        return frozenset(self.reviewed_programmes.values_list("pk", flat=True)) if self.is_reviewer else frozenset()
+        return frozenset(self.reviewed_programmes.values_list("pk", flat=True)) if self.signed_in else frozenset()
 
     @cached_property
     def finance_programme_ids(self) -> frozenset[int]:
@@ -142,7 +150,8 @@ class Person:
         return frozenset(self.programmes.values_list("pk", flat=True)) if self.signed_in else frozenset()
 
     def reviews(self, programme_id) -> bool:
-        return programme_id in self.reviewed_programme_ids
+        """Whether the person reviews that programme (the role first: no query for anyone else)."""
+        return self.is_reviewer and programme_id in self.reviewed_programme_ids
 
     def memo(self, name: str, compute: Callable[[Person], object]):
         """A fact an app's rules compute (e.g. the programmes where the person keeps the register), read once."""
