@@ -11,7 +11,17 @@ Personas: ``anonymous``; three clerks, ``water`` (市水务局), ``ndrc`` (市�
 ``reviewer`` (General Office); ``administrator`` (superuser with the administrator role) and ``role_admin`` (the
 role without superuser, expected to get the same: the system administrator); ``security_admin`` and
 ``audit_admin`` (the two other administrators of 三员分立); ``inactive`` (a disabled 市水务局 clerk who still holds a
-session cookie).
+session cookie); ``finance`` (a 市财政局 clerk: Guangzhou's finance staff, and a register clerk since 市财政局 is
+responsible for measure 32) and ``register`` (a 市绩效办 clerk: a register clerk only).
+
+The second programme (Jiangsu's, ``_second_programme``) has its own people: ``js_clerk`` (省水利厅, owner of its
+list), ``js_finance`` (a clerk of its finance bureau, short-named 市财政局 and named by ``Programme.finance_bureau``,
+responsible for its category earned by higher-level incentives: finance staff and register clerk there),
+``js_register`` (省绩效办, jointly responsible for that category: a register clerk only) and ``js_reviewer`` (listed
+in its ``reviewers``). A person of one programme on an object of the other gets 404; on a page without an object
+in its address (the queue, the funds, the rules overview, a year that both programmes have …) the same as the same
+role of the other programme, their own programme's page. ``finance`` and ``register`` get what ``forestry`` (an
+unrelated clerk) gets except on the funds pages and the register.
 
 Objects in scope and out of scope: the ``world`` has a cycle with two nomination lists,
 
@@ -42,6 +52,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client, override_settings
@@ -71,7 +82,7 @@ LOGIN = "302→login"
 REDIRECT = "302→elsewhere"
 
 PERSONAS = ["anonymous", "water", "ndrc", "forestry", "reviewer", "administrator", "role_admin", "security_admin",
-            "audit_admin", "inactive"]
+            "audit_admin", "inactive", "finance", "register", "js_clerk", "js_finance", "js_register", "js_reviewer"]
 # ``role_admin`` holds the administrator role without being a superuser: it must get exactly what ``administrator``
 # gets. A superuser passes every ``has_perm`` check, so a view that asks ``has_perm`` instead of a selector shows
 # up as a superuser reaching a list it may not edit; a view that asks ``is_superuser`` shows up as the two differing.
@@ -80,6 +91,12 @@ CLERKS = ["water", "ndrc", "forestry"]
 # administrator roles. Outside the admin they are signed-in people without a bureau: on a bureau's list they are
 # *unrelated*, and by default they get what a clerk gets on a page that is not about a list.
 OTHER_ADMINS = ["security_admin", "audit_admin"]
+# Guangzhou's finance staff (市财政局) and register clerk (市绩效办): clerks unrelated to the world's lists.
+FUNDS_CLERKS = ["finance", "register"]
+# The second programme's people: on Guangzhou's objects they are *foreign*.
+JIANGSU = ["js_clerk", "js_finance", "js_register", "js_reviewer"]
+# Every POST carries a valid CSRF token (the clients enforce the checks): a 403 for a missing token masks nothing.
+CSRF_SECRET = "matrixCsrfSecret0123456789abcdef"
 
 # URL prefixes tested elsewhere (tests/test_accounts_admin.py, tests/test_accounts_login.py) or not views.
 EXCLUDED_PREFIXES = ("admin/", "i18n/", "static/", "media/")
@@ -108,7 +125,9 @@ class Scope:
             return "owner"
         if persona in self.co:
             return "co"
-        if persona in CLERKS or persona in OTHER_ADMINS:
+        if persona in JIANGSU:
+            return "foreign"
+        if persona in CLERKS or persona in OTHER_ADMINS or persona in FUNDS_CLERKS:
             return "unrelated"
         return persona
 
@@ -145,10 +164,22 @@ def _bulletin(cycle: Cycle, user) -> Bulletin:
     return bulletin
 
 
+def _csrf_client() -> Client:
+    """A client that enforces the CSRF checks and holds the token every POST of the matrix sends."""
+    client = Client(enforce_csrf_checks=True)
+    client.cookies[settings.CSRF_COOKIE_NAME] = CSRF_SECRET
+    return client
+
+
+def _with_token(data: dict | None) -> dict:
+    return {**(data or {}), "csrfmiddlewaretoken": CSRF_SECRET}
+
+
 def _build_world() -> World:
     if not IncentiveCategory.objects.exists():  # an earlier transactional test flushed the database
         _load_catalogue()
-    bureau = {b.short_name: b for b in Bureau.objects.filter(short_name__in=["市水务局", "市发展改革委", "市林业园林局"])}
+    bureau = {b.short_name: b for b in Bureau.objects.filter(
+        programme__is_default=True, short_name__in=["市水务局", "市发展改革委", "市林业园林局", "市财政局", "市绩效办"])}
     users = {
         "water": make_user("m_water", role=roles.BUREAU_STAFF, bureaus=[bureau["市水务局"]]),
         "ndrc": make_user("m_ndrc", role=roles.BUREAU_STAFF, bureaus=[bureau["市发展改革委"]]),
@@ -159,11 +190,9 @@ def _build_world() -> World:
         "security_admin": make_user("m_security", role=roles.SECURITY_ADMINISTRATOR),
         "audit_admin": make_user("m_auditor", role=roles.AUDIT_ADMINISTRATOR),
         "inactive": make_user("m_inactive", role=roles.BUREAU_STAFF, bureaus=[bureau["市水务局"]], is_active=False),
+        "finance": make_user("m_finance", role=roles.BUREAU_STAFF, bureaus=[bureau["市财政局"]]),
+        "register": make_user("m_register", role=roles.BUREAU_STAFF, bureaus=[bureau["市绩效办"]]),
     }
-    clients = {"anonymous": Client()}
-    for name, user in users.items():
-        clients[name] = Client()
-        clients[name].force_login(user)
 
     categories = {c.code: c for c in IncentiveCategory.objects.filter(measure__document__in_force=True, code__in=["6", "19-2"])}
     document = categories["6"].measure.document
@@ -230,7 +259,24 @@ def _build_world() -> World:
         "notification": Notification.objects.create(user=users["water"], kind=ReminderKind.choices[0][0],
                                                     title="截止日期提醒"),
     }
-    extra["b"] = _second_programme(year, users["reviewer"])
+    accepted_body = b"%PDF-1.4\n% matrix accepted rules\n"
+    accepted = ImplementationRules(measure=categories["19-2"].measure, bureau=bureau["市林业园林局"], title="林长制实施办法",
+                                   token="e" * 32, extension=".pdf", original_name="accepted.pdf",
+                                   content_type="application/pdf", size=len(accepted_body),
+                                   sha256=hashlib.sha256(accepted_body).hexdigest(), submitted_by=users["forestry"],
+                                   submitted_at=timezone.now(), state=ImplementationRules.State.ACCEPTED,
+                                   decided_by=users["reviewer"], decided_at=timezone.now())
+    accepted.file.save("accepted.pdf", ContentFile(accepted_body), save=False)
+    accepted.save()
+    extra["rules_accepted"] = accepted
+    extra["tianhe"] = tianhe
+    extra["b"] = b = _second_programme(year, users["reviewer"])
+    users.update({"js_clerk": b["clerk"], "js_finance": b["finance"], "js_register": b["register"],
+                  "js_reviewer": b["reviewer"]})
+    clients = {"anonymous": _csrf_client()}
+    for name, user in users.items():
+        clients[name] = _csrf_client()
+        clients[name].force_login(user)
     return World(users=users, clients=clients, cycle=cycle, published=published, scopes=scopes, unit=districts[0],
                  extra=extra)
 
@@ -238,22 +284,43 @@ def _build_world() -> World:
 def _second_programme(year: int, publisher) -> dict:
     """A second programme (Jiangsu's) beside Guangzhou's: a bureau with its clerk, a reviewer, a unit, a document
     with one category, a cycle of the SAME year as the world's with a list, a nominee and evidence, a published
-    cycle of the same year as the world's published one, with a bulletin."""
+    cycle of the same year as the world's published one, with a bulletin.
+
+    Its funds, register and rules: a finance bureau short-named 市财政局 (a city programme has one) named by
+    ``Programme.finance_bureau``, with ``finance``; a register bureau 省绩效办 with ``register``; a category earned by
+    higher-level incentives for which both are responsible (so both keep the register); a money award on its list's
+    nominee, a rules filing waiting for review, an exception request, and a register entry waiting for confirmation."""
     programme = Programme.objects.create(
         code="jiangsu", name="江苏省督查激励", government="江苏省人民政府", level="provincial",
         general_office="江苏省人民政府办公厅", bureau_prefix="省", place_name="江苏省", issuer_mark="江苏省人民政府办公厅文件",
         number_prefix="苏政办", addressees="各设区市人民政府", printing_office="江苏省人民政府办公厅秘书处")
     bureau = Bureau.objects.create(programme=programme, short_name="省水利厅", full_name="江苏省水利厅")
+    finance_bureau = Bureau.objects.create(programme=programme, short_name="市财政局", full_name="江苏某市财政局")
+    register_bureau = Bureau.objects.create(programme=programme, short_name="省绩效办", full_name="江苏省绩效办")
+    # The programme's finance bureau (``Programme.finance_bureau``); before the field exists save() ignores it.
+    programme.finance_bureau = finance_bureau
+    programme.save()
     clerk = make_user("m_js_clerk", role=roles.BUREAU_STAFF, bureaus=[bureau])
+    finance = make_user("m_js_finance", role=roles.BUREAU_STAFF, bureaus=[finance_bureau])
+    register = make_user("m_js_register", role=roles.BUREAU_STAFF, bureaus=[register_bureau])
     reviewer = make_user("m_js_reviewer", role=roles.REVIEWER)
     programme.reviewers.add(reviewer)
     unit = Unit.objects.create(programme=programme, kind_id=UnitKind.DISTRICT, name="南京市", division_order=1)
     document = PolicyDocument.objects.create(programme=programme, number="苏政办发〔2024〕1号", title="江苏通知",
                                              issuer="江苏省人民政府办公厅", in_force=True)
     measure = Measure.objects.create(document=document, number=1, numeral="一", title="河长制", text="（省水利厅负责）")
-    category = IncentiveCategory.objects.create(measure=measure, code="1", name="河长制", order=1)
+    category = IncentiveCategory.objects.create(measure=measure, code="1", name="河长制", order=1,
+                                                support_forms=["funding"])
     category.subject_kinds.add(UnitKind.DISTRICT)
     Responsibility.objects.create(category=category, bureau=bureau, role="lead")
+    matching = Measure.objects.create(document=document, number=2, numeral="二", title="国务院督查激励配套",
+                                      text="（市财政局、省绩效办负责）")
+    earned = IncentiveCategory.objects.create(measure=matching, code="2", name="获国务院督查激励的市", order=1,
+                                              kind="entitlement", support_forms=["matching_funds"],
+                                              award_amount=3000000, earned_by_higher_award=True)
+    earned.subject_kinds.add(UnitKind.DISTRICT)
+    Responsibility.objects.create(category=earned, bureau=finance_bureau, role="joint", order=1)
+    Responsibility.objects.create(category=earned, bureau=register_bureau, role="joint", order=2)
     cycle = Cycle.objects.create(year=year, document=document, opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING),
                                  deadline=default_deadline_for(year))
     published = Cycle.objects.create(year=year - 5, document=document,
@@ -262,10 +329,26 @@ def _second_programme(year: int, publisher) -> dict:
                                      published_at=timezone.now(), published_by=publisher)
     nl = NominationList.objects.create(cycle=cycle, category=category, bureau=bureau, created_by=clerk)
     nominee = Nominee.objects.create(nomination_list=nl, unit=unit, rank=1, achievements="成效明显")
+    rules_body = b"%PDF-1.4\n% matrix rules js\n"
+    rules = ImplementationRules(measure=measure, bureau=bureau, title="江苏实施办法", token="d" * 32, extension=".pdf",
+                                original_name="rules-js.pdf", content_type="application/pdf", size=len(rules_body),
+                                sha256=hashlib.sha256(rules_body).hexdigest(), submitted_by=clerk,
+                                submitted_at=timezone.now())
+    rules.file.save("rules-js.pdf", ContentFile(rules_body), save=False)
+    rules.save()
     return {"programme": programme, "clerk": clerk, "reviewer": reviewer, "unit": unit, "measure": measure,
             "category": category, "cycle": cycle, "published": published, "list": nl, "nominee": nominee,
             "evidence": _evidence(nominee, clerk, "evidence-js.pdf"), "bulletin_open": _bulletin(cycle, reviewer),
-            "bulletin_published": _bulletin(published, reviewer)}
+            "bulletin_published": _bulletin(published, reviewer),
+            "finance": finance, "register": register, "finance_bureau": finance_bureau, "earned": earned,
+            "rules": rules,
+            "money_award": Award.objects.create(cycle=cycle, category=category, unit=unit, nominee=nominee, slot=1),
+            "exception_request": CapExceptionRequest.objects.create(nomination_list=nl, requested_limit=4,
+                                                                    reason="成效突出", requested_by=clerk),
+            "higher_award": HigherAward.objects.create(cycle=cycle, document_number="国办发〔2022〕21号",
+                                                       higher_measure="稳增长", unit=unit,
+                                                       awarded_on=datetime.date(2022, 5, 1), recorded_by=register,
+                                                       category=earned)}
 
 
 @pytest.fixture(scope="module")
@@ -302,7 +385,7 @@ class Case:
     kwargs: Callable[[World], dict]
     expect: Callable[[World], dict[str, object]]  # persona → expected
     method: str = "get"
-    data: dict | None = None
+    data: dict | Callable[[World], dict] | None = None
 
 
 def _check_keys(given: dict, wanted: list[str]) -> None:
@@ -311,24 +394,43 @@ def _check_keys(given: dict, wanted: list[str]) -> None:
     assert not missing and not unknown, f"expectations: missing {missing}, unknown {unknown}"
 
 
+def _given(value, default):
+    return default if value is None else value
+
+
 def everyone(kwargs=None, *, label="", method="get", data=None, anonymous, clerk, reviewer, administrator,
-             inactive=LOGIN, security_admin=None, audit_admin=None) -> list[Case]:
+             inactive=LOGIN, security_admin=None, audit_admin=None, finance=None, register=None, foreign=None,
+             js_clerk=None, js_finance=None, js_register=None, js_reviewer=None) -> list[Case]:
     """A URL that does not depend on an object in a bureau's scope: all three clerks get ``clerk``, and so do the
-    security and audit administrators unless told otherwise."""
+    security and audit administrators, the finance staff and the register clerk unless told otherwise.
+
+    The second programme's people get what the same role gets (``js_clerk`` the clerks', ``js_finance`` the finance
+    staff's, ``js_register`` the register clerk's, ``js_reviewer`` the reviewer's): their own programme's page. On
+    an object of Guangzhou's, ``foreign`` (404) is what every one of them gets unless told otherwise."""
+    finance, register = _given(finance, clerk), _given(register, clerk)
+    if foreign is not None:
+        js_defaults = {"js_clerk": foreign, "js_finance": foreign, "js_register": foreign, "js_reviewer": foreign}
+    else:
+        js_defaults = {"js_clerk": clerk, "js_finance": finance, "js_register": register, "js_reviewer": reviewer}
     expect = {"anonymous": anonymous, "reviewer": reviewer, "administrator": administrator, "role_admin": administrator,
               "inactive": inactive,
               "security_admin": clerk if security_admin is None else security_admin,
               "audit_admin": clerk if audit_admin is None else audit_admin,
-              **{c: clerk for c in CLERKS}}
+              **{c: clerk for c in CLERKS}, "finance": finance, "register": register,
+              "js_clerk": _given(js_clerk, js_defaults["js_clerk"]),
+              "js_finance": _given(js_finance, js_defaults["js_finance"]),
+              "js_register": _given(js_register, js_defaults["js_register"]),
+              "js_reviewer": _given(js_reviewer, js_defaults["js_reviewer"])}
     build = kwargs if callable(kwargs) else (lambda w, k=kwargs or {}: dict(k))
     return [Case(label or "—", build, lambda w, e=expect: e, method, data)]
 
 
 def on_lists(kwargs: Callable[[World, Scope], dict], *, method="get", data=None, anonymous=LOGIN, owner, co,
-             unrelated, reviewer, administrator, inactive=LOGIN) -> list[Case]:
-    """A URL about one list (or its nominee, evidence …): tried on the list of "6" and on the list of "19-2"."""
+             unrelated, reviewer, administrator, inactive=LOGIN, foreign=404) -> list[Case]:
+    """A URL about one list (or its nominee, evidence …): tried on the list of "6" and on the list of "19-2". The
+    second programme's people are ``foreign`` to both (404)."""
     by_relation = {"anonymous": anonymous, "owner": owner, "co": co, "unrelated": unrelated, "reviewer": reviewer,
-                   "administrator": administrator, "inactive": inactive}
+                   "administrator": administrator, "inactive": inactive, "foreign": foreign}
     cases = []
     for index in range(2):
         def expect(w, i=index):
@@ -342,14 +444,37 @@ def on_lists(kwargs: Callable[[World, Scope], dict], *, method="get", data=None,
     return cases
 
 
+def people(default, *, anonymous=LOGIN, inactive=LOGIN, **cells) -> dict[str, object]:
+    """Every persona's expectation: ``default`` for the signed-in ones unless given in ``cells``."""
+    unknown = set(cells) - set(PERSONAS)
+    assert not unknown, f"unknown personas {unknown}"
+    return {p: cells.get(p, default) for p in PERSONAS} | {"anonymous": anonymous, "inactive": inactive}
+
+
+def on_jiangsu(kwargs, *, label, method="get", data=None, **cells) -> list[Case]:
+    """An object of the second programme: 404 for everyone signed in but the people named in ``cells``
+    (administrators, deployment-wide, are named where they get something else than 404)."""
+    expect = people(404, **cells)
+    return [Case(label, kwargs, lambda w, e=expect: e, method, data)]
+
+
+def register_entry(unit_key: str) -> Callable[[World], dict]:
+    """A valid State Council register entry for a unit of the world (``tianhe``: Guangzhou's; ``js``: Jiangsu's)."""
+    def data(w: World) -> dict:
+        unit = w.extra["tianhe"] if unit_key == "tianhe" else w.extra["b"]["unit"]
+        return {"level": "state_council", "document_number": "国办发〔2023〕9号", "higher_measure": "稳增长",
+                "unit": str(unit.pk), "awarded_on": "2023-05-01"}
+    return data
+
+
 def public(kwargs=None, *, label="", status=200) -> list[Case]:
     return everyone(kwargs, label=label, anonymous=status, clerk=status, reviewer=status, administrator=status,
                     inactive=status)
 
 
-def signed_in(kwargs=None, *, label="", status=200, method="get", data=None) -> list[Case]:
+def signed_in(kwargs=None, *, label="", status=200, method="get", data=None, foreign=None) -> list[Case]:
     return everyone(kwargs, label=label, method=method, data=data, anonymous=LOGIN, clerk=status, reviewer=status,
-                    administrator=status)
+                    administrator=status, foreign=foreign)
 
 
 def post_only_get(kwargs, *, signed_in_status=405) -> list[Case]:
@@ -399,7 +524,7 @@ MATRIX: dict[str, list[Case]] = {
     "invitation_accept": public(lambda w: {"uidb64": "MQ", "token": "set-password-made-up"}),
     # --- measures: the catalogue is open to every signed-in person ---------------------------------------------
     "measures:list": signed_in(),
-    "measures:detail": signed_in(lambda w: {"pk": w.scopes[0].category.measure_id}, label="measure 6")
+    "measures:detail": signed_in(lambda w: {"pk": w.scopes[0].category.measure_id}, label="measure 6", foreign=404)
     + signed_in(lambda w: {"pk": 999999}, label="no such measure", status=404),
     "measures:bureaus": signed_in(),
     # --- nominations: the bureau's pages ---------------------------------------------------------------------
@@ -422,26 +547,28 @@ MATRIX: dict[str, list[Case]] = {
     + signed_in(lambda w: {"token": "0" * 32}, label="no such file", status=404),
     # An empty request: the owning bureau is sent back to its list with a message; nobody else finds it.
     "nominations:exception_request": post_only_get(lambda w: year_category(w, w.scopes[0]))
-    + on_lists(year_category, method="post", owner=REDIRECT, co=404, unrelated=404, reviewer=404, administrator=404),
+    + on_lists(year_category, method="post", owner=REDIRECT, co=404, unrelated=404, reviewer=404, administrator=404)
+    + on_jiangsu(lambda w: {"year": w.extra["b"]["cycle"].year, "category_id": w.extra["b"]["category"].pk},
+                 label="POST Jiangsu's list", method="post", js_clerk=REDIRECT),
     # A measure's rules are filed by the bureaus that prepare its lists: 6 by 市水务局 (市发展改革委 only
     # co-responsible), 19 by 市水务局 (19-1) and 市林业园林局 (19-2).
     "nominations:rules": [
         Case("measure 6", lambda w: {"measure_id": w.scopes[0].category.measure_id},
-             lambda w: {"anonymous": LOGIN, "water": 200, "ndrc": 404, "forestry": 404, "reviewer": 404,
-                        "administrator": 404, "role_admin": 404, "inactive": LOGIN,
-                        "security_admin": 404, "audit_admin": 404}),
+             lambda w: people(404, water=200)),
         Case("measure 19", lambda w: {"measure_id": w.scopes[1].category.measure_id},
-             lambda w: {"anonymous": LOGIN, "water": 200, "ndrc": 404, "forestry": 200, "reviewer": 404,
-                        "administrator": 404, "role_admin": 404, "inactive": LOGIN,
-                        "security_admin": 404, "audit_admin": 404}),
-    ] + signed_in(lambda w: {"measure_id": 999999}, label="no such measure", status=404),
-    # A filing waiting for review: the bureau that filed it and the General Office.
+             lambda w: people(404, water=200, forestry=200)),
+    ] + on_jiangsu(lambda w: {"measure_id": w.extra["b"]["measure"].pk}, label="Jiangsu's measure 1", js_clerk=200)
+    + signed_in(lambda w: {"measure_id": 999999}, label="no such measure", status=404),
+    # A filing waiting for review: the bureau that filed it and the General Office of its programme. Accepted
+    # rules: anyone signed in of the programme (administrators keep the whole deployment).
     "nominations:rules_download": [
         Case("filing of 市水务局", lambda w: {"token": w.extra["rules"].token},
-             lambda w: {"anonymous": LOGIN, "water": 200, "ndrc": 404, "forestry": 404, "reviewer": 200,
-                        "administrator": 404, "role_admin": 404, "inactive": LOGIN,
-                        "security_admin": 404, "audit_admin": 404}),
-    ] + signed_in(lambda w: {"token": "0" * 32}, label="no such file", status=404),
+             lambda w: people(404, water=200, reviewer=200)),
+        Case("accepted filing of 市林业园林局", lambda w: {"token": w.extra["rules_accepted"].token},
+             lambda w: people(200, js_clerk=404, js_finance=404, js_register=404, js_reviewer=404)),
+    ] + on_jiangsu(lambda w: {"token": w.extra["b"]["rules"].token}, label="filing of 省水利厅", js_clerk=200,
+                   js_reviewer=200)
+    + signed_in(lambda w: {"token": "0" * 32}, label="no such file", status=404),
     # --- reviews: the General Office's pages -----------------------------------------------------------------
     "reviews:queue": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404),
     "reviews:list": on_lists(lambda w, s: {"pk": s.nomination_list.pk}, **REVIEW),
@@ -477,27 +604,45 @@ MATRIX: dict[str, list[Case]] = {
     **{
         name: reviewer_post_only_get(lambda w: {"pk": w.extra["exception_request"].pk})
         + everyone(lambda w: {"pk": w.extra["exception_request"].pk}, label="POST", method="post", anonymous=LOGIN,
-                   clerk=404, reviewer=REDIRECT, administrator=404)
+                   clerk=404, reviewer=REDIRECT, administrator=404, foreign=404)
+        + on_jiangsu(lambda w: {"pk": w.extra["b"]["exception_request"].pk}, label="POST Jiangsu's request",
+                     method="post", js_reviewer=REDIRECT)
         for name in ("reviews:exception_grant", "reviews:exception_refuse")
     },
-    # The register: reviewers and the bureaus of measure 32 (none of the matrix's clerks).
+    # The register: reviewers and the bureaus of measure 32 (``finance``, ``register``), each of their programme's
+    # year (the year exists in both programmes: each gets their own). An empty entry: the form says what is missing
+    # (400). A valid entry names a unit: of the person's programme it is recorded (302), of the other 404.
     "reviews:register": everyone(lambda w: {"year": w.cycle.year}, anonymous=LOGIN, clerk=404, reviewer=200,
-                                 administrator=404)
+                                 administrator=404, finance=200, register=200)
+    + everyone(lambda w: {"year": w.cycle.year}, label="POST empty", method="post", anonymous=LOGIN, clerk=404,
+               reviewer=400, administrator=404, finance=400, register=400)
+    + everyone(lambda w: {"year": w.cycle.year}, label="POST a Guangzhou district", method="post",
+               data=register_entry("tianhe"), anonymous=LOGIN, clerk=404, reviewer=REDIRECT, administrator=404,
+               finance=REDIRECT, register=REDIRECT, foreign=404)
+    + on_jiangsu(lambda w: {"year": w.cycle.year}, label="POST a Jiangsu unit", method="post",
+                 data=register_entry("js"), js_reviewer=REDIRECT, js_finance=REDIRECT, js_register=REDIRECT)
     + everyone(lambda w: {"year": 1990}, label="no such cycle", anonymous=LOGIN, clerk=404, reviewer=404,
                administrator=404),
     "reviews:register_confirm": reviewer_post_only_get(lambda w: {"pk": w.extra["higher_award"].pk})
     + everyone(lambda w: {"pk": w.extra["higher_award"].pk}, label="POST", method="post", anonymous=LOGIN,
-               clerk=404, reviewer=REDIRECT, administrator=404),
-    # Funds: reviewers and the finance bureau's staff (none of the matrix's clerks).
-    "reviews:funds": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404),
+               clerk=404, reviewer=REDIRECT, administrator=404, foreign=404)
+    + on_jiangsu(lambda w: {"pk": w.extra["b"]["higher_award"].pk}, label="POST Jiangsu's entry", method="post",
+                 js_reviewer=REDIRECT),
+    # Funds: reviewers and the finance bureau's staff (``finance``) of the award's programme; the ledger (no object
+    # in its address) is each one's own programme's.
+    "reviews:funds": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404, finance=200),
     "reviews:funds_award": everyone(lambda w: {"pk": w.extra["money_award"].pk}, anonymous=LOGIN, clerk=404,
-                                    reviewer=200, administrator=404)
+                                    reviewer=200, administrator=404, finance=200, foreign=404)
+    + on_jiangsu(lambda w: {"pk": w.extra["b"]["money_award"].pk}, label="Jiangsu's award", js_finance=200,
+                 js_reviewer=200)
     + everyone(lambda w: {"pk": 999999}, label="no such award", anonymous=LOGIN, clerk=404, reviewer=404,
                administrator=404),
     "reviews:rules": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404),
     "reviews:rules_decide": reviewer_post_only_get(lambda w: {"pk": w.extra["rules"].pk})
     + everyone(lambda w: {"pk": w.extra["rules"].pk}, label="POST", method="post", anonymous=LOGIN, clerk=404,
-               reviewer=REDIRECT, administrator=404),
+               reviewer=REDIRECT, administrator=404, foreign=404)
+    + on_jiangsu(lambda w: {"pk": w.extra["b"]["rules"].pk}, label="POST Jiangsu's filing", method="post",
+                 js_reviewer=REDIRECT),
     "reviews:publish": reviewer_post_only_get(lambda w: {"year": w.cycle.year})
     + everyone(lambda w: {"year": w.cycle.year}, label="POST", method="post", anonymous=LOGIN, clerk=404,
                reviewer=REDIRECT, administrator=404),
@@ -513,16 +658,16 @@ MATRIX: dict[str, list[Case]] = {
     + everyone(lambda w: {"year": w.cycle.year}, label="POST", method="post", anonymous=LOGIN, clerk=404,
                reviewer=400, administrator=404),
     "reviews:objections": everyone(lambda w: {"year": w.extra["notice"].year}, anonymous=LOGIN, clerk=404,
-                                   reviewer=200, administrator=404),
+                                   reviewer=200, administrator=404, foreign=404),
     # An empty settlement: the form says what is missing (400).
     "reviews:objection": everyone(lambda w: {"pk": w.extra["objection"].pk}, anonymous=LOGIN, clerk=404,
-                                  reviewer=200, administrator=404)
+                                  reviewer=200, administrator=404, foreign=404)
     + everyone(lambda w: {"pk": w.extra["objection"].pk}, label="POST", method="post", anonymous=LOGIN, clerk=404,
-               reviewer=400, administrator=404)
+               reviewer=400, administrator=404, foreign=404)
     + everyone(lambda w: {"pk": 999999}, label="no such objection", anonymous=LOGIN, clerk=404, reviewer=404,
                administrator=404),
     "reviews:objection_evidence": everyone(lambda w: {"pk": w.extra["objection"].pk}, anonymous=LOGIN, clerk=404,
-                                           reviewer=200, administrator=404),
+                                           reviewer=200, administrator=404, foreign=404),
     # --- bulletins: reviewers see every version; the public the published cycle's ----------------------------
     "bulletins:versions": everyone(lambda w: {"year": w.published.year}, label="published year", anonymous=LOGIN,
                                    clerk=404, reviewer=200, administrator=404)
@@ -536,7 +681,7 @@ MATRIX: dict[str, list[Case]] = {
     **{
         name: public(lambda w: {"pk": w.extra["bulletin_published"].pk}, label="published cycle")
         + everyone(lambda w: {"pk": w.extra["bulletin_open"].pk}, label="open cycle", anonymous=404, clerk=404,
-                   reviewer=200, administrator=404, inactive=404)
+                   reviewer=200, administrator=404, inactive=404, foreign=404)
         for name in ("bulletins:progress", "bulletins:status", "bulletins:download", "bulletins:download_ofd")
     },
     # --- notifications: each person their own (the list has no object in its URL) ----------------------------
@@ -590,7 +735,14 @@ MATRIX: dict[str, list[Case]] = {
 }
 
 # (url name, case label, persona) → (status it gets, why it differs from the rule). See the module docstring.
-KNOWN_DEVIATIONS: dict[tuple[str, str, str], tuple[object, str]] = {}
+KNOWN_DEVIATIONS: dict[tuple[str, str, str], tuple[object, str]] = {
+    **{
+        (name, "published cycle", "js_reviewer"): (
+            404, "a published bulletin is public (anonymous gets it), but a reviewer of another programme is answered "
+                 "as a reviewer (the review side's lookup, scoped to their programme) instead of as the public")
+        for name in ("bulletins:progress", "bulletins:status", "bulletins:download", "bulletins:download_ofd")
+    },
+}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -646,8 +798,12 @@ def test_permission_matrix(world, url_name):
             want = expected[persona]
             client = world.clients[persona]
             cookies = copy.deepcopy(client.cookies)
+            data = case.data(world) if callable(case.data) else (case.data or {})
+            if case.method == "post":
+                data = _with_token(data)
+            cache.clear()  # like the database, no throttle counter of an earlier request counts for this one
             with transaction.atomic():
-                response = getattr(client, case.method)(url, case.data or {})
+                response = getattr(client, case.method)(url, data)
                 transaction.set_rollback(True)
             client.cookies = cookies  # a logout or a message cookie is rolled back with the database
             got = _outcome(response)
@@ -663,13 +819,26 @@ def test_permission_matrix(world, url_name):
 
 
 @pytest.mark.django_db
+def test_the_matrix_posts_pass_the_csrf_check_and_would_fail_without_it(world):
+    """The clients enforce the CSRF checks: without the token a POST is refused (403), with it the view answers."""
+    url = reverse("reviews:rules_decide", args=[world.extra["rules"].pk])
+    client = world.clients["reviewer"]
+    cookies = copy.deepcopy(client.cookies)
+    with transaction.atomic():
+        assert client.post(url, {"action": "return"}).status_code == 403
+        assert _outcome(client.post(url, _with_token({"action": "return"}))) == REDIRECT
+        transaction.set_rollback(True)
+    client.cookies = cookies
+
+
+@pytest.mark.django_db
 def test_marking_another_persons_notification_read_changes_nothing(world):
     notification = world.extra["notification"]  # the water clerk's
     for persona in ("ndrc", "reviewer", "administrator"):
-        world.clients[persona].post(reverse("notifications_read"), {"notification": str(notification.pk)})
+        world.clients[persona].post(reverse("notifications_read"), _with_token({"notification": str(notification.pk)}))
         notification.refresh_from_db()
         assert notification.read_at is None, persona
-    world.clients["water"].post(reverse("notifications_read"), {"notification": str(notification.pk)})
+    world.clients["water"].post(reverse("notifications_read"), _with_token({"notification": str(notification.pk)}))
     notification.refresh_from_db()
     assert notification.read_at is not None
 
