@@ -1,14 +1,14 @@
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
+from organisation import access
 from organisation.models import Bureau, UnitKind
 
 from . import selectors
 from .models import Measure
 
 
-@login_required
+@access.door()
 def measure_list_view(request):
     """The catalogue, filterable by responsible bureau and by kind of unit rewarded."""
     document = selectors.document_in_force(request.user)
@@ -27,7 +27,7 @@ def measure_list_view(request):
     })
 
 
-@login_required
+@access.door()
 def measure_detail_view(request, pk: int):
     try:
         measure = selectors.measure_detail(pk=pk, user=request.user)
@@ -36,7 +36,7 @@ def measure_detail_view(request, pk: int):
     return render(request, "measures/measure_detail.html", {"measure": measure, "rules": selectors.rules_in_force(measure)})
 
 
-@login_required
+@access.door()
 def bureau_list_view(request):
     """Each responsible bureau with the categories it answers for and its role in each."""
     document = selectors.document_in_force(request.user)

@@ -23,6 +23,12 @@ def _cycles_reviewed(who: Person):
     return access.in_programmes("programme", who.reviewed_programmes.values("pk"))
 
 
+@access.read_rule(Cycle, "reopen")
+def _cycles_reopened(who: Person):
+    """The system administrator reopens a year (of any programme: administrators keep the whole deployment)."""
+    return access.in_programmes("programme", who.programmes.values("pk")) if who.is_administrator else False
+
+
 @access.read_rule(NominationList, "view")
 def _lists_readable(who: Person):
     """The lists of the categories the person may read (their bureaus'; reviewers: their programmes')."""

@@ -82,13 +82,9 @@ class Cycle(models.Model):
 
     @property
     def is_published(self) -> bool:
+        """A fact for what a page shows (the frozen titles, the public bulletin), never a rule of what may change:
+        that is ``nominations.phases.PHASE_CHANGES``."""
         return self.state == self.State.PUBLISHED
-
-    @property
-    def decisions_open(self) -> bool:
-        """Reviewers may still decide (and return lists): not while the proposed awardees are on public notice,
-        nor once the year is final."""
-        return self.state in (self.State.OPEN, self.State.REVIEW)
 
 
 class Extension(models.Model):

@@ -176,15 +176,6 @@ def _bump_version(nomination_list: NominationList, version: int | None) -> None:
     nomination_list.version = expected + 1
 
 
-def decisions_closed_error(cycle: Cycle) -> DomainError:
-    """Why reviewers can no longer change decisions: the year is on public notice, or final."""
-    if cycle.state == Cycle.State.NOTICE:
-        return DomainError(_("The %(year)s cycle is on public notice: decisions no longer change, except by "
-                             "upholding an objection.") % {"year": cycle.year})
-    return DomainError(_("The %(year)s cycle is published and its decisions are frozen. "
-                         "An administrator must reopen it first.") % {"year": cycle.year})
-
-
 def list_transition_check(*, actor, nomination_list: NominationList, name: str,
                           now: datetime.datetime | None = None) -> states.Transition:
     """The row of the state table that lets ``actor`` take ``name`` on the (locked) list now, or a DomainError.

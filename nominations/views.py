@@ -1,7 +1,6 @@
 """The bureau's pages: its categories and lists, the list editor, submission, withdrawal, comments, evidence."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.http import Http404
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 from incentives.files import DOWNLOAD_HEADERS, stored_file_response
 from measures.models import ImplementationRules, Measure
+from organisation import access
 from organisation.selectors import audit_trail, trail_everything
 
 from . import phases, selectors, services
@@ -22,7 +22,7 @@ from .forms import CommentForm, ExceptionRequestForm, ListMetaForm, RulesForm, V
 from .models import Cycle, Evidence, IncentiveCategory
 
 
-@login_required
+@access.door()
 def home(request):
     """The clerk's workbench: for each of their bureaus, what is due and when (a countdown, Beijing time), what
     came back, what was commented, and the state of every list; any year's lists of their programme through the
@@ -59,7 +59,7 @@ def _list_url(access, name="nominations:list") -> str:
     return reverse(name, args=[access.cycle.year, access.category.pk])
 
 
-@login_required
+@access.door()
 def list_detail(request, year: int, category_id: int):
     """The list as submitted (or as it stands), its history and comments; actions the person may take."""
     access = _access(request, year, category_id)
@@ -75,11 +75,11 @@ def list_detail(request, year: int, category_id: int):
         "exception_requests": selectors.exception_requests(nl) if nl and access.can_edit_category else [],
         "exception_form": ExceptionRequestForm(category=access.category),
         "can_request_exception": access.can_edit_category and access.category.is_entitlement is False
-        and not access.cycle.is_published,
+        and phases.phase_allows(access.cycle, phases.Change.EXCEPTION_REQUESTS),
     })
 
 
-@login_required
+@access.door()
 def list_print(request, year: int, category_id: int):
     access = _access(request, year, category_id)
     nl = access.nomination_list
@@ -190,7 +190,7 @@ def _ordered_entries(formset, units_by_id, action: str, kept: dict | None = None
             for f in order]
 
 
-@login_required
+@access.door()
 def list_edit(request, year: int, category_id: int):
     """Prepare the list: up to the category's limit (3 in principle) of ranked units of its kinds, their
     achievements, figures and evidence."""
@@ -248,7 +248,7 @@ def list_edit(request, year: int, category_id: int):
     return redirect(_list_url(access, "nominations:edit"))
 
 
-@login_required
+@access.door()
 def list_submit(request, year: int, category_id: int):
     """The confirmation step: the list as it will be sent; submitting it sends it to the General Office."""
     access = _access(request, year, category_id)
@@ -275,7 +275,7 @@ def list_submit(request, year: int, category_id: int):
     }, status=status)
 
 
-@login_required
+@access.door()
 @require_POST
 def list_withdraw(request, year: int, category_id: int):
     access = _access(request, year, category_id)
@@ -295,7 +295,7 @@ def list_withdraw(request, year: int, category_id: int):
     return redirect(_list_url(access, "nominations:edit"))
 
 
-@login_required
+@access.door()
 @require_POST
 def list_comment(request, year: int, category_id: int):
     access = _access(request, year, category_id)
@@ -317,7 +317,7 @@ def list_comment(request, year: int, category_id: int):
     return redirect(_list_url(access) + "#comments")
 
 
-@login_required
+@access.door()
 def evidence_download(request, token: str):
     """An evidence file, to those who may see its list only; always as a download, never rendered inline."""
     try:
@@ -329,7 +329,7 @@ def evidence_download(request, token: str):
 
 
 
-@login_required
+@access.door()
 @require_POST
 def exception_request(request, year: int, category_id: int):
     """The bureau asks for more awardees than the cap (申请突破名额), from its list."""
@@ -355,7 +355,7 @@ def exception_request(request, year: int, category_id: int):
     return redirect(_list_url(access) + "#exception")
 
 
-@login_required
+@access.door()
 def rules(request, measure_id: int):
     """A measure's implementation rules (实施办法) as the bureau files them: every filing, and the upload."""
     try:
@@ -389,7 +389,7 @@ def rules(request, measure_id: int):
     }, status=status)
 
 
-@login_required
+@access.door()
 def rules_download(request, token: str):
     """A filing of implementation rules: rules in force to anyone signed in; other filings to the bureau that
     filed them and to the General Office."""

@@ -1,16 +1,16 @@
 """A person's notifications in the application: the list, and marking them read."""
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from . import access
 from .outbox import notifications_for, notifications_mark_read, notifications_unread_count
 
 PAGE_SIZE = 50
 
 
-@login_required
+@access.door()
 @require_GET
 def notification_list(request):
     page = Paginator(notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -19,7 +19,7 @@ def notification_list(request):
     })
 
 
-@login_required
+@access.door()
 @require_POST
 def notification_mark_read(request):
     raw = request.POST.get("notification", "")

@@ -2,12 +2,12 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from . import roles, selectors, throttle
+from .access import door
 from .account_signals import login_locked_out
 from .throttle import client_address
 
@@ -79,7 +79,7 @@ class UnlockingPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-@login_required
+@door()
 def home(request):
     """Each person lands on their own start page: a reviewer on the overview of every bureau and category,
     a clerk on their bureau's page, an administrator in the admin."""

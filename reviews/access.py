@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 
 from measures.models import Responsibility
+from nominations.models import Cycle
 from nominations.phases import Change, phase_allows, phase_refusal
 from organisation import access
 from organisation.access import Actions, Person
@@ -35,6 +36,12 @@ def register_programme_ids(who: Person) -> frozenset[int]:
 def _programmes_registered(who: Person):
     """The programmes whose register the person opens: its reviewers and its register clerks."""
     return Q(pk__in=who.reviewed_programmes.values("pk")) | Q(pk__in=register_programmes(who).values("pk"))
+
+
+@access.read_rule(Cycle, "register")
+def _cycles_registered(who: Person):
+    return (Q(programme__in=who.reviewed_programmes.values("pk"))
+            | Q(programme__in=register_programmes(who).values("pk")))
 
 
 @access.read_rule(Award, "view")
@@ -121,3 +128,16 @@ def _objection_actions(who: Person, objection: Objection) -> Actions:
 @access.read_rule(Bulletin, "view")
 def _bulletins_readable(who: Person):
     return access.in_programmes("cycle__programme", who.reviewed_programmes.values("pk"))
+
+
+# --- The gates of the pages without an object in their address (``access.door``) --------------------------------
+
+
+def funds_keepers(who: Person) -> bool:
+    """The funds ledger's pages: a reviewer, or the finance bureau's staff of some programme."""
+    return who.is_reviewer or bool(who.finance_programme_ids)
+
+
+def register_keepers(who: Person) -> bool:
+    """The register's pages: a reviewer, or a register clerk of some programme."""
+    return who.is_reviewer or bool(register_programme_ids(who))

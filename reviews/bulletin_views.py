@@ -3,7 +3,6 @@ the progress indicator, and the downloads (PDF, and OFD beside it). Reviewers se
 cycle, and download only its newest finished one. Anything else answers 404."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from incentives.errors import DomainError
 from incentives.files import stored_file_response
-from organisation import roles
+from organisation import access, roles
 
 from .bulletins import bulletin_downloadable_by, bulletin_ofd_downloadable_by, bulletins_visible_to
 from .models import Bulletin
@@ -43,7 +42,7 @@ def bulletin_status_data(bulletin: Bulletin, user) -> dict:
     }
 
 
-@login_required
+@access.door()
 @require_GET
 def bulletin_versions(request, year: int):
     _reviewer_or_404(request.user)
@@ -52,7 +51,7 @@ def bulletin_versions(request, year: int):
     return render(request, "bulletins/versions.html", {"cycle": cycle, "versions": versions})
 
 
-@login_required
+@access.door()
 @require_POST
 def bulletin_request_view(request, year: int):
     _reviewer_or_404(request.user)

@@ -14,14 +14,12 @@ from .funds import (
     LedgerRow,
     funds_programme,
     funds_programmes,
-    funds_scope,
     higher_award_get,
     higher_awards,
     ledger,
     ledger_award_disbursements,
     ledger_award_get,
     register_programmes,
-    register_scope,
     register_units,
 )
 from .lists import (
@@ -36,7 +34,6 @@ from .lists import (
     exception_requests_for,
     nomination_list_for_review,
     pending_request_for,
-    reviewer_scope,
 )
 from .notice import (
     MissingRow,
@@ -118,7 +115,6 @@ __all__ = [
     "cycle_results",
     "exception_request_get",
     "exception_requests_for",
-    "funds_scope",
     "group_awards",
     "higher_award_get",
     "higher_awards",
@@ -144,12 +140,10 @@ __all__ = [
     "queue_rows",
     "queue_sorts",
     "queue_states",
-    "register_scope",
     "register_units",
     "repeat_winners",
     "results_version",
     "review_queue",
-    "reviewer_scope",
     "rules_get",
     "rules_overview",
     "rules_punctuality",

@@ -12,7 +12,6 @@ from nominations.models import Cycle
 from organisation import access
 from organisation.models import Bureau, Programme, Unit, UnitKind
 
-from ..access import register_programme_ids
 from ..models import Award, Disbursement, HigherAward
 
 
@@ -24,18 +23,6 @@ def funds_programmes(user) -> QuerySet[Programme]:
 def register_programmes(user) -> QuerySet[Programme]:
     """The programmes whose register the person keeps (reviewers, the register clerks)."""
     return access.restrict(Programme.objects.all(), user, "register")
-
-
-def funds_scope(user) -> bool:
-    """The gate of the ledger's pages: a reviewer or the finance staff of some programme."""
-    who = access.person(user)
-    return who.is_reviewer or bool(who.finance_programme_ids)
-
-
-def register_scope(user) -> bool:
-    """The gate of the register's pages: a reviewer or a register clerk of some programme."""
-    who = access.person(user)
-    return who.is_reviewer or bool(register_programme_ids(who))
 
 
 def higher_awards(*, cycle: Cycle) -> list[HigherAward]:

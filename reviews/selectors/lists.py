@@ -13,23 +13,19 @@ from organisation.selectors import Trail, audit_trail
 from ..models import CycleReopening
 
 
-def reviewer_scope(user) -> bool:
-    """Review pages are the General Office's: everyone else gets 404."""
-    return access.reviewers(access.person(user))
-
-
-def cycle_list(user=None) -> QuerySet[Cycle]:
-    """Cycles, of the person's programmes when ``user`` is given: the default programme's first, newest first."""
+def cycle_list(user=None, action: str = "review") -> QuerySet[Cycle]:
+    """Cycles the person may ``action`` when ``user`` is given (by default: review): the default programme's
+    first, newest first."""
     cycles = Cycle.objects.select_related("document", "programme")
     if user is not None:
-        cycles = access.restrict(cycles, user)
+        cycles = access.restrict(cycles, user, action)
     return cycles.order_by("-programme__is_default", "programme__code", "-year")
 
 
-def cycle_get(*, year: int, user=None, programme_code: str | None = None) -> Cycle:
+def cycle_get(*, year: int, user=None, programme_code: str | None = None, action: str = "review") -> Cycle:
     """The cycle of ``year`` in one of the person's programmes: the one with ``programme_code`` when given, else
     the first of theirs (the default programme first). DoesNotExist outside their programmes."""
-    cycles = cycle_list(user).filter(year=year)
+    cycles = cycle_list(user, action).filter(year=year)
     if programme_code:
         cycles = cycles.filter(programme__code=programme_code)
     cycle = cycles.first()

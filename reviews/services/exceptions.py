@@ -36,17 +36,7 @@ def _exception_check(*, cycle: Cycle, category, new_limit, reason: str) -> tuple
         raise DomainError(_("Say why the exception is granted."), field="reason")
     if category.measure.document_id != cycle.document_id:
         raise DomainError(_("This category is not in the cycle's catalogue."))
-    if category.is_entitlement:
-        raise DomainError(_("Category %(code)s is an entitlement: it has no cap to exceed.") % {"code": category.code},
-                          field="new_limit")
-    try:
-        new_limit = int(new_limit)
-    except (TypeError, ValueError):
-        raise DomainError(_("Give the new limit as a whole number."), field="new_limit") from None
-    if not (category.cap < new_limit <= limits.ABSOLUTE_MAXIMUM):
-        raise DomainError(_("An exception raises the limit above the cap of %(cap)s, to at most %(max)s.")
-                          % {"cap": category.cap, "max": limits.ABSOLUTE_MAXIMUM}, field="new_limit")
-    return new_limit, reason
+    return limits.exception_limit_check(category=category, value=new_limit), reason
 
 
 def _exception_write(*, actor, cycle: Cycle, category, new_limit: int, reason: str, request=None) -> CapException:

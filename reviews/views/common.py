@@ -1,60 +1,33 @@
-"""What the review's pages share: the decorator that lets only the people of a scope in (everyone else is told the
-page does not exist, 404), the cycle of the address, and a service's refusal shown on its form."""
+"""What the review's pages share: the door of the General Office's pages (everyone else is told the page does
+not exist, 404), the cycle of the address, and a service's refusal shown on its form."""
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.urls import reverse
 
 from incentives.errors import DomainError
 from nominations.models import Cycle
+from organisation import access
 
 from ..programmes import review_programme_code, with_programme
-from ..selectors.lists import cycle_get, reviewer_scope
-
-
-def scope_required(scope):
-    """Signed in and inside ``scope`` (a selector taking the user); anyone else gets 404."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not scope(request.user):
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
+from ..selectors.lists import cycle_get
 
 # Signed in, and a General Office reviewer; anyone else is told the page does not exist.
-reviewer_required = scope_required(reviewer_scope)
+reviewer_required = access.door(access.reviewers)
 
 
-def _cycle_or_404(request, year: int) -> Cycle:
-    """The cycle of ``year`` in the reviewer's programme (``?programme=``, or the one kept in the session, or the
-    first of theirs); 404 outside their programmes."""
+def _cycle_or_404(request, year: int, action: str = "review") -> Cycle:
+    """The cycle of ``year`` the person may ``action`` (the door's rule: review, register, reopen), in the
+    programme the address names (``?programme=``), else the one the session keeps, else the first of theirs;
+    404 outside their programmes. The one way a page of the General Office finds its year."""
     code, explicit = review_programme_code(request)
     try:
-        return cycle_get(year=year, user=request.user, programme_code=code)
+        return cycle_get(year=year, user=request.user, programme_code=code, action=action)
     except Cycle.DoesNotExist:
         if code and not explicit:
             try:
-                return cycle_get(year=year, user=request.user)
+                return cycle_get(year=year, user=request.user, action=action)
             except Cycle.DoesNotExist:
                 pass
-        raise Http404 from None
-
-
-def _any_cycle_or_404(request, year: int) -> Cycle:
-    """The cycle of ``year`` in the person's programmes (the first of theirs, whatever programme the address or the
-    session names); 404 outside them. The register, the funds and the withdrawal of an exception use it."""
-    try:
-        return cycle_get(year=year, user=request.user)
-    except Cycle.DoesNotExist:
         raise Http404 from None
 
 

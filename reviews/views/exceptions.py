@@ -16,19 +16,25 @@ from organisation.selectors import audit_trail, trail_everything
 
 from .. import selectors, services
 from ..forms import CapExceptionForm, ExceptionGrantForm, ExceptionRefuseForm, ExceptionWithdrawForm
-from .common import _any_cycle_or_404, _form_error, _queue_url, reviewer_required
+from .common import _form_error, _queue_url, reviewer_required
+
+
+def _category_and_cycle_or_404(request, year: int, category_pk: int):
+    """A category the person reviews and its programme's cycle of ``year`` (the year is the category's
+    programme's); 404 otherwise."""
+    try:
+        category = selectors.category_for_review(user=request.user, pk=category_pk)
+        cycle = selectors.cycle_get(year=year, user=request.user, programme_code=category.measure.document.programme.code)
+    except (IncentiveCategory.DoesNotExist, Cycle.DoesNotExist, ValueError, OverflowError):
+        raise Http404 from None
+    if category.measure.document_id != cycle.document_id:
+        raise Http404
+    return category, cycle
 
 
 @reviewer_required
 def cap_exception(request, year: int, category_pk: int):
-    # The year is the category's programme's.
-    try:
-        category = selectors.category_for_review(user=request.user, pk=category_pk)
-        cycle = selectors.cycle_get(year=year, user=request.user, programme_code=category.measure.document.programme.code)
-    except (IncentiveCategory.DoesNotExist, Cycle.DoesNotExist):
-        raise Http404 from None
-    if category.measure.document_id != cycle.document_id:
-        raise Http404
+    category, cycle = _category_and_cycle_or_404(request, year, category_pk)
     existing = selectors.cap_exception_for(cycle=cycle, category=category)
     form = CapExceptionForm(request.POST or None, initial={"new_limit": existing.new_limit if existing else category.cap + 1,
                                                            "reason": existing.reason if existing else ""})
@@ -97,10 +103,7 @@ def exception_refuse(request, pk: int):
 @reviewer_required
 @require_POST
 def exception_withdraw(request, year: int, category_pk: int):
-    cycle = _any_cycle_or_404(request, year)
-    category = IncentiveCategory.objects.filter(pk=category_pk, measure__document_id=cycle.document_id).first()
-    if category is None:
-        raise Http404
+    category, cycle = _category_and_cycle_or_404(request, year, category_pk)
     form = ExceptionWithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the exception is withdrawn."))

@@ -16,25 +16,14 @@ from nominations.phases import Change, phase_allows
 from organisation import access
 
 from .. import selectors, services
+from ..access import funds_keepers, register_keepers
 from ..forms import AmountForm, DisbursementForm, HigherAwardForm
-from .common import _form_error, reviewer_required
+from .common import _cycle_or_404, _form_error, reviewer_required
 
 
-def _register_cycle(request, year: int) -> Cycle:
-    """The cycle of ``year`` of a programme whose register the person keeps (``?programme=`` chooses)."""
-    cycles = (Cycle.objects.select_related("document", "programme")
-              .filter(year=year, programme__in=selectors.register_programmes(request.user))
-              .order_by("-programme__is_default", "programme__code"))
-    code = request.GET.get("programme")
-    cycle = cycles.filter(programme__code=code).first() if code else cycles.first()
-    if cycle is None:
-        raise access.NotYours
-    return cycle
-
-
-@access.door(lambda who: selectors.register_scope(who.user))
+@access.door(register_keepers)
 def register(request, year: int):
-    cycle = _register_cycle(request, year)
+    cycle = _cycle_or_404(request, year, action="register")
     units = list(selectors.register_units(programme_id=cycle.programme_id))
     form = HigherAwardForm(request.POST or None, units=units)
     status = 200
@@ -100,7 +89,7 @@ def _year_or_none(value):
         return None
 
 
-@access.door(lambda who: selectors.funds_scope(who.user))
+@access.door(funds_keepers)
 def funds(request):
     programme = selectors.funds_programme(request.user, request.GET.get("programme"))
     year = _year_or_none(request.GET.get("year"))
@@ -115,7 +104,7 @@ def funds(request):
     })
 
 
-@access.door(lambda who: selectors.funds_scope(who.user))
+@access.door(funds_keepers)
 def funds_award(request, pk: int):
     award = selectors.ledger_award_get(user=request.user, pk=pk)
     if not award.category.carries_money:

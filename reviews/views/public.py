@@ -10,6 +10,7 @@ from incentives.errors import DomainError
 from measures.models import SupportForm
 from nominations.evidence import ACCEPT_ATTRIBUTE
 from nominations.models import Cycle
+from organisation import access
 from organisation.models import Unit
 from organisation.throttle import client_address, objection_allowed
 
@@ -70,7 +71,7 @@ def public_statistics(request, programme: str | None = None):
     # two queries instead of counting every award of every year. The bureaus' punctuality is internal: only
     # reviewers see it (their page body is kept apart); the implementation rules' punctuality changes with each
     # filing and review: its own part of the key.
-    internal = selectors.reviewer_scope(request.user) if request.user.is_authenticated else False
+    internal = access.person(request.user).is_reviewer
     body = public_pages.statistics_body_kept(programme, internal=internal)
     return render(request, "reviews/public_statistics.html", {"body": body})
 

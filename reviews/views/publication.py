@@ -1,15 +1,13 @@
 """Publishing a cycle's final result (reviewers), and reopening a published cycle (administrators only)."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incentives.errors import DomainError
-from organisation import access, roles
+from organisation import access
 from organisation.selectors import trail_everything
 
 from .. import selectors, services
@@ -36,11 +34,9 @@ def cycle_publish(request, year: int):
     return redirect(_queue_url(cycle))
 
 
-@login_required
+@access.door()
 def cycle_reopen(request, year: int):
-    if not roles.is_administrator(request.user):
-        raise Http404
-    cycle = _cycle_or_404(request, year)
+    cycle = _cycle_or_404(request, year, action="reopen")
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
