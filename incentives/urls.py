@@ -1,13 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from . import health
-
-# Translated like every page (Chinese first), the admin's language switch included (templates/admin/base_site.html).
-admin.site.site_header = _("Guangzhou supervision incentives system")
-admin.site.site_title = _("Supervision incentives")
-admin.site.index_title = _("System administration")
 
 handler400 = "incentives.request_limits.bad_request"
 

@@ -5,13 +5,17 @@ from django.utils.translation import gettext_lazy as _
 from guardian.admin import ReinforcedGuardedModelAdmin
 from import_export.admin import ImportExportMixin
 
+from organisation import admin as organisation_admin
 from organisation.models import Bureau, Unit
 from organisation.roles import is_administrator
+from security.admin_mixins import AccountSecurityAdminMixin
 
 from . import services
 from .importing import admin_views
 from .models import CapException, IncentiveCategory, Measure, PolicyDocument, Responsibility
 from .resources import AdministratorImportExportMixin, BureauResource, UnitResource, UserResource
+
+User = get_user_model()
 
 
 class AuditedCatalogueMixin:
@@ -157,11 +161,28 @@ class CapExceptionAdmin(admin.ModelAdmin):
         return False
 
 
-# Spreadsheet import and export of the organisation's bureaus, units and people, added to their admin pages
-# here because they share the catalogue importer's safe file reading (measures.importing.reading).
-# The class registered so far (the organisation's, with security's additions for people) is the one extended.
-for model, resource in ((Bureau, BureauResource), (Unit, UnitResource), (get_user_model(), UserResource)):
-    admin_class = type(admin.site._registry[model])
-    admin.site.unregister(model)
-    admin.site.register(model, type(admin_class.__name__, (AdministratorImportExportMixin, ImportExportMixin, admin_class),
-                                    {"resource_classes": [resource], "__module__": __name__}))
+# --- the organisation's bureaus, units and people ---------------------------------------------------------------
+# Registered here, once, with their final pages: the organisation's (organisation.admin), for people with the rules
+# of accounts (security.admin_mixins), and all three with the spreadsheet import and export, here because they share
+# the catalogue importer's safe file reading (measures.importing.reading).
+
+
+@admin.register(Bureau)
+class BureauAdmin(AdministratorImportExportMixin, ImportExportMixin, organisation_admin.BureauAdmin):
+    resource_classes = [BureauResource]
+
+
+@admin.register(Unit)
+class UnitAdmin(AdministratorImportExportMixin, ImportExportMixin, organisation_admin.UnitAdmin):
+    resource_classes = [UnitResource]
+
+
+# django.contrib.auth's admin module registers its stock UserAdmin on the site as it is imported (the base class
+# below imports it): the page of people takes its place, Django's documented way for the stock User model.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonAdmin(AdministratorImportExportMixin, ImportExportMixin, AccountSecurityAdminMixin,
+                  organisation_admin.PersonAdmin):
+    resource_classes = [UserResource]

@@ -60,8 +60,9 @@ class ExtensionInline(admin.TabularInline):
         return False
 
 
-@admin.register(Cycle)
 class CycleAdmin(admin.ModelAdmin):
+    """The cycle's page; registered by reviews.admin, which adds the bulletin's document number."""
+
     form = CycleAdminForm
     list_display = ["year", "programme", "document", "opens_at", "deadline", "state"]
     list_filter = ["programme", "state"]

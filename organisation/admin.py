@@ -15,13 +15,14 @@ from incentives.errors import DomainError
 from . import services
 from .audit import audit_entries_filtered, audit_entries_searched, object_id_from
 from .invitations import account_invite
-from .models import AuditEntry, Bureau, Membership, Notification, OutboxMessage, Programme, Unit, UnitKind
+from .models import AuditEntry, Membership, Notification, OutboxMessage, Programme, Unit, UnitKind
 from .paginators import CappedPaginator
-from .roles import ROLE_LABELS, can_enter_admin
-from .views import ThrottledAdminAuthenticationForm
+from .roles import ROLE_LABELS
 
-# Spreadsheet import and export of bureaus, units and people are added to these pages by the importers
-# (measures.admin), which read every kind of file the catalogue's import reads.
+# The site these register on, and who may enter it: security.admin_site (the project's admin.site).
+# People, bureaus and units are registered once, by measures.admin: their final pages add the rules of accounts
+# (security.admin_mixins) and the spreadsheet import and export, which read every kind of file the catalogue's
+# import reads (measures.importing). Their pages' own behaviour is defined here.
 
 User = get_user_model()
 
@@ -31,9 +32,6 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["bureau"]
     verbose_name = _("bureau membership")
-
-
-admin.site.unregister(User)
 
 
 class InvitedUserCreationForm(forms.ModelForm):
@@ -57,8 +55,9 @@ class InvitedUserCreationForm(forms.ModelForm):
         return user
 
 
-@admin.register(User)
 class PersonAdmin(UserAdmin):
+    """The page of people (registered by measures.admin, with the rules of accounts and the spreadsheets)."""
+
     inlines = [MembershipInline]
     add_form = InvitedUserCreationForm
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "first_name", "last_name", "email")}),)
@@ -141,8 +140,9 @@ class ProgrammeAdmin(admin.ModelAdmin):
                                          users=form.cleaned_data.get("reviewers", []))
 
 
-@admin.register(Bureau)
 class BureauAdmin(admin.ModelAdmin):
+    """Registered by measures.admin, with the spreadsheets."""
+
     list_display = ["short_name", "full_name", "programme", "full_name_confirmed", "order", "is_active"]
     list_filter = ["programme", "full_name_confirmed", "is_active"]
     search_fields = ["short_name", "full_name"]
@@ -188,8 +188,9 @@ class DistrictListFilter(admin.SimpleListFilter):
         return queryset.filter(parent_id=unit_id)
 
 
-@admin.register(Unit)
 class UnitAdmin(PlainActionCheckboxMixin, admin.ModelAdmin):
+    """Registered by measures.admin, with the spreadsheets."""
+
     list_display = ["name", "full_name", "kind", "parent", "programme", "division_order", "is_active"]
     list_filter = ["programme", "kind", "is_active", DistrictListFilter]
     # Everything list_display prints: the parent's own parent too, as a street's name reads its district's.
@@ -294,16 +295,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-# The admin is for administrators only (superusers, or the administrator role with is_staff); reviewers and
-# clerks are sent to the admin's login page. That login page is throttled like the site's own.
-def _administrators_only(request):
-    return can_enter_admin(request.user)
-
-
-admin.site.has_permission = _administrators_only
-admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 # --- The outbox and notifications ----------------------------------------------------------------------------

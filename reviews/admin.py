@@ -1,7 +1,7 @@
 """Review records in the admin are read-only: every change goes through reviews.services (and is audited).
 
-The cycle's page (registered by nominations) gains the bulletin's document number, editable until the cycle is
-published and saved through ``bulletins.bulletin_number_set`` (validated, unique, audited)."""
+The cycle's page (defined by nominations, registered here once) gains the bulletin's document number, editable
+until the cycle is published and saved through ``bulletins.bulletin_number_set`` (validated, unique, audited)."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -100,9 +100,6 @@ class CycleBulletinNumberForm(nominations_admin.CycleAdminForm):
             number = bulletin_number_validate(number, year=bulletins.bulletin_issue_year(self.instance),
                                               issuer_code=self.instance.programme.number_prefix)
         return number
-
-
-admin.site.unregister(Cycle)
 
 
 @admin.register(Cycle)
