@@ -13,7 +13,7 @@ from organisation import selectors as organisation_selectors
 from organisation.models import AuditEntry, Bureau, Unit, default_programme_id
 from organisation.permissions import COMMENT, NOMINATE, VIEW
 
-from . import states
+from . import phases, states
 from .deadlines import bureau_deadline, deadline_passed, rules_deadline
 from .models import CapExceptionRequest, Cycle, Evidence, Extension, ListComment, NominationList, Nominee
 
@@ -111,7 +111,9 @@ class ListAccess:
         """What this person may do with the list now, from the state table (nominations.states)."""
         return states.transitions_open_to(
             state=self.state, is_owner=self.can_edit_category, is_reviewer=self.is_reviewer,
-            cycle=self.cycle, deadline_passed=self.deadline_passed)
+            lists_open=phases.phase_allows(self.cycle, phases.Change.LISTS),
+            decisions_open=phases.phase_allows(self.cycle, phases.Change.DECISIONS),
+            deadline_passed=self.deadline_passed)
 
     @property
     def editable_now(self) -> bool:

@@ -83,14 +83,13 @@ def states_allowing(name: str) -> tuple[str, ...]:
     return tuple(t.source for t in TRANSITIONS if t.name == name)
 
 
-def transitions_open_to(*, state: str, is_owner: bool, is_reviewer: bool, cycle, deadline_passed: bool) -> set[str]:
+def transitions_open_to(*, state: str, is_owner: bool, is_reviewer: bool, lists_open: bool, decisions_open: bool,
+                        deadline_passed: bool) -> set[str]:
     """The names of the transitions this person may take now: what buttons a page shows.
 
-    The bureau acts while the cycle's phase lets lists change and, for transitions bound to it, before its
-    deadline; reviewers act while the phase lets decisions change (``nominations.phases.PHASE_CHANGES``)."""
-    from .phases import Change, phase_allows
-
-    lists_open, decisions_open = phase_allows(cycle, Change.LISTS), phase_allows(cycle, Change.DECISIONS)
+    The bureau acts while the cycle's phase lets lists change (``lists_open``) and, for transitions bound to it,
+    before its deadline; reviewers act while the phase lets decisions change (``decisions_open``): both from
+    ``nominations.phases.PHASE_CHANGES``."""
     names = set()
     for transition in transitions_from(state):
         if transition.by == OWNER:

@@ -15,7 +15,7 @@ from incentives.errors import DomainError
 from . import services
 from .audit import audit_entries_filtered, audit_entries_searched, object_id_from
 from .invitations import account_invite
-from .models import AuditEntry, Membership, Notification, OutboxMessage, Programme, Unit, UnitKind
+from .models import AuditEntry, Bureau, Membership, Notification, OutboxMessage, Programme, Unit, UnitKind
 from .paginators import CappedPaginator
 from .roles import ROLE_LABELS
 

@@ -23,8 +23,8 @@ LARGE = Sizes(cycles=3, categories=60, bureaus=40, units=180, users=70, audit=60
 QUERIES = {
     "clerk_home": 12,  # the phase of the year, the unread count, the years' links and the latest comments
     "list_editor": 16,  # the category's rights in one query (measures.permissions.rights)
-    "review_queue": 15,
-    "list_review": 12,  # with the phase, and the requests for an exception to the cap
+    "review_queue": 16,  # the year's next steps asked of the door: one read of the programmes the reviewer reviews
+    "list_review": 13,  # with the phase, the requests for an exception to the cap, and the door (who reviews what)
     "unit_history": 3,  # the unit, its years with their award counts, the awards of the page's years
     "public_results": 6,
     "statistics": 11,  # with the implementation rules filed on time; punctuality: one GROUP BY and the bureaus

@@ -27,7 +27,7 @@ def register_programmes(user) -> QuerySet[Programme]:
 
 def higher_awards(*, cycle: Cycle) -> list[HigherAward]:
     return list(HigherAward.objects.filter(cycle=cycle)
-                .select_related("unit__kind", "category", "recorded_by", "confirmed_by", "award")
+                .select_related("cycle", "unit__kind", "category", "recorded_by", "confirmed_by", "award")
                 .order_by("-awarded_on", "-id"))
 
 

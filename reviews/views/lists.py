@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from incentives.errors import DomainError
 from incentives.files import stored_file_response
 from measures import limits
-from nominations import states
+from nominations import phases, states
 from nominations.models import NominationList
 from organisation import access
 from organisation.selectors import audit_trail, trail_everything
@@ -39,7 +39,8 @@ def _render_list(request, nomination_list, *, return_form=None, decide_form=None
     nominees = list(nomination_list.nominees.all())
     cycle, category = nomination_list.cycle, nomination_list.category
     transitions = states.transitions_open_to(
-        state=nomination_list.state, is_owner=False, is_reviewer=True, cycle=cycle, deadline_passed=False)
+        state=nomination_list.state, is_owner=False, is_reviewer=True, lists_open=False,
+        decisions_open=phases.phase_allows(cycle, phases.Change.DECISIONS), deadline_passed=False)
     exception = selectors.cap_exception_for(cycle=cycle, category=category)
     limit = limits.limit_in_force(cap=category.cap, exception_limit=exception.new_limit if exception else None)
     awarded = sum(1 for n in nominees if hasattr(n, "award"))
