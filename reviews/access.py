@@ -120,7 +120,7 @@ def _objection_actions(who: Person, objection: Objection) -> Actions:
         return actions
     actions.allow("view")
     if objection.status != Objection.Status.OPEN:
-        return actions.refuse("settle", gettext("This objection has been settled already."))
+        return actions.refuse("settle", gettext("Objection %(receipt)s is already settled.") % {"receipt": objection.receipt})
     return actions.when("settle", phase_allows(objection.cycle, Change.OBJECTIONS),
                         lambda: phase_refusal(objection.cycle, Change.OBJECTIONS))
 

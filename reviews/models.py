@@ -353,6 +353,20 @@ class Bulletin(models.Model):
     def __str__(self):
         return f"{self.cycle.year} v{self.version}"
 
+    @property
+    def ready(self) -> bool:
+        """Rendered: its files can be downloaded."""
+        return self.status == self.Status.DONE
+
+    @property
+    def failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
+    @property
+    def finished(self) -> bool:
+        """Nothing more will happen to this version: ready, or failed."""
+        return self.ready or self.failed
+
 
 class ListReading(models.Model):
     """A reviewer has read a list as it stands: set when they mark it read (one by one on the desk, or several at

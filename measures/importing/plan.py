@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from measures.models import IncentiveCategory, Measure, PolicyDocument, Responsibility
 from organisation.models import Bureau, Programme, UnitKind
@@ -30,6 +31,8 @@ from .reading import RowError
 from .subjects import STANDARD_KINDS
 
 NEW, CHANGED, UNCHANGED, INVALID = "new", "changed", "unchanged", "invalid"
+STATUS_LABELS = {NEW: gettext_lazy("New"), CHANGED: gettext_lazy("Changed"), UNCHANGED: gettext_lazy("Unchanged"),
+                 INVALID: gettext_lazy("Invalid")}
 
 @dataclass
 class CategorySpec:
@@ -73,6 +76,10 @@ class PlanRow:
     changes: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     bureaus: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
 
 
 @dataclass

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from incentives.errors import DomainError
 from measures import limits
 from measures.models import CapException
-from nominations import phases, states
 from nominations.locks import list_lock
 from nominations.models import Cycle, NominationList, Nominee
 from nominations.services import list_transition, list_transition_check
@@ -65,10 +64,8 @@ def nominee_decide(*, actor, nominee: Nominee, approved: bool, comment: str = ""
     with transaction.atomic():
         locked = list_lock(nominee.nomination_list_id)
         cycle = locked.cycle  # read after the lock: a publication committed meanwhile is seen
-        phases.phase_check(cycle, phases.Change.DECISIONS)
-        if locked.state not in states.states_allowing("decide_nominee"):
-            raise DomainError(_("Decisions are taken on a submitted list; this one is %(state)s.")
-                              % {"state": locked.get_state_display()})
+        # The state table says who decides, in which phase and on a list in which state.
+        list_transition_check(actor=actor, nomination_list=locked, name="decide_nominee")
         current = Nominee.objects.select_related("unit").filter(pk=nominee.pk, nomination_list=locked).first()
         if current is None:
             raise DomainError(_("This nominee is no longer in the list."))
@@ -147,9 +144,6 @@ def nomination_list_acknowledge(*, actor, nomination_list: NominationList) -> No
     _require_reviewer(actor, cycles__lists=nomination_list.pk)
     with transaction.atomic():
         locked = list_lock(nomination_list.pk)
-        if locked.state != NominationList.State.SUBMITTED:
-            phases.phase_check(locked.cycle, phases.Change.DECISIONS)
-            raise DomainError(_("Only a submitted list can be closed."))
         checked = list_transition_check(actor=actor, nomination_list=locked, name="decide")
         if Nominee.objects.filter(nomination_list=locked, decision__isnull=True).exists():
             raise DomainError(_("Decide every nominee first."))

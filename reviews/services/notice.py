@@ -18,6 +18,7 @@ from nominations.evidence import evidence_check
 from nominations.locks import cycle_lists_lock, cycle_lock, list_lock
 from nominations.models import BEIJING, Cycle
 from nominations.working_days import working_period
+from organisation import access
 from organisation.audit import AuditAction, audit_record
 from organisation.outbox import Letter, outbox_record
 from organisation.tasks import outbox_queue
@@ -25,7 +26,7 @@ from organisation.tasks import outbox_queue
 from ..bulletins import chinese_date
 from ..models import Award, Decision, MissingListAcknowledgement, Objection
 from ..selectors.notice import notice_preflight
-from .common import _absolute_results, _phase_letters, _require_reviewer
+from .common import _absolute_results, _phase_letters
 
 
 def cycle_review_begin(*, actor, cycle: Cycle, now: datetime.datetime | None = None) -> Cycle:
@@ -182,18 +183,15 @@ def objection_file(*, cycle: Cycle, award_id, name: str, contact: str, grounds: 
 def objection_settle(*, actor, objection: Objection, upheld: bool, reasons: str) -> Objection:
     """A reviewer settles an objection: dismissed with reasons, or upheld, which withdraws the award with the
     reasons and frees its slot. The objector is told by e-mail when they left an address."""
-    _require_reviewer(actor, cycles__objections=objection.pk)
+    access.require(actor, "view", objection)  # a reviewer of the objection's programme; anyone else: not found
     reasons = (reasons or "").strip()
     if not reasons:
         raise DomainError(_("Give the reasons of the settlement."), field="reasons")
     with transaction.atomic():
         locked_cycle = cycle_lock(objection.cycle_id)
-        if locked_cycle.state != Cycle.State.NOTICE:
-            raise DomainError(_("Objections are settled while the %(year)s proposed awardees are on public "
-                                "notice.") % {"year": locked_cycle.year})
-        current = Objection.objects.select_for_update().get(pk=objection.pk)
-        if current.status != Objection.Status.OPEN:
-            raise DomainError(_("Objection %(receipt)s is already settled.") % {"receipt": current.receipt})
+        current = Objection.objects.select_for_update().select_related("cycle").get(pk=objection.pk)
+        current.cycle = locked_cycle  # the phase as it stands under the lock
+        access.require(actor, "settle", current)  # open, and the phase takes objections (PHASE_CHANGES)
         withdrawn = None
         if upheld and current.award_id:
             award = Award.objects.select_related("nominee", "unit", "category").get(pk=current.award_id)
