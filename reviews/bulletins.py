@@ -412,12 +412,13 @@ def bulletin_newest(cycle) -> Bulletin | None:
 
 
 def bulletins_visible_to(user):
-    """Reviewers see every version of every cycle of their programmes; everyone else the versions of published
-    cycles."""
+    """Everyone the versions of published cycles (they are public); reviewers also every version of every cycle of
+    their programmes."""
     queryset = Bulletin.objects.select_related("cycle__programme")
+    published = Q(cycle__state=Cycle.State.PUBLISHED)
     if access.person(user).is_reviewer:
-        return access.restrict(queryset, user)
-    return queryset.filter(cycle__state=Cycle.State.PUBLISHED)
+        return queryset.filter(published | Q(pk__in=access.restrict(Bulletin.objects.all(), user).values("pk")))
+    return queryset.filter(published)
 
 
 def bulletin_ofd_downloadable_by(user, bulletin: Bulletin) -> bool:

@@ -735,14 +735,7 @@ MATRIX: dict[str, list[Case]] = {
 }
 
 # (url name, case label, persona) → (status it gets, why it differs from the rule). See the module docstring.
-KNOWN_DEVIATIONS: dict[tuple[str, str, str], tuple[object, str]] = {
-    **{
-        (name, "published cycle", "js_reviewer"): (
-            404, "a published bulletin is public (anonymous gets it), but a reviewer of another programme is answered "
-                 "as a reviewer (the review side's lookup, scoped to their programme) instead of as the public")
-        for name in ("bulletins:progress", "bulletins:status", "bulletins:download", "bulletins:download_ofd")
-    },
-}
+KNOWN_DEVIATIONS: dict[tuple[str, str, str], tuple[object, str]] = {}
 
 
 # ---------------------------------------------------------------------------------------------------------------
