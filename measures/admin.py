@@ -6,6 +6,7 @@ from guardian.admin import ReinforcedGuardedModelAdmin
 from import_export.admin import ExportMixin
 
 from organisation import admin as organisation_admin
+from organisation.admin_mixins import ReadOnlyAdminMixin
 from organisation.models import Bureau, Unit
 from organisation.roles import is_administrator
 from security.admin_mixins import AccountSecurityAdminMixin
@@ -145,20 +146,11 @@ class ResponsibilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(CapException)
-class CapExceptionAdmin(admin.ModelAdmin):
+class CapExceptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Exceptions are recorded by reviewers on the review pages (reviews.services); here they are read only."""
 
     list_display = ["year", "category", "new_limit", "decided_by", "decided_at"]
     list_select_related = ["category", "decided_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- the organisation's bureaus, units and people ---------------------------------------------------------------
