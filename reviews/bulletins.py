@@ -231,10 +231,7 @@ def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: date
               .order_by("category__measure__number", "category__order", "category_id", "unit__division_order",
                         "unit__name", "pk"))
     # A published year reads its frozen values (as they were at publication), never today's catalogue.
-    ordered = sorted(awards, key=lambda a: (
-        a.shown_measure_number, a.category.order, a.category_id,
-        a.published_division_order if a.is_frozen and a.published_division_order is not None
-        else a.unit.division_order, a.shown_unit_name, a.pk))
+    ordered = sorted(awards, key=lambda a: (a.shown_measure_number, a.category.order, a.category_id, *a.awardee_order()))
     rows = [(a.shown_measure_number, a.shown_measure_title, _award_support(a), a.category_id,
              a.shown_category_name, _awardee_name(a), a.shown_category_description) for a in ordered]
     document = cycle.document
