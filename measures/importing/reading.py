@@ -27,6 +27,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import posixpath
 import unicodedata
 import zipfile
 from collections.abc import Iterable
@@ -341,7 +342,7 @@ def _xlsx_rows(data: bytes, *, max_rows: int):
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise ImportFileError(_("The workbook has no worksheet."))
-        merged = _merged_ranges(workbook, sheet)
+        merged = _merged_ranges(archive)
         data_rows = 0
         header_seen = False
         try:
@@ -380,16 +381,39 @@ def _xlsx_rows(data: bytes, *, max_rows: int):
         workbook.close()
 
 
-def _merged_ranges(workbook, sheet) -> list[tuple[int, int, str]]:
-    """The merged ranges of a read-only sheet (openpyxl does not read them in read-only mode), streamed."""
+PACKAGE_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+SPREADSHEET_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+OFFICE_RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def first_worksheet_part(archive: zipfile.ZipFile) -> str | None:
+    """The zip path of the workbook's first worksheet (the one openpyxl's ``worksheets[0]`` reads), from the
+    package itself: the first ``<sheet>`` of xl/workbook.xml whose relationship is a worksheet (not a chart sheet)."""
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return None
+    with archive.open("xl/_rels/workbook.xml.rels") as source:
+        targets = {element.get("Id"): element.get("Target", "") for _event, element in iterparse(source)
+                   if element.tag == f"{PACKAGE_RELATIONSHIPS}Relationship"
+                   and element.get("Type", "").endswith("/worksheet")}
+    with archive.open("xl/workbook.xml") as source:
+        for _event, element in iterparse(source):
+            if element.tag == f"{SPREADSHEET_MAIN}sheet" and element.get(f"{OFFICE_RELATIONSHIPS}id") in targets:
+                target = targets[element.get(f"{OFFICE_RELATIONSHIPS}id")]
+                return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+    return None
+
+
+def _merged_ranges(archive: zipfile.ZipFile) -> list[tuple[int, int, str]]:
+    """The merged ranges of the first worksheet (openpyxl does not read them in read-only mode), streamed from
+    its part of the package."""
     from openpyxl.utils.cell import range_boundaries
 
     ranges = []
-    path = getattr(sheet, "_worksheet_path", None)
-    archive = getattr(workbook, "_archive", None)
-    if not path or archive is None:
-        return ranges
     try:
+        path = first_worksheet_part(archive)
+        if path is None or path not in set(archive.namelist()):
+            return ranges
         with archive.open(path) as source:
             for _event, element in iterparse(source):
                 if element.tag.endswith("}mergeCell"):
