@@ -153,15 +153,25 @@ def import_view(model_admin, request, *, kind: str):
             except ImportFileError as error:
                 form.add_error("file" if kind == "measures" else None, error.message)
             else:
-                context.update(_preview_context(plan, time.perf_counter() - started))
-                if plan.is_valid and plan.has_changes:
-                    context["token"] = pending_save(request, data=data, options=options)
-                context["form"] = form
-                return TemplateResponse(request, "admin/measures/import_preview.html", context)
+                return _preview_response(request, context, form=form, plan=plan, started=started, data=data,
+                                         options=options)
     else:
         form = form_class()
+    return _form_response(request, context, form=form, header=CATALOGUE_HEADER)
+
+
+def _preview_response(request, context: dict, *, form, plan, started: float, data: bytes, options: dict):
+    """The preview of a planned file; a valid plan that changes something waits for its confirmation."""
+    context.update(_preview_context(plan, time.perf_counter() - started))
+    if plan.is_valid and plan.has_changes:
+        context["token"] = pending_save(request, data=data, options=options)
     context["form"] = form
-    context["header"] = CATALOGUE_HEADER
+    return TemplateResponse(request, "admin/measures/import_preview.html", context)
+
+
+def _form_response(request, context: dict, *, form, header) -> TemplateResponse:
+    context["form"] = form
+    context["header"] = header
     return TemplateResponse(request, "admin/measures/import_form.html", context)
 
 
@@ -222,17 +232,12 @@ def organisation_import_view(model_admin, request, *, kind: str):
             else:
                 programme = form.cleaned_data.get("programme")
                 plan = plan_file(data, filename=upload.name, programme=programme)
-                context.update(_preview_context(plan, time.perf_counter() - started))
-                if plan.is_valid and plan.has_changes:
-                    context["token"] = pending_save(request, data=data, options={
-                        "kind": kind, "filename": upload.name, "programme": programme.pk if programme else None})
-                context["form"] = form
-                return TemplateResponse(request, "admin/measures/import_preview.html", context)
+                options = {"kind": kind, "filename": upload.name, "programme": programme.pk if programme else None}
+                return _preview_response(request, context, form=form, plan=plan, started=started, data=data,
+                                         options=options)
     else:
         form = OrganisationUploadForm()
-    context["form"] = form
-    context["header"] = columns
-    return TemplateResponse(request, "admin/measures/import_form.html", context)
+    return _form_response(request, context, form=form, header=columns)
 
 
 def template_view(model_admin, request, file_format: str):
