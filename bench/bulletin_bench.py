@@ -29,6 +29,7 @@ django.setup()
 
 from reviews.bulletins import (  # noqa: E402
     BulletinContext,
+    BulletinRow,
     build_sections,
     bulletin_files,
     bulletin_html,
@@ -64,8 +65,10 @@ def full_context() -> BulletinContext:
         of_kind = [u for u in units if u["kind"] in fields["subject_kinds"]]
         chosen = (of_kind + [d for d in districts if d not in of_kind])[:3]
         for unit in sorted(chosen, key=lambda u: (u["division_order"], u["name"])):
-            rows.append((measure["number"], measure["title"], measure["support_forms"], category["pk"], fields["name"],
-                         unit["full_name"] or unit["name"], fields["description"]))
+            rows.append(BulletinRow(measure_number=measure["number"], measure_title=measure["title"],
+                                    support=measure["support_forms"], category_key=category["pk"],
+                                    category_name=fields["name"], unit_name=unit["full_name"] or unit["name"],
+                                    description=fields["description"]))
     document = documents[in_force]
     return BulletinContext(year=2025, number="穗府办〔2026〕13号", title=bulletin_title(2025), date=chinese_date(datetime.date(2026, 4, 20)),
                            policy_title=document["title"], policy_number=document["number"], sections=build_sections(rows),

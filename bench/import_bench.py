@@ -1,21 +1,19 @@
-"""Import benchmark: our bulk path against django-import-export's default row-by-row path, on the same files.
+"""Import benchmark: the one import path of each kind, on generated files.
 
     .venv/bin/python bench/import_bench.py [--measures 1000] [--units 100000] [--keep DIR]
 
 Builds a scratch SQLite database (never the project's), loads the fixtures, writes two files — a catalogue of
 1,000 category rows (50 measures × 20 categories, with bureaus in all four roles) and 100,000 street rows under
-the 11 districts — then imports each file twice, every run starting from the same copy of the database:
+the 11 districts — then imports each one, every run starting from the same copy of the database, through the
+importers the admin's import pages and the commands use:
 
-* ``bulk``: ``measures.importing`` (plan_catalogue_file + catalogue_import; plan_units + units_import);
-* ``default``: ``measures.resources.CatalogueResource`` / ``UnitResource`` through ``Resource.import_data``.
-
-The default path takes only the first ``--default-units`` rows of the units file (10,000 by default; 0 for all):
-it runs row by row at a few dozen rows a second, so all 100,000 rows would take most of an hour. Its rows per
-second are measured on those rows, which is, if anything, in its favour (the table is smaller while it runs).
+* measures: ``measures.importing`` (plan_catalogue_file + catalogue_import);
+* units: ``measures.importing.organisation.IMPORTERS["units"]`` (plan_units + units_import), as the admin's
+  import page and ``import_organisation`` do.
 
 Each run happens in a forked child, so its peak memory is its own (``ru_maxrss`` minus the resident size at the
-start of the run). Prints rows per second, peak memory, and the ratio. Not a test: nothing asserts; the aim is
-bulk ≥ 5 × default in rows per second.
+start of the run). Prints rows per second and peak memory. Not a test: nothing asserts. (The row-by-row
+django-import-export path it was once compared with is gone; bench/README.md keeps the comparison's figures.)
 """
 
 import argparse
@@ -125,9 +123,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--measures", type=int, default=1_000, help="catalogue rows (a multiple of 20)")
     parser.add_argument("--units", type=int, default=100_000, help="unit rows")
-    parser.add_argument("--default-units", type=int, default=10_000,
-                        help="rows of the units file the default path imports (its first rows; 0 = all). The default "
-                             "path runs at a few dozen rows a second on a slow machine, so all 100,000 take an hour")
     parser.add_argument("--keep", help="directory to keep the generated files and database in")
     args = parser.parse_args()
 
@@ -167,56 +162,23 @@ def main() -> None:
         catalogue_import(actor=None, plan=plan)
         return len(plan.rows)
 
-    def default_measures():
-        import tablib
-
-        from measures.exports import CATALOGUE_LABELS
-        from measures.models import PolicyDocument
-        from measures.resources import CatalogueResource
-
-        document = PolicyDocument.objects.create(number="BENCH-1", title="bench", issuer="", in_force=False)
-        dataset = tablib.Dataset().load(catalogue_file.read_text(encoding="utf-8"), format="csv")
-        # The file has the catalogue's Chinese headers; the row-by-row resource reads the column keys.
-        keys = {label: key for key, label in CATALOGUE_LABELS.items()}
-        dataset.headers = [keys.get(header, header) for header in dataset.headers]
-        result = CatalogueResource(document=document).import_data(dataset, dry_run=False, raise_errors=True)
-        assert not result.has_errors() and not result.has_validation_errors()
-        return len(dataset)
-
     def bulk_units():
-        from measures.importing.organisation import plan_units, units_import
+        from measures.importing.organisation import IMPORTERS
 
+        plan_units, units_import, _columns = IMPORTERS["units"]
         plan = plan_units(units_file.read_bytes(), filename="units.csv", byte_limit=limit)
         assert plan.is_valid, plan.all_errors[:3]
         units_import(actor=None, plan=plan)
         return len(plan.rows)
 
-    def default_units():
-        import tablib
-
-        from measures.resources import UnitResource
-
-        dataset = tablib.Dataset().load(units_file.read_text(encoding="utf-8"), format="csv")
-        if args.default_units:
-            del dataset[args.default_units:]
-        result = UnitResource().import_data(dataset, dry_run=False, raise_errors=True)
-        assert not result.has_errors() and not result.has_validation_errors()
-        return len(dataset)
-
     print(f"{'file':<14}{'path':<10}{'rows':>9}{'seconds':>10}{'rows/s':>11}{'peak MiB':>10}")
-    for label, bulk, default in (("measures", bulk_measures, default_measures), ("units", bulk_units, default_units)):
-        results = {}
-        for name, work in (("bulk", bulk), ("default", default)):
-            result = run_child(work, database, snapshot)
-            results[name] = result
-            if "error" in result:
-                print(f"{label:<14}{name:<10} failed: {result['error']}")
-                continue
-            rate = result["rows"] / result["seconds"]
-            result["rate"] = rate
-            print(f"{label:<14}{name:<10}{result['rows']:>9,}{result['seconds']:>10.2f}{rate:>11,.0f}{result['peak_mib']:>10.1f}", flush=True)
-        if "rate" in results["bulk"] and "rate" in results["default"]:
-            print(f"{label:<14}bulk is {results['bulk']['rate'] / results['default']['rate']:.1f} × the default's rows per second")
+    for label, work in (("measures", bulk_measures), ("units", bulk_units)):
+        result = run_child(work, database, snapshot)
+        if "error" in result:
+            print(f"{label:<14}{'bulk':<10} failed: {result['error']}")
+            continue
+        rate = result["rows"] / result["seconds"]
+        print(f"{label:<14}{'bulk':<10}{result['rows']:>9,}{result['seconds']:>10.2f}{rate:>11,.0f}{result['peak_mib']:>10.1f}", flush=True)
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)
 

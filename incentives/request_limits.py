@@ -36,7 +36,7 @@ SMALL_URL_NAMES = frozenset({
     "health", "set_language", "admin:login", "admin:logout",
 })
 # The admin's imports (django-import-export's and ours) take a spreadsheet or a notice.
-IMPORT_URL_NAME = re.compile(r"^admin:[a-z_]+_(import|process_import|import_notice)$")
+IMPORT_URL_NAME = re.compile(r"^admin:[a-z_]+_(import|import_notice)$")
 EVIDENCE_URL_NAMES = frozenset({"nominations:edit"})
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 

@@ -510,6 +510,5 @@ HEALTH_CHECK_TIMEOUT = env_int("HEALTH_CHECK_TIMEOUT", 3)
 # Invitations: a one-time link to set a password, valid this many seconds.
 INVITATION_TIMEOUT = env_int("INVITATION_TIMEOUT", 7 * 24 * 60 * 60)
 
-IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+# django-import-export serves the admin's exports only; imports go through measures.importing (one path per kind).
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-IMPORT_EXPORT_SKIP_ADMIN_LOG = False

@@ -14,8 +14,9 @@ urlpatterns = [
     path("measures/", include("measures.urls")),
     path("nominations/", include("nominations.urls")),
     path("review/", include("reviews.urls")),
-    path("results/", include("reviews.public_urls")),
-    path("results/p/<slug:programme>/", include("reviews.programme_public_urls")),
+    # One set of public pages, two namespaces: the default programme's and the others' (by their code).
+    path("results/", include(("reviews.public_urls", "results"))),
+    path("results/p/<slug:programme>/", include(("reviews.public_urls", "programme_results"))),
     path("health/", health.ready, name="health"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),

@@ -3,9 +3,10 @@ from django.contrib.auth import get_user_model
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import ReinforcedGuardedModelAdmin
-from import_export.admin import ImportExportMixin
+from import_export.admin import ExportMixin
 
 from organisation import admin as organisation_admin
+from organisation.admin_mixins import ReadOnlyAdminMixin
 from organisation.models import Bureau, Unit
 from organisation.roles import is_administrator
 from security.admin_mixins import AccountSecurityAdminMixin
@@ -13,7 +14,7 @@ from security.admin_mixins import AccountSecurityAdminMixin
 from . import services
 from .importing import admin_views
 from .models import CapException, IncentiveCategory, Measure, PolicyDocument, Responsibility
-from .resources import AdministratorImportExportMixin, BureauResource, UnitResource, UserResource
+from .resources import BureauResource, OrganisationImportMixin, UnitResource, UserResource
 
 User = get_user_model()
 
@@ -145,20 +146,11 @@ class ResponsibilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(CapException)
-class CapExceptionAdmin(admin.ModelAdmin):
+class CapExceptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Exceptions are recorded by reviewers on the review pages (reviews.services); here they are read only."""
 
     list_display = ["year", "category", "new_limit", "decided_by", "decided_at"]
     list_select_related = ["category", "decided_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- the organisation's bureaus, units and people ---------------------------------------------------------------
@@ -168,12 +160,14 @@ class CapExceptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Bureau)
-class BureauAdmin(AdministratorImportExportMixin, ImportExportMixin, organisation_admin.BureauAdmin):
+class BureauAdmin(OrganisationImportMixin, ExportMixin, organisation_admin.BureauAdmin):
+    import_kind = "bureaus"
     resource_classes = [BureauResource]
 
 
 @admin.register(Unit)
-class UnitAdmin(AdministratorImportExportMixin, ImportExportMixin, organisation_admin.UnitAdmin):
+class UnitAdmin(OrganisationImportMixin, ExportMixin, organisation_admin.UnitAdmin):
+    import_kind = "units"
     resource_classes = [UnitResource]
 
 
@@ -183,6 +177,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class PersonAdmin(AdministratorImportExportMixin, ImportExportMixin, AccountSecurityAdminMixin,
+class PersonAdmin(OrganisationImportMixin, ExportMixin, AccountSecurityAdminMixin,
                   organisation_admin.PersonAdmin):
+    import_kind = "users"
     resource_classes = [UserResource]

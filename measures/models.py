@@ -62,6 +62,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from incentives.files import StoredFile
 from organisation.models import Bureau, Programme, UnitKind, default_programme_id
 
 from . import limits
@@ -288,10 +289,11 @@ class CapException(models.Model):
 
 
 def rules_upload_to(instance, filename):
-    return f"rules/{instance.measure.document_id}/{instance.token}{instance.extension}"
+    # Kept for the migrations that name it; the field now uses incentives.files.stored_file_upload_to.
+    return f"{instance.upload_directory()}/{instance.token}{instance.extension}"
 
 
-class ImplementationRules(models.Model):
+class ImplementationRules(StoredFile):
     """One filing of a measure's implementation rules (实施办法) by a responsible bureau. A bureau files again after
     a return; the filing the General Office accepted last is the rules in force."""
 
@@ -303,13 +305,6 @@ class ImplementationRules(models.Model):
     measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="rules", verbose_name=_("measure"))
     bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="rules", verbose_name=_("bureau"))
     title = models.CharField(_("title"), max_length=255)
-    file = models.FileField(_("file"), upload_to=rules_upload_to, max_length=255)
-    token = models.CharField(max_length=32, unique=True, editable=False)
-    extension = models.CharField(max_length=8, editable=False)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.SUBMITTED)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by"))
     submitted_at = models.DateTimeField(_("filed at"))
@@ -334,6 +329,9 @@ class ImplementationRules(models.Model):
 
     def __str__(self):
         return f"{self.measure} · {self.bureau} · {self.title}"
+
+    def upload_directory(self) -> str:
+        return f"rules/{self.measure.document_id}"
 
 
 class CategoryUserObjectPermission(UserObjectPermissionBase):

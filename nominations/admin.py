@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from incentives.errors import DomainError
+from organisation.admin_mixins import ReadOnlyAdminMixin
 from organisation.models import Programme
 from organisation.paginators import CappedPaginator
 
@@ -46,18 +47,12 @@ class CycleAdminForm(forms.ModelForm):
         return year
 
 
-class ExtensionInline(admin.TabularInline):
+class ExtensionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Extension
     extra = 0
     can_delete = False
     fields = ["bureau", "new_deadline", "reason", "granted_by", "granted_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class CycleAdmin(admin.ModelAdmin):
@@ -154,7 +149,7 @@ class NomineeInline(admin.TabularInline):
 
 
 @admin.register(NominationList)
-class NominationListAdmin(admin.ModelAdmin):
+class NominationListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: lists change only through the bureaus' editor and the General Office's review."""
 
     list_display = ["cycle", "category", "bureau", "state", "submitted_at"]
@@ -171,15 +166,6 @@ class NominationListAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in NominationList._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Reminders' schedule and wording ----------------------------------------------------------------------------

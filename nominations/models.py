@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incentives.files import StoredFile
 from measures import limits
 from measures.models import IncentiveCategory, PolicyDocument
 from organisation.models import Bureau, Programme, Unit, default_programme_id
@@ -223,19 +224,12 @@ class CapExceptionRequest(models.Model):
 
 
 def evidence_upload_to(instance, filename):
-    # The stored name is generated; the person's file name is kept only as data (original_name).
-    return f"evidence/{instance.nominee.nomination_list.cycle.year}/{instance.token}{instance.extension}"
+    # Kept for the migrations that name it; the field now uses incentives.files.stored_file_upload_to.
+    return f"{instance.upload_directory()}/{instance.token}{instance.extension}"
 
 
-class Evidence(models.Model):
+class Evidence(StoredFile):
     nominee = models.ForeignKey(Nominee, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("nominee"))
-    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=255)
-    token = models.CharField(max_length=32, unique=True, editable=False)
-    extension = models.CharField(max_length=8, editable=False)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by"))
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
@@ -246,6 +240,10 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    def upload_directory(self) -> str:
+        # The stored name is generated; the person's file name is kept only as data (original_name).
+        return f"evidence/{self.nominee.nomination_list.cycle.year}"
 
 
 class ListComment(models.Model):

@@ -32,6 +32,7 @@ from organisation.audit import AuditAction, audit_record
 
 from .deadlines import bureaus_still_open, cycle_last_deadline, deadline_passed, format_beijing
 from .models import Cycle
+from .states import row_for, row_taken_by
 
 
 class CyclePhase(models.TextChoices):
@@ -77,11 +78,7 @@ del S
 
 
 def cycle_transition_for(name: str, source: str) -> CycleTransition | None:
-    return next((t for t in CYCLE_TRANSITIONS if t.name == name and t.source == source), None)
-
-
-def _taken_by(name: str) -> str:
-    return next(t.by for t in CYCLE_TRANSITIONS if t.name == name)
+    return row_for(CYCLE_TRANSITIONS, name, source)
 
 
 def phase_of(cycle: Cycle, *, now: datetime.datetime | None = None, last_deadline: datetime.datetime | None = None
@@ -101,7 +98,7 @@ def cycle_transition_check(*, actor, cycle: Cycle, name: str, now: datetime.date
                            ) -> CycleTransition:
     """The row of the table that lets ``actor`` take ``name`` on the (locked) cycle now, or an error saying why
     not. Checked in this order: who acts, the cycle's state, the deadlines."""
-    by = _taken_by(name)
+    by = row_taken_by(CYCLE_TRANSITIONS, name)
     who = access.person(actor)
     if by == ADMINISTRATOR and not who.is_administrator:
         raise PermissionDeniedError(_("Only an administrator may do this."))

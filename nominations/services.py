@@ -350,10 +350,8 @@ def nomination_list_save(*, actor, nomination_list: NominationList, version: int
             added = []
             for entry, entry_files in zip(entries, files, strict=True):
                 for meta in entry_files:
-                    upload = meta.pop("file")
-                    evidence = Evidence(nominee=nominees[entry.unit.pk], uploaded_by=actor, **meta)
-                    evidence.file.save(meta["token"] + meta["extension"], upload, save=False)
-                    stored_names.append(evidence.file.name)
+                    evidence = Evidence(nominee=nominees[entry.unit.pk], uploaded_by=actor)
+                    stored_names.append(evidence.store(meta["file"], meta))
                     evidence.save()
                     added.append(evidence.original_name)
 
@@ -490,9 +488,8 @@ def rules_file(*, actor, measure, bureau: Bureau, title: str, upload, now: datet
                     measure=measure, bureau=bureau, state=ImplementationRules.State.SUBMITTED).exists():
                 raise DomainError(_("Your rules for this measure already wait for review."), field="file")
             rules = ImplementationRules(measure=measure, bureau=bureau, title=title, submitted_by=actor,
-                                        submitted_at=now or current_time(), **meta)
-            rules.file.save(meta["token"] + meta["extension"], upload, save=False)
-            stored = rules.file.name
+                                        submitted_at=now or current_time())
+            stored = rules.store(upload, meta)
             try:
                 with transaction.atomic():
                     rules.save()

@@ -64,14 +64,25 @@ TRANSITIONS: tuple[Transition, ...] = (
 STATE_OF_NO_LIST = ListState.DRAFT
 
 
+def row_for(table, name: str, source: str):
+    """The row of a transition table (this module's ``TRANSITIONS`` or ``nominations.phases.CYCLE_TRANSITIONS``:
+    rows with ``name``, ``source`` and ``by``) for taking ``name`` from ``source``, or None when it has none."""
+    return next((t for t in table if t.name == name and t.source == source), None)
+
+
+def row_taken_by(table, name: str) -> str:
+    """Who takes the transition ``name`` in a transition table (every row of one name is taken by one side)."""
+    return next(t.by for t in table if t.name == name)
+
+
 def transition_for(name: str, source: str) -> Transition | None:
     """The row for taking ``name`` from ``source``, or None when the table has no such transition."""
-    return next((t for t in TRANSITIONS if t.name == name and t.source == source), None)
+    return row_for(TRANSITIONS, name, source)
 
 
 def taken_by(name: str) -> str:
     """Who takes the transition ``name`` (every row of one name is taken by the same side)."""
-    return next(t.by for t in TRANSITIONS if t.name == name)
+    return row_taken_by(TRANSITIONS, name)
 
 
 def transitions_from(source: str, *, by: str | None = None) -> list[Transition]:

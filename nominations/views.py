@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
-from incentives.files import DOWNLOAD_HEADERS, stored_file_response
+from incentives.files import DOWNLOAD_HEADERS
 from measures.models import ImplementationRules, Measure
 from organisation import access
 from organisation.selectors import audit_trail, trail_everything
@@ -324,8 +324,7 @@ def evidence_download(request, token: str):
         evidence = selectors.evidence_for_download(request.user, token=token)
     except Evidence.DoesNotExist:
         raise Http404 from None
-    return stored_file_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type,
-                                headers=DOWNLOAD_HEADERS)
+    return evidence.response(headers=DOWNLOAD_HEADERS)
 
 
 
@@ -397,5 +396,4 @@ def rules_download(request, token: str):
         filing = selectors.rules_for_download(request.user, token=token)
     except ImplementationRules.DoesNotExist:
         raise Http404 from None
-    return stored_file_response(filing.file, filename=filing.original_name, content_type=filing.content_type,
-                                headers=DOWNLOAD_HEADERS)
+    return filing.response(headers=DOWNLOAD_HEADERS)

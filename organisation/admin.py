@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from incentives.errors import DomainError
 
 from . import services
+from .admin_mixins import ReadOnlyAdminMixin
 from .audit import audit_entries_filtered, audit_entries_searched, object_id_from
 from .invitations import account_invite
 from .models import AuditEntry, Bureau, Membership, Notification, OutboxMessage, Programme, Unit, UnitKind
@@ -265,7 +266,7 @@ class AuditDateRangeFilter(admin.ListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail is read-only, even for administrators, and is read by the audit administrator only
     (三员分立: the system administrator has no ``view_auditentry``).
 
@@ -286,15 +287,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return audit_entries_searched(queryset, search_term), False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- The outbox and notifications ----------------------------------------------------------------------------

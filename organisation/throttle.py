@@ -1,4 +1,6 @@
-"""Login throttling: repeated failures for one account or from one address lock further attempts for a while.
+"""Throttles: sign-in failures (repeated failures for one account or from one address lock further attempts for a
+while), password-reset mails, and public objections. Each counts through the same two functions, ``hit`` and
+``reached``.
 
 Counters live in the cache (Redis in production, so every worker shares them) and expire with the window.
 The address limit is separate and higher by default: a bureau's staff often share one office address, and a
@@ -15,9 +17,28 @@ from incentives.client import client_address
 __all__ = ["client_address"]  # the sign-in throttle counts per client address
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def reached(limits: list[tuple[str, int]]) -> bool:
+    """Whether any counter of ``limits`` (cache key, limit) has reached its limit."""
+    return any((cache.get(key) or 0) >= limit for key, limit in limits)
+
+
+def hit(keys, window: int) -> None:
+    """Count one event on each key. A counter's window starts at its first event (``add``); ``incr`` keeps the
+    expiry, so the window does not slide."""
+    for key in keys:
+        cache.add(key, 0, window)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window)
+
+
 def _user_key(username: str) -> str:
-    digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    return f"login-fail:user:{digest}"
+    return f"login-fail:user:{_digest(username.strip().lower())}"
 
 
 def _address_key(address: str) -> str:
@@ -32,17 +53,11 @@ def _limits(username: str, address: str) -> list[tuple[str, int]]:
 
 
 def login_locked(username: str, address: str) -> bool:
-    return any((cache.get(key) or 0) >= limit for key, limit in _limits(username, address))
+    return reached(_limits(username, address))
 
 
 def login_failed(username: str, address: str) -> None:
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    for key, _limit in _limits(username, address):
-        cache.add(key, 0, window)  # starts the window at the first failure; incr keeps its expiry
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, window)
+    hit([key for key, _limit in _limits(username, address)], settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
 def login_succeeded(username: str, address: str) -> None:
@@ -64,18 +79,12 @@ RESET_WINDOW_SECONDS = 60 * 60
 
 def password_reset_allowed(email: str, address: str) -> bool:
     limits = [
-        (f"reset:mail:{hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]}",
-         getattr(settings, "PASSWORD_RESET_MAIL_LIMIT", 3)),
+        (f"reset:mail:{_digest(email.strip().lower())}", getattr(settings, "PASSWORD_RESET_MAIL_LIMIT", 3)),
         (f"reset:addr:{address}", getattr(settings, "PASSWORD_RESET_ADDRESS_LIMIT", 20)),
     ]
-    if any((cache.get(key) or 0) >= limit for key, limit in limits):
+    if reached(limits):
         return False
-    for key, _limit in limits:
-        cache.add(key, 0, RESET_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, RESET_WINDOW_SECONDS)
+    hit([key for key, _limit in limits], RESET_WINDOW_SECONDS)
     return True
 
 
@@ -86,13 +95,8 @@ OBJECTION_WINDOW_SECONDS = 60 * 60
 def objection_allowed(address: str) -> bool:
     """Count one objection attempt from ``address``; False once ``OBJECTION_ADDRESS_LIMIT`` (10 by default) were
     made within the hour."""
-    key = f"objection:addr:{hashlib.sha256(address.encode()).hexdigest()[:32]}"
-    limit = getattr(settings, "OBJECTION_ADDRESS_LIMIT", 10)
-    if (cache.get(key) or 0) >= limit:
+    key = f"objection:addr:{_digest(address)}"
+    if reached([(key, getattr(settings, "OBJECTION_ADDRESS_LIMIT", 10))]):
         return False
-    cache.add(key, 0, OBJECTION_WINDOW_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, OBJECTION_WINDOW_SECONDS)
+    hit([key], OBJECTION_WINDOW_SECONDS)
     return True

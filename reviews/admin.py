@@ -16,6 +16,7 @@ from measures.exports import export_response
 from nominations import admin as nominations_admin
 from nominations.exports import nomination_rows
 from nominations.models import Cycle
+from organisation.admin_mixins import ReadOnlyAdminMixin
 from organisation.paginators import CappedPaginator
 from organisation.roles import is_administrator
 
@@ -27,19 +28,8 @@ from .models import Award, Bulletin, CycleReopening, Decision
 CYCLE_EXPORTS = {"nominations": nomination_rows, "awards": award_rows}
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Award)
-class AwardAdmin(ReadOnlyAdmin):
+class AwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["cycle", "category", "slot", "unit", "cap_exception", "awarded_at"]
     list_filter = ["cycle"]
     list_select_related = ["cycle", "category", "unit__parent", "cap_exception__category"]
@@ -75,20 +65,20 @@ class AwardAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(ReadOnlyAdmin):
+class DecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["nominee", "approved", "decided_by", "decided_at"]
     list_filter = ["approved", "nominee__nomination_list__cycle"]
     list_select_related = ["nominee__unit__parent", "decided_by"]
 
 
 @admin.register(CycleReopening)
-class CycleReopeningAdmin(ReadOnlyAdmin):
+class CycleReopeningAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["cycle", "reopened_by", "reopened_at", "was_published_at"]
     list_select_related = ["cycle", "reopened_by"]
 
 
 @admin.register(Bulletin)
-class BulletinAdmin(ReadOnlyAdmin):
+class BulletinAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["cycle", "version", "status", "size", "requested_by", "requested_at", "finished_at"]
     list_select_related = ["cycle", "requested_by"]
 

@@ -22,6 +22,7 @@ import dataclasses
 import datetime
 import hashlib
 import logging
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -71,6 +72,18 @@ SUPPORT_WORDING = {
     "bonus_points": "在相关年度考核中予以加分",
     "matching_funds": "按规定给予配套资金支持",
 }
+
+
+class BulletinRow(NamedTuple):
+    """One awardee line of the bulletin, in the order the bulletin lists them (``build_sections``)."""
+
+    measure_number: int
+    measure_title: str
+    support: str | list[str]  # the category's own words, or forms of support worded by SUPPORT_WORDING
+    category_key: object  # what tells two categories of one measure apart (the category's id)
+    category_name: str
+    unit_name: str
+    description: str = ""  # what the category rewards: heads its group
 
 
 @dataclasses.dataclass
@@ -174,32 +187,29 @@ def bulletin_issue_year(cycle) -> int:
     return max(cycle.year + 1, timezone.localdate().year)
 
 
-def build_sections(rows) -> list[BulletinSection]:
+def build_sections(rows: list[BulletinRow]) -> list[BulletinSection]:
     """Group rows, already sorted by measure, category and administrative order, into one section per measure
     with one group per category: every category of a measure is listed (measure 19 has 河长制湖长制 and 林长制).
 
-    A row is (measure number, measure title, support, category key, category name, unit name) with, as a
-    seventh item, the category's description (what it rewards), which heads its group. The support is the
-    category's own, in the notice's words (a string), or a list of forms of support worded by ``SUPPORT_WORDING``."""
+    The category's description (what it rewards) heads its group. The support is the category's own, in the
+    notice's words (a string), or a list of forms of support worded by ``SUPPORT_WORDING``."""
     sections: list[BulletinSection] = []
     by_measure: dict[int, BulletinSection] = {}
     by_category: dict[tuple, BulletinCategory] = {}
     for row in rows:
-        measure_number, measure_title, support, category_key, category_name, unit_name = row[:6]
-        description = row[6] if len(row) > 6 else ""
-        support = support if isinstance(support, str) and support else support_sentence(support or [])
-        section = by_measure.get(measure_number)
+        support = row.support if isinstance(row.support, str) and row.support else support_sentence(row.support or [])
+        section = by_measure.get(row.measure_number)
         if section is None:
-            section = BulletinSection(heading=f"{chinese_section_numeral(len(sections) + 1)}、", title=measure_title,
+            section = BulletinSection(heading=f"{chinese_section_numeral(len(sections) + 1)}、", title=row.measure_title,
                                       support=support, categories=[])
-            by_measure[measure_number] = section
+            by_measure[row.measure_number] = section
             sections.append(section)
-        category = by_category.get((measure_number, category_key))
+        category = by_category.get((row.measure_number, row.category_key))
         if category is None:
-            category = BulletinCategory(name=category_name, units=[], description=description, support=support)
-            by_category[(measure_number, category_key)] = category
+            category = BulletinCategory(name=row.category_name, units=[], description=row.description, support=support)
+            by_category[(row.measure_number, row.category_key)] = category
             section.categories.append(category)
-        category.units.append(unit_name)
+        category.units.append(row.unit_name)
     for section in sections:
         if len(section.categories) > 1:
             for index, category in enumerate(section.categories, start=1):
@@ -231,12 +241,10 @@ def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: date
               .order_by("category__measure__number", "category__order", "category_id", "unit__division_order",
                         "unit__name", "pk"))
     # A published year reads its frozen values (as they were at publication), never today's catalogue.
-    ordered = sorted(awards, key=lambda a: (
-        a.shown_measure_number, a.category.order, a.category_id,
-        a.published_division_order if a.is_frozen and a.published_division_order is not None
-        else a.unit.division_order, a.shown_unit_name, a.pk))
-    rows = [(a.shown_measure_number, a.shown_measure_title, _award_support(a), a.category_id,
-             a.shown_category_name, _awardee_name(a), a.shown_category_description) for a in ordered]
+    ordered = sorted(awards, key=lambda a: (a.shown_measure_number, a.category.order, a.category_id, *a.awardee_order()))
+    rows = [BulletinRow(measure_number=a.shown_measure_number, measure_title=a.shown_measure_title,
+                        support=_award_support(a), category_key=a.category_id, category_name=a.shown_category_name,
+                        unit_name=_awardee_name(a), description=a.shown_category_description) for a in ordered]
     document = cycle.document
     policy_title, policy_number = document.title, document.number
     if cycle.is_published and cycle.published_document_title:

@@ -148,6 +148,19 @@ class Award(models.Model):
 
     # What pages and the bulletin show: the frozen value once published, the catalogue's before.
     @property
+    def shown_division_order(self) -> int:
+        """The unit's administrative order as published; the unit's own before publication, or when the year was
+        published before the order was recorded."""
+        if self.is_frozen and self.published_division_order is not None:
+            return self.published_division_order
+        return self.unit.division_order
+
+    def awardee_order(self) -> tuple:
+        """Where the awardee stands among its category's awardees, on every page and in the bulletin: the
+        administrative order, then the name as shown, then the award's id."""
+        return (self.shown_division_order, self.shown_unit_name, self.pk)
+
+    @property
     def shown_unit_name(self) -> str:
         return self.published_unit_name or self.unit.display_name
 

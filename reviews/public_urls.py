@@ -1,10 +1,12 @@
-"""Public results (主动公开): readable by anyone without logging in."""
+"""Public results (主动公开): readable by anyone without logging in.
+
+The same patterns serve every programme, included twice by incentives/urls.py: at ``/results/`` for the default
+programme (namespace ``results``) and at ``/results/p/<programme>/`` for the others (namespace
+``programme_results``). The module names no ``app_name``: each include gives its own."""
 
 from django.urls import path
 
 from .views import public as public_views
-
-app_name = "results"
 
 urlpatterns = [
     path("", public_views.public_index, name="index"),

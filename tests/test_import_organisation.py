@@ -111,26 +111,37 @@ def test_import_export_permission_is_for_administrators_only(administrator, revi
         assert not model_admin.has_import_permission(request)
 
 
-def test_admin_bureau_import_preview_confirm_through_import_export(client, administrator):
+def test_admin_bureau_import_preview_confirm_through_the_planner(client, administrator):
     client.force_login(administrator)
     url = reverse("admin:organisation_bureau_import")
+    assert client.get(url).status_code == 200
+    assert url in client.get(reverse("admin:organisation_bureau_changelist")).content.decode()
     data = "short_name,full_name,full_name_confirmed,order,is_active\n市新局,广州市新局,1,99,1\n".encode()
-    response = client.post(url, {"import_file": SimpleUploadedFile("b.csv", data), "format": 0, "resource": 0})
-    assert response.status_code == 200 and "confirm_form" in response.context
+    response = client.post(url, {"file": SimpleUploadedFile("b.csv", data)})
+    assert response.status_code == 200 and response.context["token"]
+    assert response.context["counts"]["new"] == 1
     assert not Bureau.objects.filter(short_name="市新局").exists()
-    confirm = response.context["confirm_form"]
-    response = client.post(reverse("admin:organisation_bureau_process_import"), {**confirm.initial, "resource": 0})
+    response = client.post(url, {"token": response.context["token"], "confirm": "1"})
     assert response.status_code == 302
-    assert Bureau.objects.filter(short_name="市新局").exists()
+    created = Bureau.objects.get(short_name="市新局")
+    assert created.order == 99 and created.group is not None
+    from organisation.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="bureau.imported", target_id=created.pk).exists()
 
 
-def test_admin_import_export_refuses_a_formula_with_its_cell(client, administrator):
+def test_admin_import_refuses_a_formula_with_its_cell(client, administrator):
     client.force_login(administrator)
     data = "short_name,full_name\n市新局,=HYPERLINK(\"x\")\n".encode()
-    response = client.post(reverse("admin:organisation_bureau_import"),
-                           {"import_file": SimpleUploadedFile("b.csv", data), "format": 0, "resource": 0})
-    assert "B2" in str(response.context["form"].errors)
+    response = client.post(reverse("admin:organisation_bureau_import"), {"file": SimpleUploadedFile("b.csv", data)})
+    assert "B2" in response.content.decode() and "token" not in response.context
     assert not Bureau.objects.filter(short_name="市新局").exists()
+
+
+def test_admin_import_is_for_administrators_only(client, reviewer):
+    client.force_login(reviewer)
+    response = client.get(reverse("admin:organisation_bureau_import"))
+    assert response.status_code in (302, 403)
 
 
 def test_admin_users_export_neutralises_formulas(client, administrator):
@@ -141,19 +152,19 @@ def test_admin_users_export_neutralises_formulas(client, administrator):
     assert dataset.dict[0]["first_name"] == "'=cmd|' /C calc'!A0"
 
 
-def test_user_resource_imports_memberships_and_refuses_unknown_bureaus(bureau):
-    import tablib
-
-    from measures.resources import UserResource
-
-    good = tablib.Dataset(["resclerk", "新", "bureau_staff", "水务局、市财政局"], headers=["username", "first_name", "role", "bureaus"])
-    result = UserResource().import_data(good, dry_run=False)
-    assert not result.has_errors() and not result.has_validation_errors()
+def test_admin_users_import_memberships_and_refuses_unknown_bureaus(client, administrator, bureau):
+    client.force_login(administrator)
+    url = reverse("admin:auth_user_import")
+    good = "username,first_name,role,bureaus\nresclerk,新,bureau_staff,水务局、市财政局\n".encode()
+    response = client.post(url, {"file": SimpleUploadedFile("u.csv", good)})
+    response = client.post(url, {"token": response.context["token"], "confirm": "1"})
+    assert response.status_code == 302
     person = User.objects.get(username="resclerk")
     assert set(person.memberships.values_list("bureau__short_name", flat=True)) == {"市水务局", "市财政局"}
     assert not person.has_usable_password()
-    bad = tablib.Dataset(["resclerk2", "", "", "市水物局"], headers=["username", "first_name", "role", "bureaus"])
-    result = UserResource().import_data(bad, dry_run=False)
-    assert result.has_errors()
-    assert "市水务局" in str(result.row_errors()[0][1][0].error)
+    bad = "username,first_name,role,bureaus\nresclerk2,,,市水物局\n".encode()
+    response = client.post(url, {"file": SimpleUploadedFile("u.csv", bad)})
+    assert "token" not in response.context
+    errors = [error for row in response.context["invalid_rows"] for error in row.errors]
+    assert (errors[0].row, errors[0].column) == (2, "bureaus") and "市水务局" in errors[0].message
     assert not User.objects.filter(username="resclerk2").exists()

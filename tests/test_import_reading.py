@@ -77,6 +77,33 @@ def test_merged_header_cells():
     assert "A1:B1" in file_errors(data)[0]
 
 
+def test_merged_header_cells_are_those_of_the_first_worksheet():
+    """The merged ranges are found through the package's own parts (no private attribute of openpyxl): those of
+    the first worksheet, the one the rows are read from, wherever the relationship points to it."""
+    from measures.importing.reading import first_worksheet_part
+
+    workbook = Workbook()
+    workbook.active.merge_cells("C3:D3")  # the second sheet's merge is not the header's
+    sheet = workbook.create_sheet("catalogue", 0)
+    for row in ([["measure_number", None, "lead"], [6, "6", "市水务局"]]):
+        sheet.append(row)
+    sheet.merge_cells("A1:B1")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = buffer.getvalue()
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert first_worksheet_part(archive) == "xl/worksheets/sheet1.xml"
+    assert "A1:B1" in file_errors(data)[0]
+    # openpyxl writes the target as an absolute path inside the package; Excel writes it relative to xl/.
+    rels = archive.read("xl/_rels/workbook.xml.rels").decode().replace('Target="/xl/worksheets/', 'Target="worksheets/')
+    assert 'Target="worksheets/sheet1.xml"' in rels
+    rewritten = io.BytesIO()
+    with zipfile.ZipFile(rewritten, "w") as target:
+        for member in archive.infolist():
+            target.writestr(member.filename, rels if member.filename == "xl/_rels/workbook.xml.rels" else archive.read(member))
+    assert first_worksheet_part(zipfile.ZipFile(io.BytesIO(rewritten.getvalue()))) == "xl/worksheets/sheet1.xml"
+
+
 def test_formulas_are_refused_with_their_cell():
     data = xlsx([["measure_number", "category_code", "lead"], [6, "=1+5", "市水务局"]])
     message = file_errors(data)[0]

@@ -1,5 +1,7 @@
 """Admin pages: upload → preview (new, changed, unchanged, invalid rows, each invalid one with its reasons) →
-confirm or cancel, for a catalogue spreadsheet and for a notice's text; the template; the exports.
+confirm or cancel, for a catalogue spreadsheet, for a notice's text, and for the organisation's bureaus, units and
+people (``organisation_import_view``, the importers of ``measures.importing.organisation``); the template; the
+exports.
 
 Between preview and confirm the upload waits in a private temporary file named by a random token kept in the
 session; confirming reads it again and re-plans against the database as it is then, so a change made meanwhile
@@ -28,8 +30,9 @@ from measures.models import PolicyDocument
 from organisation.models import Programme
 from organisation.roles import is_administrator
 
-from .forms import MeasuresUploadForm, NoticeUploadForm
+from .forms import MeasuresUploadForm, NoticeUploadForm, OrganisationUploadForm
 from .notice_plan import plan_notice_text
+from .organisation import IMPORTERS
 from .plan import INVALID, UNCHANGED, new_document_fields
 from .reading import ImportFileError, read_upload
 from .services import catalogue_import
@@ -150,15 +153,25 @@ def import_view(model_admin, request, *, kind: str):
             except ImportFileError as error:
                 form.add_error("file" if kind == "measures" else None, error.message)
             else:
-                context.update(_preview_context(plan, time.perf_counter() - started))
-                if plan.is_valid and plan.has_changes:
-                    context["token"] = pending_save(request, data=data, options=options)
-                context["form"] = form
-                return TemplateResponse(request, "admin/measures/import_preview.html", context)
+                return _preview_response(request, context, form=form, plan=plan, started=started, data=data,
+                                         options=options)
     else:
         form = form_class()
+    return _form_response(request, context, form=form, header=CATALOGUE_HEADER)
+
+
+def _preview_response(request, context: dict, *, form, plan, started: float, data: bytes, options: dict):
+    """The preview of a planned file; a valid plan that changes something waits for its confirmation."""
+    context.update(_preview_context(plan, time.perf_counter() - started))
+    if plan.is_valid and plan.has_changes:
+        context["token"] = pending_save(request, data=data, options=options)
     context["form"] = form
-    context["header"] = CATALOGUE_HEADER
+    return TemplateResponse(request, "admin/measures/import_preview.html", context)
+
+
+def _form_response(request, context: dict, *, form, header) -> TemplateResponse:
+    context["form"] = form
+    context["header"] = header
     return TemplateResponse(request, "admin/measures/import_form.html", context)
 
 
@@ -168,10 +181,63 @@ def _preview_context(plan, seconds: float) -> dict:
         "plan": plan, "counts": plan.counts(), "rows": rows, "file_errors": plan.errors,
         "invalid_rows": [row for row in plan.rows if row.status == INVALID],
         "error_count": len(plan.all_errors), "seconds": f"{seconds:.2f}",
-        "unknown_bureaus": sorted(plan.unknown_bureaus.items()),
+        "unknown_bureaus": sorted(getattr(plan, "unknown_bureaus", {}).items()),
         "truncated": len([r for r in plan.rows if r.status != UNCHANGED]) > PREVIEW_ROW_LIMIT,
-        "preview_limit": PREVIEW_ROW_LIMIT, "published_years": plan.published_years(),
+        "preview_limit": PREVIEW_ROW_LIMIT,
+        "published_years": plan.published_years() if hasattr(plan, "published_years") else [],
     }
+
+
+def organisation_import_view(model_admin, request, *, kind: str):
+    """Bureaus, nominee units or people (kind "bureaus", "units", "users") from .xlsx or .csv: the same
+    upload → preview → confirm as the catalogue, with the importer the ``import_organisation`` command uses.
+    Confirming plans the stored file again against the database as it is then, and imports all or nothing."""
+    if not model_admin.has_import_permission(request):
+        raise PermissionDenied
+    plan_file, apply_plan, columns = IMPORTERS[kind]
+    changelist = reverse(f"admin:{model_admin.opts.app_label}_{model_admin.opts.model_name}_changelist")
+    context = {**model_admin.admin_site.each_context(request), "opts": model_admin.opts, "kind": kind,
+               "title": _("Import %(things)s") % {"things": model_admin.opts.verbose_name_plural}}
+    if request.method == "POST" and "token" in request.POST:
+        token = request.POST["token"]
+        data, options = pending_load(request, token)
+        if options.get("kind") != kind:
+            raise Http404
+        if "cancel" in request.POST:
+            pending_discard(request, token)
+            messages.info(request, _("Import cancelled: nothing was changed."))
+            return redirect(changelist)
+        programme = Programme.objects.filter(pk=options.get("programme")).first() if options.get("programme") else None
+        plan = plan_file(data, filename=options["filename"], programme=programme)
+        try:
+            result = apply_plan(actor=request.user, plan=plan)
+        except DomainError as error:
+            for row_error in plan.all_errors[:20]:
+                messages.error(request, str(row_error))
+            messages.error(request, str(error))
+            form = OrganisationUploadForm()
+        else:
+            pending_discard(request, token)
+            messages.success(request, _("Imported: %(created)s new, %(updated)s changed.") % result)
+            return redirect(changelist)
+    elif request.method == "POST":
+        form = OrganisationUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            started = time.perf_counter()
+            upload = form.cleaned_data["file"]
+            try:
+                data = read_upload(upload)
+            except ImportFileError as error:
+                form.add_error("file", error.message)
+            else:
+                programme = form.cleaned_data.get("programme")
+                plan = plan_file(data, filename=upload.name, programme=programme)
+                options = {"kind": kind, "filename": upload.name, "programme": programme.pk if programme else None}
+                return _preview_response(request, context, form=form, plan=plan, started=started, data=data,
+                                         options=options)
+    else:
+        form = OrganisationUploadForm()
+    return _form_response(request, context, form=form, header=columns)
 
 
 def template_view(model_admin, request, file_format: str):

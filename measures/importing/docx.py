@@ -4,7 +4,8 @@ numbering printed as Word prints it, and the rows of a table of measures as meas
 Written against the WordprocessingML parts directly (``word/document.xml``, ``word/numbering.xml``,
 ``word/styles.xml``) rather than with python-docx: python-docx gives a paragraph's numbering properties but not the
 number Word shows (it does not count lists), and the upload is checked as a zip (size, members, compression
-ratio) before any XML is parsed.
+ratio) and its XML parts' prologs (no document type, no entities) before any XML is parsed; every part is parsed
+with ``defusedxml``, which refuses entities and DTDs wherever they appear.
 
 Automatic numbering. A paragraph is numbered when its properties, or those of its style (following ``basedOn``),
 hold ``w:numPr`` (``w:numId`` ≠ 0, ``w:ilvl``). Its number is counted here: one counter per list
@@ -20,17 +21,16 @@ read as paragraphs.
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
-from xml.etree import ElementTree
 
+from defusedxml import DefusedXmlException, ElementTree
 from django.utils.translation import gettext as _
 
 from measures.models import chinese_numeral
 
 from .notice import NoticeSource, SourceLine, numeral_value
-from .reading import ImportFileError, check_zip
+from .reading import ImportFileError, check_zip, xml_refused
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 CHINESE_FORMATS = {"chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting",
@@ -62,14 +62,15 @@ def _format(value: int, fmt: str) -> str:
 class Numbering:
     """The lists of numbering.xml, and the counters of the paragraphs read so far."""
 
-    def __init__(self, numbering_xml: bytes | None, styles_xml: bytes | None):
+    def __init__(self, numbering_root, styles_root):
+        """The parsed numbering.xml and styles.xml (either may be None)."""
         self.levels: dict[str, dict[int, tuple[int, str, str]]] = {}  # abstractNumId → ilvl → (start, fmt, text)
         self.nums: dict[str, tuple[str, dict[int, int]]] = {}  # numId → (abstractNumId, ilvl → startOverride)
         self.style_numbering: dict[str, tuple[str, int]] = {}
         self.counters: dict[str, dict[int, int]] = {}
         self.started: set[str] = set()
-        if numbering_xml:
-            root = ElementTree.fromstring(numbering_xml)
+        if numbering_root is not None:
+            root = numbering_root
             for abstract in root.iter(f"{W}abstractNum"):
                 levels = {}
                 for lvl in abstract.iter(f"{W}lvl"):
@@ -83,8 +84,8 @@ class Numbering:
                     if start is not None:
                         overrides[int(override.get(f"{W}ilvl", "0"))] = int(start)
                 self.nums[num.get(f"{W}numId", "")] = (_val(num, "abstractNumId") or "", overrides)
-        if styles_xml:
-            self._read_styles(ElementTree.fromstring(styles_xml))
+        if styles_root is not None:
+            self._read_styles(styles_root)
 
     def _read_styles(self, root) -> None:
         own, based_on = {}, {}
@@ -221,6 +222,15 @@ def _table_lines(table, index: int, counter: list[int]) -> list[SourceLine] | No
     return lines
 
 
+def _part(archive: zipfile.ZipFile, name: str):
+    """One XML part of the document, parsed by defusedxml: a part declaring entities or a document type is refused
+    with its name."""
+    try:
+        return ElementTree.fromstring(archive.read(name))
+    except DefusedXmlException:
+        raise xml_refused(name, document=True) from None
+
+
 def docx_source(data: bytes) -> NoticeSource:
     archive = check_zip(data, kind="document")
     names = set(archive.namelist())
@@ -229,9 +239,9 @@ def docx_source(data: bytes) -> NoticeSource:
         raise ImportFileError(_("This zip file is not a Word document (.docx): it has no word/document.xml, only "
                                 "%(names)s. Upload the notice as .docx or .txt.") % {"names": shown})
     try:
-        numbering = Numbering(archive.read("word/numbering.xml") if "word/numbering.xml" in names else None,
-                              archive.read("word/styles.xml") if "word/styles.xml" in names else None)
-        root = ElementTree.parse(io.BytesIO(archive.read("word/document.xml"))).getroot()
+        numbering = Numbering(_part(archive, "word/numbering.xml") if "word/numbering.xml" in names else None,
+                              _part(archive, "word/styles.xml") if "word/styles.xml" in names else None)
+        root = _part(archive, "word/document.xml")
     except (ElementTree.ParseError, zipfile.BadZipFile, ValueError, KeyError, EOFError, OSError):
         raise ImportFileError(_("This Word document is damaged and cannot be read: save it again in Word.")) from None
     body = root.find(f"{W}body")

@@ -57,3 +57,6 @@ class NoticeUploadForm(TargetDocumentForm):
 
 class OrganisationUploadForm(forms.Form):
     file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"))
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Programme.objects.all(), required=False,
+        help_text=_("The importing programme: names bind to its bureaus only. Empty: the default programme."))

@@ -1,5 +1,9 @@
 """Plan and apply imports of the organisation: bureaus, nominee units, user accounts with their memberships.
 
+The one import path of each kind: the admin's import pages (``measures.importing.admin_views.organisation_import_view``:
+upload → preview → confirm), the ``import_organisation`` command and the import benchmark (bench/import_bench.py)
+all go through ``IMPORTERS``. Every row error names its row and column; a file with one error imports nothing.
+
 The unit importer is the fast path for big files: one query reads every existing unit, rows are compared in
 memory, and the writes are ``bulk_create`` / ``bulk_update`` in batches, all in one transaction.
 """
@@ -83,6 +87,10 @@ class OrgPlan:
     @property
     def is_valid(self) -> bool:
         return not self.errors and all(row.status != INVALID for row in self.rows)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.create or self.update or self.extra.get("other_kinds"))
 
     def counts(self) -> dict[str, int]:
         counts = {NEW: 0, CHANGED: 0, UNCHANGED: 0, INVALID: 0}
@@ -188,6 +196,9 @@ def _jsonable(values: dict) -> dict:
 def _check_valid(plan: OrgPlan) -> None:
     if not plan.is_valid:
         raise DomainError(_("The file has errors; nothing was imported."))
+
+
+BUREAU_COLUMNS = ["short_name", "full_name", "full_name_confirmed", "order", "is_active"]
 
 
 # --- nominee units -------------------------------------------------------------------------------------------
@@ -461,3 +472,11 @@ def _apply_user(user, wanted: dict, role_groups: dict) -> None:
         for bureau_id in wanted["bureaus"]:
             if bureau_id not in current:
                 Membership.objects.create(user=user, bureau_id=bureau_id)
+
+
+# The one import path of each kind: (plan the file, apply the plan, the columns it reads).
+IMPORTERS: dict[str, tuple[Callable[..., OrgPlan], Callable[..., dict], list[str]]] = {
+    "bureaus": (plan_bureaus, bureaus_import, BUREAU_COLUMNS),
+    "units": (plan_units, units_import, UNIT_COLUMNS),
+    "users": (plan_users, users_import, USER_COLUMNS),
+}

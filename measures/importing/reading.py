@@ -7,7 +7,10 @@ Checks run before the parser sees the bytes, cheapest first:
    OLE2 compound file, which for a workbook means a password-protected .xlsx or an old binary .xls (refused);
    anything else must decode as UTF-8 (or GB18030, what Excel on a Chinese Windows saves) text without NUL bytes;
 3. for a zip: the number of members, their total uncompressed size and each member's compression ratio, read
-   from the zip directory (nothing is inflated), so a zip bomb is refused before openpyxl opens it;
+   from the zip directory (nothing is inflated), so a zip bomb is refused before openpyxl opens it; then every
+   XML part's prolog: a document type declaration (``<!DOCTYPE``, where entities are declared: "billion laughs",
+   external entities) is refused naming the part. Every XML parse of an upload goes through ``defusedxml`` (ours,
+   and openpyxl's, which uses it when it is installed), which refuses entities and DTDs wherever they are;
 4. openpyxl in ``read_only`` mode with ``data_only=False``: rows are streamed, and a formula cell is seen as a
    formula. Formulas are REFUSED with their cell reference (the importer never evaluates or stores them);
 5. merged cells in the header row are refused (the sheet XML is streamed once for ``<mergeCell>``);
@@ -24,12 +27,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import posixpath
 import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import iterparse
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -270,22 +275,74 @@ def check_zip(data: bytes, *, kind: str = "workbook") -> zipfile.ZipFile:
                                     "%(names)s. Upload the notice as .docx or .txt.") % {
                 "names": "、".join(sorted(archive.namelist())[:5]) or "—"})
         raise ImportFileError(_("This zip file is not an Excel workbook (.xlsx)."))
+    _check_xml_prologs(archive, document=document)
     return archive
 
 
+# How much of each XML part's beginning is searched for a document type declaration (it precedes the root).
+XML_PROLOG_BYTES = 4096
+
+
+def xml_refused(part: str, *, document: bool = False) -> ImportFileError:
+    """The error for an XML part that declares a document type or entities (nothing else is read)."""
+    if document:
+        return ImportFileError(_("This Word document is refused: its part %(part)s declares XML entities or a "
+                                 "document type, which Word never writes (a “billion laughs” or external-entity "
+                                 "attack). Nothing was imported.") % {"part": part})
+    return ImportFileError(_("This workbook is refused: its part %(part)s declares XML entities or a document type, "
+                             "which Excel never writes (a “billion laughs” or external-entity attack). Nothing was "
+                             "imported.") % {"part": part})
+
+
+def _defused(error: BaseException | None) -> bool:
+    """Whether defusedxml's refusal is ``error`` or what caused it."""
+    while error is not None:
+        if isinstance(error, DefusedXmlException):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _refused_part(archive: zipfile.ZipFile) -> str:
+    """The name of the first XML part defusedxml refuses (the declaration was past the prolog that was searched)."""
+    for member in archive.infolist():
+        if member.filename.endswith((".xml", ".rels")):
+            try:
+                with archive.open(member) as part:
+                    for _event, element in iterparse(part):
+                        element.clear()
+            except DefusedXmlException:
+                return member.filename
+            except Exception:  # a damaged part is not the one looked for
+                continue
+    return "?"
+
+
+def _check_xml_prologs(archive: zipfile.ZipFile, *, document: bool) -> None:
+    for member in archive.infolist():
+        if not member.filename.endswith((".xml", ".rels")):
+            continue
+        with archive.open(member) as part:
+            head = part.read(XML_PROLOG_BYTES)
+        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+            raise xml_refused(member.filename, document=document)
+
+
 def _xlsx_rows(data: bytes, *, max_rows: int):
-    check_zip(data)
+    archive = check_zip(data)
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML errors …) for a bad file
+    except Exception as error:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML errors …) for a bad file
+        if _defused(error):  # the parser's refusal, which openpyxl wraps in its own ValueError
+            raise xml_refused(_refused_part(archive)) from None
         raise ImportFileError(_("This workbook is damaged or not an .xlsx workbook, and cannot be opened.")) from None
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise ImportFileError(_("The workbook has no worksheet."))
-        merged = _merged_ranges(workbook, sheet)
+        merged = _merged_ranges(archive)
         data_rows = 0
         header_seen = False
         try:
@@ -316,22 +373,47 @@ def _xlsx_rows(data: bytes, *, max_rows: int):
                 yield number, values
         except ImportFileError:
             raise
-        except Exception:
+        except Exception as error:
+            if _defused(error):
+                raise xml_refused(_refused_part(archive)) from None
             raise ImportFileError(_("This workbook is damaged and its rows cannot be read.")) from None
     finally:
         workbook.close()
 
 
-def _merged_ranges(workbook, sheet) -> list[tuple[int, int, str]]:
-    """The merged ranges of a read-only sheet (openpyxl does not read them in read-only mode), streamed."""
+PACKAGE_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+SPREADSHEET_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+OFFICE_RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def first_worksheet_part(archive: zipfile.ZipFile) -> str | None:
+    """The zip path of the workbook's first worksheet (the one openpyxl's ``worksheets[0]`` reads), from the
+    package itself: the first ``<sheet>`` of xl/workbook.xml whose relationship is a worksheet (not a chart sheet)."""
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return None
+    with archive.open("xl/_rels/workbook.xml.rels") as source:
+        targets = {element.get("Id"): element.get("Target", "") for _event, element in iterparse(source)
+                   if element.tag == f"{PACKAGE_RELATIONSHIPS}Relationship"
+                   and element.get("Type", "").endswith("/worksheet")}
+    with archive.open("xl/workbook.xml") as source:
+        for _event, element in iterparse(source):
+            if element.tag == f"{SPREADSHEET_MAIN}sheet" and element.get(f"{OFFICE_RELATIONSHIPS}id") in targets:
+                target = targets[element.get(f"{OFFICE_RELATIONSHIPS}id")]
+                return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+    return None
+
+
+def _merged_ranges(archive: zipfile.ZipFile) -> list[tuple[int, int, str]]:
+    """The merged ranges of the first worksheet (openpyxl does not read them in read-only mode), streamed from
+    its part of the package."""
     from openpyxl.utils.cell import range_boundaries
 
     ranges = []
-    path = getattr(sheet, "_worksheet_path", None)
-    archive = getattr(workbook, "_archive", None)
-    if not path or archive is None:
-        return ranges
     try:
+        path = first_worksheet_part(archive)
+        if path is None or path not in set(archive.namelist()):
+            return ranges
         with archive.open(path) as source:
             for _event, element in iterparse(source):
                 if element.tag.endswith("}mergeCell"):
@@ -342,6 +424,8 @@ def _merged_ranges(workbook, sheet) -> list[tuple[int, int, str]]:
                         continue
                     ranges.append((min_row, max_row, ref))
                 element.clear()
+    except DefusedXmlException:
+        raise xml_refused(_refused_part(archive)) from None
     except Exception:
         raise ImportFileError(_("This workbook is damaged and its sheet cannot be read.")) from None
     return ranges

@@ -94,11 +94,6 @@ class MeasureResult:
         return sum(len(awards) for _category, awards in self.categories)
 
 
-def _award_division_key(award: Award):
-    order = award.published_division_order if award.is_frozen else award.unit.division_order
-    return (order if order is not None else 1000, award.shown_unit_name)
-
-
 def group_awards(awards) -> list[MeasureResult]:
     """Awards grouped by measure and category, units in administrative order, each as it read when its year was
     published (the frozen values), or as the catalogue reads now before that."""
@@ -118,7 +113,7 @@ def group_awards(awards) -> list[MeasureResult]:
         group.categories.append((CategoryShown(code=first.category.code, name=first.shown_category_name,
                                                support_forms=first.shown_support_forms,
                                                support_text=first.shown_support_text),
-                                 sorted(by_category[category_id], key=_award_division_key)))
+                                 sorted(by_category[category_id], key=Award.awardee_order)))
     return sorted(by_measure.values(), key=lambda g: g.measure.number)
 
 

@@ -10,7 +10,6 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from incentives.errors import DomainError
-from incentives.files import stored_file_response
 from measures import limits
 from nominations import phases, states
 from nominations.models import NominationList
@@ -149,8 +148,7 @@ def evidence_file(request, pk: int, token: str):
         raise Http404
     inline = request.GET.get("download") != "1" and evidence.content_type in EVIDENCE_PREVIEWED
     # Shown inside the review page only; a PDF needs the browser's viewer, so no sandbox for it.
-    return stored_file_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type,
-                                inline=inline, headers={
-                                    "X-Content-Type-Options": "nosniff",
-                                    "Content-Security-Policy": "default-src 'none'; img-src 'self'; object-src 'self'; "
-                                    "frame-ancestors 'self'" if inline else "default-src 'none'; sandbox"})
+    return evidence.response(inline=inline, headers={
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; img-src 'self'; object-src 'self'; "
+        "frame-ancestors 'self'" if inline else "default-src 'none'; sandbox"})

@@ -8,11 +8,8 @@ from measures.importing import organisation
 from measures.importing.cli import programme_from_options, programme_option
 from measures.importing.reading import ImportFileError, read_upload
 
-PLANNERS = {
-    "bureaus": (organisation.plan_bureaus, organisation.bureaus_import),
-    "units": (organisation.plan_units, organisation.units_import),
-    "users": (organisation.plan_users, organisation.users_import),
-}
+# The same importers as the admin's import pages (measures.importing.organisation.IMPORTERS).
+PLANNERS = {kind: (plan, apply) for kind, (plan, apply, _columns) in organisation.IMPORTERS.items()}
 
 
 class Command(BaseCommand):
