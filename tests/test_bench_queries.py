@@ -22,7 +22,7 @@ LARGE = Sizes(cycles=3, categories=60, bureaus=40, units=180, users=70, audit=60
 # (the header's figure): one query. The clerk's home also lists the years and the latest comments: two more.
 QUERIES = {
     "clerk_home": 12,  # the phase of the year, the unread count, the years' links and the latest comments
-    "list_editor": 16,  # the category's rights in one query (measures.permissions.rights)
+    "list_editor": 15,  # the category's rights in one query; no units (the chooser asks for them as the clerk types)
     "review_queue": 16,  # the year's next steps asked of the door: one read of the programmes the reviewer reviews
     "list_review": 13,  # with the phase, the requests for an exception to the cap, and the door (who reviews what)
     "unit_history": 3,  # the unit, its years with their award counts, the awards of the page's years
