@@ -125,17 +125,16 @@ def assert_every_control_reachable(page, *, at_least: int, limit: int = 200):
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
 
 
-def choose_by_keyboard(page, select_selector: str, value: str):
-    """Focus is on a closed <select>: arrow keys move its choice (Chromium on Linux changes it in place)."""
-    assert focused_matches(page, select_selector)
-    target = page.evaluate("([s, v]) => Array.from(document.querySelector(s).options).findIndex(o => o.value === v)",
-                           [select_selector, value])
-    current = page.evaluate("s => document.querySelector(s).selectedIndex", select_selector)
-    assert target >= 0, f"{value} is not a choice of {select_selector}"
-    key = "ArrowDown" if target > current else "ArrowUp"
-    for _press in range(abs(target - current)):
-        page.keyboard.press(key)
-    assert page.locator(select_selector).input_value() == value
+def choose_unit_by_keyboard(page, row: int, unit):
+    """Focus is on a row's unit chooser: type the unit's name, go down to the first option (the name typed in full
+    comes first) and choose it with Enter."""
+    assert focused_matches(page, f"#id_rows-{row}-unit_name")
+    page.keyboard.type(unit.name)
+    page.locator(f"#id_rows-{row}-unit_name-options [role=option]").first.wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.getElementById('id_rows-{row}-unit').value === '{unit.pk}'")
+    assert focused_matches(page, f"#id_rows-{row}-unit_name")
 
 
 def press_and_wait(page, key: str = "Enter"):
@@ -292,8 +291,8 @@ def test_journey_clerk_by_keyboard_only(browser_context_factory, live_server, cl
     assert_every_control_reachable(page, at_least=25)  # 3 rows of 6 controls, the nobody-to-propose box, actions, links
 
     for row, unit, text in [(0, a, "全年完成水务投资 45 亿元。"), (1, b, "河湖治理成效明显。"), (2, c, "排水管网建设超额完成。")]:
-        tab_to(page, f"#id_rows-{row}-unit")
-        choose_by_keyboard(page, f"#id_rows-{row}-unit", str(unit.pk))
+        tab_to(page, f"#id_rows-{row}-unit_name")
+        choose_unit_by_keyboard(page, row, unit)
         tab_to(page, f"#id_rows-{row}-achievements")
         page.keyboard.type(text)
         if row == 0:
