@@ -459,6 +459,14 @@ class Generator:
                 cursor.execute(sql)
         self.log(f"audit: {written:,} records added" + (f", {len(rebuilt)} indexes rebuilt" if rebuilt else ""))
 
+    def statistics_tallies(self) -> None:
+        """The statistics' stored tallies of every published cycle, as its publication writes them (a second run
+        counts the earlier cycles again: their categories grew)."""
+        from reviews.services.publication import statistics_tally
+
+        rows = sum(statistics_tally(cycle=cycle) for cycle in Cycle.objects.filter(state=Cycle.State.PUBLISHED))
+        self.log(f"statistics: {rows} tallies stored")
+
     def run(self) -> None:
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
@@ -472,6 +480,7 @@ class Generator:
             categories = self.categories(bureaus)
             self.cycles(categories)
             self.audit()
+            self.statistics_tallies()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")

@@ -75,12 +75,19 @@ class MultipleFileField(forms.FileField):
 
 
 class NomineeRowForm(forms.Form):
-    """One row of the editor. An empty unit means an empty row."""
+    """One row of the editor. An empty unit means an empty row.
+
+    The unit is typed (``unit_name``): the chooser of ``static/js/site.js`` offers the matching units as the
+    person types (``nominations:units``) and keeps the one chosen in ``unit``; without JavaScript the typed name
+    is looked up when the draft is saved (``BaseNomineeFormSet.clean``)."""
 
     default_renderer = DirectRenderer  # the editor's and the list page's widgets, written in Python
 
-    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, required=False, empty_value=None,
-                                  widget=forms.Select(attrs={"data-unique": "unit"}))
+    unit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput(attrs={"data-chooser-value": ""}))
+    unit_name = forms.CharField(
+        label=_("Unit"), required=False, max_length=200,
+        help_text=_("Type part of its name and choose it from the list, or type its name as shown, e.g. 天河区"),
+        widget=forms.TextInput(attrs={"data-unique": "unit", "autocomplete": "off", "spellcheck": "false"}))
     # The row's position: the move buttons are the one ranking control, this field only carries the order.
     rank = forms.TypedChoiceField(label=_("Rank"), coerce=int, widget=forms.HiddenInput)
     achievements = forms.CharField(label=_("Achievements and results"), required=False,
@@ -91,29 +98,92 @@ class NomineeRowForm(forms.Form):
                               help_text=_("PDF, images or office documents, at most %(size)s each")
                               % {"size": filesizeformat(settings.EVIDENCE_MAX_BYTES)})
 
-    def __init__(self, *args, unit_choices=(), length: int = 1, **kwargs):
+    def __init__(self, *args, length: int = 1, chooser_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", _("— none —")), *unit_choices]
         self.fields["rank"].choices = [(str(r), str(r)) for r in range(1, length + 1)]
+        if chooser_url:
+            self.fields["unit_name"].widget.attrs.update({
+                "data-chooser": chooser_url,
+                "data-chooser-count": _("%s matching units: the arrow keys move through them, Enter chooses one."),
+                "data-chooser-none": _("No unit of this category matches."),
+                "aria-describedby": f"{self.auto_id % self.add_prefix('unit_name')}-help",
+            })
+
+    def typed_name(self) -> str | None:
+        """The unit's name as typed, or None when the form did not send the field (a client posting ids only)."""
+        if self.add_prefix("unit_name") not in self.data:
+            return None
+        return (self.cleaned_data.get("unit_name") or "").strip()
 
     def clean(self):
         cleaned = super().clean()
         # A unit without its achievements yet is a draft like any other: it is asked for at submission.
-        if not cleaned.get("unit") and cleaned.get("files"):
+        if not cleaned.get("unit") and not (cleaned.get("unit_name") or "").strip() and cleaned.get("files"):
             self.add_error("files", _("Choose the unit these files are about."))
         return cleaned
 
 
 class BaseNomineeFormSet(forms.BaseFormSet):
-    def __init__(self, *args, **kwargs):
+    """The editor's rows. ``resolver(ids=…, texts=…)`` (``nominations.selectors.units_resolve`` for the list's
+    category) finds the rows' units in one query; ``units_by_id`` holds them once the formset is valid."""
+
+    def __init__(self, *args, resolver=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.resolver = resolver
+        self.units_by_id = {}
         # A row beyond the limit can only come from a stale or tampered form: say the rule, not the mechanics.
         # The formset formats the message with %; the number is already in it.
         self.error_messages["too_many_forms"] = limits.list_length_message(limit=self.max_num).replace("%", "%%")
 
+    def _resolve_units(self) -> None:
+        """Each row's unit: the one chosen (its id) while the typed name is still that unit's, else the one the
+        typed name names; a name that names no unit of the category, or several, is the row's error."""
+        rows = []
+        for form in self.forms:
+            unit_id, text = form.cleaned_data.get("unit"), form.typed_name()
+            if text == "":
+                unit_id = form.cleaned_data["unit"] = None  # the name was cleared: the row is empty
+            rows.append((form, unit_id, text))
+        ids = [unit_id for _form, unit_id, _text in rows if unit_id]
+        texts = [text for _form, _unit_id, text in rows if text]
+        if not ids and not texts:
+            return
+        found = self.resolver(ids=ids, texts=texts)
+        for form, unit_id, text in rows:
+            chosen = found.by_id.get(unit_id) if unit_id else None
+            if chosen is not None and text and text not in {chosen.label, chosen.name, chosen.full_name}:
+                chosen = None  # typed over without choosing again (no JavaScript): the text decides
+            if chosen is None and text:
+                matches = found.by_text.get(text, [])
+                if len(matches) == 1:
+                    chosen = matches[0]
+                elif not matches:
+                    form.add_error("unit_name", forms.ValidationError(
+                        _("No unit that this category rewards is called “%(text)s”: type part of its name and choose "
+                          "it from the list."), code="unit_unknown", params={"text": text}))
+                else:
+                    form.add_error("unit_name", forms.ValidationError(
+                        _("“%(text)s” names %(count)s units: type the name as the list shows it, e.g. %(example)s."),
+                        code="unit_ambiguous",
+                        params={"text": text, "count": len(matches), "example": "、".join(
+                            sorted(u.label for u in matches)[:3])}))
+                    continue
+            elif chosen is None and unit_id:
+                form.add_error("unit_name", forms.ValidationError(
+                    _("This unit cannot be proposed in this category."), code="unit_not_allowed"))
+            if chosen is not None:
+                form.cleaned_data["unit"] = chosen.pk
+                self.units_by_id[chosen.pk] = chosen
+            else:
+                form.cleaned_data["unit"] = None
+
     def clean(self):
         if any(self.errors):
             return
+        if self.resolver is not None:
+            self._resolve_units()
+            if any(self.errors):
+                return
         ranks = [f.cleaned_data["rank"] for f in self.forms if f.cleaned_data.get("unit")]
         if len(ranks) != len(set(ranks)):
             raise forms.ValidationError(_("Two nominees cannot share a rank."))

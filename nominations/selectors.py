@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Concat
 
 from measures import limits, permissions
 from measures.models import ImplementationRules, IncentiveCategory, Measure, Responsibility
@@ -26,12 +27,35 @@ def cycle_for_bureaus(user=None) -> Cycle | None:
     return cycles.filter(state=Cycle.State.OPEN).first() or cycles.first()
 
 
-def cycle_years(*, programme_id: int | None = None) -> list[tuple[int, str]]:
-    """(year, state) of every cycle of the programme, newest first: a bureau reaches the lists of any year (one
-    query)."""
+YEARS_PER_PAGE = 10  # the clerk's home links this many years at a time, newest first
+MAX_YEARS_PAGE = 100_000  # beyond it a page number is a typing mistake (and an offset the database refuses)
+
+
+@dataclass
+class YearsPage:
+    """One page of a programme's years (``?years=N``): (year, state) newest first, and whether there are newer or
+    older ones."""
+
+    number: int
+    years: list[tuple[int, str]]
+    has_newer: bool
+    has_older: bool
+
+
+def cycle_years_page(*, programme_id: int | None = None, number: int = 1,
+                     per_page: int = YEARS_PER_PAGE) -> YearsPage | None:
+    """Page ``number`` (from 1) of the programme's years, newest first, in one query (one row more than the page
+    tells whether older years follow); None for a page past the last (the first page always exists)."""
     if programme_id is None:
         programme_id = default_programme_id()
-    return list(Cycle.objects.filter(programme_id=programme_id).order_by("-year").values_list("year", "state"))
+    if not 1 <= number <= MAX_YEARS_PAGE:
+        return None
+    start = (number - 1) * per_page
+    rows = list(Cycle.objects.filter(programme_id=programme_id).order_by("-year")
+                .values_list("year", "state")[start:start + per_page + 1])
+    if not rows and number > 1:
+        return None
+    return YearsPage(number=number, years=rows[:per_page], has_newer=number > 1, has_older=len(rows) > per_page)
 
 
 def comments_for_bureaus(user, *, cycle: Cycle | None, limit: int = 5) -> list[ListComment]:
@@ -74,6 +98,60 @@ def units_for_category(category: IncentiveCategory, *, programme_id: int) -> Que
     also = Unit.other_kinds.through.objects.filter(unitkind_id__in=kinds).values("unit_id")
     return (Unit.objects.filter(Q(kind__in=kinds) | Q(pk__in=also), is_active=True, programme_id=programme_id)
             .select_related("parent").order_by("division_order", "name"))
+
+
+CHOOSER_LIMIT = 20  # the unit chooser's matches for one typed text
+
+
+def unit_label(unit: Unit) -> str:
+    """The unit as the chooser shows it and the editor accepts it typed: its parent's name, then its own (a
+    street's ``str``; it tells apart two units of one name under different parents). Select ``parent``."""
+    return f"{unit.parent.name}{unit.name}" if unit.parent_id else unit.name
+
+
+def units_matching(category: IncentiveCategory, *, programme_id: int, text: str,
+                   limit: int = CHOOSER_LIMIT) -> list[Unit]:
+    """The unit chooser's answer: at most ``limit`` units the category may reward whose name, full name or name
+    under its parent's contains ``text``, those whose name starts with it first (one query)."""
+    text = text.strip()[:100]
+    units = units_for_category(category, programme_id=programme_id)
+    if text:
+        units = (units.annotate(label=Concat(Coalesce("parent__name", Value("")), "name"))
+                 .filter(Q(label__icontains=text) | Q(full_name__icontains=text))
+                 .annotate(starts=Case(When(name__istartswith=text, then=Value(0)), default=Value(1)))
+                 .order_by("starts", "division_order", "name", "pk"))
+    return list(units[:limit])
+
+
+@dataclass
+class UnitResolution:
+    """What the editor's typed units and chosen ids came to: the units found by id, and for each typed text the
+    units it names (none, one, or several when the text is ambiguous)."""
+
+    by_id: dict[int, Unit]
+    by_text: dict[str, list[Unit]]
+
+
+def units_resolve(category: IncentiveCategory, *, programme_id: int, ids=(), texts=()) -> UnitResolution:
+    """The units the editor's rows name, among those the category may reward: by id (the chooser's choice) or by
+    the text typed (a name under its parent's as shown, a name, or a full name, compared exactly). One query."""
+    ids = {int(i) for i in ids}
+    texts = {t.strip() for t in texts if t and t.strip()}
+    if not ids and not texts:
+        return UnitResolution(by_id={}, by_text={})
+    units = units_for_category(category, programme_id=programme_id).annotate(
+        label=Concat(Coalesce("parent__name", Value("")), "name"))
+    found = list(units.filter(Q(pk__in=ids) | Q(label__in=texts) | Q(name__in=texts) | Q(full_name__in=texts)))
+    by_text: dict[str, list[Unit]] = {text: [] for text in texts}
+    for unit in found:
+        for text in {unit.label, unit.name, unit.full_name} & texts:
+            by_text[text].append(unit)
+    # A text that is some unit's label exactly names that unit, whatever other units are called by their name.
+    for text, matches in by_text.items():
+        exact = [u for u in matches if u.label == text]
+        if exact:
+            by_text[text] = exact
+    return UnitResolution(by_id={u.pk: u for u in found if u.pk in ids}, by_text=by_text)
 
 
 def lists_visible_to(user) -> QuerySet[NominationList]:

@@ -1,9 +1,11 @@
 """The bureau's pages: its categories and lists, the list editor, submission, withdrawal, comments, evidence."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,11 +31,19 @@ def home(request):
     year's links."""
     default_cycle = selectors.cycle_for_bureaus(request.user)
     programme_id = default_cycle.programme_id if default_cycle else None
-    years = selectors.cycle_years(programme_id=programme_id)
+    # The years' links, a page at a time (?years=N, newest first): a programme may run for a long time.
+    page_asked = request.GET.get("years", "1")
+    years_page = (selectors.cycle_years_page(programme_id=programme_id, number=int(page_asked))
+                  if page_asked.isdigit() and len(page_asked) <= 6 else None)
+    if years_page is None:
+        raise Http404
     cycle = None
     asked = request.GET.get("year", "")
-    if asked.isdigit() and any(year == int(asked) for year, _state in years):
-        cycle = selectors.cycle_by_year(year=int(asked), programme_id=programme_id)
+    if asked.isdigit() and len(asked) <= 4:
+        try:
+            cycle = selectors.cycle_by_year(year=int(asked), programme_id=programme_id)
+        except Cycle.DoesNotExist:
+            cycle = None
     cycle = cycle or default_cycle
     pages = selectors.bureau_home(request.user, cycle=cycle)
     for page in pages:
@@ -42,7 +52,7 @@ def home(request):
         page["returned"] = [row for row in editable if row.nomination_list and row.nomination_list.state == "returned"]
         page["due"] = [row for row in editable if not row.nomination_list or row.nomination_list.state == "draft"]
     return render(request, "nominations/home.html", {
-        "cycle": cycle, "pages": pages, "years": years,
+        "cycle": cycle, "pages": pages, "years": years_page.years, "years_page": years_page,
         "lists_open": cycle is not None and phases.phase_allows(cycle, phases.Change.LISTS),
         "comments": selectors.comments_for_bureaus(request.user, cycle=cycle),
     })
@@ -145,7 +155,7 @@ def _kept_release(request, access) -> None:
     request.session[KEPT_FILES] = session
 
 
-def _editor_context(access, formset, meta_form, units_by_id, error=None, kept=None):
+def _editor_context(access, formset, meta_form, error=None, kept=None):
     nl = access.nomination_list
     nominees_by_unit = {n.unit_id: n for n in nl.nominees.all()} if nl else {}
     rows = []
@@ -165,7 +175,8 @@ def _editor_context(access, formset, meta_form, units_by_id, error=None, kept=No
 def _initial_rows(access) -> list[dict]:
     nl = access.nomination_list
     nominees = sorted(nl.nominees.all(), key=lambda n: n.rank) if nl else []
-    rows = [{"unit": n.unit_id, "rank": n.rank, "achievements": n.achievements, "figures": n.figures} for n in nominees]
+    rows = [{"unit": n.unit_id, "unit_name": selectors.unit_label(n.unit), "rank": n.rank,
+             "achievements": n.achievements, "figures": n.figures} for n in nominees]
     used = {r["rank"] for r in rows}
     free = [r for r in range(1, access.list_length + 1) if r not in used]
     rows += [{"unit": None, "rank": free.pop(0)} for _row in range(max(access.list_length - len(rows), 0))]
@@ -200,14 +211,13 @@ def list_edit(request, year: int, category_id: int):
     if not access.editable_now:
         messages.error(request, _("This list cannot be changed now."))
         return redirect(_list_url(access))
-    units = list(selectors.units_for_category(access.category, programme_id=access.cycle.programme_id))
-    units_by_id = {u.pk: u for u in units}
-    unit_choices = [(u.pk, str(u)) for u in units]
+    # The units are not listed in the page (a province has tens of thousands): the chooser asks
+    # nominations:units as the person types, and the rows' units are looked up when the form comes back.
     nl = access.nomination_list
     evidence_ids = [e.pk for n in nl.nominees.all() for e in n.evidence.all()] if nl else []
 
     NomineeFormSet = nominee_formset(access.list_length)
-    form_kwargs = {"unit_choices": unit_choices, "length": access.list_length}
+    form_kwargs = {"length": access.list_length, "chooser_url": _list_url(access, "nominations:units")}
     if request.method != "POST":
         formset = NomineeFormSet(prefix="rows", initial=_initial_rows(access), form_kwargs=form_kwargs)
         meta_form = ListMetaForm(evidence_ids=evidence_ids, initial={
@@ -215,13 +225,16 @@ def list_edit(request, year: int, category_id: int):
             "nothing_to_propose": nl.nothing_to_propose if nl else False,
             "nothing_reason": nl.nothing_reason if nl else "",
         })
-        return render(request, "nominations/list_edit.html", _editor_context(access, formset, meta_form, units_by_id))
+        return render(request, "nominations/list_edit.html", _editor_context(access, formset, meta_form))
 
-    formset = NomineeFormSet(request.POST, request.FILES, prefix="rows", form_kwargs=form_kwargs)
+    formset = NomineeFormSet(request.POST, request.FILES, prefix="rows", form_kwargs=form_kwargs,
+                             resolver=partial(selectors.units_resolve, access.category,
+                                              programme_id=access.cycle.programme_id))
+    units_by_id = formset.units_by_id
     meta_form = ListMetaForm(request.POST, evidence_ids=evidence_ids)
     if not (formset.is_valid() and meta_form.is_valid()):
         return render(request, "nominations/list_edit.html", _editor_context(
-            access, formset, meta_form, units_by_id, kept=_keep_files(request, access, formset)), status=400)
+            access, formset, meta_form, kept=_keep_files(request, access, formset)), status=400)
     action = request.POST.get("action", "save")
     try:
         if nl is None:
@@ -239,13 +252,27 @@ def list_edit(request, year: int, category_id: int):
     except DomainError as error:
         status = 409 if isinstance(error, ConflictError) else 400
         return render(request, "nominations/list_edit.html", _editor_context(
-            access, formset, meta_form, units_by_id, error=error.message,
+            access, formset, meta_form, error=error.message,
             kept=_keep_files(request, access, formset)), status=status)
     _kept_release(request, access)
     if action == "submit":
         return redirect(_list_url(access, "nominations:submit"))
     messages.success(request, _("Draft saved."))
     return redirect(_list_url(access, "nominations:edit"))
+
+
+@access.door()
+def unit_choices(request, year: int, category_id: int):
+    """The list editor's unit chooser: at most ``selectors.CHOOSER_LIMIT`` units the category rewards in the
+    programme whose name contains ``?q=``, as JSON; to the bureau that prepares the list only (404 otherwise)."""
+    access = _access(request, year, category_id)
+    if not access.can_edit_category:
+        raise Http404
+    units = selectors.units_matching(access.category, programme_id=access.cycle.programme_id,
+                                     text=request.GET.get("q", ""))
+    return JsonResponse({"results": [
+        {"id": unit.pk, "label": selectors.unit_label(unit), "detail": unit.full_name if unit.full_name else ""}
+        for unit in units]}, headers={"Cache-Control": "private, max-age=60"})
 
 
 @access.door()

@@ -401,3 +401,35 @@ class ListReading(models.Model):
 
     def __str__(self):
         return f"{self.reader} · {self.nomination_list_id} · {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class StatisticsTally(models.Model):
+    """A published year's counts behind the statistics page, written in the publication's transaction
+    (``reviews.services.publication``) and removed when the year is reopened, so that the page reads a few rows
+    per year instead of counting every award and list again. Per year: one ``year`` row (it says the year is
+    tallied), one row per district and per measure (``first``: awards), one per owning bureau (``first``, ``second``,
+    ``third``: lists on time, late, never submitted). A published year without its ``year`` row is counted when
+    the page asks (``reviews.selectors.public.statistics``)."""
+
+    class Kind(models.TextChoices):
+        YEAR = "year", _("year tallied")
+        DISTRICT = "district", _("awards of a district")
+        MEASURE = "measure", _("awards of a measure")
+        PUNCTUALITY = "punctuality", _("punctuality of a bureau")
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="statistics_tallies",
+                              verbose_name=_("cycle"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    subject_id = models.PositiveBigIntegerField(_("district, measure or bureau"), default=0)
+    first = models.PositiveIntegerField(default=0)
+    second = models.PositiveIntegerField(default=0)
+    third = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("statistics tally")
+        verbose_name_plural = _("statistics tallies")
+        constraints = [models.UniqueConstraint(fields=["cycle", "kind", "subject_id"],
+                                               name="reviews_statisticstally_unique")]
+
+    def __str__(self):
+        return f"{self.cycle_id} {self.kind} {self.subject_id}: {self.first} {self.second} {self.third}"

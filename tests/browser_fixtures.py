@@ -82,3 +82,17 @@ def browser_context_factory(chromium, request):
 @pytest.fixture
 def page(browser_context_factory):
     return browser_context_factory().new_page()
+
+
+def choose_unit(page, row: int, unit) -> None:
+    """Choose ``unit`` in row ``row`` of the list editor with the keyboard, as a clerk does: type its name into the
+    unit chooser, wait for the matching options, go down to the first (the name typed in full comes first) and
+    press Enter; the chooser keeps the unit's id beside the name."""
+    field = page.locator(f"#id_rows-{row}-unit_name")
+    field.fill(unit.name)
+    options = page.locator(f"#id_rows-{row}-unit_name-options [role=option]")
+    options.first.wait_for()
+    field.press("ArrowDown")
+    assert options.first.get_attribute("aria-selected") == "true"
+    field.press("Enter")
+    page.wait_for_function(f"document.getElementById('id_rows-{row}-unit').value === '{unit.pk}'")

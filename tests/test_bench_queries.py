@@ -22,13 +22,13 @@ LARGE = Sizes(cycles=3, categories=60, bureaus=40, units=180, users=70, audit=60
 # (the header's figure): one query. The clerk's home also lists the years and the latest comments: two more.
 QUERIES = {
     "clerk_home": 12,  # the phase of the year, the unread count, the years' links and the latest comments
-    "list_editor": 16,  # the category's rights in one query (measures.permissions.rights)
+    "list_editor": 15,  # the category's rights in one query; no units (the chooser asks for them as the clerk types)
     "review_queue": 16,  # the year's next steps asked of the door: one read of the programmes the reviewer reviews
     "list_review": 13,  # with the phase, the requests for an exception to the cap, and the door (who reviews what)
     "unit_history": 3,  # the unit, its years with their award counts, the awards of the page's years
     "public_results": 6,
-    "statistics": 11,  # with the implementation rules filed on time; punctuality: one GROUP BY and the bureaus
-    "statistics_cold": 11,  # the same count: the timer clears the cache before every request
+    "statistics": 10,  # the stored tallies of the published years (StatisticsTally) and the rules filed on time
+    "statistics_cold": 10,  # the same count: the timer clears the cache before every request
 }
 BY_KEY = {page.key: page for page in PAGES}
 

@@ -20,7 +20,7 @@ from nominations import services as nomination_services
 from nominations.models import Evidence, NominationList
 from organisation.models import Notification
 from reviews.models import Award, Decision
-from tests.browser_fixtures import DESKTOP, PHONE, screenshot
+from tests.browser_fixtures import DESKTOP, PHONE, choose_unit, screenshot
 
 from .test_browser_journeys import assert_fits, assert_in_chinese, log_in, open_cycle, submitted_list
 
@@ -128,15 +128,15 @@ def test_clerk_saves_an_incomplete_draft_sees_what_is_missing_completes_and_subm
     log_in(page, live_server, clerk_water)
     page.goto(edit_url)
     # A unit chosen twice is refused as soon as it is chosen: the row says so and the form is not sent.
-    page.locator("#id_rows-0-unit").select_option(str(a.pk))
-    page.locator("#id_rows-1-unit").select_option(str(a.pk))
+    choose_unit(page, 0, a)
+    choose_unit(page, 1, a)
     assert page.locator("#row-1 [data-unique-error]").is_visible()
-    assert page.locator("#id_rows-1-unit").get_attribute("aria-invalid") == "true"
+    assert page.locator("#id_rows-1-unit_name").get_attribute("aria-invalid") == "true"
     page.locator(".actions button[name=action][value=save]").click()
     assert page.url == edit_url and not NominationList.objects.filter(cycle=cycle, category=water).exists()
     # Two units, the second without its achievements yet: the draft is saved all the same.
     page.locator("#id_rows-0-achievements").fill("全年完成水务投资 45 亿元。")
-    page.locator("#id_rows-1-unit").select_option(str(b.pk))
+    choose_unit(page, 1, b)
     with page.expect_navigation():
         page.locator(".actions button[name=action][value=save]").click()
     assert page.locator("main .messages .success").count() == 1
@@ -166,6 +166,52 @@ def test_clerk_saves_an_incomplete_draft_sees_what_is_missing_completes_and_subm
     screenshot(page, f"desk-clerk-submitted-{width_name(viewport)}")
     nomination_list.refresh_from_db()
     assert nomination_list.state == "submitted"
+
+
+def test_the_unit_chooser_is_driven_by_the_keyboard(browser_context_factory, live_server, clerk_water, administrator,
+                                                   category, districts):
+    cycle = open_cycle(administrator)
+    water = category("6")
+    edit_url = f"{live_server.url}/nominations/{cycle.year}/{water.pk}/edit/"
+    page = browser_context_factory(viewport=DESKTOP).new_page()
+    log_in(page, live_server, clerk_water)
+    page.goto(edit_url)
+    field = page.locator("#id_rows-0-unit_name")
+    options = page.locator("#id_rows-0-unit_name-options [role=option]")
+    assert field.get_attribute("role") == "combobox" and field.get_attribute("aria-expanded") == "false"
+    field.press_sequentially("区", delay=20)  # every district: the list opens with a score at most
+    options.first.wait_for()
+    assert field.get_attribute("aria-expanded") == "true" and 1 < options.count() <= 20
+    field.press("ArrowDown")
+    field.press("ArrowDown")
+    field.press("ArrowUp")
+    field.press("ArrowDown")  # the second option, as the screen reader hears it (aria-activedescendant)
+    second = options.nth(1)
+    assert field.get_attribute("aria-activedescendant") == second.get_attribute("id")
+    assert second.get_attribute("aria-selected") == "true"
+    field.press("Escape")  # closes the list, keeps the text
+    assert page.locator("#id_rows-0-unit_name-options").is_hidden() and field.input_value() == "区"
+    field.press("ArrowDown")  # opens it again
+    options.first.wait_for()
+    field.press("ArrowDown")
+    field.press("ArrowDown")
+    chosen = options.nth(1).inner_text()
+    field.press("Enter")  # chooses, and does not send the form
+    assert page.url == edit_url and field.input_value() == chosen.split(" ")[0]
+    assert field.get_attribute("aria-expanded") == "false"
+    unit = next(d for d in districts if d.name == field.input_value())
+    assert page.locator("#id_rows-0-unit").input_value() == str(unit.pk)
+    # Typing again forgets the choice: the text typed is what the server looks up.
+    field.press("End")
+    field.press_sequentially("x", delay=20)
+    assert page.locator("#id_rows-0-unit").input_value() == ""
+    field.fill("")
+    choose_unit(page, 0, unit)
+    page.locator("#id_rows-0-achievements").fill("全年完成水务投资 45 亿元。")
+    with page.expect_navigation():
+        page.locator(".actions button[name=action][value=save]").click()
+    nomination_list = NominationList.objects.get(cycle=cycle, category=water)
+    assert list(nomination_list.nominees.values_list("unit_id", flat=True)) == [unit.pk]
 
 
 @pytest.mark.parametrize("viewport", WIDTHS)

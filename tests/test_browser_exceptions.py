@@ -15,7 +15,7 @@ from nominations import services as nomination_services
 from nominations.models import CapExceptionRequest, NominationList, Nominee
 from organisation.models import OutboxMessage
 from reviews.models import Award
-from tests.browser_fixtures import DESKTOP, screenshot
+from tests.browser_fixtures import DESKTOP, choose_unit, screenshot
 from tests.test_browser_journeys import choose, decide_all, log_in, open_cycle, submitted_list
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,7 +60,7 @@ def test_a_fourth_slot_asked_granted_filled_and_approved(browser_context_factory
     # The clerk's editor now has four rows; she fills the fourth and submits.
     clerk.goto(edit_url)
     assert clerk.locator("fieldset.nominee-row").count() == 4
-    clerk.locator("#id_rows-3-unit").select_option(str(districts[3].pk))
+    choose_unit(clerk, 3, districts[3])
     clerk.locator("#id_rows-3-achievements").fill("新建污水管网超额完成。")
     with clerk.expect_navigation():
         clerk.locator(".actions button[name=action][value=submit]").click()

@@ -27,7 +27,7 @@ from nominations import services as nomination_services
 from nominations.deadlines import default_deadline_for
 from nominations.models import BEIJING, Cycle, NominationList, Nominee
 from reviews.models import Award, Bulletin
-from tests.browser_fixtures import DESKTOP, PHONE, screenshot
+from tests.browser_fixtures import DESKTOP, PHONE, choose_unit, screenshot
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -125,17 +125,16 @@ def assert_every_control_reachable(page, *, at_least: int, limit: int = 200):
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
 
 
-def choose_by_keyboard(page, select_selector: str, value: str):
-    """Focus is on a closed <select>: arrow keys move its choice (Chromium on Linux changes it in place)."""
-    assert focused_matches(page, select_selector)
-    target = page.evaluate("([s, v]) => Array.from(document.querySelector(s).options).findIndex(o => o.value === v)",
-                           [select_selector, value])
-    current = page.evaluate("s => document.querySelector(s).selectedIndex", select_selector)
-    assert target >= 0, f"{value} is not a choice of {select_selector}"
-    key = "ArrowDown" if target > current else "ArrowUp"
-    for _press in range(abs(target - current)):
-        page.keyboard.press(key)
-    assert page.locator(select_selector).input_value() == value
+def choose_unit_by_keyboard(page, row: int, unit):
+    """Focus is on a row's unit chooser: type the unit's name, go down to the first option (the name typed in full
+    comes first) and choose it with Enter."""
+    assert focused_matches(page, f"#id_rows-{row}-unit_name")
+    page.keyboard.type(unit.name)
+    page.locator(f"#id_rows-{row}-unit_name-options [role=option]").first.wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.getElementById('id_rows-{row}-unit').value === '{unit.pk}'")
+    assert focused_matches(page, f"#id_rows-{row}-unit_name")
 
 
 def press_and_wait(page, key: str = "Enter"):
@@ -175,7 +174,7 @@ def test_journey_clerk_prepares_submits_and_reads_the_list(browser_context_facto
 
     # Three nominees with their achievements, one with an evidence file; saved as a draft.
     for row, unit, text in [(0, a, "全年完成水务投资 45 亿元。"), (1, b, "河湖治理成效明显。"), (2, c, "排水管网建设超额完成。")]:
-        page.locator(f"#id_rows-{row}-unit").select_option(str(unit.pk))
+        choose_unit(page, row, unit)
         page.locator(f"#id_rows-{row}-achievements").fill(text)
     page.locator("#id_rows-0-figures").fill("投资完成率 128%")
     page.locator("#id_rows-0-files").set_input_files(str(evidence_file(tmp_path)))
@@ -195,10 +194,11 @@ def test_journey_clerk_prepares_submits_and_reads_the_list(browser_context_facto
                                                                el.id = el.id.replace('rows-2-', 'rows-3-'); });
       row.querySelectorAll('label[for^="id_rows-2-"]').forEach(label => { label.htmlFor = label.htmlFor.replace('rows-2-', 'rows-3-'); });
       row.querySelectorAll('.evidence-files').forEach(el => el.remove());
+      row.querySelectorAll('[data-chooser-value]').forEach(el => { el.value = ''; });
       last.after(row);
       document.querySelector('#id_rows-TOTAL_FORMS').value = '4';
     }""")
-    page.locator("#id_rows-3-unit").select_option(str(d.pk))
+    page.locator("#id_rows-3-unit_name").fill(d.name)  # the clone has no chooser of its own: the name is looked up
     page.locator("#id_rows-3-achievements").fill("第四个单位")
     page.locator(".actions button[name=action][value=save]").click()
     page.wait_for_load_state()
@@ -212,6 +212,7 @@ def test_journey_clerk_prepares_submits_and_reads_the_list(browser_context_facto
     page.locator("button[name=action][value='down-0']").click()
     page.wait_for_url(edit_url)
     assert page.locator("#id_rows-0-unit").input_value() == str(b.pk)
+    assert page.locator("#id_rows-0-unit_name").input_value() == b.name
     assert page.locator("#id_rows-1-unit").input_value() == str(a.pk)
     assert page.locator("#row-1 .evidence-files a").inner_text() == "水务投资完成情况.pdf"
     page.locator(".actions button[name=action][value=save]").click()
@@ -290,8 +291,8 @@ def test_journey_clerk_by_keyboard_only(browser_context_factory, live_server, cl
     assert_every_control_reachable(page, at_least=25)  # 3 rows of 6 controls, the nobody-to-propose box, actions, links
 
     for row, unit, text in [(0, a, "全年完成水务投资 45 亿元。"), (1, b, "河湖治理成效明显。"), (2, c, "排水管网建设超额完成。")]:
-        tab_to(page, f"#id_rows-{row}-unit")
-        choose_by_keyboard(page, f"#id_rows-{row}-unit", str(unit.pk))
+        tab_to(page, f"#id_rows-{row}-unit_name")
+        choose_unit_by_keyboard(page, row, unit)
         tab_to(page, f"#id_rows-{row}-achievements")
         page.keyboard.type(text)
         if row == 0:
@@ -401,7 +402,7 @@ def test_journey_reviewer_returns_decides_publishes_and_the_public_reads(
     assert reason in clerk.locator(".returned-reasons").inner_text()
     clerk.locator(f".actions a[href='/nominations/{cycle.year}/{rivers.category_id}/edit/']").click()
     clerk.wait_for_url(f"{live_server.url}/nominations/{cycle.year}/{rivers.category_id}/edit/")
-    assert clerk.locator("#id_rows-0-unit").is_enabled()
+    assert clerk.locator("#id_rows-0-unit_name").is_enabled()
     assert clerk.locator("#id_rows-0-unit").input_value() == str(districts[0].pk)
     screenshot(clerk, "journey2-clerk-sees-returned-list-desktop")
 

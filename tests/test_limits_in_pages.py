@@ -95,7 +95,7 @@ def test_a_row_beyond_the_limit_is_refused_with_the_limit_in_force():
         data = {"rows-TOTAL_FORMS": str(length + 1), "rows-INITIAL_FORMS": "0", "rows-MIN_NUM_FORMS": str(length),
                 "rows-MAX_NUM_FORMS": str(length)}
         with translation.override("zh-hans"):  # the request's language, as the view builds the formset under it
-            formset = nominee_formset(length)(data, prefix="rows", form_kwargs={"unit_choices": [], "length": length})
+            formset = nominee_formset(length)(data, prefix="rows", form_kwargs={"length": length})
             assert not formset.is_valid()
             errors = " ".join(formset.non_form_errors())
         assert f"每份名单最多推荐{length}个对象" in errors, errors

@@ -31,11 +31,11 @@ def test_clerk_prepares_and_submits_a_list_at_phone_width(browser_context_factor
     page.wait_for_url(f"{live_server.url}/nominations/")
     page.locator(f"tr[data-category='6'] a[href$='/{category('6').pk}/edit/']").click()
 
-    page.locator("#id_rows-0-unit").select_option(str(districts[2].pk))
+    page.locator("#id_rows-0-unit_name").fill(districts[2].name)  # typed in full: looked up on save
     page.locator("#id_rows-0-achievements").fill("全年完成水务投资 45 亿元。")
     page.locator("#id_rows-0-figures").fill("投资完成率 128%")
     page.locator("#id_rows-0-files").set_input_files(str(evidence))
-    page.locator("#id_rows-1-unit").select_option(str(districts[0].pk))
+    page.locator("#id_rows-1-unit_name").fill(districts[0].name)
     page.locator("#id_rows-1-achievements").fill("河湖治理成效明显。")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     screenshot(page, "nominations-editor-phone")

@@ -158,8 +158,10 @@ def test_clerk_prepares_saves_comes_back_and_submits_with_confirmation(client, c
     client.force_login(clerk_water)
     response = client.get(url("edit", cycle, cat6))
     assert response.status_code == 200 and not NominationList.objects.exists()  # opening the editor writes nothing
-    choices = dict(response.context["formset"].forms[0].fields["unit"].choices)
-    assert {d.pk for d in districts} <= set(choices) | {None} and len(choices) == len(districts) + 1  # + "none"
+    # The units are not written into the page: the chooser asks for them as the clerk types.
+    assert "<option" not in response.content.decode().split('class="list-editor"')[1]
+    chooser = client.get(reverse("nominations:units", args=[cycle.year, cat6.pk])).json()["results"]
+    assert {r["id"] for r in chooser} == {d.pk for d in districts} and len(chooser) == len(districts)
     response = client.post(url("edit", cycle, cat6), editor_post(
         0, [(districts[3], "完成水务投资 45 亿元"), (districts[1],)], files={0: pdf_file(), 1: [png_file(), docx_file()]}))
     assert response.status_code == 302
@@ -204,6 +206,59 @@ def test_move_buttons_reorder_without_javascript(client, clerk_water, cycle, cat
     assert client.post(url("edit", cycle, cat6), data).status_code == 302
     assert list(nl.nominees.order_by("rank").values_list("unit_id", flat=True)) == [districts[2].pk, districts[0].pk,
                                                                                    districts[1].pk]
+
+
+def test_the_unit_chooser_answers_matches_of_the_category_only(client, clerk_water, clerk_ndrc, cycle, cat6, districts):
+    other_kind = UnitFactory(name="天河测试学校", kind=UnitKind.objects.exclude(
+        code__in=cat6.subject_kinds.values("code")).first())
+    many = [UnitFactory(name=f"天河测试单位{n}") for n in range(25)]
+    choices = reverse("nominations:units", args=[cycle.year, cat6.pk])
+    client.force_login(clerk_water)
+    found = client.get(choices, {"q": "天河"}).json()["results"]
+    assert len(found) == 20  # at most a score of matches, the one whose name starts with the text first
+    assert found[0]["label"] == "天河区" and other_kind.pk not in {r["id"] for r in found}
+    assert {r["id"] for r in found[1:]} <= {u.pk for u in many}
+    assert client.get(choices, {"q": "没有这个单位"}).json() == {"results": []}
+    # The bureau that prepares the list only: a co-responsible bureau does not find the chooser.
+    client.force_login(clerk_ndrc)
+    assert client.get(choices, {"q": "天河"}).status_code == 404
+
+
+def test_a_typed_unit_name_is_looked_up_and_a_bad_one_names_its_row(client, clerk_water, cycle, cat6, districts):
+    twins = [UnitFactory(name="新城街道", parent=districts[0]), UnitFactory(name="新城街道", parent=districts[1])]
+    client.force_login(clerk_water)
+    data = editor_post(0, [("", "甲"), ("", "乙"), ("", "丙")])
+    data.update({"rows-0-unit_name": "天河区", "rows-1-unit_name": "新城街道", "rows-2-unit_name": "火星区"})
+    response = client.post(url("edit", cycle, cat6), data)
+    assert response.status_code == 400 and not NominationList.objects.exists()
+    errors = re.sub(r"<[^>]+>", "", response.content.decode().split('id="editor-error"')[1].split("</div>")[0])
+    row2, row3 = errors.split("第2行：")[1].split("第3行：")
+    assert "新城街道" in row2 and "越秀区新城街道" in row2  # several units: the way to name one of them
+    assert "火星区" in row3  # no unit: the text typed, in its row's error
+    # Typed as the list shows them (the parent's name first), every row names one unit: the draft is saved.
+    data.update({"rows-1-unit_name": "海珠区新城街道", "rows-2-unit_name": " 白云区 "})
+    assert client.post(url("edit", cycle, cat6), data).status_code == 302
+    nl = NominationList.objects.get(category=cat6)
+    white_cloud = next(d for d in districts if d.name == "白云区")
+    assert list(nl.nominees.order_by("rank").values_list("unit_id", flat=True)) == [
+        next(d for d in districts if d.name == "天河区").pk, twins[1].pk, white_cloud.pk]
+    # The editor shows each row's unit by its name, the chooser's id beside it; a name cleared empties the row.
+    page = client.get(url("edit", cycle, cat6)).content.decode()
+    assert 'value="海珠区新城街道"' in page and f'name="rows-1-unit" value="{twins[1].pk}"' in page
+    data = editor_post(nl.version, [(twins[1], "乙")])
+    data["rows-0-unit_name"] = ""
+    data["rows-0-unit"] = str(twins[1].pk)
+    assert client.post(url("edit", cycle, cat6), data).status_code == 302
+    assert not nl.nominees.exists()
+
+
+def test_a_unit_id_the_category_does_not_reward_is_the_rows_error(client, clerk_water, cycle, cat6, districts):
+    school = UnitFactory(name="测试学校", kind=UnitKind.objects.exclude(
+        code__in=cat6.subject_kinds.values("code")).first())
+    client.force_login(clerk_water)
+    response = client.post(url("edit", cycle, cat6), editor_post(0, [(school, "甲")]))
+    assert response.status_code == 400 and not NominationList.objects.exists()
+    assert response.context["formset"].forms[0].errors["unit_name"]
 
 
 def test_nobody_to_propose_is_a_choice_in_the_editor(client, clerk_water, cycle, cat6):
@@ -407,7 +462,7 @@ def test_list_pages_run_a_constant_number_of_queries(client, clerk_water, clerk_
     client.force_login(clerk_water)
     nl = make_list(cycle, cat6, clerk_water, districts[:1])
     client.get(url(page, cycle, cat6))  # warm the content-type and session caches
-    bound = {"edit": 16, "list": 17, "print": 14}[page]  # phase, unread count; the list page its exception requests
+    bound = {"edit": 15, "list": 17, "print": 14}[page]  # phase, unread count (the editor reads no units: its chooser asks for them); the list page its exception requests
     with django_assert_num_queries(bound):
         small = client.get(url(page, cycle, cat6))
     nl.refresh_from_db()
@@ -451,6 +506,36 @@ def test_every_year_s_lists_are_reachable_from_the_workbench(client, clerk_water
     assert response.context["cycle"] == old
     assert reverse("nominations:list", args=[old.year, category("19-1").pk]) in response.content.decode()
     assert client.get(reverse("nominations:home"), {"year": "1800"}).context["cycle"] == cycle
+
+
+def test_the_workbench_pages_the_years_links_newest_first(client, clerk_water, cycle, django_assert_max_num_queries):
+    for back in range(1, 25):  # 25 years in all: three pages of ten
+        Cycle.objects.create(year=cycle.year - back, document=cycle.document, state=Cycle.State.PUBLISHED,
+                             opens_at=cycle.opens_at.replace(year=cycle.year - back),
+                             deadline=cycle.deadline.replace(year=cycle.year - back + 1))
+    client.force_login(clerk_water)
+    home = reverse("nominations:home")
+    first = client.get(home)
+    assert [y for y, _state in first.context["years"]] == list(range(cycle.year, cycle.year - 10, -1))
+    html = first.content.decode()
+    assert f'href="?year={cycle.year - 9}"' in html and f"?year={cycle.year - 10}" not in html
+    assert 'href="?years=2&amp;year=' in html and 'rel="prev"' not in html
+    last = client.get(home, {"years": "3"})
+    assert [y for y, _state in last.context["years"]] == list(range(cycle.year - 20, cycle.year - 25, -1))
+    assert 'rel="prev"' in last.content.decode() and 'rel="next"' not in last.content.decode()
+    # A year of another page keeps its page in the links; the year shown is the one asked for.
+    second = client.get(home, {"years": "2", "year": str(cycle.year - 12)})
+    assert second.context["cycle"].year == cycle.year - 12 and second.context["years_page"].number == 2
+    # The same queries whichever page (the years of one page are read, never all of them).
+    with django_assert_max_num_queries(40) as counted:
+        client.get(home, {"years": "2"})
+    pages = len(counted.captured_queries)
+    with django_assert_max_num_queries(pages):
+        client.get(home, {"years": "3"})
+    # Bad page numbers: not found, never an error.
+    for bad in ("0", "4", "-1", "abc", "1.5", "99999999999999999999", ""):
+        assert client.get(home, {"years": bad}).status_code == 404, bad
+    assert client.get(home, {"year": "99999999999999999999"}).status_code == 200
 
 
 def test_the_editor_saves_an_incomplete_draft_and_the_submit_page_lists_what_is_missing(client, clerk_water, cycle,

@@ -536,6 +536,11 @@ MATRIX: dict[str, list[Case]] = {
     "nominations:print": on_lists(year_category, **READ),
     "nominations:edit": on_lists(year_category, **EDIT),
     "nominations:submit": on_lists(year_category, **EDIT),
+    # The editor's unit chooser (JSON): the bureau that prepares the list; Jiangsu's clerk on Jiangsu's list.
+    "nominations:units": on_lists(year_category, **EDIT)
+    + on_jiangsu(lambda w: {"year": w.extra["b"]["cycle"].year, "category_id": w.extra["b"]["category"].pk},
+                 label="Jiangsu's list", js_clerk=200)
+    + signed_in(lambda w: {"year": w.cycle.year, "category_id": 999999}, label="no such category", status=404),
     "nominations:withdraw": post_only_get(lambda w: year_category(w, w.scopes[0]))
     # The list is a draft: the owner is told it cannot be withdrawn (302 back to the list); others never see it.
     + on_lists(year_category, method="post", owner=REDIRECT, co=404, unrelated=404, reviewer=404, administrator=404),
@@ -847,6 +852,7 @@ def _objects_of_guangzhou(w: World) -> list[tuple[str, dict]]:
         ("nominations:list", {"year": w.cycle.year, "category_id": scope.category.pk}),
         ("nominations:print", {"year": w.cycle.year, "category_id": scope.category.pk}),
         ("nominations:edit", {"year": w.cycle.year, "category_id": scope.category.pk}),
+        ("nominations:units", {"year": w.cycle.year, "category_id": scope.category.pk}),
         ("nominations:evidence", {"token": scope.evidence.token}),
         ("measures:detail", {"pk": scope.category.measure_id}),
         ("reviews:list", {"pk": scope.nomination_list.pk}),
@@ -866,6 +872,7 @@ def _objects_of_jiangsu(w: World) -> list[tuple[str, dict]]:
         ("nominations:list", {"year": b["cycle"].year, "category_id": b["category"].pk}),
         ("nominations:print", {"year": b["cycle"].year, "category_id": b["category"].pk}),
         ("nominations:edit", {"year": b["cycle"].year, "category_id": b["category"].pk}),
+        ("nominations:units", {"year": b["cycle"].year, "category_id": b["category"].pk}),
         ("nominations:evidence", {"token": b["evidence"].token}),
         ("measures:detail", {"pk": b["measure"].pk}),
         ("reviews:list", {"pk": b["list"].pk}),

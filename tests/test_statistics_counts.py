@@ -13,6 +13,7 @@ from django.urls import reverse
 from measures.models import IncentiveCategory, PolicyDocument, Responsibility
 from nominations.deadlines import bureau_deadline, cycle_extensions, default_deadline_for, submitted_late
 from nominations.models import BEIJING, Cycle, Extension, NominationList
+from organisation.models import Unit
 from reviews import charts, public_pages, services
 from reviews.selectors import public as selectors
 from tests.factories import publish_final
@@ -206,3 +207,60 @@ def test_a_failed_warm_up_leaves_the_publication_done_and_the_work_to_the_first_
     assert "were not warmed" in caplog.text
     body = client.get(reverse("results:statistics")).context["body"]  # counted by this visit
     assert str(cycle.year) in body
+
+
+def _figures(stats):
+    return (stats.years, [(d.pk, per_year, total) for d, per_year, total in stats.districts],
+            [(m.pk, per_year, total) for m, per_year, total in stats.measures],
+            [(b.pk, *counts) for b, *counts in stats.punctuality])
+
+
+def test_the_stored_tallies_give_the_figures_counted_from_the_awards(districts):
+    from reviews.models import StatisticsTally
+    from reviews.services.publication import statistics_tally
+
+    yuexiu = districts[0]
+    street = Unit.objects.create(kind_id="street", name="北京街道", parent=yuexiu, division_order=yuexiu.division_order + 1)
+    cycles = [published_cycle(year) for year in (2019, 2020, 2021)]
+    award(cycles[0], "19-1", districts[:3])
+    award(cycles[1], "19-1", [districts[1], street], submitted_late=True)
+    award(cycles[1], "6", districts[2:4])
+    award(cycles[2], "6", [street])
+    counted = _figures(selectors.statistics())  # no tally stored: counted by the database
+    for cycle in cycles[:2]:
+        statistics_tally(cycle=cycle)
+    assert _figures(selectors.statistics()) == counted  # two years stored, one counted
+    statistics_tally(cycle=cycles[2])
+    assert _figures(selectors.statistics()) == counted  # every year stored
+    # The street's award counts for its district.
+    assert StatisticsTally.objects.get(cycle=cycles[1], kind="district", subject_id=yuexiu.pk).first == 1
+
+
+def test_the_statistics_with_an_empty_cache_run_the_same_queries_whatever_the_number_of_years(
+        client, districts, django_assert_num_queries):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reviews.services.publication import statistics_tally
+
+    def cold_visit() -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("results:statistics")).status_code == 200
+        return len(queries.captured_queries)
+
+    for year in (2011, 2012):
+        cycle = published_cycle(year)
+        award(cycle, "19-1", districts[:2])
+        statistics_tally(cycle=cycle)
+    two_years = cold_visit()
+    for year in range(2013, 2023):
+        cycle = published_cycle(year)
+        award(cycle, "19-1", districts[year % 5:year % 5 + 2])
+        award(cycle, "6", districts[:1], submitted_late=True)
+        statistics_tally(cycle=cycle)
+    assert cold_visit() == two_years  # twelve years: the same queries as two
+    # A year published without its tallies is counted by the page: a few more queries, never one per year.
+    award(published_cycle(2023), "6", districts[1:2])
+    assert two_years < cold_visit() <= two_years + 4

@@ -11,7 +11,7 @@ from nominations import deadlines
 from nominations.models import Cycle
 from organisation.models import Bureau, Unit, UnitKind
 
-from ..models import Award
+from ..models import Award, StatisticsTally
 from ..programmes import public_programme_q
 
 
@@ -197,28 +197,75 @@ class Statistics:
     punctuality: list[tuple[Bureau, int, int, int]]       # bureau, on time, late, never submitted
 
 
-def statistics(programme_code: str | None = None) -> Statistics:
-    """Awards per district and year, per measure, and each bureau's punctuality, over published cycles.
-
-    Counted by the database (GROUP BY), so the work in Python grows with the number of districts, measures and
-    years shown, not with the number of awards. A fixed number of queries (seven)."""
-    cycles = list(Cycle.objects.filter(public_programme_q(programme_code), state=Cycle.State.PUBLISHED).order_by("year"))
-    years = [c.year for c in cycles]
-    published = _awards_published().filter(cycle__in=cycles).order_by()
-    # A street's or town's award counts for its district.
+def _award_counts(cycles: list[Cycle], *, published_only: bool = True) -> tuple[dict, dict]:
+    """Awards per district and year, and per measure and year, of ``cycles``: one GROUP BY, its rows per
+    (measure, year, district) few whatever the number of awards. A street's or town's award counts for its
+    district."""
+    awards = (_awards_published() if published_only else Award.objects.all()).filter(cycle__in=cycles).order_by()
     district_of_unit = Case(
         When(unit__kind_id=UnitKind.DISTRICT, then=F("unit_id")),
         When(unit__parent__kind_id=UnitKind.DISTRICT, then=F("unit__parent_id")),
         default=None,
     )
-    # One GROUP BY gives both tallies: rows per (measure, year, district) are few, whatever the number of awards.
     district_counts: dict[int, Counter] = defaultdict(Counter)
     measure_counts: dict[int, Counter] = defaultdict(Counter)
-    for row in (published.annotate(district_id=district_of_unit)
+    for row in (awards.annotate(district_id=district_of_unit)
                 .values("category__measure_id", "cycle__year", "district_id").annotate(n=Count("id"))):
         measure_counts[row["category__measure_id"]][row["cycle__year"]] += row["n"]
         if row["district_id"] is not None:
             district_counts[row["district_id"]][row["cycle__year"]] += row["n"]
+    return district_counts, measure_counts
+
+
+def statistics_tally_rows(cycle: Cycle) -> list[StatisticsTally]:
+    """The stored tallies of one year as its publication writes them (unsaved): the year's marker, its awards
+    per district and per measure, its bureaus' punctuality. Three queries."""
+    district_counts, measure_counts = _award_counts([cycle], published_only=False)
+    kind = StatisticsTally.Kind
+    rows = [StatisticsTally(cycle=cycle, kind=kind.YEAR, subject_id=0)]
+    rows += [StatisticsTally(cycle=cycle, kind=kind.DISTRICT, subject_id=pk, first=counts[cycle.year])
+             for pk, counts in district_counts.items()]
+    rows += [StatisticsTally(cycle=cycle, kind=kind.MEASURE, subject_id=pk, first=counts[cycle.year])
+             for pk, counts in measure_counts.items()]
+    rows += [StatisticsTally(cycle=cycle, kind=kind.PUNCTUALITY, subject_id=pk, first=on_time, second=late,
+                             third=never)
+             for pk, (on_time, late, never) in _punctuality_tally([cycle]).items()]
+    return rows
+
+
+def statistics(programme_code: str | None = None) -> Statistics:
+    """Awards per district and year, per measure, and each bureau's punctuality, over published cycles.
+
+    Read from the tallies each publication stored (``StatisticsTally``): the published years, their tallies, the
+    districts, the measures and the bureaus shown, five queries whatever the number of years. A published year
+    without its tallies (published before they existed, or written by hand) is counted by the database as before
+    (GROUP BY): a few more queries, the same figures."""
+    cycles = list(Cycle.objects.filter(public_programme_q(programme_code), state=Cycle.State.PUBLISHED).order_by("year"))
+    years = [c.year for c in cycles]
+    year_of = {c.pk: c.year for c in cycles}
+    district_counts: dict[int, Counter] = defaultdict(Counter)
+    measure_counts: dict[int, Counter] = defaultdict(Counter)
+    punctuality: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    tallies = list(StatisticsTally.objects.filter(cycle_id__in=year_of)) if cycles else []
+    tallied = {t.cycle_id for t in tallies if t.kind == StatisticsTally.Kind.YEAR}
+    for t in tallies:
+        if t.cycle_id not in tallied:
+            continue
+        if t.kind == StatisticsTally.Kind.DISTRICT:
+            district_counts[t.subject_id][year_of[t.cycle_id]] += t.first
+        elif t.kind == StatisticsTally.Kind.MEASURE:
+            measure_counts[t.subject_id][year_of[t.cycle_id]] += t.first
+        elif t.kind == StatisticsTally.Kind.PUNCTUALITY:
+            counts = punctuality[t.subject_id]
+            counts[0], counts[1], counts[2] = counts[0] + t.first, counts[1] + t.second, counts[2] + t.third
+    untallied = [c for c in cycles if c.pk not in tallied]
+    if untallied:
+        more_districts, more_measures = _award_counts(untallied)
+        for target, more in ((district_counts, more_districts), (measure_counts, more_measures)):
+            for pk, counts in more.items():
+                target[pk].update(counts)
+        for pk, counts in _punctuality_tally(untallied).items():
+            punctuality[pk] = [a + b for a, b in zip(punctuality[pk], counts, strict=True)]
     district_units = list(Unit.objects.filter(kind_id=UnitKind.DISTRICT).filter(
         (Q(is_active=True) & public_programme_q(programme_code)) | Q(pk__in=district_counts))
         .order_by("division_order", "name"))
@@ -226,10 +273,19 @@ def statistics(programme_code: str | None = None) -> Statistics:
     # Measures of different notices are kept apart; within one notice by number.
     measures = sorted(Measure.objects.filter(pk__in=measure_counts), key=lambda m: (m.number, m.document_id))
     measure_rows = [(m, [measure_counts[m.pk][y] for y in years], sum(measure_counts[m.pk].values())) for m in measures]
-    return Statistics(years=years, districts=districts, measures=measure_rows, punctuality=_punctuality(cycles))
+    return Statistics(years=years, districts=districts, measures=measure_rows,
+                      punctuality=_punctuality_rows(punctuality))
 
 
-def _punctuality(cycles: list[Cycle]) -> list[tuple[Bureau, int, int, int]]:
+def _punctuality_rows(tally: dict) -> list[tuple[Bureau, int, int, int]]:
+    """The bureaus of a punctuality tally (bureau id → on time, late, never), in the bureaus' order: one query."""
+    if not tally:
+        return []
+    bureaus = Bureau.objects.in_bulk(tally)
+    return sorted(((bureaus[pk], *counts) for pk, counts in tally.items()), key=lambda t: (t[0].order, t[0].short_name))
+
+
+def _punctuality_tally(cycles: list[Cycle]) -> dict[int, tuple[int, int, int]]:
     """Per owning bureau over the published cycles: lists submitted by the (extended) deadline, after it, never.
 
     A list's ``submitted_at`` is its latest submission; a list returned and submitted again after the deadline
@@ -237,7 +293,7 @@ def _punctuality(cycles: list[Cycle]) -> list[tuple[Bureau, int, int, int]]:
     every published cycle's notice, its list if any, its deadline and the lateness rule from
     ``nominations.deadlines``), then the bureaus shown are loaded: two queries, whatever the number of lists."""
     if not cycles:
-        return []
+        return {}
     cycle_ids = [c.pk for c in cycles]
     cycle = "category__measure__document__cycles"  # each owner of a category, once per cycle of its notice
     submitted = Q(the_list__submitted_at__isnull=False)
@@ -255,7 +311,9 @@ def _punctuality(cycles: list[Cycle]) -> list[tuple[Bureau, int, int, int]]:
             .order_by().values("bureau_id")
             .annotate(on_time=Count("pk", filter=submitted & ~late), late=Count("pk", filter=submitted & late),
                       never=Count("pk", filter=~submitted)))
-    tally = {row["bureau_id"]: (row["on_time"], row["late"], row["never"]) for row in rows}
-    bureaus = Bureau.objects.in_bulk(tally)
-    return sorted(((bureaus[pk], *counts) for pk, counts in tally.items()),
-                  key=lambda t: (t[0].order, t[0].short_name))
+    return {row["bureau_id"]: (row["on_time"], row["late"], row["never"]) for row in rows}
+
+
+def _punctuality(cycles: list[Cycle]) -> list[tuple[Bureau, int, int, int]]:
+    """Per owning bureau over ``cycles``: lists on time, late, never submitted, counted now (``_punctuality_tally``)."""
+    return _punctuality_rows(_punctuality_tally(cycles))

@@ -17,7 +17,8 @@ from organisation.audit import AuditAction, audit_record
 from organisation.tasks import outbox_queue
 
 from ..bulletins import chinese_date
-from ..models import Award, Bulletin, CycleReopening, Objection
+from ..models import Award, Bulletin, CycleReopening, Objection, StatisticsTally
+from ..selectors import public as public_selectors
 from ..tasks import bulletins_queue, public_pages_queue
 from .common import _absolute_results, _phase_letters
 from .notice import notice_running
@@ -70,6 +71,7 @@ def cycle_publish(*, actor, cycle: Cycle, now: datetime.datetime | None = None) 
                                 published_at=published_at, published_by=actor,
                                 published_document_title=locked.published_document_title or document.title,
                                 published_document_number=locked.published_document_number or document.number)
+        statistics_tally(cycle=locked)
         bulletin_request(cycle=locked, actor=actor)
         pending = _phase_letters(cycle=locked, kind="final", url=_absolute_results("cycle", locked), context={
             "year": locked.year, "count": awards,
@@ -78,6 +80,16 @@ def cycle_publish(*, actor, cycle: Cycle, now: datetime.datetime | None = None) 
         # The statistics and the year's results under their new key, before the first visitor asks.
         transaction.on_commit(lambda: public_pages_queue(locked.pk))
     return locked
+
+
+def statistics_tally(*, cycle: Cycle) -> int:
+    """Store the published year's statistics (``StatisticsTally``), in the publication's transaction: the page
+    reads them instead of counting every award and list again. Returns the number of rows written."""
+    rows = public_selectors.statistics_tally_rows(cycle)
+    with transaction.atomic():
+        StatisticsTally.objects.filter(cycle=cycle).delete()
+        StatisticsTally.objects.bulk_create(rows)
+    return len(rows)
 
 
 def cycle_reopen(*, actor, cycle: Cycle, reason: str) -> CycleReopening:
@@ -99,6 +111,7 @@ def cycle_reopen(*, actor, cycle: Cycle, reason: str) -> CycleReopening:
                                 data={"reopening": reopening.pk,
                                       "notice": [str(locked.notice_starts_on), str(locked.notice_ends_on)]},
                                 published_at=None, published_by=None, notice_starts_on=None, notice_ends_on=None)
+        StatisticsTally.objects.filter(cycle=locked).delete()  # the year leaves the statistics
         # The statistics without the year, under their new key.
         transaction.on_commit(lambda: public_pages_queue(locked.pk))
     return reopening

@@ -72,35 +72,168 @@
 }());
 
 /* form[data-unique-message]: a unit already chosen in another row is refused as soon as it is chosen: the row says
- * so and the form is not sent while two rows hold one unit. The choice is left as it is (arrow keys step through
- * the options one by one; resetting it would trap a keyboard user). */
+ * so and the form is not sent while two rows hold one unit. The choice is left as it is (resetting it would trap a
+ * keyboard user). A row's unit is the id its chooser keeps ([data-chooser-value]), else the name typed. */
 (function () {
   "use strict";
+  function key(field) {
+    var box = field.closest(".chooser");
+    var hidden = box && box.querySelector("input[data-chooser-value]");
+    return (hidden && hidden.value) ? "#" + hidden.value : field.value.trim().toLowerCase();
+  }
   function check(form) {
-    var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-unique]"));
+    var fields = Array.prototype.slice.call(form.querySelectorAll("[data-unique]"));
+    var keys = fields.map(key);
     var clash = null;
-    selects.forEach(function (select) {
-      var twice = !!select.value && selects.some(function (other) {
-        return other !== select && other.value === select.value && selects.indexOf(other) < selects.indexOf(select);
-      });
-      var row = select.closest("fieldset");
+    fields.forEach(function (field, index) {
+      var twice = !!keys[index] && keys.indexOf(keys[index]) < index;
+      var row = field.closest("fieldset");
       var error = row && row.querySelector("[data-unique-error]");
       if (error) {
         error.hidden = !twice;
         error.textContent = twice ? form.getAttribute("data-unique-message") : "";
       }
-      select.setAttribute("aria-invalid", twice ? "true" : "false");
-      if (twice && !clash) { clash = select; }
+      field.setAttribute("aria-invalid", twice ? "true" : "false");
+      if (twice && !clash) { clash = field; }
     });
     return clash;
   }
   document.querySelectorAll("form[data-unique-message]").forEach(function (form) {
     form.addEventListener("change", function (event) {
-      if (event.target.matches("select[data-unique]")) { check(form); }
+      if (event.target.matches("[data-unique]")) { check(form); }
     });
     form.addEventListener("submit", function (event) {
       var clash = check(form);
       if (clash) { event.preventDefault(); clash.focus(); }
     });
   });
+}());
+
+/* input[data-chooser]: a chooser that asks the page's JSON view (the attribute's address, ?q=…) for the options
+ * matching what is typed, at most a score of them, instead of the page listing every option. An ARIA 1.2 combobox:
+ * the list opens as the person types (or on Alt+Down), the arrow keys move through it, Enter chooses, Escape closes
+ * it (a second Escape clears nothing: the text stays). The id of the option chosen goes in the hidden
+ * [data-chooser-value] input beside it; typing again empties that input, and the server then looks the typed text up
+ * itself, as it does without JavaScript. In a form[data-autosubmit] a choice submits the form. */
+(function () {
+  "use strict";
+  if (!window.fetch) { return; }
+  var counter = 0;
+
+  function setup(input) {
+    var box = input.closest(".chooser") || input.parentElement;
+    var hidden = box.querySelector("input[data-chooser-value]");
+    var list = document.createElement("ul");
+    var status = document.createElement("span");
+    var id = (input.id || "chooser-" + (++counter)) + "-options";
+    var options = [], active = -1, timer = null, asked = null, chosenText = input.value;
+    list.id = id;
+    list.className = "chooser-options";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", input.labels && input.labels[0] ? input.labels[0].textContent : "");
+    list.hidden = true;
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite");
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", id);
+    input.after(list, status);
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function highlight(index) {
+      var items = list.children;
+      if (active >= 0 && items[active]) { items[active].setAttribute("aria-selected", "false"); }
+      active = index;
+      if (active >= 0 && items[active]) {
+        items[active].setAttribute("aria-selected", "true");
+        input.setAttribute("aria-activedescendant", items[active].id);
+        items[active].scrollIntoView({block: "nearest"});
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+    function choose(index) {
+      var option = options[index];
+      if (!option) { return; }
+      input.value = option.label;
+      chosenText = option.label;
+      if (hidden) { hidden.value = option.id; }
+      close();
+      input.dispatchEvent(new Event("change", {bubbles: true}));
+      var form = input.form;
+      if (form && form.hasAttribute("data-autosubmit")) {
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      }
+    }
+    function show(results) {
+      options = results;
+      list.replaceChildren();
+      results.forEach(function (option, index) {
+        var item = document.createElement("li");
+        item.id = id + "-" + index;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", "false");
+        item.textContent = option.label;
+        if (option.detail && option.detail !== option.label) {
+          var detail = document.createElement("span");
+          detail.className = "muted";
+          detail.textContent = " " + option.detail;
+          item.append(detail);
+        }
+        // mousedown, not click: the input keeps its focus and the list is not closed by the blur first.
+        item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(index); });
+        list.append(item);
+      });
+      active = -1;
+      list.hidden = results.length === 0;
+      input.setAttribute("aria-expanded", results.length ? "true" : "false");
+      status.textContent = results.length ? (input.getAttribute("data-chooser-count") || "").replace("%s", results.length)
+        : (input.getAttribute("data-chooser-none") || "");
+    }
+    function ask() {
+      var text = input.value.trim();
+      if (text === asked && options.length) { show(options); return; }
+      asked = text;
+      var url = input.getAttribute("data-chooser");
+      fetch(url + (url.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(text),
+            {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (response) { return response.ok ? response.json() : {results: []}; })
+        .then(function (data) {
+          if (asked === text && document.activeElement === input) { show(data.results || []); }
+        })
+        .catch(function () { close(); });
+    }
+    input.addEventListener("input", function () {
+      if (hidden && input.value !== chosenText) { hidden.value = ""; }
+      clearTimeout(timer);
+      timer = setTimeout(ask, 150);
+    });
+    input.addEventListener("keydown", function (event) {
+      var open = !list.hidden;
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        if (!open) { ask(); return; }
+        highlight(Math.min(active + 1, options.length - 1));
+      } else if (event.key === "ArrowUp") {
+        if (!open) { return; }
+        event.preventDefault();
+        highlight(Math.max(active - 1, 0));
+      } else if (event.key === "Enter") {
+        if (open && active >= 0) { event.preventDefault(); choose(active); }
+      } else if (event.key === "Escape") {
+        if (open) { event.preventDefault(); close(); }
+      } else if (event.key === "Tab") {
+        close();
+      }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 100); });
+  }
+  document.querySelectorAll("input[data-chooser]").forEach(setup);
 }());
