@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 from incentives.files import DOWNLOAD_HEADERS
 from measures.models import ImplementationRules, Measure
-from organisation import access
+from organisation.access import door
 from organisation.selectors import audit_trail, trail_everything
 
 from . import phases, selectors, services
@@ -24,7 +24,7 @@ from .forms import CommentForm, ExceptionRequestForm, ListMetaForm, RulesForm, V
 from .models import Cycle, Evidence, IncentiveCategory
 
 
-@access.door()
+@door()
 def home(request):
     """The clerk's workbench: for each of their bureaus, what is due and when (a countdown, Beijing time), what
     came back, what was commented, and the state of every list; any year's lists of their programme through the
@@ -69,7 +69,7 @@ def _list_url(access, name="nominations:list") -> str:
     return reverse(name, args=[access.cycle.year, access.category.pk])
 
 
-@access.door()
+@door()
 def list_detail(request, year: int, category_id: int):
     """The list as submitted (or as it stands), its history and comments; actions the person may take."""
     access = _access(request, year, category_id)
@@ -89,7 +89,7 @@ def list_detail(request, year: int, category_id: int):
     })
 
 
-@access.door()
+@door()
 def list_print(request, year: int, category_id: int):
     access = _access(request, year, category_id)
     nl = access.nomination_list
@@ -201,7 +201,7 @@ def _ordered_entries(formset, units_by_id, action: str, kept: dict | None = None
             for f in order]
 
 
-@access.door()
+@door()
 def list_edit(request, year: int, category_id: int):
     """Prepare the list: up to the category's limit (3 in principle) of ranked units of its kinds, their
     achievements, figures and evidence."""
@@ -261,7 +261,7 @@ def list_edit(request, year: int, category_id: int):
     return redirect(_list_url(access, "nominations:edit"))
 
 
-@access.door()
+@door()
 def unit_choices(request, year: int, category_id: int):
     """The list editor's unit chooser: at most ``selectors.CHOOSER_LIMIT`` units the category rewards in the
     programme whose name contains ``?q=``, as JSON; to the bureau that prepares the list only (404 otherwise)."""
@@ -275,7 +275,7 @@ def unit_choices(request, year: int, category_id: int):
         for unit in units]}, headers={"Cache-Control": "private, max-age=60"})
 
 
-@access.door()
+@door()
 def list_submit(request, year: int, category_id: int):
     """The confirmation step: the list as it will be sent; submitting it sends it to the General Office."""
     access = _access(request, year, category_id)
@@ -302,7 +302,7 @@ def list_submit(request, year: int, category_id: int):
     }, status=status)
 
 
-@access.door()
+@door()
 @require_POST
 def list_withdraw(request, year: int, category_id: int):
     access = _access(request, year, category_id)
@@ -322,7 +322,7 @@ def list_withdraw(request, year: int, category_id: int):
     return redirect(_list_url(access, "nominations:edit"))
 
 
-@access.door()
+@door()
 @require_POST
 def list_comment(request, year: int, category_id: int):
     access = _access(request, year, category_id)
@@ -344,7 +344,7 @@ def list_comment(request, year: int, category_id: int):
     return redirect(_list_url(access) + "#comments")
 
 
-@access.door()
+@door()
 def evidence_download(request, token: str):
     """An evidence file, to those who may see its list only; always as a download, never rendered inline."""
     try:
@@ -355,7 +355,7 @@ def evidence_download(request, token: str):
 
 
 
-@access.door()
+@door()
 @require_POST
 def exception_request(request, year: int, category_id: int):
     """The bureau asks for more awardees than the cap (申请突破名额), from its list."""
@@ -381,7 +381,7 @@ def exception_request(request, year: int, category_id: int):
     return redirect(_list_url(access) + "#exception")
 
 
-@access.door()
+@door()
 def rules(request, measure_id: int):
     """A measure's implementation rules (实施办法) as the bureau files them: every filing, and the upload."""
     try:
@@ -415,7 +415,7 @@ def rules(request, measure_id: int):
     }, status=status)
 
 
-@access.door()
+@door()
 def rules_download(request, token: str):
     """A filing of implementation rules: rules in force to anyone signed in; other filings to the bureau that
     filed them and to the General Office."""
