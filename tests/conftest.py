@@ -9,8 +9,10 @@
 """
 
 import pytest
+from django.conf import global_settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test.utils import override_settings
 from django.utils import translation
 
 from measures.models import IncentiveCategory
@@ -20,6 +22,23 @@ from organisation.models import Bureau, Unit, UnitKind
 from .factories import PASSWORD, make_user
 
 pytest_plugins = ["tests.browser_fixtures"]
+
+# One fast hasher for the whole suite: Django's PBKDF2 runs a million iterations (over a second a hash here) for
+# every persona and every sign-in. Tests marked ``real_hasher`` get the production hashers back.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config):
+    override_settings(PASSWORD_HASHERS=FAST_HASHERS).enable()
+
+
+@pytest.fixture(autouse=True)
+def _real_hasher_when_asked(request):
+    if request.node.get_closest_marker("real_hasher"):
+        with override_settings(PASSWORD_HASHERS=global_settings.PASSWORD_HASHERS):
+            yield
+    else:
+        yield
 
 
 def _load_catalogue():

@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
-
-
 @pytest.fixture
 def role_administrator(db):
     """An administrator by role, not a superuser: what a real deployment gives its administrators."""

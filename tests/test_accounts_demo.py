@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
-
-
 def test_demo_has_the_three_administrators_a_reviewer_and_clerks_of_three_bureaus_or_more():
     by_role = {}
     for username, _name, role, bureaus in DEMO_ACCOUNTS:

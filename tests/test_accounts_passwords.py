@@ -12,10 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings):
+def _no_throttle_left_over():
     from django.core.cache import cache
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
     cache.clear()
     yield
     cache.clear()
@@ -148,3 +147,14 @@ def test_reset_mails_are_limited_per_client_address(client, settings):
     assert len(mail.outbox) == 3
     client.post(reverse("password_reset"), {"email": people[-1].email}, REMOTE_ADDR="203.0.113.10")
     assert len(mail.outbox) == 4
+
+
+@pytest.mark.real_hasher
+def test_passwords_are_stored_with_the_production_hasher(clerk_water):
+    """The suite hashes with a fast hasher; the deployment keeps Django's PBKDF2, and a password set there signs in."""
+    clerk_water.set_password("a-longer-passphrase-2026")
+    clerk_water.save(update_fields=["password"])
+    clerk_water.refresh_from_db()
+    assert clerk_water.password.startswith("pbkdf2_sha256$")
+    assert clerk_water.check_password("a-longer-passphrase-2026")
+    assert not clerk_water.check_password(PASSWORD)

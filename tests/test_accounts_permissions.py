@@ -21,11 +21,6 @@ from tests.factories import BureauFactory, make_category, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
-
-
 def codes(queryset) -> set[str]:
     return set(queryset.filter(measure__document__in_force=True).values_list("code", flat=True))
 

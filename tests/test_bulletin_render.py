@@ -27,7 +27,6 @@ AWARDED = {"6": ["海珠区", "越秀区", "番禺区"], "19-1": ["天河区"], 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.MEDIA_ROOT
 
 

@@ -13,11 +13,6 @@ from organisation.models import Notification, OutboxMessage
 from organisation.outbox import outbox_deliver as reminder_deliver
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def notify(user, count, **fields):
     return [Notification.objects.create(user=user, kind=ReminderKind.DEADLINE, title=f"提醒{i}", body="正文",
                                         url="http://127.0.0.1:8000/nominations/", **fields) for i in range(count)]

@@ -40,12 +40,6 @@ def beijing(*args) -> datetime.datetime:
     return datetime.datetime(*args, tzinfo=BEIJING)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' passwords play no part here: hash them cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def cycle(db):
     return Cycle.objects.create(year=2025, document=PolicyDocument.objects.get(in_force=True),

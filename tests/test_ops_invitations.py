@@ -20,8 +20,7 @@ NEW_PASSWORD = "Liwan-river-2026-chosen"
 
 
 @pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def site_url(settings):
     settings.SITE_URL = "https://incentives.example.gov.cn"
 
 

@@ -355,8 +355,7 @@ def _second_programme(year: int, publisher) -> dict:
 def world(django_db_setup, django_db_blocker):
     """Built once for the module inside a transaction that is rolled back at the end; each test adds a savepoint."""
     media = tempfile.TemporaryDirectory(prefix="matrix-media-")
-    media_override = override_settings(MEDIA_ROOT=media.name,
-                                       PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    media_override = override_settings(MEDIA_ROOT=media.name)
     media_override.enable()
     with django_db_blocker.unblock():
         atomic = transaction.atomic()

@@ -28,11 +28,6 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
-
-
 def actions_for(user):
     return list(AuditEntry.objects.filter(target_id=user.pk, target_type__model="user").order_by("id")
                 .values_list("action", flat=True))

@@ -23,7 +23,6 @@ pytestmark = pytest.mark.django_db
 def _otp_on(settings):
     settings.OTP_REQUIRED = True
     settings.OTP_REQUIRED_FOR_CLERKS = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 
 
 def code_for(key_hex: str, offset: int = 0) -> str:

@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
-
-
 @pytest.fixture
 def security_admin(db):
     return make_user("secadmin", role=roles.SECURITY_ADMINISTRATOR)
