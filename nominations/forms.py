@@ -8,7 +8,6 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from incentives.form_rendering import DirectRenderer
 from measures import limits
 from measures.models import PolicyDocument
 from organisation.models import Bureau
@@ -81,7 +80,6 @@ class NomineeRowForm(forms.Form):
     person types (``nominations:units``) and keeps the one chosen in ``unit``; without JavaScript the typed name
     is looked up when the draft is saved (``BaseNomineeFormSet.clean``)."""
 
-    default_renderer = DirectRenderer  # the editor's and the list page's widgets, written in Python
 
     unit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput(attrs={"data-chooser-value": ""}))
     unit_name = forms.CharField(
@@ -195,11 +193,10 @@ class BaseNomineeFormSet(forms.BaseFormSet):
 def nominee_formset(length: int):
     """The editor's rows for a list that may hold ``length`` nominees (``measures.limits.list_length``)."""
     return forms.formset_factory(NomineeRowForm, formset=BaseNomineeFormSet, extra=0, min_num=length, max_num=length,
-                                 absolute_max=length, validate_max=True, renderer=DirectRenderer())
+                                 absolute_max=length, validate_max=True)
 
 
 class ListMetaForm(forms.Form):
-    default_renderer = DirectRenderer  # the editor's and the list page's widgets, written in Python
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     nothing_to_propose = forms.BooleanField(label=_("Our bureau has nobody to propose this year"), required=False)
@@ -214,13 +211,11 @@ class ListMetaForm(forms.Form):
 
 
 class VersionForm(forms.Form):
-    default_renderer = DirectRenderer  # the editor's and the list page's widgets, written in Python
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
 class CommentForm(forms.Form):
-    default_renderer = DirectRenderer  # the editor's and the list page's widgets, written in Python
 
     text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
 
@@ -243,7 +238,6 @@ class ExtensionForm(forms.Form):
 class ExceptionRequestForm(forms.Form):
     """A bureau's request for more awardees than ``category``'s cap; the bounds are ``measures.limits``'."""
 
-    default_renderer = DirectRenderer  # the editor's and the list page's widgets, written in Python
 
     requested_limit = forms.CharField(label=_("Awardees asked for"), max_length=4)
     reason = forms.CharField(label=_("Why the category needs more awardees"), max_length=4000,

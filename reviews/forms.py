@@ -1,12 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from incentives.form_rendering import DirectRenderer
 from measures.limits import ABSOLUTE_MAXIMUM
 
 
 class ReturnForm(forms.Form):
-    default_renderer = DirectRenderer  # the review page's widgets, written in Python
 
     reason = forms.CharField(label=_("Reasons for return"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
                              help_text=_("What the bureau must correct. The bureau sees this text."))
@@ -16,7 +14,6 @@ class ReturnForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    default_renderer = DirectRenderer  # the review page's widgets, written in Python
 
     CHOICES = [("yes", _("Approve")), ("no", _("Do not approve"))]
 
@@ -30,7 +27,6 @@ class ListDecisionForm(forms.Form):
     """One decision per nominee of a list, in one form: ``n<pk>-approved`` (yes/no) and ``n<pk>-comment``; a
     refusal needs its reason. Only the nominees given are decided; none may be left without a choice."""
 
-    default_renderer = DirectRenderer  # the review page's widgets, written in Python
 
     def __init__(self, *args, nominees, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,7 +103,6 @@ class ObjectionForm(forms.Form):
 
 
 class ExceptionGrantForm(forms.Form):
-    default_renderer = DirectRenderer  # the review page's widgets, written in Python
 
     new_limit = forms.CharField(label=_("New limit"), max_length=4,
                                 help_text=_("The number of awardees allowed for this category in this cycle"))
@@ -115,7 +110,6 @@ class ExceptionGrantForm(forms.Form):
 
 
 class ExceptionRefuseForm(forms.Form):
-    default_renderer = DirectRenderer  # the review page's widgets, written in Python
 
     reason = forms.CharField(label=_("Why the request is refused"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
 
