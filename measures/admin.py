@@ -109,6 +109,7 @@ class IncentiveCategoryAdmin(AuditedCatalogueMixin, ReinforcedGuardedModelAdmin)
     list_select_related = ["measure"]
     search_fields = ["code", "name", "measure__title"]
     filter_horizontal = ["subject_kinds"]
+    autocomplete_fields = ["measure"]  # a province's catalogue has thousands: searched, never all listed
     inlines = [ResponsibilityInline]
 
     def save_model(self, request, obj, form, change):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incentives.errors import DomainError
 
-from . import services
+from . import roles, services
 from .admin_mixins import ReadOnlyAdminMixin
 from .audit import audit_entries_filtered, audit_entries_searched, object_id_from
 from .invitations import account_invite
@@ -109,12 +109,23 @@ class ProgrammeAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "government", "level", "is_default"]
     search_fields = ["code", "name", "government"]
     filter_horizontal = ["reviewers"]
+    # The finance bureau is one of the programme's bureaus (a province has 2,000): typed by id, with its name shown
+    # beside it, rather than a <select> of them all. Autocomplete cannot keep to the programme's own bureaus.
+    raw_id_fields = ["finance_bureau"]
     fields = ["code", "name", "government", "level", "general_office", "bureau_prefix", "place_name", "issuer_mark",
               "number_prefix", "addressees", "copies_to", "printing_office", "bulletin_procedure", "bulletin_closing",
               "finance_bureau", "reviewers"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "reviewers":
+            # Only holders of the reviewer role may be listed (``services.programme_reviewers_set``): the choice
+            # offers them, not every account of the deployment (the system administrator, who keeps programmes,
+            # may not search the accounts, so no autocomplete).
+            kwargs["queryset"] = get_user_model().objects.filter(groups__name=roles.REVIEWER).order_by("username")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", queue_views.queue, name="queue"),
     path("export/", queue_views.queue_export, name="queue_export"),
     path("bulk/", queue_views.queue_bulk, name="queue_bulk"),
+    path("choices/<slug:kind>/", queue_views.queue_choices, name="queue_choices"),
     path("<int:year>/remind-late/", queue_views.remind_late, name="remind_late"),
     path("lists/<int:pk>/", lists_views.list_detail, name="list"),
     path("lists/<int:pk>/return/", lists_views.list_return, name="list_return"),

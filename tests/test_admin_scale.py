@@ -213,3 +213,42 @@ def test_the_count_stops_at_the_cap(auditor, trail):
     assert paginator.capped and paginator.count == 3 and paginator.num_pages == 1
     uncapped = CappedPaginator(entries, 2)
     assert not uncapped.capped and uncapped.count == total
+
+
+# --- the change forms never list a large table ------------------------------------------------------------------
+
+# Units, bureaus, categories, measures, people, lists, nominees, awards and cycles run to thousands in a province:
+# a change form names one by autocomplete, by id, or shows it read-only, never in a <select> of every row. The
+# small tables (programmes, kinds of units, documents, roles) keep their <select>.
+SELECT = r"<select[^>]*name=\"([^\"]+)\"[^>]*>(.*?)</select>"
+
+
+def test_no_change_form_lists_a_large_table(client, administrator, reviewer):
+    import re
+
+    from measures.models import IncentiveCategory
+    from nominations.models import NominationList
+    from organisation.models import Bureau, Membership, Programme
+    from reviews.models import Award, Decision
+
+    generate(SMALL, seed=5)
+    assert Bureau.objects.count() > 25 and Unit.objects.count() > 25  # more than any <select> below may list
+    client.force_login(administrator)
+    programme = Programme.objects.get(is_default=True)
+    pages = [reverse("admin:organisation_programme_change", args=[programme.pk]),
+             reverse("admin:measures_incentivecategory_change", args=[IncentiveCategory.objects.first().pk]),
+             reverse("admin:measures_responsibility_add"), reverse("admin:organisation_unit_add"),
+             reverse("admin:organisation_membership_add"),
+             reverse("admin:nominations_nominationlist_change", args=[NominationList.objects.first().pk]),
+             reverse("admin:reviews_award_change", args=[Award.objects.first().pk]),
+             reverse("admin:reviews_decision_change", args=[Decision.objects.first().pk])]
+    assert Membership.objects.exists()
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        for name, options in re.findall(SELECT, response.content.decode(), flags=re.S):
+            assert options.count("<option") <= 25, f"{url}: <select name={name}> lists {options.count('<option')}"
+    html = client.get(pages[0]).content.decode()
+    assert 'class="vForeignKeyRawIdAdminField"' in html and 'name="finance_bureau"' in html
+    html = client.get(pages[1]).content.decode()
+    assert 'name="measure"' in html and "admin-autocomplete" in html

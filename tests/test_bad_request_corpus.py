@@ -30,10 +30,12 @@ OUT_OF_RANGE_DATES = ["0001-01-01 00:00:00", "9999-12-31 23:59:59", "-1", "2026-
 FIELDS = ["username", "password", "email", "text", "reason", "reasons", "comment", "decision", "notification",
           "nominee", "unit", "bureau", "category", "version", "action", "remove_evidence", "opens_at", "deadline",
           "new_deadline", "year", "document", "page", "q", "state", "next", "new_password1", "new_password2",
-          "nothing_reason", "rows-TOTAL_FORMS", "rows-0-unit", "rows-0-achievements", "format", "file_format"]
+          "nothing_reason", "rows-TOTAL_FORMS", "rows-0-unit", "rows-0-achievements", "format", "file_format",
+          "measure", "bureau_name", "measure_name"]
 # Free text takes any short value (a comment reading "0001-01-01" is a comment): those fields get only over-long
 # values, which every form must refuse.
-FREE_TEXT = {"text", "reason", "reasons", "comment", "nothing_reason", "rows-0-achievements", "q"}
+FREE_TEXT = {"text", "reason", "reasons", "comment", "nothing_reason", "rows-0-achievements", "q", "bureau_name",
+             "measure_name"}
 CHECKED = [name for name in FIELDS if name not in FREE_TEXT]
 # The admin's pages that take a file or a date (the rest of the admin is Django's own).
 ADMIN_URLS = [

@@ -168,6 +168,31 @@ def test_clerk_saves_an_incomplete_draft_sees_what_is_missing_completes_and_subm
     assert nomination_list.state == "submitted"
 
 
+def test_the_queue_s_bureau_filter_is_chosen_with_the_keyboard(browser_context_factory, live_server, reviewer,
+                                                              clerk_forestry, administrator, category, bureau,
+                                                              districts):
+    """The queue lists no bureau: its chooser (the list editor's, static/js/site.js) offers those matching what is
+    typed; Enter chooses one and the queue reloads filtered by its id, the box showing its name."""
+    cycle = open_cycle(administrator)
+    submitted_list(cycle, category("19-2"), bureau("市林业园林局"), districts[3:4], clerk_forestry)
+    page = browser_context_factory(viewport=DESKTOP).new_page()
+    log_in(page, live_server, reviewer)
+    page.wait_for_url(f"{live_server.url}/review/")
+    field = page.locator("#queue-bureau")
+    options = page.locator("#queue-bureau-options [role=option]")
+    assert field.get_attribute("role") == "combobox" and page.locator("select[name=bureau]").count() == 0
+    field.press_sequentially("林业", delay=20)
+    options.first.wait_for()
+    assert options.first.inner_text().startswith("市林业园林局")
+    field.press("ArrowDown")
+    with page.expect_navigation():
+        field.press("Enter")  # chooses, and the filter applies at once
+    forestry = bureau("市林业园林局")
+    assert f"bureau={forestry.pk}" in page.url and page.locator("#queue-bureau").input_value() == "市林业园林局"
+    codes = page.locator("table.queue tbody tr[data-category]").evaluate_all("rows => rows.map(r => r.dataset.category)")
+    assert "19-2" in codes and "6" not in codes
+
+
 def test_the_unit_chooser_is_driven_by_the_keyboard(browser_context_factory, live_server, clerk_water, administrator,
                                                    category, districts):
     cycle = open_cycle(administrator)

@@ -577,6 +577,12 @@ MATRIX: dict[str, list[Case]] = {
     "reviews:queue": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404),
     "reviews:list": on_lists(lambda w, s: {"pk": s.nomination_list.pk}, **REVIEW),
     "reviews:queue_export": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404),
+    # The queue's choosers (JSON): whoever opens the queue, its own programme's options (Jiangsu's reviewer gets
+    # Jiangsu's: test_the_queue_choosers_answer_each_programme_its_own); an unknown kind is no page.
+    "reviews:queue_choices": everyone({"kind": "bureau"}, label="bureaus", anonymous=LOGIN, clerk=404, reviewer=200,
+                                      administrator=404)
+    + everyone({"kind": "measure"}, label="measures", anonymous=LOGIN, clerk=404, reviewer=200, administrator=404)
+    + everyone({"kind": "unit"}, label="no such kind", anonymous=LOGIN, clerk=404, reviewer=404, administrator=404),
     # No cycle named in the form: nothing to mark (404) for reviewers; nobody else finds the action.
     "reviews:queue_bulk": reviewer_post_only_get(None)
     + everyone(label="POST", method="post", anonymous=LOGIN, clerk=404, reviewer=404, administrator=404),
@@ -881,6 +887,33 @@ def _objects_of_jiangsu(w: World) -> list[tuple[str, dict]]:
         ("bulletins:download", {"pk": b["bulletin_open"].pk}),
         ("bulletins:download_ofd", {"pk": b["bulletin_open"].pk}),
     ]
+
+
+@pytest.mark.django_db
+def test_the_queue_choosers_answer_each_programme_its_own(world):
+    """The queue's choosers: each programme's reviewer gets their own programme's bureaus and measures, never the
+    other's, whatever they type or ask for; naming the other programme answers 404, as the queue does."""
+    b = world.extra["b"]
+    jiangsu = {"bureau": set(Bureau.objects.filter(programme=b["programme"]).values_list("pk", flat=True)),
+               "measure": set(Measure.objects.filter(document__programme=b["programme"]).values_list("pk", flat=True))}
+    guangzhou_code = Programme.objects.get(is_default=True).code
+    failures = []
+    for persona, own, other_code in (("reviewer", False, b["programme"].code), ("js_reviewer", True, guangzhou_code)):
+        client = world.clients[persona]
+        for kind in ("bureau", "measure"):
+            url = reverse("reviews:queue_choices", args=[kind])
+            seen = set()
+            for query in ({"q": ""}, {"q": "市"}, {"q": "财政"}, {"q": "水"}, {"q": "1"}, {"q": "一"},
+                          {"q": "", "year": world.cycle.year}, {"q": "", "year": world.published.year}):
+                response = client.get(url, query)
+                assert response.status_code == 200, (persona, kind, query)
+                seen |= {r["id"] for r in response.json()["results"]}
+            assert seen, (persona, kind)
+            if not seen <= jiangsu[kind] if own else seen & jiangsu[kind]:
+                failures.append(f"{persona} {kind}: {sorted(seen)}")
+            if client.get(url, {"programme": other_code}).status_code != 404:
+                failures.append(f"{persona} {kind}: the other programme's options by name")
+    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.django_db

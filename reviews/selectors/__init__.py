@@ -65,12 +65,16 @@ from .public import (
     unit_public_get,
 )
 from .queue import (
+    CHOOSER_KINDS,
+    CHOOSER_LIMIT,
     DONE_STATES,
     NOT_STARTED,
     QUEUE_PAGE_SIZE,
     QUEUE_SORTS,
     Queue,
     QueueRow,
+    queue_choices,
+    queue_chosen,
     queue_filtered,
     queue_late_bureaus,
     queue_rows,
@@ -87,6 +91,8 @@ from .rules import (
 )
 
 __all__ = [
+    "CHOOSER_KINDS",
+    "CHOOSER_LIMIT",
     "CategoryShown",
     "DONE_STATES",
     "HistoryPageNotFound",
@@ -135,6 +141,8 @@ __all__ = [
     "pending_request_for",
     "published_cycle_get",
     "published_cycles",
+    "queue_choices",
+    "queue_chosen",
     "queue_filtered",
     "queue_late_bureaus",
     "queue_rows",

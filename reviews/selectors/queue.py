@@ -20,7 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +55,118 @@ QUEUE_SORTS = {
 def queue_sorts() -> list[tuple[str, str]]:
     return [("category", _("Category")), ("submitted", _("Submitted first")), ("-submitted", _("Submitted last")),
             ("state", _("State"))]
+
+
+# --- The queue's choosers: bureaus and measures fetched as the reviewer types ----------------------------------------
+
+# A province's catalogue has thousands of categories and bureaus: the queue's filters never list them. The page
+# shows a text box (static/js/site.js, input[data-chooser]) that asks ``reviews:queue_choices`` for at most
+# CHOOSER_LIMIT matches of what is typed; the id chosen travels as ``?bureau=`` / ``?measure=``, and without
+# JavaScript the text typed (``?bureau_name=`` / ``?measure_name=``) is looked up here when it names one item.
+CHOOSER_LIMIT = 20
+CHOOSER_KINDS = ("bureau", "measure")
+CHOOSER_TEXT_MAX = 100
+
+
+@dataclass
+class Chosen:
+    """A chooser of the queue as the page shows it: the item chosen (``pk``, ``None`` for every one), the text of
+    its box (the item's name, or what was typed), and ``problem`` when a typed text named no item ("none") or
+    several ("several"); then no filter applies."""
+
+    kind: str
+    pk: int | None = None
+    text: str = ""
+    problem: str = ""
+
+
+def _clean_text(text) -> str:
+    """What was typed, as the database may compare it: trimmed, at most 100 characters, no NUL."""
+    return (text or "").replace("\x00", "").strip()[:CHOOSER_TEXT_MAX]
+
+
+def _chooser_items(cycle: Cycle, kind: str) -> QuerySet:
+    """The items a chooser of the cycle's queue offers, each with its ``label`` (a query, not run here): the
+    bureaus of the cycle's programme responsible for a category of its catalogue, the catalogue's measures. The
+    cycle comes through the door (``cycle_list``): nothing of another programme is reachable from it."""
+    if kind == "bureau":
+        return (Bureau.objects.filter(programme_id=cycle.programme_id)
+                .filter(Exists(Responsibility.objects.filter(bureau=OuterRef("pk"),
+                                                             category__measure__document_id=cycle.document_id)))
+                .annotate(label=F("short_name"), detail=F("full_name")))
+    if kind == "measure":
+        return (Measure.objects.filter(document_id=cycle.document_id)
+                .annotate(label=Concat("numeral", Value("、"), "title"), detail=Value("")))
+    raise ValueError(kind)
+
+
+def _chooser_order(kind: str) -> tuple:
+    return ("order", "short_name", "pk") if kind == "bureau" else ("number", "pk")
+
+
+def _text_matches(kind: str, text: str) -> Q:
+    """The items whose name contains ``text`` (a measure: its numeral, title or number too)."""
+    if kind == "bureau":
+        return Q(short_name__icontains=text) | Q(full_name__icontains=text)
+    condition = Q(label__icontains=text) | Q(numeral=text)
+    if text.isdigit() and len(text) <= 2:
+        condition |= Q(number=int(text))
+    return condition
+
+
+def _text_names(kind: str, text: str) -> Q:
+    """The items ``text`` names exactly (as the chooser shows them, or by another of their names)."""
+    if kind == "bureau":
+        return Q(short_name__iexact=text) | Q(full_name__iexact=text)
+    condition = Q(label=text) | Q(title=text) | Q(numeral=text)
+    if text.isdigit() and len(text) <= 2:
+        condition |= Q(number=int(text))
+    return condition
+
+
+def queue_choices(*, cycle: Cycle, kind: str, text: str, limit: int = CHOOSER_LIMIT) -> list[tuple[int, str, str]]:
+    """A chooser's answer: at most ``limit`` (id, label, detail) of the cycle's bureaus or measures whose name
+    contains ``text`` (every one, in their order, when nothing is typed), those whose label starts with it first.
+    One query."""
+    text = _clean_text(text)
+    items = _chooser_items(cycle, kind)
+    order = _chooser_order(kind)
+    if text:
+        items = (items.filter(_text_matches(kind, text))
+                 .annotate(starts=Case(When(label__istartswith=text, then=Value(0)), default=Value(1))))
+        order = ("starts", *order)
+    return list(items.order_by(*order).values_list("pk", "label", "detail")[:limit])
+
+
+def queue_chosen(*, cycle: Cycle, kind: str, pk: int | None, text: str | None) -> Chosen:
+    """The item a chooser of the queue's form names: the id chosen, unless the box's text (``None`` when the
+    address has none, as in a link) says otherwise; a text alone is looked up (it must name exactly one item).
+    An empty box is no filter. At most one query (none without an id or a text)."""
+    if text is not None:
+        text = _clean_text(text)
+        if not text:
+            return Chosen(kind)
+    if pk is None and not text:
+        return Chosen(kind)
+    items = _chooser_items(cycle, kind)
+    if text is None:
+        found = items.filter(pk=pk).values_list("pk", "label").first()
+        return Chosen(kind, pk=found[0], text=found[1]) if found else Chosen(kind)
+    condition = _text_names(kind, text)
+    if pk is not None:
+        # The id chosen comes first; its text may be the item's label or another of its names.
+        items = items.annotate(is_chosen=Case(When(pk=pk, then=Value(0)), default=Value(1)),
+                               named=Case(When(condition, then=Value(1)), default=Value(0)))
+        rows = list(items.filter(Q(pk=pk) | condition).order_by("is_chosen", *_chooser_order(kind))
+                    .values_list("pk", "label", "named")[:3])
+        if rows and rows[0][0] == pk and rows[0][2]:
+            return Chosen(kind, pk=pk, text=rows[0][1])
+        named = [(found_pk, label) for found_pk, label, is_named in rows if is_named]
+    else:
+        named = list(items.filter(condition).order_by(*_chooser_order(kind)).values_list("pk", "label")[:2])
+    if len(named) == 1:
+        return Chosen(kind, pk=named[0][0], text=named[0][1])
+    return Chosen(kind, text=text, problem="several" if named else "none")
 
 
 @dataclass
@@ -95,17 +207,23 @@ class Queue:
     total: int
     state_counts: dict[str, int]
     late_bureaus: list[tuple[Bureau, list[str]]]
-    bureaus: list[tuple[int, str]]     # (id, short name) of the bureaus of the filter
-    measures: list[tuple[int, str]]    # (id, "六、水务建设投资") of the measures of the filter
+    bureau: Chosen = field(default_factory=lambda: Chosen("bureau"))     # the bureau chooser's choice
+    measure: Chosen = field(default_factory=lambda: Chosen("measure"))   # the measure chooser's choice
     unread_count: int = 0
     states: list[tuple[str, str]] = field(default_factory=list)
     sorts: list[tuple[str, str]] = field(default_factory=list)
-    selected_bureau: int | None = None
-    selected_measure: int | None = None
     selected_state: str | None = None
     selected_sort: str = "category"
     search: str = ""
     unread_only: bool = False
+
+    @property
+    def selected_bureau(self) -> int | None:
+        return self.bureau.pk
+
+    @property
+    def selected_measure(self) -> int | None:
+        return self.measure.pk
 
     @property
     def submitted(self) -> int:
@@ -251,10 +369,12 @@ def queue_late_bureaus(*, cycle: Cycle, now: datetime.datetime | None = None,
 def review_queue(*, cycle: Cycle, user=None, search: str = "", bureau_id: int | None = None,
                  measure_id: int | None = None, state: str | None = None, unread_only: bool = False,
                  sort: str = "category", page: int | str | None = 1, per_page: int = QUEUE_PAGE_SIZE,
-                 now: datetime.datetime | None = None) -> Queue:
+                 now: datetime.datetime | None = None, bureau_text: str | None = None,
+                 measure_text: str | None = None) -> Queue:
     """One page of the cycle's categories with their lists' states, filtered by a search (unit, bureau, measure,
     category), bureau (any responsibility, or the bureau preparing the list), measure, state and the reader's
     unread lists, in the order asked for; with the cycle's figures (lists by state, late bureaus, what waits).
+    The bureau and the measure are those the choosers name (``queue_chosen``: the id, or the text typed).
 
     A fixed number of queries whatever the size of the catalogue; only the page's rows are built."""
     now = now or timezone.now()
@@ -271,22 +391,16 @@ def review_queue(*, cycle: Cycle, user=None, search: str = "", bureau_id: int | 
     state_counts = {f["row_state"]: f["n"] for f in figures}
     unread_count = sum(f["unread"] or 0 for f in figures)
     extensions = cycle_extensions(cycle)
-    # Only the two columns each filter shows: hundreds of options, never loaded as model objects.
-    bureaus = list(Bureau.objects.filter(Exists(Responsibility.objects.filter(
-        bureau=OuterRef("pk"), category__measure__document_id=cycle.document_id)))
-        .order_by("order", "short_name").values_list("pk", "short_name"))
-    measures = [(pk, f"{numeral}、{title}") for pk, numeral, title in Measure.objects.filter(
-        document_id=cycle.document_id).order_by("number").values_list("pk", "numeral", "title")]
-    bureau = bureau_id if any(pk == bureau_id for pk, _name in bureaus) else None
-    measure = measure_id if any(pk == measure_id for pk, _name in measures) else None
-    matching = queue_filtered(cycle=cycle, user=user, search=search, bureau_id=bureau, measure_id=measure,
+    # The filters never list the bureaus and measures (thousands in a province): the choosers name one each.
+    bureau = queue_chosen(cycle=cycle, kind="bureau", pk=bureau_id, text=bureau_text)
+    measure = queue_chosen(cycle=cycle, kind="measure", pk=measure_id, text=measure_text)
+    matching = queue_filtered(cycle=cycle, user=user, search=search, bureau_id=bureau.pk, measure_id=measure.pk,
                               state=state, unread_only=unread_only, sort=sort)
     paged = Paginator(matching, per_page).get_page(page)
     rows = queue_rows(cycle=cycle, categories=list(paged.object_list), user=user, extensions=extensions, now=now)
     return Queue(
         cycle=cycle, rows=rows, page=paged, count=paged.paginator.count, total=sum(state_counts.values()),
         state_counts=state_counts, late_bureaus=queue_late_bureaus(cycle=cycle, now=now, extensions=extensions),
-        bureaus=bureaus,
-        measures=measures, unread_count=unread_count, states=states_, sorts=queue_sorts(), selected_bureau=bureau,
-        selected_measure=measure, selected_state=state, selected_sort=sort, search=search, unread_only=unread_only,
+        bureau=bureau, measure=measure, unread_count=unread_count, states=states_, sorts=queue_sorts(),
+        selected_state=state, selected_sort=sort, search=search, unread_only=unread_only,
     )

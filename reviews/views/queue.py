@@ -2,14 +2,14 @@
 the reminder to late bureaus. Reviewers only; everyone else gets 404."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from incentives.errors import DomainError
@@ -46,14 +46,52 @@ def _queue_cycle(request, cycles):
 
 
 def _queue_query(request, **changes) -> str:
-    """The queue's address query with its filters (and ``changes``), without the page."""
+    """The queue's address query with its filters (and ``changes``; ``None`` drops a filter), without the page.
+    The choosers' typed texts are not kept: ``changes`` gives the ids they came to."""
     query = request.GET.copy()
     for key in list(query):
         if key not in QUEUE_FILTERS:
             query.pop(key)
     for key, value in changes.items():
-        query[key] = value
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
     return query.urlencode()
+
+
+# What each chooser of the queue's filters says (static/js/site.js reads the count and "none" messages).
+CHOOSER_TEXTS = {
+    "bureau": {
+        "label": gettext_lazy("Bureau"),
+        "count": gettext_lazy("%s matching bureaus: the arrow keys move through them, Enter chooses one."),
+        "none": gettext_lazy("No bureau of this cycle matches."),
+        "problem_none": gettext_lazy("No bureau of this cycle is called “%(text)s”: choose one from the list, or "
+                                     "type its name in full."),
+        "problem_several": gettext_lazy("Several bureaus are called “%(text)s”: type the full name of one."),
+    },
+    "measure": {
+        "label": gettext_lazy("Measure"),
+        "count": gettext_lazy("%s matching measures: the arrow keys move through them, Enter chooses one."),
+        "none": gettext_lazy("No measure of this cycle matches."),
+        "problem_none": gettext_lazy("No measure of this cycle is called “%(text)s”: choose one from the list, or "
+                                     "type its number or its title in full."),
+        "problem_several": gettext_lazy("Several measures are called “%(text)s”: type the title of one in full."),
+    },
+}
+
+
+def _choosers(cycle, programmes, data) -> list[dict]:
+    """The bureau and measure choosers of the filters: their box, the id chosen, and the address of their
+    options (``reviews:queue_choices``, for the cycle and programme shown)."""
+    query = f"?year={cycle.year}" + (f"&programme={cycle.programme.code}" if len(programmes) > 1 else "")
+    choosers = []
+    for chosen in (data.bureau, data.measure):
+        texts = CHOOSER_TEXTS[chosen.kind]
+        problem = texts[f"problem_{chosen.problem}"] % {"text": chosen.text} if chosen.problem else ""
+        choosers.append({"kind": chosen.kind, "chosen": chosen, "problem": problem, **texts,
+                         "url": reverse("reviews:queue_choices", args=[chosen.kind]) + query})
+    return choosers
 
 
 @reviewer_required
@@ -65,13 +103,13 @@ def queue(request):
     if cycle is None:
         return render(request, "reviews/queue.html", {"cycles": cycles, "cycle": None, "programmes": programmes})
     data = selectors.review_queue(cycle=cycle, user=request.user, page=request.GET.get("page"),
-                                  per_page=QUEUE_PAGE_SIZE, **_queue_filters(request))
-    query = _queue_query(request)
-    # Hundreds of options and a page of rows: built here once rather than by template loops and tags per item.
+                                  per_page=QUEUE_PAGE_SIZE, bureau_text=request.GET.get("bureau_name"),
+                                  measure_text=request.GET.get("measure_name"), **_queue_filters(request))
+    query = _queue_query(request, bureau=data.bureau.pk, measure=data.measure.pk)
+    # The small filters' options and a page of rows: built here once rather than by template loops and tags per item.
+    # The bureaus and measures are never listed: their choosers fetch them as the reviewer types.
     options = {
         "year": _options([(c.year, c.year) for c in cycles], cycle.year),
-        "bureau": _options(data.bureaus, data.selected_bureau),
-        "measure": _options(data.measures, data.selected_measure),
         "state": _options(data.states, data.selected_state),
         "sort": _options(data.sorts, data.selected_sort),
     }
@@ -83,10 +121,26 @@ def queue(request):
         # Labels looked up once for the page, not once per row.
         "not_started_label": _("Not started"), "late_label": _("Late"), "nobody_label": _("Nobody proposed"),
         "page_query": f"{query}&" if query else "", "filter_query": query,
+        "choosers": _choosers(cycle, programmes, data),
         "countdown": countdown(deadline=cycle.deadline), "publish_form": PublishForm(),
         "cycle_actions": access.actions_for(request.user, cycle),
         "trail": selectors.cycle_audit_trail(cycle, everything=trail_everything(request)),
     })
+
+
+@reviewer_required
+def queue_choices(request, kind: str):
+    """A chooser of the queue's filters: at most ``selectors.CHOOSER_LIMIT`` bureaus or measures (``kind``) of the
+    cycle the queue shows (``?year=``, ``?programme=``, found through the door as the queue finds it) whose name
+    contains ``?q=``, as JSON. Reviewers only, as the queue; a programme they do not review answers 404."""
+    if kind not in selectors.CHOOSER_KINDS:
+        raise Http404
+    _programmes, cycles = _programme_cycles(request)
+    cycle = _queue_cycle(request, cycles)
+    found = [] if cycle is None else selectors.queue_choices(cycle=cycle, kind=kind, text=request.GET.get("q", ""))
+    return JsonResponse({"results": [{"id": pk, "label": label, "detail": detail or ""}
+                                     for pk, label, detail in found]},
+                        headers={"Cache-Control": "private, max-age=60"})
 
 
 def _options(choices, selected) -> str:
@@ -116,6 +170,10 @@ def queue_export(request):
     if cycle is None:
         raise Http404
     filters = _queue_filters(request)
+    # The bureau and measure as the queue names them: of this cycle, by id or by the text typed.
+    for kind in selectors.CHOOSER_KINDS:
+        filters[f"{kind}_id"] = selectors.queue_chosen(cycle=cycle, kind=kind, pk=filters[f"{kind}_id"],
+                                                       text=request.GET.get(f"{kind}_name")).pk
     selected = [int(v) for v in request.GET.getlist("list") if v.isdigit()]
     categories = selectors.queue_filtered(cycle=cycle, user=request.user, **filters)
     if selected:

@@ -114,7 +114,8 @@
  * the list opens as the person types (or on Alt+Down), the arrow keys move through it, Enter chooses, Escape closes
  * it (a second Escape clears nothing: the text stays). The id of the option chosen goes in the hidden
  * [data-chooser-value] input beside it; typing again empties that input, and the server then looks the typed text up
- * itself, as it does without JavaScript. In a form[data-autosubmit] a choice submits the form. */
+ * itself, as it does without JavaScript. In a form[data-autosubmit] a choice submits the form. Used by the list
+ * editor's units (nominations:units) and the review queue's bureau and measure filters (reviews:queue_choices). */
 (function () {
   "use strict";
   if (!window.fetch) { return; }
