@@ -105,6 +105,7 @@ def bad_requests() -> list[tuple[str, dict]]:
     requests.append(("over-long query", {"method": "GET", "data": {name: LONG[:2000] for name in FIELDS}}))
     for value in (str(HUGE_ID), "-1", "1e9", "\x00"):
         requests.append((f"unknown id {value!r}", {"method": "POST", "data": {name: value for name in CHECKED}}))
+    requests.append(("NUL in the query", {"method": "GET", "data": {name: "\x00" for name in FIELDS}}))
     parts = [(field, filename, content) for field in FILE_FIELDS for filename, content in NON_UTF8_FILES]
     body, content_type = _multipart(parts + [("format", None, b"0"), ("resource", None, b"0")])
     requests.append(("non-UTF-8 files", {"method": "POST", "content_type": content_type, "data": body}))
@@ -200,3 +201,12 @@ def test_bad_requests_to_every_url_answer_no_500_and_write_nothing(world, person
         if changed:
             failures.append(f"{url} as {persona}: rows changed {changed}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_a_nul_in_an_address_is_a_bad_request_before_any_view(client, reviewer):
+    """PostgreSQL cannot compare a NUL: a search or filter holding one is refused at the door of the request."""
+    client.force_login(reviewer)
+    response = client.get("/review/", {"q": "\x00"})
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()

@@ -128,6 +128,9 @@ def test_malformed_input_never_fails(client, reviewer, cycle, params):
     client.force_login(reviewer)
     for kind in selectors.CHOOSER_KINDS:
         response = client.get(reverse("reviews:queue_choices", args=[kind]), params)
+        if any("\x00" in value for value in params.values()):
+            assert response.status_code == 400  # refused before any view: no address holds a NUL
+            continue
         assert response.status_code == 200
         assert len(response.json()["results"]) <= selectors.CHOOSER_LIMIT
 
