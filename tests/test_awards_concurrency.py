@@ -19,7 +19,7 @@ from organisation.models import AuditEntry
 from reviews import services
 from reviews.models import Award
 
-from .test_reviews_concurrency import run_together
+from .helpers import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from .test_attack_findings import CountingStream
-from .test_permission_matrix import MATRIX, World, world  # noqa: F401  (world is the module fixture)
+from .helpers import CountingStream
+from .matrix import MATRIX, World
 
 PERSONAS = ["anonymous", "water", "reviewer", "administrator"]
 HUGE_ID = 10**30  # past every integer column: an overflow, not just a miss

@@ -25,8 +25,7 @@ from organisation.models import Unit, UnitKind
 from reviews import services as review_services
 from reviews.bulletins import bulletin_context
 
-from .factories import publish_final
-from .test_bulletin_render import award_all
+from .factories import award_all, publish_final
 
 pytestmark = pytest.mark.django_db
 

@@ -15,18 +15,10 @@ from nominations.models import Cycle, Evidence, ListComment, NominationList
 from nominations.selectors import list_history
 from organisation.models import AuditEntry, UnitKind
 
-from .factories import UnitFactory, make_category
-from .test_nominations_services import (  # noqa: F401  (fixtures)
-    disguised_file,
-    docx_file,
-    entry,
-    media_root,
-    pdf_file,
-    png_file,
-    snapshot,
-)
+from .factories import UnitFactory, disguised_file, docx_file, entry, make_category, pdf_file, png_file
+from .helpers import snapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 @pytest.fixture

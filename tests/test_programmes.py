@@ -28,17 +28,15 @@ from reviews import bulletins
 from reviews.models import Award
 
 from .factories import make_user
-from .test_import_notices import (
+from .notice_data import (
     PROVINCIAL,
     PROVINCIAL_BUREAUS,
     PROVINCIAL_EXPECTED,
     check_provincial,
     expected_state_council_roles,
+    measure_roles,
     state_council_notice,
     state_council_rows,
-)
-from .test_import_notices import (
-    roles as measure_roles,
 )
 
 pytestmark = pytest.mark.django_db

@@ -16,9 +16,7 @@ from nominations.models import BEIJING, Cycle, Extension, NominationList
 from organisation.models import Unit
 from reviews import charts, public_pages, services
 from reviews.selectors import public as selectors
-from tests.factories import publish_final
-from tests.test_reviews_public import award
-from tests.test_reviews_services import make_cycle, make_list, nominees_of
+from tests.factories import award, make_cycle, make_list, nominees_of, publish_final
 
 pytestmark = pytest.mark.django_db
 
