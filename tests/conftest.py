@@ -21,9 +21,9 @@ from organisation.models import Bureau, Unit, UnitKind
 
 from .factories import PASSWORD, make_user
 
-# Fixtures of support modules, for every test module: the browsers, and the permission matrix's ``world`` (module
-# scoped: each module that asks for it gets its own, built once).
-pytest_plugins = ["tests.browser_fixtures", "tests.matrix"]
+# Fixtures of support modules, for every test module: the browsers, the permission matrix's ``world`` (module
+# scoped: each module that asks for it gets its own, built once) and the broker that is down.
+pytest_plugins = ["tests.browser_fixtures", "tests.matrix", "tests.outbox_fixtures"]
 
 # One fast hasher for the whole suite: Django's PBKDF2 runs a million iterations (over a second a hash here) for
 # every persona and every sign-in. Tests marked ``real_hasher`` get the production hashers back.

@@ -11,12 +11,10 @@ from django.urls import reverse
 
 from measures.models import CategoryGroupObjectPermission, IncentiveCategory, Responsibility
 from measures.selectors import categories_commentable_by, categories_editable_by, categories_visible_to
-from nominations.deadlines import default_deadline_for
-from nominations.models import BEIJING, Cycle
 from organisation import roles
 from organisation.models import Membership, Unit
 from organisation.selectors import bureaus_of, units_visible_to
-from tests.factories import BureauFactory, make_category, make_user
+from tests.factories import BureauFactory, make_category, make_cycle, make_user
 from tests.helpers import admin_form_data
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +31,7 @@ def fresh(user):
 
 @pytest.fixture
 def cycle(category):
-    year = datetime.date.today().year
-    return Cycle.objects.create(year=year, document=category("6").measure.document,
-                                opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING), deadline=default_deadline_for(year))
+    return make_cycle(datetime.date.today().year, document=category("6").measure.document)
 
 
 def list_url(cycle, category) -> str:

@@ -21,6 +21,7 @@ from reviews.models import Award
 
 from .helpers import run_together
 
+# A real commit: the threads decide through their own connections, which see only committed rows.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 20

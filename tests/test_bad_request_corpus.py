@@ -169,7 +169,7 @@ def _send(client: Client, url: str, spec: dict):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_bad_requests_to_every_url_answer_no_500_and_write_nothing(world, persona):  # noqa: F811
+def test_bad_requests_to_every_url_answer_no_500_and_write_nothing(world, persona):
     client = world.clients[persona]
     client.raise_request_exception = False
     cookies = copy.deepcopy(client.cookies)

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from other modules are redefined as test arguments)
 """Nothing lost when a piece is down: work a state change causes is a row written with the change; queueing its
 task never fails the request (a broker that does not answer leaves the rows pending for the sweeps); a delivered
 message is recorded sent before anything else can go wrong, so a sweep never sends it again."""
@@ -26,7 +25,6 @@ from reviews.tasks import bulletins_resume
 
 from .factories import PHASES_AFTER as AFTER
 from .factories import decide_all, make_phases_cycle, make_phases_water_list, make_user, put_on_notice
-from .outbox_fixtures import broker_down  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

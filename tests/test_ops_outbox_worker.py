@@ -33,7 +33,6 @@ from reviews.models import Bulletin
 from .factories import PHASES_AFTER as AFTER
 from .factories import award_all, decide_all, make_user, put_on_notice, roles
 from .helpers import ROOT
-from .outbox_fixtures import broker_down  # noqa: F401  (fixture)
 
 REDIS_URL = "redis://127.0.0.1:6379/4"
 TIMEOUT = 60
@@ -114,6 +113,7 @@ class Workers:
                     process.wait(10)
 
 
+# A real commit (transactional_db): the workers are other processes reading the test database.
 @pytest.fixture
 def workers(tmp_path, settings, transactional_db):
     assert connection.vendor == "postgresql", "the workers must share the test database: run with PostgreSQL"
@@ -203,7 +203,7 @@ def test_a_worker_killed_mid_render_leaves_a_version_taken_up_again_and_rendered
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_return_and_a_publication_with_the_broker_unreachable_are_delivered_once_it_is_back(
-        workers, client, reviewer, clerk_water, category, bureau, districts, broker_down):  # noqa: F811
+        workers, client, reviewer, clerk_water, category, bureau, districts, broker_down):
     from nominations.models import Nominee
 
     cycle = Cycle.objects.create(year=2024, document=PolicyDocument.objects.get(in_force=True),

@@ -324,6 +324,7 @@ def test_a_unit_of_another_programme_cannot_be_proposed(two_programmes):
 BASELINE = [("organisation", "0001_initial"), ("measures", "0001_initial"), ("nominations", "0001_initial")]
 
 
+# A real commit: migrating back and forth alters the schema, which cannot run inside the test's transaction.
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_attaches_existing_rows_to_guangzhous_programme():
     executor = MigrationExecutor(connection)

@@ -25,6 +25,7 @@ from reviews.models import Award, Decision
 from .factories import put_on_notice
 from .helpers import run_together
 
+# A real commit: the threads decide through their own connections, which see only committed rows.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 12
