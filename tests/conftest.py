@@ -21,7 +21,9 @@ from organisation.models import Bureau, Unit, UnitKind
 
 from .factories import PASSWORD, make_user
 
-pytest_plugins = ["tests.browser_fixtures"]
+# Fixtures of support modules, for every test module: the browsers, the permission matrix's ``world`` (module
+# scoped: each module that asks for it gets its own, built once) and the broker that is down.
+pytest_plugins = ["tests.browser_fixtures", "tests.matrix", "tests.outbox_fixtures"]
 
 # One fast hasher for the whole suite: Django's PBKDF2 runs a million iterations (over a second a hash here) for
 # every persona and every sign-in. Tests marked ``real_hasher`` get the production hashers back.
@@ -83,6 +85,14 @@ def _english_outside_requests():
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded and rendered files go to a folder of the test's own (modules that store files use it for every test:
+    ``pytest.mark.usefixtures("media_root")``)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture

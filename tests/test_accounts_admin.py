@@ -146,7 +146,7 @@ def test_a_superuser_keeps_is_staff_and_a_saved_form_cannot_untick_it(administra
 
 
 def test_assigning_the_role_in_the_admin_opens_the_admin(client, administrator, clerk_ndrc):
-    from tests.test_accounts_permissions import admin_form_data
+    from tests.helpers import admin_form_data
 
     client.force_login(administrator)
     change_url = reverse("admin:auth_user_change", args=[clerk_ndrc.pk])

@@ -11,12 +11,11 @@ from django.urls import reverse
 
 from measures.models import CategoryGroupObjectPermission, IncentiveCategory, Responsibility
 from measures.selectors import categories_commentable_by, categories_editable_by, categories_visible_to
-from nominations.deadlines import default_deadline_for
-from nominations.models import BEIJING, Cycle
 from organisation import roles
 from organisation.models import Membership, Unit
 from organisation.selectors import bureaus_of, units_visible_to
-from tests.factories import BureauFactory, make_category, make_user
+from tests.factories import BureauFactory, make_category, make_cycle, make_user
+from tests.helpers import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -32,44 +31,11 @@ def fresh(user):
 
 @pytest.fixture
 def cycle(category):
-    year = datetime.date.today().year
-    return Cycle.objects.create(year=year, document=category("6").measure.document,
-                                opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING), deadline=default_deadline_for(year))
+    return make_cycle(datetime.date.today().year, document=category("6").measure.document)
 
 
 def list_url(cycle, category) -> str:
     return reverse("nominations:list", args=[cycle.year, category.pk])
-
-
-def admin_form_data(response) -> dict:
-    """The POST data an administrator's browser sends back for an admin change form, unchanged."""
-    data = {}
-
-    def add(form):
-        for bound in form:
-            value = bound.value()
-            if value is None or value is False:
-                continue
-            if value is True:
-                data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                queryset = getattr(bound.field, "queryset", None)
-                if queryset is not None:  # a browser sends back only the options the select offers
-                    value = [v for v in value if queryset.filter(pk=getattr(v, "pk", v)).exists()]
-                data[bound.html_name] = [str(getattr(v, "pk", v)) for v in value]
-            elif isinstance(value, datetime.datetime):
-                data[bound.html_name + "_0"] = value.strftime("%Y-%m-%d")
-                data[bound.html_name + "_1"] = value.strftime("%H:%M:%S")
-            else:
-                data[bound.html_name] = str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        add(formset.management_form)
-        for form in formset.forms:
-            add(form)
-    return data
 
 
 # --- who sees and edits what --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from organisation.audit import audit_record
 from organisation.models import AuditEntry, Unit, UnitKind
 from organisation.paginators import CappedPaginator
 from tests.factories import make_user
+from tests.helpers import ADMIN_QUERIES as QUERIES  # the counts; test_bench_queries reads them too
 
 SMALL = Sizes(cycles=1, categories=45, bureaus=32, units=90, users=30, audit=200)
 LARGE = Sizes(cycles=2, categories=50, bureaus=36, units=180, users=60, audit=700)
@@ -31,15 +32,6 @@ AUDIT_PAGE = reverse("security:audit")
 LISTS_ADMIN = reverse("admin:nominations_nominationlist_changelist")
 AWARDS_ADMIN = reverse("admin:reviews_award_changelist")
 
-# The bound of each page, the same at both sizes. Each counts the session, the user, the roles and the
-# permissions first (the admin's own checks).
-QUERIES = {
-    "admin_units": 10,  # + the programmes, the kinds and the districts (the filters), two counts, the page of units
-    "admin_audit": 8,  # + the object types (the filter), a count of at most CappedPaginator.cap, the page
-    "audit_trail": 7,  # + the unread notifications, the object types (the form), the capped count, the page
-    "admin_lists": 7,  # + the cycles (the filter), a capped count, the page of lists in index order
-    "admin_awards": 7,  # + the cycles (the filter), a capped count, the page of awards in index order
-}
 # The admin pages pinned here (and not in test_bench_queries): our changelists and the audit trail's page.
 PINNED_PAGES = {"admin_units": UNITS, "admin_audit": AUDIT_ADMIN, "audit_trail": AUDIT_PAGE,
                 "admin_lists": LISTS_ADMIN, "admin_awards": AWARDS_ADMIN}

@@ -45,7 +45,8 @@ from organisation.models import Bureau, Unit
 from reviews import bulletins
 from reviews.pdf_fetcher import StaticFilesFetcher, is_static_file
 
-from .test_nominations_services import entry, pdf_file
+from .factories import entry, pdf_file
+from .helpers import CountingStream
 
 pytestmark = pytest.mark.django_db
 
@@ -54,26 +55,6 @@ MB = 1024 * 1024
 
 
 # --- 1. bodies capped before they are read -------------------------------------------------------------------------
-
-
-class CountingStream:
-    """A request body of ``size`` bytes that is produced only as it is read, and counts what was read."""
-
-    def __init__(self, size: int, prefix: bytes = b""):
-        self.size, self.prefix, self.read_bytes = size, prefix, 0
-
-    def _take(self, n: int) -> bytes:
-        n = self.size - self.read_bytes if n is None or n < 0 else min(n, self.size - self.read_bytes)
-        start = self.read_bytes
-        self.read_bytes += n
-        head = self.prefix[start:start + n]
-        return head + b"0" * (n - len(head))
-
-    def read(self, n=-1):
-        return self._take(n)
-
-    def readline(self, n=-1):
-        return self._take(n)
 
 
 def send(path: str, stream: CountingStream, *, content_type: str, cookie: str = ""):
@@ -338,12 +319,6 @@ def test_an_order_too_large_for_its_column_is_an_error():
 
 
 # --- 7. evidence files leave storage with their rows ---------------------------------------------------------------
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 @pytest.fixture

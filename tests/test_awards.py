@@ -22,8 +22,7 @@ from organisation.models import AuditEntry, Notification, OutboxMessage, Unit, U
 from reviews import bulletins, selectors, services
 from reviews.models import Award, Disbursement, HigherAward
 
-from .factories import make_user, publish_final
-from .test_reviews_services import make_cycle, make_list
+from .factories import make_cycle, make_list, make_user, publish_final
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,9 @@ from organisation.models import AuditEntry
 from reviews import services
 from reviews.models import Award
 
-from .test_reviews_concurrency import run_together
+from .helpers import run_together
 
+# A real commit: the threads decide through their own connections, which see only committed rows.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 20

@@ -14,8 +14,7 @@ from organisation import roles
 from organisation.models import Unit, UnitKind
 from reviews import services
 
-from .factories import make_user
-from .test_reviews_services import make_cycle
+from .factories import make_cycle, make_user
 
 pytestmark = pytest.mark.django_db
 

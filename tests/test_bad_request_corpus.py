@@ -19,8 +19,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from .test_attack_findings import CountingStream
-from .test_permission_matrix import MATRIX, World, world  # noqa: F401  (world is the module fixture)
+from .helpers import CountingStream
+from .matrix import MATRIX, World
 
 PERSONAS = ["anonymous", "water", "reviewer", "administrator"]
 HUGE_ID = 10**30  # past every integer column: an overflow, not just a miss
@@ -172,7 +172,7 @@ def _send(client: Client, url: str, spec: dict):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_bad_requests_to_every_url_answer_no_500_and_write_nothing(world, persona):  # noqa: F811
+def test_bad_requests_to_every_url_answer_no_500_and_write_nothing(world, persona):
     client = world.clients[persona]
     client.raise_request_exception = False
     cookies = copy.deepcopy(client.cookies)

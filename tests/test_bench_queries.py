@@ -34,7 +34,7 @@ BY_KEY = {page.key: page for page in PAGES}
 
 
 def test_every_main_page_of_the_benchmark_is_pinned():
-    from tests.test_admin_scale import QUERIES as PINNED_THERE
+    from tests.helpers import ADMIN_QUERIES as PINNED_THERE
 
     # The audit trail's page is pinned with the admin's changelists, in tests/test_admin_scale.py.
     assert set(QUERIES) == {page.key for page in PAGES if not page.reference} - set(PINNED_THERE)

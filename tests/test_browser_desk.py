@@ -22,7 +22,7 @@ from organisation.models import Notification
 from reviews.models import Award, Decision
 from tests.browser_fixtures import DESKTOP, PHONE, choose_unit, screenshot
 
-from .test_browser_journeys import assert_fits, assert_in_chinese, log_in, open_cycle, submitted_list
+from .browser_helpers import assert_fits, assert_in_chinese, log_in, open_cycle, submitted_list
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

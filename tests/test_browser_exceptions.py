@@ -16,7 +16,7 @@ from nominations.models import CapExceptionRequest, NominationList, Nominee
 from organisation.models import OutboxMessage
 from reviews.models import Award
 from tests.browser_fixtures import DESKTOP, choose_unit, screenshot
-from tests.test_browser_journeys import choose, decide_all, log_in, open_cycle, submitted_list
+from tests.browser_helpers import choose, decide_all, log_in, open_cycle, submitted_list
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

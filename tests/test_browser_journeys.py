@@ -19,36 +19,29 @@ from unittest import mock
 
 import openpyxl
 import pytest
-from django.utils import timezone
 
 from measures.exports import CATALOGUE_LABELS, catalogue_rows
 from measures.models import IncentiveCategory, PolicyDocument
-from nominations import services as nomination_services
 from nominations.deadlines import default_deadline_for
 from nominations.models import BEIJING, Cycle, NominationList, Nominee
 from reviews.models import Award, Bulletin
 from tests.browser_fixtures import DESKTOP, PHONE, choose_unit, screenshot
+from tests.browser_helpers import (
+    assert_fits,
+    assert_in_chinese,
+    assert_labelled,
+    choose,
+    decide_all,
+    log_in,
+    open_cycle,
+    submitted_list,
+)
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SEED = "穗府办〔2022〕30号"
 
-# Every visible form control has a name a screen reader can read: a non-empty <label>, aria-label or
-# aria-labelledby, or (buttons) its own text. Returns the ones that do not.
-UNLABELLED_CONTROLS = """() => Array.from(document.querySelectorAll('input, select, textarea, button'))
-  .filter(el => el.type !== 'hidden' && el.getClientRects().length > 0)
-  .filter(el => {
-    const text = s => (s || '').trim().length > 0;
-    if (el.labels && Array.from(el.labels).some(label => text(label.textContent))) return false;
-    if (text(el.getAttribute('aria-label'))) return false;
-    const ids = (el.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean);
-    if (ids.some(id => document.getElementById(id) && text(document.getElementById(id).textContent))) return false;
-    if (el.tagName === 'BUTTON' && text(el.textContent)) return false;
-    if (el.tagName === 'INPUT' && ['submit', 'button', 'reset'].includes(el.type) && text(el.value)) return false;
-    return true;
-  })
-  .map(el => el.outerHTML.slice(0, 160))"""
 
 # Every visible, enabled control that the page puts in the tab order; each gets a data-kb number to be recognised.
 MARK_FOCUSABLE = """() => {
@@ -61,36 +54,6 @@ MARK_FOCUSABLE = """() => {
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
-
-
-def open_cycle(administrator):
-    now = timezone.now().replace(microsecond=0)
-    return nomination_services.cycle_open(actor=administrator, year=timezone.localdate().year - 1,
-                                          opens_at=now - datetime.timedelta(days=1),
-                                          deadline=now + datetime.timedelta(days=20))
-
-
-def log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("#id_username").fill(user.username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("form:has(#id_username) button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
-def assert_in_chinese(page, data_text: str):
-    assert page.locator("html").get_attribute("lang") == "zh-hans"
-    assert data_text in page.locator("main, #content").first.inner_text()
-
-
-def assert_labelled(page):
-    unlabelled = page.evaluate(UNLABELLED_CONTROLS)
-    assert unlabelled == [], f"controls without an accessible name on {page.url}: {unlabelled}"
-
-
-def assert_fits(page, viewport):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= viewport["width"] + 1, f"{page.url} is {width}px wide at a {viewport['width']}px viewport"
 
 
 def focused_matches(page, selector: str) -> bool:
@@ -344,28 +307,6 @@ def test_journey_clerk_by_keyboard_only(browser_context_factory, live_server, cl
 
 
 # -- journey 2: the reviewer -------------------------------------------------------------------------------------
-
-
-def submitted_list(cycle, category, bureau, units, clerk):
-    """A list as its bureau submitted it (the clerk's side is journey 1)."""
-    nl = NominationList.objects.create(cycle=cycle, category=category, bureau=bureau, state="submitted",
-                                       submitted_at=timezone.now(), submitted_by=clerk, created_by=clerk)
-    for rank, unit in enumerate(units, 1):
-        Nominee.objects.create(nomination_list=nl, unit=unit, rank=rank, achievements=f"{unit.name}成效明显。")
-    return nl
-
-
-def choose(page, nominee, approved: bool, comment: str = ""):
-    article = page.locator(f"article[data-nominee='{nominee.pk}']")
-    article.locator(f"input[name='n{nominee.pk}-approved'][value={'yes' if approved else 'no'}]").check()
-    if comment:
-        article.locator(f"textarea[name='n{nominee.pk}-comment']").fill(comment)
-
-
-def decide_all(page):
-    """The one form of the list: every nominee's decision goes with one press."""
-    with page.expect_navigation():
-        page.locator("form.decide-form > button[type=submit]").click()
 
 
 def test_journey_reviewer_returns_decides_publishes_and_the_public_reads(

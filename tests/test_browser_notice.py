@@ -14,8 +14,8 @@ from organisation.models import AuditEntry, OutboxMessage
 from reviews import services
 from reviews.models import Award, Objection
 from tests.browser_fixtures import DESKTOP, PHONE, screenshot
+from tests.browser_helpers import assert_fits, assert_in_chinese, assert_labelled, log_in
 from tests.factories import put_on_notice
-from tests.test_browser_journeys import assert_fits, assert_in_chinese, assert_labelled, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

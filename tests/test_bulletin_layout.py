@@ -18,15 +18,14 @@ from xml.etree import ElementTree as ET
 import pdfplumber
 import pytest
 
-from measures.models import PolicyDocument
-from nominations.deadlines import default_deadline_for
-from nominations.models import BEIJING, Cycle, NominationList, Nominee
-from organisation.models import Unit, UnitKind
+from nominations.models import BEIJING, Cycle
 from reviews import bulletin_layout as layout
 from reviews import bulletins
 from reviews import services as review_services
-from reviews.models import Award, Bulletin
+from reviews.models import Bulletin
 from reviews.titles import title_words
+
+from .factories import make_awarded_cycle
 
 PT = 25.4 / 72
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts")) / "bulletin"
@@ -44,19 +43,8 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def cycle(db, category):
-    cycle = Cycle.objects.create(year=2025, document=PolicyDocument.objects.get(in_force=True),
-                                 opens_at=datetime.datetime(2026, 1, 5, tzinfo=BEIJING), deadline=default_deadline_for(2025),
-                                 state=Cycle.State.PUBLISHED, published_at=datetime.datetime(2026, 4, 20, 10, tzinfo=BEIJING),
-                                 bulletin_number="穗府办〔2026〕13号")
-    for code, names in AWARDED.items():
-        cat = category(code)
-        owner = cat.responsibilities.filter(role__in=["lead", "separate", "joint"]).first().bureau
-        nomination_list = NominationList.objects.create(cycle=cycle, category=cat, bureau=owner, state=NominationList.State.DECIDED)
-        for slot, name in enumerate(names, start=1):
-            unit = Unit.objects.get(name=name, kind_id=UnitKind.DISTRICT)
-            nominee = Nominee.objects.create(nomination_list=nomination_list, unit=unit, rank=slot, achievements="成效明显")
-            Award.objects.create(cycle=cycle, category=cat, unit=unit, nominee=nominee, slot=slot)
-    return cycle
+    return make_awarded_cycle(category, None, awarded=AWARDED, state=Cycle.State.PUBLISHED,
+                              published_at=datetime.datetime(2026, 4, 20, 10, tzinfo=BEIJING))
 
 
 @pytest.fixture

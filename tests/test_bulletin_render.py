@@ -12,16 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incentives.errors import PermissionDeniedError
-from measures.models import PolicyDocument
-from nominations.deadlines import default_deadline_for
-from nominations.models import BEIJING, Cycle, NominationList, Nominee
-from organisation.models import AuditEntry, Unit, UnitKind
+from nominations.models import BEIJING, Cycle
+from organisation.models import AuditEntry
 from reviews import bulletins
 from reviews import services as review_services
-from reviews.models import Award, Bulletin
+from reviews.models import Bulletin
 from reviews.tasks import bulletin_render
 
-AWARDED = {"6": ["海珠区", "越秀区", "番禺区"], "19-1": ["天河区"], "19-2": ["增城区", "从化区"], "3": ["白云区", "黄埔区", "南沙区"]}
+from .factories import AWARDED, make_awarded_cycle
 
 
 @pytest.fixture(autouse=True)
@@ -41,24 +39,9 @@ def pdf_fonts(path: Path) -> list[list[str]]:
     return [line.split() for line in lines]
 
 
-def award_all(cycle, category, bureau, awarded=AWARDED):
-    for code, names in awarded.items():
-        cat = category(code)
-        owner = cat.responsibilities.filter(role__in=["lead", "separate", "joint"]).first().bureau
-        nomination_list = NominationList.objects.create(cycle=cycle, category=cat, bureau=owner, state=NominationList.State.DECIDED)
-        for slot, name in enumerate(names, start=1):
-            unit = Unit.objects.get(name=name, kind_id=UnitKind.DISTRICT)
-            nominee = Nominee.objects.create(nomination_list=nomination_list, unit=unit, rank=slot, achievements="成效明显")
-            Award.objects.create(cycle=cycle, category=cat, unit=unit, nominee=nominee, slot=slot)
-
-
 @pytest.fixture
 def cycle(db, category, bureau):
-    cycle = Cycle.objects.create(year=2025, document=PolicyDocument.objects.get(in_force=True),
-                                 opens_at=datetime.datetime(2026, 1, 5, tzinfo=BEIJING), deadline=default_deadline_for(2025),
-                                 state=Cycle.State.REVIEW, bulletin_number="穗府办〔2026〕13号")
-    award_all(cycle, category, bureau)
-    return cycle
+    return make_awarded_cycle(category, bureau)
 
 
 def publish(cycle, reviewer):

@@ -209,6 +209,7 @@ def test_chinese_numerals():
         chinese_numeral(0)
 
 
+# Transactional on purpose: these two check conftest's reload of the catalogue after a flush.
 @pytest.mark.django_db(transaction=True)
 def test_catalogue_is_there_in_transactional_tests():
     # Transactional tests flush the database when they end; the catalogue must be back for each of them.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .test_settings import PRODUCTION, ROOT, run_manage
+from .helpers import PRODUCTION, ROOT, run_manage
 
 ENV_EXAMPLE = ROOT / "deploy" / "env.example"
 COMPOSE = ROOT / "docker-compose.yml"

@@ -19,14 +19,12 @@ from measures.exports import CATALOGUE_LABELS, catalogue_rows
 from measures.importing.admin_views import _preview_context
 from measures.importing.spreadsheet import plan_catalogue_file
 from measures.models import IncentiveCategory, Measure, PolicyDocument
-from nominations.deadlines import default_deadline_for
-from nominations.models import BEIJING, Cycle
+from nominations.models import BEIJING
 from organisation.models import Unit, UnitKind
 from reviews import services as review_services
 from reviews.bulletins import bulletin_context
 
-from .factories import publish_final
-from .test_bulletin_render import award_all
+from .factories import award_all, make_cycle, publish_final
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +33,7 @@ YEAR = 2024
 
 
 def make_cycle_for(year):
-    return Cycle.objects.create(year=year, document=PolicyDocument.objects.get(in_force=True),
-                                opens_at=datetime.datetime(year, 6, 1, tzinfo=BEIJING),
-                                deadline=default_deadline_for(year))
+    return make_cycle(year, opens_at=datetime.datetime(year, 6, 1, tzinfo=BEIJING))
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ from measures.models import (
 )
 from organisation.models import AuditEntry, Bureau
 
-from .test_import_reading import catalogue_state
+from .notice_data import catalogue_state
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,6 @@
 dry run that predicts the real run."""
 
 import codecs
-import csv
 import io
 import zipfile
 from pathlib import Path
@@ -18,61 +17,28 @@ from measures.importing.plan import new_document_fields
 from measures.importing.reading import ImportFileError
 from measures.importing.services import catalogue_import
 from measures.importing.text import decode_text, notice_source_from_bytes
-from measures.models import IncentiveCategory, Measure, PolicyDocument, chinese_numeral
+from measures.models import IncentiveCategory, Measure, PolicyDocument
 from organisation.models import Bureau, UnitKind
 
-from .test_import_reading import catalogue_state
+from .notice_data import (
+    DATA,
+    PROVINCIAL,
+    PROVINCIAL_BUREAUS,
+    PROVINCIAL_EXPECTED,
+    bureaus,
+    catalogue_state,
+    check_provincial,
+    expected_state_council_roles,
+    measure_roles,
+    plan_roles,
+    state_council_notice,
+    state_council_rows,
+)
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parent / "data"
 ROOT = DATA.parent.parent
 SEED = "穗府办〔2022〕30号"
-PROVINCIAL = (DATA / "provincial_layouts.txt").read_text(encoding="utf-8")
-PROVINCIAL_BUREAUS = ["省政府办公厅", "省发展改革委", "省统计局", "省财政厅", "省税务局", "省科技厅", "省工业和信息化厅",
-                      "省商务厅", "省自然资源厅", "省水利厅", "省林业局"]
-# Each measure of tests/data/provincial_layouts.txt: its categories' (bureau, role) and its kinds of units.
-PROVINCIAL_EXPECTED = {
-    1: ([[("省政府办公厅", "joint"), ("省发展改革委", "joint"), ("省统计局", "co")]], ["prefecture"]),
-    2: ([[("省财政厅", "lead"), ("省税务局", "co")]], ["county"]),
-    3: ([[("省科技厅", "lead")]], ["development_zone"]),
-    4: ([[("省工业和信息化厅", "lead"), ("省财政厅", "co")]], ["park"]),
-    5: ([[("省商务厅", "lead")]], ["prefecture"]),
-    6: ([[("省发展改革委", "lead")]], ["county"]),
-    7: ([[("省自然资源厅", "lead"), ("省财政厅", "co")]], ["county"]),
-    8: ([[("省水利厅", "separate")], [("省林业局", "separate")]], ["street"]),
-}
-
-
-def bureaus(names) -> list[Bureau]:
-    return [Bureau.objects.get_or_create(short_name=name, defaults={"full_name": name, "order": 500 + i})[0]
-            for i, name in enumerate(names)]
-
-
-def roles(measure) -> list[list[tuple[str, str]]]:
-    return [[(r.bureau.short_name, r.role) for r in category.responsibilities.order_by("order")]
-            for category in measure.categories.order_by("order")]
-
-
-def plan_roles(spec) -> list[list[tuple[str, str]]]:
-    return [[(bureau.short_name, role) for _name, bureau, role in category.responsibilities] for category in spec.categories]
-
-
-def state_council_rows():
-    with open(DATA / "state_council_2018_measures.csv", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def state_council_notice() -> str:
-    """国办发〔2018〕117号 as the notice prints it: 一、对…，….（X负责）"""
-    return "\n\n".join(f"  {chinese_numeral(int(r['number']))}、{r['title_or_summary']}，{r['incentive_content']}。"
-                       f"（{r['responsible_department']}负责）" for r in state_council_rows())
-
-
-def expected_state_council_roles(department: str) -> list[tuple[str, str]]:
-    """The departments as the notice names them: one leads; several are joint; 会同有关部门 names no bureau."""
-    names = department.removesuffix("会同有关部门").split("、")
-    return [(names[0], "lead")] if len(names) == 1 else [(name, "joint") for name in names]
 
 
 # --- the State Council notice -----------------------------------------------------------------------------
@@ -94,7 +60,7 @@ def test_state_council_notice_imports_every_measure_with_its_national_department
     assert sorted(measures) == list(range(1, 31))
     for row in rows:
         measure = measures[int(row["number"])]
-        assert roles(measure) == [expected_state_council_roles(row["responsible_department"])], row["number"]
+        assert measure_roles(measure) == [expected_state_council_roles(row["responsible_department"])], row["number"]
     assert list(measures[2].subject_kinds.values_list("code", flat=True)) == ["province"]
     assert sorted(measures[1].subject_kinds.values_list("code", flat=True)) == ["county", "prefecture"]
     assert list(measures[18].categories.get().subject_kinds.values_list("code", flat=True)) == ["prefecture"]
@@ -121,15 +87,6 @@ def test_a_name_binds_only_to_the_matchers_bureaus_and_suggestions_come_from_the
 # --- provincial layouts -----------------------------------------------------------------------------------
 
 
-def check_provincial(plan):
-    assert plan.is_valid, plan.all_errors
-    assert [spec.number for spec in plan.measures] == list(PROVINCIAL_EXPECTED)
-    for spec in plan.measures:
-        categories, kinds = PROVINCIAL_EXPECTED[spec.number]
-        assert plan_roles(spec) == categories, spec.number
-        assert spec.categories[0].subject_kinds == kinds, spec.number
-
-
 def test_provincial_notice_in_every_layout(administrator):
     matcher = BureauMatcher(bureaus(PROVINCIAL_BUREAUS))
     plan = plan_notice_text(PROVINCIAL, new_document=new_document_fields(number="某政办发〔2024〕1号"), matcher=matcher)
@@ -145,7 +102,7 @@ def test_provincial_notice_in_every_layout(administrator):
     document = catalogue_import(actor=administrator, plan=plan)
     imported = {m.number: m for m in Measure.objects.filter(document=document)}
     for number, (categories, kinds) in PROVINCIAL_EXPECTED.items():
-        assert roles(imported[number]) == categories, number
+        assert measure_roles(imported[number]) == categories, number
         assert list(imported[number].categories.first().subject_kinds.values_list("code", flat=True)) == kinds
 
 

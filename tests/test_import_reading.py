@@ -10,7 +10,9 @@ from openpyxl import Workbook
 
 from measures.importing.reading import ImportFileError, read_table, read_upload
 from measures.importing.spreadsheet import plan_catalogue_file
-from measures.models import IncentiveCategory, Measure, Responsibility
+from measures.models import Measure
+
+from .notice_data import catalogue_state
 
 pytestmark = pytest.mark.django_db
 
@@ -27,14 +29,6 @@ def xlsx(rows, *, merge=None) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def catalogue_state():
-    return (
-        list(Measure.objects.order_by("pk").values_list("pk", "number", "title", "text", "responsibility_clause")),
-        list(IncentiveCategory.objects.order_by("pk").values_list("pk", "code", "name", "cap")),
-        list(Responsibility.objects.order_by("pk").values_list("category_id", "bureau_id", "role", "order")),
-    )
 
 
 def file_errors(data, filename="upload.xlsx"):

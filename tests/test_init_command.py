@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .test_settings import ROOT
+from .helpers import ROOT
 
 NOTICE = "穗府办〔2022〕30号"
 IMAGE_ROOT = "/app"

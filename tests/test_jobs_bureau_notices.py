@@ -10,7 +10,7 @@ from nominations import services as nomination_services
 from organisation.models import Notification, OutboxMessage
 from reviews import services
 
-from .test_reviews_pages import make_cycle, make_list
+from .factories import PAGES_LIST, make_cycle, make_list
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def cycle(db):
 
 def test_a_comment_is_told_to_the_other_responsible_bureaus(cycle, category, bureau, districts, clerk_water,
                                                             clerk_ndrc, django_capture_on_commit_callbacks):
-    nl = make_list(cycle, category("6"), bureau("市水务局"), districts[:1], state="draft")
+    nl = make_list(cycle, category("6"), bureau("市水务局"), districts[:1], state="draft", **PAGES_LIST)
     with django_capture_on_commit_callbacks(execute=True):
         nomination_services.list_comment_add(actor=clerk_ndrc, nomination_list=nl, text="建议补充投资完成率")
     message = OutboxMessage.objects.get(recipient=clerk_water, kind="commented")
@@ -33,7 +33,7 @@ def test_a_comment_is_told_to_the_other_responsible_bureaus(cycle, category, bur
 
 def test_the_bureau_is_told_the_decisions_once_the_list_is_decided(cycle, category, bureau, districts, reviewer,
                                                                    clerk_water, django_capture_on_commit_callbacks):
-    nl = make_list(cycle, category("19-1"), bureau("市水务局"), districts[:2])
+    nl = make_list(cycle, category("19-1"), bureau("市水务局"), districts[:2], **PAGES_LIST)
     a, b = nl.nominees.order_by("rank")
     with django_capture_on_commit_callbacks(execute=True):
         services.nominees_decide(actor=reviewer, nomination_list=nl,
@@ -45,7 +45,7 @@ def test_the_bureau_is_told_the_decisions_once_the_list_is_decided(cycle, catego
 
 def test_the_unread_count_in_the_header_goes_up_and_down(client, cycle, category, bureau, districts, clerk_water,
                                                          clerk_ndrc):
-    nl = make_list(cycle, category("6"), bureau("市水务局"), districts[:1], state="draft")
+    nl = make_list(cycle, category("6"), bureau("市水务局"), districts[:1], state="draft", **PAGES_LIST)
     client.force_login(clerk_water)
     assert "data-unread-count" not in client.get(reverse("measures:list")).content.decode()
     nomination_services.list_comment_add(actor=clerk_ndrc, nomination_list=nl, text="意见一")

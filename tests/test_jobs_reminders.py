@@ -32,6 +32,8 @@ from organisation.outbox import outbox_deliver as reminder_deliver
 from organisation.services import outbox_retry
 from reviews.tasks import list_returned_notify
 
+from .factories import make_cycle
+
 WATER = {"6", "19-1", "31"}
 NDRC = {"3", "9", "11", "24", "29", "30-1", "30-2", "30-3"}
 
@@ -42,8 +44,7 @@ def beijing(*args) -> datetime.datetime:
 
 @pytest.fixture
 def cycle(db):
-    return Cycle.objects.create(year=2025, document=PolicyDocument.objects.get(in_force=True),
-                                opens_at=beijing(2026, 1, 5, 9, 0), deadline=default_deadline_for(2025))
+    return make_cycle(2025, opens_at=beijing(2026, 1, 5, 9, 0))
 
 
 @pytest.fixture
@@ -348,6 +349,7 @@ def committed_catalogue(transactional_db):
         call_command("sync_permissions", verbosity=0)
 
 
+# A real commit: two threads sweep through their own connections, which see only committed rows.
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_sweeps_send_each_reminder_once(committed_catalogue, people):

@@ -99,11 +99,12 @@ def probe():
     return Celery("probe", broker=REDIS_URL, set_as_current=False)
 
 
+# A real commit: the Celery worker is another process reading the test database.
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_delivers_a_reminder_and_renders_a_bulletin(committed_catalogue, worker, clerk_forestry, reviewer,
                                                                     category):
-    from tests.test_bulletin_render import AWARDED, award_all
+    from tests.factories import AWARDED, award_all
 
     now = timezone.now()
     ReminderSettings.objects.create(pk=1, send_from_hour=0)

@@ -4,18 +4,18 @@ and the request form's hint all follow the limit in force for the category and t
 
 王芳 (``clerk_water``) prepares 19-1 for 市水务局; 张伟 (``reviewer``) records an exception to its cap."""
 
-import datetime
 from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from incentives.errors import DomainError
 from measures import limits
 from measures.models import CapException
 from nominations import services
 from nominations.forms import nominee_formset
+
+from .factories import open_cycle
 
 SELECTION = SimpleNamespace(code="19-1", cap=3, kind="selection")
 LOWER_CAP = SimpleNamespace(code="7", cap=2, kind="selection")
@@ -60,9 +60,7 @@ def test_the_message_is_translated():
 
 @pytest.fixture
 def cycle(administrator):
-    now = timezone.now().replace(microsecond=0)
-    return services.cycle_open(actor=administrator, year=2090, opens_at=now - datetime.timedelta(days=1),
-                               deadline=now + datetime.timedelta(days=30))
+    return open_cycle(administrator)
 
 
 def editor(client, cycle, category):

@@ -12,9 +12,7 @@ from nominations.models import BEIJING, Cycle, Extension
 from nominations.selectors import list_history
 from organisation.models import AuditEntry
 
-from .test_nominations_services import media_root  # noqa: F401  (fixture)
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def test_admin_opens_a_cycle_with_the_default_deadline(client, administrator):

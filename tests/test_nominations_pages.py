@@ -8,33 +8,32 @@ from unittest import mock
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from nominations import services
 from nominations.models import Cycle, Evidence, ListComment, NominationList
 from nominations.selectors import list_history
 from organisation.models import AuditEntry, UnitKind
 
-from .factories import UnitFactory, make_category
-from .test_nominations_services import (  # noqa: F401  (fixtures)
+from .factories import (
+    UnitFactory,
     disguised_file,
     docx_file,
     entry,
-    media_root,
+    make_category,
+    open_cycle,
     pdf_file,
     png_file,
-    snapshot,
 )
+from .factories import prepare_list as make_list
+from .helpers import snapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 @pytest.fixture
 def cycle(administrator):
     """This year's cycle, open, its deadline a month ahead (to the second)."""
-    now = timezone.now().replace(microsecond=0)
-    return services.cycle_open(actor=administrator, year=2090, opens_at=now - datetime.timedelta(days=1),
-                               deadline=now + datetime.timedelta(days=30))
+    return open_cycle(administrator)
 
 
 @pytest.fixture
@@ -63,12 +62,6 @@ def editor_post(version, rows=(), *, action="save", nothing=False, reason="", to
     if remove:
         data["remove_evidence"] = [str(pk) for pk in remove]
     return data
-
-
-def make_list(cycle, category, clerk, units, *, files_per_nominee=0):
-    nl = services.nomination_list_get_or_create(actor=clerk, cycle=cycle, category=category)
-    entries = [entry(u, files=[pdf_file(f"{u.pk}-{k}.pdf") for k in range(files_per_nominee)]) for u in units]
-    return services.nomination_list_save(actor=clerk, nomination_list=nl, version=nl.version, entries=entries)
 
 
 # --- the bureau page -----------------------------------------------------------------------------------------------
@@ -341,7 +334,7 @@ def test_a_tampered_evidence_id_is_refused(client, clerk_water, clerk_forestry, 
 
 @pytest.mark.parametrize("kind", ["oversized", "disguised"])
 def test_bad_files_are_refused_and_nothing_is_stored(client, clerk_water, cycle, cat6, districts, water_list, settings,
-                                                     media_root, kind):  # noqa: F811
+                                                     media_root, kind):
     settings.EVIDENCE_MAX_BYTES = 2048
     upload = pdf_file(size=2049) if kind == "oversized" else disguised_file()
     files_before = sorted(p.name for p in media_root.rglob("*") if p.is_file())

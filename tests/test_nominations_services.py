@@ -3,10 +3,8 @@ category's kinds, the deadline to the second in Beijing time (whatever the serve
 optimistic locking, withdrawal, correction after a return, comments and the history of every list."""
 
 import datetime
-import io
 import os
 import time
-import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,56 +13,20 @@ from django.test import override_settings
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 from nominations import services
 from nominations.deadlines import bureau_deadline, deadline_passed
-from nominations.models import BEIJING, Cycle, Evidence, ListComment, NominationList, Nominee
+from nominations.models import BEIJING, Cycle, Evidence, ListComment, NominationList
 from nominations.selectors import list_history
-from nominations.services import NomineeEntry
 from organisation.models import AuditEntry, Unit, UnitKind
 
-from .factories import UnitFactory
+from .factories import UnitFactory, disguised_file, docx_file, entry, pdf_file, png_file
+from .helpers import snapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 UTC = datetime.UTC
 # The 2025 cycle closes on 2026-03-31 23:59:59 Beijing time, which is 15:59:59 UTC.
 LAST_SECOND = datetime.datetime(2026, 3, 31, 23, 59, 59, tzinfo=BEIJING)
 ONE_SECOND_LATE = datetime.datetime(2026, 4, 1, 0, 0, 0, tzinfo=BEIJING)
 BEFORE = datetime.datetime(2026, 3, 1, 10, 0, 0, tzinfo=BEIJING)
-
-
-# --- helpers shared by the other test_nominations_* files ---------------------------------------------------------
-
-def pdf_file(name="report.pdf", size=None):
-    content = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    if size:
-        content += b"0" * (size - len(content))
-    return SimpleUploadedFile(name, content, content_type="application/pdf")
-
-
-def png_file(name="photo.png"):
-    return SimpleUploadedFile(name, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
-
-
-def docx_file(name="summary.docx"):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/octet-stream")
-
-
-def disguised_file(name="report.pdf"):
-    """A Windows executable renamed to look like a PDF."""
-    return SimpleUploadedFile(name, b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64, content_type="application/pdf")
-
-
-def entry(unit, text="全年完成投资目标，排名第一。", figures="完成率 120%", files=()):
-    return NomineeEntry(unit=unit, achievements=text, figures=figures, files=list(files))
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 @pytest.fixture
@@ -83,17 +45,6 @@ def save(nomination_list, actor, entries, *, now=BEFORE, **kwargs):
     nomination_list.refresh_from_db()
     return services.nomination_list_save(actor=actor, nomination_list=nomination_list, version=nomination_list.version,
                                          entries=entries, now=now, **kwargs)
-
-
-def snapshot(nomination_list):
-    """Everything a failed action must leave exactly as it was."""
-    nomination_list.refresh_from_db()
-    return (
-        nomination_list.state, nomination_list.version, nomination_list.nothing_to_propose,
-        list(Nominee.objects.filter(nomination_list=nomination_list).order_by("rank")
-             .values_list("rank", "unit_id", "achievements", "figures")),
-        sorted(Evidence.objects.filter(nominee__nomination_list=nomination_list).values_list("original_name", "nominee__unit_id")),
-    )
 
 
 # --- cycles ---------------------------------------------------------------------------------------------------------

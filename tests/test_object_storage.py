@@ -22,7 +22,7 @@ from django.urls import reverse
 from measures.importing.admin_views import pending_discard, pending_load, pending_save
 from nominations import services
 from nominations.models import Evidence
-from tests.test_nominations_services import entry, pdf_file
+from tests.factories import entry, pdf_file
 
 BUCKET = "incentives-media-test"
 

@@ -24,20 +24,18 @@ from __future__ import annotations
 import csv
 import datetime
 import decimal
-import hashlib
 import io
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 from django.contrib.messages import constants as message_levels
-from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from measures.models import ImplementationRules, IncentiveCategory, Measure, PolicyDocument, Responsibility
+from measures.models import ImplementationRules, IncentiveCategory, PolicyDocument
 from nominations.deadlines import default_deadline_for
 from nominations.models import BEIJING, CapExceptionRequest, Cycle, NominationList, Nominee
 from organisation import roles
@@ -46,77 +44,19 @@ from reviews import selectors as review_selectors
 from reviews import services as review_services
 from reviews.models import Award, CapException, Disbursement, HigherAward
 
-from .factories import make_user
+from .factories import JS_AMOUNT, JS_RULES_TITLE, make_rules_filing, make_second_programme, make_user
 
 pytestmark = pytest.mark.django_db
 
 GZ_AMOUNT = decimal.Decimal("7654321.00")   # Guangzhou's money award: found nowhere else
-JS_AMOUNT = decimal.Decimal("1234567.00")   # Jiangsu's
 GZ_RULES_TITLE = "广州水务实施办法（待审）"
 GZ_ACCEPTED_TITLE = "广州林长制实施办法（已采纳）"
-JS_RULES_TITLE = "江苏河长制实施办法"
 
 
 def _client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def _rules(measure, bureau, user, title, *, state=ImplementationRules.State.SUBMITTED) -> ImplementationRules:
-    body = f"%PDF-1.4\n% {title}\n".encode()
-    filing = ImplementationRules(measure=measure, bureau=bureau, title=title,
-                                 token=hashlib.sha256(title.encode()).hexdigest()[:32], extension=".pdf",
-                                 original_name="rules.pdf", content_type="application/pdf", size=len(body),
-                                 sha256=hashlib.sha256(body).hexdigest(), submitted_by=user,
-                                 submitted_at=timezone.now(), state=state)
-    if state != ImplementationRules.State.SUBMITTED:
-        filing.decided_by, filing.decided_at = user, timezone.now()
-    filing.file.save("rules.pdf", ContentFile(body), save=False)
-    filing.save()
-    return filing
-
-
-def _jiangsu(year: int) -> SimpleNamespace:
-    """Jiangsu's programme: its bureaus, people, a district, a document in force with a money category and a
-    category earned by higher-level incentives, a cycle of ``year`` with a list and a money award, a rules filing."""
-    programme = Programme.objects.create(
-        code="jiangsu", name="江苏省督查激励", government="江苏省人民政府", level="provincial",
-        general_office="江苏省人民政府办公厅", bureau_prefix="省", place_name="江苏省", issuer_mark="江苏省人民政府办公厅文件",
-        number_prefix="苏政办", addressees="各设区市人民政府", printing_office="江苏省人民政府办公厅秘书处")
-    water = Bureau.objects.create(programme=programme, short_name="省水利厅", full_name="江苏省水利厅")
-    finance = Bureau.objects.create(programme=programme, short_name="市财政局", full_name="江苏某市财政局")
-    # The fix's field; ignored by save() before it exists (the tests still run and show the leaks).
-    programme.finance_bureau = finance
-    programme.save()
-    clerk = make_user("d_js_clerk", role=roles.BUREAU_STAFF, bureaus=[water])
-    finance_clerk = make_user("d_js_finance", role=roles.BUREAU_STAFF, bureaus=[finance])
-    reviewer = make_user("d_js_reviewer", role=roles.REVIEWER)
-    programme.reviewers.add(reviewer)
-    unit = Unit.objects.create(programme=programme, kind_id=UnitKind.DISTRICT, name="南京市", division_order=1)
-    document = PolicyDocument.objects.create(programme=programme, number="苏政办发〔2024〕1号", title="江苏通知",
-                                             issuer="江苏省人民政府办公厅", in_force=True)
-    measure = Measure.objects.create(document=document, number=1, numeral="一", title="河长制", text="（省水利厅负责）")
-    category = IncentiveCategory.objects.create(measure=measure, code="1", name="河长制", order=1,
-                                                support_forms=["funding"])
-    category.subject_kinds.add(UnitKind.DISTRICT)
-    Responsibility.objects.create(category=category, bureau=water, role=Responsibility.Role.LEAD)
-    matching = Measure.objects.create(document=document, number=2, numeral="二", title="国务院督查激励配套",
-                                      text="（市财政局负责）")
-    earned = IncentiveCategory.objects.create(measure=matching, code="2", name="获国务院督查激励的市", order=1,
-                                              kind="entitlement", support_forms=["matching_funds"],
-                                              award_amount=decimal.Decimal("3000000"), earned_by_higher_award=True)
-    earned.subject_kinds.add(UnitKind.DISTRICT)
-    Responsibility.objects.create(category=earned, bureau=finance, role=Responsibility.Role.LEAD)
-    cycle = Cycle.objects.create(year=year, document=document, opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING),
-                                 deadline=default_deadline_for(year))
-    nomination_list = NominationList.objects.create(cycle=cycle, category=category, bureau=water, created_by=clerk)
-    nominee = Nominee.objects.create(nomination_list=nomination_list, unit=unit, rank=1, achievements="成效明显")
-    award = Award.objects.create(cycle=cycle, category=category, unit=unit, nominee=nominee, slot=1, amount=JS_AMOUNT)
-    rules = _rules(measure, water, clerk, JS_RULES_TITLE)
-    return SimpleNamespace(programme=programme, finance_bureau=finance, clerk=clerk, finance=finance_clerk,
-                           reviewer=reviewer, unit=unit, document=document, category=category, earned=earned,
-                           cycle=cycle, list=nomination_list, award=award, rules=rules)
 
 
 @pytest.fixture
@@ -152,10 +92,10 @@ def two(settings, tmp_path):
     gz.higher_award = HigherAward.objects.create(
         cycle=gz.cycle, document_number="国办发〔2022〕21号", higher_measure="稳增长", unit=tianhe,
         awarded_on=datetime.date(2022, 5, 1), recorded_by=gz.finance, category=category["32-2"])
-    gz.rules = _rules(category["6"].measure, bureau["市水务局"], gz.water, GZ_RULES_TITLE)
-    gz.accepted_rules = _rules(category["19-2"].measure, bureau["市林业园林局"], gz.forestry, GZ_ACCEPTED_TITLE,
+    gz.rules = make_rules_filing(category["6"].measure, bureau["市水务局"], gz.water, GZ_RULES_TITLE)
+    gz.accepted_rules = make_rules_filing(category["19-2"].measure, bureau["市林业园林局"], gz.forestry, GZ_ACCEPTED_TITLE,
                                state=ImplementationRules.State.ACCEPTED)
-    js = _jiangsu(year)
+    js = make_second_programme(year)
     return SimpleNamespace(gz=gz, js=js, year=year)
 
 
@@ -356,7 +296,7 @@ def test_no_clerk_and_reviewer_of_two_programmes_make_an_award_together(two):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_the_rules_overview_shows_only_the_programmes_own_rules(two):
+def test_the_rules_overview_shows_only_the_programmes_ownmake_rules_filing(two):
     gz, js = two.gz, two.js
     url = reverse("reviews:rules")
     response = _client(js.reviewer).get(url)

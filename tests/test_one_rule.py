@@ -12,15 +12,16 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from measures.models import PolicyDocument
 from nominations import deadlines, reminders, selectors, services
 from nominations.deadlines import default_deadline_for
-from nominations.models import BEIJING, Cycle, NominationList, ReminderKind
+from nominations.models import BEIJING, NominationList, ReminderKind
 from organisation.audit import AuditAction
 from organisation.models import AuditEntry
 from reviews import selectors as review_selectors
 from reviews import services as review_services
 from reviews.selectors import public as public_selectors
+
+from .factories import make_cycle
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +33,7 @@ ONE_SECOND_LATE = NEW_DEADLINE + datetime.timedelta(seconds=1)
 
 @pytest.fixture
 def cycle(db):
-    return Cycle.objects.create(year=2025, document=PolicyDocument.objects.get(in_force=True),
-                                opens_at=datetime.datetime(2026, 1, 5, 9, 0, tzinfo=BEIJING), deadline=DEADLINE)
+    return make_cycle(2025, opens_at=datetime.datetime(2026, 1, 5, 9, 0, tzinfo=BEIJING), deadline=DEADLINE)
 
 
 @pytest.fixture

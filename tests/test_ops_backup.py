@@ -18,8 +18,18 @@ from organisation.models import AuditEntry
 from reviews import services as review_services
 from reviews.models import Bulletin
 
-from .factories import make_user
-from .test_bulletin_render import award_all, cycle, media  # noqa: F401  (fixtures and helpers)
+from .factories import make_awarded_cycle, make_user
+
+
+@pytest.fixture(autouse=True)
+def media(media_root):
+    return media_root
+
+
+@pytest.fixture
+def cycle(db, category, bureau):
+    """The 2025 cycle under review, its categories awarded (the bulletin's tests' cycle)."""
+    return make_awarded_cycle(category, bureau)
 
 
 def snapshot() -> dict[str, list]:
@@ -39,7 +49,7 @@ def files(root) -> dict[str, str]:
 
 
 @pytest.fixture
-def filled(transactional_db, cycle, reviewer, clerk_water, media):  # noqa: F811
+def filled(transactional_db, cycle, reviewer, clerk_water, media):
     nominee = Nominee.objects.filter(nomination_list__cycle=cycle).first()
     evidence = Evidence(nominee=nominee, token="a" * 32, extension=".pdf", original_name="成效报告.pdf",
                         content_type="application/pdf", size=9,
@@ -52,7 +62,7 @@ def filled(transactional_db, cycle, reviewer, clerk_water, media):  # noqa: F811
     return cycle
 
 
-def test_backup_wipe_restore_finds_every_row_and_file_identical(filled, media, tmp_path, capsys):  # noqa: F811
+def test_backup_wipe_restore_finds_every_row_and_file_identical(filled, media, tmp_path, capsys):
     before_rows, before_files = snapshot(), files(media)
     assert NominationList.objects.exists() and AuditEntry.objects.exists() and len(before_files) == 3
     call_command("backup", "--output", str(tmp_path / "backup"))
@@ -81,7 +91,7 @@ def test_backup_wipe_restore_finds_every_row_and_file_identical(filled, media, t
     assert AuditEntry.objects.order_by("-pk").first().pk > newest
 
 
-def test_a_damaged_backup_restores_nothing(filled, media, tmp_path):  # noqa: F811
+def test_a_damaged_backup_restores_nothing(filled, media, tmp_path):
     call_command("backup", "--output", str(tmp_path / "backup"))
     bulletin_file = next((tmp_path / "backup" / "media").rglob("*.pdf"))
     bulletin_file.write_bytes(bulletin_file.read_bytes() + b"tampered")
@@ -93,7 +103,7 @@ def test_a_damaged_backup_restores_nothing(filled, media, tmp_path):  # noqa: F8
     assert not media.exists()
 
 
-def test_restore_refuses_a_database_that_is_not_empty(filled, tmp_path):  # noqa: F811
+def test_restore_refuses_a_database_that_is_not_empty(filled, tmp_path):
     call_command("backup", "--output", str(tmp_path / "backup"))
     count = AuditEntry.objects.count()
     with pytest.raises(CommandError, match="The database is not empty"):

@@ -11,11 +11,22 @@ from reviews import services as review_services
 from reviews.models import Bulletin
 from reviews.tasks import bulletins_resume
 
-from .test_bulletin_render import cycle, media  # noqa: F401  (fixtures)
+from .factories import make_awarded_cycle
+
+
+@pytest.fixture(autouse=True)
+def media(media_root):
+    return media_root
 
 
 @pytest.fixture
-def left_rendering(cycle):  # noqa: F811
+def cycle(db, category, bureau):
+    """The 2025 cycle under review, its categories awarded (the bulletin's tests' cycle)."""
+    return make_awarded_cycle(category, bureau)
+
+
+@pytest.fixture
+def left_rendering(cycle):
     """A version a worker claimed, then died (kill -9) before finishing."""
     def make(minutes_ago: float) -> Bulletin:
         claimed = timezone.now() - datetime.timedelta(minutes=minutes_ago)
@@ -49,7 +60,7 @@ def test_a_fresh_claim_is_left_to_its_worker_until_it_turns_stale(left_rendering
     assert bulletins.bulletins_to_resume(now=later) == [busy.pk]
 
 
-def test_the_periodic_task_renders_what_was_left_behind(cycle, left_rendering, settings):  # noqa: F811
+def test_the_periodic_task_renders_what_was_left_behind(cycle, left_rendering, settings):
     settings.BULLETIN_STALE_RENDER_MINUTES = 10
     stale = left_rendering(30)
     fresh = left_rendering(2)
@@ -60,7 +71,7 @@ def test_the_periodic_task_renders_what_was_left_behind(cycle, left_rendering, s
     assert statuses == {stale.pk: "done", fresh.pk: "rendering", lost.pk: "done"}
 
 
-def test_claiming_records_when(cycle, django_capture_on_commit_callbacks, reviewer):  # noqa: F811
+def test_claiming_records_when(cycle, django_capture_on_commit_callbacks, reviewer):
     with django_capture_on_commit_callbacks(execute=True):
         bulletin = review_services.bulletin_request(cycle=cycle, actor=reviewer)
     bulletin.refresh_from_db()

@@ -12,7 +12,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.urls import reverse
 
 from .factories import PASSWORD
-from .test_settings import ROOT
+from .helpers import ROOT
 
 BROKEN_REDIS = "redis://127.0.0.1:1/9"  # nothing listens on port 1
 REAL_REDIS = "redis://127.0.0.1:6379/9"

@@ -19,7 +19,7 @@ from incentives.celery import app as celery_app
 from incentives.logging_json import JsonFormatter, RequestIdFilter, request_id_var
 from organisation.models import OutboxMessage as ReminderDelivery
 
-from .test_settings import PRODUCTION, ROOT, run_manage
+from .helpers import PRODUCTION, ROOT, run_manage
 
 
 @pytest.fixture

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (fixtures imported from other modules are redefined as test arguments)
 """Nothing lost when a piece is down: work a state change causes is a row written with the change; queueing its
 task never fails the request (a broker that does not answer leaves the rows pending for the sweeps); a delivered
 message is recorded sent before anything else can go wrong, so a sweep never sends it again."""
@@ -24,11 +23,20 @@ from organisation.tasks import outbox_deliver_task, outbox_sweep
 from reviews.models import Bulletin
 from reviews.tasks import bulletins_resume
 
-from .factories import make_user, put_on_notice
-from .outbox_fixtures import broker_down  # noqa: F401  (fixture)
-from .test_phases import AFTER, cycle, decide_all, water_list  # noqa: F401  (fixtures)
+from .factories import PHASES_AFTER as AFTER
+from .factories import decide_all, make_phases_cycle, make_phases_water_list, make_user, put_on_notice
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cycle(db):
+    return make_phases_cycle()
+
+
+@pytest.fixture
+def water_list(cycle, category, bureau, districts, clerk_water):
+    return make_phases_water_list(cycle, category, bureau, districts, clerk_water)
 
 
 def letter(key="test:1", email="someone@example.gov.cn", kind="test"):
@@ -188,7 +196,7 @@ def test_a_broker_error_reaching_a_view_answers_the_503_page(client, reviewer, m
 
 
 def test_limits_that_would_hand_a_live_task_out_twice_are_refused_at_start_up():
-    from .test_settings import run_manage
+    from .helpers import run_manage
 
     result = run_manage("check", CELERY_TASK_TIME_LIMIT="300", CELERY_BROKER_VISIBILITY_TIMEOUT="300")
     assert result.returncode != 0

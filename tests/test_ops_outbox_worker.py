@@ -30,10 +30,9 @@ from nominations.models import Cycle, NominationList, ReminderSettings
 from organisation.models import AuditEntry, OutboxMessage
 from reviews.models import Bulletin
 
-from .factories import make_user, put_on_notice, roles
-from .outbox_fixtures import broker_down  # noqa: F401  (fixture)
-from .test_phases import AFTER, decide_all
-from .test_settings import ROOT
+from .factories import PHASES_AFTER as AFTER
+from .factories import award_all, decide_all, make_user, put_on_notice, roles
+from .helpers import ROOT
 
 REDIS_URL = "redis://127.0.0.1:6379/4"
 TIMEOUT = 60
@@ -114,6 +113,7 @@ class Workers:
                     process.wait(10)
 
 
+# A real commit (transactional_db): the workers are other processes reading the test database.
 @pytest.fixture
 def workers(tmp_path, settings, transactional_db):
     assert connection.vendor == "postgresql", "the workers must share the test database: run with PostgreSQL"
@@ -174,8 +174,6 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_sends_nothing_twice(workers
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_render_leaves_a_version_taken_up_again_and_rendered_once(workers, category, bureau):
-    from tests.test_bulletin_render import award_all
-
     cycle = Cycle.objects.create(year=2025, document=PolicyDocument.objects.get(in_force=True),
                                  opens_at=timezone.now() - datetime.timedelta(days=300),
                                  deadline=timezone.now() - datetime.timedelta(days=200), state=Cycle.State.REVIEW)
@@ -205,7 +203,7 @@ def test_a_worker_killed_mid_render_leaves_a_version_taken_up_again_and_rendered
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_return_and_a_publication_with_the_broker_unreachable_are_delivered_once_it_is_back(
-        workers, client, reviewer, clerk_water, category, bureau, districts, broker_down):  # noqa: F811
+        workers, client, reviewer, clerk_water, category, bureau, districts, broker_down):
     from nominations.models import Nominee
 
     cycle = Cycle.objects.create(year=2024, document=PolicyDocument.objects.get(in_force=True),

@@ -12,7 +12,7 @@ import pytest
 import redis
 from celery import Celery
 
-from .test_settings import ROOT
+from .helpers import ROOT
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
 TIMEOUT = 90

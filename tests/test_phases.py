@@ -12,7 +12,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from incentives.errors import DomainError, PermissionDeniedError
-from measures.models import PolicyDocument
 from nominations import phases
 from nominations.deadlines import default_deadline_for
 from nominations.models import BEIJING, Cycle, NominationList, Nominee
@@ -23,35 +22,22 @@ from organisation.models import AuditEntry, Notification, OutboxMessage
 from reviews import selectors, services
 from reviews.models import Award, Decision, MissingListAcknowledgement, Objection
 
-from .factories import after_notice, put_on_notice
+from .factories import PHASES_AFTER as AFTER
+from .factories import PHASES_BEFORE as BEFORE
+from .factories import PHASES_YEAR as YEAR
+from .factories import after_notice, decide_all, make_phases_cycle, make_phases_water_list, put_on_notice
 
 pytestmark = pytest.mark.django_db
-
-YEAR = 2024
-DEADLINE = default_deadline_for(YEAR)             # 2025-03-31 23:59:59 Beijing
-BEFORE = DEADLINE - datetime.timedelta(days=1)
-AFTER = datetime.datetime(2025, 4, 10, 10, tzinfo=BEIJING)   # a Thursday, a working day
 
 
 @pytest.fixture
 def cycle(db):
-    return Cycle.objects.create(year=YEAR, document=PolicyDocument.objects.get(in_force=True),
-                                opens_at=datetime.datetime(YEAR, 6, 1, tzinfo=BEIJING), deadline=DEADLINE)
+    return make_phases_cycle()
 
 
 @pytest.fixture
 def water_list(cycle, category, bureau, districts, clerk_water):
-    nl = NominationList.objects.create(cycle=cycle, category=category("19-1"), bureau=bureau("市水务局"),
-                                       state=NominationList.State.SUBMITTED, created_by=clerk_water,
-                                       submitted_at=BEFORE)
-    for rank, unit in enumerate(districts[:3], start=1):
-        Nominee.objects.create(nomination_list=nl, unit=unit, rank=rank, achievements=f"{unit.name}河湖长制成效明显")
-    return nl
-
-
-def decide_all(reviewer, nl, approve=2):
-    for index, nominee in enumerate(nl.nominees.order_by("rank")):
-        services.nominee_decide(actor=reviewer, nominee=nominee, approved=index < approve, comment="复核意见")
+    return make_phases_water_list(cycle, category, bureau, districts, clerk_water)
 
 
 def acknowledge_all(cycle):

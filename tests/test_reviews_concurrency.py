@@ -8,10 +8,9 @@ exactly ``limit`` awards, every other request refused cleanly. They also fire ma
 same nominee: one award (idempotence)."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -24,7 +23,9 @@ from reviews import services
 from reviews.models import Award, Decision
 
 from .factories import put_on_notice
+from .helpers import run_together
 
+# A real commit: the threads decide through their own connections, which see only committed rows.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 12
@@ -44,29 +45,6 @@ def water_list_with(cap, districts, bureau):
     for rank, unit in enumerate(districts[:3], 1):
         Nominee.objects.create(nomination_list=nl, unit=unit, rank=rank, achievements="河湖长制成效明显")
     return nl
-
-
-def run_together(work, count=THREADS):
-    """Run ``work(i)`` in ``count`` threads released at the same instant; return each result or exception."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def worker(index):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = work(index)
-        except BaseException as error:  # noqa: B036 — the test inspects every outcome
-            results[index] = error
-        finally:
-            connections.close_all()  # each thread's own connection
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def test_concurrent_approvals_of_three_nominees_never_exceed_the_limit(reviewer, districts, bureau):

@@ -17,7 +17,7 @@ from nominations.models import Evidence, NominationList
 from organisation.models import AuditEntry, Notification, OutboxMessage
 from reviews.models import Award, Decision, ListReading
 
-from .test_reviews_pages import make_cycle, make_list
+from .factories import PAGES_LIST, make_bigger_catalogue, make_cycle, make_list
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +31,13 @@ def cycle(db):
 @pytest.fixture
 def lists(cycle, category, bureau, districts):
     """19-1 submitted by 市水务局 (越秀区, 海珠区), 3 submitted by 市发展改革委 (荔湾区), 19-2 a draft of 市林业园林局."""
-    water = make_list(cycle, category("19-1"), bureau("市水务局"), [districts[0], districts[2]])
-    ndrc = make_list(cycle, category("3"), bureau("市发展改革委"), [districts[1]])
+    water = make_list(cycle, category("19-1"), bureau("市水务局"), [districts[0], districts[2]], **PAGES_LIST)
+    ndrc = make_list(cycle, category("3"), bureau("市发展改革委"), [districts[1]], **PAGES_LIST)
     now = timezone.now()
     NominationList.objects.filter(pk=water.pk).update(submitted_at=now - datetime.timedelta(days=1))
     NominationList.objects.filter(pk=ndrc.pk).update(submitted_at=now - datetime.timedelta(days=4))
     water.refresh_from_db()
-    forestry = make_list(cycle, category("19-2"), bureau("市林业园林局"), districts[3:4], state="draft")
+    forestry = make_list(cycle, category("19-2"), bureau("市林业园林局"), districts[3:4], state="draft", **PAGES_LIST)
     return {"water": water, "ndrc": ndrc, "forestry": forestry}
 
 
@@ -106,7 +106,7 @@ def test_bulk_actions_refuse_what_they_cannot_do(client, reviewer, lists, cycle,
     client.force_login(reviewer)
     response = client.post(reverse("reviews:queue_bulk"), {"year": cycle.year, "action": "read"}, follow=True)
     assert "请至少勾选一份名单" in response.content.decode()
-    other = make_list(make_cycle(year=2019), category("19-1"), bureau("市水务局"), districts[:1])
+    other = make_list(make_cycle(year=2019), category("19-1"), bureau("市水务局"), districts[:1], **PAGES_LIST)
     response = client.post(reverse("reviews:queue_bulk"), {"year": cycle.year, "action": "read",
                                                            "list": [lists["water"].pk, other.pk]}, follow=True)
     assert response.status_code == 200 and not ListReading.objects.exists()
@@ -139,7 +139,7 @@ def test_reminding_the_late_bureaus_sends_one_message_per_clerk_listing_all_cate
     cycle = make_cycle(year=2024, deadline=past)
     cycle.opens_at = past - datetime.timedelta(days=90)
     cycle.save()
-    make_list(cycle, category("19-2"), bureau("市林业园林局"), districts[:1], state="draft")
+    make_list(cycle, category("19-2"), bureau("市林业园林局"), districts[:1], state="draft", **PAGES_LIST)
     client.force_login(reviewer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("reviews:remind_late", args=[2024]), follow=True)
@@ -169,10 +169,9 @@ def test_the_queue_builds_only_the_page_and_runs_the_same_queries_at_two_sizes(
         client, reviewer, districts, bureau, django_assert_num_queries, size, monkeypatch):
     from reviews.views import queue as views
 
-    from .test_reviews_pages import _bigger_catalogue
 
     monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 4)
-    cycle = _bigger_catalogue(size, reviewer, districts, bureau)
+    cycle = make_bigger_catalogue(size, reviewer, districts, bureau)
     client.force_login(reviewer)
     client.get(reverse("reviews:queue"), {"year": cycle.year})  # the content type of the trail, cached
     # Both cycles' deadlines have passed: the late bureaus' three queries run at both sizes.

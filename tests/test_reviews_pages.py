@@ -9,27 +9,13 @@ from django.utils import timezone
 
 from measures.models import PolicyDocument
 from nominations.deadlines import default_deadline_for
-from nominations.models import BEIJING, Cycle, Extension, NominationList, Nominee
+from nominations.models import BEIJING, Cycle, Extension
 from organisation.models import AuditEntry
 from reviews.models import Award, CapException
 
-from .factories import DocumentFactory, MeasureFactory, make_category
+from .factories import PAGES_LIST, make_bigger_catalogue, make_cycle, make_list
 
 pytestmark = pytest.mark.django_db
-
-
-def make_cycle(year=2023, document=None, deadline=None):
-    document = document or PolicyDocument.objects.get(in_force=True)
-    return Cycle.objects.create(year=year, document=document, opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING),
-                                deadline=deadline or default_deadline_for(year))
-
-
-def make_list(cycle, category, bureau, units, *, state="submitted"):
-    nl = NominationList.objects.create(cycle=cycle, category=category, bureau=bureau, state=state,
-                                       submitted_at=cycle.deadline - datetime.timedelta(days=1) if state != "draft" else None)
-    for rank, unit in enumerate(units, 1):
-        Nominee.objects.create(nomination_list=nl, unit=unit, rank=rank, achievements="成效明显")
-    return nl
 
 
 @pytest.fixture
@@ -39,7 +25,7 @@ def cycle(db):
 
 @pytest.fixture
 def water_list(cycle, category, bureau, districts):
-    return make_list(cycle, category("19-1"), bureau("市水务局"), districts[:3])
+    return make_list(cycle, category("19-1"), bureau("市水务局"), districts[:3], **PAGES_LIST)
 
 
 # -- who may see the review pages ---------------------------------------------------------------------------
@@ -84,9 +70,9 @@ def test_reopen_page_is_for_administrators_only(client, reviewer, clerk_water, c
 
 
 def test_queue_shows_every_category_with_its_state(client, reviewer, cycle, category, bureau, districts):
-    make_list(cycle, category("19-1"), bureau("市水务局"), districts[:2])
-    make_list(cycle, category("19-2"), bureau("市林业园林局"), districts[2:3], state="draft")
-    decided = make_list(cycle, category("3"), bureau("市发展改革委"), districts[3:4], state="decided")
+    make_list(cycle, category("19-1"), bureau("市水务局"), districts[:2], **PAGES_LIST)
+    make_list(cycle, category("19-2"), bureau("市林业园林局"), districts[2:3], state="draft", **PAGES_LIST)
+    decided = make_list(cycle, category("3"), bureau("市发展改革委"), districts[3:4], state="decided", **PAGES_LIST)
     client.force_login(reviewer)
     response = client.get(reverse("reviews:queue"))
     queue = response.context["queue"]
@@ -101,7 +87,7 @@ def test_queue_shows_every_category_with_its_state(client, reviewer, cycle, cate
 
 
 def test_queue_filters_by_bureau_measure_and_state(client, reviewer, cycle, category, bureau, districts):
-    make_list(cycle, category("19-1"), bureau("市水务局"), districts[:1])
+    make_list(cycle, category("19-1"), bureau("市水务局"), districts[:1], **PAGES_LIST)
     client.force_login(reviewer)
     water = bureau("市水务局")
     rows = client.get(reverse("reviews:queue"), {"bureau": water.pk}).context["queue"].rows
@@ -120,8 +106,8 @@ def test_queue_names_the_late_bureaus_and_honours_extensions(client, reviewer, c
     cycle = make_cycle(year=2024, deadline=past)
     cycle.opens_at = past - datetime.timedelta(days=90)
     cycle.save()
-    make_list(cycle, category("19-1"), bureau("市水务局"), districts[:1])           # submitted: on time
-    make_list(cycle, category("19-2"), bureau("市林业园林局"), districts[:1], state="draft")  # draft: late
+    make_list(cycle, category("19-1"), bureau("市水务局"), districts[:1], **PAGES_LIST)           # submitted: on time
+    make_list(cycle, category("19-2"), bureau("市林业园林局"), districts[:1], state="draft", **PAGES_LIST)  # draft: late
     Extension.objects.create(cycle=cycle, bureau=bureau("市卫生健康委"), new_deadline=timezone.now() + datetime.timedelta(days=5),
                              reason="疫情防控任务重", granted_by=reviewer)
     client.force_login(reviewer)
@@ -133,28 +119,9 @@ def test_queue_names_the_late_bureaus_and_honours_extensions(client, reviewer, c
     assert "市卫生健康委" not in late
 
 
-def _bigger_catalogue(size, reviewer, districts, bureau):
-    """A separate document with ``size`` categories, most of them with a list, nominees, decisions and awards."""
-    document = DocumentFactory(in_force=False)
-    cycle = make_cycle(year=2000 + size, document=document)
-    water = bureau("市水务局")
-    for index in range(size):
-        category = make_category(lead=water, co=[bureau("市发展改革委")], measure=MeasureFactory(document=document, number=index + 1))
-        if index % 4 == 3:
-            continue  # not started
-        nl = make_list(cycle, category, water, districts[:3], state=["submitted", "draft", "decided"][index % 3])
-        for nominee in nl.nominees.all()[:1]:
-            Award.objects.create(cycle=cycle, category=category, unit=nominee.unit, nominee=nominee, slot=1)
-        if index % 5 == 0:
-            CapException.objects.create(year=cycle.year, category=category, new_limit=4, reason="特例", decided_by=reviewer)
-    Extension.objects.create(cycle=cycle, bureau=water, new_deadline=cycle.deadline + datetime.timedelta(days=3),
-                             reason="延期", granted_by=reviewer)
-    return cycle
-
-
 @pytest.mark.parametrize("size", [2, 14])
 def test_queue_runs_a_constant_number_of_queries(client, reviewer, districts, bureau, django_assert_max_num_queries, size):
-    cycle = _bigger_catalogue(size, reviewer, districts, bureau)
+    cycle = make_bigger_catalogue(size, reviewer, districts, bureau)
     client.force_login(reviewer)
     # session, user, roles, cycles; the figures by state (with the unread), the bureaus and measures of the
     # filters, extensions, the page's count, rows (with awards and limits), responsibilities and lists (with the

@@ -7,35 +7,20 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 
-from measures.models import IncentiveCategory, Measure, PolicyDocument
+from measures.models import IncentiveCategory, Measure
 from nominations import services as nomination_services
-from nominations.deadlines import default_deadline_for
-from nominations.models import BEIJING, Cycle, NominationList, Nominee
+from nominations.models import BEIJING, Cycle
 from organisation.models import Unit, UnitKind
-from reviews.models import Award
+
+from . import factories
+from .factories import award, make_published_cycle
 
 pytestmark = pytest.mark.django_db
 
 
 def make_cycle(year, *, published=True):
-    document = PolicyDocument.objects.get(in_force=True)
-    return Cycle.objects.create(
-        year=year, document=document, opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING), deadline=default_deadline_for(year),
-        state="published" if published else "open", published_at=timezone.now() if published else None)
-
-
-def award(cycle, code, units, *, bureau=None, submitted_late=False):
-    """Awards of one category, made directly (the services are tested elsewhere)."""
-    category = IncentiveCategory.objects.get(code=code, measure__document__in_force=True)
-    owner = bureau or category.responsibilities.filter(role__in=["lead", "separate", "joint"]).first().bureau
-    submitted_at = cycle.deadline + datetime.timedelta(days=2 if submitted_late else -2)
-    nl = NominationList.objects.create(cycle=cycle, category=category, bureau=owner, state="decided", submitted_at=submitted_at)
-    for rank, unit in enumerate(units, 1):
-        nominee = Nominee.objects.create(nomination_list=nl, unit=unit, rank=rank, achievements="成效明显")
-        Award.objects.create(cycle=cycle, category=category, unit=unit, nominee=nominee, slot=rank)
-    return nl
+    return make_published_cycle(year) if published else factories.make_cycle(year)
 
 
 @pytest.fixture

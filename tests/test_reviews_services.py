@@ -3,38 +3,22 @@
 People: 张伟 (``reviewer``) decides; 王芳 (``clerk_water``) prepared the list of 19-1 河长制湖长制 for 市水务局;
 刘洋 (``administrator``) may reopen a published cycle."""
 
-import datetime
 
 import pytest
 from django.db import IntegrityError, transaction
 
 from incentives.errors import DomainError, PermissionDeniedError
-from measures.models import CapException, PolicyDocument
-from nominations.deadlines import default_deadline_for
-from nominations.models import BEIJING, Cycle, NominationList, Nominee
+from measures.models import CapException
+from nominations.models import NominationList
 from organisation.audit import audit_trail_for
 from organisation.models import OutboxMessage
 from reviews import services
 from reviews.models import Award, CycleReopening, Decision
 from reviews.services import decisions as decision_services
 
-from .factories import publish_final, put_on_notice
+from .factories import make_cycle, make_list, nominees_of, publish_final, put_on_notice
 
 pytestmark = pytest.mark.django_db
-
-
-def make_cycle(year=2023, **fields):
-    document = PolicyDocument.objects.get(in_force=True)
-    return Cycle.objects.create(year=year, document=document, opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING),
-                                deadline=default_deadline_for(year), **fields)
-
-
-def make_list(cycle, category, bureau, units, *, state="submitted", clerk=None):
-    nl = NominationList.objects.create(cycle=cycle, category=category, bureau=bureau, state=state, created_by=clerk,
-                                       submitted_at=cycle.deadline - datetime.timedelta(days=3) if state != "draft" else None)
-    for rank, unit in enumerate(units, 1):
-        Nominee.objects.create(nomination_list=nl, unit=unit, rank=rank, achievements=f"{unit.name}河湖长制工作成效明显")
-    return nl
 
 
 @pytest.fixture
@@ -45,10 +29,6 @@ def cycle(db):
 @pytest.fixture
 def water_list(cycle, category, bureau, districts, clerk_water):
     return make_list(cycle, category("19-1"), bureau("市水务局"), districts[:3], clerk=clerk_water)
-
-
-def nominees_of(nl):
-    return list(nl.nominees.order_by("rank"))
 
 
 def test_approval_makes_the_unit_an_awardee_and_is_audited(reviewer, water_list, districts):

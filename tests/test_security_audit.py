@@ -22,7 +22,7 @@ from organisation.audit import audit_record
 from organisation.models import AuditEntry
 from security.archive import archive_audit
 from tests.factories import PASSWORD, make_user
-from tests.test_settings import PRODUCTION, run_manage
+from tests.helpers import PRODUCTION, run_manage
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

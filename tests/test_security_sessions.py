@@ -58,7 +58,7 @@ def test_activity_keeps_the_session_but_the_absolute_limit_holds(client, clerk_w
 
 
 def test_the_idle_limit_cannot_be_set_below_a_minute():
-    from tests.test_settings import run_manage
+    from tests.helpers import run_manage
 
     result = run_manage("check", SESSION_IDLE_TIMEOUT_SECONDS="10")
     assert result.returncode != 0 and "SESSION_IDLE_TIMEOUT_SECONDS=10" in result.stderr

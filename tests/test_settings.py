@@ -1,26 +1,7 @@
 """Settings come from the environment; production passes Django's deployment checks."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "APP_ENV", "DEBUG", "DEMO_MODE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    environment.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
-
-
-PRODUCTION = {
-    "APP_ENV": "production",
-    "SECRET_KEY": "x9!k2@Lq7#Vz4$Wm8%Rt1^Yp6&Hs3*Jd5(Fg0)Bn-Cv=Xa+Ze_Qw",
-    "ALLOWED_HOSTS": "incentives.example.gov.cn",
-    "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
-    "CACHE_URL": "redis://127.0.0.1:6379/8",
-}
+from tests.helpers import PRODUCTION, run_manage
 
 
 def test_production_passes_check_deploy_without_warnings():

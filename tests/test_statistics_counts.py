@@ -10,15 +10,13 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from measures.models import IncentiveCategory, PolicyDocument, Responsibility
-from nominations.deadlines import bureau_deadline, cycle_extensions, default_deadline_for, submitted_late
-from nominations.models import BEIJING, Cycle, Extension, NominationList
+from measures.models import IncentiveCategory, Responsibility
+from nominations.deadlines import bureau_deadline, cycle_extensions, submitted_late
+from nominations.models import BEIJING, Extension, NominationList
 from organisation.models import Unit
 from reviews import charts, public_pages, services
 from reviews.selectors import public as selectors
-from tests.factories import publish_final
-from tests.test_reviews_public import award
-from tests.test_reviews_services import make_cycle, make_list, nominees_of
+from tests.factories import award, make_cycle, make_list, make_published_cycle, nominees_of, publish_final
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +37,7 @@ def water_list(cycle, category, bureau, districts, clerk_water):
 
 
 def published_cycle(year):
-    document = PolicyDocument.objects.get(in_force=True)
-    return Cycle.objects.create(year=year, document=document, opens_at=datetime.datetime(year, 1, 1, tzinfo=BEIJING),
-                                deadline=default_deadline_for(year), state="published",
-                                published_at=datetime.datetime(year + 1, 6, 1, tzinfo=BEIJING))
+    return make_published_cycle(year, published_at=datetime.datetime(year + 1, 6, 1, tzinfo=BEIJING))
 
 
 def tally_by_hand(cycles):
