@@ -14,6 +14,9 @@ from django.urls import reverse
 from .factories import PASSWORD
 from .helpers import ROOT
 
+# Redis database 9 is shared by the tests of this group: ./test.sh runs a group on one worker.
+pytestmark = pytest.mark.xdist_group("redis-9")
+
 BROKEN_REDIS = "redis://127.0.0.1:1/9"  # nothing listens on port 1
 REAL_REDIS = "redis://127.0.0.1:6379/9"
 

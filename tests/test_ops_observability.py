@@ -21,6 +21,9 @@ from organisation.models import OutboxMessage as ReminderDelivery
 
 from .helpers import PRODUCTION, ROOT, run_manage
 
+# Redis database 9 is shared by the tests of this group: ./test.sh runs a group on one worker.
+pytestmark = pytest.mark.xdist_group("redis-9")
+
 
 @pytest.fixture
 def access_log():

@@ -34,6 +34,9 @@ from .factories import PHASES_AFTER as AFTER
 from .factories import award_all, decide_all, make_user, put_on_notice, roles
 from .helpers import ROOT
 
+# Redis database 4 is shared by the tests of this group: ./test.sh runs a group on one worker.
+pytestmark = pytest.mark.xdist_group("redis-4")
+
 REDIS_URL = "redis://127.0.0.1:6379/4"
 TIMEOUT = 60
 STALE_CLAIM_MINUTES = "0.1"      # 6 s: a delivery task is stopped after 4 s

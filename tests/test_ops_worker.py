@@ -14,6 +14,9 @@ from celery import Celery
 
 from .helpers import ROOT
 
+# Redis database 9 is shared by the tests of this group: ./test.sh runs a group on one worker.
+pytestmark = pytest.mark.xdist_group("redis-9")
+
 REDIS_URL = "redis://127.0.0.1:6379/9"
 TIMEOUT = 90
 
