@@ -48,20 +48,24 @@ def statistics_versions(programme_code: str | None) -> tuple[str, str]:
     return selectors.results_version(programme_code), selectors.rules_version()
 
 
-def statistics_key(programme_code: str | None, *, internal: bool, versions: tuple[str, str] | None = None) -> str:
-    """The key of the statistics body in the current language (two queries unless ``versions`` is given)."""
+def statistics_key(programme_code: str | None, *, internal: bool, versions: tuple[str, str] | None = None,
+                   page: int = 1) -> str:
+    """The key of the statistics body (one page of years) in the current language (two queries unless
+    ``versions`` is given)."""
     results_version, rules_version = versions or statistics_versions(programme_code)
     return (f"results-statistics:{programme_code or ''}:{results_version}:{rules_version}:"
-            f"{translation.get_language()}:{int(internal)}")
+            f"{translation.get_language()}:{int(internal)}:{page}")
 
 
-def statistics_figures(programme_code: str | None) -> dict:
-    """What the statistics show, counted once for every language and audience."""
+def statistics_figures(programme_code: str | None, *, page: int = 1, internal: bool = True) -> dict:
+    """What the statistics show (one page of years), counted once for every language (and, ``internal``, for both
+    audiences: the public body leaves the punctuality out)."""
     programme = public_programme(programme_code)
     documents = (PolicyDocument.objects.filter(programme=programme) if programme is not None
                  else PolicyDocument.objects.filter(programme__is_default=True))
     document = documents.filter(in_force=True).order_by("-issued_on").first()  # the programme's own, never another's
-    return {"stats": selectors.statistics(programme_code), "rules_document": document,
+    return {"stats": selectors.statistics(programme_code, page=page, with_punctuality=internal),
+            "rules_document": document,
             "rules_punctuality": (selectors.rules_punctuality(selectors.rules_overview(document=document))
                                   if document else []),
             "programme": programme}
@@ -84,9 +88,9 @@ def bureau_rows(rows, columns: tuple[str, str, str]) -> SafeString:
         for bureau, *counts in rows))
 
 
-def statistics_body(programme_code: str | None, *, internal: bool, figures: dict | None = None) -> str:
+def statistics_body(programme_code: str | None, *, internal: bool, figures: dict | None = None, page: int = 1) -> str:
     """The statistics page's body in the current language (counted now unless ``figures`` is given)."""
-    figures = figures or statistics_figures(programme_code)
+    figures = figures or statistics_figures(programme_code, page=page, internal=internal)
     stats = figures["stats"]
     year_labels = [str(y) for y in stats.years]
     district_chart = charts.stacked_bar_chart(
@@ -111,12 +115,12 @@ def statistics_body(programme_code: str | None, *, internal: bool, figures: dict
     })
 
 
-def statistics_body_kept(programme_code: str | None, *, internal: bool) -> str:
-    """The body from the cache, rendered and kept on a miss."""
-    key = statistics_key(programme_code, internal=internal)
+def statistics_body_kept(programme_code: str | None, *, internal: bool, page: int = 1) -> str:
+    """The body of one page of years from the cache, rendered and kept on a miss."""
+    key = statistics_key(programme_code, internal=internal, page=page)
     body = cache.get(key)
     if body is None:
-        body = statistics_body(programme_code, internal=internal)
+        body = statistics_body(programme_code, internal=internal, page=page)
         cache.set(key, body, KEPT_FOR)
     return body
 

@@ -259,3 +259,36 @@ def test_the_statistics_with_an_empty_cache_run_the_same_queries_whatever_the_nu
     # A year published without its tallies is counted by the page: a few more queries, never one per year.
     award(published_cycle(2023), "6", districts[1:2])
     assert two_years < cold_visit() <= two_years + 4
+
+
+def _page_figures(stats):
+    return dict(zip(stats.years, zip(*[per_year for _d, per_year, _t in stats.districts], strict=True), strict=True))
+
+
+@pytest.mark.parametrize("stored", [True, False], ids=["tallies stored", "counted by the database"])
+def test_the_tables_show_ten_years_a_page_and_total_every_year(client, districts, reviewer, stored):
+    from reviews.services.publication import statistics_tally
+
+    cycles = [published_cycle(year) for year in range(2008, 2021)]  # 13 published years
+    for index, cycle in enumerate(cycles):
+        award(cycle, "19-1", districts[index % 3:index % 3 + 2])
+        if stored:
+            statistics_tally(cycle=cycle)
+    whole = selectors.statistics(years_per_page=100)
+    newest, oldest = selectors.statistics(), selectors.statistics(page=2)
+    assert (newest.years, newest.page, newest.pages) == (list(range(2011, 2021)), 1, 2)
+    assert (oldest.years, oldest.newer_page, oldest.older_page) == ([2008, 2009, 2010], 1, None)
+    assert selectors.statistics(page=99).years == oldest.years  # past the oldest page: the oldest page
+    # Each page's cells are those years' columns of the whole table; the totals count every year on every page.
+    assert {**_page_figures(oldest), **_page_figures(newest)} == _page_figures(whole)
+    for page in (newest, oldest):
+        assert [t for _d, _c, t in page.districts] == [t for _d, _c, t in whole.districts]
+        assert [t for _m, _c, t in page.measures] == [t for _m, _c, t in whole.measures]
+        assert page.punctuality == whole.punctuality
+    assert selectors.statistics(with_punctuality=False).punctuality == []
+    # The page links the other page of years, and a malformed page number is the first page.
+    body = client.get(reverse("results:statistics")).content.decode()
+    assert "?page=2" in body and "2020" in body and ">2010<" not in body
+    body = client.get(reverse("results:statistics"), {"page": "2"}).content.decode()
+    assert "?page=1" in body and ">2010<" in body and ">2020<" not in body
+    assert client.get(reverse("results:statistics"), {"page": "x" * 50}).status_code == 200

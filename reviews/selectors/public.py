@@ -189,12 +189,26 @@ def repeat_winners(*, cycle: Cycle | None = None) -> set[int]:
 # Statistics of published cycles
 
 
+STATISTICS_YEARS_PER_PAGE = 10  # the year columns of the statistics' tables and charts, newest first by page
+
+
 @dataclass
 class Statistics:
-    years: list[int]
-    districts: list[tuple[Unit, list[int], int]]     # district, awards per year (aligned with years), total
-    measures: list[tuple[Measure, list[int], int]]   # measure, awards per year, total
-    punctuality: list[tuple[Bureau, int, int, int]]       # bureau, on time, late, never submitted
+    years: list[int]                                  # the years shown (one page of them), oldest first
+    districts: list[tuple[Unit, list[int], int]]     # district, awards per year shown (aligned with years), total
+    measures: list[tuple[Measure, list[int], int]]   # measure, awards per year shown, total of every year
+    punctuality: list[tuple[Bureau, int, int, int]]       # bureau, on time, late, never submitted (every year)
+    all_years: list[int] = field(default_factory=list)  # every published year, oldest first
+    page: int = 1                                     # 1: the newest years
+    pages: int = 1
+
+    @property
+    def newer_page(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def older_page(self) -> int | None:
+        return self.page + 1 if self.page < self.pages else None
 
 
 def _award_counts(cycles: list[Cycle], *, published_only: bool = True) -> tuple[dict, dict]:
@@ -233,25 +247,31 @@ def statistics_tally_rows(cycle: Cycle) -> list[StatisticsTally]:
     return rows
 
 
-def statistics(programme_code: str | None = None) -> Statistics:
-    """Awards per district and year, per measure, and each bureau's punctuality, over published cycles.
+def statistics(programme_code: str | None = None, *, page: int = 1,
+               years_per_page: int = STATISTICS_YEARS_PER_PAGE, with_punctuality: bool = True) -> Statistics:
+    """Awards per district and per measure for one page of published years (the newest first) with their totals
+    over every published year, and each bureau's punctuality over every published year.
 
-    Read from the tallies each publication stored (``StatisticsTally``): the published years, their tallies, the
-    districts, the measures and the bureaus shown, whatever the number of years: the years and districts by measure
-    per year as plain rows, the punctuality summed by the database (a province stores 400,000 of its rows). A published year
-    without its tallies (published before they existed, or written by hand) is counted by the database as before
-    (GROUP BY): a few more queries, the same figures."""
+    Read from the tallies each publication stored (``StatisticsTally``), whatever the number of years: the year
+    markers and the shown years' rows as plain rows, the totals and the punctuality summed by the database (a
+    province stores 400,000 tallies). A published year without its tallies (published before they existed, or
+    written by hand) is counted by the database as before (GROUP BY): a few more queries, the same figures.
+    ``with_punctuality=False`` (the public page, which does not show it) leaves the punctuality out."""
     cycles = list(Cycle.objects.filter(public_programme_q(programme_code), state=Cycle.State.PUBLISHED).order_by("year"))
-    years = [c.year for c in cycles]
+    pages = max(1, -(-len(cycles) // years_per_page))
+    page = min(max(page, 1), pages)
+    shown = cycles[max(len(cycles) - page * years_per_page, 0):len(cycles) - (page - 1) * years_per_page]
+    years = [c.year for c in shown]
     year_of = {c.pk: c.year for c in cycles}
-    district_counts: dict[int, Counter] = defaultdict(Counter)
+    shown_ids = {c.pk for c in shown}
+    district_counts: dict[int, Counter] = defaultdict(Counter)   # per shown year
     measure_counts: dict[int, Counter] = defaultdict(Counter)
+    district_totals: Counter = Counter()                          # over every year
+    measure_totals: Counter = Counter()
     punctuality: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     kind = StatisticsTally.Kind
     stored = StatisticsTally.objects.filter(cycle_id__in=year_of).order_by()
-    # Per year only what the tables show per year (districts, measures) as plain rows, with each year's marker;
-    # the punctuality summed by the database.
-    per_year = list(stored.filter(kind__in=[kind.YEAR, kind.DISTRICT, kind.MEASURE])
+    per_year = list(stored.filter(Q(kind=kind.YEAR) | Q(kind__in=[kind.DISTRICT, kind.MEASURE], cycle_id__in=shown_ids))
                     .values_list("kind", "subject_id", "cycle_id", "first")) if cycles else []
     tallied = {cycle_id for tally_kind, _subject, cycle_id, _first in per_year if tally_kind == kind.YEAR}
     for tally_kind, subject_id, cycle_id, first in per_year:
@@ -259,7 +279,12 @@ def statistics(programme_code: str | None = None) -> Statistics:
             target = district_counts if tally_kind == kind.DISTRICT else measure_counts
             target[subject_id][year_of[cycle_id]] += first
     if tallied:
-        for subject_id, on_time, late, never in (stored.filter(cycle_id__in=tallied, kind=kind.PUNCTUALITY)
+        for tally_kind, subject_id, total in (stored.filter(cycle_id__in=tallied, kind__in=[kind.DISTRICT, kind.MEASURE])
+                                              .values("kind", "subject_id").annotate(total=Sum("first"))
+                                              .values_list("kind", "subject_id", "total")):
+            (district_totals if tally_kind == kind.DISTRICT else measure_totals)[subject_id] += total
+        for subject_id, on_time, late, never in (stored.filter(cycle_id__in=tallied if with_punctuality else [],
+                                                              kind=kind.PUNCTUALITY)
                                                  .values("subject_id")
                                                  .annotate(on_time=Sum("first"), late=Sum("second"), never=Sum("third"))
                                                  .values_list("subject_id", "on_time", "late", "never")):
@@ -267,20 +292,23 @@ def statistics(programme_code: str | None = None) -> Statistics:
     untallied = [c for c in cycles if c.pk not in tallied]
     if untallied:
         more_districts, more_measures = _award_counts(untallied)
-        for target, more in ((district_counts, more_districts), (measure_counts, more_measures)):
-            for pk, counts in more.items():
-                target[pk].update(counts)
-        for pk, counts in _punctuality_tally(untallied).items():
+        for counts, totals, more in ((district_counts, district_totals, more_districts),
+                                     (measure_counts, measure_totals, more_measures)):
+            for pk, by_year in more.items():
+                counts[pk].update({year: n for year, n in by_year.items() if year in years})
+                totals[pk] += sum(by_year.values())
+        for pk, counts in (_punctuality_tally(untallied) if with_punctuality else {}).items():
             punctuality[pk] = [a + b for a, b in zip(punctuality[pk], counts, strict=True)]
     district_units = list(Unit.objects.filter(kind_id=UnitKind.DISTRICT).filter(
-        (Q(is_active=True) & public_programme_q(programme_code)) | Q(pk__in=district_counts))
+        (Q(is_active=True) & public_programme_q(programme_code)) | Q(pk__in=list(district_totals)))
         .order_by("division_order", "name"))
-    districts = [(d, [district_counts[d.pk][y] for y in years], sum(district_counts[d.pk].values())) for d in district_units]
+    districts = [(d, [district_counts[d.pk][y] for y in years], district_totals[d.pk]) for d in district_units]
     # Measures of different notices are kept apart; within one notice by number.
-    measures = sorted(Measure.objects.filter(pk__in=measure_counts), key=lambda m: (m.number, m.document_id))
-    measure_rows = [(m, [measure_counts[m.pk][y] for y in years], sum(measure_counts[m.pk].values())) for m in measures]
+    measures = sorted(Measure.objects.filter(pk__in=list(measure_totals)), key=lambda m: (m.number, m.document_id))
+    measure_rows = [(m, [measure_counts[m.pk][y] for y in years], measure_totals[m.pk]) for m in measures]
     return Statistics(years=years, districts=districts, measures=measure_rows,
-                      punctuality=_punctuality_rows(punctuality))
+                      punctuality=_punctuality_rows(punctuality), all_years=[c.year for c in cycles], page=page,
+                      pages=pages)
 
 
 def _punctuality_rows(tally: dict) -> list[tuple[Bureau, int, int, int]]:

@@ -72,7 +72,9 @@ def public_statistics(request, programme: str | None = None):
     # reviewers see it (their page body is kept apart); the implementation rules' punctuality changes with each
     # filing and review: its own part of the key.
     internal = access.person(request.user).is_reviewer
-    body = public_pages.statistics_body_kept(programme, internal=internal)
+    page = request.GET.get("page", "1")
+    page = int(page) if page.isdigit() and len(page) < 6 else 1  # past the oldest page: the oldest page
+    body = public_pages.statistics_body_kept(programme, internal=internal, page=page)
     return render(request, "reviews/public_statistics.html", {"body": body})
 
 
