@@ -66,7 +66,7 @@ def statistics_figures(programme_code: str | None, *, page: int = 1, internal: b
     document = documents.filter(in_force=True).order_by("-issued_on").first()  # the programme's own, never another's
     return {"stats": selectors.statistics(programme_code, page=page, with_punctuality=internal),
             "rules_document": document,
-            "rules_punctuality": (selectors.rules_punctuality(selectors.rules_overview(document=document))
+            "rules_punctuality": (selectors.rules_punctuality_of(document=document)
                                   if document else []),
             "programme": programme}
 

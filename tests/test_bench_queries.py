@@ -27,8 +27,8 @@ QUERIES = {
     "list_review": 13,  # with the phase, the requests for an exception to the cap, and the door (who reviews what)
     "unit_history": 3,  # the unit, its years with their award counts, the awards of the page's years
     "public_results": 6,
-    "statistics": 10,  # the stored tallies: the years shown, the totals of every year (summed by the database), the rules filed on time
-    "statistics_cold": 10,  # the same count: the timer clears the cache before every request
+    "statistics": 11,  # the stored tallies: the years shown, the totals of every year (summed by the database); the rules filed on time (pairs, first filings, bureaus)
+    "statistics_cold": 11,  # the same count: the timer clears the cache before every request
 }
 BY_KEY = {page.key: page for page in PAGES}
 

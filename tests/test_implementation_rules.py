@@ -120,6 +120,8 @@ def test_the_review_page_shows_who_filed_on_time(clerk_water, clerk_forestry, re
     punctuality = {b.short_name: (on_time, late, missing) for b, on_time, late, missing in selectors.rules_punctuality(rows)}
     assert punctuality["市水务局"][0] == 1 and punctuality["市水务局"][2] >= 1   # 6 on time; 19 and 31 not filed
     assert punctuality["市林业园林局"] == (0, 1, 0)
+    # The statistics count the same from the pairs and their first filings alone.
+    assert selectors.rules_punctuality_of(document=measure6.document) == selectors.rules_punctuality(rows)
     client.force_login(reviewer)
     html = client.get(reverse("reviews:rules")).content.decode()
     assert 'data-bureau="市林业园林局"' in html and 'data-on-time="no"' in html and 'data-on-time="yes"' in html

@@ -87,6 +87,7 @@ from .rules import (
     rules_get,
     rules_overview,
     rules_punctuality,
+    rules_punctuality_of,
     rules_version,
 )
 
@@ -155,6 +156,7 @@ __all__ = [
     "rules_get",
     "rules_overview",
     "rules_punctuality",
+    "rules_punctuality_of",
     "rules_version",
     "statistics",
     "unit_history",

@@ -1,9 +1,10 @@
 """Implementation rules (实施办法): each measure's filings per bureau, and the bureaus' punctuality."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Min
 
 from measures.models import ImplementationRules, Measure, PolicyDocument, Responsibility
 from nominations.deadlines import deadline_passed, rules_deadline
@@ -68,6 +69,30 @@ def rules_punctuality(rows: list[RulesRow]) -> list[tuple[Bureau, int, int, int]
         else:
             entry[2] += 1
     return sorted((tuple(v) for v in tally.values()), key=lambda t: (t[0].order, t[0].short_name))
+
+
+def rules_punctuality_of(*, document: PolicyDocument) -> list[tuple[Bureau, int, int, int]]:
+    """``rules_punctuality(rules_overview(document=document))`` counted from the pairs and each pair's first filing
+    alone, without loading every filing: three queries, a province's 3,000 categories included."""
+    deadline = rules_deadline(document)
+    pairs = set(Responsibility.objects.filter(category__measure__document=document, role__in=Responsibility.OWNER_ROLES)
+                .order_by().values_list("category__measure_id", "bureau_id").distinct())
+    first_filed = {(measure_id, bureau_id): first for measure_id, bureau_id, first in (
+        ImplementationRules.objects.filter(measure__document=document).order_by()
+        .values("measure_id", "bureau_id").annotate(first=Min("submitted_at"))
+        .values_list("measure_id", "bureau_id", "first"))}
+    tally: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for pair in pairs:
+        first = first_filed.get(pair)
+        counts = tally[pair[1]]
+        if first is None or deadline is None:
+            counts[2] += 1
+        elif deadline_passed(deadline=deadline, now=first):
+            counts[1] += 1
+        else:
+            counts[0] += 1
+    bureaus = Bureau.objects.in_bulk(list(tally))
+    return sorted(((bureaus[pk], *counts) for pk, counts in tally.items()), key=lambda t: (t[0].order, t[0].short_name))
 
 
 def rules_version() -> str:
