@@ -16,7 +16,8 @@ from ..models import CycleReopening
 def cycle_list(user=None, action: str = "review") -> QuerySet[Cycle]:
     """Cycles the person may ``action`` when ``user`` is given (by default: review): the default programme's
     first, newest first."""
-    cycles = Cycle.objects.select_related("document", "programme")
+    # The notice's full text is not needed to pick a year (a province lists 200 of them).
+    cycles = Cycle.objects.select_related("document", "programme").defer("document__text")
     if user is not None:
         cycles = access.restrict(cycles, user, action)
     return cycles.order_by("-programme__is_default", "programme__code", "-year")
