@@ -1,6 +1,7 @@
 """The alert rules shipped for Prometheus (deploy/prometheus/alerts.yml): valid, and each alert fires when it should
 and stays quiet when it should (deploy/prometheus/alerts_test.yml), checked by promtool."""
 
+import re
 import shutil
 import subprocess
 
@@ -44,8 +45,6 @@ def test_every_alert_fires_in_its_unit_test():
 
 def test_every_metric_an_alert_reads_is_one_the_application_serves():
     """A renamed metric would silence its alert for ever: each incentives_* name in the rules is in the code."""
-    import re
-
     source = (ROOT / "reviews" / "metrics.py").read_text()
     names = set(re.findall(r"\bincentives_[a-z_]+", (RULES / "alerts.yml").read_text()))
     assert names
