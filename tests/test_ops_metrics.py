@@ -139,7 +139,7 @@ def test_the_gauges_of_what_waits(client, broker, settings, tmp_path):
     assert values['incentives_outbox_messages{status="sending"}'] == 1
     assert values['incentives_outbox_messages{status="failed"}'] == 1
     assert values["incentives_celery_workers_live"] == 2
-    assert 30 <= values["incentives_beat_last_tick_age_seconds"] < 40
+    assert 29 <= values["incentives_beat_last_tick_age_seconds"] < 40  # written to the second
 
 
 class RecordingTimer:
