@@ -41,7 +41,7 @@ def worker() -> str | None:
 
 def beat() -> str | None:
     path = Path(os.environ.get("BEAT_HEARTBEAT_FILE") or ROOT / "var" / "run" / "beat-heartbeat")
-    max_age = float(os.environ.get("BEAT_HEARTBEAT_MAX_AGE") or 300)
+    max_age = float(os.environ.get("BEAT_HEARTBEAT_MAX_AGE") or 90)
     try:
         age = time.time() - path.stat().st_mtime
     except FileNotFoundError:

@@ -1,5 +1,6 @@
 """Celery beat's scheduler with a heartbeat: every tick rewrites ``BEAT_HEARTBEAT_FILE`` (at least once a minute,
-``CELERY_BEAT_MAX_LOOP_INTERVAL``), so ``deploy/healthcheck.py beat`` sees a dead or stuck beat by the file's age."""
+``CELERY_BEAT_MAX_LOOP_INTERVAL``), so ``deploy/healthcheck.py beat`` sees a dead or stuck beat by the file's age,
+and writes the time into the broker's Redis (``incentives.liveness``), where ``/metrics`` reads it."""
 
 import logging
 import os
@@ -8,6 +9,8 @@ from pathlib import Path
 
 from celery.beat import PersistentScheduler
 from django.conf import settings
+
+from .liveness import beat_heartbeat_publish
 
 logger = logging.getLogger(__name__)
 
@@ -35,4 +38,5 @@ class HeartbeatScheduler(PersistentScheduler):
             beat_heartbeat_write()
         except OSError:
             logger.exception("beat could not write its heartbeat file %s", settings.BEAT_HEARTBEAT_FILE)
+        beat_heartbeat_publish()
         return super().tick(*args, **kwargs)

@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "incentives.settings")
 app = Celery("incentives")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Every worker writes a beacon into the broker's Redis (read by /metrics: incentives_celery_workers_live).
+app.steps["worker"].add("incentives.liveness:WorkerBeacon")

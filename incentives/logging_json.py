@@ -14,6 +14,8 @@ from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 client_address_var: contextvars.ContextVar[str] = contextvars.ContextVar("client_address", default="")
+# The path of the request being answered: error reports leave out the probes' (incentives.error_reports).
+request_path_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_path", default="")
 
 # Every timestamp of the application's logs: Beijing time with its offset, e.g. 2027-03-24T09:00:00.123+08:00.
 LOG_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -1,6 +1,27 @@
 from django.conf import settings
+from django.contrib.sessions.backends.signed_cookies import SessionStore as SignedCookieSession
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from .error_reports import is_probe_path
+
+
+class ProbeAwareSessionMiddleware(SessionMiddleware):
+    """Django's session middleware, except for the probes (``/health/…``, ``/metrics``): they get an empty session
+    that loads nothing and is never saved, so a browser's or a monitor's session cookie cannot make a probe ask the
+    database (or the cache) — ``/health/live`` answers while the database is down — and the cookie is left alone."""
+
+    def process_request(self, request):
+        if is_probe_path(request.path):
+            request.session = SignedCookieSession(None)  # no key: an empty session, read from nowhere
+            return
+        super().process_request(request)
+
+    def process_response(self, request, response):
+        if is_probe_path(request.path):
+            return response
+        return super().process_response(request, response)
 
 
 class ChineseFirstLocaleMiddleware:

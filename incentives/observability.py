@@ -13,7 +13,7 @@ import uuid
 from celery import signals
 
 from .client import client_address
-from .logging_json import client_address_var, request_id_var
+from .logging_json import client_address_var, request_id_var, request_path_var
 
 access_logger = logging.getLogger("incentives.access")
 REQUEST_ID_HEADER = "request_id"
@@ -44,6 +44,7 @@ class RequestIdMiddleware:
         address = client_address(request)
         id_token = request_id_var.set(request_id)
         client_token = client_address_var.set(address)
+        path_token = request_path_var.set(request.path)
         started = time.monotonic()
         try:
             response = self.get_response(request)
@@ -57,6 +58,7 @@ class RequestIdMiddleware:
         finally:
             request_id_var.reset(id_token)
             client_address_var.reset(client_token)
+            request_path_var.reset(path_token)
 
 
 @signals.before_task_publish.connect

@@ -106,7 +106,9 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that the probes (/health/…, /metrics) get an empty session that is never read nor saved:
+    # a session cookie sent to a probe cannot make it ask the database.
+    "incentives.middleware.ProbeAwareSessionMiddleware",
     "incentives.middleware.ChineseFirstLocaleMiddleware",
     # Before anything reads the body: caps it by the kind of request and answers 400 for one that cannot be parsed.
     "incentives.request_limits.RequestLimitMiddleware",
@@ -366,7 +368,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "incentives.beat:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 60
 BEAT_HEARTBEAT_FILE = Path(os.environ.get("BEAT_HEARTBEAT_FILE", BASE_DIR / "var" / "run" / "beat-heartbeat"))
-BEAT_HEARTBEAT_MAX_AGE = env_int("BEAT_HEARTBEAT_MAX_AGE", 5 * 60)
+# The beat ticks at least every CELERY_BEAT_MAX_LOOP_INTERVAL (60 s): a heartbeat older than 1.5 of those means a
+# dead or stuck beat, so deploy/healthcheck.py beat goes red within two minutes of its death.
+BEAT_HEARTBEAT_MAX_AGE = env_int("BEAT_HEARTBEAT_MAX_AGE", 90)
 
 # Demo accounts and demo data exist only in the embedded default, never in production.
 DEMO_MODE = env_bool("DEMO_MODE", not PRODUCTION)
@@ -412,6 +416,8 @@ if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: expected json or text")
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
 ADMINS = [("", address) for address in env_list("ADMINS", [])]
+# Seconds between two mailed reports of the same error (the ones in between are counted in the next report).
+ERROR_REPORT_INTERVAL = env_float("ERROR_REPORT_INTERVAL", 60)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -422,8 +428,10 @@ LOGGING = {
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
-        # Errors by mail to ADMINS (when Sentry is not configured; see below).
-        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
+        # Errors by mail to ADMINS (when Sentry is not configured; see below): sent by a background thread, at
+        # most one report per ERROR_REPORT_INTERVAL seconds for one kind of error, none for the probes
+        # (/health/…, /metrics). See incentives.error_reports.
+        "mail_admins": {"()": "incentives.error_reports.ThrottledAdminEmailHandler", "level": "ERROR",
                         "filters": ["request_id"]},
     },
     # Every ERROR record (a request's uncaught exception, a failed task, a worker process lost) is also mailed.

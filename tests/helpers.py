@@ -1,6 +1,6 @@
-"""Helpers shared by several test modules (not a test module itself): running manage.py in a child process, request
-bodies that count what is read, threads released together, an admin form's POST data, the query counts pinned for
-the admin's pages."""
+"""Helpers shared by several test modules (not a test module itself): running manage.py or a script in a child
+process, request bodies that count what is read, threads released together, an admin form's POST data, the query
+counts pinned for the admin's pages."""
 
 import datetime
 import os
@@ -21,6 +21,18 @@ def run_manage(*args, **env):
     environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "APP_ENV", "DEBUG", "DEMO_MODE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     environment.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+
+
+def run_django(script: str, **env) -> subprocess.CompletedProcess:
+    """Runs ``script`` in a child Python with Django set up from ``env`` (DATABASE_URL and CACHE_URL taken from
+    ``env`` only): for a process whose database or mail server is not the test's."""
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CACHE_URL"}}
+    environment.update(env, DJANGO_SETTINGS_MODULE="incentives.settings", PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + script], cwd=ROOT,
+                          env=environment, capture_output=True, text=True, timeout=120)
+
+
+UNREACHABLE_DATABASE = "postgres://postgres@127.0.0.1:1/incentives_unreachable?connect_timeout=2"
 
 
 PRODUCTION = {

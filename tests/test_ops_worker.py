@@ -1,5 +1,5 @@
-"""The worker's health check pings that very node and fails once it is dead (SIGKILL); a task carries the request
-id of whoever queued it into the worker's log lines. A real worker on the machine's Redis (db 9)."""
+"""The worker's health check pings that very node and fails once it is dead (SIGKILL); the worker writes its
+beacon for the metrics; a task carries the request id of whoever queued it into the worker's log lines. A real worker on the machine's Redis (db 9)."""
 
 import json
 import os
@@ -11,6 +11,8 @@ import time
 import pytest
 import redis
 from celery import Celery
+
+from incentives import liveness
 
 from .helpers import ROOT
 
@@ -87,6 +89,9 @@ def json_lines(path) -> list[dict]:
 
 def test_the_worker_check_answers_for_that_node_and_fails_once_it_is_killed(worker):
     assert healthcheck("worker", worker["env"]).returncode == 0
+    # The worker wrote its beacon for /metrics (incentives_celery_workers_live) at start.
+    beacon = redis.Redis.from_url(REDIS_URL).zscore(liveness.WORKERS_KEY, worker["node"])
+    assert beacon == pytest.approx(time.time(), abs=TIMEOUT)
     other = healthcheck("worker", {**worker["env"], "WORKER_NODE_NAME": "nobody@nowhere", "HEALTH_CHECK_TIMEOUT": "2"})
     assert other.returncode == 1 and "nobody@nowhere did not answer a ping" in other.stderr
 
