@@ -22,6 +22,8 @@ from .factories import make_cycle
 from .helpers import ROOT, UNREACHABLE_DATABASE, run_django
 
 BROKER = "redis://127.0.0.1:6379/11"
+# Redis database 11 is shared by the tests of this group: ./test.sh runs a group on one worker.
+pytestmark = pytest.mark.xdist_group("redis-11")
 BROKEN_REDIS = "redis://127.0.0.1:1/11"  # nothing listens on port 1
 
 
