@@ -2,7 +2,7 @@
 
 A source checkout (and the Docker image, which copies the tree) reads the file beside the package, so the number
 is right even when an older build is installed in the environment; otherwise the installed distribution's
-metadata is read. Shown by ``manage.py version``, ``/health/ready`` and the admin's footer; CHANGELOG.md lists
+metadata is read. Shown by ``manage.py app_version``, ``/health/ready`` and the admin's footer; CHANGELOG.md lists
 what each version changed."""
 
 import importlib.metadata
