@@ -3,7 +3,8 @@
 * ``/health/live``: the process answers (no dependency is asked): what a container's health check restarts on.
 * ``/health/ready`` (and ``/health/``, its alias): the database answers, the cache stores and returns a value, the
   broker accepts a connection (when one is configured), the media storage is writable and every migration is
-  applied. 200 when all pass, 503 naming each failing check otherwise: what a load balancer routes on.
+  applied. 200 when all pass, 503 naming each failing check otherwise: what a load balancer routes on. Its JSON
+  also says the application's version (``incentives.version``).
 
 The checks are django-health-check's ``Database`` and ``Storage`` and three of our own on its ``HealthCheck`` base.
 Its view is not used: it is asynchronous and runs synchronous checks in other threads (other database
@@ -30,6 +31,8 @@ from health_check.base import HealthCheck
 from health_check.checks import Database, Storage
 from health_check.exceptions import HealthCheckException, ServiceUnavailable
 from kombu import Connection
+
+from .version import __version__
 
 logger = logging.getLogger(__name__)
 
@@ -132,5 +135,6 @@ def ready(request):
     failing = [name for name, outcome in results.items() if outcome["status"] != "ok"]
     if failing:
         logger.warning("not ready: %s", ", ".join(failing), extra={"failing": failing})
-    return JsonResponse({"status": "fail" if failing else "ok", "failing": failing, "checks": results},
+    return JsonResponse({"status": "fail" if failing else "ok", "version": __version__, "failing": failing,
+                         "checks": results},
                         status=503 if failing else 200)

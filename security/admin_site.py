@@ -8,6 +8,7 @@ roles (``organisation.roles``) and the second factor (``security.policy``)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from incentives.version import __version__
 from organisation.roles import can_enter_admin
 from organisation.views import ThrottledAdminAuthenticationForm
 
@@ -27,3 +28,7 @@ class IncentivesAdminSite(admin.AdminSite):
         once their second factor is given, as django-otp's OTPAdminSite requires. Reviewers and clerks are sent
         to the admin's login page."""
         return can_enter_admin(request.user) and otp_step(request) is None
+
+    def each_context(self, request):
+        """Every admin page says the application's version in its footer (templates/admin/base_site.html)."""
+        return {**super().each_context(request), "app_version": __version__}
