@@ -11,7 +11,7 @@ VENV="${VENV:-$ROOT/.venv}"
 
 # What WeasyPrint and the interface need to run, and what the tests need on top.
 RUN_PACKAGES=(fonts-noto-cjk fonts-arphic-ukai libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext)
-TEST_PACKAGES=(poppler-utils chromium)
+TEST_PACKAGES=(poppler-utils chromium systemd)  # systemd: systemd-analyze verifies deploy/systemd/'s units
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }

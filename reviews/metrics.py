@@ -32,14 +32,16 @@ from .models import Bulletin
 logger = logging.getLogger(__name__)
 
 
-def queue_length() -> int | None:
-    """Messages waiting in the Celery queue (Redis broker only; None when there is none or it does not answer)."""
+def queue_lengths() -> dict[str, int] | None:
+    """Messages waiting in each Celery queue, the default one (e-mails, sweeps) and the renders' (Redis broker only;
+    None when there is none or it does not answer)."""
     url = settings.CELERY_BROKER_URL
     if not url.startswith(("redis://", "rediss://")):
         return None
+    names = [getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery"), settings.BULLETIN_QUEUE]
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
-        return int(client.llen(getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")))
+        return {name: int(client.llen(name)) for name in names}
     except redis.RedisError:
         logger.warning("metrics: the broker does not answer")
         return None
@@ -49,11 +51,16 @@ class ApplicationCollector:
     """Gauges read from the database and the broker at scrape time."""
 
     def collect(self):
-        queue = GaugeMetricFamily("incentives_celery_queue_length", "Messages waiting in the Celery queue")
-        length = queue_length()
-        if length is not None:
-            queue.add_metric([], length)
+        queue = GaugeMetricFamily("incentives_celery_queue_length", "Messages waiting in the Celery queues")
+        by_queue = GaugeMetricFamily("incentives_celery_queue_messages", "Messages waiting in each Celery queue",
+                                     labels=["queue"])
+        lengths = queue_lengths()
+        if lengths is not None:
+            queue.add_metric([], sum(lengths.values()))
+            for name, length in lengths.items():
+                by_queue.add_metric([name], length)
         yield queue
+        yield by_queue
         deliveries = GaugeMetricFamily("incentives_reminder_deliveries", "Reminder deliveries by status",
                                        labels=["status"])
         counts = dict(ReminderDelivery.objects.filter(
