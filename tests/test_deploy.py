@@ -234,8 +234,8 @@ def test_the_images_build_steps_run_with_the_images_own_environment(tmp_path):
     # The build-only values stay in that RUN line: none is part of the image's environment.
     assert {"SECRET_KEY", "CACHE_URL", "ALLOWED_HOSTS", "DATABASE_URL"} <= set(exported)
     assert not set(exported) & set(image_env)
-    environment = clean_environment(**image_env, **exported, STATIC_ROOT=str(tmp_path / "static"),
-                                    DATABASE_URL=f"sqlite:///{tmp_path / 'build.sqlite3'}")
+    environment = clean_environment(**{**image_env, **exported, "STATIC_ROOT": str(tmp_path / "static"),
+                                       "DATABASE_URL": f"sqlite:///{tmp_path / 'build.sqlite3'}"})
     for command in commands:
         result = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=environment,
                                 capture_output=True, text=True, timeout=300)
@@ -244,7 +244,7 @@ def test_the_images_build_steps_run_with_the_images_own_environment(tmp_path):
     assert (tmp_path / "static" / "staticfiles.json").is_file()
     # The same command without the build-only values is refused by the settings (what the build did before).
     bare = subprocess.run([sys.executable, "manage.py", *commands[-1]], cwd=ROOT, capture_output=True, text=True,
-                          env=clean_environment(**image_env, STATIC_ROOT=str(tmp_path / "bare")), timeout=120)
+                          env=clean_environment(**{**image_env, "STATIC_ROOT": str(tmp_path / "bare")}), timeout=120)
     assert bare.returncode != 0 and "ImproperlyConfigured" in bare.stderr
 
 
