@@ -27,4 +27,5 @@ def worker_started(sender, instance, **kwargs):
 
 @signals.beat_init.connect
 def beat_started(sender, **kwargs):
-    logger.info("beat starting: celery %s, %d periodic tasks", __version__, len(sender.app.conf.beat_schedule or {}))
+    logging.getLogger("incentives.beat").info("beat starting: celery %s, %d periodic tasks", __version__,
+                                              len(sender.app.conf.beat_schedule or {}))
