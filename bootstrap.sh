@@ -13,8 +13,8 @@ VENV="${VENV:-$ROOT/.venv}"
 RUN_PACKAGES=(fonts-noto-cjk fonts-arphic-ukai libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext)
 # prometheus brings promtool, which checks and unit-tests deploy/prometheus/alerts.yml; no test needs its server
 # (Debian's package may start one on install; nothing talks to it). psql restores the kept PostgreSQL database of
-# the previous release in the upgrade test.
-TEST_PACKAGES=(poppler-utils chromium prometheus postgresql-client)
+# the previous release in the upgrade test. systemd: systemd-analyze verifies deploy/systemd/'s units.
+TEST_PACKAGES=(poppler-utils chromium prometheus postgresql-client systemd)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }

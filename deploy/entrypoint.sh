@@ -3,7 +3,8 @@
 #   init    migrate, load the organisation and the 2022 catalogue into an empty database, rebuild the permissions
 #           (manage.py init), then run the deployment checks; the one-shot `migrate` service of docker-compose.yml
 #   web     gunicorn (static files by WhiteNoise); never migrates: it starts after `init` succeeded
-#   worker  a Celery worker (reminder deliveries, bulletin renders, invitations, returned-list notices)
+#   worker  a Celery worker: every queue (e-mails, sweeps, and the renders' `bulletins`), or those WORKER_QUEUES
+#           names (docker-compose.yml: `worker` takes `celery`, `renderer` takes `bulletins`)
 #   beat    Celery beat: the one scheduler (run exactly one); it writes its heartbeat file at every tick
 #   manage  python manage.py …   (e.g. `docker compose run --rm web manage createsuperuser`)
 set -eu
@@ -43,12 +44,13 @@ case "$role" in
     ;;
   worker)
     wait_for_database
-    exec celery -A incentives worker --loglevel="${LOG_LEVEL:-INFO}" --concurrency="${WORKER_CONCURRENCY:-2}" \
-      --hostname="${WORKER_NODE_NAME:-celery@%h}" "$@"
+    # --quiet: no start-up banner (plain text on standard output); the worker logs its start as a JSON line.
+    exec celery -A incentives --quiet worker --loglevel="${LOG_LEVEL:-INFO}" --concurrency="${WORKER_CONCURRENCY:-2}" \
+      --hostname="${WORKER_NODE_NAME:-celery@%h}" ${WORKER_QUEUES:+--queues="$WORKER_QUEUES"} "$@"
     ;;
   beat)
     wait_for_database
-    exec celery -A incentives beat --loglevel="${LOG_LEVEL:-INFO}" \
+    exec celery -A incentives --quiet beat --loglevel="${LOG_LEVEL:-INFO}" \
       --schedule="${BEAT_SCHEDULE_FILE:-/app/var/run/celerybeat-schedule}" --pidfile= "$@"
     ;;
   manage)

@@ -20,8 +20,16 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 limit_request_line = 8190
 # The application writes the access log itself (logger incentives.access: one JSON line per request with the
 # client's address behind the proxy, the status, the duration and the request id); gunicorn's own access log would
-# only repeat it with the proxy's address. GUNICORN_ACCESS_LOG=- turns it on anyway.
+# only repeat it with the proxy's address and no request id. GUNICORN_ACCESS_LOG=- turns it on anyway. (gunicorn
+# writes access lines whenever a logging configuration is given, accesslog or not: the logger gunicorn.access below
+# discards them unless it is on.)
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# gunicorn's control socket (for gunicornc) defaults to a file in the home folder, which every instance run by the
+# same user would share: it is off, unless GUNICORN_CONTROL_SOCKET names a path in this instance's own run
+# directory (the systemd unit's RuntimeDirectory, for example).
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
@@ -34,10 +42,12 @@ if os.environ.get("LOG_FORMAT", "json" if os.environ.get("APP_ENV") == "producti
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": "incentives.logging_json.JsonFormatter"}},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
-                                 "stream": "ext://sys.stderr"}},
+                                 "stream": "ext://sys.stderr"},
+                     "discard": {"class": "logging.NullHandler"}},
         "loggers": {
             "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False},
-            "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["console" if accesslog else "discard"], "level": "INFO",
+                                "propagate": False},
         },
     }
 

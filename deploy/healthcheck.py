@@ -33,7 +33,8 @@ def worker() -> str | None:
     sys.path.insert(0, str(ROOT))
     from incentives.celery import app
 
-    node = os.environ.get("WORKER_NODE_NAME") or f"celery@{os.uname().nodename}"
+    # The worker expands %h in its node name to the host name (docker-compose.yml's renderer@%h); so does the check.
+    node = (os.environ.get("WORKER_NODE_NAME") or "celery@%h").replace("%h", os.uname().nodename)
     timeout = float(os.environ.get("HEALTH_CHECK_TIMEOUT") or 5)
     replies = app.control.inspect(timeout=timeout, destination=[node]).ping() or {}
     return None if replies.get(node) == {"ok": "pong"} else f"{node} did not answer a ping within {timeout:g} s"

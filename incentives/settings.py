@@ -287,6 +287,8 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "督查激励系统 <noreply@localhost>")
+# The Date: header of every message in TIME_ZONE (Beijing time, +0800) instead of UTC.
+EMAIL_USE_LOCALTIME = True
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: with no broker configured, tasks run in-process at once (embedded default and tests).
@@ -325,8 +327,11 @@ def env_crontab(name: str, default: str):
 
 REMINDERS_SCHEDULE = env_crontab("REMINDERS_SCHEDULE", "*/15 * * * *")
 # A render still "rendering" this long after it was claimed belongs to a process that died: it is taken up again
-# by the next attempt, and the beat looks for such renders every BULLETIN_RESUME_SCHEDULE.
-BULLETIN_STALE_RENDER_MINUTES = env_float("BULLETIN_STALE_RENDER_MINUTES", 10)
+# by the next attempt, and the beat looks for such renders every BULLETIN_RESUME_SCHEDULE. A render takes seconds:
+# its task is stopped after BULLETIN_RENDER_TIME_LIMIT seconds, which the claim must outlast (checked below), so a
+# live render is never taken up a second time and a killed one waits about two minutes.
+BULLETIN_STALE_RENDER_MINUTES = env_float("BULLETIN_STALE_RENDER_MINUTES", 2)
+BULLETIN_RENDER_TIME_LIMIT = env_int("BULLETIN_RENDER_TIME_LIMIT", 90)
 # The outbox (organisation.outbox): a message claimed ("sending") longer ago than this belongs to a sender that
 # died and is sent again; a delivery task is stopped well before (OUTBOX_SEND_TIME_LIMIT, 80 % of it), so a live
 # sender's claim is never given back. The sweep that gives such claims back and queues every message waiting
@@ -350,14 +355,31 @@ CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 30, CELERY_TASK_TIME_
 # seconds; Celery's default is an hour. It must outlast the longest task (CELERY_TASK_TIME_LIMIT) and the longest
 # countdown of a retry (2 minutes at most), else a task still running or waiting would be delivered twice. The
 # socket timeouts make a publish to an unreachable broker fail in seconds (incentives.jobs leaves the rows pending).
-if BULLETIN_STALE_RENDER_MINUTES * 60 <= CELERY_TASK_TIME_LIMIT:
+if BULLETIN_RENDER_TIME_LIMIT < 10:
+    raise ImproperlyConfigured(f"BULLETIN_RENDER_TIME_LIMIT={BULLETIN_RENDER_TIME_LIMIT}: at least 10 seconds")
+if BULLETIN_STALE_RENDER_MINUTES * 60 <= BULLETIN_RENDER_TIME_LIMIT:
     raise ImproperlyConfigured(f"BULLETIN_STALE_RENDER_MINUTES={BULLETIN_STALE_RENDER_MINUTES} must be longer than "
-                               f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT} seconds: a live render would be "
-                               f"taken up a second time")
+                               f"BULLETIN_RENDER_TIME_LIMIT={BULLETIN_RENDER_TIME_LIMIT} seconds: a live render would "
+                               f"be taken up a second time")
 CELERY_BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 600)
-if CELERY_BROKER_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+if CELERY_BROKER_VISIBILITY_TIMEOUT <= max(CELERY_TASK_TIME_LIMIT, BULLETIN_RENDER_TIME_LIMIT):
     raise ImproperlyConfigured(f"CELERY_BROKER_VISIBILITY_TIMEOUT={CELERY_BROKER_VISIBILITY_TIMEOUT} must be longer "
-                               f"than CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT}")
+                               f"than CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT} and BULLETIN_RENDER_TIME_LIMIT="
+                               f"{BULLETIN_RENDER_TIME_LIMIT}")
+# Renders have a queue of their own: a publication's bulletin (and the warming of the public pages it changed) never
+# waits behind the e-mails the same publication queued. A worker consumes both queues unless `--queues` chooses
+# (deploy/entrypoint.sh: WORKER_QUEUES); docker-compose.yml and the systemd units run a worker for the default queue
+# and a `renderer` for this one, each with its own concurrency.
+from kombu import Exchange, Queue  # noqa: E402
+
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+BULLETIN_QUEUE = "bulletins"
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in (CELERY_TASK_DEFAULT_QUEUE,
+                                                                               BULLETIN_QUEUE)]
+CELERY_TASK_ROUTES = {
+    "reviews.tasks.bulletin_render": {"queue": BULLETIN_QUEUE},
+    "reviews.tasks.public_pages_warm": {"queue": BULLETIN_QUEUE},
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
                                    "socket_connect_timeout": 3, "socket_timeout": 10,
                                    "max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}

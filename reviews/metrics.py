@@ -71,7 +71,8 @@ class ApplicationCollector:
             return
         up = GaugeMetricFamily("incentives_broker_up", "The broker (Redis) answers (1) or not (0)")
         try:
-            length = int(client.llen(getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")))
+            names = [getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery"), settings.BULLETIN_QUEUE]
+            lengths = {name: int(client.llen(name)) for name in names}
             workers = liveness.live_workers(client)
             last_tick = liveness.beat_last_tick(client)
         except redis.RedisError as error:
@@ -81,7 +82,13 @@ class ApplicationCollector:
             return
         up.add_metric([], 1)
         yield up
-        yield GaugeMetricFamily("incentives_celery_queue_length", "Messages waiting in the Celery queue", value=length)
+        yield GaugeMetricFamily("incentives_celery_queue_length", "Messages waiting in the Celery queues",
+                                value=sum(lengths.values()))
+        by_queue = GaugeMetricFamily("incentives_celery_queue_messages", "Messages waiting in each Celery queue",
+                                     labels=["queue"])
+        for name, length in lengths.items():
+            by_queue.add_metric([name], length)
+        yield by_queue
         yield GaugeMetricFamily("incentives_celery_workers_live",
                                 "Celery workers whose beacon is younger than "
                                 f"{liveness.WORKER_BEACON_MAX_AGE} s", value=workers)

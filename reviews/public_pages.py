@@ -8,7 +8,12 @@ which renders the new bodies into the cache so that the first visitor after it d
 
 The bodies use no request (no context processors): the page around them does, so a body rendered by a worker
 is the one a visit would render.
+
+The cache is only a saving: when it does not answer (its Redis down), each visit renders the body itself and the
+pages keep working, slower (``kept_get``/``kept_set``; deploy/README.md, "When a piece is down").
 """
+
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
@@ -18,6 +23,8 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from measures.models import PolicyDocument
 from nominations.models import Cycle
@@ -26,6 +33,27 @@ from organisation.models import Programme
 from . import charts, selectors
 
 KEPT_FOR = 24 * 60 * 60  # seconds; a new version key takes over long before
+CACHE_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionRefusedError)
+
+logger = logging.getLogger(__name__)
+
+
+def kept_get(key: str):
+    """The body kept under ``key``; None when there is none or the cache does not answer (the visit renders it)."""
+    try:
+        return cache.get(key)
+    except CACHE_DOWN as error:
+        logger.warning("cache unreachable (%s: %s): the public page is rendered without it", type(error).__name__,
+                       error, extra={"dependency": "cache"})
+        return None
+
+
+def kept_set(key: str, value) -> None:
+    """Keep ``value`` under ``key``; nothing when the cache does not answer."""
+    try:
+        cache.set(key, value, KEPT_FOR)
+    except CACHE_DOWN:
+        pass
 
 
 def public_programme(code: str | None):
@@ -118,10 +146,10 @@ def statistics_body(programme_code: str | None, *, internal: bool, figures: dict
 def statistics_body_kept(programme_code: str | None, *, internal: bool, page: int = 1) -> str:
     """The body of one page of years from the cache, rendered and kept on a miss."""
     key = statistics_key(programme_code, internal=internal, page=page)
-    body = cache.get(key)
+    body = kept_get(key)
     if body is None:
         body = statistics_body(programme_code, internal=internal, page=page)
-        cache.set(key, body, KEPT_FOR)
+        kept_set(key, body)
     return body
 
 
@@ -146,10 +174,10 @@ def results_kept_render(cycle: Cycle) -> dict:
 def results_kept(cycle: Cycle, programme_code: str | None) -> dict:
     """The year's results body and its number of awards, from the cache, rendered and kept on a miss."""
     key = results_key(cycle, programme_code)
-    kept = cache.get(key)
+    kept = kept_get(key)
     if kept is None:
         kept = results_kept_render(cycle)
-        cache.set(key, kept, KEPT_FOR)
+        kept_set(key, kept)
     return kept
 
 

@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 
 from incentives.jobs import jobs_hand_over
@@ -16,7 +17,12 @@ from .public_pages import public_pages_warm as warm
 logger = logging.getLogger(__name__)
 
 
-@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=120, max_retries=5, acks_late=True)
+# A render takes seconds: it is stopped after BULLETIN_RENDER_TIME_LIMIT (90 s), well before its claim turns stale
+# (BULLETIN_STALE_RENDER_MINUTES, 2), so a killed render is taken up within about three minutes. It runs on the
+# renders' own queue (settings.CELERY_TASK_ROUTES), never behind a batch of e-mails.
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, retry_backoff_max=120, max_retries=5, acks_late=True,
+             time_limit=settings.BULLETIN_RENDER_TIME_LIMIT,
+             soft_time_limit=max(settings.BULLETIN_RENDER_TIME_LIMIT - 10, settings.BULLETIN_RENDER_TIME_LIMIT * 3 // 4))
 def bulletin_render(bulletin_id: int) -> str | None:
     """Render one bulletin version to PDF (reviews.bulletins.bulletin_render). Running it twice does nothing more.
 

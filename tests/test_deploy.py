@@ -2,11 +2,14 @@
 the compose file's services, order, ports, grace periods and log rotation, the image, the plain-HTTP option."""
 
 import ast
+import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -179,3 +182,166 @@ def test_the_reminders_schedule_comes_from_the_environment():
     bad = run_manage("check", REMINDERS_SCHEDULE="every quarter hour")
     assert bad.returncode != 0
     assert "REMINDERS_SCHEDULE='every quarter hour' is not a crontab of five fields" in bad.stderr
+
+
+# --- The image's build steps, and what each service is given ---------------------------------------------------
+
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+APP_SERVICES = ("migrate", "web", "worker", "renderer", "beat")
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(instruction, arguments) of each line of the Dockerfile, continuation lines joined, comments left out."""
+    lines = [line for line in DOCKERFILE.read_text().splitlines() if not line.lstrip().startswith("#")]
+    joined = re.sub(r"\\\n", " ", "\n".join(lines))
+    return [tuple(line.split(None, 1)) for line in joined.splitlines() if line.strip()]
+
+
+def dockerfile_env() -> dict[str, str]:
+    values = {}
+    for instruction, arguments in dockerfile_instructions():
+        if instruction == "ENV":
+            values.update(item.split("=", 1) for item in shlex.split(arguments))
+    return values
+
+
+def dockerfile_build_steps() -> tuple[dict[str, str], list[list[str]]]:
+    """The RUN line that collects the static files: the variables it exports and its `python manage.py` commands."""
+    run = next(arguments for instruction, arguments in dockerfile_instructions()
+               if instruction == "RUN" and "collectstatic" in arguments)
+    exported, commands = {}, []
+    for step in (part.strip() for part in run.split("&&")):
+        words = shlex.split(step)
+        if words[0] == "export":
+            exported.update(word.split("=", 1) for word in words[1:])
+        elif words[:2] == ["python", "manage.py"]:
+            commands.append(words[2:])
+    return exported, commands
+
+
+def clean_environment(**values) -> dict[str, str]:
+    """The image's environment: none of the test run's variables (APP_ENV=test, DATABASE_URL …) leak in."""
+    return {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8", **values}
+
+
+def test_the_images_build_steps_run_with_the_images_own_environment(tmp_path):
+    """The Dockerfile's RUN line, run as written: its exported build-only values on top of the image's ENV (a
+    production environment), the static files into a directory of the test."""
+    image_env = dockerfile_env()
+    exported, commands = dockerfile_build_steps()
+    assert image_env["APP_ENV"] == "production"
+    assert [c[0] for c in commands] == ["compilemessages", "collectstatic"]
+    # The build-only values stay in that RUN line: none is part of the image's environment.
+    assert {"SECRET_KEY", "CACHE_URL", "ALLOWED_HOSTS", "DATABASE_URL"} <= set(exported)
+    assert not set(exported) & set(image_env)
+    environment = clean_environment(**{**image_env, **exported, "STATIC_ROOT": str(tmp_path / "static"),
+                                       "DATABASE_URL": f"sqlite:///{tmp_path / 'build.sqlite3'}"})
+    for command in commands:
+        result = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=environment,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"manage.py {' '.join(command)}:\n{result.stderr}"
+    # The production storage: hashed names and their manifest, which WhiteNoise serves.
+    assert (tmp_path / "static" / "staticfiles.json").is_file()
+    # The same command without the build-only values is refused by the settings (what the build did before).
+    bare = subprocess.run([sys.executable, "manage.py", *commands[-1]], cwd=ROOT, capture_output=True, text=True,
+                          env=clean_environment(**{**image_env, "STATIC_ROOT": str(tmp_path / "bare")}), timeout=120)
+    assert bare.returncode != 0 and "ImproperlyConfigured" in bare.stderr
+
+
+def compose_environment(service: dict) -> dict[str, str]:
+    """What a compose service's process sees: env.example (as .env) and the service's `environment`, with compose's
+    ${NAME:-default} resolved to the default."""
+    assert service["env_file"] == ".env"
+    values = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        match = re.match(r"^([A-Z][A-Z0-9_]+)='(.*)'$", line)
+        if match:
+            values[match.group(1)] = match.group(2)
+    for name, value in (service.get("environment") or {}).items():
+        values[name] = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value))
+    return values
+
+
+REFUSED_WITHOUT = """
+import json, os, runpy, sys
+from django.core.exceptions import ImproperlyConfigured
+base = json.loads(sys.argv[1])
+refused = []
+for name in sorted(base):
+    os.environ.clear()
+    os.environ.update({k: v for k, v in base.items() if k != name})
+    try:
+        runpy.run_path("incentives/settings.py")
+    except ImproperlyConfigured:
+        refused.append(name)
+print(json.dumps(refused))
+"""
+
+
+def test_every_app_service_of_compose_gets_what_the_production_settings_require():
+    """The variables whose absence the production settings refuse (found by taking each away in turn) are given
+    to every service that runs the application, and they point at the compose services."""
+    services = compose()["services"]
+    web = compose_environment(services["web"])
+    base = {**web, "SECRET_KEY": PRODUCTION["SECRET_KEY"], "PATH": os.environ["PATH"]}
+    result = subprocess.run([sys.executable, "-c", REFUSED_WITHOUT, json.dumps(base)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    required = set(json.loads(result.stdout)) | {"DATABASE_URL", "CELERY_BROKER_URL"}
+    assert {"SECRET_KEY", "ALLOWED_HOSTS", "CACHE_URL"} <= required  # the probe works
+    for name in APP_SERVICES:
+        environment = compose_environment(services[name])
+        missing = {variable for variable in required if not environment.get(variable)}
+        assert not missing, f"{name} lacks {sorted(missing)}"
+        assert environment["APP_ENV"] == "production", name
+        for variable in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"):
+            host = urlsplit(environment[variable]).hostname
+            assert host in services and host in services[name]["depends_on"], (name, variable, host)
+
+
+def test_the_broker_and_the_cache_are_two_redis_servers():
+    """Not two databases of one server: that server down would take the cache (sign-in, public pages) with the
+    broker. The broker keeps its queue on disk and never evicts; the cache evicts and keeps nothing."""
+    services = compose()["services"]
+    environment = compose_environment(services["web"])
+    broker, cache = urlsplit(environment["CELERY_BROKER_URL"]), urlsplit(environment["CACHE_URL"])
+    assert (broker.hostname, cache.hostname) == ("redis", "cache")
+    assert "--appendonly" in services["redis"]["command"] and "noeviction" in services["redis"]["command"]
+    assert "allkeys-lru" in services["cache"]["command"] and "volumes" not in services["cache"]
+    readme = (ROOT / "deploy" / "README.md").read_text()
+    assert "CACHE_URL='redis://127.0.0.1:6380/0'" in readme  # the by-hand install: a second server too
+
+
+def test_renders_have_their_own_queue_and_a_worker_of_their_own():
+    result = run_manage("shell", "-c", "from django.conf import settings; from incentives.celery import app; "
+                        "print(app.amqp.router.route({}, 'reviews.tasks.bulletin_render')['queue'].name, "
+                        "app.amqp.router.route({}, 'organisation.tasks.outbox_deliver_task')['queue'].name, "
+                        "','.join(sorted(app.amqp.queues)))")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-3:] == ["bulletins", "celery", "bulletins,celery"]
+    services = compose()["services"]
+    assert services["worker"]["environment"]["WORKER_QUEUES"] == "celery"
+    assert services["renderer"]["environment"]["WORKER_QUEUES"] == "bulletins"
+    assert services["renderer"]["command"] == ["worker"]
+    assert "${WORKER_QUEUES:+--queues=" in (ROOT / "deploy" / "entrypoint.sh").read_text()
+
+
+def test_the_settings_refuse_a_render_claim_that_turns_stale_before_the_render_is_stopped():
+    result = run_manage("check", BULLETIN_STALE_RENDER_MINUTES="1", BULLETIN_RENDER_TIME_LIMIT="90")
+    assert result.returncode != 0
+    assert "BULLETIN_STALE_RENDER_MINUTES=1.0 must be longer than BULLETIN_RENDER_TIME_LIMIT=90" in result.stderr
+    assert run_manage("check", BULLETIN_STALE_RENDER_MINUTES="2", BULLETIN_RENDER_TIME_LIMIT="90").returncode == 0
+
+
+def test_mail_dates_are_in_beijing_time():
+    from django.core.mail import EmailMessage
+
+    assert EmailMessage("主题", "正文", to=["someone@example.gov.cn"]).message()["Date"].endswith("+0800")
+
+
+def test_the_smtp_sink_has_an_extra_of_its_own():
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert [requirement.split(">")[0] for requirement in extras["smtp-sink"]] == ["aiosmtpd"]
+    assert "pip install '.[smtp-sink]'" in (ROOT / "deploy" / "README.md").read_text()

@@ -105,6 +105,8 @@ def test_metrics_count_the_queue(client, settings):
     finally:
         broker.delete("ops-test-metrics")
     assert "incentives_celery_queue_length 2.0" in body
+    assert 'incentives_celery_queue_messages{queue="ops-test-metrics"} 2.0' in body
+    assert 'incentives_celery_queue_messages{queue="bulletins"} 0.0' in body
 
 
 def test_the_beat_writes_its_heartbeat_at_every_tick_and_its_check_reads_the_age(tmp_path, settings):

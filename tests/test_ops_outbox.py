@@ -201,7 +201,7 @@ def test_limits_that_would_hand_a_live_task_out_twice_are_refused_at_start_up():
     result = run_manage("check", CELERY_TASK_TIME_LIMIT="300", CELERY_BROKER_VISIBILITY_TIMEOUT="300")
     assert result.returncode != 0
     assert "CELERY_BROKER_VISIBILITY_TIMEOUT=300 must be longer than CELERY_TASK_TIME_LIMIT=300" in result.stderr
-    result = run_manage("check", CELERY_TASK_TIME_LIMIT="300", BULLETIN_STALE_RENDER_MINUTES="5")
+    result = run_manage("check", BULLETIN_RENDER_TIME_LIMIT="300", BULLETIN_STALE_RENDER_MINUTES="5")
     assert result.returncode != 0 and "BULLETIN_STALE_RENDER_MINUTES=5.0 must be longer" in result.stderr
     result = run_manage("check", OUTBOX_STALE_CLAIM_MINUTES="0")
     assert result.returncode != 0 and "OUTBOX_STALE_CLAIM_MINUTES='0' must be greater than 0" in result.stderr

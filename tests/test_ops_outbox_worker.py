@@ -40,7 +40,7 @@ pytestmark = pytest.mark.xdist_group("redis-4")
 REDIS_URL = "redis://127.0.0.1:6379/4"
 TIMEOUT = 60
 STALE_CLAIM_MINUTES = "0.1"      # 6 s: a delivery task is stopped after 4 s
-STALE_RENDER_MINUTES = "0.2"     # 12 s, above the tasks' time limit of 10 s
+STALE_RENDER_MINUTES = "0.2"     # 12 s, above the render's (and the other tasks') time limit of 10 s
 BEAT_EVERY = 2.0
 
 
@@ -75,6 +75,7 @@ class Workers:
             "EMAIL_BACKEND": "tests.mailbox_backend.EmailBackend", "TEST_MAILBOX": str(self.mailbox),
             "TEST_MAIL_DELAY": "1", "OUTBOX_STALE_CLAIM_MINUTES": STALE_CLAIM_MINUTES,
             "BULLETIN_STALE_RENDER_MINUTES": STALE_RENDER_MINUTES, "CELERY_TASK_TIME_LIMIT": "10",
+            "BULLETIN_RENDER_TIME_LIMIT": "10",
             "CELERY_BROKER_VISIBILITY_TIMEOUT": "12", "SITE_URL": "https://incentives.example.gov.cn",
         })
         self.processes = []
