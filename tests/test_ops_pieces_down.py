@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from .factories import PASSWORD, make_published_cycle
 
-pytestmark = pytest.mark.django_db
-
-REDIS_CACHE = "redis://127.0.0.1:6379/11"
+REDIS_CACHE = "redis://127.0.0.1:6379/13"
+# Redis database 13 is shared by the tests of this group: ./test.sh runs a group on one worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("redis-13")]
 CLOSED_CACHE = "redis://127.0.0.1:1/0"
 
 

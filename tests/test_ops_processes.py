@@ -25,6 +25,8 @@ SERVICES = ("incentives-web", "incentives-worker", "incentives-renderer", "incen
 LONG_RUNNING = ("incentives-web", "incentives-worker", "incentives-renderer", "incentives-beat")
 INSTALLED_AT = "/opt/incentives"
 WORKER_BROKER = "redis://127.0.0.1:6379/12"
+# Redis database 12 is shared by the tests of this group: ./test.sh runs a group on one worker.
+pytestmark = pytest.mark.xdist_group("redis-12")
 
 
 def systemd_analyze() -> str:
