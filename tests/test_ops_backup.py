@@ -2,19 +2,20 @@
 a damaged backup or a database that is not empty changes nothing."""
 
 import hashlib
+import importlib
 import json
 import shutil
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core import serializers
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
-from incentives.backup import backed_up_models
-from nominations.models import Evidence, NominationList, Nominee
-from organisation.models import AuditEntry
+from incentives.backup import backed_up_models, data_rows
+from nominations.models import Cycle, Evidence, NominationList, Nominee
+from organisation.models import AuditEntry, Bureau, Programme
 from reviews import services as review_services
 from reviews.models import Bulletin
 
@@ -106,9 +107,45 @@ def test_a_damaged_backup_restores_nothing(filled, media, tmp_path):
 def test_restore_refuses_a_database_that_is_not_empty(filled, tmp_path):
     call_command("backup", "--output", str(tmp_path / "backup"))
     count = AuditEntry.objects.count()
-    with pytest.raises(CommandError, match="The database is not empty"):
+    with pytest.raises(CommandError, match="The database is not empty") as refused:
         call_command("restore", str(tmp_path / "backup"))
+    message = str(refused.value)
+    assert f"organisation.AuditEntry: {count}" in message and f"auth.User: {User.objects.count()}" in message
+    assert f"nominations.Cycle: {Cycle.objects.count()}" in message and "--replace" in message
+    assert "measures.IncentiveCategory" not in message, "the catalogue init loaded is not data of its own"
     assert AuditEntry.objects.count() == count
+
+
+def test_only_what_migrate_and_init_create_is_not_data(db):
+    # The test database holds what `init` creates: the fixtures, the groups and permissions built from them.
+    assert data_rows() == {}
+    bureau = Bureau.objects.order_by("pk").first()
+    bureau.full_name += "（改）"
+    bureau.save()
+    make_user("someone")
+    assert data_rows() == {"organisation.Bureau": 1, "auth.User": 1}
+    # What migrate alone creates: the default programme of organisation's migration 0002.
+    call_command("flush", interactive=False, verbosity=0)  # its post_migrate signal makes the role groups again
+    migration = importlib.import_module("organisation.migrations.0002_programme")
+    Programme.objects.create(**migration.GUANGZHOU, is_default=True)
+    assert Group.objects.exists() and data_rows() == {}
+    Programme.objects.update(name="别的名称")
+    assert data_rows() == {"organisation.Programme": 1}
+
+
+def test_restore_replace_brings_a_database_in_use_back_to_the_backup(filled, media, tmp_path, capsys):
+    before_rows, before_files = snapshot(), files(media)
+    call_command("backup", "--output", str(tmp_path / "backup"))
+    make_user("latecomer")
+    review_services.bulletin_request(cycle=filled, actor=None)  # an audit record, a bulletin version, its files
+    (media / "late.txt").write_text("x")
+    call_command("restore", "--replace", str(tmp_path / "backup"))
+    output = capsys.readouterr().out
+    assert "Replaced (deleted) the rows this database held: " in output and "organisation.AuditEntry" in output
+    assert "files in MEDIA_ROOT are not in the backup: left in place" in output
+    assert "everyone signs in again" in output
+    assert snapshot() == before_rows
+    assert {k: v for k, v in files(media).items() if k in before_files} == before_files
 
 
 def test_backup_refuses_a_directory_that_is_not_empty(db, tmp_path):
