@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.test.utils import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from measures.models import IncentiveCategory
@@ -20,6 +21,7 @@ from organisation.models import Bureau
 from reviews import services as review_services
 from security.services import regenerate_recovery_codes
 
+from .conftest import FAST_HASHERS
 from .factories import make_awarded_cycle, make_second_programme, make_user
 
 
@@ -32,6 +34,12 @@ def category(code: str) -> IncentiveCategory:
 
 
 def fill() -> None:
+    # The suite's fast hasher: a million PBKDF2 iterations a person would cost seconds for nothing tested here.
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        _fill()
+
+
+def _fill() -> None:
     clerk = make_user("wangfang", first_name="王芳", role=roles.BUREAU_STAFF, bureaus=[bureau("市水务局")])
     reviewer = make_user("zhangwei", first_name="张伟", role=roles.REVIEWER)
     administrator = make_user("liuyang", first_name="刘洋", role=roles.ADMINISTRATOR, is_staff=True,

@@ -40,6 +40,7 @@ class Deployment:
                    "PYTHONPATH", "MEDIA_ROOT", "CELERY_BROKER_URL", "CACHE_URL", "EMAIL_HOST"}
         environment = {k: v for k, v in os.environ.items() if k not in removed}
         environment.update(APP_ENV="development", DATABASE_URL=self.url, MEDIA_ROOT=str(self.media),
+                           DJANGO_SETTINGS_MODULE="incentives.settings",
                            PYTHONPATH=str(ROOT), EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
         return environment
 
@@ -198,7 +199,7 @@ def operator_restores(source: Deployment, new_database, tmp_path: Path) -> None:
     # With --replace it goes back to the backup; the later file is left in place, and said so.
     output = source.manage("restore", "--replace", str(backup))
     assert "Replaced (deleted) the rows this database held: " in output and people in output, output
-    assert "1 files in MEDIA_ROOT are not in the backup" in output, output
+    assert "1 file(s) in MEDIA_ROOT are not in the backup" in output, output
     assert_same(before, contents(source))
     assert {k: v for k, v in source.files().items() if k != "late.txt"} == files
 

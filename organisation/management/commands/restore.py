@@ -39,6 +39,6 @@ class Command(BaseCommand):
             self.stdout.write("Replaced (deleted) the rows this database held: " + ", ".join(
                 f"{label}: {n}" for label, n in sorted(manifest["replaced"].items())) + ".")
         if manifest["media_not_in_backup"]:
-            self.stdout.write(f"{manifest['media_not_in_backup']:,} files in MEDIA_ROOT are not in the backup: "
+            self.stdout.write(f"{manifest['media_not_in_backup']:,} file(s) in MEDIA_ROOT are not in the backup: "
                               f"left in place.")
         self.stdout.write("Sessions are not in backups: everyone signs in again.")
