@@ -2,13 +2,14 @@
 `manage.py init` prepared (`python -c "import django; django.setup(); from tests.backup_data import fill; fill()"`),
 it writes rows into many tables through the factories and the services (people of every role, memberships, a second
 programme, an awarded cycle, a rules filing, evidence, a rendered bulletin, audit records, an invitation in the
-outbox, second factors, a session) and files into MEDIA_ROOT."""
+outbox, second factors, a session) and files into MEDIA_ROOT, then runs `manage.py init` as the next start would."""
 
 import hashlib
 
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.db import transaction
 from django.test.utils import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -37,6 +38,7 @@ def fill() -> None:
     # The suite's fast hasher: a million PBKDF2 iterations a person would cost seconds for nothing tested here.
     with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         _fill()
+    call_command("init", verbosity=0)  # restarted since: the compose file runs init at every start
 
 
 def _fill() -> None:

@@ -1,11 +1,11 @@
 """The documented restore as an operator runs it (deploy/README.md, *Backups*; deploy/runbooks/restore.md), each step
-a `manage.py` process of its own: a deployment in use (`manage.py init`, then rows in many tables and files in
-MEDIA_ROOT) is backed up (`manage.py backup`); a brand-new database is migrated (`manage.py migrate`; in the second
-variant `manage.py init` runs too, as the compose file's `migrate` service does at every start) and the backup
-restored into it (`manage.py restore`). Every row of every table, read with plain SQL (sqlite3, psycopg2, never
-through Django), and every media file, by SHA-256, is then the same as in the deployment backed up; only the
-sessions are not carried over. Restoring over the deployment itself is refused, naming the tables; with
-`--replace` it brings the deployment back to the backup.
+a `manage.py` process of its own: a brand-new database is migrated (`manage.py migrate`); a copy of it prepared by
+`manage.py init` (as the compose file's `migrate` service does at every start) becomes a deployment in use (rows in
+many tables, files in MEDIA_ROOT), which is backed up (`manage.py backup`); the backup is restored
+(`manage.py restore`) into the migrated database and into another copy that `init` prepared. Every row of every
+table, read with plain SQL (sqlite3, psycopg2, never through Django), and every media file, by SHA-256, is then the
+same as in the deployment backed up; only the sessions are not carried over. Restoring again over a restored
+database (it now holds data) is refused, naming the tables; with `--replace` it goes through.
 
 SQLite: new database files. PostgreSQL: new databases with unique names, dropped afterwards."""
 
@@ -25,8 +25,6 @@ from .helpers import ROOT
 
 SERVER = "postgres://postgres@127.0.0.1:5432"
 FILL = "import django; django.setup(); from tests.backup_data import fill; fill()"
-ADD_A_PERSON = ("import django; django.setup(); from tests.factories import make_user; make_user('latecomer'); "
-                "open(django.conf.settings.MEDIA_ROOT / 'late.txt', 'w').write('x')")
 
 
 class Deployment:
@@ -149,11 +147,15 @@ def assert_same(before: dict[str, list], after: dict[str, list]) -> None:
             assert new == old, table
 
 
-def operator_restores(source: Deployment, new_database, tmp_path: Path) -> None:
-    # A deployment in use.
-    source.manage("init")
+def operator_restores(new_database, tmp_path: Path) -> None:
+    # The documented sequence begins: createdb (a new database) → migrate. Two copies of it as it is now: one that
+    # `init` prepares (the compose file runs it at every start), and from that one, the deployment in use.
+    target = new_database("migrated")
+    target.manage("migrate")
+    initialised = target.copy_for("initialised")
+    assert "Loaded the organisation" in initialised.manage("init")
+    source = initialised.copy_for("source")
     source.python(FILL)
-    source.manage("init")  # restarted since: the compose file runs init at every start
     before, files = contents(source), source.files()
     filled = [table for table, rows in before.items() if rows]
     assert len(filled) >= 30, filled
@@ -161,15 +163,10 @@ def operator_restores(source: Deployment, new_database, tmp_path: Path) -> None:
     assert {"reviews_bulletin", "nominations_evidence", "organisation_auditentry", "organisation_outboxmessage",
             "otp_totp_totpdevice", "otp_static_statictoken", "measures_implementationrules"} <= set(filled)
     assert len(files) >= 4 and any(name.endswith(".ofd") for name in files), files
-
     backup = tmp_path / "backup"
     assert "Backed up" in source.manage("backup", "--output", str(backup))
-    assert "match the manifest" in source.manage("restore", "--verify-only", str(backup))
 
-    # The documented sequence: createdb (a new database) → migrate → restore.
-    target = new_database("migrated")
-    target.manage("migrate")
-    initialised = target.copy_for("initialised")  # the same new database, migrated; `init` runs next
+    # … → restore, into the migrated database.
     output = target.manage("restore", str(backup))
     assert "Restored" in output and "everyone signs in again" in output, output
     after = contents(target)
@@ -177,36 +174,34 @@ def operator_restores(source: Deployment, new_database, tmp_path: Path) -> None:
     assert after["django_session"] == [], "sessions are not carried over"
     assert target.files() == files
 
-    # The compose file runs `init` at every start: a database it prepared takes the restore too.
-    assert "Loaded the organisation" in initialised.manage("init")
+    # Into the database `init` prepared: what init made is replaced without a word, and the next start's init
+    # changes nothing.
     output = initialised.manage("restore", str(backup))
-    assert "Replaced" not in output, "only what init creates was there: nothing of value is deleted"
+    assert "Restored" in output and "Replaced" not in output, output
     assert_same(before, contents(initialised))
     assert initialised.files() == files
-    assert "Ready." in initialised.manage("init"), "init after the restore (the next start) succeeds"
+    assert "Ready." in initialised.manage("init")
     assert_same(before, contents(initialised))
 
-    # Over a database holding data: refused, naming each table and its rows; nothing changes.
-    source.python(ADD_A_PERSON)
-    changed = contents(source)
-    people, audit = f"auth.User: {len(changed['auth_user'])}", f"AuditEntry: {len(changed['organisation_auditentry'])}"
-    refused = source.run("manage.py", "restore", str(backup))
+    # Over a database holding data (the restored one): refused, naming each table and its rows; nothing changes.
+    people, audit = f"auth.User: {len(after['auth_user'])}", f"AuditEntry: {len(after['organisation_auditentry'])}"
+    refused = target.run("manage.py", "restore", str(backup))
     assert refused.returncode != 0
     assert "The database is not empty (" in refused.stderr and people in refused.stderr, refused.stderr
     assert f"organisation.{audit}" in refused.stderr and "--replace" in refused.stderr, refused.stderr
-    assert contents(source) == changed
+    assert contents(target) == after
 
-    # With --replace it goes back to the backup; the later file is left in place, and said so.
-    output = source.manage("restore", "--replace", str(backup))
+    # With --replace it is replaced; a file the backup does not have is left in place, and said so.
+    (target.media / "late.txt").write_text("x")
+    output = target.manage("restore", "--replace", str(backup))
     assert "Replaced (deleted) the rows this database held: " in output and people in output, output
     assert "1 file(s) in MEDIA_ROOT are not in the backup" in output, output
-    assert_same(before, contents(source))
-    assert {k: v for k, v in source.files().items() if k != "late.txt"} == files
+    assert_same(before, contents(target))
+    assert target.files() == {**files, "late.txt": hashlib.sha256(b"x").hexdigest()}
 
 
 def test_the_documented_restore_on_sqlite(tmp_path):
-    operator_restores(SQLiteDeployment(tmp_path / "source.sqlite3"),
-                      lambda name: SQLiteDeployment(tmp_path / f"{name}.sqlite3"), tmp_path)
+    operator_restores(lambda name: SQLiteDeployment(tmp_path / f"{name}.sqlite3"), tmp_path)
 
 
 @pytest.mark.postgres
@@ -220,7 +215,7 @@ def test_the_documented_restore_on_postgresql(tmp_path):
         return PostgresDeployment.create(f"incentives_restore_{run}_{name}", tmp_path / f"{name}.media", created)
 
     try:
-        operator_restores(new_database("source"), new_database, tmp_path)
+        operator_restores(new_database, tmp_path)
     finally:
         with closing(psycopg2.connect(f"{SERVER}/postgres")) as admin:
             admin.autocommit = True
