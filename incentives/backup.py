@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
-import importlib
 import json
 import os
 import shutil
@@ -64,11 +63,11 @@ NOT_BACKED_UP = {
                          "A restore ends every session: everyone signs in again"),
     "django_migrations": "not a model: the manifest lists the migrations applied, and restore compares them",
 }
-# The rows a new deployment holds before anyone used it: the default programme (organisation's migration 0002);
-# after `manage.py init`, the fixtures' organisation and catalogue (FIXTURE_DIRS). The groups and the category
-# permissions of bureaus are built from those by `sync_permissions` (and the role groups by migrate itself).
+# The rows a new deployment holds before anyone used it: what the applications register (register_setup_rows: the
+# default programme of organisation's migration 0002, the role groups migrate makes); after `manage.py init`, the
+# fixtures' organisation and catalogue (FIXTURE_DIRS), the bureaus' groups and the category permissions of those
+# groups, which `sync_permissions` builds from them.
 SETUP_FIXTURES = ("organisation", "catalogue_2022")
-SETUP_DERIVED = {"auth.group", "measures.categorygroupobjectpermission"}
 SETUP_IGNORED_FIELDS = {"organisation.bureau": {"group"}}  # set by sync_permissions
 AUDIT_NO_DELETE = "organisation.AuditEntry:audit_no_delete"
 
@@ -260,10 +259,26 @@ def _fixture_rows() -> dict[str, dict]:
     return rows
 
 
-def _migration_programme():
-    """The default programme as organisation's migration 0002 creates it in an empty database."""
-    migration = importlib.import_module("organisation.migrations.0002_programme")
-    return apps.get_model("organisation", "Programme")(**migration.GUANGZHOU, is_default=True)
+_setup_providers: list = []
+
+
+def register_setup_rows(provider) -> None:
+    """An application tells what its migrations and ``init`` create by themselves: ``provider(alias)`` returns
+    ``{"instances": {model label: [unsaved instances]}, "groups": {group names}}``; a row equal to one of the
+    instances (its primary key aside), or a group of one of those names, is not data (see ``data_rows``).
+    organisation registers its default programme and its role and bureau groups (organisation/apps.py)."""
+    _setup_providers.append(provider)
+
+
+def _setup_rows(alias: str) -> tuple[dict[str, list], set[str]]:
+    instances: dict[str, list] = {}
+    groups: set[str] = set()
+    for provider in _setup_providers:
+        given = provider(alias)
+        for label, objects in given.get("instances", {}).items():
+            instances.setdefault(label, []).extend(objects)
+        groups |= set(given.get("groups", ()))
+    return instances, groups
 
 
 def _same_row(row, reference, m2m: dict, ignored: set[str]) -> bool:
@@ -283,23 +298,17 @@ def data_rows(alias: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
     """The rows of this database that a new deployment's ``migrate`` and ``init`` did not put there, counted by
     table (model label): an empty dictionary for a database holding only setup rows, which a restore may replace
     without losing anything."""
-    from organisation.permissions import bureau_group_name
-    from organisation.roles import ROLE_LABELS
-
     fixtures = _fixture_rows()
-    default_programme = _migration_programme()
-    bureau_groups = {bureau_group_name(bureau) for bureau in
-                     apps.get_model("organisation", "Bureau")._base_manager.using(alias).only("pk")}
-    role_groups = set(ROLE_LABELS)
+    made, groups = _setup_rows(alias)
     found: dict[str, int] = {}
     for model in [*backed_up_models(), apps.get_model("auth", "Group")]:
         label = model._meta.label_lower
         manager = model._base_manager.using(alias)
         if label == "auth.group":
-            extra = manager.exclude(name__in=role_groups | bureau_groups).count()
+            extra = manager.exclude(name__in=groups).count()
         elif label == "measures.categorygroupobjectpermission":
-            extra = manager.exclude(group__name__in=bureau_groups).count()
-        elif label in fixtures or label == "organisation.programme":
+            extra = manager.exclude(group__name__in=groups).count()
+        elif label in fixtures or label in made:
             references = fixtures.get(label, {})
             ignored = SETUP_IGNORED_FIELDS.get(label, set())
             extra = 0
@@ -307,7 +316,7 @@ def data_rows(alias: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
                 item = references.get(row.pk)
                 if item is not None and _same_row(row, item.object, item.m2m_data or {}, ignored):
                     continue
-                if label == "organisation.programme" and _same_row(row, default_programme, {}, ignored):
+                if any(_same_row(row, instance, {}, ignored) for instance in made.get(label, ())):
                     continue
                 extra += 1
         else:

@@ -13,7 +13,7 @@ from django.core import serializers
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
-from incentives.backup import backed_up_models, data_rows
+from incentives.backup import NOT_BACKED_UP, backed_up_models, data_rows
 from nominations.models import Cycle, Evidence, NominationList, Nominee
 from organisation.models import AuditEntry, Bureau, Programme
 from reviews import services as review_services
@@ -177,3 +177,7 @@ def test_every_table_is_covered():
             "measures.incentivecategory"} <= labels
     assert not labels & {"contenttypes.contenttype", "auth.permission", "sessions.session"}
     assert apps.get_model("reviews", "Award")._meta.label_lower in labels
+    # Every other table is left out for a reason the module (and deploy/README.md) gives; the groups are dumped but
+    # counted apart (migrate makes the role groups again before the restore replaces them).
+    left_out = {m._meta.label_lower for m in apps.get_models() if m._meta.label_lower not in labels}
+    assert left_out - {"auth.group"} == set(NOT_BACKED_UP) - {"django_migrations"}
