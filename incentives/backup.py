@@ -3,8 +3,8 @@
 A backup is a directory:
 
 * ``database.jsonl``: every row of every application (``dumpdata`` with natural foreign keys, times to the
-  microsecond), except the rows
-  ``migrate`` creates again by itself (content types, permissions) and sessions;
+  microsecond), except the rows ``migrate`` creates again by itself (content types, permissions) and sessions
+  (see ``NOT_BACKED_UP``: after a restore everyone signs in again);
 * ``media/``: a copy of ``MEDIA_ROOT`` (evidence files, rendered bulletins);
 * ``manifest.json``: the SHA-256 and size of ``database.jsonl`` and of every media file, the row counts, and the
   migrations applied when it was taken.
@@ -13,13 +13,18 @@ The JSON dump is used on SQLite and PostgreSQL alike (rather than ``pg_dump``): 
 engine and on another PostgreSQL version, and the image needs no database client programs. It is slower than
 ``pg_dump`` on very large databases (see deploy/README.md for the figures).
 
-``restore`` verifies every digest before touching anything, then loads into a database that has been migrated and
-holds no data yet, all in one transaction (in batches, not a query per row as ``loaddata`` does); the media
-files are copied only after the rows are loaded.
+``restore`` verifies every digest before touching anything, then replaces the database's rows by the backup's,
+all in one transaction (in batches, not a query per row as ``loaddata`` does); the media files are copied only
+after the rows are loaded. The target is a migrated database holding nothing but what a new deployment's
+``migrate`` and ``init`` put there (the default programme, the role groups; after ``init`` the organisation and the
+2022 catalogue of the fixtures and the permissions built from them: ``setup_only``). A database holding anything
+else (a user, an audit record, a cycle, a changed bureau ...) is refused, naming each table and its rows, unless
+``replace=True`` (``restore --replace``) says to throw that data away.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
@@ -46,9 +51,25 @@ FORMAT = 1
 DATABASE_FILE = "database.jsonl"
 MANIFEST_FILE = "manifest.json"
 MEDIA_DIR = "media"
-# Rows that migrate creates again (content types, permissions, the role groups) or that are not worth keeping.
+# Rows that migrate creates again (content types, permissions, the role groups) or that are not kept.
 EXCLUDED = ["contenttypes", "auth.permission", "sessions"]
 RECREATED_BY_MIGRATE = {"contenttypes.contenttype", "auth.permission", "auth.group", "sessions.session"}
+# What a backup leaves out, and why (deploy/README.md, *Backups*, says the same).
+NOT_BACKED_UP = {
+    "contenttypes.contenttype": "migrate creates them again; rows refer to them by app and model name",
+    "auth.permission": "migrate creates them again; rows refer to them by app, model and codename",
+    "sessions.session": ("a session key signs its holder in past the password and the second factor: a backup "
+                         "holding them would be a set of live sign-ins; sessions end after 30 idle minutes anyway. "
+                         "A restore ends every session: everyone signs in again"),
+    "django_migrations": "not a model: the manifest lists the migrations applied, and restore compares them",
+}
+# The rows a new deployment holds before anyone used it: what the applications register (register_setup_rows: the
+# default programme of organisation's migration 0002, the role groups migrate makes); after `manage.py init`, the
+# fixtures' organisation and catalogue (FIXTURE_DIRS), the bureaus' groups and the category permissions of those
+# groups, which `sync_permissions` builds from them.
+SETUP_FIXTURES = ("organisation", "catalogue_2022")
+SETUP_IGNORED_FIELDS = {"organisation.bureau": {"group"}}  # set by sync_permissions
+AUDIT_NO_DELETE = "organisation.AuditEntry:audit_no_delete"
 
 
 class BackupError(DomainError):
@@ -224,7 +245,89 @@ def verify(source: Path) -> dict:
     return manifest
 
 
-def _check_target(manifest: dict) -> None:
+def _fixture_rows() -> dict[str, dict]:
+    """The rows of the setup fixtures, by model label and primary key (deserialized, not saved)."""
+    rows: dict[str, dict] = {}
+    for name in SETUP_FIXTURES:
+        for directory in settings.FIXTURE_DIRS:
+            path = Path(directory) / f"{name}.json"
+            if path.is_file():
+                with path.open(encoding="utf-8") as handle:
+                    for item in serializers.deserialize("json", handle, handle_forward_references=False):
+                        rows.setdefault(item.object._meta.label_lower, {})[item.object.pk] = item
+                break
+    return rows
+
+
+_setup_providers: list = []
+
+
+def register_setup_rows(provider) -> None:
+    """An application tells what its migrations and ``init`` create by themselves: ``provider(alias)`` returns
+    ``{"instances": {model label: [unsaved instances]}, "groups": {group names}}``; a row equal to one of the
+    instances (its primary key aside), or a group of one of those names, is not data (see ``data_rows``).
+    organisation registers its default programme and its role and bureau groups (organisation/apps.py)."""
+    _setup_providers.append(provider)
+
+
+def _setup_rows(alias: str) -> tuple[dict[str, list], set[str]]:
+    instances: dict[str, list] = {}
+    groups: set[str] = set()
+    for provider in _setup_providers:
+        given = provider(alias)
+        for label, objects in given.get("instances", {}).items():
+            instances.setdefault(label, []).extend(objects)
+        groups |= set(given.get("groups", ()))
+    return instances, groups
+
+
+def _same_row(row, reference, m2m: dict, ignored: set[str]) -> bool:
+    for field in row._meta.concrete_fields:
+        if field.primary_key or field.name in ignored:
+            continue
+        if field.value_from_object(row) != field.value_from_object(reference):
+            return False
+    for field in row._meta.many_to_many:
+        present = {str(pk) for pk in getattr(row, field.name).values_list("pk", flat=True)}
+        if present != {str(pk) for pk in m2m.get(field.name, [])}:
+            return False
+    return True
+
+
+def data_rows(alias: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
+    """The rows of this database that a new deployment's ``migrate`` and ``init`` did not put there, counted by
+    table (model label): an empty dictionary for a database holding only setup rows, which a restore may replace
+    without losing anything."""
+    fixtures = _fixture_rows()
+    made, groups = _setup_rows(alias)
+    found: dict[str, int] = {}
+    for model in [*backed_up_models(), apps.get_model("auth", "Group")]:
+        label = model._meta.label_lower
+        manager = model._base_manager.using(alias)
+        if label == "auth.group":
+            extra = manager.exclude(name__in=groups).count()
+        elif label == "measures.categorygroupobjectpermission":
+            extra = manager.exclude(group__name__in=groups).count()
+        elif label in fixtures or label in made:
+            references = fixtures.get(label, {})
+            ignored = SETUP_IGNORED_FIELDS.get(label, set())
+            extra = 0
+            for row in manager.order_by("pk").iterator(chunk_size=500):
+                item = references.get(row.pk)
+                if item is not None and _same_row(row, item.object, item.m2m_data or {}, ignored):
+                    continue
+                if any(_same_row(row, instance, {}, ignored) for instance in made.get(label, ())):
+                    continue
+                extra += 1
+        else:
+            extra = manager.count()
+        if extra:
+            found[model._meta.label] = extra
+    return found
+
+
+def _check_target(manifest: dict, *, replace: bool) -> dict[str, int]:
+    """Refuse a target the backup cannot be restored into; returns the rows of data a replace will delete."""
     connection = connections[DEFAULT_DB_ALIAS]
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
@@ -233,16 +336,36 @@ def _check_target(manifest: dict) -> None:
     if unknown:
         raise BackupError("The backup was taken by a newer version of the application (migrations "
                           + ", ".join(unknown[:5]) + " are unknown here): restore it with that version")
-    filled = {label: n for label, n in row_counts().items() if n}
-    if filled:
-        described = ", ".join(f"{label}: {n}" for label, n in sorted(filled.items())[:5])
-        raise BackupError(f"The database is not empty ({described}): restore only into a new, migrated database")
+    data = data_rows()
+    if data and not replace:
+        described = ", ".join(f"{label}: {n}" for label, n in sorted(data.items()))
+        raise BackupError(f"The database is not empty ({described}): these rows are not what a new deployment's "
+                          f"migrate and init create, and a restore would delete them. Nothing was changed. "
+                          f"Restore into a new database, or take a backup of this one and give --replace")
     media_root = Path(settings.MEDIA_ROOT)
     clashes = [relative for relative, entry in manifest["media"].items()
                if (media_root / relative).exists() and sha256_of(media_root / relative) != entry["sha256"]]
-    if clashes:
+    if clashes and not replace:
         raise BackupError(f"{len(clashes)} media file(s) already exist with other contents, e.g. {clashes[0]}: "
-                          f"restore into an empty MEDIA_ROOT")
+                          f"restore into an empty MEDIA_ROOT, or give --replace to overwrite them")
+    return data
+
+
+def _wipe(alias: str = DEFAULT_DB_ALIAS) -> None:
+    """Delete every row the backup holds a table for, the groups and their links, and every session, in the
+    current transaction (the foreign keys are checked at commit, so the order does not matter)."""
+    connection = connections[alias]
+    kept = {"contenttypes.contenttype", "auth.permission"}
+    models = [m for m in apps.get_models(include_auto_created=True)
+              if m._meta.managed and not m._meta.proxy and m._meta.label_lower not in kept]
+    ignore = contextlib.nullcontext()
+    if connection.vendor == "postgresql":
+        import pgtrigger
+
+        ignore = pgtrigger.ignore(AUDIT_NO_DELETE)  # the audit trail's rows are otherwise never deleted
+    with ignore:
+        for model in models:
+            model._base_manager.using(alias).all()._raw_delete(alias)
 
 
 def _insert(model, objects: list, alias: str) -> None:
@@ -292,15 +415,15 @@ def load_rows(path: Path, alias: str = DEFAULT_DB_ALIAS) -> int:
     return loaded
 
 
-def restore(*, source: Path) -> dict:
-    """Verify the backup, then load its rows and copy its media files. Returns the manifest."""
+def restore(*, source: Path, replace: bool = False) -> dict:
+    """Verify the backup, then replace the database's rows by its rows and copy its media files. Returns the
+    manifest, with ``replaced`` (the rows of data deleted, by table; empty unless ``replace``) and
+    ``media_not_in_backup`` (files of MEDIA_ROOT the backup does not have, left in place)."""
     source = Path(source)
     manifest = verify(source)
-    _check_target(manifest)
-    Group = apps.get_model("auth", "Group")
+    replaced = _check_target(manifest, replace=replace)
     with transaction.atomic():
-        # The role groups migrate created come back from the backup with their own ids.
-        Group.objects.all().delete()
+        _wipe()
         load_rows(source / manifest["database"]["file"])
         restored = row_counts()
         wrong = {label: (n, restored.get(label, 0)) for label, n in manifest["rows"].items() if restored.get(label, 0) != n}
@@ -314,4 +437,6 @@ def restore(*, source: Path) -> dict:
         temporary = target.with_name(target.name + ".restoring")
         shutil.copy2(source / MEDIA_DIR / relative, temporary)
         os.replace(temporary, target)
-    return manifest
+    listed = set(manifest["media"])
+    others = [p for p in media_files(media_root) if p.relative_to(media_root).as_posix() not in listed]
+    return {**manifest, "replaced": replaced, "media_not_in_backup": len(others)}

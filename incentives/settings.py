@@ -75,6 +75,12 @@ elif SECRET_KEY_PLACEHOLDER_MARK in SECRET_KEY.lower():
     raise ImproperlyConfigured("SECRET_KEY is still the placeholder of deploy/env.example: generate one with "
                                "python -c \"import secrets; print(secrets.token_urlsafe(64))\"")
 
+# The previous keys while SECRET_KEY is rotated (comma-separated; deploy/runbooks/rotate-keys.md): what they signed
+# (sessions, password-reset and invitation links) stays valid until it expires; new signatures use SECRET_KEY only.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+if any(SECRET_KEY_PLACEHOLDER_MARK in key.lower() for key in SECRET_KEY_FALLBACKS):
+    raise ImproperlyConfigured("SECRET_KEY_FALLBACKS holds the placeholder of deploy/env.example")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

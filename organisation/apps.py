@@ -1,3 +1,5 @@
+import importlib
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,4 +9,19 @@ class OrganisationConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
+        from incentives import backup
+
         from . import access, signals  # noqa: F401  (access registers its rules at the door; signals connects receivers)
+
+        backup.register_setup_rows(self.setup_rows)
+
+    def setup_rows(self, alias: str) -> dict:
+        """What migrate and init create here by themselves, which a restore may replace (incentives.backup): the
+        default programme as migration 0002 makes it, the role groups, and a group for each bureau."""
+        from . import permissions, roles
+
+        migration = importlib.import_module("organisation.migrations.0002_programme")
+        programme = self.get_model("Programme")(**migration.GUANGZHOU, is_default=True)
+        bureaus = self.get_model("Bureau")._base_manager.using(alias).only("pk")
+        return {"instances": {"organisation.programme": [programme]},
+                "groups": set(roles.ROLE_LABELS) | {permissions.bureau_group_name(bureau) for bureau in bureaus}}
