@@ -2,6 +2,7 @@
 without its migration, and the previous release's database kept for tests/test_upgrade.py."""
 
 import hashlib
+import importlib.util
 import json
 import re
 import tomllib
@@ -23,14 +24,15 @@ def pyproject_version() -> str:
 
 
 def manifest() -> dict[str, tuple[str, str]]:
-    entries, version = {}, None
-    for line in MANIFEST.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# "):
-            version = line[2:].strip()
-        elif line.strip():
-            sha256, path = line.split(maxsplit=1)
-            entries[path.strip()] = (sha256, version)
-    return entries
+    """path → (sha256, version), read by the release script's own parser (``deploy/releases/migrations_manifest.py``)."""
+    return _manifest_script().listed()
+
+
+def _manifest_script():
+    spec = importlib.util.spec_from_file_location("migrations_manifest", MANIFEST.with_name("migrations_manifest.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_one_version_number():

@@ -3,7 +3,7 @@
 
 Every migration file of every released version, with its SHA-256, under a ``# <version>`` line naming the first
 release that shipped it. A released migration is never edited again (an operator's database has applied it):
-``tests/test_migrations.py`` fails when a listed file changes or disappears.
+``tests/test_releases.py`` fails when a listed file changes or disappears.
 
     deploy/releases/migrations_manifest.py add 0.3.0     # at a release: list the migrations not listed yet
     deploy/releases/migrations_manifest.py check         # the test's check, by hand
