@@ -121,35 +121,31 @@ def _age(moment, now) -> float:
     return max((now - moment).total_seconds(), 0.0) if moment is not None else 0.0
 
 
+def _by_status(name: str, documentation: str, queryset, statuses) -> GaugeMetricFamily:
+    """A gauge of ``queryset``'s rows in each of ``statuses`` (0 for a status without rows): one GROUP BY."""
+    family = GaugeMetricFamily(name, documentation, labels=["status"])
+    counts = dict(queryset.filter(status__in=statuses).order_by().values_list("status")
+                  .annotate(n=Count("id")).values_list("status", "n"))
+    for status in statuses:
+        family.add_metric([status], counts.get(status, 0))
+    return family
+
+
 def database_metrics():
     """The metric families read from the database (raises ``DatabaseError`` when it does not answer)."""
     now = timezone.now()
     waiting = [OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING, OutboxMessage.Status.FAILED]
-    messages = GaugeMetricFamily("incentives_outbox_messages", "Outgoing e-mails (every kind) by status",
-                                 labels=["status"])
-    counts = dict(OutboxMessage.objects.filter(status__in=waiting).values_list("status")
-                  .annotate(n=Count("id")).values_list("status", "n"))
-    for status in waiting:
-        messages.add_metric([status], counts.get(status, 0))
-    yield messages
-    reminders = GaugeMetricFamily("incentives_reminder_deliveries", "Reminder e-mails by status", labels=["status"])
-    counts = dict(OutboxMessage.objects.filter(status__in=waiting, kind__in=ReminderKind.values)
-                  .values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    for status in waiting:
-        reminders.add_metric([status], counts.get(status, 0))
-    yield reminders
+    yield _by_status("incentives_outbox_messages", "Outgoing e-mails (every kind) by status",
+                     OutboxMessage.objects.all(), waiting)
+    yield _by_status("incentives_reminder_deliveries", "Reminder e-mails by status",
+                     OutboxMessage.objects.filter(kind__in=ReminderKind.values), waiting)
     oldest = OutboxMessage.objects.filter(
         status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING]).aggregate(at=Min("created_at"))["at"]
     yield GaugeMetricFamily("incentives_outbox_oldest_pending_age_seconds",
                             "Age of the oldest e-mail not yet sent (waiting or sending); 0 when none",
                             value=_age(oldest, now))
-    renders = GaugeMetricFamily("incentives_bulletin_renders", "Bulletin versions by status", labels=["status"])
-    statuses = [Bulletin.Status.PENDING, Bulletin.Status.RENDERING, Bulletin.Status.FAILED]
-    counts = dict(Bulletin.objects.filter(status__in=statuses)
-                  .values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    for status in statuses:
-        renders.add_metric([status], counts.get(status, 0))
-    yield renders
+    yield _by_status("incentives_bulletin_renders", "Bulletin versions by status", Bulletin.objects.all(),
+                     [Bulletin.Status.PENDING, Bulletin.Status.RENDERING, Bulletin.Status.FAILED])
     oldest = Bulletin.objects.filter(
         status__in=[Bulletin.Status.PENDING, Bulletin.Status.RENDERING]).aggregate(at=Min("requested_at"))["at"]
     yield GaugeMetricFamily("incentives_bulletin_oldest_render_age_seconds",
