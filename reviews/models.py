@@ -433,3 +433,23 @@ class StatisticsTally(models.Model):
 
     def __str__(self):
         return f"{self.cycle_id} {self.kind} {self.subject_id}: {self.first} {self.second} {self.third}"
+
+
+class KeptBody(models.Model):
+    """A public page's body as its publication rendered it (``reviews.public_pages``): the statistics of a
+    programme and a published year's results, per language and audience, under a key that changes with what they
+    show. The shared cache holds the same bodies; this copy is what a visit finds when the cache has lost them (a
+    restart, an eviction, its Redis down), so that no visit after a publication counts every award again. Written
+    only by the warming that publication, reopening and the review of implementation rules queue; the rows of older
+    versions are removed by the same warming."""
+
+    key = models.CharField(_("key"), max_length=255, unique=True)
+    value = models.JSONField(_("body"))
+    made_at = models.DateTimeField(_("rendered at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("kept page body")
+        verbose_name_plural = _("kept page bodies")
+
+    def __str__(self):
+        return self.key

@@ -9,8 +9,11 @@ which renders the new bodies into the cache so that the first visitor after it d
 The bodies use no request (no context processors): the page around them does, so a body rendered by a worker
 is the one a visit would render.
 
-The cache is only a saving: when it does not answer (its Redis down), each visit renders the body itself and the
-pages keep working, slower (``kept_get``/``kept_set``; deploy/README.md, "When a piece is down").
+The warming also writes each body to the database (``KeptBody``, the rows of older versions removed): a visit that
+finds nothing in the cache (emptied by a restart or an eviction, or its Redis down) reads it there, one query,
+instead of counting every award of every year again. When neither has it (a version nobody warmed: a filing of
+rules since) the visit renders the body and keeps it in the cache (``kept_get``/``kept_set``; deploy/README.md,
+"When a piece is down").
 """
 
 import logging
@@ -31,6 +34,7 @@ from nominations.models import Cycle
 from organisation.models import Programme
 
 from . import charts, selectors
+from .models import KeptBody
 
 KEPT_FOR = 24 * 60 * 60  # seconds; a new version key takes over long before
 CACHE_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionRefusedError)
@@ -38,14 +42,31 @@ CACHE_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionRefusedError)
 logger = logging.getLogger(__name__)
 
 
-def kept_get(key: str):
-    """The body kept under ``key``; None when there is none or the cache does not answer (the visit renders it)."""
+def kept_get(key: str, *, database: bool = True):
+    """The body kept under ``key``: the cache's, else (``database``) the database's copy from the warming (then given
+    to the cache again); None when neither has it (the visit renders it)."""
+    cache_answers = True
     try:
-        return cache.get(key)
+        value = cache.get(key)
     except CACHE_DOWN as error:
-        logger.warning("cache unreachable (%s: %s): the public page is rendered without it", type(error).__name__,
+        logger.warning("cache unreachable (%s: %s): the public page is read from the database", type(error).__name__,
                        error, extra={"dependency": "cache"})
-        return None
+        value, cache_answers = None, False
+    if value is None and database:
+        value = KeptBody.objects.filter(key=key).values_list("value", flat=True).first()
+        if value is not None:
+            value = _marked_safe(value)
+            if cache_answers:
+                kept_set(key, value)
+    return value
+
+
+def _marked_safe(value):
+    """A body read back from the database, safe again as it was rendered (a statistics body, or a year's results:
+    its body and its number of awards). JSON keeps the text, not its being safe HTML."""
+    if isinstance(value, dict):
+        return {**value, "body": mark_safe(value["body"])} if "body" in value else value  # noqa: S308 - rendered by our templates, escaped there
+    return mark_safe(value)  # noqa: S308 - the same
 
 
 def kept_set(key: str, value) -> None:
@@ -81,8 +102,12 @@ def statistics_key(programme_code: str | None, *, internal: bool, versions: tupl
     """The key of the statistics body (one page of years) in the current language (two queries unless
     ``versions`` is given)."""
     results_version, rules_version = versions or statistics_versions(programme_code)
-    return (f"results-statistics:{programme_code or ''}:{results_version}:{rules_version}:"
+    return (f"{statistics_key_prefix(programme_code)}{results_version}:{rules_version}:"
             f"{translation.get_language()}:{int(internal)}:{page}")
+
+
+def statistics_key_prefix(programme_code: str | None) -> str:
+    return f"results-statistics:{programme_code or ''}:"
 
 
 def statistics_figures(programme_code: str | None, *, page: int = 1, internal: bool = True) -> dict:
@@ -157,38 +182,95 @@ def statistics_body_kept(programme_code: str | None, *, internal: bool, page: in
 # A year's results
 
 
-def results_key(cycle: Cycle, programme_code: str | None) -> str:
-    """The key of a published year's results body in the current language. One query (the version)."""
-    return (f"results-cycle:{cycle.programme.code}:{cycle.year}:{selectors.results_version(programme_code)}:"
-            f"{translation.get_language()}")
+# A province's year has thousands of categories: its results are shown in pages of whole measures, at most this many
+# categories a page (a larger measure has a page of its own), with an index of the measures on every page.
+# Guangzhou's 39 categories are one page.
+RESULTS_PAGE_CATEGORIES = 100
 
 
-def results_kept_render(cycle: Cycle) -> dict:
+def results_key(cycle: Cycle, programme_code: str | None, page: int = 1, *, version: str | None = None) -> str:
+    """The key of a published year's results body (one page; 0: how many pages there are) in the current
+    language. One query (the version) unless ``version`` is given."""
+    version = version or selectors.results_version(programme_code)
+    return f"{results_key_prefix(cycle)}{version}:{translation.get_language()}:{page}"
+
+
+def results_key_prefix(cycle: Cycle) -> str:
+    return f"results-cycle:{cycle.programme.code}:{cycle.year}:"
+
+
+def results_pages(groups: list) -> list[list]:
+    """The measures of a year's results cut into pages of at most ``RESULTS_PAGE_CATEGORIES`` categories, whole
+    measures only (at least one page, empty when nobody was commended)."""
+    pages, page, size = [], [], 0
+    for group in groups:
+        if page and size + len(group.categories) > RESULTS_PAGE_CATEGORIES:
+            pages.append(page)
+            page, size = [], 0
+        page.append(group)
+        size += len(group.categories)
+    return [*pages, page]
+
+
+def results_kept_render(cycle: Cycle) -> dict[int, dict]:
+    """Every page of the year's results (page number → its body, the year's number of awards and the number of
+    pages); 0 → the number of pages alone."""
     groups = selectors.cycle_results(cycle=cycle)
-    body = render_to_string("reviews/_results_body.html", {
-        "groups": groups, "repeat_winners": selectors.repeat_winners(cycle=cycle), "programme": cycle.programme,
-    })
-    return {"body": body, "award_count": sum(g.award_count for g in groups)}
+    pages = results_pages(groups)
+    award_count = sum(g.award_count for g in groups)
+    index = [(group.measure, number) for number, page in enumerate(pages, start=1) for group in page]
+    repeat_winners = selectors.repeat_winners(cycle=cycle)
+    rendered = {0: {"page_count": len(pages)}}
+    for number, page in enumerate(pages, start=1):
+        rendered[number] = {"body": render_to_string("reviews/_results_body.html", {
+            "groups": page, "repeat_winners": repeat_winners, "programme": cycle.programme,
+            "index": index if len(pages) > 1 else [], "page": number, "page_count": len(pages),
+        }), "award_count": award_count, "page": number, "page_count": len(pages)}
+    return rendered
 
 
-def results_kept(cycle: Cycle, programme_code: str | None) -> dict:
-    """The year's results body and its number of awards, from the cache, rendered and kept on a miss."""
-    key = results_key(cycle, programme_code)
+def results_kept(cycle: Cycle, programme_code: str | None, page: int = 1) -> dict:
+    """One page of the year's results (its body, the year's number of awards, the page and the number of pages),
+    from the cache or the database's copy, every page rendered and kept on a miss. Http404 for a page past the
+    last (known from the kept number of pages, so that asking for one renders nothing again)."""
+    version = selectors.results_version(programme_code)
+    key, count_key = (results_key(cycle, programme_code, page, version=version),
+                      results_key(cycle, programme_code, 0, version=version))
     kept = kept_get(key)
-    if kept is None:
-        kept = results_kept_render(cycle)
-        kept_set(key, kept)
-    return kept
+    if kept is not None:
+        return kept
+    known = kept_get(count_key, database=False)  # the database's copy has every page or none
+    if known is not None and page > known["page_count"]:
+        raise Http404
+    rendered = results_kept_render(cycle)
+    for number, value in rendered.items():
+        kept_set(results_key(cycle, programme_code, number, version=version), value)
+    if page not in rendered or page == 0:
+        raise Http404
+    return rendered[page]
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Warming
 
 
+def kept_store(bodies: dict, *, replacing: tuple[str, ...]) -> None:
+    """Keep ``bodies`` (key → body) in the cache and in the database, removing the database's rows of the older
+    versions (keys starting with one of ``replacing`` that are not among ``bodies``)."""
+    for key, value in bodies.items():
+        kept_set(key, value)
+        KeptBody.objects.update_or_create(key=key, defaults={"value": value})
+    stale = KeptBody.objects.none()
+    for prefix in replacing:
+        stale |= KeptBody.objects.filter(key__startswith=prefix)
+    stale.exclude(key__in=list(bodies)).delete()
+
+
 def public_pages_warm(*, cycle_id: int) -> list[str]:
-    """Render into the cache what a publication or a reopening of the cycle changed: its programme's statistics
-    (public and internal, in every language of ``settings.LANGUAGES``) and, while it is published, the year's
-    results. Returns the keys written. Running it twice only renders the same bodies again."""
+    """Render what a publication or a reopening of the cycle changed into the cache and the database: its
+    programme's statistics (public and internal, in every language of ``settings.LANGUAGES``) and, while it is
+    published, the year's results (a reopened year's are removed). Returns the keys written. Running it twice only
+    renders the same bodies again."""
     cycle = Cycle.objects.select_related("programme").filter(pk=cycle_id).first()
     if cycle is None:
         return []
@@ -196,15 +278,15 @@ def public_pages_warm(*, cycle_id: int) -> list[str]:
     code = None if cycle.programme.is_default else cycle.programme.code
     published = cycle.state == Cycle.State.PUBLISHED
     versions, figures = statistics_versions(code), statistics_figures(code)
-    written = []
+    bodies = {}
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             for internal in (False, True):
-                key = statistics_key(code, internal=internal, versions=versions)
-                cache.set(key, statistics_body(code, internal=internal, figures=figures), KEPT_FOR)
-                written.append(key)
+                bodies[statistics_key(code, internal=internal, versions=versions)] = statistics_body(
+                    code, internal=internal, figures=figures)
             if published:
-                key = results_key(cycle, code)
-                cache.set(key, results_kept_render(cycle), KEPT_FOR)
-                written.append(key)
-    return written
+                version = selectors.results_version(code)
+                for number, value in results_kept_render(cycle).items():
+                    bodies[results_key(cycle, code, number, version=version)] = value
+    kept_store(bodies, replacing=(statistics_key_prefix(code), results_key_prefix(cycle)))
+    return list(bodies)

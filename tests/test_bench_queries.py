@@ -26,9 +26,9 @@ QUERIES = {
     "review_queue": 14,  # the door reads the programmes reviewed once; the bureaus and measures are not listed (choosers)
     "list_review": 13,  # with the phase, the requests for an exception to the cap, and the door (who reviews what)
     "unit_history": 3,  # the unit, its years with their award counts, the awards of the page's years
-    "public_results": 6,
-    "statistics": 11,  # the stored tallies: the years shown, the totals of every year (summed by the database); the rules filed on time (pairs, first filings, bureaus)
-    "statistics_cold": 11,  # the same count: the timer clears the cache before every request
+    "public_results": 7,  # the cycle, the version, the copy the publication stored (none here), the awards, the repeat winners, the bulletin spot (2)
+    "statistics": 12,  # the copy the publication stored (none here: the timer warms it), the stored tallies: the years shown, the totals of every year (summed by the database); the rules filed on time (pairs, first filings, bureaus)
+    "statistics_cold": 12,  # the same count: the timer clears the cache before every request
 }
 BY_KEY = {page.key: page for page in PAGES}
 

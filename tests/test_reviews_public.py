@@ -71,8 +71,9 @@ def test_results_page_runs_a_constant_number_of_queries(client, districts, size,
         units = districts[index % 8:index % 8 + 3]
         award(cycle, code, units)
         award(previous, code, units[:1])   # repeat winners
-    # No session: the cycle, its awards, the repeat winners, and two for the bulletin download spot.
-    with django_assert_max_num_queries(6):
+    # No session: the cycle, the version, the copy the publication stored (none here), its awards, the repeat
+    # winners, and two for the bulletin download spot.
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("results:cycle", args=[2023]))
     assert response.status_code == 200 and response.context["award_count"] == 3 * size
     # The published cycles, and the cycles on public notice.
@@ -167,6 +168,43 @@ def test_statistics_show_who_filed_the_implementation_rules_on_time(client, cler
     row = html[html.index('class="data-rules-punctuality"'):]
     row = row[row.index('data-bureau="市水务局"'):]
     assert 'data-on-time="1"' in row[:300] and html != before
+
+
+def test_a_province_s_results_are_paged_by_whole_measures_with_an_index(client, districts, monkeypatch):
+    from reviews import public_pages
+
+    monkeypatch.setattr(public_pages, "RESULTS_PAGE_CATEGORIES", 3)
+    cycle = make_cycle(2023)
+    codes = list(IncentiveCategory.objects.filter(measure__document__in_force=True, subject_kinds="district")
+                 .order_by("measure__number", "order").values_list("measure__number", "code"))
+    sizes = {}
+    for number, _code in codes:
+        sizes[number] = sizes.get(number, 0) + 1
+    for _number, code in codes:
+        award(cycle, code, districts[:1])
+    # Whole measures, at most 3 categories a page unless one measure has more.
+    expected, page, size = [], [], 0
+    for number, count in sizes.items():
+        if page and size + count > 3:
+            expected.append(page)
+            page, size = [], 0
+        page.append(number)
+        size += count
+    expected.append(page)
+    address = reverse("results:cycle", args=[2023])
+    for number, measures in enumerate(expected, start=1):
+        response = client.get(address, {"page": number})
+        assert response.status_code == 200 and response.context["award_count"] == len(codes)
+        html = response.content.decode()
+        assert [int(m) for m in re.findall(r'data-measure="(\d+)"', html)] == measures
+        # The index names every measure, with the page it is on.
+        for other_page, others in enumerate(expected, start=1):
+            for measure in others:
+                anchor = f"#measure-{measure}" if other_page == number else f"?page={other_page}#measure-{measure}"
+                assert f'href="{anchor}"' in html
+        assert ('rel="next"' in html) == (number < len(expected)) and ('rel="prev"' in html) == (number > 1)
+    for bad in [str(len(expected) + 1), "0", "²", "-1", "9" * 50]:
+        assert client.get(address, {"page": bad}).status_code == 404
 
 
 def test_results_page_body_is_kept_until_the_next_publication(client, districts, django_assert_max_num_queries):

@@ -169,6 +169,42 @@ def test_publication_warms_the_statistics_and_the_results(client, reviewer, wate
     assert results.status_code == 200 and results.context["award_count"] == 3
 
 
+def test_a_cache_emptied_after_the_publication_gives_the_bodies_the_publication_stored(
+        client, reviewer, administrator, water_list, cycle, django_capture_on_commit_callbacks,
+        django_assert_num_queries):
+    from django.core.cache import cache
+
+    from reviews.models import KeptBody
+
+    for nominee in nominees_of(water_list):
+        services.nominee_decide(actor=reviewer, nominee=nominee, approved=True, comment="同意")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_final(reviewer, cycle)
+    def content(response):  # the page without its per-response nonce and form token
+        return re.sub(rb'(nonce|value)="[^"]*"', b"", response.content)
+
+    warm_page = content(client.get(reverse("results:statistics")))
+    warm_results = content(client.get(reverse("results:cycle", args=[cycle.year])))
+    cache.clear()  # a restart or an eviction: the warming's copy in the database answers, nothing is counted
+    with django_assert_num_queries(3):
+        page = content(client.get(reverse("results:statistics")))
+    assert page == warm_page and f"<th scope=\"col\">{cycle.year}</th>".encode() in page  # HTML, not escaped
+    with django_assert_num_queries(2):  # given back to the cache by that visit
+        assert content(client.get(reverse("results:statistics"))) == page
+    cache.clear()
+    with django_assert_num_queries(5):  # the cycle, the version, the stored body, the page around it
+        results = client.get(reverse("results:cycle", args=[cycle.year]))
+    assert results.context["award_count"] == 3 and content(results) == warm_results
+    # Reopening stores the new statistics and removes the year's results and the older statistics.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cycle_reopen(actor=administrator, cycle=cycle, reason="复核")
+    keys = set(KeptBody.objects.values_list("key", flat=True))
+    assert keys and all(key.startswith("results-statistics::") for key in keys)
+    assert len(keys) == 2 * len(settings.LANGUAGES)  # public and internal, each language
+    cache.clear()
+    assert f"<th scope=\"col\">{cycle.year}</th>" not in client.get(reverse("results:statistics")).context["body"]
+
+
 def test_reopening_warms_the_statistics_without_the_year(client, reviewer, administrator, water_list, cycle,
                                                          django_capture_on_commit_callbacks,
                                                          django_assert_num_queries):

@@ -34,7 +34,10 @@ def public_results(request, year: int, programme: str | None = None):
         raise Http404 from None
     # The awardees change only with a publication or a reopening: the body is kept under a key that changes then
     # (and is rendered into the cache at that moment: reviews.public_pages).
-    kept = public_pages.results_kept(cycle, programme)
+    asked = request.GET.get("page", "1")
+    if not (asked.isascii() and asked.isdigit() and len(asked) <= 6) or int(asked) < 1:  # "²", "0", 10⁵⁰⁰⁰
+        raise Http404
+    kept = public_pages.results_kept(cycle, programme, int(asked))
     return render(request, "reviews/public_results.html", {"cycle": cycle, **kept})
 
 
