@@ -114,6 +114,8 @@ class Award(models.Model):
         verbose_name = _("award")
         verbose_name_plural = _("awards")
         ordering = ["cycle", "category", "slot"]
+        # The admin's order (the newest year first; the id breaks ties, a slot being empty for entitlements).
+        indexes = [models.Index(fields=["-cycle", "category", "slot", "-id"], name="reviews_award_admin_order")]
         constraints = [
             models.UniqueConstraint(fields=["cycle", "category", "slot"], name="%(app_label)s_%(class)s_unique_slot",
                                     violation_error_message=_("This category has reached its number of awardees for the cycle.")),
