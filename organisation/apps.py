@@ -1,6 +1,7 @@
 import importlib
 
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,9 +12,15 @@ class OrganisationConfig(AppConfig):
     def ready(self):
         from incentives import backup
 
-        from . import access, signals  # noqa: F401  (access registers its rules at the door; signals connects receivers)
+        from . import access, crypto, signals  # noqa: F401  (access registers its rules at the door; signals connects receivers)
 
         backup.register_setup_rows(self.setup_rows)
+        # A bad key ring or backup key stops the start, as a missing one does in production (settings.py).
+        crypto.key_ring()
+        crypto.backup_key()
+        if not crypto.sm4_gcm_available():
+            raise ImproperlyConfigured("SM4-GCM is not available from this cryptography/OpenSSL: personal data "
+                                       "cannot be encrypted (organisation/crypto.py)")
 
     def setup_rows(self, alias: str) -> dict:
         """What migrate and init create here by themselves, which a restore may replace (incentives.backup): the

@@ -268,6 +268,9 @@ class AuditAction(models.TextChoices):
     OBJECTION_FILED = "objection.filed", _("Objection filed")
     OBJECTION_DISMISSED = "objection.dismissed", _("Objection dismissed")
     OBJECTION_UPHELD = "objection.upheld", _("Objection upheld")
+    OBJECTION_PERSONAL_DATA_VIEWED = "objection.personal_data_viewed", _("Objector's personal data viewed")
+    PERSONAL_DATA_PURGED = "personal_data.purged", _("Personal data removed after the retention period")
+    PERSONAL_DATA_KEY_ROTATED = "personal_data.key_rotated", _("Personal data encrypted again with the current key")
     AWARD_WITHDRAWN = "award.withdrawn", _("Award withdrawn")
     EXTENSION_GRANTED = "extension.granted", _("Deadline extended")
     # a nomination list
