@@ -11,6 +11,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .crypto import mask_email
+
 
 class ProgrammeQuerySet(models.QuerySet):
     def default(self) -> "Programme":
@@ -414,7 +416,8 @@ class OutboxMessage(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="organisation_outbox_due_idx")]
 
     def __str__(self):
-        return f"{self.subject} · {self.recipient or self.email}"
+        # A message without an account is an objector's: their address is personal data, masked wherever shown.
+        return f"{self.subject} · {self.recipient or mask_email(self.email)}"
 
 
 class Notification(models.Model):

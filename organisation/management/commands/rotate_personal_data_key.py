@@ -18,6 +18,6 @@ class Command(BaseCommand):
                                f"ring holds the missing key.") from None
         current = crypto.current_key().id
         for label, result in outcome.items():
-            moved = ", ".join(f"{n} from {key}" for key, n in sorted(result["from"].items())) or "none older"
+            moved = ", ".join(f"{n} value(s) from {key}" for key, n in sorted(result["from"].items())) or "none older"
             self.stdout.write(f"{label}: {result['rows']} row(s) encrypted again with {current} ({moved})")
         self.stdout.write(f"Done: every value is encrypted with the key {current}.")
