@@ -45,6 +45,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
+from .crypto import stored_values_keep
 from .errors import DomainError
 
 FORMAT = 1
@@ -388,6 +389,7 @@ def load_rows(path: Path, alias: str = DEFAULT_DB_ALIAS) -> int:
     with path.open(encoding="utf-8") as handle, connection.constraint_checks_disabled():
         for item in serializers.deserialize("jsonl", handle, using=alias, handle_forward_references=False):
             model = type(item.object)
+            stored_values_keep(item.object)  # encrypted columns go back as the backup holds them
             pending.setdefault(model, []).append(item.object)
             if item.m2m_data:
                 many_to_many.append((item.object, item.m2m_data))

@@ -81,10 +81,10 @@ SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 if any(SECRET_KEY_PLACEHOLDER_MARK in key.lower() for key in SECRET_KEY_FALLBACKS):
     raise ImproperlyConfigured("SECRET_KEY_FALLBACKS holds the placeholder of deploy/env.example")
 
-# Personal data at rest (objectors' names and contacts) is encrypted with SM4 (organisation/crypto.py): a key ring
+# Personal data at rest (objectors' names and contacts) is encrypted with SM4 (incentives/crypto.py): a key ring
 # "id:base64key,..." (16 random bytes a key), the first one encrypting, every one decrypting (deploy/README.md, Keys).
 PERSONAL_DATA_KEYS = os.environ.get("PERSONAL_DATA_KEYS", "").strip()
-PERSONAL_DATA_DEVELOPMENT_KEYS = "dev0:ZGV2ZWxvcG1lbnQta2V5MA=="  # organisation.crypto.DEVELOPMENT_KEYS
+PERSONAL_DATA_DEVELOPMENT_KEYS = "dev0:ZGV2ZWxvcG1lbnQta2V5MA=="  # incentives.crypto.DEVELOPMENT_KEYS
 if not PERSONAL_DATA_KEYS:
     if PRODUCTION:
         raise ImproperlyConfigured("PERSONAL_DATA_KEYS must be set in production (id:base64key of 16 random bytes; "

@@ -10,12 +10,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from incentives.crypto import mask_email
 from incentives.errors import DomainError
 
 from . import roles, services
 from .admin_mixins import ReadOnlyAdminMixin
 from .audit import audit_entries_filtered, audit_entries_searched, object_id_from
-from .crypto import mask_email
 from .invitations import account_invite
 from .models import AuditEntry, Bureau, Membership, Notification, OutboxMessage, Programme, Unit, UnitKind
 from .paginators import CappedPaginator

@@ -10,9 +10,9 @@ class OrganisationConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
-        from incentives import backup
+        from incentives import backup, crypto
 
-        from . import access, crypto, signals  # noqa: F401  (access registers its rules at the door; signals connects receivers)
+        from . import access, signals  # noqa: F401  (access registers its rules at the door; signals connects receivers)
 
         backup.register_setup_rows(self.setup_rows)
         # A bad key ring or backup key stops the start, as a missing one does in production (settings.py).
@@ -20,7 +20,7 @@ class OrganisationConfig(AppConfig):
         crypto.backup_key()
         if not crypto.sm4_gcm_available():
             raise ImproperlyConfigured("SM4-GCM is not available from this cryptography/OpenSSL: personal data "
-                                       "cannot be encrypted (organisation/crypto.py)")
+                                       "cannot be encrypted (incentives/crypto.py)")
 
     def setup_rows(self, alias: str) -> dict:
         """What migrate and init create here by themselves, which a restore may replace (incentives.backup): the

@@ -11,7 +11,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .crypto import mask_email
+from incentives.crypto import mask_email
 
 
 class ProgrammeQuerySet(models.QuerySet):

@@ -201,7 +201,7 @@ def personal_data_key_rotate(*, batch: int = 500) -> dict[str, dict]:
     from django.db.models import TextField
     from django.db.models.functions import Cast
 
-    from . import crypto
+    from incentives import crypto
 
     current = crypto.current_key().id
     outcome: dict[str, dict] = {}
@@ -224,7 +224,8 @@ def personal_data_key_rotate(*, batch: int = 500) -> dict[str, dict]:
             with transaction.atomic():
                 for obj in model._base_manager.select_for_update().filter(pk__in=stale[start:start + batch]):
                     # Read (decrypted with its own key), written back (encrypted with the current one).
-                    model._base_manager.filter(pk=obj.pk).update(**{f.name: getattr(obj, f.name) for f in fields})
+                    model._base_manager.filter(pk=obj.pk).update(**{f.name: str(getattr(obj, f.name) or "")
+                                                                     for f in fields})
                     rewritten += 1
         with transaction.atomic():
             audit_record(actor=None, action=AuditAction.PERSONAL_DATA_KEY_ROTATED,

@@ -5,10 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from incentives.crypto import EncryptedTextField, mask_contact, mask_email, mask_name
 from measures.limits import ABSOLUTE_MAXIMUM, CAP_IN_PRINCIPLE
 from measures.models import CapException, IncentiveCategory, SupportForm, chinese_numeral
 from nominations.models import Cycle, Nominee
-from organisation.crypto import EncryptedTextField, mask_contact, mask_email, mask_name
 from organisation.models import Unit
 
 
@@ -246,7 +246,7 @@ class Objection(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
     award = models.ForeignKey(Award, on_delete=models.SET_NULL, null=True, blank=True, related_name="objections",
                               verbose_name=_("award"), help_text=_("Empty once the award is withdrawn"))
-    # The objector's personal data: encrypted at rest (SM4, organisation.crypto), shown in full only to the
+    # The objector's personal data: encrypted at rest (SM4, incentives.crypto), shown in full only to the
     # reviewers of the objection's programme on its page, masked in lists, removed after the retention period
     # (reviews.services.retention). The lengths are checked by the service (MAX_OBJECTION_NAME …).
     name = EncryptedTextField(_("real name"), blank=True)

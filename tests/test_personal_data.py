@@ -18,7 +18,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from organisation import crypto
+from incentives import crypto
 from organisation.access import NotYours
 from organisation.models import AuditEntry, OutboxMessage
 from reviews import services
@@ -81,6 +81,15 @@ def test_the_database_holds_no_plaintext_of_the_objector(objection):
     twin = services.objection_file(cycle=objection.cycle, award_id=objection.award_id, name=NAME, contact=PHONE,
                                    grounds=GROUNDS, now=AFTER)
     assert stored(twin)[0] != columns[0]
+
+
+def test_a_name_that_looks_encrypted_is_encrypted_like_any_other(on_notice):
+    award = Award.objects.filter(cycle=on_notice).first()
+    lookalike = "sm4gcm:dev0:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    objection = services.objection_file(cycle=on_notice, award_id=award.pk, name=lookalike, contact=PHONE,
+                                        grounds=GROUNDS, now=AFTER)
+    assert stored(objection)[0] != lookalike
+    assert Objection.objects.get(pk=objection.pk).name == lookalike
 
 
 def test_a_value_moved_to_another_column_or_altered_does_not_decrypt(objection):

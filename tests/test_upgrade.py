@@ -174,7 +174,7 @@ ENCRYPTED = {"reviews_objection": ("name", "contact", "email")}
 
 
 def _decrypted(table: str, columns: list[str], rows: list[tuple]) -> list[tuple]:
-    from organisation import crypto
+    from incentives import crypto
 
     positions = [i for i, c in enumerate(columns) if c in ENCRYPTED.get(table, ())]
     result = []

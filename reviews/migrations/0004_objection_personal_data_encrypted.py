@@ -1,17 +1,17 @@
-"""Objectors' names, contacts and e-mail addresses encrypted at rest (SM4-GCM, organisation.crypto): the columns
+"""Objectors' names, contacts and e-mail addresses encrypted at rest (SM4-GCM, incentives.crypto): the columns
 become text, then every existing value is encrypted with the current key of PERSONAL_DATA_KEYS. Reversible: going
 back decrypts them (the key ring must still hold their keys), then the columns are as 0.2.0 left them."""
 
 from django.db import migrations, models
 
-import organisation.crypto
+import incentives.crypto
 
 TABLE = "reviews_objection"
 COLUMNS = ("name", "contact", "email")
 
 
 def _rewrite(schema_editor, change):
-    from organisation import crypto
+    from incentives import crypto
 
     connection = schema_editor.connection
     quote = connection.ops.quote_name
@@ -50,17 +50,17 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='objection',
             name='contact',
-            field=organisation.crypto.EncryptedTextField(blank=True, help_text='Telephone or address', verbose_name='contact'),
+            field=incentives.crypto.EncryptedTextField(blank=True, help_text='Telephone or address', verbose_name='contact'),
         ),
         migrations.AlterField(
             model_name='objection',
             name='email',
-            field=organisation.crypto.EncryptedTextField(blank=True, verbose_name='e-mail address'),
+            field=incentives.crypto.EncryptedTextField(blank=True, verbose_name='e-mail address'),
         ),
         migrations.AlterField(
             model_name='objection',
             name='name',
-            field=organisation.crypto.EncryptedTextField(blank=True, verbose_name='real name'),
+            field=incentives.crypto.EncryptedTextField(blank=True, verbose_name='real name'),
         ),
         migrations.RunPython(encrypt_existing, decrypt_existing, elidable=False),
     ]

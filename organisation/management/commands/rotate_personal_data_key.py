@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from organisation import crypto
+from incentives import crypto
 from organisation.services import personal_data_key_rotate
 
 

@@ -1,8 +1,8 @@
 """Personal data encrypted at rest with SM4 (GB/T 32907-2016), as GB/T 39786-2021 asks of important data.
 
 The construction is SM4 in GCM mode (authenticated encryption: a 128-bit key, a 96-bit random nonce per value,
-a 128-bit tag), from ``cryptography`` (its OpenSSL backend; ``SM4-GCM`` is checked at start-up by
-``key_ring()``). Each value is bound to its table and column (the additional authenticated data), so a value
+a 128-bit tag), from ``cryptography`` (its OpenSSL backend; ``sm4_gcm_available`` is checked at start-up, with
+the key ring, by ``organisation.apps``). Each value is bound to its table and column (the additional authenticated data), so a value
 copied into another column or table does not decrypt.
 
 Keys come from the environment: ``PERSONAL_DATA_KEYS`` is a key ring, ``id:base64key,...`` (16 random bytes a
@@ -166,6 +166,19 @@ def decrypt(value: str, *, context: str, ring: list[Key] | None = None) -> str:
                                    f"wrong (same id, other bytes) or the value was altered") from None
 
 
+class Decrypted(str):
+    """A value read from an encrypted column: the plain text, which remembers the stored text it was read from, so
+    that saving it unchanged or dumping it (backups) writes the same ciphertext."""
+
+    stored: str = ""
+    context: str = ""
+
+
+class Stored(str):
+    """An encrypted text as a backup carries it, loaded back as it is (``incentives.backup.load_rows``). Only code
+    marks a value so; a string from outside is always encrypted, whatever it looks like."""
+
+
 class EncryptedTextField(models.TextField):
     """Text kept encrypted in the database (SM4-GCM, the current key of ``PERSONAL_DATA_KEYS``), read as plain
     text. An empty value is stored empty. Not searchable: filter on it only with ``""`` (empty or not)."""
@@ -178,23 +191,34 @@ class EncryptedTextField(models.TextField):
     def from_db_value(self, value, expression, connection):
         if not is_encrypted(value):
             return value  # empty, or a row written before the column was encrypted (the migration encrypts them)
-        return decrypt(value, context=self.context())
+        context = self.context()
+        plain = Decrypted(decrypt(value, context=context))
+        plain.stored, plain.context = value, context
+        return plain
 
     def get_prep_value(self, value):
-        value = super().get_prep_value(value)
-        if value in (None, "") or is_encrypted(value):
-            return value
-        return encrypt(value, context=self.context())
+        if value is None:
+            return None
+        if isinstance(value, Stored):
+            return str(value)
+        context = self.context()
+        if isinstance(value, Decrypted) and value.context == context:
+            return value.stored  # unchanged since it was read
+        value = str(value)
+        return encrypt(value, context=context) if value else ""
 
     def value_to_string(self, obj):
-        # Serialized (backups, dumpdata) as stored: the plaintext never leaves the database in a dump.
+        # Serialized (backups, dumpdata) as stored: the plain text never leaves the database in a dump.
         return self.get_prep_value(self.value_from_object(obj))
 
-    def to_python(self, value):
-        # Loading a dump (restore): decrypted here, encrypted again with the current key when saved.
-        if is_encrypted(value):
-            return decrypt(value, context=self.context())
-        return super().to_python(value)
+
+def stored_values_keep(obj) -> None:
+    """Mark the encrypted fields of a deserialized row (a backup's) as stored texts, to be written back as they are."""
+    for field in obj._meta.concrete_fields:
+        if isinstance(field, EncryptedTextField):
+            value = getattr(obj, field.attname)
+            if is_encrypted(value):
+                setattr(obj, field.attname, Stored(value))
 
 
 def encrypted_fields() -> list[tuple[type[models.Model], EncryptedTextField]]:
