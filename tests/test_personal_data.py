@@ -114,6 +114,15 @@ def test_a_wrong_key_or_a_key_missing_from_the_ring_fails_clearly(objection, set
         Objection.objects.get(pk=objection.pk)
 
 
+def test_a_page_that_needs_a_missing_key_answers_503_naming_it_in_the_log(client, objection, reviewer, settings,
+                                                                          caplog):
+    client.force_login(reviewer)
+    settings.PERSONAL_DATA_KEYS = NEW_KEY
+    response = client.get(reverse("reviews:objection", args=[objection.pk]))
+    assert response.status_code == 503
+    assert "dev0" in caplog.text and "PERSONAL_DATA_KEYS" in caplog.text
+
+
 @pytest.mark.parametrize("raw, message", [
     ("", "holds no key"),
     ("k1", "not “id:base64key”"),
