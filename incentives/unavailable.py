@@ -62,7 +62,7 @@ def unavailable_response(request, error: BaseException) -> HttpResponse:
     if outage_name(error) == "broker":
         explanation = _("A part of the system (its task queue) does not answer at the moment.")
     elif outage_name(error) == "personal data key":
-        explanation = _("The key that decrypts personal data is missing: the administrators have been told.")
+        explanation = _("The key that decrypts personal data is missing: tell the administrators of the system.")
     else:
         explanation = _("A part of the system (its database or its cache) does not answer at the moment.")
     return _page(request, status=503, title=_("The service is temporarily unavailable"), explanation=explanation)
