@@ -307,3 +307,22 @@ def test_the_system_administrator_reads_the_list_but_opens_no_evidence_file(clie
         client.force_login(person)
         assert url in client.get(list_url).content.decode()
         assert client.get(url).status_code == 200, person
+
+
+def test_the_system_administrator_opens_no_implementation_rules_file(client, administrator, category, bureau,
+                                                                      clerk_forestry, clerk_water, media_root):
+    from measures.models import ImplementationRules
+
+    from .factories import make_rules_filing
+
+    measure = category("6").measure
+    filing = make_rules_filing(measure, bureau("市水务局"), clerk_water, "水务局实施办法",
+                               state=ImplementationRules.State.ACCEPTED)
+    url = reverse("nominations:rules_download", args=[filing.token])
+    detail = reverse("measures:detail", args=[measure.pk])
+    client.force_login(administrator)
+    page = client.get(detail).content.decode()
+    assert "水务局实施办法" in page and url not in page
+    assert client.get(url).status_code == 404
+    client.force_login(clerk_forestry)   # accepted rules: every bureau of the programme
+    assert url in client.get(detail).content.decode() and client.get(url).status_code == 200
