@@ -9,6 +9,14 @@ A backup is a directory:
 * ``manifest.json``: the SHA-256 and size of ``database.jsonl`` and of every media file, the row counts, and the
   migrations applied when it was taken.
 
+With ``BACKUP_ENCRYPTION_KEY`` set, every file but the manifest is encrypted with SM4-GCM (``incentives.crypto``,
+streamed a megabyte at a time, authenticated): the dump is ``database.jsonl.sm4``, the media files keep their names.
+The manifest says so (``encryption``: algorithm and key id) and keeps two digests of each file: ``sha256`` of the
+encrypted file as it lies in the backup (``--verify-only`` checks them without the key) and ``plaintext_sha256``
+of its contents (checked after decryption). ``restore`` decrypts and checks every file before it changes anything:
+a missing or wrong key restores nothing. Encrypted columns (objectors' data) are in the dump as they are stored,
+encrypted with ``PERSONAL_DATA_KEYS``, whether the backup is encrypted or not.
+
 The JSON dump is used on SQLite and PostgreSQL alike (rather than ``pg_dump``): one format restores on either
 engine and on another PostgreSQL version, and the image needs no database client programs. It is slower than
 ``pg_dump`` on very large databases (see deploy/README.md for the figures).
@@ -30,6 +38,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from django.apps import apps
@@ -45,6 +54,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
+from . import crypto
+from .crypto import stored_values_keep
 from .errors import DomainError
 
 FORMAT = 1
@@ -170,13 +181,29 @@ def backup(*, output: Path) -> dict:
         if created:
             shutil.rmtree(output, ignore_errors=True)
         else:
-            for name in (DATABASE_FILE, MANIFEST_FILE):
+            for name in (DATABASE_FILE, DATABASE_FILE + ENCRYPTED_SUFFIX, MANIFEST_FILE):
                 (output / name).unlink(missing_ok=True)
             shutil.rmtree(output / MEDIA_DIR, ignore_errors=True)
         raise
 
 
+ENCRYPTED_SUFFIX = ".sm4"
+ALGORITHM = "SM4-GCM"
+
+
+def _encrypt_in_place(path: Path, *, key, context: str, target: Path | None = None) -> dict:
+    """Encrypt ``path`` into ``target`` (or over itself); the digests and sizes of both forms."""
+    plain = {"plaintext_sha256": sha256_of(path), "plaintext_size": path.stat().st_size}
+    target = target or path
+    encrypted = target.with_name(target.name + ".encrypting")
+    crypto.encrypt_file(path, encrypted, key=key, context=context)
+    path.unlink()
+    os.replace(encrypted, target)
+    return {"sha256": sha256_of(target), "size": target.stat().st_size, **plain}
+
+
 def _write_backup(output: Path) -> dict:
+    key = crypto.backup_key()
     database = output / DATABASE_FILE
     # One snapshot: on PostgreSQL a REPEATABLE READ transaction sees every table as of its first query, so the
     # dump is consistent across tables and agrees with the row counts while people keep working.
@@ -190,6 +217,12 @@ def _write_backup(output: Path) -> dict:
         call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, indent=None, output=str(database),
                      format="jsonl-exact", verbosity=0)
         migrations = applied_migrations()
+    if key is None:
+        database_entry = {"file": DATABASE_FILE, "sha256": sha256_of(database), "size": database.stat().st_size}
+    else:
+        name = DATABASE_FILE + ENCRYPTED_SUFFIX
+        database_entry = {"file": name, **_encrypt_in_place(database, key=key, context=name,
+                                                            target=output / name)}
     media_root = Path(settings.MEDIA_ROOT)
     media = {}
     for source in media_files(media_root):
@@ -197,16 +230,22 @@ def _write_backup(output: Path) -> dict:
         target = output / MEDIA_DIR / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
-        media[relative] = {"sha256": sha256_of(target), "size": target.stat().st_size}
+        if key is None:
+            media[relative] = {"sha256": sha256_of(target), "size": target.stat().st_size}
+        else:
+            media[relative] = _encrypt_in_place(target, key=key, context=f"{MEDIA_DIR}/{relative}")
     manifest = {
         "format": FORMAT,
         "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "engine": connection.vendor,
-        "database": {"file": DATABASE_FILE, "sha256": sha256_of(database), "size": database.stat().st_size},
+        "database": database_entry,
         "rows": counts,
         "migrations": migrations,
         "media": media,
     }
+    if key is not None:
+        manifest["encryption"] = {"algorithm": ALGORITHM, "key_id": key.id,
+                                  "digests": "sha256: the encrypted file; plaintext_sha256: its decrypted contents"}
     (output / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True))
     return manifest
 
@@ -243,6 +282,51 @@ def verify(source: Path) -> dict:
     if problems:
         raise BackupError("The backup is damaged; nothing was restored: " + "; ".join(problems))
     return manifest
+
+
+def encryption_key_for(manifest: dict):
+    """The key an encrypted backup needs (BACKUP_ENCRYPTION_KEY), None for a backup in clear; a clear error when
+    it is missing or another key."""
+    encryption = manifest.get("encryption")
+    if not encryption:
+        return None
+    if encryption.get("algorithm") != ALGORITHM:
+        raise BackupError(f"The backup is encrypted with {encryption.get('algorithm')!r}, unknown here; nothing was "
+                          f"restored")
+    key = crypto.backup_key()
+    wanted = encryption.get("key_id")
+    if key is None:
+        raise BackupError(f"The backup is encrypted ({ALGORITHM}, key “{wanted}”): set BACKUP_ENCRYPTION_KEY to that "
+                          f"key; nothing was restored")
+    if key.id != wanted:
+        raise BackupError(f"The backup is encrypted with the key “{wanted}”, and BACKUP_ENCRYPTION_KEY holds "
+                          f"“{key.id}”: give the key the backup was taken with; nothing was restored")
+    return key
+
+
+def _decrypt_checked(source: Path, target: Path | None, *, key, context: str, entry: dict) -> None:
+    """Decrypt one file of an encrypted backup (``target`` None: only check it) and compare its contents with
+    the manifest's ``plaintext_sha256``."""
+    digest = hashlib.sha256()
+    try:
+        crypto.decrypt_file(source, target, key=key, context=context, digest=digest)
+    except crypto.PersonalDataKeyError as error:
+        raise BackupError(f"The backup cannot be decrypted; nothing was restored: {error}") from None
+    if digest.hexdigest() != entry["plaintext_sha256"]:
+        if target is not None:
+            Path(target).unlink(missing_ok=True)
+        raise BackupError(f"The backup is damaged; nothing was restored: {context} decrypts to contents that do "
+                          f"not match its plaintext_sha256 in the manifest")
+
+
+def verify_decryption(source: Path, manifest: dict, key) -> None:
+    """Decrypt every file of an encrypted backup without writing anything: the key is right and nothing was
+    altered (the tag and the plaintext's digest of each file)."""
+    database = manifest["database"]
+    _decrypt_checked(Path(source) / database["file"], None, key=key, context=database["file"], entry=database)
+    for relative, entry in manifest["media"].items():
+        _decrypt_checked(Path(source) / MEDIA_DIR / relative, None, key=key, context=f"{MEDIA_DIR}/{relative}",
+                         entry=entry)
 
 
 def _fixture_rows() -> dict[str, dict]:
@@ -344,7 +428,8 @@ def _check_target(manifest: dict, *, replace: bool) -> dict[str, int]:
                           f"Restore into a new database, or take a backup of this one and give --replace")
     media_root = Path(settings.MEDIA_ROOT)
     clashes = [relative for relative, entry in manifest["media"].items()
-               if (media_root / relative).exists() and sha256_of(media_root / relative) != entry["sha256"]]
+               if (media_root / relative).exists()
+               and sha256_of(media_root / relative) != entry.get("plaintext_sha256", entry["sha256"])]
     if clashes and not replace:
         raise BackupError(f"{len(clashes)} media file(s) already exist with other contents, e.g. {clashes[0]}: "
                           f"restore into an empty MEDIA_ROOT, or give --replace to overwrite them")
@@ -388,6 +473,7 @@ def load_rows(path: Path, alias: str = DEFAULT_DB_ALIAS) -> int:
     with path.open(encoding="utf-8") as handle, connection.constraint_checks_disabled():
         for item in serializers.deserialize("jsonl", handle, using=alias, handle_forward_references=False):
             model = type(item.object)
+            stored_values_keep(item.object)  # encrypted columns go back as the backup holds them
             pending.setdefault(model, []).append(item.object)
             if item.m2m_data:
                 many_to_many.append((item.object, item.m2m_data))
@@ -421,21 +507,37 @@ def restore(*, source: Path, replace: bool = False) -> dict:
     ``media_not_in_backup`` (files of MEDIA_ROOT the backup does not have, left in place)."""
     source = Path(source)
     manifest = verify(source)
-    replaced = _check_target(manifest, replace=replace)
-    with transaction.atomic():
-        _wipe()
-        load_rows(source / manifest["database"]["file"])
-        restored = row_counts()
-        wrong = {label: (n, restored.get(label, 0)) for label, n in manifest["rows"].items() if restored.get(label, 0) != n}
-        if wrong:
-            raise BackupError("Rows differ after loading; nothing was restored: " + ", ".join(
-                f"{label} {expected} expected, {found} found" for label, (expected, found) in sorted(wrong.items())))
+    key = encryption_key_for(manifest)
+    with tempfile.TemporaryDirectory(prefix="incentives-restore-") as scratch:
+        database = source / manifest["database"]["file"]
+        if key is not None:
+            # Everything decrypted and checked before anything changes: a wrong key or an altered file stops here.
+            verify_decryption(source, manifest, key)
+            plain = Path(scratch) / DATABASE_FILE
+            _decrypt_checked(database, plain, key=key, context=manifest["database"]["file"],
+                             entry=manifest["database"])
+            database = plain
+        replaced = _check_target(manifest, replace=replace)
+        with transaction.atomic():
+            _wipe()
+            load_rows(database)
+            restored = row_counts()
+            wrong = {label: (n, restored.get(label, 0)) for label, n in manifest["rows"].items()
+                     if restored.get(label, 0) != n}
+            if wrong:
+                raise BackupError("Rows differ after loading; nothing was restored: " + ", ".join(
+                    f"{label} {expected} expected, {found} found"
+                    for label, (expected, found) in sorted(wrong.items())))
     media_root = Path(settings.MEDIA_ROOT)
-    for relative in manifest["media"]:
+    for relative, entry in manifest["media"].items():
         target = media_root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(target.name + ".restoring")
-        shutil.copy2(source / MEDIA_DIR / relative, temporary)
+        if key is None:
+            shutil.copy2(source / MEDIA_DIR / relative, temporary)
+        else:
+            _decrypt_checked(source / MEDIA_DIR / relative, temporary, key=key, context=f"{MEDIA_DIR}/{relative}",
+                             entry=entry)
         os.replace(temporary, target)
     listed = set(manifest["media"])
     others = [p for p in media_files(media_root) if p.relative_to(media_root).as_posix() not in listed]

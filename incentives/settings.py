@@ -81,6 +81,24 @@ SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 if any(SECRET_KEY_PLACEHOLDER_MARK in key.lower() for key in SECRET_KEY_FALLBACKS):
     raise ImproperlyConfigured("SECRET_KEY_FALLBACKS holds the placeholder of deploy/env.example")
 
+# Personal data at rest (objectors' names and contacts) is encrypted with SM4 (incentives/crypto.py): a key ring
+# "id:base64key,..." (16 random bytes a key), the first one encrypting, every one decrypting (deploy/README.md, Keys).
+PERSONAL_DATA_KEYS = os.environ.get("PERSONAL_DATA_KEYS", "").strip()
+PERSONAL_DATA_DEVELOPMENT_KEYS = "dev0:ZGV2ZWxvcG1lbnQta2V5MA=="  # incentives.crypto.DEVELOPMENT_KEYS
+if not PERSONAL_DATA_KEYS:
+    if PRODUCTION:
+        raise ImproperlyConfigured("PERSONAL_DATA_KEYS must be set in production (id:base64key of 16 random bytes; "
+                                   "deploy/README.md, Keys)")
+    PERSONAL_DATA_KEYS = PERSONAL_DATA_DEVELOPMENT_KEYS
+elif PRODUCTION and PERSONAL_DATA_DEVELOPMENT_KEYS.split(":")[1] in PERSONAL_DATA_KEYS:
+    raise ImproperlyConfigured("PERSONAL_DATA_KEYS holds the development key: generate a key of your own")
+# Objectors' personal data is removed this many days after their year's publication (manage.py purge_personal_data).
+PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 365)
+if PERSONAL_DATA_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(f"PERSONAL_DATA_RETENTION_DAYS={PERSONAL_DATA_RETENTION_DAYS}: at least 1 day")
+# Backups encrypted with SM4 when set ("id:base64key"; incentives/backup.py). Empty: backups are not encrypted.
+BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY", "").strip()
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -351,6 +369,8 @@ CELERY_BEAT_SCHEDULE = {
                      "schedule": env_crontab("OUTBOX_SWEEP_SCHEDULE", "* * * * *")},
     "bulletins-resume": {"task": "reviews.tasks.bulletins_resume",
                          "schedule": env_crontab("BULLETIN_RESUME_SCHEDULE", "* * * * *")},
+    "personal-data-purge": {"task": "reviews.tasks.personal_data_purge",
+                            "schedule": env_crontab("PERSONAL_DATA_PURGE_SCHEDULE", "30 3 * * *")},
 }
 CELERY_IMPORTS = ["organisation.invitations"]
 # A task running longer than this is stopped (its pool process replaced): a stuck render or send cannot hold a

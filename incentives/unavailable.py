@@ -20,12 +20,15 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from .crypto import PersonalDataKeyError
 from .logging_json import request_id_var
 
 logger = logging.getLogger(__name__)
 
+# A personal-data key missing from PERSONAL_DATA_KEYS (or wrong) is an outage too: the page cannot be shown until
+# the operator puts the key back (deploy/README.md, Keys); the log names the key.
 OUTAGES = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError, ConnectionRefusedError,
-           BrokerOperationalError)
+           BrokerOperationalError, PersonalDataKeyError)
 RETRY_AFTER_SECONDS = 60
 
 
@@ -36,6 +39,8 @@ def is_outage(error: BaseException | None) -> bool:
 def outage_name(error: BaseException) -> str:
     if isinstance(error, BrokerOperationalError):
         return "broker"
+    if isinstance(error, PersonalDataKeyError):
+        return "personal data key"
     return "cache" if isinstance(error, RedisConnectionError | RedisTimeoutError | ConnectionRefusedError) else "database"
 
 
@@ -56,6 +61,8 @@ def unavailable_response(request, error: BaseException) -> HttpResponse:
                  extra={"dependency": outage_name(error), "path": request.path})
     if outage_name(error) == "broker":
         explanation = _("A part of the system (its task queue) does not answer at the moment.")
+    elif outage_name(error) == "personal data key":
+        explanation = _("The key that decrypts personal data is missing: tell the administrators of the system.")
     else:
         explanation = _("A part of the system (its database or its cache) does not answer at the moment.")
     return _page(request, status=503, title=_("The service is temporarily unavailable"), explanation=explanation)

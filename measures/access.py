@@ -39,6 +39,15 @@ def _categories_prepared(who: Person):
     return access.in_programmes("pk", _granted(who, NOMINATE))
 
 
+@access.read_rule(IncentiveCategory, "files")
+def _categories_files_readable(who: Person):
+    """The categories whose lists' evidence files the person reads: their bureaus' (any responsibility) and every
+    category of the programmes they review. Not the administrators' roles: they see the lists, not the files."""
+    from django.db.models import Q
+
+    return Q(pk__in=_granted(who, VIEW)) | Q(measure__document__programme__in=who.reviewed_programmes.values("pk"))
+
+
 @access.read_rule(PolicyDocument, "view")
 def _documents_readable(who: Person):
     return access.in_programmes("programme", who.programmes.values("pk"))
@@ -51,13 +60,14 @@ def _measures_readable(who: Person):
 
 @access.read_rule(ImplementationRules, "view")
 def _rules_readable(who: Person):
-    """The bureau that filed them, the reviewers of their programme; once accepted, everyone of the programme."""
+    """The bureau that filed them, the reviewers of their programme; once accepted, every bureau of the programme.
+    Not the administrators' roles (least privilege: the files are the bureaus' and the General Office's)."""
     from django.db.models import Q
 
     return (Q(bureau__in=who.bureaus.values("pk"))
             | Q(measure__document__programme__in=who.reviewed_programmes.values("pk"))
             | Q(state=ImplementationRules.State.ACCEPTED,
-                measure__document__programme__in=who.programmes.values("pk")))
+                measure__document__programme__in=who.clerk_programmes.values("pk")))
 
 
 @access.read_rule(ImplementationRules, "review")
@@ -73,7 +83,7 @@ def _rules_actions(who: Person, rules: ImplementationRules) -> Actions:
     reviewer = who.reviews(programme_id)
     actions = Actions()
     if reviewer or rules.bureau_id in who.bureau_ids or (
-            rules.state == ImplementationRules.State.ACCEPTED and programme_id in who.programme_ids):
+            rules.state == ImplementationRules.State.ACCEPTED and programme_id in access.clerk_programme_ids(who)):
         actions.allow("view")
     if reviewer:
         actions.when("decide", rules.state == ImplementationRules.State.SUBMITTED,

@@ -33,7 +33,9 @@ def measure_detail_view(request, pk: int):
         measure = selectors.measure_detail(pk=pk, user=request.user)
     except Measure.DoesNotExist:
         raise Http404 from None
-    return render(request, "measures/measure_detail.html", {"measure": measure, "rules": selectors.rules_in_force(measure)})
+    return render(request, "measures/measure_detail.html", {
+        "measure": measure, "rules": selectors.rules_in_force(measure),
+        "rules_readable": access.opens_programme_files(access.person(request.user))})
 
 
 @access.door()

@@ -42,7 +42,11 @@ def _lists_reviewed(who: Person):
 
 @access.read_rule(Evidence, "view")
 def _evidence_readable(who: Person):
-    return Q(nominee__nomination_list__in=access.restrict(NominationList.objects.all(), who.user, "view").values("pk"))
+    """The evidence files of the lists of the person's bureaus' categories (any responsibility) and of the
+    programmes they review. Least privilege: the administrators' roles alone open no file (the system
+    administrator keeps the catalogue and the cycles, not the bureaus' evidence)."""
+    return Q(nominee__nomination_list__category__in=access.restrict(IncentiveCategory.objects.all(), who.user,
+                                                                    "files").values("pk"))
 
 
 @access.read_rule(CapExceptionRequest, "view")

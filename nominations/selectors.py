@@ -179,6 +179,7 @@ class ListAccess:
     deadline_passed: bool
     list_length: int
     is_reviewer: bool = False
+    files_readable: bool = True  # links to the evidence files (not for the administrators' roles alone)
 
     @property
     def state(self) -> str:
@@ -240,6 +241,7 @@ def list_access(user, *, year: int, category_id: int) -> ListAccess:
         deadline_passed=deadline_passed(deadline=deadline),
         list_length=limits.list_length(category=category, year=cycle.year),
         is_reviewer=roles.is_reviewer(user),
+        files_readable=access.opens_programme_files(access.person(user)),
     )
 
 

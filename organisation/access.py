@@ -160,6 +160,19 @@ class Person:
         return self._memo[name]
 
 
+def clerk_programme_ids(who: Person) -> frozenset[int]:
+    """The programmes of the person's bureaus, read once."""
+    return who.memo("clerk_programme_ids",
+                    lambda p: frozenset(p.clerk_programmes.values_list("pk", flat=True)) if p.signed_in else frozenset())
+
+
+def opens_programme_files(who: Person) -> bool:
+    """Whether the person's roles open the programmes' files at all (evidence, implementation rules): bureau
+    staff and reviewers; the administrators' roles alone do not (least privilege). For showing links: each file
+    is still asked of the door when it is downloaded."""
+    return who.signed_in and (who.is_reviewer or not who.is_deployment_wide)
+
+
 def reviewer_programme_ids(user, *, default_id: int) -> set[int]:
     """The programmes a reviewer reviews, for a planner going through many people: from their prefetched
     ``reviewed_programmes`` (the default programme when none lists them), no query of its own."""

@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from incentives.crypto import mask_email
 from incentives.errors import DomainError
 
 from . import roles, services
@@ -307,14 +308,29 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class OutboxMessageAdmin(admin.ModelAdmin):
     """Every recorded e-mail: what was sent, to whom, and what failed (with the last error)."""
 
-    list_display = ["created_at", "kind", "recipient", "email", "subject", "status", "attempts", "sent_at",
+    list_display = ["created_at", "kind", "recipient", "shown_email", "subject", "status", "attempts", "sent_at",
                     "next_attempt_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["recipient"]
-    search_fields = ["recipient__username", "email", "subject", "last_error", "key"]
+    # Not the address itself: a message without an account is an objector's, whose address is personal data.
+    search_fields = ["recipient__username", "recipient__email", "subject", "last_error", "key"]
     date_hierarchy = "created_at"
     actions = ["send_again"]
-    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields] + ["shown_email"]
+    PERSONAL = ("email", "body_text", "body_html")
+
+    @admin.display(description=_("e-mail address"))
+    def shown_email(self, message):
+        """An objector's address (a message without an account) masked; the staff's as it is."""
+        return mask_email(message.email) if message.recipient_id is None else message.email
+
+    def get_fields(self, request, obj=None):
+        fields = [field.name for field in OutboxMessage._meta.fields]
+        if obj is not None and obj.recipient_id is None:
+            # An objector's letter carries their name and address: not the administrators' to read.
+            fields = [name for name in fields if name not in self.PERSONAL]
+            fields.insert(fields.index("subject"), "shown_email")
+        return fields
 
     def has_add_permission(self, request):
         return False

@@ -1,6 +1,7 @@
 import importlib
 
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,11 +10,17 @@ class OrganisationConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
-        from incentives import backup
+        from incentives import backup, crypto
 
         from . import access, signals  # noqa: F401  (access registers its rules at the door; signals connects receivers)
 
         backup.register_setup_rows(self.setup_rows)
+        # A bad key ring or backup key stops the start, as a missing one does in production (settings.py).
+        crypto.key_ring()
+        crypto.backup_key()
+        if not crypto.sm4_gcm_available():
+            raise ImproperlyConfigured("SM4-GCM is not available from this cryptography/OpenSSL: personal data "
+                                       "cannot be encrypted (incentives/crypto.py)")
 
     def setup_rows(self, alias: str) -> dict:
         """What migrate and init create here by themselves, which a restore may replace (incentives.backup): the

@@ -11,6 +11,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incentives.crypto import mask_email
+
 
 class ProgrammeQuerySet(models.QuerySet):
     def default(self) -> "Programme":
@@ -268,6 +270,9 @@ class AuditAction(models.TextChoices):
     OBJECTION_FILED = "objection.filed", _("Objection filed")
     OBJECTION_DISMISSED = "objection.dismissed", _("Objection dismissed")
     OBJECTION_UPHELD = "objection.upheld", _("Objection upheld")
+    OBJECTION_PERSONAL_DATA_VIEWED = "objection.personal_data_viewed", _("Objector's personal data viewed")
+    PERSONAL_DATA_PURGED = "personal_data.purged", _("Personal data removed after the retention period")
+    PERSONAL_DATA_KEY_ROTATED = "personal_data.key_rotated", _("Personal data encrypted again with the current key")
     AWARD_WITHDRAWN = "award.withdrawn", _("Award withdrawn")
     EXTENSION_GRANTED = "extension.granted", _("Deadline extended")
     # a nomination list
@@ -411,7 +416,8 @@ class OutboxMessage(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="organisation_outbox_due_idx")]
 
     def __str__(self):
-        return f"{self.subject} · {self.recipient or self.email}"
+        # A message without an account is an objector's: their address is personal data, masked wherever shown.
+        return f"{self.subject} · {self.recipient or mask_email(self.email)}"
 
 
 class Notification(models.Model):

@@ -186,3 +186,51 @@ def programme_reviewers_set(*, actor, programme: Programme, users) -> None:
         audit_record(actor=actor, action=AuditAction.PROGRAMME_REVIEWERS_CHANGED, target=programme,
                      message=_("Reviewers: %(names)s.") % {"names": "、".join(sorted(u.username for u in users)) or "—"},
                      data={"added": sorted(wanted - before), "removed": sorted(before - wanted)})
+
+
+# --- personal data: the key ring (organisation.crypto) ----------------------------------------------------------
+
+
+def personal_data_key_rotate(*, batch: int = 500) -> dict[str, dict]:
+    """Encrypt again, with the current key of ``PERSONAL_DATA_KEYS``, every encrypted value written with another
+    key (run after a new key was put first in the ring; afterwards the old key can leave the ring). Each model's
+    rows are rewritten a batch at a time, each batch in its own transaction, and the model's audit record says
+    how many values moved from which key. Returns ``{model label: {"rows": n, "from": {key id: values}}}``.
+    A value whose key is not in the ring stops it with ``PersonalDataKeyError`` naming the key."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from incentives import crypto
+
+    current = crypto.current_key().id
+    outcome: dict[str, dict] = {}
+    by_model: dict = {}
+    for model, field in crypto.encrypted_fields():
+        by_model.setdefault(model, []).append(field)
+    for model, fields in by_model.items():
+        raw = {f"raw_{f.name}": Cast(f.name, TextField()) for f in fields}  # the stored text, not decrypted
+        stale = []
+        moved: dict[str, int] = {}
+        for row in model._base_manager.annotate(**raw).values("pk", *raw).order_by("pk").iterator(chunk_size=batch):
+            old = {f.name: crypto.key_id_of(row[f"raw_{f.name}"] or "") for f in fields}
+            if any(key not in (None, current) for key in old.values()):
+                stale.append(row["pk"])
+                for key in old.values():
+                    if key not in (None, current):
+                        moved[key] = moved.get(key, 0) + 1
+        rewritten = 0
+        for start in range(0, len(stale), batch):
+            with transaction.atomic():
+                for obj in model._base_manager.select_for_update().filter(pk__in=stale[start:start + batch]):
+                    # Read (decrypted with its own key), written back (encrypted with the current one).
+                    model._base_manager.filter(pk=obj.pk).update(**{f.name: str(getattr(obj, f.name) or "")
+                                                                     for f in fields})
+                    rewritten += 1
+        with transaction.atomic():
+            audit_record(actor=None, action=AuditAction.PERSONAL_DATA_KEY_ROTATED,
+                         target=ContentType.objects.get_for_model(model),
+                         message=f"{rewritten} row(s) of {model._meta.label} encrypted again with the key {current}",
+                         data={"model": model._meta.label, "key": current, "rows": rewritten, "from": moved})
+        outcome[model._meta.label] = {"rows": rewritten, "from": moved}
+    return outcome

@@ -115,10 +115,15 @@ def _objections_readable(who: Person):
 
 @access.object_rule(Objection)
 def _objection_actions(who: Person, objection: Objection) -> Actions:
+    """The reviewers of the objection's programme read it and settle it. The objector's personal data (name,
+    contact, e-mail) is theirs to read in full (``personal_data``) until it is removed after the retention period;
+    nobody else reads it, administrators included (lists show it masked)."""
     actions = Actions()
     if not who.reviews(objection.cycle.programme_id):
         return actions
     actions.allow("view")
+    actions.when("personal_data", objection.personal_data_removed_at is None,
+                 lambda: gettext("The objector's personal data was removed after the retention period."))
     if objection.status != Objection.Status.OPEN:
         return actions.refuse("settle", gettext("Objection %(receipt)s is already settled.") % {"receipt": objection.receipt})
     return actions.when("settle", phase_allows(objection.cycle, Change.OBJECTIONS),

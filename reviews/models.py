@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from incentives.crypto import EncryptedTextField, mask_contact, mask_email, mask_name
 from measures.limits import ABSOLUTE_MAXIMUM, CAP_IN_PRINCIPLE
 from measures.models import CapException, IncentiveCategory, SupportForm, chinese_numeral
 from nominations.models import Cycle, Nominee
@@ -247,9 +248,13 @@ class Objection(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
     award = models.ForeignKey(Award, on_delete=models.SET_NULL, null=True, blank=True, related_name="objections",
                               verbose_name=_("award"), help_text=_("Empty once the award is withdrawn"))
-    name = models.CharField(_("real name"), max_length=64)
-    contact = models.CharField(_("contact"), max_length=128, help_text=_("Telephone or address"))
-    email = models.EmailField(_("e-mail address"), blank=True)
+    # The objector's personal data: encrypted at rest (SM4, incentives.crypto), shown in full only to the
+    # reviewers of the objection's programme on its page, masked in lists, removed after the retention period
+    # (reviews.services.retention). The lengths are checked by the service (MAX_OBJECTION_NAME …).
+    name = EncryptedTextField(_("real name"), blank=True)
+    contact = EncryptedTextField(_("contact"), blank=True, help_text=_("Telephone or address"))
+    email = EncryptedTextField(_("e-mail address"), blank=True)
+    personal_data_removed_at = models.DateTimeField(_("personal data removed at"), null=True, blank=True)
     grounds = models.TextField(_("grounds"))
     evidence = models.FileField(_("evidence file"), upload_to=objection_upload_to, blank=True, max_length=255)
     evidence_token = models.CharField(max_length=32, blank=True, editable=False)
@@ -277,6 +282,19 @@ class Objection(models.Model):
 
     def __str__(self):
         return self.receipt
+
+    # What lists show: never the full value (张** / 138****5678 / c***@example.com).
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def masked_contact(self) -> str:
+        return mask_contact(self.contact)
+
+    @property
+    def masked_email(self) -> str:
+        return mask_email(self.email)
 
 
 class Disbursement(models.Model):

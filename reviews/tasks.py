@@ -76,3 +76,13 @@ def list_returned_notify(list_id: int) -> list[int]:
     messages = returned_notify(list_id=list_id)
     outbox_queue([m.pk for m in messages if m.status == m.Status.PENDING])
     return [m.pk for m in messages]
+
+
+@shared_task(acks_late=True)
+def personal_data_purge() -> dict:
+    """The beat's nightly removal of objectors' personal data past its retention period
+    (reviews.services.retention.personal_data_purge). Running it twice removes nothing more."""
+    from .services.retention import personal_data_purge as purge
+
+    report = purge()
+    return {"objections": report.objections, "letters": report.letters, "cycles": sorted(report.cycles)}

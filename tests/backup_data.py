@@ -1,7 +1,7 @@
 """A deployment in use, for the backup tests (not a test module): run in a process of its own against a database
 `manage.py init` prepared (`python -c "import django; django.setup(); from tests.backup_data import fill; fill()"`),
 it writes rows into many tables through the factories and the services (people of every role, memberships, a second
-programme, an awarded cycle, a rules filing, evidence, a rendered bulletin, audit records, an invitation in the
+programme, an awarded cycle, an objection, a rules filing, evidence, a rendered bulletin, audit records, an invitation in the
 outbox, second factors, a session) and files into MEDIA_ROOT, then runs `manage.py init` as the next start would."""
 
 import hashlib
@@ -20,6 +20,7 @@ from organisation import roles
 from organisation.invitations import account_invite
 from organisation.models import Bureau
 from reviews import services as review_services
+from reviews.models import Award, Objection
 from security.services import regenerate_recovery_codes
 
 from .conftest import FAST_HASHERS
@@ -57,6 +58,11 @@ def _fill() -> None:
                         uploaded_by=clerk)
     evidence.file.save("evidence.pdf", ContentFile(body), save=False)
     evidence.save()
+    award = Award.objects.filter(cycle=cycle).order_by("pk").first()
+    # An objector's personal data: encrypted columns, carried over as stored (SM4-GCM, incentives.crypto).
+    Objection.objects.create(cycle=cycle, receipt="2025-BACKUP01", category=award.category, unit=award.unit,
+                             award=award, name="陈明", contact="13812345678", email="chenming@example.com",
+                             grounds="该区数据与实际不符")
     with transaction.atomic():  # the render runs when this commits (no broker: in this process)
         review_services.bulletin_request(cycle=cycle, actor=reviewer)
     newcomer = get_user_model()(username="newcomer", email="newcomer@example.gov.cn", first_name="新人")

@@ -41,6 +41,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "incentives.example.gov.cn",
     "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
     "CACHE_URL": "redis://127.0.0.1:6379/8",
+    "PERSONAL_DATA_KEYS": "p1:cHJvZHVjdGlvbi1rZXktMQ==",
 }
 
 

@@ -545,7 +545,8 @@ MATRIX: dict[str, list[Case]] = {
     # Empty comment: the bureaus responsible are sent back to the list with an error; nobody else finds it.
     + on_lists(year_category, method="post", owner=REDIRECT, co=REDIRECT, unrelated=404, reviewer=404,
                administrator=404),
-    "nominations:evidence": on_lists(lambda w, s: {"token": s.evidence.token}, **READ)
+    # Evidence files: the list's bureaus and the General Office; never the administrators (least privilege).
+    "nominations:evidence": on_lists(lambda w, s: {"token": s.evidence.token}, **{**READ, "administrator": 404})
     + signed_in(lambda w: {"token": "0" * 32}, label="no such file", status=404),
     # An empty request: the owning bureau is sent back to its list with a message; nobody else finds it.
     "nominations:exception_request": post_only_get(lambda w: year_category(w, w.scopes[0]))
@@ -562,12 +563,13 @@ MATRIX: dict[str, list[Case]] = {
     ] + on_jiangsu(lambda w: {"measure_id": w.extra["b"]["measure"].pk}, label="Jiangsu's measure 1", js_clerk=200)
     + signed_in(lambda w: {"measure_id": 999999}, label="no such measure", status=404),
     # A filing waiting for review: the bureau that filed it and the General Office of its programme. Accepted
-    # rules: anyone signed in of the programme (administrators keep the whole deployment).
+    # rules: every bureau and reviewer of the programme; never the administrators (least privilege).
     "nominations:rules_download": [
         Case("filing of 市水务局", lambda w: {"token": w.extra["rules"].token},
              lambda w: people(404, water=200, reviewer=200)),
         Case("accepted filing of 市林业园林局", lambda w: {"token": w.extra["rules_accepted"].token},
-             lambda w: people(200, js_clerk=404, js_finance=404, js_register=404, js_reviewer=404)),
+             lambda w: people(200, js_clerk=404, js_finance=404, js_register=404, js_reviewer=404,
+                              administrator=404, role_admin=404, security_admin=404, audit_admin=404)),
     ] + on_jiangsu(lambda w: {"token": w.extra["b"]["rules"].token}, label="filing of 省水利厅", js_clerk=200,
                    js_reviewer=200)
     + signed_in(lambda w: {"token": "0" * 32}, label="no such file", status=404),

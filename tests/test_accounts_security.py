@@ -13,6 +13,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "incentives.example.gov.cn",
     "DATABASE_URL": "sqlite:////tmp/accounts-security-check.sqlite3",
     "CACHE_URL": "redis://127.0.0.1:6379/8",
+    "PERSONAL_DATA_KEYS": "p1:cHJvZHVjdGlvbi1rZXktMQ==",
 }
 NAMES = ["SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "SESSION_COOKIE_NAME",
          "SESSION_COOKIE_AGE", "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY", "CSRF_COOKIE_NAME",

@@ -74,6 +74,13 @@ def test_the_placeholder_secret_of_env_example_is_refused():
     assert "SECRET_KEY is still the placeholder of deploy/env.example" in result.stderr
 
 
+def test_the_placeholder_personal_data_key_of_env_example_is_refused():
+    placeholder = re.search(r"^PERSONAL_DATA_KEYS='([^']+)'", ENV_EXAMPLE.read_text(), flags=re.MULTILINE).group(1)
+    result = run_manage("check", **{**PRODUCTION, "PERSONAL_DATA_KEYS": placeholder})
+    assert result.returncode != 0
+    assert "PERSONAL_DATA_KEYS is still the placeholder of deploy/env.example" in result.stderr
+
+
 def test_env_example_as_given_with_a_real_secret_passes_the_deployment_checks():
     environment = {}
     for line in ENV_EXAMPLE.read_text().splitlines():
@@ -81,6 +88,7 @@ def test_env_example_as_given_with_a_real_secret_passes_the_deployment_checks():
         if match:
             environment[match.group(1)] = match.group(2)
     environment.update(SECRET_KEY=PRODUCTION["SECRET_KEY"], DATABASE_URL=PRODUCTION["DATABASE_URL"],
+                       PERSONAL_DATA_KEYS=PRODUCTION["PERSONAL_DATA_KEYS"],
                        CELERY_BROKER_URL="", MEDIA_ROOT="/tmp/env-example-media",
                        STATIC_ROOT="/tmp/env-example-static", BEAT_HEARTBEAT_FILE="/tmp/env-example-beat",
                        PROMETHEUS_MULTIPROC_DIR="")

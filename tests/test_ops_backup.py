@@ -1,9 +1,11 @@
 """Backup and restore: back up, wipe, restore, and find every row and every file identical (SQLite and PostgreSQL);
 a damaged backup or a database that is not empty changes nothing."""
 
+import base64
 import hashlib
 import importlib
 import json
+import re
 import shutil
 
 import pytest
@@ -12,12 +14,13 @@ from django.contrib.auth.models import Group, User
 from django.core import serializers
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from incentives.backup import NOT_BACKED_UP, backed_up_models, data_rows
 from nominations.models import Cycle, Evidence, NominationList, Nominee
 from organisation.models import AuditEntry, Bureau, Programme
 from reviews import services as review_services
-from reviews.models import Bulletin
+from reviews.models import Award, Bulletin, Objection
 
 from .factories import make_awarded_cycle, make_user
 
@@ -181,3 +184,97 @@ def test_every_table_is_covered():
     # counted apart (migrate makes the role groups again before the restore replaces them).
     left_out = {m._meta.label_lower for m in apps.get_models() if m._meta.label_lower not in labels}
     assert left_out - {"auth.group"} == set(NOT_BACKED_UP) - {"django_migrations"}
+
+
+# --- encrypted backups (BACKUP_ENCRYPTION_KEY: SM4-GCM) ------------------------------------------------------------
+
+BACKUP_KEY = "b1:" + base64.b64encode(b"backup-key-00001").decode()
+OTHER_BYTES = "b1:" + base64.b64encode(b"backup-key-99999").decode()
+OTHER_ID = "b2:" + base64.b64encode(b"backup-key-00001").decode()
+
+
+def objection_of(cycle) -> Objection:
+    award = Award.objects.filter(cycle=cycle).order_by("pk").first()
+    return Objection.objects.create(cycle=cycle, receipt="2025-ENCRYPT1", category=award.category, unit=award.unit,
+                                    award=award, name="陈明", contact="13812345678", grounds="该区数据与实际不符")
+
+
+def stored_objections() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, name, contact, email FROM reviews_objection ORDER BY id")
+        return cursor.fetchall()
+
+
+def test_an_encrypted_backup_round_trips(filled, media, tmp_path, settings, capsys):
+    settings.BACKUP_ENCRYPTION_KEY = BACKUP_KEY
+    objection_of(filled)
+    before_rows, before_files, before_stored = snapshot(), files(media), stored_objections()
+    call_command("backup", "--output", str(tmp_path / "backup"))
+    assert "Encrypted with SM4-GCM, key “b1”" in capsys.readouterr().out
+    backup = tmp_path / "backup"
+    manifest = json.loads((backup / "manifest.json").read_text())
+    assert manifest["encryption"]["algorithm"] == "SM4-GCM" and manifest["encryption"]["key_id"] == "b1"
+    assert not (backup / "database.jsonl").exists()
+    dump = (backup / "database.jsonl.sm4").read_bytes()
+    assert manifest["database"]["sha256"] == hashlib.sha256(dump).hexdigest()
+    assert b"2025-ENCRYPT1" not in dump and b"reviewer" not in dump and b'"model"' not in dump
+    for relative, entry in manifest["media"].items():
+        encrypted = (backup / "media" / relative).read_bytes()
+        assert entry["plaintext_sha256"] == before_files[relative] != entry["sha256"]
+        assert b"%PDF" not in encrypted and hashlib.sha256(encrypted).hexdigest() == entry["sha256"]
+    call_command("restore", "--verify-only", str(backup))
+    assert "every file decrypts and matches its plaintext digest" in capsys.readouterr().out
+
+    call_command("flush", interactive=False, verbosity=0)
+    shutil.rmtree(media)
+    call_command("restore", str(backup))
+    assert snapshot() == before_rows and files(media) == before_files
+    assert stored_objections() == before_stored   # the encrypted columns come back as they were stored
+    assert Objection.objects.get().name == "陈明"
+
+
+@pytest.mark.parametrize("key, message", [
+    ("", "The backup is encrypted (SM4-GCM, key “b1”): set BACKUP_ENCRYPTION_KEY"),
+    (OTHER_ID, "encrypted with the key “b1”, and BACKUP_ENCRYPTION_KEY holds “b2”"),
+    (OTHER_BYTES, "cannot be decrypted; nothing was restored: database.jsonl.sm4 does not decrypt with "
+                  "BACKUP_ENCRYPTION_KEY “b1”: the key is wrong"),
+])
+def test_an_encrypted_backup_with_a_wrong_or_missing_key_restores_nothing(filled, media, tmp_path, settings, key,
+                                                                          message):
+    settings.BACKUP_ENCRYPTION_KEY = BACKUP_KEY
+    call_command("backup", "--output", str(tmp_path / "backup"))
+    call_command("flush", interactive=False, verbosity=0)
+    shutil.rmtree(media)
+    settings.BACKUP_ENCRYPTION_KEY = key
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("restore", str(tmp_path / "backup"))
+    assert [m._meta.label for m in backed_up_models() if m._default_manager.exists()] == []
+    assert not media.exists()
+
+
+def test_an_altered_encrypted_file_restores_nothing_even_with_its_digest_mended(filled, media, tmp_path, settings):
+    settings.BACKUP_ENCRYPTION_KEY = BACKUP_KEY
+    call_command("backup", "--output", str(tmp_path / "backup"))
+    manifest_path = tmp_path / "backup" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    relative = next(iter(manifest["media"]))
+    altered = tmp_path / "backup" / "media" / relative
+    data = bytearray(altered.read_bytes())
+    data[len(data) // 2] ^= 1
+    altered.write_bytes(bytes(data))
+    manifest["media"][relative]["sha256"] = hashlib.sha256(bytes(data)).hexdigest()  # the digest mended too
+    manifest_path.write_text(json.dumps(manifest))
+    call_command("flush", interactive=False, verbosity=0)
+    shutil.rmtree(media)
+    with pytest.raises(CommandError, match=f"media/{re.escape(relative)} does not decrypt .* or the file was altered"):
+        call_command("restore", str(tmp_path / "backup"))
+    assert [m._meta.label for m in backed_up_models() if m._default_manager.exists()] == []
+    assert not media.exists()
+
+
+def test_the_verify_only_check_of_an_encrypted_backup_without_its_key(filled, tmp_path, settings, capsys):
+    settings.BACKUP_ENCRYPTION_KEY = BACKUP_KEY
+    call_command("backup", "--output", str(tmp_path / "backup"))
+    settings.BACKUP_ENCRYPTION_KEY = ""
+    call_command("restore", "--verify-only", str(tmp_path / "backup"))
+    assert "not decrypted, BACKUP_ENCRYPTION_KEY is not set" in capsys.readouterr().out

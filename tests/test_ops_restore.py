@@ -161,10 +161,17 @@ def operator_restores(new_database, tmp_path: Path) -> None:
     assert len(filled) >= 30, filled
     assert before["django_session"], "the deployment has someone signed in"
     assert {"reviews_bulletin", "nominations_evidence", "organisation_auditentry", "organisation_outboxmessage",
-            "otp_totp_totpdevice", "otp_static_statictoken", "measures_implementationrules"} <= set(filled)
+            "otp_totp_totpdevice", "otp_static_statictoken", "measures_implementationrules",
+            "reviews_objection"} <= set(filled)
+    with source.connect() as connection:  # the objector's data: encrypted in the database, and so in the backup
+        cursor = connection.cursor()
+        cursor.execute("SELECT name, contact, email FROM reviews_objection")
+        assert all(value.startswith("sm4gcm:") for value in cursor.fetchone())
     assert len(files) >= 4 and any(name.endswith(".ofd") for name in files), files
     backup = tmp_path / "backup"
     assert "Backed up" in source.manage("backup", "--output", str(backup))
+    dump = (backup / "database.jsonl").read_text(encoding="utf-8")
+    assert "2025-BACKUP01" in dump and "陈明" not in dump and "13812345678" not in dump
 
     # … → restore, into the migrated database.
     output = target.manage("restore", str(backup))

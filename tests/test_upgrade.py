@@ -169,9 +169,29 @@ def snapshot(database) -> dict[str, tuple[list[str], list[tuple]]]:
     return result
 
 
-def assert_kept(before: dict, database) -> None:
+# Columns an upgrade encrypts (organisation.crypto, SM4-GCM): the same values once decrypted, never in plain text.
+ENCRYPTED = {"reviews_objection": ("name", "contact", "email")}
+
+
+def _decrypted(table: str, columns: list[str], rows: list[tuple]) -> list[tuple]:
+    from incentives import crypto
+
+    positions = [i for i, c in enumerate(columns) if c in ENCRYPTED.get(table, ())]
+    result = []
+    for row in rows:
+        row = list(row)
+        for i in positions:
+            if row[i]:
+                assert crypto.is_encrypted(row[i]), f"{table}.{columns[i]} holds plain text after the upgrade"
+                row[i] = crypto.decrypt(row[i], context=f"{table}.{columns[i]}")
+        result.append(tuple(row))
+    return result
+
+
+def assert_kept(before: dict, database, *, encrypted: bool = False) -> None:
     """Every table of ``before`` is in ``database`` with every row, the same values in every column still there,
-    and (but for ``GROWING``) no other row."""
+    and (but for ``GROWING``) no other row. ``encrypted``: the columns of ``ENCRYPTED`` hold the same values
+    encrypted."""
     after = database.tables()
     missing_tables = sorted(set(before) - set(after))
     assert not missing_tables, f"tables of {PREVIOUS} gone: {missing_tables}"
@@ -182,7 +202,10 @@ def assert_kept(before: dict, database) -> None:
             problems.append(f"{table}: columns gone {lost}")
         kept = [i for i, c in enumerate(columns) if c in after[table]]
         selected = ", ".join(f'"{columns[i]}"' for i in kept)
-        now = sorted(database.query(f'SELECT {selected} FROM "{table}"'), key=repr)
+        now = database.query(f'SELECT {selected} FROM "{table}"')
+        if encrypted:
+            now = _decrypted(table, [columns[i] for i in kept], now)
+        now = sorted(now, key=repr)
         then = sorted((tuple(row[i] for i in kept) for row in rows), key=repr)
         if table in GROWING:
             remaining = list(now)
@@ -216,7 +239,10 @@ def upgrade_and_roll_back(database) -> dict:
     # The operator's step: this code's migrate.
     migrated = manage(database.url(), "migrate", "--noinput")
     assert "Applying reviews.0003_statistics_tally_fill... OK" in migrated.stdout, migrated.stdout
-    assert_kept(before, database)
+    assert "Applying reviews.0006_objection_personal_data_encrypted... OK" in migrated.stdout, migrated.stdout
+    assert_kept(before, database, encrypted=True)
+    objectors = database.query("SELECT name, contact, email FROM reviews_objection")
+    assert objectors and all(v.startswith("sm4gcm:") for row in objectors for v in row if v), objectors
 
     # The new column and tables, filled as their migrations say.
     finance = database.query(
@@ -238,13 +264,14 @@ def upgrade_and_roll_back(database) -> dict:
     assert "No migrations to apply." in report["again"], report["again"]
     assert report["pages"] == {"water": [True, 200], "admin": [True, 200]}, report["pages"]
     assert report["footer"], "the admin's footer does not say the version"
-    assert_kept(before, database)
+    assert_kept(before, database, encrypted=True)
 
     # Rollback: each app back to its last 0.1.0 migration (every migration of 0.2.0 is reversible).
     targets = released_migrations(PREVIOUS)
     assert manage(database.url(), "shell", "-c", rollback_script(targets)).stdout.strip().endswith("rolled back")
     assert "reviews_statisticstally" not in database.tables()
     assert "finance_bureau_id" not in database.tables()["organisation_programme"]
+    assert "personal_data_removed_at" not in database.tables()["reviews_objection"]
     assert {tuple(r) for r in database.query("SELECT app, name FROM django_migrations")} == previous_migrations
     assert_kept(before, database)
     return before

@@ -44,6 +44,11 @@ from .publication import (
     cycle_publish,
     cycle_reopen,
 )
+from .retention import (
+    PurgeReport,
+    objection_personal_data_read,
+    personal_data_purge,
+)
 from .rules import (
     rules_accept,
     rules_return,
@@ -54,6 +59,7 @@ __all__ = [
     "MAX_OBJECTION_GROUNDS",
     "MAX_OBJECTION_NAME",
     "RECEIPT_ALPHABET",
+    "PurgeReport",
     "award_amount_set",
     "bulletin_request",
     "cap_exception_grant",
@@ -76,7 +82,9 @@ __all__ = [
     "nominees_decide",
     "notice_running",
     "objection_file",
+    "objection_personal_data_read",
     "objection_settle",
+    "personal_data_purge",
     "review_queue_export_record",
     "rules_accept",
     "rules_return",

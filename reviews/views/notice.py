@@ -80,7 +80,10 @@ def objection_settle(request, pk: int):
             messages.success(request, _("Objection %(receipt)s is settled.") % {"receipt": objection.receipt})
             return redirect(with_programme(reverse("reviews:objections", args=[objection.cycle.year]),
                                            objection.cycle.programme))
-    return render(request, "reviews/objection_settle.html", {"objection_actions": access.actions_for(request.user, objection),
+    actions = access.actions_for(request.user, objection)
+    if "personal_data" in actions:
+        services.objection_personal_data_read(actor=request.user, objection=objection)  # shown in full: recorded
+    return render(request, "reviews/objection_settle.html", {"objection_actions": actions,
         "objection": objection, "cycle": objection.cycle, "form": form,
         "trail": audit_trail(selectors.audit_trail_for_many([objection]), everything=trail_everything(request)),
     }, status=400 if form.errors else 200)

@@ -25,3 +25,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Backed up {rows:,} rows and {len(manifest['media']):,} media files ({size / 1e6:.1f} MB) into {output} "
             f"in {time.perf_counter() - started:.1f} s."))
+        encryption = manifest.get("encryption")
+        if encryption:
+            self.stdout.write(f"Encrypted with {encryption['algorithm']}, key “{encryption['key_id']}” "
+                              f"(BACKUP_ENCRYPTION_KEY): keep that key apart from the backups; without it the backup "
+                              f"cannot be restored.")
+        else:
+            self.stdout.write("Not encrypted (BACKUP_ENCRYPTION_KEY is not set).")

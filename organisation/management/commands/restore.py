@@ -5,7 +5,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from incentives.backup import BackupError, restore, verify
+from incentives import crypto
+from incentives.backup import BackupError, encryption_key_for, restore, verify, verify_decryption
 
 
 class Command(BaseCommand):
@@ -28,6 +29,14 @@ class Command(BaseCommand):
                 manifest = verify(directory)
                 self.stdout.write(self.style.SUCCESS(
                     f"{directory}: the database dump and {len(manifest['media']):,} media files match the manifest."))
+                encryption = manifest.get("encryption")
+                if encryption and crypto.backup_key() is None:
+                    self.stdout.write(f"Encrypted ({encryption['algorithm']}, key “{encryption['key_id']}”): not "
+                                      f"decrypted, BACKUP_ENCRYPTION_KEY is not set.")
+                elif encryption:
+                    verify_decryption(directory, manifest, encryption_key_for(manifest))
+                    self.stdout.write(f"Encrypted ({encryption['algorithm']}, key “{encryption['key_id']}”): every "
+                                      f"file decrypts and matches its plaintext digest.")
                 return
             manifest = restore(source=directory, replace=replace)
         except BackupError as error:
