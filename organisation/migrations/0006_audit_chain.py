@@ -73,12 +73,12 @@ def chain_existing_records(apps, schema_editor):
 
 def guard(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(GUARD)
+        schema_editor.execute(GUARD, params=None)
 
 
 def unguard(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(UNGUARD)
+        schema_editor.execute(UNGUARD, params=None)
 
 
 class Migration(migrations.Migration):
