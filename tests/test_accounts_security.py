@@ -13,6 +13,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "incentives.example.gov.cn",
     "DATABASE_URL": "sqlite:////tmp/accounts-security-check.sqlite3",
     "CACHE_URL": "redis://127.0.0.1:6379/8",
+    "AUDIT_CHAIN_KEY": "k7#Qm2!Vx9@Lr4$Tz8%Wn1^Hp6&Jd3*Fs5",
 }
 NAMES = ["SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "SESSION_COOKIE_NAME",
          "SESSION_COOKIE_AGE", "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY", "CSRF_COOKIE_NAME",
