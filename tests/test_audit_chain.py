@@ -154,7 +154,7 @@ def test_the_archive_keeps_the_chain_across_two_runs(tmp_path):
     assert AuditEntry.objects.filter(pk=young.pk).exists()
 
     digests = [(path.with_name(path.name + ".digests")).read_text() for path in (first, second)]
-    assert f"chain_previous 0 -" in digests[0]
+    assert "chain_previous 0 -" in digests[0]
     assert f"chain_last {oldest[-1].chain_seq} {oldest[-1].chain}" in digests[0]
     assert f"chain_previous {oldest[-1].chain_seq} {oldest[-1].chain}" in digests[1], "the second goes on from the first"
     assert verify("--archive", str(first)).startswith(f"OK: {first}: 2 audit records")
