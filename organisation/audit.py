@@ -45,15 +45,16 @@ def audit_record(*, actor, action: AuditAction, target, message: str = "", data:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [audit_chain.CHAIN_LOCK])
-        last = AuditEntry.objects.order_by("-id").values_list("id", "chain_seq", "chain").first()
+        # The end of the chain (the unique index on positions, read backwards; a record written without
+        # audit_record, which has none, is passed over and verify_audit reports it).
+        last = (AuditEntry.objects.filter(chain_seq__isnull=False).order_by("-chain_seq")
+                .values_list("chain_seq", "chain").first())
         if connection.vendor == "postgresql":
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-            entry.pk = cursor.fetchone()[0]
-        else:
-            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            row = cursor.fetchone()
-            entry.pk = max(row[0] if row else 0, last[0] if last else 0) + 1
-    entry.chain_seq, previous = audit_chain.next_link(last[1:] if last else None)
+        else:  # AUTOINCREMENT: the largest id ever given
+            cursor.execute("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0) + 1", [table])
+        entry.pk = cursor.fetchone()[0]
+    entry.chain_seq, previous = audit_chain.next_link(last)
     entry.at = timezone.now()
     entry.chain = audit_chain.link(audit_chain.chain_keys()[entry.chain_key], previous, chain_fields(entry))
     entry.save(force_insert=True)
