@@ -36,6 +36,7 @@ if __name__ == "__main__":  # run as a script: make the project importable and s
 
     django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
@@ -47,7 +48,7 @@ from measures.models import IncentiveCategory, Measure, PolicyDocument, Responsi
 from measures.permissions import category_permissions_sync  # noqa: E402
 from nominations.deadlines import default_deadline_for  # noqa: E402
 from nominations.models import BEIJING, Cycle, ListComment, NominationList, Nominee  # noqa: E402
-from organisation import roles  # noqa: E402
+from organisation import audit_chain, roles  # noqa: E402
 from organisation.models import AuditEntry, Bureau, Membership, Unit, UnitKind  # noqa: E402
 from organisation.permissions import bureau_group_name  # noqa: E402
 from reviews.models import Award, Decision  # noqa: E402
@@ -405,8 +406,7 @@ class Generator:
             year = year or rng.randint(this_year - 2, this_year)
             start = datetime.datetime(min(year + 1, this_year), 1, 1, tzinfo=datetime.UTC)
             moment = start + datetime.timedelta(seconds=rng.randrange(90 * 86400))
-            moment = min(moment, self.now)
-            return moment.strftime("%Y-%m-%d %H:%M:%S") + ("+00" if postgres else "")
+            return min(moment, self.now)
 
         list_actions = ["nomination_list.save"] * 7 + ["nomination_list.submit", "nomination_list.return",
                                                         "list_comment.add"]
@@ -429,8 +429,31 @@ class Generator:
                 action, target_type, actor, data = "auth.login", user_type, pk, "{}"
             return (timestamp(year), actor, action, target_type, pk, text[:255], "", data)
 
+        # Each record takes the next id and is chained to the one before (organisation/audit_chain.py), as
+        # audit_record does: verify_audit checks generated data like any other.
+        labels = {pk: f"{t.app_label}.{t.model}" for pk, t in ((pk, ContentType.objects.get_for_id(pk))
+                                                               for pk in (list_type, nominee_type, user_type))}
+        key_id, key = settings.AUDIT_CHAIN_KEY_ID, audit_chain.chain_keys()[settings.AUDIT_CHAIN_KEY_ID]
+        last = AuditEntry.objects.order_by("-id").values_list("id", "chain_seq", "chain").first()
+        next_id = (last[0] + 1) if last else 1
+        seq, previous = audit_chain.next_link(last[1:] if last and last[1] else None)
+
+        def chained(batch):
+            nonlocal next_id, seq, previous
+            out = []
+            for moment, actor, action, target_type, pk, text, message, data in batch:
+                fields = {"chain_seq": seq, "chain_key": key_id, "id": next_id, "at": moment, "actor_id": actor,
+                          "action": action, "target_type": labels[target_type], "target_id": pk, "target_repr": text,
+                          "message": message, "data": json.loads(data)}
+                previous = audit_chain.link(key, previous, fields)
+                at = moment.strftime("%Y-%m-%d %H:%M:%S") + ("+00" if postgres else "")
+                out.append((next_id, at, actor, action, target_type, pk, text, message, data, seq, key_id, previous))
+                next_id, seq = next_id + 1, seq + 1
+            return out
+
         table = AuditEntry._meta.db_table
-        columns = ["at", "actor_id", "action", "target_type_id", "target_id", "target_repr", "message", "data"]
+        columns = ["id", "at", "actor_id", "action", "target_type_id", "target_id", "target_repr", "message", "data",
+                   "chain_seq", "chain_key", "chain"]
         written = 0
         with connection.cursor() as cursor:
             rebuilt = []
@@ -443,7 +466,7 @@ class Generator:
                 for name, _sql in rebuilt:
                     cursor.execute(f'DROP INDEX "{name}"')
             while written < wanted:
-                rows = [row() for _ in range(min(AUDIT_BATCH, wanted - written))]
+                rows = chained([row() for _ in range(min(AUDIT_BATCH, wanted - written))])
                 if postgres:
                     buffer = io.StringIO()
                     csv.writer(buffer).writerows(rows)
@@ -457,6 +480,9 @@ class Generator:
                     self.log(f"audit: {written:,} / {wanted:,}")
             for _name, sql in rebuilt:
                 cursor.execute(sql)
+            if postgres:  # the ids were given: the sequence goes on after them
+                cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM {table}))",
+                               [table])
         self.log(f"audit: {written:,} records added" + (f", {len(rebuilt)} indexes rebuilt" if rebuilt else ""))
 
     def statistics_tallies(self) -> None:

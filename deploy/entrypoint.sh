@@ -1,7 +1,8 @@
 #!/bin/sh
 # The container's roles:
-#   init    migrate, load the organisation and the 2022 catalogue into an empty database, rebuild the permissions
-#           (manage.py init), then run the deployment checks; the one-shot `migrate` service of docker-compose.yml
+#   init    migrate (as DATABASE_OWNER_URL's role when set), load the organisation and the 2022 catalogue into an
+#           empty database, rebuild the permissions, grant the application's role (manage.py init), then run the
+#           deployment checks; the one-shot `migrate` service of docker-compose.yml
 #   web     gunicorn (static files by WhiteNoise); never migrates: it starts after `init` succeeded
 #   worker  a Celery worker: every queue (e-mails, sweeps, and the renders' `bulletins`), or those WORKER_QUEUES
 #           names (docker-compose.yml: `worker` takes `celery`, `renderer` takes `bulletins`)
@@ -34,7 +35,8 @@ role="${1:-web}"
 
 case "$role" in
   init)
-    wait_for_database
+    # As the tables' owner when there are two roles: the application's role may not exist yet (init creates it).
+    (export DATABASE_URL="${DATABASE_OWNER_URL:-${DATABASE_URL:-}}"; wait_for_database)
     python manage.py init "$@"
     python manage.py check --deploy --fail-level ERROR
     ;;

@@ -6,6 +6,7 @@ Production sets ``APP_ENV=production`` and provides the rest (see README and ``d
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -177,9 +178,20 @@ TEMPLATES = [
     },
 ]
 
+# Two database roles on PostgreSQL (deploy/README.md, "Two database roles"): the application connects with
+# DATABASE_URL, a role with row rights only (on the audit table INSERT and SELECT); the tables' owner,
+# DATABASE_OWNER_URL, is used by the `manage.py` commands that change the schema or remove audit records
+# (DATABASE_OWNER_COMMANDS). Without DATABASE_OWNER_URL (SQLite, development) every process uses DATABASE_URL.
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "").strip()
+DATABASE_OWNER_COMMANDS = frozenset({"migrate", "init", "archive_audit", "restore", "loaddata", "grant_app_role"})
+CONNECTED_AS_OWNER = bool(DATABASE_OWNER_URL) and len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" \
+    and sys.argv[1] in DATABASE_OWNER_COMMANDS
+# The application's role (created and granted its rights by `manage.py grant_app_role`, which `init` runs).
+DATABASE_APP_ROLE = dj_database_url.parse(DATABASE_URL).get("USER") or ""
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        DATABASE_OWNER_URL if CONNECTED_AS_OWNER else DATABASE_URL,
         # Persistent connections in production: a gunicorn or Celery worker keeps its connection for ten minutes
         # instead of opening one per request (a few ms each on PostgreSQL, more behind TLS); the health check
         # replaces one the server closed. Not in development: runserver makes a thread, so a connection, per
@@ -522,6 +534,40 @@ OTP_RECOVERY_CODE_COUNT = 10
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 if AUDIT_RETENTION_DAYS < 180:
     raise ImproperlyConfigured(f"AUDIT_RETENTION_DAYS={AUDIT_RETENTION_DAYS}: audit records are kept at least 180 days")
+# Tamper evidence: every audit record carries a keyed SM3 chain value over the one before it (HMAC-SM3,
+# organisation/audit_chain.py; `manage.py verify_audit` walks it). The key lives in the environment, never in the
+# database; AUDIT_CHAIN_KEY_ID names it in each record, and AUDIT_CHAIN_PREVIOUS_KEYS ("id:key,id:key") keeps the
+# keys of earlier records for verification after a rotation (deploy/README.md, "Two database roles").
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+AUDIT_CHAIN_KEY_ID = os.environ.get("AUDIT_CHAIN_KEY_ID", "").strip() or "1"
+if not AUDIT_CHAIN_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be set in production (32 or more random characters; "
+                                   "deploy/README.md, key custody)")
+    AUDIT_CHAIN_KEY = "development-only-audit-chain-key-do-not-use-in-production-5e1d"
+elif SECRET_KEY_PLACEHOLDER_MARK in AUDIT_CHAIN_KEY.lower():
+    raise ImproperlyConfigured("AUDIT_CHAIN_KEY is still the placeholder of deploy/env.example: generate one with "
+                               "python -c \"import secrets; print(secrets.token_urlsafe(48))\"")
+elif PRODUCTION and len(AUDIT_CHAIN_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_CHAIN_KEY is too short: use 32 or more random characters")
+
+
+def env_chain_keys(name: str) -> dict[str, str]:
+    keys = {}
+    for item in env_list(name, []):
+        key_id, _, key = item.partition(":")
+        if not key_id.strip() or not key:
+            raise ImproperlyConfigured(f"{name}: {key_id.strip() or item[:8]!r}… is not id:key")
+        keys[key_id.strip()] = key
+    return keys
+
+
+AUDIT_CHAIN_PREVIOUS_KEYS = env_chain_keys("AUDIT_CHAIN_PREVIOUS_KEYS")
+for _key_id in [AUDIT_CHAIN_KEY_ID, *AUDIT_CHAIN_PREVIOUS_KEYS]:
+    if not (0 < len(_key_id) <= 16 and _key_id.replace("-", "").replace("_", "").replace(".", "").isalnum()):
+        raise ImproperlyConfigured(f"audit chain key id {_key_id!r}: 1 to 16 letters, digits, '.', '-' or '_'")
+if AUDIT_CHAIN_KEY_ID in AUDIT_CHAIN_PREVIOUS_KEYS:
+    raise ImproperlyConfigured(f"AUDIT_CHAIN_PREVIOUS_KEYS names the current key id {AUDIT_CHAIN_KEY_ID!r} again")
 # On PostgreSQL the audit table refuses UPDATE and DELETE (a trigger of django-pgtrigger, installed after every
 # migrate; see security/apps.py). The trigger is not part of the migrations.
 PGTRIGGER_MIGRATIONS = False

@@ -13,27 +13,67 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
+from . import audit_chain
 from .models import AuditAction, AuditEntry, typed_username
 
 __all__ = ["AuditAction", "actions_matching", "audit_entries_filtered", "audit_entries_searched", "audit_record", "audit_trail_for"]
 
 
 def audit_record(*, actor, action: AuditAction, target, message: str = "", data: dict | None = None):
-    """Record a state change. Must run inside the transaction that makes the change."""
+    """Record a state change. Must run inside the transaction that makes the change.
+
+    The record is chained to the one before it (organisation/audit_chain.py): on PostgreSQL a transaction-scoped
+    advisory lock makes concurrent transactions extend the chain one after the other (held until this transaction
+    ends; SQLite has one writer at a time), then the record takes the next id and position and its chain value."""
     connection = transaction.get_connection()
     assert connection.in_atomic_block, "audit_record must be called inside the transaction it records"
     if action not in AuditAction.values:
         raise ValueError(f"{action!r} is not an AuditAction")
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor if (actor is not None and actor.is_authenticated) else None,
         action=AuditAction(action),
         target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
         target_id=target.pk,
         target_repr=str(target)[:255],
         message=message,
-        data=data or {},
+        data=audit_chain.json_normalised(data),
+        chain_key=settings.AUDIT_CHAIN_KEY_ID,
     )
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [audit_chain.CHAIN_LOCK])
+        # The end of the chain (the unique index on positions, read backwards; a record written without
+        # audit_record, which has none, is passed over and verify_audit reports it).
+        last = (AuditEntry.objects.filter(chain_seq__isnull=False).order_by("-chain_seq")
+                .values_list("chain_seq", "chain").first())
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+        else:  # AUTOINCREMENT: the largest id ever given
+            cursor.execute("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0) + 1", [table])
+        entry.pk = cursor.fetchone()[0]
+    entry.chain_seq, previous = audit_chain.next_link(last)
+    entry.at = timezone.now()
+    entry.chain = audit_chain.link(audit_chain.chain_keys()[entry.chain_key], previous, chain_fields(entry))
+    entry.save(force_insert=True)
+    return entry
+
+
+def chain_fields(entry: AuditEntry) -> dict:
+    """The fields of ``entry`` its chain value covers (audit_chain.FIELDS)."""
+    return {"chain_seq": entry.chain_seq, "chain_key": entry.chain_key, "id": entry.pk, "at": entry.at,
+            "actor_id": entry.actor_id, "action": str(entry.action), "target_type": content_type_label(entry.target_type_id),
+            "target_id": entry.target_id, "target_repr": entry.target_repr, "message": entry.message,
+            "data": entry.data}
+
+
+def content_type_label(content_type_id: int) -> str:
+    """``app_label.model`` of a content type (cached): the chain names a type so, not by its id, which a restore
+    into a new database may change."""
+    content_type = ContentType.objects.get_for_id(content_type_id)
+    return f"{content_type.app_label}.{content_type.model}"
 
 
 def audit_trail_for(target):

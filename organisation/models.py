@@ -342,7 +342,8 @@ def typed_username():
 class AuditEntry(models.Model):
     """Who did what, when, to which object. Written in the same transaction as the change it records."""
 
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # Set by audit_record under the chain's lock (not auto_now_add: the chain value covers the time it is given).
+    at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+", verbose_name=_("actor"))
     action = models.CharField(_("action"), max_length=64, choices=AuditAction.choices, db_index=True)
@@ -351,6 +352,11 @@ class AuditEntry(models.Model):
     target_repr = models.CharField(_("object"), max_length=255)
     message = models.TextField(_("details"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
+    # Tamper evidence (organisation/audit_chain.py): the record's position in the chain (1, 2, 3… without gaps),
+    # the id of the key that chained it, and HMAC-SM3(key, previous chain value + the record's fields).
+    chain_seq = models.PositiveBigIntegerField(_("chain position"), null=True, blank=True, editable=False)
+    chain_key = models.CharField(_("chain key id"), max_length=16, blank=True, editable=False)
+    chain = models.CharField(_("chain value"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("audit record")
@@ -365,6 +371,9 @@ class AuditEntry(models.Model):
             models.Index(fields=["action", "-at"], name="organisation_audit_action_idx"),
             models.Index(typed_username(), condition=Q(actor__isnull=True), name="organisation_audit_typed_idx"),
         ]
+        # One record per chain position: two transactions can never both extend the chain from the same record.
+        constraints = [models.UniqueConstraint(fields=["chain_seq"], name="organisation_auditentry_chain_seq_unique",
+                                               violation_error_message=_("This chain position is taken."))]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.get_action_display()} {self.target_repr}"

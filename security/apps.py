@@ -11,7 +11,7 @@ class SecurityConfig(AppConfig):
 
         from organisation.models import AuditEntry
 
-        from . import signals  # noqa: F401
+        from . import checks, signals  # noqa: F401
 
         # On PostgreSQL the audit table refuses UPDATE and DELETE. The trigger is registered here rather than in
         # the model's Meta and installed after every migrate (PGTRIGGER_INSTALL_ON_MIGRATE), not by a migration.

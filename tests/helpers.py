@@ -42,6 +42,7 @@ PRODUCTION = {
     "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
     "CACHE_URL": "redis://127.0.0.1:6379/8",
     "PERSONAL_DATA_KEYS": "p1:cHJvZHVjdGlvbi1rZXktMQ==",
+    "AUDIT_CHAIN_KEY": "k7#Qm2!Vx9@Lr4$Tz8%Wn1^Hp6&Jd3*Fs5",
 }
 
 
@@ -139,3 +140,61 @@ ADMIN_QUERIES = {
     "admin_lists": 7,  # + the cycles (the filter), a capped count, the page of lists in index order
     "admin_awards": 7,  # + the cycles (the filter), a capped count, the page of awards in index order
 }
+
+
+# --- the audit trail as its owner sees it (tests that rewrite records) ------------------------------------------
+
+AUDIT_TRIGGERS = ("organisation.AuditEntry:audit_no_update", "organisation.AuditEntry:audit_no_delete")
+
+
+def audit_sql_as_owner(statement: str, params=()) -> None:
+    """Run ``statement`` on the audit table as its owner can (on PostgreSQL with django-pgtrigger's triggers
+    ignored): what verify_audit must find."""
+    import contextlib
+
+    from django.db import connection
+
+    ignore = contextlib.nullcontext()
+    if connection.vendor == "postgresql":
+        import pgtrigger
+
+        ignore = pgtrigger.ignore(*AUDIT_TRIGGERS)
+    with ignore, connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def audit_rechain() -> None:
+    """Chain every audit record anew in id order from position 1, as one holding the key could: for tests that
+    backdate records (the archive verifies the chain before it deletes)."""
+    from django.conf import settings
+
+    from organisation import audit_chain
+    from organisation.models import AuditEntry
+    from security.archive import database_records
+
+    records = list(database_records())
+    key = audit_chain.chain_keys()[settings.AUDIT_CHAIN_KEY_ID]
+    audit_sql_as_owner(f"UPDATE {AuditEntry._meta.db_table} SET chain_seq = NULL")
+    for record in audit_chain.chained(records, start=None, key_id=settings.AUDIT_CHAIN_KEY_ID, key=key):
+        audit_sql_as_owner(f"UPDATE {AuditEntry._meta.db_table} SET chain_seq = %s, chain_key = %s, chain = %s "
+                           f"WHERE id = %s", [record["chain_seq"], record["chain_key"], record["chain"], record["id"]])
+
+
+def audit_backdated(days: int, count: int, user) -> list[int]:
+    """``count`` new audit records ``days`` old, and every record before them at least as old (the archive takes
+    a prefix of the chain), chained anew."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from organisation.audit import audit_record
+    from organisation.models import AuditEntry
+
+    ids = []
+    with transaction.atomic():
+        for n in range(count):
+            ids.append(audit_record(actor=user, action="cycle.opened", target=user, message=f"old {days} {n}").pk)
+    moment = timezone.now() - datetime.timedelta(days=days)
+    audit_sql_as_owner(f"UPDATE {AuditEntry._meta.db_table} SET at = %s WHERE id <= %s AND at > %s",
+                       [moment, ids[-1], moment])
+    audit_rechain()
+    return ids

@@ -87,8 +87,8 @@ def test_env_example_as_given_with_a_real_secret_passes_the_deployment_checks():
         match = re.match(r"^([A-Z][A-Z0-9_]+)='(.*)'$", line)
         if match:
             environment[match.group(1)] = match.group(2)
-    environment.update(SECRET_KEY=PRODUCTION["SECRET_KEY"], DATABASE_URL=PRODUCTION["DATABASE_URL"],
-                       PERSONAL_DATA_KEYS=PRODUCTION["PERSONAL_DATA_KEYS"],
+    environment.update(SECRET_KEY=PRODUCTION["SECRET_KEY"], AUDIT_CHAIN_KEY=PRODUCTION["AUDIT_CHAIN_KEY"],
+                       DATABASE_URL=PRODUCTION["DATABASE_URL"], PERSONAL_DATA_KEYS=PRODUCTION["PERSONAL_DATA_KEYS"],
                        CELERY_BROKER_URL="", MEDIA_ROOT="/tmp/env-example-media",
                        STATIC_ROOT="/tmp/env-example-static", BEAT_HEARTBEAT_FILE="/tmp/env-example-beat",
                        PROMETHEUS_MULTIPROC_DIR="")
@@ -291,12 +291,13 @@ def test_every_app_service_of_compose_gets_what_the_production_settings_require(
     to every service that runs the application, and they point at the compose services."""
     services = compose()["services"]
     web = compose_environment(services["web"])
-    base = {**web, "SECRET_KEY": PRODUCTION["SECRET_KEY"], "PATH": os.environ["PATH"]}
+    base = {**web, "SECRET_KEY": PRODUCTION["SECRET_KEY"], "AUDIT_CHAIN_KEY": PRODUCTION["AUDIT_CHAIN_KEY"],
+            "PATH": os.environ["PATH"]}
     result = subprocess.run([sys.executable, "-c", REFUSED_WITHOUT, json.dumps(base)], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     required = set(json.loads(result.stdout)) | {"DATABASE_URL", "CELERY_BROKER_URL"}
-    assert {"SECRET_KEY", "ALLOWED_HOSTS", "CACHE_URL"} <= required  # the probe works
+    assert {"SECRET_KEY", "AUDIT_CHAIN_KEY", "ALLOWED_HOSTS", "CACHE_URL"} <= required  # the probe works
     for name in APP_SERVICES:
         environment = compose_environment(services[name])
         missing = {variable for variable in required if not environment.get(variable)}

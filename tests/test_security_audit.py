@@ -22,7 +22,7 @@ from organisation.audit import audit_record
 from organisation.models import AuditEntry
 from security.archive import archive_audit
 from tests.factories import PASSWORD, make_user
-from tests.helpers import PRODUCTION, run_manage
+from tests.helpers import PRODUCTION, audit_backdated, run_manage
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -91,16 +91,7 @@ def test_a_right_on_one_category_given_to_one_person_is_recorded(clerk_forestry,
 # --- archive ------------------------------------------------------------------------------------------------------
 
 def _backdate(days: int, count: int, user) -> list[int]:
-    ids = []
-    with transaction.atomic():
-        for n in range(count):
-            ids.append(audit_record(actor=user, action="cycle.opened", target=user, message=f"old {days} {n}").pk)
-    # The table refuses UPDATE on PostgreSQL; backdating test rows is done with the trigger ignored.
-    import pgtrigger
-
-    with pgtrigger.ignore("organisation.AuditEntry:audit_no_update"):
-        AuditEntry.objects.filter(pk__in=ids).update(at=timezone.now() - datetime.timedelta(days=days))
-    return ids
+    return audit_backdated(days, count, user)
 
 
 def test_the_retention_period_cannot_be_shortened_below_180_days():
@@ -131,8 +122,8 @@ def test_archive_writes_old_records_with_their_digests_then_deletes_them(tmp_pat
     call_command("archive_audit", "--before", before.isoformat(), "--output", str(output), stdout=out)
     body = output.read_bytes()
     records = [json.loads(line) for line in body.decode().splitlines()]
-    assert [r["id"] for r in records] == old
-    assert records[0]["action"] == "cycle.opened" and records[0]["actor"] == clerk_water.username
+    assert [r["id"] for r in records][-3:] == old, "the old records, and every record before them (a prefix)"
+    assert records[-1]["action"] == "cycle.opened" and records[-1]["actor"] == clerk_water.username
     sha256, sm3 = hashlib.sha256(body).hexdigest(), hashlib.new("sm3", body).hexdigest()
     digests = (tmp_path / "audit-2025.jsonl.digests").read_text()
     assert f"SHA256 {sha256}  audit-2025.jsonl" in digests and f"SM3 {sm3}  audit-2025.jsonl" in digests
@@ -140,7 +131,7 @@ def test_archive_writes_old_records_with_their_digests_then_deletes_them(tmp_pat
     assert not AuditEntry.objects.filter(pk__in=old).exists()
     assert AuditEntry.objects.filter(pk__in=young).count() == 2
     archived = AuditEntry.objects.get(action="audit.archived")
-    assert archived.data["count"] == 3 and archived.data["sha256"] == sha256 and archived.data["sm3"] == sm3
+    assert archived.data["count"] == len(records) and archived.data["sha256"] == sha256 and archived.data["sm3"] == sm3
 
 
 def test_archive_never_overwrites_a_file(tmp_path, clerk_water):
@@ -223,7 +214,7 @@ def test_postgres_archive_still_deletes_old_records(tmp_path, clerk_water):
     assert connection.vendor == "postgresql", "run this test on PostgreSQL (DATABASE_URL=postgres://…)"
     old = _backdate(400, 2, clerk_water)
     result = archive_audit(before=(timezone.now() - datetime.timedelta(days=200)).date(), output=tmp_path / "a.jsonl")
-    assert result.count == 2 and not AuditEntry.objects.filter(pk__in=old).exists()
+    assert result.count >= 2 and not AuditEntry.objects.filter(pk__in=old).exists()
     # And the trigger is back in force afterwards.
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.all().delete()

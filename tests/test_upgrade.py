@@ -255,6 +255,10 @@ def upgrade_and_roll_back(database) -> dict:
     assert tallied == published
     applied = {tuple(r) for r in database.query("SELECT app, name FROM django_migrations")}
     assert ("organisation", "0005_programme_finance_bureau") in applied - previous_migrations
+    # The earlier records are chained by the migration (organisation.0007_audit_chain), in id order.
+    records = len(before["organisation_auditentry"][1])
+    verified = manage(database.url(), "verify_audit").stdout
+    assert verified.startswith(f"OK: {records} audit records verified, chain positions 1–{records}"), verified
 
     # Start-up on the upgraded database: the tallies are the application's own figures, init is clean, migrate
     # again does nothing, the demo accounts sign in.

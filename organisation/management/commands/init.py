@@ -1,7 +1,9 @@
-"""First start and every upgrade in one step: migrate, load the 2022 notice's organisation and catalogue when the
+"""First start and every upgrade in one step: migrate (as the tables' owner, DATABASE_OWNER_URL, when set; then
+the application's role is granted its rights: grant_app_role), load the 2022 notice's organisation and catalogue when the
 database has none yet, and rebuild the groups and object permissions. Safe to run again at any time."""
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -18,6 +20,9 @@ class Command(BaseCommand):
         verbosity = options["verbosity"]
         call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
         self.stdout.write("Migrations applied.")
+        if settings.CONNECTED_AS_OWNER:
+            # Two roles (DATABASE_OWNER_URL set): the application's role has row rights on every table, new or old.
+            call_command("grant_app_role", verbosity=verbosity, stdout=self.stdout)
         Bureau = apps.get_model("organisation", "Bureau")
         Measure = apps.get_model("measures", "Measure")
         if no_fixtures:
