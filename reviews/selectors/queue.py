@@ -292,21 +292,28 @@ def queue_filtered(*, cycle: Cycle, user=None, search: str = "", bureau_id: int 
         rows = rows.filter(row_state=state)
     if unread_only and user is not None:
         rows = rows.filter(_unread_condition(user, cycle))
-    # The page's awards and limit come with its rows: correlated subqueries, evaluated for the rows returned.
+    return rows.select_related("measure").order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["category"]))
+
+
+def _awards_and_limits(cycle: Cycle, ids: list[int]) -> dict[int, tuple[int, int | None]]:
+    """Each category's awards in the cycle and its exception to the cap, for the rows shown only: asked once the
+    page is known, so that the database does not count them for every category it sorts (one query)."""
     awards = Award.objects.filter(cycle=cycle, category=OuterRef("pk")).order_by().values("category").annotate(
         n=Count("pk")).values("n")
     exception = CapException.objects.filter(year=cycle.year, category=OuterRef("pk")).values("new_limit")[:1]
-    return (rows.select_related("measure")
-            .annotate(award_count=Coalesce(Subquery(awards), 0), exception_limit=Subquery(exception))
-            .order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["category"])))
+    return {pk: (n, limit) for pk, n, limit in IncentiveCategory.objects.filter(pk__in=ids).annotate(
+        award_count=Coalesce(Subquery(awards), 0), exception_limit=Subquery(exception)).values_list(
+        "pk", "award_count", "exception_limit")}
 
 
 def queue_rows(*, cycle: Cycle, categories: list[IncentiveCategory], user=None, extensions: dict | None = None,
                now: datetime.datetime | None = None) -> list[QueueRow]:
     """The rows of categories from ``queue_filtered`` (a page, or an export): their lists with the reader's mark,
-    and their responsibilities, each fetched once for all of them (two queries, three without ``extensions``)."""
+    their awards and limits, and their responsibilities, each fetched once for all of them (three queries, four
+    without ``extensions``)."""
     now = now or timezone.now()
     ids = [c.pk for c in categories]
+    awards_and_limits = _awards_and_limits(cycle, ids)
     responsibilities: dict[int, list[Responsibility]] = defaultdict(list)
     for r in Responsibility.objects.filter(category_id__in=ids).select_related("bureau").order_by("order", "pk"):
         responsibilities[r.category_id].append(r)
@@ -331,8 +338,8 @@ def queue_rows(*, cycle: Cycle, categories: list[IncentiveCategory], user=None, 
         rows.append(QueueRow(
             category=category, measure=category.measure, owners=owners, others=others, nomination_list=nl,
             state=row_state, deadline=min(deadlines.values(), default=cycle.deadline), late_bureaus=late_here,
-            awards=category.award_count,
-            limit=limits.limit_in_force(cap=category.cap, exception_limit=category.exception_limit),
+            awards=awards_and_limits[category.pk][0],
+            limit=limits.limit_in_force(cap=category.cap, exception_limit=awards_and_limits[category.pk][1]),
             unread=(user is not None and nl is not None and nl.state == NominationList.State.SUBMITTED
                     and (nl.read_at is None or (nl.submitted_at is not None and nl.read_at < nl.submitted_at))),
         ))
