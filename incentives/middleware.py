@@ -65,10 +65,9 @@ class AccessDoorMiddleware:
 
     def process_exception(self, request, exception):
         from django.contrib import messages
+        from django.http import Http404
         from django.shortcuts import redirect, render
         from django.utils.http import url_has_allowed_host_and_scheme
-
-        from django.http import Http404
 
         from .errors import DomainError, request_refused
 

@@ -5,7 +5,6 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UsernameField
-from django.contrib.auth.models import Group
 from django.http import HttpResponseRedirect
 from django.utils.dateparse import parse_date
 from django.utils.html import format_html
@@ -122,12 +121,8 @@ class PersonAdmin(UserAdmin):
                 services.membership_change(actor=request.user, membership=membership, bureau=membership.bureau)
 
 
-admin.site.unregister(Group)
-
-
-@admin.register(Group)
 class RoleGroupAdmin(GroupAdmin):
-    """Groups are the code's: the role groups and their permissions are defined by
+    """Registered by measures.admin in place of the stock page of groups. Groups are the code's: the role groups and their permissions are defined by
     ``organisation.permissions.role_groups_sync`` (run by every migrate), a bureau's group follows the bureau.
     The page shows them; nobody adds, renames, deletes or gives permissions to one here (a security administrator
     could otherwise give their own role the audit trail)."""

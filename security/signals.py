@@ -4,10 +4,10 @@ changes, roles, permissions, memberships, second-factor devices and recovery cod
 refusals. And the check that nobody holds two administrator roles, whichever way their groups change (admin form,
 import, shell); the database holds the same rule (migration 0002, security/apps.py)."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
