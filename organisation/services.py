@@ -105,6 +105,15 @@ def account_change_refused(*, actor, user, fields) -> str:
              "to the admin).")
 
 
+def data_export_record(*, actor, what: str, target, file_format: str = "", rows: int | None = None) -> None:
+    """Record that ``actor`` exported ``what`` (of ``target``: a cycle, a programme, a document, or a model's
+    ContentType for a whole table) as ``file_format``, ``rows`` rows. The page that exports has asked the door;
+    the audit trail's own export and the review queue's are recorded by their services."""
+    with transaction.atomic():
+        audit_record(actor=actor, action=AuditAction.DATA_EXPORTED, target=target, message=what,
+                     data={"what": what, "format": file_format, "rows": rows})
+
+
 def outbox_retry(*, actor, messages) -> list[int]:
     """An administrator sends failed messages again: they go back to pending, due now. Returns their ids."""
     _require_administrator(actor)

@@ -170,3 +170,45 @@ def test_refusals_are_recorded_up_to_a_limit_and_anonymous_ones_not_at_all(clien
     refused = AuditEntry.objects.filter(action="access.refused").order_by("id")
     assert refused.count() == REFUSALS_RECORDED_PER_MINUTE
     assert "further_refusals_not_recorded_for_seconds" in refused.last().data
+
+
+# --- exports -----------------------------------------------------------------------------------------------------
+
+def exported(actor):
+    return list(AuditEntry.objects.filter(action="data.exported", actor=actor).order_by("id"))
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_the_funds_ledger_export_is_recorded(client, reviewer, file_format):
+    client.force_login(reviewer)
+    response = client.get(reverse("reviews:funds"), {"format": file_format, "year": "2023"})
+    assert response.status_code == 200
+    [entry] = exported(reviewer)
+    assert entry.data["what"] == "funds" and entry.data["format"] == file_format and "rows" in entry.data
+
+
+def test_the_admins_catalogue_and_cycle_exports_are_recorded(client, administrator):
+    from measures.models import PolicyDocument
+    from nominations.models import Cycle
+
+    document = PolicyDocument.objects.get(in_force=True)
+    cycle = Cycle.objects.filter(document=document).first() or Cycle.objects.create(
+        year=2020, document=document, opens_at="2021-01-01T00:00:00+08:00", deadline="2021-03-31T23:59:59+08:00")
+    client.force_login(administrator)
+    assert client.get(reverse("admin:measures_measure_export", args=["catalogue", document.pk, "csv"])).status_code == 200
+    assert client.get(reverse("admin:reviews_award_export", args=["awards", cycle.pk, "xlsx"])).status_code == 200
+    catalogue, awards = exported(administrator)
+    assert catalogue.target_id == document.pk and catalogue.data["what"] == "catalogue" and catalogue.data["rows"] > 30
+    assert awards.target_id == cycle.pk and awards.data == {"what": "awards", "format": "xlsx", "rows": 0}
+
+
+def test_the_admins_export_of_people_is_recorded(rf, security_admin, clerk_water):
+    from django.contrib import admin
+
+    model_admin = admin.site._registry[User]
+    request = rf.post("/admin/auth/user/export/")
+    request.user = security_admin
+    data = model_admin.get_data_for_export(request, User.objects.filter(pk=clerk_water.pk))
+    assert len(data) == 1
+    [entry] = exported(security_admin)
+    assert entry.data == {"what": "auth.user", "format": "", "rows": 1}
