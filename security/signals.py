@@ -281,6 +281,17 @@ def device_added(sender, instance, created, raw=False, **kwargs):
                 target=instance.user, data={"device": f"{sender._meta.label_lower}/{instance.pk}"})
 
 
+@receiver(post_save, sender=StaticToken, dispatch_uid="security_recovery_code_added")
+def recovery_code_added(sender, instance, created, raw=False, **kwargs):
+    """A recovery code added one by one (the admin's page of a person's codes, a shell); the codes the person
+    generates are written at once (``services._issue_recovery_codes``) and recorded by the service."""
+    if created and not raw:
+        user = instance.device.user
+        _record(actor=context.current_actor(), action=AuditAction.RECOVERY_CODES_GENERATED, target=user,
+                message="Added one by one.", data={"device": f"otp_static.staticdevice/{instance.device_id}",
+                                                   "codes": 1})
+
+
 @receiver(post_delete, sender=TOTPDevice, dispatch_uid="security_totp_deleted")
 @receiver(post_delete, sender=StaticDevice, dispatch_uid="security_static_deleted")
 def device_deleted(sender, instance, **kwargs):

@@ -92,6 +92,13 @@ def test_devices_added_and_recovery_codes_used_are_recorded(reviewer):
     assert used.data["codes_left"] == len(codes) - 1
 
 
+def test_a_recovery_code_added_by_hand_is_recorded(reviewer):
+    _enrol(reviewer)
+    generated = len(records(reviewer, "account.recovery_codes_generated"))
+    StaticDevice.objects.get(user=reviewer).token_set.create(token="handmade1")
+    assert len(records(reviewer, "account.recovery_codes_generated")) == generated + 1
+
+
 def test_deleting_the_last_authenticator_removes_the_recovery_codes(client, security_admin, reviewer, settings):
     codes = _enrol(reviewer)
     device = TOTPDevice.objects.get(user=reviewer)
