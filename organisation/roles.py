@@ -78,6 +78,17 @@ def check_roles_exclusive(role_names) -> None:
         )
 
 
+def check_no_role_for_superuser(user, role_names) -> None:
+    """A superuser holds no role: it passes every permission check of the admin, so a role would open it
+    everything (the audit trail and programme data included). The first start's superuser creates other accounts
+    for the administrators."""
+    if user.is_superuser and set(role_names) & set(ROLE_LABELS):
+        raise ValidationError(
+            gettext("A superuser holds no role: create a separate account for the person and give the role to it."),
+            code="superuser_without_roles",
+        )
+
+
 def is_reviewer(user) -> bool:
     """General Office reviewers see everything and decide; administrators are not reviewers by default."""
     return user.is_active and REVIEWER in _group_names(user)

@@ -78,6 +78,10 @@ def user_roles_set(*, actor, user, role_names) -> set[str]:
         current = set(user.groups.filter(name__in=roles.ROLE_LABELS).values_list("name", flat=True))
         if current == wanted:
             return current
+        try:
+            roles.check_no_role_for_superuser(user, wanted - current)
+        except ValidationError as error:
+            raise DomainError(error.messages[0], field="groups") from None
         groups = {g.name: g for g in Group.objects.filter(name__in=roles.ROLE_LABELS)}
         user.groups.remove(*[groups[name] for name in current - wanted if name in groups])
         user.groups.add(*[groups[name] for name in wanted - current if name in groups])

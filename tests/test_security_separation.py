@@ -8,8 +8,10 @@ from django.contrib.messages import get_messages
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
+from incentives.errors import DomainError
 from organisation import access, roles
 from organisation.models import AuditEntry
+from organisation.services import user_roles_set
 from tests.factories import PASSWORD, make_user
 from tests.helpers import admin_form_data
 
@@ -130,3 +132,18 @@ def test_the_superusers_sign_in_and_each_change_are_recorded(client, db):
     used = AuditEntry.objects.filter(action="account.superuser_used", actor=root)
     assert used.count() == 1 and used.get().data["path"] == reverse("admin:auth_user_add")
     assert AuditEntry.objects.filter(action="account.created", target_id=newsec.pk, actor=root).exists()
+
+
+def test_the_superuser_cannot_give_itself_a_role(client):
+    root = make_user("root", is_superuser=True)
+    client.force_login(root)
+    url = reverse("admin:auth_user_change", args=[root.pk])
+    data = admin_form_data(client.get(url))
+    data["groups"] = [str(Group.objects.get(name=roles.SECURITY_ADMINISTRATOR).pk)]
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "superuser" in " ".join(response.context["adminform"].form.errors["groups"]).lower() or \
+        "超级用户" in " ".join(response.context["adminform"].form.errors["groups"])
+    assert not root.groups.exists()
+    with pytest.raises(DomainError, match="superuser|超级用户"):
+        user_roles_set(actor=root, user=root, role_names={roles.REVIEWER})
