@@ -122,10 +122,10 @@ class PersonAdmin(UserAdmin):
 
 
 class RoleGroupAdmin(GroupAdmin):
-    """Registered by measures.admin in place of the stock page of groups. Groups are the code's: the role groups and their permissions are defined by
-    ``organisation.permissions.role_groups_sync`` (run by every migrate), a bureau's group follows the bureau.
-    The page shows them; nobody adds, renames, deletes or gives permissions to one here (a security administrator
-    could otherwise give their own role the audit trail)."""
+    """Registered by measures.admin in place of the stock page of groups. Groups are the code's: the role groups
+    and their permissions are defined by ``organisation.permissions.role_groups_sync`` (run by every migrate), a
+    bureau's group follows the bureau. The page shows them; nobody adds, renames, deletes or gives permissions to
+    one here (a security administrator could otherwise give their own role the audit trail)."""
 
     readonly_fields = ["name", "permissions"]
     filter_horizontal = ()

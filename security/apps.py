@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from organisation.roles import ADMINISTRATOR_ROLES as ROLES  # noqa: E402
+from organisation.roles import ADMINISTRATOR_ROLES as ROLES
 
 ADMINISTRATOR_ROLES = "(" + ", ".join(f"'{name}'" for name in ROLES) + ")"
 ONE_ADMINISTRATOR_ROLE = f"""
