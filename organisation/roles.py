@@ -123,8 +123,8 @@ def staff_flag_sync(user_ids) -> None:
     granted = list(users.filter(Q(is_superuser=True) | in_role, is_staff=False).values_list("pk", flat=True))
     revoked = list(users.filter(~in_role, is_superuser=False, is_staff=True).values_list("pk", flat=True))
     if granted:
-        User.objects.filter(pk__in=granted).update(is_staff=True)
+        User.objects.filter(pk__in=granted, is_staff=False).update(is_staff=True)
     if revoked:
-        User.objects.filter(pk__in=revoked).update(is_staff=False)
+        User.objects.filter(pk__in=revoked, is_staff=True).update(is_staff=False)
     if granted or revoked:
         staff_flag_changed.send(sender=User, granted=granted, revoked=revoked)
