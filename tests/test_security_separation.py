@@ -1,6 +1,8 @@
 """三员分立 that holds: no form gives superuser status, staff status or personal permissions; the database itself
 refuses one person two administrator roles; the superuser reaches only the accounts and its use is recorded."""
 
+import threading
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -147,3 +149,50 @@ def test_the_superuser_cannot_give_itself_a_role(client):
     assert not root.groups.exists()
     with pytest.raises(DomainError, match="superuser|超级用户"):
         user_roles_set(actor=root, user=root, role_names={roles.REVIEWER})
+
+
+@pytest.mark.postgres
+def test_two_transactions_cannot_give_one_person_two_roles_at_once(db):
+    """The trigger locks the person's row: a second transaction adding a second role waits for the first to commit,
+    then sees its role and is refused (without the lock, neither would see the other's row and both would pass)."""
+    assert connection.vendor == "postgresql", "run this test on PostgreSQL (DATABASE_URL=postgres://…)"
+    groups = dict(Group.objects.filter(name__in=[roles.SYSTEM_ADMINISTRATOR, roles.AUDIT_ADMINISTRATOR])
+                  .values_list("name", "pk"))
+    first, second = (connection.get_new_connection(connection.get_connection_params()) for _ in range(2))
+    outcome = {}
+    try:
+        with first.cursor() as cursor:  # a committed person both transactions see, written outside Django
+            cursor.execute("INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, "
+                           "is_staff, is_active, date_joined) VALUES ('!', false, 'race', '', '', '', false, true, "
+                           "now()) RETURNING id")
+            person = cursor.fetchone()[0]
+        first.commit()
+        with first.cursor() as cursor:
+            cursor.execute("INSERT INTO auth_user_groups (user_id, group_id) VALUES (%s, %s)",
+                           [person, groups[roles.SYSTEM_ADMINISTRATOR]])
+
+        def add_second_role():
+            try:
+                with second.cursor() as cursor:
+                    cursor.execute("INSERT INTO auth_user_groups (user_id, group_id) VALUES (%s, %s)",
+                                   [person, groups[roles.AUDIT_ADMINISTRATOR]])
+                second.commit()
+                outcome["second"] = "committed"
+            except Exception as error:  # noqa: BLE001 — the test reads the outcome
+                second.rollback()
+                outcome["second"] = str(error)
+
+        waiting = threading.Thread(target=add_second_role)
+        waiting.start()
+        waiting.join(timeout=1)
+        assert waiting.is_alive(), "the second transaction waits for the first"
+        first.commit()
+        waiting.join(timeout=10)
+        assert "administrator roles" in outcome["second"]
+    finally:
+        with first.cursor() as cursor:
+            cursor.execute("DELETE FROM auth_user_groups WHERE user_id IN (SELECT id FROM auth_user WHERE username = 'race')")
+            cursor.execute("DELETE FROM auth_user WHERE username = 'race'")
+        first.commit()
+        first.close()
+        second.close()
