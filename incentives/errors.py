@@ -1,5 +1,12 @@
 """Domain errors: raised by services with a message a person understands."""
 
+from django.dispatch import Signal
+
+# Sent by ``incentives.middleware.AccessDoorMiddleware`` for every exception a view lets through (a refusal of the
+# access door among them): kwargs ``request`` and ``exception``. The audit trail records the door's refusals
+# (``security.signals``).
+request_refused = Signal()
+
 
 class DomainError(Exception):
     """A rule of the programme refused the action. The message is shown to the user as it is."""

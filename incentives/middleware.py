@@ -54,7 +54,8 @@ class AccessDoorMiddleware:
       address) with the refusal as the page's message: nothing was written, the person reads why.
     * A GET answers 403 with the message on the error page.
 
-    ``NotYours`` is Django's ``Http404`` and needs nothing here: the object is not the person's to see."""
+    ``NotYours`` is Django's ``Http404`` and answered by Django: the object is not the person's to see. Both are
+    announced (``incentives.errors.request_refused``) for the audit trail to record."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -64,13 +65,17 @@ class AccessDoorMiddleware:
 
     def process_exception(self, request, exception):
         from django.contrib import messages
+        from django.http import Http404
         from django.shortcuts import redirect, render
         from django.utils.http import url_has_allowed_host_and_scheme
 
-        from .errors import DomainError
+        from .errors import DomainError, request_refused
 
-        if not isinstance(exception, DomainError):
+        if not isinstance(exception, DomainError | Http404):
             return None
+        request_refused.send(sender=type(self), request=request, exception=exception)
+        if not isinstance(exception, DomainError):
+            return None  # a 404, answered by Django
         if request.method == "POST":
             messages.error(request, exception.message)
             back = request.META.get("HTTP_REFERER", "")

@@ -219,7 +219,11 @@ GUARDIAN_RAISE_403 = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Nothing like the account's names, in any disguise, and nothing from Django's list of common passwords or the
+    # project's own (security/data/common-passwords-zh.txt): see security/validators.py.
+    {"NAME": "security.validators.NotLikeTheAccountValidator", "OPTIONS": {"min_part": 3}},
+    {"NAME": "security.validators.CommonPasswordsValidator",
+     "OPTIONS": {"extra_list_path": BASE_DIR / "security" / "data" / "common-passwords-zh.txt"}},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     # 等保2.0: characters of at least 3 of the 4 classes (lower case, upper case, digits, other), and none of the
     # last PASSWORD_HISTORY_COUNT passwords again (security/validators.py).

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import ReinforcedGuardedModelAdmin
@@ -175,6 +176,9 @@ class UnitAdmin(OrganisationImportMixin, ExportMixin, organisation_admin.UnitAdm
 # django.contrib.auth's admin module registers its stock UserAdmin on the site as it is imported (the base class
 # below imports it): the page of people takes its place, Django's documented way for the stock User model.
 admin.site.unregister(User)
+# Its stock page of groups too: groups are the code's, shown but not changed here (organisation.admin.RoleGroupAdmin).
+admin.site.unregister(Group)
+admin.site.register(Group, organisation_admin.RoleGroupAdmin)
 
 
 @admin.register(User)

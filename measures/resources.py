@@ -88,6 +88,17 @@ class OrganisationImportMixin:
         view = self.admin_site.admin_view(lambda request: organisation_import_view(self, request, kind=self.import_kind))
         return [path("import/", view, name="%s_%s_import" % info)] + super().get_urls()
 
+    def get_data_for_export(self, request, queryset, **kwargs):
+        """Every export of the table is recorded (who, which table, how many rows)."""
+        from django.contrib.contenttypes.models import ContentType
+
+        from organisation.services import data_export_record
+
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        data_export_record(actor=request.user, what=self.opts.label_lower, rows=len(data),
+                           target=ContentType.objects.get_for_model(self.model))
+        return data
+
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "has_import_permission": self.has_import_permission(request)}
         return super().changelist_view(request, extra_context)

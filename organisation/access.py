@@ -43,9 +43,17 @@ from .models import Bureau, Programme, Unit
 class NotYours(Http404):
     """The object is not the person's to see (another programme, another bureau, or no such object)."""
 
+    subject = ""  # what was asked for ("app.model:id"), for the audit record of the refusal
+
 
 class Refused(PermissionDeniedError):
     """The person sees the object, but a rule refuses this action now; the message says why."""
+
+    subject = ""
+
+
+def _subject(model, lookup) -> str:
+    return f"{model._meta.label_lower}:{lookup}"[:200]
 
 
 # --- The person ---------------------------------------------------------------------------------------------------
@@ -73,7 +81,7 @@ class Person:
 
     @cached_property
     def is_administrator(self) -> bool:
-        """The system administrator (or a superuser)."""
+        """The system administrator (a superuser is not one: ``roles``)."""
         return self.signed_in and roles.is_administrator(self.user)
 
     @cached_property
@@ -82,8 +90,8 @@ class Person:
 
     @cached_property
     def is_deployment_wide(self) -> bool:
-        """Administrators and superusers keep the whole deployment (every programme's catalogue and cycles)."""
-        return self.signed_in and (self.user.is_superuser or roles.is_administrator(self.user)
+        """Administrators keep the whole deployment (every programme's catalogue and cycles)."""
+        return self.signed_in and (roles.is_administrator(self.user)
                                    or roles.is_security_administrator(self.user) or self.is_audit_administrator)
 
     # The person's bureaus (a clerk's)
@@ -131,8 +139,6 @@ class Person:
         in the same SQL: used as ``programme__in=`` it is a subquery, so scoping a read adds no query."""
         if not self.signed_in:
             return Programme.objects.none()
-        if self.user.is_superuser:
-            return Programme.objects.all()
         return Programme.objects.filter(Q(self._holds(*roles.ADMINISTRATOR_ROLES))
                                         | Q(pk__in=self.clerk_programmes.values("pk"))
                                         | Q(pk__in=self.reviewed_programmes.values("pk")))
@@ -305,7 +311,9 @@ def get(queryset: QuerySet, user, action: str = "view", **lookup):
     try:
         return restrict(queryset, user, action).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError, ValidationError, OverflowError):
-        raise NotYours from None
+        error = NotYours()
+        error.subject = _subject(queryset.model, " ".join(f"{key}={value}" for key, value in lookup.items()))
+        raise error from None
 
 
 def actions_for(user, obj) -> Actions:
@@ -331,10 +339,13 @@ def require(user, action: str, obj) -> Actions:
     now. Returns the person's actions."""
     actions = actions_for(user, obj)
     if "view" not in actions:
-        raise NotYours
-    if action not in actions:
-        raise Refused(actions.reason(action) or gettext("You may not do this."))
-    return actions
+        error = NotYours()
+    elif action not in actions:
+        error = Refused(actions.reason(action) or gettext("You may not do this."))
+    else:
+        return actions
+    error.subject = _subject(type(obj), getattr(obj, "pk", ""))
+    raise error
 
 
 # --- Programme scoping every rule shares -----------------------------------------------------------------------

@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UsernameField
+from django.http import HttpResponseRedirect
 from django.utils.dateparse import parse_date
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -65,8 +67,26 @@ class PersonAdmin(UserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "first_name", "last_name", "email")}),)
     list_display = ["username", "first_name", "email", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "groups", "memberships__bureau"]
-    # is_staff follows the administrator role (organisation.signals); bureau groups follow memberships.
-    readonly_fields = ["is_staff"]
+    # Rights come from roles only (三员分立): no form offers superuser status, staff status (it follows the
+    # administrator roles: organisation.signals) or personal permissions; a POST that carries them is refused
+    # (``changeform_view``). Roles and memberships are saved through organisation.services.
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Roles"), {"fields": ("is_active", "groups", "is_staff", "is_superuser")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ["is_staff", "is_superuser"]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST":
+            forged = [name for name in services.RIGHTS_NOT_ON_FORMS if any(request.POST.getlist(name))]
+            if forged:
+                person = self.get_object(request, unquote(object_id)) if object_id else None
+                message = services.account_change_refused(actor=request.user, user=person, fields=forged)
+                self.message_user(request, message, messages.ERROR)
+                return HttpResponseRedirect(request.get_full_path())
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":
@@ -100,6 +120,22 @@ class PersonAdmin(UserAdmin):
                 services.membership_add(actor=request.user, user=form.instance, bureau=membership.bureau)
             else:
                 services.membership_change(actor=request.user, membership=membership, bureau=membership.bureau)
+
+
+class RoleGroupAdmin(GroupAdmin):
+    """Registered by measures.admin in place of the stock page of groups. Groups are the code's: the role groups
+    and their permissions are defined by ``organisation.permissions.role_groups_sync`` (run by every migrate), a
+    bureau's group follows the bureau. The page shows them; nobody adds, renames, deletes or gives permissions to
+    one here (a security administrator could otherwise give their own role the audit trail)."""
+
+    readonly_fields = ["name", "permissions"]
+    filter_horizontal = ()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Programme)

@@ -331,6 +331,22 @@ class AuditAction(models.TextChoices):
     AUDIT_EXPORTED = "audit.exported", _("Audit records exported")
     INVITED = "account.invited", _("Invitation sent")
     INVITATION_ACCEPTED = "account.invitation_accepted", _("Password chosen from an invitation")
+    # every change of an account (security.signals, from the User model's saves), and what was refused
+    ACCOUNT_CREATED = "account.created", _("Account created")
+    ACCOUNT_ACTIVATED = "account.activated", _("Account activated")
+    ACCOUNT_DEACTIVATED = "account.deactivated", _("Account deactivated")
+    SUPERUSER_CHANGED = "account.superuser_changed", _("Superuser status changed")
+    STAFF_CHANGED = "account.staff_changed", _("Admin access (staff status) changed")
+    EMAIL_CHANGED = "account.email_changed", _("E-mail address changed")
+    NAME_CHANGED = "account.name_changed", _("Name changed")
+    ACCOUNT_CHANGE_REFUSED = "account.change_refused", _("Account change refused")
+    SUPERUSER_USED = "account.superuser_used", _("Superuser account used")
+    SIGN_IN_LOCKED = "account.sign_in_locked", _("Sign-in refused: account or address locked")
+    OTP_DEVICE_ADDED = "otp_device.added", _("Second-factor device added")
+    RECOVERY_CODE_USED = "account.recovery_code_used", _("Recovery code used")
+    RECOVERY_CODES_REMOVED = "account.recovery_codes_removed", _("Recovery codes removed")
+    ACCESS_REFUSED = "access.refused", _("Access refused")
+    DATA_EXPORTED = "data.exported", _("Data exported")
 
 
 def typed_username():

@@ -42,9 +42,14 @@ def _group_names(user) -> set[str]:
     return cached
 
 
+# A superuser holds no role by being one: it exists for the first start only, to create the three administrators
+# (``is_security_administrator``); it never reaches programme data (``security.middleware`` keeps it to the
+# accounts in the admin and signs it out once the three exist), and its sign-ins and changes are recorded.
+
+
 def is_administrator(user) -> bool:
-    """The system administrator (catalogue, cycles, programmes), or a superuser."""
-    return user.is_active and (user.is_superuser or SYSTEM_ADMINISTRATOR in _group_names(user))
+    """The system administrator (catalogue, cycles, programmes). A superuser is not one."""
+    return user.is_active and SYSTEM_ADMINISTRATOR in _group_names(user)
 
 
 def is_security_administrator(user) -> bool:
@@ -70,6 +75,17 @@ def check_roles_exclusive(role_names) -> None:
             gettext("One person cannot be %(roles)s at once: the system, security and audit administrators are three "
                     "different people.") % {"roles": gettext(" and ").join(str(ROLE_LABELS[name]) for name in held)},
             code="roles_not_exclusive",
+        )
+
+
+def check_no_role_for_superuser(user, role_names) -> None:
+    """A superuser holds no role: it passes every permission check of the admin, so a role would open it
+    everything (the audit trail and programme data included). The first start's superuser creates other accounts
+    for the administrators."""
+    if user.is_superuser and set(role_names) & set(ROLE_LABELS):
+        raise ValidationError(
+            gettext("A superuser holds no role: create a separate account for the person and give the role to it."),
+            code="superuser_without_roles",
         )
 
 
@@ -99,8 +115,16 @@ def staff_flag_sync(user_ids) -> None:
     from django.contrib.auth import get_user_model
     from django.db.models import Exists, OuterRef, Q
 
+    from .account_signals import staff_flag_changed
+
     User = get_user_model()
     in_role = Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name__in=ADMINISTRATOR_ROLES))
     users = User.objects.filter(pk__in=list(user_ids))
-    users.filter(Q(is_superuser=True) | in_role, is_staff=False).update(is_staff=True)
-    users.filter(~in_role, is_superuser=False, is_staff=True).update(is_staff=False)
+    granted = list(users.filter(Q(is_superuser=True) | in_role, is_staff=False).values_list("pk", flat=True))
+    revoked = list(users.filter(~in_role, is_superuser=False, is_staff=True).values_list("pk", flat=True))
+    if granted:
+        User.objects.filter(pk__in=granted, is_staff=False).update(is_staff=True)
+    if revoked:
+        User.objects.filter(pk__in=revoked, is_staff=True).update(is_staff=False)
+    if granted or revoked:
+        staff_flag_changed.send(sender=User, granted=granted, revoked=revoked)

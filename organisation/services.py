@@ -3,7 +3,9 @@ acts, writes in one transaction together with its audit record, and queues work 
 
 The admin calls these (``organisation.admin``), so a change made there leaves the same trace as any other."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -76,6 +78,10 @@ def user_roles_set(*, actor, user, role_names) -> set[str]:
         current = set(user.groups.filter(name__in=roles.ROLE_LABELS).values_list("name", flat=True))
         if current == wanted:
             return current
+        try:
+            roles.check_no_role_for_superuser(user, wanted - current)
+        except ValidationError as error:
+            raise DomainError(error.messages[0], field="groups") from None
         groups = {g.name: g for g in Group.objects.filter(name__in=roles.ROLE_LABELS)}
         user.groups.remove(*[groups[name] for name in current - wanted if name in groups])
         user.groups.add(*[groups[name] for name in wanted - current if name in groups])
@@ -83,6 +89,33 @@ def user_roles_set(*, actor, user, role_names) -> set[str]:
                      message="、".join(str(roles.ROLE_LABELS[n]) for n in sorted(wanted)),
                      data={"added": sorted(wanted - current), "removed": sorted(current - wanted)})
     return wanted
+
+
+# Rights come from roles only: no form sets these (organisation.admin.PersonAdmin), and a request that tries is
+# refused and recorded.
+RIGHTS_NOT_ON_FORMS = ("is_superuser", "is_staff", "user_permissions")
+
+
+def account_change_refused(*, actor, user, fields) -> str:
+    """Record that ``actor`` tried to set ``fields`` (of ``RIGHTS_NOT_ON_FORMS``) on ``user`` (None: a new
+    account) and nothing was saved. Returns the message that tells them why."""
+    target = user if user is not None else ContentType.objects.get_for_model(get_user_model())
+    with transaction.atomic():
+        audit_record(actor=actor, action=AuditAction.ACCOUNT_CHANGE_REFUSED, target=target,
+                     message="Superuser status, staff status and personal permissions are not set by hand.",
+                     data={"fields": sorted(fields)})
+    return _("Nothing was saved: superuser status, staff status and personal permissions are not given on this "
+             "page. Rights come from roles only: choose the person's roles (the administrator roles give access "
+             "to the admin).")
+
+
+def data_export_record(*, actor, what: str, target, file_format: str = "", rows: int | None = None) -> None:
+    """Record that ``actor`` exported ``what`` (of ``target``: a cycle, a programme, a document, or a model's
+    ContentType for a whole table) as ``file_format``, ``rows`` rows. The page that exports has asked the door;
+    the audit trail's own export and the review queue's are recorded by their services."""
+    with transaction.atomic():
+        audit_record(actor=actor, action=AuditAction.DATA_EXPORTED, target=target, message=what,
+                     data={"what": what, "format": file_format, "rows": rows})
 
 
 def outbox_retry(*, actor, messages) -> list[int]:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import roles, selectors, throttle
 from .access import door
-from .account_signals import login_locked_out
+from .account_signals import login_locked_out, login_refused_locked
 from .throttle import client_address
 
 __all__ = ["client_address", "ThrottledAuthenticationForm", "ThrottledAdminAuthenticationForm", "ThrottledLoginView",
@@ -27,6 +27,7 @@ class ThrottleMixin:
         username = self.cleaned_data.get("username") or ""
         address = client_address(self.request) if self.request else ""
         if throttle.login_locked(username, address):
+            login_refused_locked.send(sender=type(self), username=username, address=address)
             minutes = max(1, -(-settings.LOGIN_FAILURE_WINDOW_SECONDS // 60))
             raise forms.ValidationError(self.error_messages["locked"], code="locked", params={"minutes": minutes})
         try:

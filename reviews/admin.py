@@ -16,6 +16,7 @@ from measures.exports import export_response
 from nominations import admin as nominations_admin
 from nominations.exports import nomination_rows
 from nominations.models import Cycle
+from organisation import services as organisation_services
 from organisation.admin_mixins import ReadOnlyAdminMixin
 from organisation.paginators import CappedPaginator
 from organisation.roles import is_administrator
@@ -61,7 +62,10 @@ class AwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if what not in CYCLE_EXPORTS or file_format not in ("csv", "xlsx"):
             raise Http404
         cycle = get_object_or_404(Cycle, pk=pk)
-        return export_response(CYCLE_EXPORTS[what](cycle), file_format=file_format, filename=f"{what}-{cycle.year}")
+        rows = list(CYCLE_EXPORTS[what](cycle))
+        organisation_services.data_export_record(actor=request.user, what=what, target=cycle, file_format=file_format,
+                                                 rows=len(rows) - 1)
+        return export_response(rows, file_format=file_format, filename=f"{what}-{cycle.year}")
 
 
 @admin.register(Decision)

@@ -21,13 +21,15 @@ class EnrolForm(forms.Form):
 
 
 class RolesExclusiveUserChangeForm(auth_forms.UserChangeForm):
-    """The admin's form of a person: the three administrator roles exclude each other."""
+    """The admin's form of a person: the three administrator roles exclude each other, and a superuser holds none."""
 
     def clean_groups(self):
         groups = self.cleaned_data.get("groups")
         if groups is not None:
             try:
                 roles.check_roles_exclusive({group.name for group in groups})
+                held = set(self.instance.groups.values_list("name", flat=True)) if self.instance.pk else set()
+                roles.check_no_role_for_superuser(self.instance, {group.name for group in groups} - held)
             except ValidationError as error:
                 raise ValidationError(error.messages) from None
         return groups

@@ -7,12 +7,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.http import HttpResponseForbidden, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from organisation import roles
+from organisation.audit import AuditAction, audit_record
 
 from . import context, policy
 from .signals import EXPIRED_FLAG
@@ -109,15 +111,30 @@ class AccountGateMiddleware:
                              else _("Your password is older than %(days)d days: choose a new one before you go on.")
                              % {"days": settings.PASSWORD_MAX_AGE_DAYS})
             return HttpResponseRedirect(reverse("password_change"))
-        if user.is_superuser and not roles.administrator_roles_of(user):
-            if all_administrators_exist():
-                logout(request)
-                messages.error(request, _("The superuser served to create the system, security and audit "
-                                          "administrators; they exist now. Sign in with your own account."))
-                return HttpResponseRedirect(reverse(settings.LOGIN_URL))
-            if name not in BOOTSTRAP_OPEN:
-                return HttpResponseForbidden(render_to_string("security/bootstrap_only.html", request=request))
+        if user.is_superuser:
+            if not roles.administrator_roles_of(user):
+                if all_administrators_exist():
+                    logout(request)
+                    messages.error(request, _("The superuser served to create the system, security and audit "
+                                              "administrators; they exist now. Sign in with your own account."))
+                    return HttpResponseRedirect(reverse(settings.LOGIN_URL))
+                if name not in BOOTSTRAP_OPEN:
+                    return HttpResponseForbidden(render_to_string("security/bootstrap_only.html", request=request))
+            if request.method not in SAFE_METHODS and name not in ALWAYS_OPEN:
+                superuser_used(request, name)
         return None
+
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+def superuser_used(request, view_name: str) -> None:
+    """Every change a superuser sends is recorded before it is made (what it changes is recorded too, by the
+    service or the signal that makes it): the account is for the first start only."""
+    user = request.user
+    with transaction.atomic():
+        audit_record(actor=user, action=AuditAction.SUPERUSER_USED, target=user,
+                     data={"path": request.path[:300], "view": view_name, "method": request.method})
 
 
 def all_administrators_exist() -> bool:

@@ -12,7 +12,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from organisation import roles
-from organisation.audit import audit_record
+from organisation.audit import AuditAction, audit_record
 
 from .models import AccountSecurity
 
@@ -110,8 +110,11 @@ def verify_second_factor(*, user, token: str):
             break
     if verified is None:
         audit_record(actor=user, action="account.otp_failed", target=user)
+    elif isinstance(verified, StaticDevice):
+        audit_record(actor=user, action=AuditAction.RECOVERY_CODE_USED, target=user,
+                     data={"device": verified.persistent_id, "recovery_code": True,
+                           "codes_left": verified.token_set.count()})
     else:
         audit_record(actor=user, action="account.otp_verified", target=user,
-                     data={"device": verified.persistent_id,
-                           "recovery_code": isinstance(verified, StaticDevice)})
+                     data={"device": verified.persistent_id, "recovery_code": False})
     return verified

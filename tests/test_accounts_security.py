@@ -51,8 +51,8 @@ def test_production_cookies_are_secure_host_only_and_http_only():
 def test_production_password_rules_and_throttling():
     s = settings_under(PRODUCTION)
     validators = {v["NAME"].rsplit(".", 1)[-1]: v.get("OPTIONS", {}) for v in s["AUTH_PASSWORD_VALIDATORS"]}
-    assert {"UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
-            "NumericPasswordValidator"} <= set(validators)
+    assert {"UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordsValidator",
+            "NotLikeTheAccountValidator", "NumericPasswordValidator"} <= set(validators)
     assert validators["MinimumLengthValidator"]["min_length"] >= 10
     assert 1 <= s["LOGIN_FAILURE_LIMIT"] <= s["LOGIN_ADDRESS_FAILURE_LIMIT"]
     assert s["PASSWORD_RESET_TIMEOUT"] <= 24 * 60 * 60

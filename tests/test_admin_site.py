@@ -1,6 +1,7 @@
 """The admin is composed once: one site class (``security.admin_site``) is ``admin.site`` through the admin's
 AppConfig, its rule of entry a method of that class, and every model registered once with its final page. The only
-registration taken back is django.contrib.auth's stock User page, which the page of people replaces."""
+registrations taken back are django.contrib.auth's stock User page, which the page of people replaces, and its
+stock Group page, which the read-only page of groups replaces."""
 
 import ast
 from pathlib import Path
@@ -44,7 +45,7 @@ def _calls(path: Path, name: str) -> list[str]:
     return found
 
 
-def test_nothing_is_unregistered_or_patched_onto_the_site_but_the_stock_user_page():
+def test_nothing_is_unregistered_or_patched_onto_the_site_but_the_stock_user_and_group_pages():
     unregistered, patched = {}, []
     for app in APPS:
         for path in (ROOT / app).rglob("*.py"):
@@ -53,5 +54,5 @@ def test_nothing_is_unregistered_or_patched_onto_the_site_but_the_stock_user_pag
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Assign) and any(ast.unparse(t).startswith("admin.site.") for t in node.targets):
                     patched.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert unregistered == {"measures/admin.py": ["admin.site.unregister(User)"]}
+    assert unregistered == {"measures/admin.py": ["admin.site.unregister(User)", "admin.site.unregister(Group)"]}
     assert not patched

@@ -79,7 +79,7 @@ def test_passwords_of_three_classes_pass(password):
 
 
 def test_none_of_the_last_five_passwords_again(clerk_water):
-    passwords = [f"New-password-{n}" for n in range(6)]
+    passwords = [f"Copper-kettle-{n}" for n in range(6)]  # "New-password-5" is a common one now
     for password in passwords[:5]:
         clerk_water.set_password(password)
         clerk_water.save()

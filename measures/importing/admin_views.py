@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from incentives.errors import DomainError
 from measures.exports import CATALOGUE_HEADER, catalogue_rows, export_response
 from measures.models import PolicyDocument
+from organisation import services as organisation_services
 from organisation.models import Programme
 from organisation.roles import is_administrator
 
@@ -263,6 +264,9 @@ def export_view(model_admin, request, what: str, pk: int, file_format: str):
         raise Http404
     if what == "catalogue":
         document = get_object_or_404(PolicyDocument, pk=pk)
-        return export_response(catalogue_rows(document), file_format=file_format, filename=f"catalogue-{document.pk}")
+        rows = list(catalogue_rows(document))
+        organisation_services.data_export_record(actor=request.user, what="catalogue", target=document,
+                                                 file_format=file_format, rows=len(rows) - 1)
+        return export_response(rows, file_format=file_format, filename=f"catalogue-{document.pk}")
     raise Http404
 

@@ -14,6 +14,7 @@ from measures.exports import export_response
 from nominations.models import Cycle
 from nominations.phases import Change, phase_allows
 from organisation import access
+from organisation import services as organisation_services
 
 from .. import selectors, services
 from ..access import funds_keepers, register_keepers
@@ -96,8 +97,10 @@ def funds(request):
     ledger = selectors.ledger(user=request.user, programme=programme, year=year)
     file_format = request.GET.get("format")
     if file_format in ("csv", "xlsx"):
-        return export_response(_ledger_rows(ledger), file_format=file_format,
-                               filename=f"funds-{year}" if year else "funds")
+        rows = list(_ledger_rows(ledger))
+        organisation_services.data_export_record(actor=request.user, what="funds", target=programme,
+                                                 file_format=file_format, rows=len(rows) - 1)
+        return export_response(rows, file_format=file_format, filename=f"funds-{year}" if year else "funds")
     return render(request, "reviews/funds.html", {
         "ledger": ledger, "year": year, "programme": programme,
         "years": list(Cycle.objects.filter(programme=programme).order_by("-year").values_list("year", flat=True)),
