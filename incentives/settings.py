@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "organisation",
     "security",
     "measures",
+    "evaluation",
     "nominations",
     "reviews",
 ]

@@ -1,0 +1,111 @@
+"""Reads of the evaluation: a category's criteria for a year, its eligible units, the sheet with its ranking, and
+the declarations of interest. Each read is a fixed number of queries, whatever the number of units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from measures.models import IncentiveCategory
+from organisation import access
+from organisation.models import Unit
+
+from . import ranking
+from .models import Criteria, Declaration, Indicator, IndicatorEvidence, Stake, Value
+
+
+def category_programme_id(category: IncentiveCategory) -> int:
+    return category.measure.document.programme_id
+
+
+def criteria_current(*, category: IncentiveCategory, year: int) -> Criteria | None:
+    """The newest version of the category's criteria for the year, with its indicators (two queries)."""
+    return (Criteria.objects.filter(category=category, year=year).order_by("-version")
+            .select_related("filed_by", "decided_by")
+            .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.order_by("order"))).first())
+
+
+def criteria_versions(*, category: IncentiveCategory, year: int) -> QuerySet[Criteria]:
+    return Criteria.objects.filter(category=category, year=year).select_related("filed_by").order_by("-version")
+
+
+def criteria_for_person(user, *, pk: int) -> Criteria:
+    return access.get(Criteria.objects.select_related("category__measure__document", "bureau"), user, pk=pk)
+
+
+def eligible_units(*, category: IncentiveCategory, programme_id: int) -> QuerySet[Unit]:
+    """Every active unit of the programme of the kinds the category rewards (its main kind or another kind it
+    also is), in administrative order: all of them are scored, not only those proposed."""
+    kinds = category.subject_kinds.values("code")
+    also = Unit.other_kinds.through.objects.filter(unitkind_id__in=kinds).values("unit_id")
+    return (Unit.objects.filter(Q(kind__in=kinds) | Q(pk__in=also), is_active=True, programme_id=programme_id)
+            .order_by("division_order", "name"))
+
+
+def declarations_of_year(*, programme_id: int, year: int) -> list[Declaration]:
+    return list(Declaration.objects.filter(programme_id=programme_id, year=year)
+                .select_related("person", "unit").order_by("declared_at", "id"))
+
+
+def stakes_of(*, person_id, programme_id: int, year: int) -> set[int]:
+    """The units the person declared a stake in, for the year: they neither score nor decide them."""
+    return set(Declaration.objects.filter(person_id=person_id, programme_id=programme_id, year=year,
+                                          unit__isnull=False).values_list("unit_id", flat=True))
+
+
+def has_declared(*, person_id, programme_id: int, year: int) -> bool:
+    return Declaration.objects.filter(person_id=person_id, programme_id=programme_id, year=year).exists()
+
+
+@dataclass
+class Sheet:
+    """The scoring sheet of one category and year: the criteria, every eligible unit's values, evidence and
+    points, the ranking, and who recused from which unit."""
+
+    category: IncentiveCategory
+    year: int
+    criteria: Criteria | None
+    indicators: list[Indicator] = field(default_factory=list)
+    rows: list[ranking.RankedRow] = field(default_factory=list)
+    evidence: dict[tuple[int, int], list[IndicatorEvidence]] = field(default_factory=dict)
+    recusals: dict[int, list[Declaration]] = field(default_factory=dict)  # unit id → stakes declared in it
+    declarations: list[Declaration] = field(default_factory=list)
+
+    @property
+    def tie_rule(self):
+        return ranking.TIE_RULE
+
+    def ranked(self) -> list[ranking.RankedRow]:
+        return [row for row in self.rows if row.ranked]
+
+    def position_of(self) -> dict[int, int]:
+        return {row.unit.pk: row.position for row in self.rows if row.ranked}
+
+    def evidence_for(self, indicator_id: int, unit_id: int) -> list[IndicatorEvidence]:
+        return self.evidence.get((indicator_id, unit_id), [])
+
+
+def sheet(*, category: IncentiveCategory, year: int, programme_id: int, criteria: Criteria | None = None) -> Sheet:
+    """The sheet, in five queries whatever the number of units: criteria with indicators (two), units, values,
+    evidence, declarations (one each; values, evidence and declarations only when there are criteria)."""
+    criteria = criteria if criteria is not None else criteria_current(category=category, year=year)
+    result = Sheet(category=category, year=year, criteria=criteria)
+    if criteria is None:
+        return result
+    indicators = list(criteria.indicators.all())
+    units = list(eligible_units(category=category, programme_id=programme_id))
+    values = list(Value.objects.filter(indicator__criteria=criteria).select_related("entered_by"))
+    result.indicators = indicators
+    result.rows = ranking.rank(indicators=indicators, units=units, values=values)
+    for item in IndicatorEvidence.objects.filter(indicator__criteria=criteria).order_by("uploaded_at", "id"):
+        result.evidence.setdefault((item.indicator_id, item.unit_id), []).append(item)
+    result.declarations = declarations_of_year(programme_id=programme_id, year=year)
+    for declaration in result.declarations:
+        if declaration.stake != Stake.NONE:
+            result.recusals.setdefault(declaration.unit_id, []).append(declaration)
+    return result
+
+
+def evidence_for_download(user, *, token: str) -> IndicatorEvidence:
+    return access.get(IndicatorEvidence.objects.select_related("indicator__criteria"), user, token=token)
