@@ -7,4 +7,4 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation")
 
     def ready(self):
-        from . import access  # noqa: F401  (registers its rules at the door)
+        from . import access, signals  # noqa: F401  (rules at the door; files follow their rows)

@@ -21,17 +21,20 @@ def category_programme_id(category: IncentiveCategory) -> int:
 
 def criteria_current(*, category: IncentiveCategory, year: int) -> Criteria | None:
     """The newest version of the category's criteria for the year, with its indicators (two queries)."""
-    return (Criteria.objects.filter(category=category, year=year).order_by("-version")
-            .select_related("filed_by", "decided_by")
-            .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.order_by("order"))).first())
+    found = (Criteria.objects.filter(category=category, year=year).order_by("-version")
+             .select_related("filed_by", "decided_by")
+             .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.order_by("order"))).first())
+    if found is not None:
+        found.category = category  # the caller's, with its measure and document already read
+    return found
 
 
 def criteria_versions(*, category: IncentiveCategory, year: int) -> QuerySet[Criteria]:
     return Criteria.objects.filter(category=category, year=year).select_related("filed_by").order_by("-version")
 
 
-def criteria_for_person(user, *, pk: int) -> Criteria:
-    return access.get(Criteria.objects.select_related("category__measure__document", "bureau"), user, pk=pk)
+def criteria_queryset() -> QuerySet[Criteria]:
+    return Criteria.objects.select_related("category__measure__document", "bureau")
 
 
 def eligible_units(*, category: IncentiveCategory, programme_id: int) -> QuerySet[Unit]:
@@ -84,6 +87,15 @@ class Sheet:
 
     def evidence_for(self, indicator_id: int, unit_id: int) -> list[IndicatorEvidence]:
         return self.evidence.get((indicator_id, unit_id), [])
+
+    def table(self) -> list[dict]:
+        """The ranking as a page shows it: each row's cells (indicator, value, points, evidence), its total or why
+        it has none, and who recused from the unit (no query)."""
+        return [{"row": row, "unit": row.unit,
+                 "cells": [{"indicator": i, "value": row.values.get(i.pk), "points": row.points.get(i.pk),
+                            "evidence": self.evidence_for(i.pk, row.unit.pk)} for i in self.indicators],
+                 "missing": "、".join(i.name for i in row.missing), "recusals": self.recusals.get(row.unit.pk, [])}
+                for row in self.rows]
 
 
 def sheet(*, category: IncentiveCategory, year: int, programme_id: int, criteria: Criteria | None = None) -> Sheet:

@@ -7,11 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incentives.errors import DomainError
+from incentives.evidence import evidence_check
 from measures.importing.reading import ImportFileError, RowError, normalise_header, read_table
 from measures.models import IncentiveCategory, Responsibility
 from organisation import access
@@ -20,7 +22,7 @@ from organisation.models import Bureau, Unit
 
 from . import selectors
 from .access import require_on_category
-from .models import Criteria, Declaration, Direction, Indicator, Method, Stake, Value
+from .models import Criteria, Declaration, Direction, Indicator, IndicatorEvidence, Method, Stake, Value
 
 MAX_INDICATORS = 20
 MAX_TEXT = 4000
@@ -464,3 +466,36 @@ def values_import(*, actor, plan: ValuesPlan) -> int:
         raise DomainError(_("The file has errors: nothing was imported."), field="file")
     return values_enter(actor=actor, criteria=plan.criteria, cells=plan.cells, imported=True, filename=plan.filename)
 
+
+
+# --- evidence per indicator ---------------------------------------------------------------------------------------
+
+
+def evidence_attach(*, actor, criteria: Criteria, indicator: Indicator, unit: Unit, upload) -> IndicatorEvidence:
+    """Attach a file proving ``unit``'s value of ``indicator`` (the checks of every evidence file). The person
+    scores the unit: the same door and the same recusal as a value."""
+    access.require(actor, "score", criteria)
+    if indicator.criteria_id != criteria.pk:
+        raise DomainError(_("%(indicator)s is not an indicator of these criteria.") % {"indicator": indicator},
+                          field="indicator")
+    programme_id = criteria.category.measure.document.programme_id
+    if not selectors.eligible_units(category=criteria.category, programme_id=programme_id).filter(pk=unit.pk).exists():
+        raise DomainError(_("%(unit)s is not eligible in this category.") % {"unit": unit}, field="unit")
+    recusal_check(actor=actor, programme_id=programme_id, year=criteria.year, units=[unit])
+    if upload is None:
+        raise DomainError(_("Attach a file."), field="file")
+    meta = evidence_check(upload)
+    stored = None
+    try:
+        with transaction.atomic():
+            evidence = IndicatorEvidence(indicator=indicator, unit=unit, uploaded_by=actor)
+            stored = evidence.store(upload, meta)
+            evidence.save()
+            audit_record(actor=actor, action=AuditAction.INDICATOR_EVIDENCE_ADDED, target=criteria,
+                         message=f"{unit.name} · {indicator.name} · {evidence.original_name}",
+                         data={"unit": unit.pk, "indicator": indicator.pk, "sha256": evidence.sha256})
+    except Exception:
+        if stored:
+            default_storage.delete(stored)
+        raise
+    return evidence
