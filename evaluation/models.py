@@ -215,3 +215,27 @@ class Declaration(models.Model):
 
     def __str__(self):
         return f"{self.year} · {self.person} · {self.unit or self.get_stake_display()}"
+
+
+class EvaluationSettings(models.Model):
+    """What a programme publishes of its evaluations. One row per programme, edited in the admin; the defaults
+    apply while it has none: the public notice (公示) shows each proposed unit's category criteria, and other
+    units' figures only when the programme chooses to publish them."""
+
+    programme = models.OneToOneField(Programme, on_delete=models.PROTECT, related_name="evaluation_settings",
+                                     verbose_name=_("programme"))
+    publish_figures = models.BooleanField(
+        _("publish the ranking's figures in the public notice"), default=False,
+        help_text=_("Off: the public notice shows each category's criteria only. On: also every eligible unit's "
+                    "points, total and position."))
+
+    class Meta:
+        verbose_name = _("evaluation settings")
+        verbose_name_plural = _("evaluation settings")
+
+    def __str__(self):
+        return str(_("Evaluation settings"))
+
+    @classmethod
+    def current(cls, programme_id: int) -> "EvaluationSettings":
+        return cls.objects.filter(programme_id=programme_id).first() or cls(programme_id=programme_id)

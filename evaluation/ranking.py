@@ -113,3 +113,38 @@ def rank(*, indicators: list[Indicator], units: list, values: list[Value]) -> li
 def top_units(rows: list[RankedRow], count: int) -> list:
     """The units the list proposes by default: the first ``count`` ranked, in ranking order."""
     return [row.unit for row in rows if row.ranked][:count]
+
+
+@dataclass
+class Placement:
+    """A proposed unit at its rank in the list, beside the ranking: where the ranking puts it, which unit the
+    ranking puts at that rank, and whether proposing it there departs from the ranking (a reason is then owed)."""
+
+    rank: int
+    unit: object
+    row: RankedRow | None  # the unit's row of the ranking (None: not an eligible unit)
+    expected: RankedRow | None  # the ranking's row at this rank (None: the ranking has fewer units)
+
+    @property
+    def position(self) -> int | None:
+        return self.row.position if self.row is not None else None
+
+    @property
+    def is_out(self) -> bool:
+        return self.row is not None and bool(self.row.out_reason)
+
+    @property
+    def departs(self) -> bool:
+        """A unit departs when the ranking does not put it at its rank: units tied at a position are
+        interchangeable there."""
+        return (self.row is None or not self.row.ranked or self.expected is None
+                or self.row.position != self.expected.position)
+
+
+def placements(rows: list[RankedRow], units: list) -> list[Placement]:
+    """Each proposed unit (in rank order) beside the ranking (no query)."""
+    by_unit = {row.unit.pk: row for row in rows}
+    ranked = [row for row in rows if row.ranked]
+    return [Placement(rank=rank, unit=unit, row=by_unit.get(unit.pk),
+                      expected=ranked[rank - 1] if rank <= len(ranked) else None)
+            for rank, unit in enumerate(units, start=1)]

@@ -121,3 +121,41 @@ def sheet(*, category: IncentiveCategory, year: int, programme_id: int, criteria
 
 def evidence_for_download(user, *, token: str) -> IndicatorEvidence:
     return access.get(IndicatorEvidence.objects.select_related("indicator__criteria"), user, token=token)
+
+
+def ranking_for_list(*, category: IncentiveCategory, year: int, programme_id: int) -> Sheet | None:
+    """The sheet a list follows, or None when the category has no criteria for the year (a list without a
+    ranking, as entitlements and categories without filed criteria are)."""
+    if category.is_entitlement:
+        return None
+    found = sheet(category=category, year=year, programme_id=programme_id)
+    return found if found.criteria is not None else None
+
+
+def public_criteria(*, category_ids, year: int) -> dict[int, Criteria]:
+    """The newest criteria of each category for the year, with their indicators (two queries): what the public
+    notice shows beside each proposed unit."""
+    found = {}
+    for criteria in (Criteria.objects.filter(category_id__in=list(category_ids), year=year)
+                     .order_by("category_id", "-version")
+                     .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.order_by("order")))):
+        found.setdefault(criteria.category_id, criteria)
+    return found
+
+
+def public_evaluation(*, programme_id: int, year: int, category_ids) -> dict[int, dict]:
+    """For the public notice: each category's criteria and, when the programme publishes them
+    (``EvaluationSettings.publish_figures``), its full ranking. Criteria only: two queries; with the figures, a
+    sheet per category with criteria."""
+    from .models import EvaluationSettings
+
+    criteria = public_criteria(category_ids=category_ids, year=year)
+    publish = bool(criteria) and EvaluationSettings.current(programme_id).publish_figures
+    shown = {}
+    for category_id, found in criteria.items():
+        entry = {"criteria": found, "sheet": None}
+        if publish:
+            category = IncentiveCategory.objects.select_related("measure__document").get(pk=category_id)
+            entry["sheet"] = sheet(category=category, year=year, programme_id=programme_id, criteria=found)
+        shown[category_id] = entry
+    return shown

@@ -16,13 +16,23 @@ from incentives.errors import DomainError
 from incentives.evidence import evidence_check
 from measures.importing.reading import ImportFileError, RowError, normalise_header, read_table
 from measures.models import IncentiveCategory, Responsibility
-from organisation import access
+from organisation import access, roles
 from organisation.audit import AuditAction, audit_record
 from organisation.models import Bureau, Unit
 
 from . import selectors
 from .access import require_on_category
-from .models import Criteria, Declaration, Direction, Indicator, IndicatorEvidence, Method, Stake, Value
+from .models import (
+    Criteria,
+    Declaration,
+    Direction,
+    EvaluationSettings,
+    Indicator,
+    IndicatorEvidence,
+    Method,
+    Stake,
+    Value,
+)
 
 MAX_INDICATORS = 20
 MAX_TEXT = 4000
@@ -499,3 +509,20 @@ def evidence_attach(*, actor, criteria: Criteria, indicator: Indicator, unit: Un
             default_storage.delete(stored)
         raise
     return evidence
+
+
+# --- what a programme publishes --------------------------------------------------------------------------------
+
+
+def evaluation_settings_set(*, actor, programme_id: int, publish_figures: bool) -> EvaluationSettings:
+    """The system administrator decides whether the programme's public notice shows the ranking's figures."""
+    if not roles.is_administrator(actor):
+        raise access.Refused(_("Only an administrator can change this."))
+    with transaction.atomic():
+        settings, _created = EvaluationSettings.objects.select_for_update().get_or_create(programme_id=programme_id)
+        before = settings.publish_figures
+        settings.publish_figures = bool(publish_figures)
+        settings.save()
+        audit_record(actor=actor, action=AuditAction.EVALUATION_SETTINGS_CHANGED, target=settings,
+                     data={"programme": programme_id, "publish_figures": settings.publish_figures, "before": before})
+    return settings

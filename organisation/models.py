@@ -302,6 +302,7 @@ class AuditAction(models.TextChoices):
     VALUES_IMPORTED = "criteria.values_imported", _("Values imported")
     INDICATOR_EVIDENCE_ADDED = "criteria.evidence_added", _("Evidence of an indicator added")
     INTEREST_DECLARED = "declaration.made", _("Interests declared (回避)")
+    EVALUATION_SETTINGS_CHANGED = "evaluation_settings.changed", _("Evaluation settings changed")
     LIST_MARKED_READ = "nomination_list.marked_read", _("Marked read by the reviewer")
     LATE_BUREAUS_REMINDED = "cycle.late_bureaus_reminded", _("Late bureaus reminded")
     QUEUE_EXPORTED = "cycle.queue_exported", _("Review queue exported")
