@@ -103,7 +103,7 @@ def test_typed_values_need_a_declaration_then_a_bad_value_is_refused_naming_its_
     url = reverse("evaluation:sheet", args=[YEAR, category("6").pk])
     response = client.post(url, _sheet_post(criteria, DISTRICT_VALUES), HTTP_REFERER="http://testserver" + url)
     assert response.status_code == 302 and not Value.objects.exists()
-    assert "Declare your interests" in client.get(url).content.decode()
+    assert 'id="declare-first"' in client.get(url).content.decode()
     decl = client.post(reverse("evaluation:declaration", args=[YEAR]), {"nothing": "on", "next": url})
     assert decl.status_code == 302 and decl["Location"] == url
     bad = {**DISTRICT_VALUES, "荔湾区": ("95", "70", "十")}
