@@ -594,7 +594,9 @@ MATRIX: dict[str, list[Case]] = {
     # Typed values: the bureau that prepares the list; whoever else reads the sheet is refused (back, with the reason).
     # Filing the criteria and importing values: the bureau that prepares the list; those who read the sheet are told
     # why not (403); others do not find it.
-    "evaluation:criteria": on_lists(year_category, owner=200, co=403, unrelated=404, reviewer=403, administrator=403),
+    "evaluation:criteria": on_lists(year_category, owner=200, co=403, unrelated=404, reviewer=403, administrator=403)
+    + on_jiangsu(lambda w: {"year": w.extra["b"]["cycle"].year, "category_id": w.extra["b"]["category"].pk},
+                 label="Jiangsu's category", js_clerk=200, js_reviewer=403, administrator=403, role_admin=403),
     "evaluation:import": on_lists(year_category, owner=200, co=403, unrelated=404, reviewer=403, administrator=403),
     # An empty upload: the bureau is sent back to the sheet with a message; who reads the sheet too (refused).
     "evaluation:evidence_upload": post_only_get(lambda w: year_category(w, w.scopes[0]))

@@ -17,7 +17,7 @@ from tests.browser_fixtures import DESKTOP, choose_unit, screenshot
 from tests.browser_helpers import assert_in_chinese, assert_labelled, log_in, open_cycle
 from tests.factories import MEASURE6_INDICATORS, district_rows, values_workbook
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_root")]
 
 # By the values of tests.factories.DISTRICT_VALUES: 海珠区, 黄埔区, 天河区, then 番禺区.
 TOP3 = ["海珠区", "黄埔区", "天河区"]

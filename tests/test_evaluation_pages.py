@@ -24,7 +24,7 @@ from .factories import (
     values_workbook,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 YEAR = 2025
 
 

@@ -296,3 +296,40 @@ def test_a_declaration_is_either_stakes_with_reasons_or_nothing(clerk_water):
         make(actor=clerk_water, programme_id=_programme_id(), year=YEAR,
              stakes=[services.StakeEntry(unit=haizhu, stake="worked", reason="再次")])
     assert refused.value.field == "unit" and Declaration.objects.count() == 1
+
+
+# --- evidence per indicator ------------------------------------------------------------------------------------
+
+
+def test_evidence_per_indicator_is_checked_recorded_and_refused_for_a_declared_unit(clerk_water, clerk_forestry,
+                                                                                   category, media_root):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from evaluation.models import IndicatorEvidence
+
+    from .factories import pdf_file
+
+    criteria = file_criteria(clerk_water, category("6"), YEAR)
+    quality = criteria.indicators.get(name="项目建设质量")
+    haizhu, tianhe = (Unit.objects.get(name=n, programme__is_default=True) for n in ("海珠区", "天河区"))
+    services.declaration_make(actor=clerk_water, programme_id=_programme_id(), year=YEAR,
+                              stakes=[services.StakeEntry(unit=haizhu, stake="other", reason="曾参与其项目评审")])
+    evidence = services.evidence_attach(actor=clerk_water, criteria=criteria, indicator=quality, unit=tianhe,
+                                        upload=pdf_file("质量抽查.pdf"))
+    assert evidence.original_name == "质量抽查.pdf" and evidence.sha256
+    assert AuditEntry.objects.filter(action=AuditAction.INDICATOR_EVIDENCE_ADDED).count() == 1
+    with pytest.raises(services.Recused):
+        services.evidence_attach(actor=clerk_water, criteria=criteria, indicator=quality, unit=haizhu,
+                                 upload=pdf_file("海珠.pdf"))
+    with pytest.raises(DomainError):
+        services.evidence_attach(actor=clerk_water, criteria=criteria, indicator=quality, unit=tianhe,
+                                 upload=SimpleUploadedFile("report.pdf", b"<html>not a pdf</html>"))
+    with pytest.raises(access.NotYours):
+        services.evidence_attach(actor=clerk_forestry, criteria=criteria, indicator=quality, unit=tianhe,
+                                 upload=pdf_file("x.pdf"))
+    assert IndicatorEvidence.objects.count() == 1
+    sheet = selectors.sheet(category=category("6"), year=YEAR, programme_id=_programme_id())
+    assert sheet.evidence_for(quality.pk, tianhe.pk) == [evidence]
+    assert selectors.evidence_for_download(clerk_water, token=evidence.token) == evidence
+    with pytest.raises(access.NotYours):
+        selectors.evidence_for_download(clerk_forestry, token=evidence.token)
