@@ -273,8 +273,8 @@ def _build_world() -> World:
     for scope in scopes:
         criteria = Criteria.objects.create(category=scope.category, year=year, bureau=scope.nomination_list.bureau,
                                            filed_by=users[scope.owner], filed_at=timezone.now())
-        indicator = Indicator.objects.create(criteria=criteria, order=1, name="完成率", method="quantity", weight=100,
-                                             direction="higher", data_source="统计", evidence_required=True)
+        Indicator.objects.create(criteria=criteria, order=1, name="完成率", method="quantity", weight=100,
+                                 direction="higher", data_source="统计", evidence_required=True)
         extra[f"criteria {scope.category.code}"] = criteria
     body = b"%PDF-1.4\n% matrix indicator evidence\n"
     proof = IndicatorEvidence(indicator=extra["criteria 6"].indicators.get(), unit=districts[0], token="c" * 32,
