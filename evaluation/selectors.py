@@ -29,6 +29,13 @@ def criteria_current(*, category: IncentiveCategory, year: int) -> Criteria | No
     return found
 
 
+def criteria_waiting(user) -> list[Criteria]:
+    """The criteria waiting for the review of the General Office, of the programmes the person reviews (one
+    query)."""
+    return list(access.restrict(Criteria.objects.filter(state=Criteria.State.SUBMITTED), user, "review")
+                .select_related("category__measure", "bureau").order_by("filed_at", "pk"))
+
+
 def criteria_versions(*, category: IncentiveCategory, year: int) -> QuerySet[Criteria]:
     return Criteria.objects.filter(category=category, year=year).select_related("filed_by").order_by("-version")
 

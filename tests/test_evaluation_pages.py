@@ -206,3 +206,12 @@ def test_the_sheet_costs_the_same_queries_with_11_and_300_units(clerk_water, cat
     with django_assert_num_queries(13):
         response = client.get(url)
     assert response.status_code == 200 and response.content.decode().count('data-position=') == 11 + extra
+
+
+def test_the_reviewers_rules_page_lists_the_criteria_waiting_for_review(clerk_water, reviewer, category):
+    criteria = file_criteria(clerk_water, category("6"), YEAR)
+    page = _client(reviewer).get(reverse("reviews:rules")).content.decode()
+    assert f'data-criteria="{criteria.pk}"' in page
+    services.criteria_accept(actor=reviewer, criteria=criteria)
+    page = _client(reviewer).get(reverse("reviews:rules")).content.decode()
+    assert f'data-criteria="{criteria.pk}"' not in page
