@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incentives.errors import DomainError
+from incentives.errors import ConflictError, DomainError
 from incentives.evidence import evidence_check
 from measures.importing.reading import ImportFileError, RowError, normalise_header, read_table
 from measures.models import IncentiveCategory, Responsibility
@@ -247,8 +247,13 @@ def criteria_file(*, actor, category: IncentiveCategory, year: int, indicators: 
             criteria.save()
             action = AuditAction.CRITERIA_FILED
         else:
-            criteria = Criteria.objects.create(category=category, year=year, bureau=bureau, filed_by=actor,
-                                               filed_at=now)
+            try:
+                with transaction.atomic():
+                    criteria = Criteria.objects.create(category=category, year=year, bureau=bureau, filed_by=actor,
+                                                       filed_at=now)
+            except IntegrityError:
+                raise ConflictError(_("Someone else of the bureau filed these criteria at the same moment. Reload "
+                                      "the page to see them.")) from None
             action = AuditAction.CRITERIA_FILED
         created = Indicator.objects.bulk_create([Indicator(criteria=criteria, **row) for row in rows])
         if action == AuditAction.CRITERIA_CHANGED:
@@ -373,6 +378,10 @@ def values_enter(*, actor, criteria: Criteria, cells: dict[tuple[Unit, Indicator
             "pk", flat=True).first()
         if newest != locked.pk:
             raise DomainError(_("These criteria have been replaced by a newer version: enter the values there."))
+        if set(Indicator.objects.filter(criteria=locked).values_list("pk", flat=True)) != set(indicators):
+            # Refiled (before any value) while this sheet was being filled: its indicators are new rows.
+            raise ConflictError(_("The criteria were filed again after you opened the sheet. Reload the page and "
+                                  "enter the values again."))
         existing = {(v.unit_id, v.indicator_id): v
                     for v in Value.objects.select_for_update().filter(indicator__criteria=locked,
                                                                       unit_id__in=list(units))}
