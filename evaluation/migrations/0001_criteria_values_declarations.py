@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('measures', '0003_stored_file'),
-        ('organisation', '0006_criteria_values_declarations'),
+        ('organisation', '0005_programme_finance_bureau'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('evaluation', '0001_criteria_values_declarations'),
-        ('organisation', '0006_criteria_values_declarations'),
+        ('organisation', '0005_programme_finance_bureau'),
     ]
 
     operations = [
