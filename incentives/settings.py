@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "organisation",
     "security",
     "measures",
+    "evaluation",
     "nominations",
     "reviews",
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("measures/", include("measures.urls")),
+    path("evaluation/", include("evaluation.urls")),
     path("nominations/", include("nominations.urls")),
     path("review/", include("reviews.urls")),
     # One set of public pages, two namespaces: the default programme's and the others' (by their code).

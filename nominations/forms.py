@@ -92,6 +92,10 @@ class NomineeRowForm(forms.Form):
                                    widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
     figures = forms.CharField(label=_("Figures"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
                               help_text=_("Indicators and their values, where the measure has them"))
+    departure_reason = forms.CharField(
+        label=_("Why this unit departs from the ranking"), required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed only where the list departs from the ranking of the category's criteria"))
     files = MultipleFileField(label=_("Add evidence files"), required=False,
                               help_text=_("PDF, images or office documents, at most %(size)s each")
                               % {"size": filesizeformat(settings.EVIDENCE_MAX_BYTES)})

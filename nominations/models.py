@@ -164,6 +164,10 @@ class Nominee(models.Model):
     rank = models.PositiveSmallIntegerField(_("rank"))
     achievements = models.TextField(_("achievements and results"))
     figures = models.TextField(_("figures"), blank=True, help_text=_("Indicators and their values, where the measure has them"))
+    # Where the category's ranking (evaluation) put the unit when the list was saved, and why the list departs
+    # from the ranking at this rank (empty when it follows it).
+    ranking_position = models.PositiveSmallIntegerField(_("position in the ranking"), null=True, blank=True)
+    departure_reason = models.TextField(_("why the list departs from the ranking here"), blank=True)
 
     class Meta:
         verbose_name = _("nominee")

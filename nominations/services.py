@@ -10,6 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from evaluation import ranking as evaluation_ranking
+from evaluation import selectors as evaluation_selectors
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 from measures import limits
 from measures.models import ImplementationRules, IncentiveCategory, PolicyDocument, Responsibility
@@ -150,6 +152,7 @@ class NomineeEntry:
     achievements: str
     figures: str = ""
     files: list = field(default_factory=list)
+    departure_reason: str = ""
 
 
 def _check_owner(actor, category: IncentiveCategory) -> None:
@@ -277,10 +280,41 @@ def _validate_entries(nomination_list: NominationList, entries: list[NomineeEntr
     return [[{"file": f, **evidence_check(f)} for f in entry.files] for entry in entries]
 
 
-def _place_nominees(nomination_list: NominationList, entries: list[NomineeEntry]) -> dict[int, Nominee]:
+def _departures_check(nomination_list: NominationList, entries: list[NomineeEntry]) -> dict[int, tuple]:
+    """Where the category has criteria for the year, the list follows their ranking: a unit at a rank the ranking
+    does not give it is a departure and needs its reason; a unit out under a pass/fail condition (否决项) is not
+    proposed. Returns unit id → (position in the ranking, reason kept)."""
+    cycle, category = nomination_list.cycle, nomination_list.category
+    sheet = evaluation_selectors.ranking_for_list(category=category, year=cycle.year, programme_id=cycle.programme_id)
+    if sheet is None:
+        return {entry.unit.pk: (None, "") for entry in entries}
+    kept = {}
+    for index, (entry, placement) in enumerate(zip(entries, evaluation_ranking.placements(
+            sheet.rows, [e.unit for e in entries]), strict=True)):
+        if placement.is_out:
+            raise DomainError(_("%(unit)s is out of the ranking (%(reason)s): it cannot be proposed.")
+                              % {"unit": entry.unit, "reason": placement.row.out_reason}, field=f"rows-{index}-unit")
+        reason = (entry.departure_reason or "").strip()
+        if placement.departs and not reason:
+            expected = placement.expected.unit.name if placement.expected else "—"
+            raise DomainError(_("Rank %(rank)s: the ranking puts %(expected)s here, not %(unit)s. Give the reason "
+                                "of this departure from the ranking.")
+                              % {"rank": placement.rank, "expected": expected, "unit": entry.unit},
+                              field=f"rows-{index}-departure_reason")
+        if len(reason) > MAX_COMMENT_LENGTH:
+            raise DomainError(_("A reason has at most %(max)s characters.") % {"max": MAX_COMMENT_LENGTH},
+                              field=f"rows-{index}-departure_reason")
+        kept[entry.unit.pk] = (placement.position, reason if placement.departs else "")
+    return kept
+
+
+def _place_nominees(nomination_list: NominationList, entries: list[NomineeEntry],
+                    placed: dict[int, tuple] | None = None) -> dict[int, Nominee]:
     """Make the list's nominees match ``entries`` (rank = position), keeping the rows (and their evidence and any
-    decision on them) of units that stay. Ranks are unique and within 1..ABSOLUTE_MAXIMUM in the database at
+    decision on them) of units that stay; ``placed`` gives each unit's position in the ranking and the reason of a
+    departure (``_departures_check``). Ranks are unique and within 1..ABSOLUTE_MAXIMUM in the database at
     every statement, so rows move one at a time through a free rank."""
+    placed = placed or {}
     target = {entry.unit.pk: rank for rank, entry in enumerate(entries, start=1)}
     current = {n.unit_id: n for n in Nominee.objects.select_for_update().filter(nomination_list=nomination_list)}
     Nominee.objects.filter(pk__in=[n.pk for u, n in current.items() if u not in target]).delete()
@@ -315,13 +349,16 @@ def _place_nominees(nomination_list: NominationList, entries: list[NomineeEntry]
     by_unit = dict(kept)
     for entry in entries:
         nominee = by_unit.get(entry.unit.pk)
+        position, reason = placed.get(entry.unit.pk, (None, ""))
+        wanted = (entry.achievements.strip(), entry.figures.strip(), position, reason)
         if nominee is None:
             nominee = Nominee.objects.create(nomination_list=nomination_list, unit=entry.unit, rank=target[entry.unit.pk],
-                                             achievements=entry.achievements.strip(), figures=entry.figures.strip())
+                                             achievements=wanted[0], figures=wanted[1], ranking_position=position,
+                                             departure_reason=reason)
             by_unit[entry.unit.pk] = nominee
-        elif (nominee.achievements, nominee.figures) != (entry.achievements.strip(), entry.figures.strip()):
-            nominee.achievements, nominee.figures = entry.achievements.strip(), entry.figures.strip()
-            nominee.save(update_fields=["achievements", "figures"])
+        elif (nominee.achievements, nominee.figures, nominee.ranking_position, nominee.departure_reason) != wanted:
+            (nominee.achievements, nominee.figures, nominee.ranking_position, nominee.departure_reason) = wanted
+            nominee.save(update_fields=["achievements", "figures", "ranking_position", "departure_reason"])
     if parked:
         Evidence.objects.filter(pk__in=parked[1]).update(nominee=by_unit[parked[0]])
     return by_unit
@@ -338,6 +375,7 @@ def nomination_list_save(*, actor, nomination_list: NominationList, version: int
             list_transition_check(actor=actor, nomination_list=locked, name="edit", now=now)
             _bump_version(locked, version)
             files = _validate_entries(locked, entries, nothing_to_propose, nothing_reason)
+            placed = _departures_check(locked, entries)
             remove_ids = {int(pk) for pk in remove_evidence}
             removed = list(Evidence.objects.filter(pk__in=remove_ids, nominee__nomination_list=locked))
             if len(removed) != len(remove_ids):
@@ -346,7 +384,7 @@ def nomination_list_save(*, actor, nomination_list: NominationList, version: int
             Evidence.objects.filter(pk__in=[e.pk for e in removed]).delete()
 
             before = list(locked.nominees.order_by("rank").values_list("unit__name", flat=True))
-            nominees = _place_nominees(locked, entries)
+            nominees = _place_nominees(locked, entries, placed)
             added = []
             for entry, entry_files in zip(entries, files, strict=True):
                 for meta in entry_files:
@@ -362,7 +400,9 @@ def nomination_list_save(*, actor, nomination_list: NominationList, version: int
             audit_record(actor=actor, action=AuditAction.LIST_SAVED, target=locked, message=_("Draft saved"),
                          data={"nominees": after, "before": before, "evidence_added": added,
                                "evidence_removed": [e.original_name for e in removed],
-                               "nothing_to_propose": nothing_to_propose, "version": locked.version})
+                               "nothing_to_propose": nothing_to_propose, "version": locked.version,
+                               "departures": {str(e.unit.name): placed[e.unit.pk][1] for e in entries
+                                              if placed[e.unit.pk][1]}})
             transaction.on_commit(lambda: [default_storage.delete(name) for name in removed_names])
     except Exception:
         # The transaction rolled back: files written for it must go too.

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from evaluation import ranking as evaluation_ranking
+from evaluation import selectors as evaluation_selectors
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 from incentives.files import DOWNLOAD_HEADERS
 from measures.models import ImplementationRules, Measure
@@ -155,28 +157,44 @@ def _kept_release(request, access) -> None:
     request.session[KEPT_FILES] = session
 
 
-def _editor_context(access, formset, meta_form, error=None, kept=None):
+def _ranking(access):
+    """The ranking the list follows (the category's criteria for the year), or None."""
+    return evaluation_selectors.ranking_for_list(category=access.category, year=access.cycle.year,
+                                                 programme_id=access.cycle.programme_id)
+
+
+def _editor_context(access, formset, meta_form, error=None, kept=None, sheet=None):
     nl = access.nomination_list
     nominees_by_unit = {n.unit_id: n for n in nl.nominees.all()} if nl else {}
+    ranked = [row for row in sheet.rows if row.ranked] if sheet else []
+    by_unit = {row.unit.pk: row for row in sheet.rows} if sheet else {}
     rows = []
     for index, form in enumerate(formset.forms):
         try:
             unit_id = int(form["unit"].value() or 0)
         except (TypeError, ValueError):
             unit_id = 0
-        rows.append({"form": form, "nominee": nominees_by_unit.get(unit_id), "kept": (kept or {}).get(index, [])})
+        rows.append({"form": form, "nominee": nominees_by_unit.get(unit_id), "kept": (kept or {}).get(index, []),
+                     "ranked_here": ranked[index] if index < len(ranked) else None, "own": by_unit.get(unit_id)})
     return {
         "access": access, "nomination_list": nl, "formset": formset, "meta_form": meta_form, "rows": rows,
+        "sheet": sheet,
         "list_length": access.list_length,  # measures.limits.list_length: the limit in force, or an entitlement's
         "error": error, "accept": ACCEPT_ATTRIBUTE, "kinds": list(access.category.subject_kinds.all()),
     }
 
 
-def _initial_rows(access) -> list[dict]:
+def _initial_rows(access, sheet=None) -> list[dict]:
+    """The editor's rows: the list's nominees; for a list without any yet, the ranking's top units up to the limit
+    in force (the list follows the ranking unless the bureau says why not)."""
     nl = access.nomination_list
     nominees = sorted(nl.nominees.all(), key=lambda n: n.rank) if nl else []
     rows = [{"unit": n.unit_id, "unit_name": selectors.unit_label(n.unit), "rank": n.rank,
-             "achievements": n.achievements, "figures": n.figures} for n in nominees]
+             "achievements": n.achievements, "figures": n.figures, "departure_reason": n.departure_reason}
+            for n in nominees]
+    if not rows and sheet is not None and not (nl and nl.nothing_to_propose):
+        rows = [{"unit": unit.pk, "unit_name": unit.name, "rank": rank}
+                for rank, unit in enumerate(evaluation_ranking.top_units(sheet.rows, access.list_length), start=1)]
     used = {r["rank"] for r in rows}
     free = [r for r in range(1, access.list_length + 1) if r not in used]
     rows += [{"unit": None, "rank": free.pop(0)} for _row in range(max(access.list_length - len(rows), 0))]
@@ -197,7 +215,8 @@ def _ordered_entries(formset, units_by_id, action: str, kept: dict | None = None
             if 0 <= j < len(order):
                 order[i], order[j] = order[j], order[i]
     return [services.NomineeEntry(unit=units_by_id[f.cleaned_data["unit"]], achievements=f.cleaned_data["achievements"],
-                                  figures=f.cleaned_data["figures"], files=f.cleaned_data["files"] + (kept or {}).get(f, []))
+                                  figures=f.cleaned_data["figures"], files=f.cleaned_data["files"] + (kept or {}).get(f, []),
+                                  departure_reason=f.cleaned_data["departure_reason"])
             for f in order]
 
 
@@ -219,13 +238,14 @@ def list_edit(request, year: int, category_id: int):
     NomineeFormSet = nominee_formset(access.list_length)
     form_kwargs = {"length": access.list_length, "chooser_url": _list_url(access, "nominations:units")}
     if request.method != "POST":
-        formset = NomineeFormSet(prefix="rows", initial=_initial_rows(access), form_kwargs=form_kwargs)
+        sheet = _ranking(access)
+        formset = NomineeFormSet(prefix="rows", initial=_initial_rows(access, sheet), form_kwargs=form_kwargs)
         meta_form = ListMetaForm(evidence_ids=evidence_ids, initial={
             "version": nl.version if nl else 0,
             "nothing_to_propose": nl.nothing_to_propose if nl else False,
             "nothing_reason": nl.nothing_reason if nl else "",
         })
-        return render(request, "nominations/list_edit.html", _editor_context(access, formset, meta_form))
+        return render(request, "nominations/list_edit.html", _editor_context(access, formset, meta_form, sheet=sheet))
 
     formset = NomineeFormSet(request.POST, request.FILES, prefix="rows", form_kwargs=form_kwargs,
                              resolver=partial(selectors.units_resolve, access.category,
@@ -234,7 +254,7 @@ def list_edit(request, year: int, category_id: int):
     meta_form = ListMetaForm(request.POST, evidence_ids=evidence_ids)
     if not (formset.is_valid() and meta_form.is_valid()):
         return render(request, "nominations/list_edit.html", _editor_context(
-            access, formset, meta_form, kept=_keep_files(request, access, formset)), status=400)
+            access, formset, meta_form, kept=_keep_files(request, access, formset), sheet=_ranking(access)), status=400)
     action = request.POST.get("action", "save")
     try:
         if nl is None:
@@ -253,7 +273,7 @@ def list_edit(request, year: int, category_id: int):
         status = 409 if isinstance(error, ConflictError) else 400
         return render(request, "nominations/list_edit.html", _editor_context(
             access, formset, meta_form, error=error.message,
-            kept=_keep_files(request, access, formset)), status=status)
+            kept=_keep_files(request, access, formset), sheet=_ranking(access)), status=status)
     _kept_release(request, access)
     if action == "submit":
         return redirect(_list_url(access, "nominations:submit"))

@@ -62,7 +62,7 @@ def forget_cached_permissions(user) -> None:
 # administrator gets people, roles, memberships, object permissions and second-factor devices (and may view
 # bureaus and categories, to choose them); the audit administrator may only view the audit trail. Nobody may write
 # to the audit trail.
-ADMINISTRATOR_APPS = ("organisation", "measures", "nominations", "reviews")
+ADMINISTRATOR_APPS = ("organisation", "measures", "evaluation", "nominations", "reviews")
 NOT_FOR_ADMINISTRATORS = {NOMINATE, COMMENT, "add_auditentry", "change_auditentry", "delete_auditentry",
                           "view_auditentry", "add_membership", "change_membership", "delete_membership",
                           "view_membership"}

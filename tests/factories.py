@@ -468,3 +468,63 @@ def make_second_programme(year: int) -> SimpleNamespace:
     return SimpleNamespace(programme=programme, finance_bureau=finance, clerk=clerk, finance=finance_clerk,
                            reviewer=reviewer, unit=unit, document=document, category=category, earned=earned,
                            cycle=cycle, list=nomination_list, award=award, rules=rules)
+
+
+# --- the evaluation behind a list (evaluation/) -------------------------------------------------------------------
+
+# Measure 6 (水务建设投资): three weighted indicators and, for the service tests, a 否决项.
+MEASURE6_INDICATORS = [
+    dict(name="投资完成率", method="quantity", weight="50", direction="higher", unit_of_measure="%",
+         data_source="市水务局年度投资统计"),
+    dict(name="项目建设质量", method="score", weight="30", scale_min="0", scale_max="100",
+         data_source="市水务局质量抽查", evidence_required=True),
+    dict(name="群众满意度", method="score", weight="20", scale_min="0", scale_max="10", data_source="第三方满意度调查"),
+]
+SAFETY_CONDITION = dict(name="无重大安全事故", method="condition", weight="0", data_source="市应急管理局通报")
+# Values of the 11 districts (投资完成率, 项目建设质量, 群众满意度), in administrative order: 越秀区 … 增城区.
+DISTRICT_VALUES = {
+    "越秀区": ("101", "80", "8"), "海珠区": ("120", "90", "9"), "荔湾区": ("95", "70", "7"),
+    "天河区": ("110", "88", "9"), "白云区": ("90", "75", "6"), "黄埔区": ("115", "85", "8"),
+    "番禺区": ("105", "82", "8"), "花都区": ("92", "70", "7"), "南沙区": ("100", "78", "7"),
+    "从化区": ("85", "60", "6"), "增城区": ("98", "74", "7"),
+}
+
+
+def indicator_specs(*rows):
+    from evaluation.services import IndicatorSpec
+
+    return [IndicatorSpec(**row) for row in rows]
+
+
+def file_criteria(clerk, category, year, rows=None):
+    """The category's criteria filed by ``clerk`` through the service (measure 6's three indicators by default)."""
+    from evaluation.services import criteria_file
+
+    return criteria_file(actor=clerk, category=category, year=year,
+                         indicators=indicator_specs(*(rows or MEASURE6_INDICATORS)))
+
+
+def declare_nothing(user, year, programme=None):
+    from evaluation.services import declaration_make
+
+    programme = programme or Programme.objects.default()
+    return declaration_make(actor=user, programme_id=programme.pk, year=year, nothing=True)
+
+
+def values_workbook(rows, header=("单位", "投资完成率", "项目建设质量", "群众满意度")) -> bytes:
+    """An .xlsx of values: a header row, then one row per unit."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def district_rows(values=DISTRICT_VALUES, **replaced):
+    """The rows of ``values_workbook`` for the 11 districts, a district's row replaced where given."""
+    return [(name, *replaced.get(name, figures)) for name, figures in values.items()]

@@ -57,6 +57,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from evaluation.models import Criteria, Indicator, IndicatorEvidence
 from measures.models import ImplementationRules, IncentiveCategory, Measure, PolicyDocument, Responsibility
 from nominations.deadlines import default_deadline_for
 from nominations.models import (
@@ -268,6 +269,20 @@ def _build_world() -> World:
     accepted.save()
     extra["rules_accepted"] = accepted
     extra["tianhe"] = tianhe
+    # Each list's criteria for the year (the evaluation's pages), and an evidence file of category 6's indicator.
+    for scope in scopes:
+        criteria = Criteria.objects.create(category=scope.category, year=year, bureau=scope.nomination_list.bureau,
+                                           filed_by=users[scope.owner], filed_at=timezone.now())
+        Indicator.objects.create(criteria=criteria, order=1, name="完成率", method="quantity", weight=100,
+                                 direction="higher", data_source="统计", evidence_required=True)
+        extra[f"criteria {scope.category.code}"] = criteria
+    body = b"%PDF-1.4\n% matrix indicator evidence\n"
+    proof = IndicatorEvidence(indicator=extra["criteria 6"].indicators.get(), unit=districts[0], token="c" * 32,
+                              extension=".pdf", original_name="proof.pdf", content_type="application/pdf",
+                              size=len(body), sha256=hashlib.sha256(body).hexdigest(), uploaded_by=users["water"])
+    proof.file.save("proof.pdf", ContentFile(body), save=False)
+    proof.save()
+    extra["indicator_evidence"] = proof
     extra["b"] = b = _second_programme(year, users["reviewer"])
     users.update({"js_clerk": b["clerk"], "js_finance": b["finance"], "js_register": b["register"],
                   "js_reviewer": b["reviewer"]})
@@ -573,6 +588,33 @@ MATRIX: dict[str, list[Case]] = {
     ] + on_jiangsu(lambda w: {"token": w.extra["b"]["rules"].token}, label="filing of 省水利厅", js_clerk=200,
                    js_reviewer=200)
     + signed_in(lambda w: {"token": "0" * 32}, label="no such file", status=404),
+    # --- evaluation: criteria, scoring sheet, import, evidence, declarations -----------------------------------
+    # The sheet reads like the list: its bureaus, the General Office, administrators.
+    "evaluation:sheet": on_lists(year_category, **READ)
+    + signed_in(lambda w: {"year": w.cycle.year, "category_id": 999999}, label="no such category", status=404)
+    + signed_in(lambda w: {"year": 1990, "category_id": w.scopes[0].category.pk}, label="no year 1990", status=404),
+    # Typed values: the bureau that prepares the list; whoever else reads the sheet is refused (back, with the reason).
+    # Filing the criteria and importing values: the bureau that prepares the list; those who read the sheet are told
+    # why not (403); others do not find it.
+    "evaluation:criteria": on_lists(year_category, owner=200, co=403, unrelated=404, reviewer=403, administrator=403)
+    + on_jiangsu(lambda w: {"year": w.extra["b"]["cycle"].year, "category_id": w.extra["b"]["category"].pk},
+                 label="Jiangsu's category", js_clerk=200, js_reviewer=403, administrator=403, role_admin=403),
+    "evaluation:import": on_lists(year_category, owner=200, co=403, unrelated=404, reviewer=403, administrator=403),
+    # An empty upload: the bureau is sent back to the sheet with a message; who reads the sheet too (refused).
+    "evaluation:evidence_upload": post_only_get(lambda w: year_category(w, w.scopes[0]))
+    + on_lists(year_category, method="post", owner=REDIRECT, co=REDIRECT, unrelated=404, reviewer=REDIRECT,
+               administrator=REDIRECT),
+    "evaluation:evidence": [Case("evidence of 6", lambda w: {"token": w.extra["indicator_evidence"].token},
+                                 lambda w: people(404, water=200, ndrc=200, reviewer=200, administrator=200,
+                                                  role_admin=200))]
+    + signed_in(lambda w: {"token": "0" * 32}, label="no such file", status=404),
+    # Everyone of a programme declares their interests for its years.
+    "evaluation:declaration": signed_in(lambda w: {"year": w.cycle.year})
+    + signed_in(lambda w: {"year": 1990}, label="no year 1990", status=404),
+    # The General Office decides the criteria: an empty decision is sent back with the reason; others do not find it.
+    "evaluation:criteria_decide": reviewer_post_only_get(lambda w: {"pk": w.extra["criteria 6"].pk})
+    + everyone(lambda w: {"pk": w.extra["criteria 6"].pk}, label="POST", method="post", anonymous=LOGIN, clerk=404,
+               reviewer=REDIRECT, administrator=404, foreign=404),
     # --- reviews: the General Office's pages -----------------------------------------------------------------
     "reviews:queue": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404),
     "reviews:list": on_lists(lambda w, s: {"pk": s.nomination_list.pk}, **REVIEW),

@@ -18,7 +18,7 @@ from security.admin_mixins import AccountSecurityAdminMixin
 from security.admin_site import IncentivesAdminSite
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("incentives", "organisation", "security", "measures", "nominations", "reviews")
+APPS = ("incentives", "organisation", "security", "measures", "evaluation", "nominations", "reviews")
 
 
 def test_the_projects_site_is_the_default_site_and_decides_who_enters():

@@ -22,9 +22,9 @@ LARGE = Sizes(cycles=3, categories=60, bureaus=40, units=180, users=70, audit=60
 # (the header's figure): one query. The clerk's home also lists the years and the latest comments: two more.
 QUERIES = {
     "clerk_home": 12,  # the phase of the year, the unread count, the years' links and the latest comments
-    "list_editor": 15,  # the category's rights in one query; no units (the chooser asks for them as the clerk types)
+    "list_editor": 16,  # the category's rights in one query; no units (the chooser asks for them as the clerk types); the year's criteria (the ranking the list follows)
     "review_queue": 15,  # the awards and limits of the page's rows only; the door reads the programmes reviewed once; the bureaus and measures are not listed (choosers)
-    "list_review": 13,  # with the phase, the requests for an exception to the cap, and the door (who reviews what)
+    "list_review": 15,  # with the phase, the requests for an exception to the cap, the door (who reviews what), the year's criteria (none here: with criteria the ranking costs four more, tests/test_evaluation_lists.py) and the reviewer's declared stakes (回避)
     "unit_history": 3,  # the unit, its years with their award counts, the awards of the page's years
     "public_results": 7,  # the cycle, the version, the copy the publication stored (none here), the awards, the repeat winners, the bulletin spot (2)
     "statistics": 12,  # the copy the publication stored (none here: the timer warms it), the stored tallies: the years shown, the totals of every year (summed by the database); the rules filed on time (pairs, first filings, bureaus)

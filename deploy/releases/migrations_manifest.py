@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MANIFEST = ROOT / "deploy" / "releases" / "migrations.sha256"
-APPS = ("organisation", "security", "measures", "nominations", "reviews")
+APPS = ("organisation", "security", "measures", "evaluation", "nominations", "reviews")
 
 
 def migration_files() -> list[str]:

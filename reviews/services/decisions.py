@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from evaluation.services import recusal_check
 from incentives.errors import DomainError
 from measures import limits
 from measures.models import CapException
@@ -69,6 +70,8 @@ def nominee_decide(*, actor, nominee: Nominee, approved: bool, comment: str = ""
         current = Nominee.objects.select_related("unit").filter(pk=nominee.pk, nomination_list=locked).first()
         if current is None:
             raise DomainError(_("This nominee is no longer in the list."))
+        # 回避: a reviewer who declared a stake in the unit does not decide it; another reviewer does.
+        recusal_check(actor=actor, programme_id=cycle.programme_id, year=cycle.year, units=[current.unit])
         award = Award.objects.filter(nominee=current).first()
         slot = award.slot if award else None
         if approved and award is None:

@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from evaluation import selectors as evaluation_selectors
 from incentives.errors import DomainError
 from measures import limits
 from nominations import phases, states
@@ -45,7 +46,14 @@ def _render_list(request, nomination_list, *, return_form=None, decide_form=None
     awarded = sum(1 for n in nominees if hasattr(n, "award"))
     requests = selectors.exception_requests_for(nomination_list)
     pending = next((r for r in requests if r.state == r.State.PENDING), None)
+    # The evaluation behind the list: its criteria, the full ranking, the departures and the recusals.
+    sheet = evaluation_selectors.ranking_for_list(category=category, year=cycle.year, programme_id=cycle.programme_id)
+    my_stakes = ({d.unit_id for d in sheet.declarations if d.person_id == request.user.pk and d.unit_id} if sheet
+                 else evaluation_selectors.stakes_of(person_id=request.user.pk, programme_id=cycle.programme_id,
+                                                     year=cycle.year))
     return render(request, "reviews/list_detail.html", {
+        "sheet": sheet, "criteria": sheet.criteria if sheet else None, "my_stakes": my_stakes,
+        "departures": [n for n in nominees if n.departure_reason],
         "requests": requests, "pending_request": pending, "decided_requests": [r for r in requests if r is not pending],
         "request_actions": access.actions_for(request.user, pending),
         "cycle_actions": access.actions_for(request.user, cycle),

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
+from evaluation import selectors as evaluation_selectors
 from incentives.errors import DomainError
 from measures.models import SupportForm
 from nominations.evidence import ACCEPT_ATTRIBUTE
@@ -91,8 +92,14 @@ def _notice_cycle_or_404(year: int, programme: str | None = None) -> Cycle:
 def public_notice(request, year: int, programme: str | None = None):
     cycle = _notice_cycle_or_404(year, programme)
     groups = selectors.notice_results(cycle=cycle)
+    # Each category's criteria beside its proposed units (and the ranking's figures if the programme publishes them).
+    evaluation = evaluation_selectors.public_evaluation(
+        programme_id=cycle.programme_id, year=cycle.year,
+        category_ids={award.category_id for group in groups for _category, awards in group.categories for award in awards})
+    sections = [(group, [(category, awards, evaluation.get(awards[0].category_id) if awards else None)
+                         for category, awards in group.categories]) for group in groups]
     return render(request, "reviews/public_notice.html", {
-        "cycle": cycle, "groups": groups, "award_count": sum(g.award_count for g in groups),
+        "cycle": cycle, "groups": groups, "sections": sections, "award_count": sum(g.award_count for g in groups),
         "running": services.notice_running(cycle),
     })
 

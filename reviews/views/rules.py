@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from evaluation import selectors as evaluation_selectors
 from incentives.errors import DomainError
 from measures.selectors import document_in_force
 from organisation import access
@@ -24,6 +25,8 @@ def rules_overview(request):
         "decision_form": RulesDecisionForm(),
         "decidable": {filing.pk for row in rows for filing in row.filings
                       if "decide" in access.actions_for(request.user, filing)},
+        # The criteria (评选标准) filed with the rules and waiting for the General Office, decided on their page.
+        "criteria_waiting": evaluation_selectors.criteria_waiting(request.user),
     })
 
 
