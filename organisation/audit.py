@@ -14,6 +14,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 
+from incentives import params
+
 from .models import AuditAction, AuditEntry, typed_username
 
 __all__ = ["AuditAction", "actions_matching", "audit_entries_filtered", "audit_entries_searched", "audit_record", "audit_trail_for"]
@@ -62,17 +64,6 @@ def actions_matching(term: str) -> list[str]:
     return [code for code, label in AuditAction.choices if term in code.casefold() or term in str(label).casefold()]
 
 
-ID_MAX = 2**63 - 1  # the largest object id the column holds; a larger one finds nothing (and does not overflow)
-
-
-def object_id_from(text: str) -> int | None:
-    """An object id typed by someone: ASCII digits within the column's range, else None."""
-    text = text.strip()
-    if text.isascii() and text.isdigit() and int(text) <= ID_MAX:
-        return int(text)
-    return None
-
-
 def _with_typed_username(entries):
     # The same expression as the index on failed sign-ins' account names (0004_audit_indexes), so it serves it.
     return entries.alias(typed_username=typed_username())
@@ -90,7 +81,7 @@ def audit_entries_searched(entries, term: str):
     term = term.strip()
     if not term:
         return entries
-    object_id = object_id_from(term)
+    object_id = params.int_from(term)  # an id past the column's range finds nothing
     if object_id is not None:
         return audit_entries_filtered(entries, target_id=object_id)
     return _with_typed_username(entries).filter(_actor_condition(term) | Q(target_repr__icontains=term))

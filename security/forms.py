@@ -4,8 +4,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from incentives import params
 from organisation import roles
-from organisation.audit import ID_MAX
 
 
 class TokenForm(forms.Form):
@@ -38,11 +38,12 @@ class AuditSearchForm(forms.Form):
     action = forms.CharField(label=_("Action"), required=False, max_length=64)
     target_type = forms.ModelChoiceField(label=_("Object type"), required=False,
                                          queryset=ContentType.objects.order_by("app_label", "model"))
-    target_id = forms.IntegerField(label=_("Object id"), required=False, min_value=0, max_value=ID_MAX)
+    target_id = forms.IntegerField(label=_("Object id"), required=False, min_value=0, max_value=params.ID_MAX)
     target = forms.CharField(label=_("Object (a part of its name)"), required=False, max_length=255)
-    since = forms.DateField(label=_("From (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("From (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                            validators=params.DATE_VALIDATORS)
     until = forms.DateField(label=_("Until (date, included)"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=forms.DateInput(attrs={"type": "date"}), validators=params.DATE_VALIDATORS)
 
     def clean(self):
         cleaned = super().clean()
