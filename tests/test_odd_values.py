@@ -18,6 +18,7 @@ savepoint that is rolled back, on the matrix's ``world`` built once for the modu
 from __future__ import annotations
 
 import copy
+import decimal
 import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin
@@ -29,7 +30,8 @@ from django.urls import reverse
 from .matrix import CSRF_SECRET, MATRIX, PERSONAS, REDIRECT, World
 
 LONG = "长" * 100_000
-ODD = ["²", "²²²²²²", "１２", "\x00", "a\x00b", "1" * 20, "0001-01-01", "9999-12-31", "1e26", "-1", ""]
+# ("9" * 5000: past the 4,300 digits int() reads at all.)
+ODD = ["²²²²²²", "１２", "a\x00b", "1" * 20, "9" * 5000, "0001-01-01", "9999-12-31", "1e26", "-1", ""]
 # The values tried one form field at a time, the others keeping the page's values: what a number, date or choice
 # field parses.
 ODD_ONE_AT_A_TIME = ["²²²²²²", "1" * 20, "9999-12-31", "1e26"]
@@ -162,7 +164,8 @@ def _requests(world: World):
         names += _odd_names(names)
         for value in ODD:
             yield f"{name} {method} every field={value!r}", persona, method, url, {n: value for n in names}
-        yield f"{name} {method} long values", persona, method, url, {n: LONG for n in {*fields, "q"}}
+        # 100,000 characters where text goes (the search box, the text areas), 5,000 digits everywhere above.
+        yield f"{name} {method} long text", persona, method, url, {n: LONG for n in {*free_text, "q"}}
         for form_method, action, form in forms:
             key = (form_method, action, tuple(sorted(form)))
             if key in forms_seen or not action.startswith("/"):
@@ -186,3 +189,64 @@ def test_odd_values_in_every_parameter_of_every_url_answer_no_500(world):
             failures.append(f"{label} → {url} as {persona}: {response.status_code}")
     assert sent > 1000, f"only {sent} requests: the URLs' fields were not found"
     assert not failures, f"{len(failures)} of {sent}:\n" + "\n".join(failures)
+
+
+# --- the findings, one by one ------------------------------------------------------------------------------------
+
+def _as(world: World, persona: str, method: str, url: str, data: dict):
+    return _send(world, persona, method, url, data)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("paid_on", ["0001-01-01", "9999-12-31", "１９９９-01-01"])
+def test_a_disbursement_date_out_of_range_is_a_field_error(world, paid_on):
+    from reviews.models import Disbursement
+
+    award = world.extra["money_award"]
+    response = _as(world, "finance", "post", reverse("reviews:funds_award", kwargs={"pk": award.pk}),
+                   {"action": "disbursement", "amount": "1000", "paid_on": paid_on, "reference": "财预〔2026〕1号"})
+    assert response.status_code == 400
+    assert "1900-01-01" in response.content.decode()  # the message gives the range
+    assert not Disbursement.objects.filter(award=award).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("amount", ["1e26", "1E3", "NaN", "-1", "²"])
+def test_an_amount_in_another_notation_is_a_field_error(world, amount):
+    award = world.extra["money_award"]
+    for persona, action in (("reviewer", "amount"), ("finance", "disbursement")):
+        response = _as(world, persona, "post", reverse("reviews:funds_award", kwargs={"pk": award.pk}),
+                       {"action": action, "amount": amount, "paid_on": "2026-05-01", "reference": "财预〔2026〕1号"})
+        assert response.status_code == 400, (persona, response.status_code)
+        assert "amount" in response.content.decode() or "金额" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_superscript_digits_are_no_second_factor_code(world):
+    response = _as(world, "water", "post", reverse("security:otp_setup"), {"token": "²²²²²²"})
+    assert response.status_code in (200, 400)
+    assert "²²²²²²" not in response.content.decode() or response.status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("until", ["9999-12-31", "0001-01-01"])
+def test_the_audit_search_refuses_dates_out_of_range(world, until):
+    response = _as(world, "audit_admin", "get", reverse("security:audit"), {"until": until})
+    assert response.status_code in (200, 400)
+    assert "2999-12-31" in response.content.decode() or "1900-01-01" in response.content.decode()
+
+
+def test_the_parameter_parser_takes_ascii_digits_within_the_column_only():
+    from incentives import params
+
+    assert params.id_from("42") == 42 and params.id_from(" 42 ") == 42
+    for odd in ("²", "１２", "4²", "-1", "0", "1e3", "", None, "1" * 20, str(2**63), "\x00"):
+        assert params.id_from(odd) is None, odd
+    assert params.id_from(str(2**63 - 1)) == 2**63 - 1
+    assert params.year_from("2026") == 2026 and params.year_from("9999") is None
+    assert params.date_from("2026-02-28").day == 28
+    assert params.date_from("2026-02-30") is None and params.date_from("0001-01-01") is None
+    assert params.decimal_from("1e26") is None and params.decimal_from("12.50") == decimal.Decimal("12.50")
+    assert not params.decimal_fits(decimal.Decimal("12.345"), max_digits=14, decimal_places=2)
+    assert params.choice_from("draft", ["draft"]) == "draft" and params.choice_from("x\x00", ["draft"]) is None
+    assert params.text_from("a\x00b") == "ab"
