@@ -195,7 +195,8 @@ class RequestLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.META.get("QUERY_STRING", ""):
+        if ("%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.META.get("QUERY_STRING", "")
+                or "\x00" in request.path_info):
             # No search, filter or id in an address holds a NUL, and PostgreSQL cannot compare one.
             return bad_request_page(request, _("The address contains a NUL character. Nothing was done."))
         limit = body_limit(request)

@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 
 import pytest
 from django.db import transaction
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from .matrix import CSRF_SECRET, MATRIX, PERSONAS, REDIRECT, World
 
@@ -189,6 +189,28 @@ def test_odd_values_in_every_parameter_of_every_url_answer_no_500(world):
             failures.append(f"{label} → {url} as {persona}: {response.status_code}")
     assert sent > 1000, f"only {sent} requests: the URLs' fields were not found"
     assert not failures, f"{len(failures)} of {sent}:\n" + "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_odd_values_in_the_path_answer_no_500(world):
+    """The text parts of addresses (file tokens, a programme's code, a reset link's parts) hold a NUL, superscript
+    digits or 10,000 characters; the numbers a 20-digit id."""
+    failures = []
+    for name, method, _url, persona, _data in _reachable_cases(world):
+        case = next(c for c in MATRIX[name] if c.method == method)
+        kwargs = case.kwargs(world)
+        for odd in ("a\x00b", "²", "x" * 10_000, "1" * 20):
+            changed = {k: (odd if isinstance(v, str) else ("1" * 20 if odd == "1" * 20 else v)) for k, v in kwargs.items()}
+            if changed == kwargs:
+                continue
+            try:
+                url = reverse(name, kwargs=changed)
+            except NoReverseMatch:
+                continue  # the converter refuses it: no such address
+            response = _send(world, persona, method, url, {})
+            if response.status_code >= 500:
+                failures.append(f"{name} {url[:80]!r} as {persona}: {response.status_code}")
+    assert not failures, "\n".join(failures)
 
 
 # --- the findings, one by one ------------------------------------------------------------------------------------
