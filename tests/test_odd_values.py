@@ -272,3 +272,16 @@ def test_the_parameter_parser_takes_ascii_digits_within_the_column_only():
     assert not params.decimal_fits(decimal.Decimal("12.345"), max_digits=14, decimal_places=2)
     assert params.choice_from("draft", ["draft"]) == "draft" and params.choice_from("x\x00", ["draft"]) is None
     assert params.text_from("a\x00b") == "ab"
+
+
+def test_numbers_typed_in_settings_and_imports_take_ascii_digits_only():
+    from django.core.exceptions import ValidationError
+
+    from measures.importing.notice import numeral_value
+    from nominations.models import parse_offsets
+
+    assert numeral_value("²") is None and numeral_value("十九") == 19 and numeral_value("19") == 19
+    assert parse_offsets("30, 7,0") == [30, 7, 0]
+    for odd in ("²", "１４", "1" * 20):
+        with pytest.raises(ValidationError):
+            parse_offsets(odd)
