@@ -8,15 +8,23 @@ from incentives import params
 from organisation import roles
 
 
+def ascii_code(value: str) -> None:
+    """A code is typed in ASCII digits and letters: "²²²²²²" or "１２３４５６" are not the code shown."""
+    code = value.replace(" ", "")
+    if code and not (code.isascii() and code.isalnum()):
+        raise ValidationError(_("Type the code with the digits 0–9 (and, for a recovery code, the letters a–z) as "
+                                "shown."), code="not_ascii")
+
+
 class TokenForm(forms.Form):
-    token = forms.CharField(label=_("Code"), max_length=16, strip=True,
+    token = forms.CharField(label=_("Code"), max_length=16, strip=True, validators=[ascii_code],
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
                                                           "autofocus": True}),
                             help_text=_("The six digits your authenticator shows, or one of your recovery codes."))
 
 
 class EnrolForm(forms.Form):
-    token = forms.CharField(label=_("Code shown by the authenticator"), max_length=8, strip=True,
+    token = forms.CharField(label=_("Code shown by the authenticator"), max_length=8, strip=True, validators=[ascii_code],
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
 
