@@ -6,12 +6,13 @@ with the values the page fills in as a baseline), the parameters the views read 
 named like ``ack-12``, the same name with an odd suffix. Each odd value (``ODD``) is sent:
 
 * in every parameter at once, in the query (GET) and in the body (POST);
-* in one form field at a time, the others keeping the page's values, so that a form that stops at its first bad
-  field still reaches the one tried.
+* in one field at a time of each form found on a page, sent to the form's own action with its method, the others
+  keeping the page's values, so that a form that stops at its first bad field still reaches the one tried.
 
 The odd values are those a form or a link can carry: superscript and full-width digits (``str.isdigit()`` accepts
-them, ``int()`` refuses the first), a NUL, a 20-digit number (past a 64-bit column), the years 0001 and 9999, an
-exponent, a negative number, an empty and a very long string. Nothing may answer 500. Every request runs in a
+them, ``int()`` refuses the first), a NUL, a 20-digit number (past a 64-bit column), 5,000 digits (past what
+``int()`` reads), the years 0001 and 9999, an exponent, a negative number, an empty string, and 100,000 characters
+in the search box and text areas. The text parts of the addresses themselves get a NUL and odd lengths too. Nothing may answer 500. Every request runs in a
 savepoint that is rolled back, on the matrix's ``world`` built once for the module.
 """
 
@@ -106,7 +107,8 @@ def page_forms(response, url: str) -> tuple[list[tuple[str, str, dict[str, str]]
 
 
 def _reachable_cases(world: World) -> list[tuple[str, str, str, object]]:
-    """(URL name, method, URL, persona) once per URL name and method: the first case someone may reach."""
+    """(URL name, method, URL, persona, the case's data) once per URL name and method: the first case someone may
+    reach."""
     found = []
     for name, cases in sorted(MATRIX.items()):
         seen = set()
