@@ -31,7 +31,7 @@ DATE_MIN = datetime.date(YEAR_MIN, 1, 1)
 DATE_MAX = datetime.date(YEAR_MAX, 12, 31)
 _DIGITS = re.compile(r"[0-9]+")
 
-# For Django form fields (DateField, DateTimeField): the same range as ``date_from``.
+# For Django DateFields: the same range as ``date_from``.
 DATE_VALIDATORS = [
     MinValueValidator(DATE_MIN, message=_("Enter a date from %(limit_value)s on.")),
     MaxValueValidator(DATE_MAX, message=_("Enter a date up to %(limit_value)s.")),
