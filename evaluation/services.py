@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incentives.errors import ConflictError, DomainError
-from incentives.evidence import evidence_check
+from measures.evidence import evidence_check
 from measures.importing.reading import ImportFileError, RowError, normalise_header, read_table
 from measures.models import IncentiveCategory, Responsibility
 from organisation import access, roles

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incentives.errors import DomainError
-from incentives.evidence import ACCEPT_ATTRIBUTE
 from incentives.files import DOWNLOAD_HEADERS
+from measures.evidence import ACCEPT_ATTRIBUTE
 from measures.importing.admin_views import pending_discard, pending_load, pending_save
 from measures.importing.reading import ImportFileError, read_upload
 from measures.models import IncentiveCategory

@@ -48,7 +48,7 @@ def stored_file_upload_to(instance, filename):
 
 class StoredFile(models.Model):
     """An uploaded file kept in the default storage under a generated name (``token`` + ``extension``), with what
-    was checked about it when it came in (``incentives.evidence.evidence_check``): the person's file name, its
+    was checked about it when it came in (``measures.evidence.evidence_check``): the person's file name, its
     type, size and SHA-256. Evidence files and implementation rules are stored files."""
 
     file = models.FileField(_("file"), upload_to=stored_file_upload_to, max_length=255)

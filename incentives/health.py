@@ -3,8 +3,12 @@
 * ``/health/live``: the process answers (no dependency is asked): what a container's health check restarts on.
 * ``/health/ready`` (and ``/health/``, its alias): the database answers, the cache stores and returns a value, the
   broker accepts a connection (when one is configured), the media storage is writable and every migration is
-  applied. 200 when all pass, 503 naming each failing check otherwise: what a load balancer routes on. Its JSON
-  also says the application's version (``incentives.version``).
+  applied. 200 when all pass, 503 otherwise: what a load balancer routes on. Only a request carrying
+  ``Authorization: Bearer <HEALTH_TOKEN>`` or coming from an address in ``HEALTH_ALLOWED_ADDRESSES`` is told which
+  check failed, why, and the application's version (``incentives.version``); anyone else gets the bare status.
+  The migration check (the autodetector compares every model with the migrations: tens to hundreds of
+  milliseconds) is run once and then again only after ``HEALTH_MIGRATIONS_RECHECK_SECONDS``; a failure is not kept,
+  so an instance comes back as soon as its migrations are applied.
 
 The checks are django-health-check's ``Database`` and ``Storage`` and three of our own on its ``HealthCheck`` base.
 Its view is not used: it is asynchronous and runs synchronous checks in other threads (other database
@@ -12,7 +16,9 @@ connections than the request's), and it answers 500 where a load balancer expect
 """
 
 import dataclasses
+import hmac
 import logging
+import threading
 import time
 import uuid
 
@@ -32,6 +38,7 @@ from health_check.checks import Database, Storage
 from health_check.exceptions import HealthCheckException, ServiceUnavailable
 from kombu import Connection
 
+from .client import client_address
 from .version import __version__
 
 logger = logging.getLogger(__name__)
@@ -82,6 +89,20 @@ class MigrationsApplied(HealthCheck):
     alias: str = DEFAULT_DB_ALIAS
 
     def run(self):
+        checked_at = _migrations_passed.get(self.alias)
+        if checked_at is not None and time.monotonic() - checked_at < settings.HEALTH_MIGRATIONS_RECHECK_SECONDS:
+            return
+        self._check()
+        with _migrations_lock:
+            _migrations_passed[self.alias] = time.monotonic()
+
+    @staticmethod
+    def forget() -> None:
+        """Check again at the next call (a migration was applied or rolled back in this process)."""
+        with _migrations_lock:
+            _migrations_passed.clear()
+
+    def _check(self):
         try:
             executor = MigrationExecutor(connections[self.alias])
             plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
@@ -95,6 +116,11 @@ class MigrationsApplied(HealthCheck):
                 graph=executor.loader.graph)
         if changes:
             raise ServiceUnavailable(f"models changed without a migration: {', '.join(sorted(changes))}")
+
+
+# When this process last found every migration applied, per database alias.
+_migrations_passed: dict[str, float] = {}
+_migrations_lock = threading.Lock()
 
 
 def readiness_checks() -> dict[str, HealthCheck]:
@@ -128,13 +154,25 @@ def live(request):
     return JsonResponse({"status": "ok"})
 
 
+def details_allowed(request) -> bool:
+    """Whether the request may read which dependency failed and the version: it carries the health token, or comes
+    from a listed address (the host itself by default)."""
+    token = settings.HEALTH_TOKEN
+    header = request.headers.get("Authorization", "")
+    if token and header.startswith("Bearer ") and hmac.compare_digest(header[7:].strip(), token):
+        return True
+    return client_address(request) in settings.HEALTH_ALLOWED_ADDRESSES
+
+
 @never_cache
 @require_GET
 def ready(request):
     results = run_checks(readiness_checks())
     failing = [name for name, outcome in results.items() if outcome["status"] != "ok"]
     if failing:
-        logger.warning("not ready: %s", ", ".join(failing), extra={"failing": failing})
+        logger.warning("not ready: %s", ", ".join(failing), extra={"failing": failing, "checks": results})
+    status = 503 if failing else 200
+    if not details_allowed(request):
+        return JsonResponse({"status": "fail" if failing else "ok"}, status=status)
     return JsonResponse({"status": "fail" if failing else "ok", "version": __version__, "failing": failing,
-                         "checks": results},
-                        status=503 if failing else 200)
+                         "checks": results}, status=status)

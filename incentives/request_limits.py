@@ -2,11 +2,14 @@
 
 Every request gets a limit from the kind of request it is (``body_limit``):
 
-* ``small`` (``REQUEST_MAX_BYTES_SMALL``): sign-in, password reset, health, language, sign-out, and every request of
-  someone not signed in — nothing a stranger may send is large;
-* ``upload`` (``REQUEST_MAX_BYTES_UPLOAD``): a multipart request of a signed-in person to a page that takes files
-  (evidence on the list's edit page, the admin's imports); each file is also stopped as soon as it passes the
-  file limit of that page (``EVIDENCE_MAX_BYTES`` or ``IMPORT_MAX_BYTES``), without reading the rest;
+* ``upload``: a multipart request to a page that takes files, as ``UPLOAD_PAGES`` lists them (evidence on the
+  list's edit page, implementation rules, the public objection with its evidence file, the admin's imports): the
+  page's file limit (``EVIDENCE_MAX_BYTES`` or ``IMPORT_MAX_BYTES``) stops each file as soon as it passes it,
+  without reading the rest, and the body may hold the page's files and its form. Only the public objection takes a
+  file from someone not signed in;
+* ``small`` (``REQUEST_MAX_BYTES_SMALL``): sign-in, password reset, health, language, sign-out, and every other
+  request of someone not signed in — nothing else a stranger may send is large. A public form that takes more text
+  than that (the objection's 8,000 characters of grounds) gets what its form's fields can hold (``form_bytes``);
 * ``form`` (``REQUEST_MAX_BYTES_FORM``): every other request of a signed-in person.
 
 A declared ``Content-Length`` above the limit is refused with 413 before one byte of the body is read. A body that
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -29,16 +33,55 @@ from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 SMALL_URL_NAMES = frozenset({
     "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
     "health", "set_language", "admin:login", "admin:logout",
 })
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@dataclass(frozen=True)
+class UploadPage:
+    """A page that takes files: the setting holding its limit per file, and for a public page (someone not signed in
+    may send its form) the form whose fields come with the file. A signed-in person's upload may hold several files
+    (``REQUEST_MAX_BYTES_UPLOAD``); a public page's one file and its form."""
+
+    file_setting: str
+    form: str | None = None
+    public: bool = False
+
+    def body_bytes(self) -> int:
+        if self.public and self.form:
+            return getattr(settings, self.file_setting) + form_bytes(self.form)
+        return settings.REQUEST_MAX_BYTES_UPLOAD
+
+
+# Every page that takes files, by URL name, with its limits (the one table: a new upload page gets a row here).
+UPLOAD_PAGES = {
+    "nominations:edit": UploadPage("EVIDENCE_MAX_BYTES"),
+    "nominations:rules": UploadPage("EVIDENCE_MAX_BYTES"),  # implementation rules are checked as evidence is
+    "results:objection": UploadPage("EVIDENCE_MAX_BYTES", form="reviews.forms.ObjectionForm", public=True),
+    "programme_results:objection": UploadPage("EVIDENCE_MAX_BYTES", form="reviews.forms.ObjectionForm", public=True),
+}
 # The admin's imports (django-import-export's and ours) take a spreadsheet or a notice.
 IMPORT_URL_NAME = re.compile(r"^admin:[a-z_]+_(import|import_notice)$")
-EVIDENCE_URL_NAMES = frozenset({"nominations:edit"})
-FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+IMPORT_PAGE = UploadPage("IMPORT_MAX_BYTES")
+# Public pages whose form holds more text than REQUEST_MAX_BYTES_SMALL: what their fields can hold.
+PUBLIC_FORMS = {name: page.form for name, page in UPLOAD_PAGES.items() if page.public and page.form}
+# The most bytes one character of a form field takes in a body: a 4-byte UTF-8 character percent-encoded.
+BYTES_PER_CHARACTER = 12
+
+
+@lru_cache
+def form_bytes(form_path: str) -> int:
+    """The most an honest submission of the form at ``form_path`` takes (its text fields full, percent-encoded),
+    with room for the field names, the CSRF token and multipart headers."""
+    form = import_string(form_path)
+    characters = sum(getattr(field, "max_length", None) or 200 for field in form.base_fields.values())
+    return characters * BYTES_PER_CHARACTER + 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -93,16 +136,26 @@ def _signed_in(request) -> bool:
     return bool(session is not None and session.get(SESSION_KEY))
 
 
+def upload_page(name: str | None) -> UploadPage | None:
+    if name in UPLOAD_PAGES:
+        return UPLOAD_PAGES[name]
+    if name and IMPORT_URL_NAME.match(name):
+        return IMPORT_PAGE
+    return None
+
+
 def body_limit(request) -> BodyLimit:
-    small = BodyLimit("small", settings.REQUEST_MAX_BYTES_SMALL)
     name = _url_name(request)
-    if name in SMALL_URL_NAMES or not _signed_in(request):
-        return small
-    if request.content_type == "multipart/form-data":
-        if name in EVIDENCE_URL_NAMES:
-            return BodyLimit("upload", settings.REQUEST_MAX_BYTES_UPLOAD, settings.EVIDENCE_MAX_BYTES)
-        if name and IMPORT_URL_NAME.match(name):
-            return BodyLimit("upload", settings.REQUEST_MAX_BYTES_UPLOAD, settings.IMPORT_MAX_BYTES)
+    if name in SMALL_URL_NAMES:
+        return BodyLimit("small", settings.REQUEST_MAX_BYTES_SMALL)
+    signed_in = _signed_in(request)
+    page = upload_page(name)
+    if request.content_type == "multipart/form-data" and page is not None and (signed_in or page.public):
+        return BodyLimit("upload", page.body_bytes(), getattr(settings, page.file_setting))
+    if not signed_in:
+        if name in PUBLIC_FORMS:
+            return BodyLimit("small", max(settings.REQUEST_MAX_BYTES_SMALL, form_bytes(PUBLIC_FORMS[name])))
+        return BodyLimit("small", settings.REQUEST_MAX_BYTES_SMALL)
     return BodyLimit("form", settings.REQUEST_MAX_BYTES_FORM)
 
 
@@ -142,7 +195,8 @@ class RequestLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.META.get("QUERY_STRING", ""):
+        if ("%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.META.get("QUERY_STRING", "")
+                or "\x00" in request.path_info):
             # No search, filter or id in an address holds a NUL, and PostgreSQL cannot compare one.
             return bad_request_page(request, _("The address contains a NUL character. Nothing was done."))
         limit = body_limit(request)

@@ -613,6 +613,12 @@ PROMETHEUS_EXPORT_MIGRATIONS = False
 # Readiness (/health/ready): the media storage must be writable and every migration applied; the broker is
 # checked when one is configured. HEALTH_CHECK_TIMEOUT bounds each check (seconds).
 HEALTH_CHECK_TIMEOUT = env_int("HEALTH_CHECK_TIMEOUT", 3)
+# /health/ready names the failing dependency and the version only with `Authorization: Bearer <HEALTH_TOKEN>` or to
+# a client whose address is in HEALTH_ALLOWED_ADDRESSES; others get the bare status (200/503).
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
+HEALTH_ALLOWED_ADDRESSES = env_list("HEALTH_ALLOWED_ADDRESSES", ["127.0.0.1", "::1"])
+# How long a passed migration check holds before the readiness probe runs it again (seconds).
+HEALTH_MIGRATIONS_RECHECK_SECONDS = env_int("HEALTH_MIGRATIONS_RECHECK_SECONDS", 300)
 
 # Invitations: a one-time link to set a password, valid this many seconds.
 INVITATION_TIMEOUT = env_int("INVITATION_TIMEOUT", 7 * 24 * 60 * 60)

@@ -8,11 +8,12 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incentives import params
 from measures import limits
+from measures.evidence import ACCEPT_ATTRIBUTE
 from measures.models import PolicyDocument
 from organisation.models import Bureau
 
-from .evidence import ACCEPT_ATTRIBUTE
 from .models import BEIJING
 
 # The years a cycle, its dates and its extensions may fall in. Far outside them a date is a typing mistake, and near
@@ -81,7 +82,7 @@ class NomineeRowForm(forms.Form):
     is looked up when the draft is saved (``BaseNomineeFormSet.clean``)."""
 
 
-    unit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput(attrs={"data-chooser-value": ""}))
+    unit = forms.IntegerField(required=False, min_value=1, max_value=params.ID_MAX, widget=forms.HiddenInput(attrs={"data-chooser-value": ""}))
     unit_name = forms.CharField(
         label=_("Unit"), required=False, max_length=200,
         help_text=_("Type part of its name and choose it from the list, or type its name as shown, e.g. 天河区"),

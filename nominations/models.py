@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incentives import params
 from incentives.files import StoredFile
 from measures import limits
 from measures.models import IncentiveCategory, PolicyDocument
@@ -284,9 +285,10 @@ def parse_offsets(raw: str) -> list[int]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or int(part) > 366:
+        days = params.int_from(part, maximum=366)
+        if days is None:
             raise ValidationError(_("%(value)s is not a number of days between 0 and 366.") % {"value": part})
-        values.add(int(part))
+        values.add(days)
     if not values:
         raise ValidationError(_("Give at least one number of days."))
     return sorted(values, reverse=True)

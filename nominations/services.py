@@ -14,6 +14,7 @@ from evaluation import ranking as evaluation_ranking
 from evaluation import selectors as evaluation_selectors
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 from measures import limits
+from measures.evidence import evidence_check
 from measures.models import ImplementationRules, IncentiveCategory, PolicyDocument, Responsibility
 from measures.selectors import document_in_force
 from organisation import access, roles
@@ -23,7 +24,6 @@ from organisation.tasks import outbox_queue
 
 from . import phases, reminders, selectors, states
 from .deadlines import bureau_deadline, current_time, deadline_passed, default_deadline_for, format_beijing
-from .evidence import evidence_check
 from .locks import cycle_lock, list_lock
 from .models import (
     BEIJING,

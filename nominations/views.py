@@ -13,15 +13,16 @@ from django.views.decorators.http import require_POST
 
 from evaluation import ranking as evaluation_ranking
 from evaluation import selectors as evaluation_selectors
+from incentives import params
 from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 from incentives.files import DOWNLOAD_HEADERS
+from measures.evidence import ACCEPT_ATTRIBUTE, evidence_check
 from measures.models import ImplementationRules, Measure
 from organisation.access import door
 from organisation.selectors import audit_trail, trail_everything
 
 from . import phases, selectors, services
 from .deadlines import countdown
-from .evidence import ACCEPT_ATTRIBUTE, evidence_check
 from .forms import CommentForm, ExceptionRequestForm, ListMetaForm, RulesForm, VersionForm, nominee_formset
 from .models import Cycle, Evidence, IncentiveCategory
 
@@ -34,16 +35,16 @@ def home(request):
     default_cycle = selectors.cycle_for_bureaus(request.user)
     programme_id = default_cycle.programme_id if default_cycle else None
     # The years' links, a page at a time (?years=N, newest first): a programme may run for a long time.
-    page_asked = request.GET.get("years", "1")
-    years_page = (selectors.cycle_years_page(programme_id=programme_id, number=int(page_asked))
-                  if page_asked.isdigit() and len(page_asked) <= 6 else None)
+    page_asked = params.int_from(request.GET.get("years", "1"), minimum=1, maximum=999_999)
+    years_page = (selectors.cycle_years_page(programme_id=programme_id, number=page_asked)
+                  if page_asked is not None else None)
     if years_page is None:
         raise Http404
     cycle = None
-    asked = request.GET.get("year", "")
-    if asked.isdigit() and len(asked) <= 4:
+    asked = params.year_from(request.GET.get("year"))
+    if asked is not None:
         try:
-            cycle = selectors.cycle_by_year(year=int(asked), programme_id=programme_id)
+            cycle = selectors.cycle_by_year(year=asked, programme_id=programme_id)
         except Cycle.DoesNotExist:
             cycle = None
     cycle = cycle or default_cycle
@@ -207,8 +208,9 @@ def _ordered_entries(formset, units_by_id, action: str, kept: dict | None = None
                     key=lambda t: (t[0], t[1]))
     order = [f for _rank, _index, f in filled]
     direction, _dash, index = action.partition("-")
-    if direction in ("up", "down") and index.isdigit():
-        form = formset.forms[int(index)] if int(index) < len(formset.forms) else None
+    index = params.int_from(index, maximum=len(formset.forms) - 1)
+    if direction in ("up", "down") and index is not None:
+        form = formset.forms[index]
         if form in order:
             i = order.index(form)
             j = i - 1 if direction == "up" else i + 1

@@ -12,12 +12,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from incentives import params
 from incentives.crypto import mask_email
 from incentives.errors import DomainError
 
 from . import roles, services
 from .admin_mixins import ReadOnlyAdminMixin
-from .audit import audit_entries_filtered, audit_entries_searched, object_id_from
+from .audit import audit_entries_filtered, audit_entries_searched
 from .invitations import account_invite
 from .models import AuditEntry, Bureau, Membership, Notification, OutboxMessage, Programme, Unit, UnitKind
 from .paginators import CappedPaginator
@@ -231,7 +232,7 @@ class DistrictListFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        unit_id = object_id_from(str(value))
+        unit_id = params.int_from(value)
         if unit_id is None:  # a hand-typed value: no unit, not an error page
             return queryset.none()
         return queryset.filter(parent_id=unit_id)

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from incentives import params
+
 from . import audit_chain
 from .models import AuditAction, AuditEntry, typed_username
 
@@ -102,17 +104,6 @@ def actions_matching(term: str) -> list[str]:
     return [code for code, label in AuditAction.choices if term in code.casefold() or term in str(label).casefold()]
 
 
-ID_MAX = 2**63 - 1  # the largest object id the column holds; a larger one finds nothing (and does not overflow)
-
-
-def object_id_from(text: str) -> int | None:
-    """An object id typed by someone: ASCII digits within the column's range, else None."""
-    text = text.strip()
-    if text.isascii() and text.isdigit() and int(text) <= ID_MAX:
-        return int(text)
-    return None
-
-
 def _with_typed_username(entries):
     # The same expression as the index on failed sign-ins' account names (0004_audit_indexes), so it serves it.
     return entries.alias(typed_username=typed_username())
@@ -130,7 +121,7 @@ def audit_entries_searched(entries, term: str):
     term = term.strip()
     if not term:
         return entries
-    object_id = object_id_from(term)
+    object_id = params.int_from(term)  # an id past the column's range finds nothing
     if object_id is not None:
         return audit_entries_filtered(entries, target_id=object_id)
     return _with_typed_username(entries).filter(_actor_condition(term) | Q(target_repr__icontains=term))

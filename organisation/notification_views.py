@@ -4,6 +4,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from incentives import params
+
 from . import access
 from .outbox import notifications_for, notifications_mark_read, notifications_unread_count
 
@@ -22,6 +24,5 @@ def notification_list(request):
 @access.door()
 @require_POST
 def notification_mark_read(request):
-    raw = request.POST.get("notification", "")
-    notifications_mark_read(user=request.user, notification_id=int(raw) if raw.isdigit() else None)
+    notifications_mark_read(user=request.user, notification_id=params.id_from(request.POST.get("notification")))
     return redirect("notifications")

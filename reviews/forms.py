@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from incentives import params
 from measures.limits import ABSOLUTE_MAXIMUM
 
 
@@ -123,7 +124,7 @@ class HigherAwardForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=[("state_council", _("State Council")), ("province", _("Province"))])
     document_number = forms.CharField(label=_("Awarding document"), max_length=64, help_text=_("e.g. 国办发〔2022〕21号"))
     higher_measure = forms.CharField(label=_("Measure won"), max_length=255)
-    unit = forms.IntegerField(label=_("Unit"), widget=forms.Select)
+    unit = forms.IntegerField(label=_("Unit"), min_value=1, max_value=params.ID_MAX, widget=forms.Select)
     awarded_on = forms.CharField(label=_("Date of the document"), max_length=10, help_text=_("YYYY-MM-DD"))
 
     def __init__(self, *args, units=(), **kwargs):

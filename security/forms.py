@@ -4,19 +4,27 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from incentives import params
 from organisation import roles
-from organisation.audit import ID_MAX
+
+
+def ascii_code(value: str) -> None:
+    """A code is typed in ASCII digits and letters: "²²²²²²" or "１２３４５６" are not the code shown."""
+    code = value.replace(" ", "")
+    if code and not (code.isascii() and code.isalnum()):
+        raise ValidationError(_("Type the code with the digits 0–9 (and, for a recovery code, the letters a–z) as "
+                                "shown."), code="not_ascii")
 
 
 class TokenForm(forms.Form):
-    token = forms.CharField(label=_("Code"), max_length=16, strip=True,
+    token = forms.CharField(label=_("Code"), max_length=16, strip=True, validators=[ascii_code],
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
                                                           "autofocus": True}),
                             help_text=_("The six digits your authenticator shows, or one of your recovery codes."))
 
 
 class EnrolForm(forms.Form):
-    token = forms.CharField(label=_("Code shown by the authenticator"), max_length=8, strip=True,
+    token = forms.CharField(label=_("Code shown by the authenticator"), max_length=8, strip=True, validators=[ascii_code],
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
 
@@ -40,11 +48,12 @@ class AuditSearchForm(forms.Form):
     action = forms.CharField(label=_("Action"), required=False, max_length=64)
     target_type = forms.ModelChoiceField(label=_("Object type"), required=False,
                                          queryset=ContentType.objects.order_by("app_label", "model"))
-    target_id = forms.IntegerField(label=_("Object id"), required=False, min_value=0, max_value=ID_MAX)
+    target_id = forms.IntegerField(label=_("Object id"), required=False, min_value=0, max_value=params.ID_MAX)
     target = forms.CharField(label=_("Object (a part of its name)"), required=False, max_length=255)
-    since = forms.DateField(label=_("From (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("From (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                            validators=params.DATE_VALIDATORS)
     until = forms.DateField(label=_("Until (date, included)"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=forms.DateInput(attrs={"type": "date"}), validators=params.DATE_VALIDATORS)
 
     def clean(self):
         cleaned = super().clean()

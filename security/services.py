@@ -11,6 +11,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from incentives import params
 from organisation import roles
 from organisation.audit import AuditAction, audit_record
 
@@ -48,7 +49,7 @@ def totp_matches(key_hex: str, token: str) -> int | None:
     """Checks a code against a key not saved yet (enrolment), with django-otp's default tolerance of one step.
     Returns the time step the code belongs to (saved as the device's last one, so the code cannot be replayed)."""
     token = (token or "").strip().replace(" ", "")
-    if not token.isdigit() or len(token) != 6:
+    if params.int_from(token) is None or len(token) != 6:  # ASCII digits only: "²²²²²²" is no code
         return None
     try:
         totp = TOTP(bytes.fromhex(key_hex), step=30, t0=0, digits=6, drift=0)

@@ -351,12 +351,41 @@ def png_file(name="photo.png"):
     return SimpleUploadedFile(name, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
 
 
-def docx_file(name="summary.docx"):
+def docx_file(name="summary.docx", *, folder="word/", parts=None):
+    """An Office Open XML file (``folder`` "xl/" or "ppt/" for a workbook or a presentation) with ``parts`` beside
+    its document (a VBA project: {"word/vbaProject.bin": b"..."}; a zip bomb: a large part of zeros)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
+        archive.writestr(f"{folder}document.xml", "<w:document/>")
+        for part, content in (parts or {}).items():
+            archive.writestr(part, content)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/octet-stream")
+
+
+def ole_file(name="report.doc", *, storages=("WordDocument",)):
+    """A .doc/.xls/.ppt (an OLE compound file, version 3) whose root holds the empty storages named: "Macros" (Word)
+    or "_VBA_PROJECT_CUR" (Excel) are where macros live."""
+    import struct
+
+    free, end, fat_sector, nothing = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16
+              + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\x00" * 6
+              + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
+              + struct.pack("<I", 0) + struct.pack("<I", free) * 108)
+    fat = struct.pack("<II", fat_sector, end) + struct.pack("<I", free) * 126
+
+    def entry(entry_name: str, kind: int, child: int, right: int) -> bytes:
+        encoded = (entry_name + "\x00").encode("utf-16-le") if entry_name else b""
+        return (encoded.ljust(64, b"\x00") + struct.pack("<HBB", len(encoded), kind, 1)
+                + struct.pack("<III", nothing, right, child) + b"\x00" * 36 + struct.pack("<IQ", end, 0))
+
+    names = list(storages)[:3]
+    entries = [entry("Root Entry", 5, 1 if names else nothing, nothing)]
+    for index, storage in enumerate(names, start=1):
+        entries.append(entry(storage, 1, nothing, index + 1 if index < len(names) else nothing))
+    entries += [entry("", 0, nothing, nothing)] * (4 - len(entries))
+    return SimpleUploadedFile(name, header + fat + b"".join(entries), content_type="application/octet-stream")
 
 
 def disguised_file(name="report.pdf"):

@@ -21,8 +21,18 @@ BROKEN_REDIS = "redis://127.0.0.1:1/9"  # nothing listens on port 1
 REAL_REDIS = "redis://127.0.0.1:6379/9"
 
 
-def ready(client):
-    response = client.get("/health/ready")
+@pytest.fixture(autouse=True)
+def _migrations_checked_again():
+    """Each test checks the migrations afresh (a process keeps a passed check for a few minutes)."""
+    from incentives.health import MigrationsApplied
+
+    MigrationsApplied.forget()
+    yield
+    MigrationsApplied.forget()
+
+
+def ready(client, **headers):
+    response = client.get("/health/ready", **headers)
     return response.status_code, json.loads(response.content)
 
 
@@ -164,3 +174,48 @@ def test_an_outage_raised_outside_a_view_is_a_503_too(rf):
         response = server_error(request)
     assert response.status_code == 500
     assert "出错了" in response.content.decode() or "Something went wrong" in response.content.decode()
+
+
+# --- who is told what, and what each call costs ----------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_a_stranger_gets_only_the_status(client, settings):
+    settings.CELERY_BROKER_URL = BROKEN_REDIS
+    status, body = ready(client, REMOTE_ADDR="203.0.113.9")
+    assert status == 503
+    assert body == {"status": "fail"}
+
+
+@pytest.mark.django_db
+def test_the_token_or_a_listed_address_gets_the_details(client, settings):
+    settings.CELERY_BROKER_URL = BROKEN_REDIS
+    settings.HEALTH_TOKEN = "s3cret-health-token"
+    status, body = ready(client, REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer s3cret-health-token")
+    assert status == 503 and body["failing"] == ["broker"] and "version" in body
+    _status, body = ready(client, REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer wrong")
+    assert body == {"status": "fail"}
+    settings.HEALTH_ALLOWED_ADDRESSES = ["203.0.113.9"]
+    _status, body = ready(client, REMOTE_ADDR="203.0.113.9")
+    assert body["failing"] == ["broker"]
+    _status, body = ready(client, REMOTE_ADDR="::1")
+    assert body == {"status": "fail"}
+
+
+@pytest.mark.django_db
+def test_the_migration_check_runs_once_then_after_its_recheck_period(client, settings, monkeypatch):
+    from incentives import health
+
+    runs = []
+
+    class Counting(health.MigrationAutodetector):
+        def changes(self, graph, **kwargs):
+            runs.append(1)
+            return {}
+
+    monkeypatch.setattr(health, "MigrationAutodetector", Counting)
+    for _ in range(3):
+        assert ready(client, REMOTE_ADDR="203.0.113.9")[0] == 200
+    assert len(runs) == 1
+    settings.HEALTH_MIGRATIONS_RECHECK_SECONDS = 0
+    ready(client)
+    assert len(runs) == 2

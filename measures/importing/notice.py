@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from incentives import params
+
 from .clauses import _LABEL, find_clause
 from .simplified import to_simplified
 
@@ -45,9 +47,8 @@ _CLAUSE_LINE = re.compile(r"^\s*[(（]?\s*(?:" + _LABEL.pattern + ")")
 
 def numeral_value(numeral: str) -> int | None:
     """一 → 1, 十 → 10, 十九 → 19, 三十二 → 32, 99 at most; None for anything else."""
-    if numeral.isdigit():
-        value = int(numeral)
-        return value if 1 <= value <= 99 else None
+    if numeral.isdigit():  # ASCII digits within 1 … 99 ("²" is a digit to isdigit(), not to int())
+        return params.int_from(numeral, minimum=1, maximum=99)
     if "十" not in numeral:
         return _DIGITS.get(numeral) or None if len(numeral) == 1 else None
     tens, _sep, ones = numeral.partition("十")

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from incentives import params
 from measures.exports import CATALOGUE_LABELS
 from measures.models import CategoryKind, PolicyDocument, SupportForm, chinese_numeral
 from organisation.models import Bureau, UnitKind
@@ -215,9 +216,8 @@ def _stored_clause(clause: str) -> str:
 
 def _measure_number(raw: str) -> int | None:
     text = clean_name(raw).removeprefix("第").removesuffix("条").rstrip("、.")
-    if text.isdigit():
-        value = int(text)
-        return value if 1 <= value <= 99 else None
+    if text.isdigit():  # ASCII digits within 1 … 99, else not a measure number ("²" is a digit to isdigit())
+        return params.int_from(text, minimum=1, maximum=99)
     return numeral_value(text) if text else None
 
 
@@ -251,7 +251,7 @@ def _row_responsibilities(number: int, row: dict, clause: str, matcher: BureauMa
         if len(categories) > 1:
             # 按职责分别负责 on a row: the row is one of the categories, the Nth by its code's suffix (19-2).
             suffix = row.get("category_code", "").rpartition("-")[2]
-            if not suffix.isdigit() or not 1 <= int(suffix) <= len(categories):
+            if params.int_from(suffix, minimum=1, maximum=len(categories)) is None:
                 errors.append(RowError(number, "separately_responsible", _(
                     "The clause gives each bureau its own category: name this row's bureau in separately_responsible, "
                     "or number the category codes in the clause's order (%(code)s-1, %(code)s-2 …).") % {

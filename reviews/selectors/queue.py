@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incentives import params
 from measures import limits
 from measures.models import CapException, IncentiveCategory, Measure, Responsibility
 from nominations import states
@@ -35,6 +36,8 @@ from ..models import Award, ListReading
 
 # The queue's states: the list's own states plus "not started" (no list yet).
 NOT_STARTED = "not_started"
+# The states the queue filters on: a list's, or none begun.
+QUEUE_STATES = (*states.ListState.values, NOT_STARTED)
 # A list in these states is no longer the bureau's to do: it cannot be late any more.
 DONE_STATES = tuple(s for s in states.ListState.values if s not in states.states_allowing("edit"))
 
@@ -109,8 +112,9 @@ def _text_matches(kind: str, text: str) -> Q:
     if kind == "bureau":
         return Q(short_name__icontains=text) | Q(full_name__icontains=text)
     condition = Q(label__icontains=text) | Q(numeral=text)
-    if text.isdigit() and len(text) <= 2:
-        condition |= Q(number=int(text))
+    number = params.int_from(text, maximum=99)
+    if number is not None:
+        condition |= Q(number=number)
     return condition
 
 
@@ -119,8 +123,9 @@ def _text_names(kind: str, text: str) -> Q:
     if kind == "bureau":
         return Q(short_name__iexact=text) | Q(full_name__iexact=text)
     condition = Q(label=text) | Q(title=text) | Q(numeral=text)
-    if text.isdigit() and len(text) <= 2:
-        condition |= Q(number=int(text))
+    number = params.int_from(text, maximum=99)
+    if number is not None:
+        condition |= Q(number=number)
     return condition
 
 
@@ -271,8 +276,9 @@ def _queue_search(cycle: Cycle, text: str) -> Q:
     condition = (Q(code__icontains=text) | Q(name__icontains=text) | Q(measure__title__icontains=text)
                  | Q(measure__numeral=text) | Q(cycle_list__bureau__short_name__icontains=text)
                  | Exists(units) | Exists(bureaus))
-    if text.isdigit():
-        condition |= Q(measure__number=int(text))
+    number = params.int_from(text, maximum=99)
+    if number is not None:
+        condition |= Q(measure__number=number)
     return condition
 
 

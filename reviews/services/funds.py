@@ -10,6 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incentives import params
 from incentives.errors import DomainError
 from measures.models import IncentiveCategory
 from nominations import phases
@@ -31,28 +32,26 @@ def _parse_date(value, field: str) -> datetime.date:
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    try:
-        return datetime.date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        raise DomainError(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value or ""}, field=field) from None
+    day = params.date_from(value)
+    if day is None:
+        raise DomainError(_("“%(value)s” is not a date (YYYY-MM-DD) between %(first)s and %(last)s.") % {
+            "value": value or "", "first": params.DATE_MIN, "last": params.DATE_MAX}, field=field)
+    return day
 
 
 def _parse_amount(value, field: str = "amount") -> decimal.Decimal:
     """A non-negative amount in yuan with at most two decimals, or a DomainError naming ``field``."""
     text = str(value if value is not None else "").strip().replace(",", "").replace("，", "")
-    try:
-        amount = decimal.Decimal(text)
-    except decimal.InvalidOperation:
+    amount = params.decimal_from(text)  # "1e26", "NaN", "²": not an amount
+    if amount is None:
         raise DomainError(_("“%(value)s” is not an amount of money.") % {"value": value if value is not None else ""},
-                          field=field) from None
-    if not amount.is_finite():
-        raise DomainError(_("“%(value)s” is not an amount of money.") % {"value": value}, field=field)
+                          field=field)
     if amount < 0:
         raise DomainError(_("An amount cannot be negative."), field=field)
-    if amount != amount.quantize(decimal.Decimal("0.01")):
-        raise DomainError(_("An amount has at most two decimals (fen)."), field=field)
     if amount >= decimal.Decimal("1e12"):
         raise DomainError(_("This amount is too large."), field=field)
+    if not params.decimal_fits(amount, max_digits=14, decimal_places=2):
+        raise DomainError(_("An amount has at most two decimals (fen)."), field=field)
     return amount.quantize(decimal.Decimal("0.01"))
 
 

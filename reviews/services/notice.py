@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incentives.errors import DomainError
+from measures.evidence import evidence_check
 from nominations import deadlines, phases, reminders
 from nominations.deadlines import deadline_passed
-from nominations.evidence import evidence_check
 from nominations.locks import cycle_lists_lock, cycle_lock, list_lock
 from nominations.models import BEIJING, Cycle
 from nominations.working_days import working_period

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from incentives import params
 from incentives.errors import DomainError
 from incentives.files import DOWNLOAD_HEADERS, stored_file_response
 from organisation import access
@@ -40,7 +41,7 @@ def notice_preflight(request, year: int):
     error = None
     if request.method == "POST":
         acknowledgements = {key.removeprefix("ack-"): value for key, value in request.POST.items()
-                            if key.startswith("ack-") and key.removeprefix("ack-").isdigit()}
+                            if key.startswith("ack-") and params.id_from(key.removeprefix("ack-")) is not None}
         try:
             services.cycle_notice_start(actor=request.user, cycle=cycle, acknowledgements=acknowledgements)
         except DomainError as failure:

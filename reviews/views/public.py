@@ -7,9 +7,10 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
 from evaluation import selectors as evaluation_selectors
+from incentives import params
 from incentives.errors import DomainError
+from measures.evidence import ACCEPT_ATTRIBUTE
 from measures.models import SupportForm
-from nominations.evidence import ACCEPT_ATTRIBUTE
 from nominations.models import Cycle
 from organisation import access
 from organisation.models import Unit
@@ -35,10 +36,8 @@ def public_results(request, year: int, programme: str | None = None):
         raise Http404 from None
     # The awardees change only with a publication or a reopening: the body is kept under a key that changes then
     # (and is rendered into the cache at that moment: reviews.public_pages).
-    asked = request.GET.get("page", "1")
-    if not (asked.isascii() and asked.isdigit() and len(asked) <= 6) or int(asked) < 1:  # "²", "0", 10⁵⁰⁰⁰
-        raise Http404
-    kept = public_pages.results_kept(cycle, programme, int(asked))
+    page = params.or_404(params.int_from(request.GET.get("page", "1"), minimum=1, maximum=999_999))  # "²", "0"
+    kept = public_pages.results_kept(cycle, programme, page)
     return render(request, "reviews/public_results.html", {"cycle": cycle, **kept})
 
 
@@ -47,11 +46,9 @@ def public_unit(request, pk: int, programme: str | None = None):
         unit = selectors.unit_public_get(pk=pk)
     except Unit.DoesNotExist:
         raise Http404 from None
-    asked = request.GET.get("page", "1")
-    if not (asked.isascii() and asked.isdigit() and len(asked) <= 6):  # "²", "-1", 10⁵⁰⁰⁰: not found
-        raise Http404
+    asked = params.or_404(params.int_from(request.GET.get("page", "1"), maximum=999_999))  # "²", "-1", 10⁵⁰⁰⁰
     try:
-        history = selectors.unit_history(unit=unit, page=int(asked))
+        history = selectors.unit_history(unit=unit, page=asked)
     except selectors.HistoryPageNotFound:
         raise Http404 from None
     # The rows built here once rather than by template tags per row (a year's address and the labels of the forms
@@ -76,8 +73,8 @@ def public_statistics(request, programme: str | None = None):
     # reviewers see it (their page body is kept apart); the implementation rules' punctuality changes with each
     # filing and review: its own part of the key.
     internal = access.person(request.user).is_reviewer
-    page = request.GET.get("page", "1")
-    page = int(page) if page.isdigit() and len(page) < 6 else 1  # past the oldest page: the oldest page
+    # past the oldest page: the oldest page
+    page = params.int_from(request.GET.get("page", "1"), maximum=99_999) or 1
     body = public_pages.statistics_body_kept(programme, internal=internal, page=page)
     return render(request, "reviews/public_statistics.html", {"body": body})
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from incentives import params
 from incentives.errors import DomainError
 from measures.exports import export_response
 from nominations.deadlines import countdown
@@ -35,9 +36,11 @@ QUEUE_FILTERS = ("year", "q", "bureau", "measure", "state", "unread", "sort")
 def _queue_filters(request) -> dict:
     """The queue's filters as the address gives them (anything else is dropped)."""
     return {
-        "search": request.GET.get("q", ""), "bureau_id": _int_or_none(request.GET.get("bureau")),
-        "measure_id": _int_or_none(request.GET.get("measure")), "state": request.GET.get("state") or None,
-        "unread_only": request.GET.get("unread") == "1", "sort": request.GET.get("sort") or "category",
+        "search": params.text_from(request.GET.get("q")), "bureau_id": params.id_from(request.GET.get("bureau")),
+        "measure_id": params.id_from(request.GET.get("measure")),
+        "state": params.choice_from(request.GET.get("state"), selectors.QUEUE_STATES),
+        "unread_only": request.GET.get("unread") == "1",
+        "sort": params.choice_from(request.GET.get("sort"), selectors.QUEUE_SORTS) or "category",
     }
 
 
@@ -174,7 +177,7 @@ def queue_export(request):
     for kind in selectors.CHOOSER_KINDS:
         filters[f"{kind}_id"] = selectors.queue_chosen(cycle=cycle, kind=kind, pk=filters[f"{kind}_id"],
                                                        text=request.GET.get(f"{kind}_name")).pk
-    selected = [int(v) for v in request.GET.getlist("list") if v.isdigit()]
+    selected = params.ids_from(request.GET.getlist("list"))
     categories = selectors.queue_filtered(cycle=cycle, user=request.user, **filters)
     if selected:
         categories = categories.filter(list_id__in=selected)
@@ -195,7 +198,7 @@ def queue_bulk(request):
     back = reverse("reviews:queue") + (f"?{request.POST.get('query', '')}" if request.POST.get("query") else "")
     if cycle is None:
         raise Http404
-    ids = [int(v) for v in request.POST.getlist("list") if v.isdigit()]
+    ids = params.ids_from(request.POST.getlist("list"))
     action = request.POST.get("action")
     if not ids:
         messages.error(request, _("Tick at least one list."))
@@ -229,10 +232,3 @@ def remind_late(request, year: int):
         messages.success(request, ngettext("%(count)s late bureau reminded.", "%(count)s late bureaus reminded.", sent)
                          % {"count": sent})
     return redirect(reverse("reviews:queue") + f"?year={cycle.year}")
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
