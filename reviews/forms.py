@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from incentives import params
 from measures.limits import ABSOLUTE_MAXIMUM
 
+from .services.notice import MAX_OBJECTION_GROUNDS
+
 
 class ReturnForm(forms.Form):
 
@@ -92,7 +94,7 @@ class ObjectionForm(forms.Form):
     contact = forms.CharField(label=_("Telephone or address"), max_length=400, required=False)
     email = forms.CharField(label=_("E-mail address (to be told the outcome)"), max_length=254, required=False)
     award = forms.ChoiceField(label=_("Unit and category objected to"), required=False)
-    grounds = forms.CharField(label=_("Grounds"), max_length=8000, required=False,
+    grounds = forms.CharField(label=_("Grounds"), max_length=MAX_OBJECTION_GROUNDS, required=False,
                               widget=forms.Textarea(attrs={"rows": 6}))
     evidence = forms.FileField(label=_("Evidence file (optional)"), required=False)
 

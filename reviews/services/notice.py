@@ -106,7 +106,7 @@ def cycle_notice_start(*, actor, cycle: Cycle, acknowledgements: dict | None = N
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MAX_OBJECTION_NAME = 64
 MAX_OBJECTION_CONTACT = 128
-MAX_OBJECTION_GROUNDS = 4000
+MAX_OBJECTION_GROUNDS = 8000  # the form's own maximum (reviews.forms.ObjectionForm)
 
 
 def _receipt(year: int) -> str:
