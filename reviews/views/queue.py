@@ -1,6 +1,8 @@
 """The reviewer's desk: the queue of the cycle's categories and lists, its export, the actions on the lists ticked, and
 the reminder to late bureaus. Reviewers only; everyone else gets 404."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,7 +18,9 @@ from incentives import params
 from incentives.errors import DomainError
 from measures.exports import export_response
 from nominations.deadlines import countdown
+from nominations.models import Cycle
 from organisation import access
+from organisation.models import Programme
 from organisation.selectors import trail_everything
 
 from .. import exports, selectors, services
@@ -44,8 +48,24 @@ def _queue_filters(request) -> dict:
     }
 
 
-def _queue_cycle(request, cycles):
-    return _pick(cycles, request.GET.get("year"), key=lambda c: str(c.year)) or (cycles[0] if cycles else None)
+@dataclass(frozen=True)
+class YearChoice:
+    """A cycle as the queue's choice of years needs it (a province has 200): the whole cycle is read for the one
+    chosen only (``_cycle_chosen``)."""
+
+    pk: int
+    year: int
+    programme_id: int
+
+
+def _queue_cycle(request, years: list[YearChoice]) -> Cycle | None:
+    """The cycle of ``?year=`` among the years offered, else the newest."""
+    chosen = _pick(years, request.GET.get("year"), key=lambda c: str(c.year)) or (years[0] if years else None)
+    return _cycle_chosen(request, chosen)
+
+
+def _cycle_chosen(request, chosen: YearChoice | None) -> Cycle | None:
+    return None if chosen is None else selectors.cycle_list(request.user).get(pk=chosen.pk)
 
 
 def _queue_query(request, **changes) -> str:
@@ -152,17 +172,20 @@ def _options(choices, selected) -> str:
                              for value, label in choices))
 
 
-def _programme_cycles(request) -> tuple[list, list]:
-    """The programmes the person reviews that have cycles, and the cycles of the one chosen (``?programme=``, kept
-    in the session; the first by default). A programme asked for by name that the person does not review: 404."""
-    every_cycle = list(selectors.cycle_list(request.user))
-    programmes = list({c.programme_id: c.programme for c in every_cycle}.values())
+def _programme_cycles(request) -> tuple[list[Programme], list[YearChoice]]:
+    """The programmes the person reviews that have cycles (their id, code and name), and the years of the one
+    chosen (``?programme=``, kept in the session; the first by default). A programme asked for by name that the
+    person does not review: 404. One query."""
+    every_year = selectors.cycle_years(request.user)
+    programmes = list({programme_id: Programme(pk=programme_id, code=code, name=name)
+                       for _pk, _year, programme_id, code, name in every_year}.values())
     code, explicit = review_programme_code(request)
     programme = next((p for p in programmes if p.code == code), None)
     if programme is None and explicit:
         raise Http404
     programme = programme or (programmes[0] if programmes else None)
-    return programmes, [c for c in every_cycle if programme is not None and c.programme_id == programme.pk]
+    return programmes, [YearChoice(pk, year, programme_id) for pk, year, programme_id, _code, _name in every_year
+                        if programme is not None and programme_id == programme.pk]
 
 
 @reviewer_required
@@ -194,7 +217,7 @@ def queue_export(request):
 def queue_bulk(request):
     """The queue's actions on the lists ticked: mark them read, or export them."""
     _programmes, cycles = _programme_cycles(request)
-    cycle = _pick(cycles, request.POST.get("year"), key=lambda c: str(c.year))
+    cycle = _cycle_chosen(request, _pick(cycles, request.POST.get("year"), key=lambda c: str(c.year)))
     back = reverse("reviews:queue") + (f"?{request.POST.get('query', '')}" if request.POST.get("query") else "")
     if cycle is None:
         raise Http404
