@@ -159,8 +159,12 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_sends_nothing_twice(workers
     workers.app.send_task("nominations.tasks.reminders_sweep")
 
     # Killed while it delivers what the sweep recorded: some sent, one in the mail server's hands, the rest queued.
-    wait_for(lambda: len(workers.delivered()) >= 2 and OutboxMessage.objects.filter(status="sending").exists(),
-             "the worker to be sending its third message")
+    def sending_the_third():  # two delivered, and another one claimed and still in the mail server's hands
+        delivered = workers.delivered()
+        handed_over = [message_id(m) for m in OutboxMessage.objects.filter(status="sending")]
+        return len(delivered) >= 2 and any(m not in delivered for m in handed_over)
+
+    wait_for(sending_the_third, "the worker to be sending its third message")
     workers.kill(first)
     killed_at = time.monotonic()
     statuses = Counter(OutboxMessage.objects.values_list("status", flat=True))
