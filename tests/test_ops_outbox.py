@@ -188,7 +188,7 @@ def test_a_broker_error_reaching_a_view_answers_the_503_page(client, reviewer, m
     def refuse(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(views.selectors, "cycle_list", refuse)
+    monkeypatch.setattr(views.selectors, "cycle_years", refuse)
     client.force_login(reviewer)
     response = client.get(reverse("reviews:queue"))
     assert response.status_code == 503 and response["Retry-After"] == "60"
