@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install everything the tests need and run the whole suite twice:
 #   1. on SQLite (everything but the tests that need PostgreSQL's row locks and concurrent writes);
-#   2. on PostgreSQL (TEST_DATABASE_URL, by default the machine's server at 127.0.0.1:5432), everything
-#      but the browser tests, which already ran in the first pass.
+#   2. on PostgreSQL (TEST_DATABASE_URL, by default the machine's server at 127.0.0.1:5432), every test that
+#      reaches the database but the browser tests: the browser tests and the tests that never touch the database
+#      (TEST_DATABASE_INDEPENDENT_RAN, tests/conftest.py) already ran in the first pass, the same way.
 # Each pass runs on every core (pytest-xdist; the tests sharing a Redis database run as a group on one worker;
 # TEST_WORKERS=1 runs one process) and prints its time.
 # Extra arguments go to pytest, e.g. ./test.sh -k cap -x
@@ -62,7 +63,7 @@ sqlite_time="$(elapsed "$pass")"
 
 say "Pass 2/2: PostgreSQL ($PG_URL, $WORKERS workers)"
 pass=$SECONDS
-DATABASE_URL="$PG_URL" python -m pytest -m "not browser" -p no:cacheprovider -n "$WORKERS" --dist loadgroup "$@" || status=1
+TEST_DATABASE_INDEPENDENT_RAN=1 DATABASE_URL="$PG_URL" python -m pytest -m "not browser" -p no:cacheprovider -n "$WORKERS" --dist loadgroup "$@" || status=1
 postgres_time="$(elapsed "$pass")"
 
 say "Time: SQLite $sqlite_time, PostgreSQL $postgres_time; $(elapsed "$started") for both passes with the lint, $(elapsed 0) in all with the set-up"
