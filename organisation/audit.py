@@ -46,6 +46,10 @@ def audit_record(*, actor, action: AuditAction, target, message: str = "", data:
     table = AuditEntry._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The foreign keys this transaction has written so far are checked now, not at its commit: a check
+            # waits for whoever holds the row it names, and must never wait while this transaction holds the
+            # chain's lock that the holder may be waiting for (a deadlock: two saves, found by the load run).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [audit_chain.CHAIN_LOCK])
         # The end of the chain (the unique index on positions, read backwards; a record written without
         # audit_record, which has none, is passed over and verify_audit reports it).
