@@ -6,11 +6,14 @@ past participles (``nomination_list.returned``), the labels say what happened (é
 """
 
 import datetime
+import json
 from zoneinfo import ZoneInfo
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -26,9 +29,13 @@ __all__ = ["AuditAction", "actions_matching", "audit_entries_filtered", "audit_e
 def audit_record(*, actor, action: AuditAction, target, message: str = "", data: dict | None = None):
     """Record a state change. Must run inside the transaction that makes the change.
 
-    The record is chained to the one before it (organisation/audit_chain.py): on PostgreSQL a transaction-scoped
-    advisory lock makes concurrent transactions extend the chain one after the other (held until this transaction
-    ends; SQLite has one writer at a time), then the record takes the next id and position and its chain value."""
+    The record is chained to the one before it (organisation/audit_chain.py). On PostgreSQL it is written
+    unchained and chained just before its transaction commits (``chain_pending``, called by the project's backend,
+    incentives/postgresql/base.py): the chain's lock is then held only for that step and the COMMIT, never while
+    the transaction still waits for a row another transaction holds. Chaining as the record is written, with the
+    lock held to the commit, deadlocked under load (a decision inserting its award after its record, while another
+    holding that row waited for the lock). SQLite has one writer at a time: the record is chained as it is
+    written."""
     connection = transaction.get_connection()
     assert connection.in_atomic_block, "audit_record must be called inside the transaction it records"
     if action not in AuditAction.values:
@@ -42,29 +49,75 @@ def audit_record(*, actor, action: AuditAction, target, message: str = "", data:
         message=message,
         data=audit_chain.json_normalised(data),
         chain_key=settings.AUDIT_CHAIN_KEY_ID,
+        at=timezone.now(),
     )
+    if connection.vendor == "postgresql":
+        if not hasattr(connection, "before_commit"):
+            raise ImproperlyConfigured("The audit trail needs the project's PostgreSQL backend "
+                                       "(ENGINE incentives.postgresql, as incentives/settings.py sets it)")
+        entry.save(force_insert=True)
+        connection.before_commit(chain_pending)
+        return entry
     table = AuditEntry._meta.db_table
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The foreign keys this transaction has written so far are checked now, not at its commit: a check
-            # waits for whoever holds the row it names, and must never wait while this transaction holds the
-            # chain's lock that the holder may be waiting for (a deadlock: two saves, found by the load run).
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [audit_chain.CHAIN_LOCK])
-        # The end of the chain (the unique index on positions, read backwards; a record written without
-        # audit_record, which has none, is passed over and verify_audit reports it).
-        last = (AuditEntry.objects.filter(chain_seq__isnull=False).order_by("-chain_seq")
-                .values_list("chain_seq", "chain").first())
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-        else:  # AUTOINCREMENT: the largest id ever given
-            cursor.execute("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0) + 1", [table])
-        entry.pk = cursor.fetchone()[0]
+        last = _chain_end(cursor)
+        cursor.execute("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0) + 1", [table])
+        entry.pk = cursor.fetchone()[0]  # AUTOINCREMENT: the largest id ever given, plus one
     entry.chain_seq, previous = audit_chain.next_link(last)
-    entry.at = timezone.now()
     entry.chain = audit_chain.link(audit_chain.chain_keys()[entry.chain_key], previous, chain_fields(entry))
     entry.save(force_insert=True)
     return entry
+
+
+def _chain_end(cursor) -> tuple[int, str] | None:
+    """(position, chain value) of the chain's last record (the unique index on positions, read backwards)."""
+    cursor.execute(f"SELECT chain_seq, chain FROM {AuditEntry._meta.db_table} WHERE chain_seq IS NOT NULL "
+                   f"ORDER BY chain_seq DESC LIMIT 1")
+    row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def chain_pending(connection=None) -> int:
+    """Chain every record this transaction can see that has no chain value yet, in id order, after the chain's
+    last record; returns how many. PostgreSQL only; runs just before a commit (registered by ``audit_record``
+    with the project's backend, incentives/postgresql/base.py).
+
+    It first has the transaction's deferred foreign keys checked (a check may wait for whoever holds the row it
+    names, and must not wait while holding the chain's lock), then takes the chain's transaction-scoped advisory
+    lock, which the COMMIT right after releases. The records it sees are this transaction's and any a crashed
+    process committed without chaining (at most a few; ``verify_audit`` reports them until the next commit
+    chains them). The rows are found through the partial index on unchained records (migration 0010); filling
+    a record's chain fields once is the only change the table's guard lets the application make."""
+    connection = connection or transaction.get_connection()
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [audit_chain.CHAIN_LOCK])
+        columns = ["id", "at", "actor_id", "action", "target_type_id", "target_id", "target_repr", "message",
+                   "data", "chain_key"]
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE chain_seq IS NULL ORDER BY id")
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        if not rows:
+            return 0
+        last = _chain_end(cursor)
+        keys = audit_chain.chain_keys()
+        updates = []
+        for row in rows:
+            seq, previous = audit_chain.next_link(last)
+            row["chain_seq"] = seq
+            row["target_type"] = content_type_label(row.pop("target_type_id"))
+            data = row["data"]  # jsonb comes back as text (Django leaves the decoding to the field)
+            row["data"] = audit_chain.json_normalised(json.loads(data) if isinstance(data, str) else data)
+            value = audit_chain.link(keys[row["chain_key"]], previous, row)
+            updates.append((seq, value, row["id"]))
+            last = (seq, value)
+        # The owner's own trigger (security/apps.py) refuses every UPDATE unless told to let this one through; for
+        # every other role the table's row guard (migration 0010) allows exactly this change, once.
+        with pgtrigger.ignore("organisation.AuditEntry:audit_no_update"):
+            cursor.execute(f"UPDATE {table} AS entry SET chain_seq = v.seq, chain = v.chain "
+                           f"FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) AS v(seq, chain, id) "
+                           f"WHERE entry.id = v.id", [list(column) for column in zip(*updates, strict=True)])
+    return len(updates)
 
 
 def chain_fields(entry: AuditEntry) -> dict:

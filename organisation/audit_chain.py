@@ -8,8 +8,10 @@ predecessor is the empty string. ``chain_seq`` numbers the records 1, 2, 3… wi
 moved record is told apart from a changed one. The key (``AUDIT_CHAIN_KEY``) lives in the environment, never in the
 database: whoever can write the table but has not the key cannot make a record that verifies.
 
-Records are chained in one order: ``audit_record`` takes a transaction-scoped advisory lock on PostgreSQL (SQLite
-has one writer at a time) before it reads the last chain value, and holds it until its transaction ends.
+Records are chained in one order: on PostgreSQL just before their transaction commits, under a transaction-scoped
+advisory lock the COMMIT releases (``organisation.audit.chain_pending``); on SQLite, which has one writer at a time,
+as they are written. Positions follow the order of commits, so two records written side by side may hold
+positions in the other order than their ids: the chain is read in position order.
 
 This module is plain Python (no model imports): the migration that chains the records of earlier versions, the
 benchmark's generator, ``verify_audit`` and the archive use the same functions.
@@ -76,6 +78,18 @@ def next_link(previous: tuple[int, str] | None) -> tuple[int, str]:
     return (previous[0] + 1, previous[1]) if previous else (1, GENESIS)
 
 
+# The columns of the audit table a record keeps once written: every one but the chain position and value, which
+# are filled in once, just before the record's transaction commits (organisation.audit.chain_pending). The
+# table's guards (migration 0010, security/apps.py) compare them between OLD and NEW.
+KEPT_COLUMNS = ("id", "at", "actor_id", "action", "target_type_id", "target_id", "target_repr", "message", "data",
+                "chain_key")
+
+
+def kept_columns_sql(row: str) -> str:
+    """``(OLD.id, OLD.at, …)``: the kept columns of ``row`` (OLD or NEW) as one SQL row value."""
+    return "(" + ", ".join(f"{row}.{column}" for column in KEPT_COLUMNS) + ")"
+
+
 # --- verification ------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -100,7 +114,7 @@ class Walk:
 
 def walk(records: Iterable[dict], *, start: tuple[int, str] | None = None, keys: dict[str, bytes] | None = None,
          where_is=None) -> Walk:
-    """Check ``records`` (dicts of FIELDS plus ``chain``, in id order) link by link. ``start`` = (position, chain
+    """Check ``records`` (dicts of FIELDS plus ``chain``, in chain order) link by link. ``start`` = (position, chain
     value) of the record before the first (None: the first is position 1 after the empty string). Stops at the
     first break. ``where_is(seq)`` answers the id of the record holding a position, to tell a moved record from a
     removed one."""

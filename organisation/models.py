@@ -370,7 +370,7 @@ def typed_username():
 class AuditEntry(models.Model):
     """Who did what, when, to which object. Written in the same transaction as the change it records."""
 
-    # Set by audit_record under the chain's lock (not auto_now_add: the chain value covers the time it is given).
+    # Set by audit_record (not auto_now_add: the chain value covers the time it is given).
     at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+", verbose_name=_("actor"))
@@ -398,6 +398,8 @@ class AuditEntry(models.Model):
             models.Index(fields=["actor", "-at"], name="organisation_audit_actor_idx"),
             models.Index(fields=["action", "-at"], name="organisation_audit_action_idx"),
             models.Index(typed_username(), condition=Q(actor__isnull=True), name="organisation_audit_typed_idx"),
+            # The records waiting to be chained (written, their transaction not yet committed): a handful at most.
+            models.Index(fields=["id"], condition=Q(chain_seq__isnull=True), name="organisation_audit_unchained"),
         ]
         # One record per chain position: two transactions can never both extend the chain from the same record.
         constraints = [models.UniqueConstraint(fields=["chain_seq"], name="organisation_auditentry_chain_seq_unique",

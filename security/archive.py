@@ -2,8 +2,9 @@
 digests, and only then leave the database; and verifying the trail's chain (organisation/audit_chain.py), in the
 database and in archive files.
 
-The archive takes a prefix of the chain: the records before the first one that is younger than the cutoff (in
-practice all the older ones: a record's time is taken under the chain's lock). Before anything is deleted the
+The archive takes a prefix of the chain: the records before the first one, in chain order, that is younger than the
+cutoff (in practice all the older ones: a record's time is taken as it is written and its position when its
+transaction commits, moments later). Before anything is deleted the
 records written are verified link by link; a broken chain is refused (its evidence is not deleted). The digests
 file records the chain value before the first archived record and that of the last one (``chain_previous``,
 ``chain_last``), and so does the ``audit.archived`` record: the first record kept chains on from the last one
@@ -27,6 +28,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,17 +107,17 @@ def archive_audit(*, before: datetime.date, output: Path, now: datetime.datetime
 
 def _write_then_delete(before, cutoff, output: Path, digest_path: Path) -> ArchiveResult:
     with transaction.atomic():
-        old = AuditEntry.objects.filter(at__lt=cutoff)
-        first_young = (AuditEntry.objects.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True)
-                       .first())
+        old = AuditEntry.objects.filter(at__lt=cutoff, chain_seq__isnull=False)
+        first_young = (AuditEntry.objects.filter(at__gte=cutoff, chain_seq__isnull=False).order_by("chain_seq")
+                       .values_list("chain_seq", flat=True).first())
         if first_young is not None:
-            old = old.filter(id__lt=first_young)  # a prefix of the chain
+            old = old.filter(chain_seq__lt=first_young)  # a prefix of the chain
         start = archived_start()
         partial = output.with_name(output.name + ".partial")
 
         def written():
             with open(partial, "wb") as handle:
-                for entry in old.select_related("actor").order_by("id").iterator(chunk_size=5000):
+                for entry in old.select_related("actor").order_by("chain_seq").iterator(chunk_size=5000):
                     record = _record(entry)
                     handle.write(_line(record))
                     yield record
@@ -163,11 +165,13 @@ def archived_start() -> tuple[int, str] | None:
 
 
 def database_records():
-    """Every record as the chain covers it, in id order, streamed (a server-side cursor on PostgreSQL)."""
+    """Every record as the chain covers it, in chain order (then the unchained ones, by id), streamed (a
+    server-side cursor on PostgreSQL)."""
     labels = {}
     fields = ["id", "at", "actor_id", "action", "target_type_id", "target_id", "target_repr", "message", "data",
               "chain_seq", "chain_key", "chain"]
-    for row in AuditEntry.objects.order_by("id").values_list(*fields).iterator(chunk_size=10000):
+    order = [F("chain_seq").asc(nulls_last=True), "id"]
+    for row in AuditEntry.objects.order_by(*order).values_list(*fields).iterator(chunk_size=10000):
         record = dict(zip(fields, row, strict=True))
         type_id = record.pop("target_type_id")
         if type_id not in labels:

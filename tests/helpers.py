@@ -172,7 +172,7 @@ def audit_rechain() -> None:
     from organisation.models import AuditEntry
     from security.archive import database_records
 
-    records = list(database_records())
+    records = sorted(database_records(), key=lambda record: record["id"])
     key = audit_chain.chain_keys()[settings.AUDIT_CHAIN_KEY_ID]
     audit_sql_as_owner(f"UPDATE {AuditEntry._meta.db_table} SET chain_seq = NULL")
     for record in audit_chain.chained(records, start=None, key_id=settings.AUDIT_CHAIN_KEY_ID, key=key):

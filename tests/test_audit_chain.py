@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from organisation import audit_chain
-from organisation.audit import audit_record
+from organisation.audit import audit_record, chain_pending
 from organisation.models import AuditEntry
 from tests.helpers import audit_sql_as_owner, run_manage
 
@@ -27,11 +27,16 @@ TABLE = AuditEntry._meta.db_table
 
 
 def record(message="", days_ago=0, data=None):
-    """One audit record, ``days_ago`` old (its time is taken under the chain's lock, as audit_record does)."""
+    """One audit record, ``days_ago`` old, chained as its commit would chain it (a test's transaction never
+    commits: on PostgreSQL the step a commit runs first is run here; SQLite chains as it writes)."""
     moment = timezone.now() - datetime.timedelta(days=days_ago)
     with transaction.atomic(), mock.patch.object(timezone, "now", return_value=moment):
-        return audit_record(actor=None, action="audit.exported", target=ContentType.objects.get_for_model(AuditEntry),
-                            message=message, data=data)
+        entry = audit_record(actor=None, action="audit.exported", target=ContentType.objects.get_for_model(AuditEntry),
+                             message=message, data=data)
+        if connection.vendor == "postgresql":
+            chain_pending()
+    entry.refresh_from_db()
+    return entry
 
 
 def verify(*args) -> str:
@@ -78,14 +83,20 @@ def test_verify_audit_finds_a_record_removed():
 
 
 def test_verify_audit_finds_two_records_swapped():
+    """The trail is read in chain order: two records that trade places (their ids, or their positions) no longer
+    match their chain values."""
     entries = [record(f"r{n}") for n in range(4)]
     a, b = entries[1].pk, entries[2].pk
-    audit_sql_as_owner(f"UPDATE {TABLE} SET id = -1 WHERE id = %s", [a])
-    audit_sql_as_owner(f"UPDATE {TABLE} SET id = %s WHERE id = %s", [a, b])
-    audit_sql_as_owner(f"UPDATE {TABLE} SET id = %s WHERE id = -1", [b])
-    with pytest.raises(CommandError, match=rf"record {a} .*position {entries[2].chain_seq} where "
-                                           rf"{entries[1].chain_seq} was expected.*\[reordered\]"):
-        verify()
+    for column, first, second, aside in (("id", a, b, -1), ("chain_seq", entries[1].chain_seq, entries[2].chain_seq, 0)):
+        swap = [(aside, first), (first, second), (second, aside)]
+        for to, where in swap:
+            audit_sql_as_owner(f"UPDATE {TABLE} SET {column} = %s WHERE {column} = %s", [to, where])
+        with pytest.raises(CommandError, match=rf"record \d+ \(chain position {entries[1].chain_seq}\) does not "
+                                               rf"match its chain value.*\[changed\]"):
+            verify()
+        for to, where in swap:
+            audit_sql_as_owner(f"UPDATE {TABLE} SET {column} = %s WHERE {column} = %s", [to, where])
+    assert verify().startswith("OK")
 
 
 def test_a_chain_value_made_without_the_key_does_not_verify():
@@ -139,16 +150,21 @@ def test_python_and_cryptography_provide_sm3_hmac_sm3_and_sm4():
 
 # --- the archive keeps the chain ---------------------------------------------------------------------------------
 
+def archive(*args):
+    """``manage.py archive_audit``, and the step its commit runs (see ``record``)."""
+    call_command("archive_audit", *args, stdout=mock.Mock())
+    if connection.vendor == "postgresql":
+        chain_pending()
+
+
 def test_the_archive_keeps_the_chain_across_two_runs(tmp_path):
     oldest = [record(f"500 days {n}", days_ago=500) for n in range(2)]
     older = [record(f"300 days {n}", days_ago=300) for n in range(2)]
     young = record("recent", days_ago=10)
     today = timezone.localdate()
     first, second = tmp_path / "audit-1.jsonl", tmp_path / "audit-2.jsonl"
-    call_command("archive_audit", "--before", (today - datetime.timedelta(days=400)).isoformat(),
-                 "--output", str(first), stdout=mock.Mock())
-    call_command("archive_audit", "--before", (today - datetime.timedelta(days=200)).isoformat(),
-                 "--output", str(second), stdout=mock.Mock())
+    archive("--before", (today - datetime.timedelta(days=400)).isoformat(), "--output", str(first))
+    archive("--before", (today - datetime.timedelta(days=200)).isoformat(), "--output", str(second))
     assert [json.loads(line)["id"] for line in first.read_text().splitlines()] == [e.pk for e in oldest]
     assert [json.loads(line)["id"] for line in second.read_text().splitlines()] == [e.pk for e in older]
     assert AuditEntry.objects.filter(pk=young.pk).exists()
@@ -267,7 +283,7 @@ def test_the_ignore_variable_is_honoured_for_the_owner_only(app_role):
     entry = record("kept")
     with connection.cursor() as cursor:
         cursor.execute(f'GRANT UPDATE, DELETE ON {TABLE} TO "{name}"')
-    with app.cursor() as cursor, pytest.raises(psycopg2.Error, match="audit records cannot be changed or removed"):
+    with app.cursor() as cursor, pytest.raises(psycopg2.Error, match="audit records cannot be changed"):
         cursor.execute("SELECT set_config('pgtrigger.ignore', %s, false)",
                        ["{" + ",".join(_trigger_names()) + "}"])
         cursor.execute(f"UPDATE {TABLE} SET message = 'rewritten'")
@@ -292,3 +308,56 @@ def _trigger_names() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", [TABLE])
         return [name for (name,) in cursor.fetchall()]
+
+
+# --- chained at commit --------------------------------------------------------------------------------------------
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_waiting_for_a_row_after_its_record_does_not_deadlock_with_the_holder():
+    """The load run's deadlock, in two threads: ``first`` records, then waits for a row ``second`` holds;
+    ``second`` records while holding it, then commits. When the chain's lock was taken by audit_record and held to
+    the commit, each waited for the other and PostgreSQL aborted one. Chained at commit, both commit: ``second``
+    first, so its record takes the earlier position though its id is the later one, and the chain verifies."""
+    import threading
+
+    from django.db import connections
+
+    target = ContentType.objects.get_for_model(AuditEntry)
+    held, recorded = threading.Event(), threading.Event()
+    ids, errors = {}, []
+
+    def run(name, steps):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '10s'")
+            with transaction.atomic():
+                steps()
+        except Exception as error:  # reported by the assertion below
+            errors.append((name, error))
+            held.set(), recorded.set()
+        finally:
+            connections.close_all()
+
+    def first():
+        held.wait(10)
+        ids["first"] = audit_record(actor=None, action="audit.exported", target=target, message="first").pk
+        recorded.set()
+        ContentType.objects.select_for_update().get(pk=target.pk)  # waits until ``second`` commits
+
+    def second():
+        ContentType.objects.select_for_update().get(pk=target.pk)
+        held.set()
+        recorded.wait(10)
+        ids["second"] = audit_record(actor=None, action="audit.exported", target=target, message="second").pk
+        threading.Event().wait(0.3)  # ``first`` is now waiting for the row
+
+    threads = [threading.Thread(target=run, args=(name, steps)) for name, steps in (("first", first), ("second", second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    first_entry, second_entry = (AuditEntry.objects.get(pk=ids[name]) for name in ("first", "second"))
+    assert first_entry.pk < second_entry.pk and second_entry.chain_seq + 1 == first_entry.chain_seq
+    assert verify().startswith("OK")

@@ -62,7 +62,10 @@ class Command(BaseCommand):
                 "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {schema} GRANT USAGE, SELECT ON SEQUENCES TO {role}",
                 # The audit trail: written and read, never changed nor removed (only the owner archives).
                 "REVOKE UPDATE, DELETE, TRUNCATE ON {audit} FROM {role}",
+                # … but for a record's chain position and value, filled in once just before its transaction
+                # commits (organisation.audit.chain_pending); the table's row guard refuses any other change.
+                "GRANT UPDATE (chain_seq, chain) ON {audit} TO {role}",
             ):
                 cursor.execute(sql.SQL(statement).format(**names))
         self.stdout.write(f"Role {role}: row rights on the tables of {database}; on {AuditEntry._meta.db_table} "
-                          f"SELECT and INSERT only.")
+                          f"SELECT and INSERT, and UPDATE of a new record's chain position and value only.")
