@@ -38,6 +38,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.template import Context, Engine
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -48,6 +49,7 @@ from organisation import roles
 from organisation.access import reviewer_programme_ids
 from organisation.models import Membership, OutboxMessage, default_programme_id
 from organisation.outbox import Letter, outbox_due_ids, outbox_record, outbox_release_stale
+from organisation.tasks import outbox_queue
 
 from . import states
 from .deadlines import beijing, bureau_deadline, deadline_passed, rules_deadline
@@ -445,4 +447,51 @@ def list_commented_notify(*, comment) -> list[OutboxMessage]:
                  "text": comment.text, "url": url},
     ) for user in one_per_person(clerks_of(bureau_ids, except_user=comment.author))]
     recorded, _already = reminders_record(planned)
+    return recorded
+
+
+# --- What reviewers are told of: new work on their desk ----------------------------------------------------------
+
+# The kinds of new work a reviewer is told of (templates/emails/waiting.txt words each one).
+WAITING_KIND = "waiting"
+WAITING_WHAT = {
+    "exception": "突破名额申请",
+    "objection": "公示异议",
+    "rules": "实施办法备案",
+    "register": "上级激励登记",
+}
+
+
+def desk_url(cycle=None) -> str:
+    """The reviewer's desk (待您处理), of ``cycle``'s year when given."""
+    try:
+        path = reverse("reviews:queue")
+    except NoReverseMatch:
+        return absolute_url(reverse("nominations:home"))
+    return absolute_url(path + (f"?year={cycle.year}" if cycle is not None else ""))
+
+
+def reviewers_of(programme_id: int) -> list:
+    """The active reviewers of a programme (those who list none review the default programme)."""
+    default_id = default_programme_id()
+    reviewers = (get_user_model().objects.filter(is_active=True, groups__name=roles.REVIEWER).distinct()
+                 .prefetch_related("reviewed_programmes").order_by("username"))
+    return [user for user in reviewers if programme_id in reviewer_programme_ids(user, default_id=default_id)]
+
+
+def reviewers_notify(*, programme_id: int, what: str, key: str, context: dict, url: str) -> list[OutboxMessage]:
+    """Tell every reviewer of the programme (outbox and notification) that ``what`` (a key of ``WAITING_WHAT``)
+    now waits on their desk, recorded once under ``key``. Called inside the transaction that made the new work,
+    so the message is recorded with it or not at all, and sent once it commits."""
+    sources = _template_sources(WAITING_KIND)
+    letters = []
+    for user in reviewers_of(programme_id):
+        subject, text, html = message_render(WAITING_KIND, {
+            **context, "what": WAITING_WHAT[what], "recipient": user.get_full_name() or user.username, "url": url,
+        }, sources=sources)
+        letters.append(Letter(key=f"{key}:user{user.pk}", kind=WAITING_KIND, recipient=user, subject=subject,
+                              body_text=text, body_html=html, url=url))
+    recorded, _already = outbox_record(letters, max_attempts=_reminder_settings().max_attempts)
+    pending = [m.pk for m in recorded if m.status == m.Status.PENDING]
+    transaction.on_commit(lambda: outbox_queue(pending))
     return recorded

@@ -222,7 +222,7 @@ def list_access(user, *, year: int, category_id: int) -> ListAccess:
     nomination_list = (
         NominationList.objects.select_related("bureau", "created_by", "submitted_by")
         .prefetch_related(
-            Prefetch("nominees", queryset=Nominee.objects.select_related("unit", "unit__parent").prefetch_related(
+            Prefetch("nominees", queryset=Nominee.objects.select_related("unit", "unit__parent", "decision").prefetch_related(
                 Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at", "id")))),
             Prefetch("comments", queryset=ListComment.objects.select_related("author", "bureau")),
         )
