@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,7 @@ from organisation.selectors import audit_trail, trail_everything
 from . import phases, selectors, services
 from .deadlines import countdown
 from .forms import CommentForm, ExceptionRequestForm, ListMetaForm, RulesForm, VersionForm, nominee_formset
-from .models import Cycle, Evidence, IncentiveCategory
+from .models import BEIJING, Cycle, Evidence, IncentiveCategory
 
 
 @door()
@@ -281,6 +282,49 @@ def list_edit(request, year: int, category_id: int):
         return redirect(_list_url(access, "nominations:submit"))
     messages.success(request, _("Draft saved."))
     return redirect(_list_url(access, "nominations:edit"))
+
+
+@door()
+@require_POST
+def list_autosave(request, year: int, category_id: int):
+    """The editor's draft kept as the clerk types (static/js/site.js posts the form here, without its files): saved
+    through the same service as "Save the draft", never submitted. It never removes anything: a nominee whose
+    unit the form no longer names, and evidence ticked for removal, wait for the clerk's own save. Answers JSON:
+    the list's new version, or why nothing was saved (the editor then leaves the form to the clerk's save)."""
+    access = _access(request, year, category_id)
+    if not access.can_edit_category:
+        raise Http404
+    if not access.editable_now:
+        return JsonResponse({"saved": False, "message": _("This list cannot be changed now.")}, status=409)
+    nl = access.nomination_list
+    formset = nominee_formset(access.list_length)(
+        request.POST, prefix="rows",
+        form_kwargs={"length": access.list_length, "chooser_url": _list_url(access, "nominations:units")},
+        resolver=partial(selectors.units_resolve, access.category, programme_id=access.cycle.programme_id))
+    meta_form = ListMetaForm(request.POST, evidence_ids=[])
+    if not (formset.is_valid() and meta_form.is_valid()):
+        return JsonResponse({"saved": False, "message": _("Not saved automatically: the form has an error; "
+                                                          "“Save the draft” shows it.")}, status=400)
+    entries = _ordered_entries(formset, formset.units_by_id, "save")
+    kept_units = {entry.unit.pk for entry in entries}
+    if nl is not None and any(n.unit_id not in kept_units for n in nl.nominees.all()):
+        return JsonResponse({"saved": False, "message": _("Not saved automatically: a nominee was taken out; "
+                                                          "“Save the draft” takes it out.")}, status=400)
+    try:
+        if nl is None:
+            nl = services.nomination_list_get_or_create(actor=request.user, cycle=access.cycle, category=access.category)
+        nl = services.nomination_list_save(
+            actor=request.user, nomination_list=nl, version=meta_form.cleaned_data["version"], entries=entries,
+            nothing_to_propose=meta_form.cleaned_data["nothing_to_propose"],
+            nothing_reason=meta_form.cleaned_data["nothing_reason"])
+    except PermissionDeniedError:
+        raise Http404 from None
+    except DomainError as error:
+        return JsonResponse({"saved": False, "message": error.message},
+                            status=409 if isinstance(error, ConflictError) else 400)
+    return JsonResponse({"saved": True, "version": nl.version,
+                         "message": _("Draft saved automatically at %(time)s.")
+                         % {"time": formats.time_format(timezone.localtime(timezone.now(), BEIJING), "H:i")}})
 
 
 @door()
