@@ -11,6 +11,9 @@ Who gets what
   day itself (a machine was down), the next sweep sends the reminder of the distance it is in, so a reminder is
   late rather than lost; an older distance that a newer one has overtaken is not sent any more.
 * **Overdue notice**, once, after the deadline has passed.
+* **The bureau's leader** (``Bureau.leader_email``), once, ``ReminderSettings.escalation_days`` days after the
+  deadline when the bureau still owes a list (``escalations_plan``): the ladder's last step. The ladder's steps
+  (the days before, the overdue notice, the leader's day) are the programme's settings, edited in the admin.
 * **Returned list**: the bureau's clerks at once (recorded by the return service,
   ``reviews.letters.list_returned_notify``, with this module's planning and recording).
 * **Reviewers' digest**: once a day, to every reviewer, the lists submitted and waiting for a decision.
@@ -241,6 +244,63 @@ def reminders_plan(*, at: datetime.datetime) -> list[Planned]:
     return planned
 
 
+def escalations_plan(*, at: datetime.datetime) -> list[Letter]:
+    """The ladder's last step: ``ReminderSettings.escalation_days`` days (Beijing dates) after its deadline, the
+    leader contact of a bureau that still owes a list of an open cycle is told once, by e-mail, of every category it
+    owes. A fixed number of queries."""
+    cycles = list(Cycle.objects.filter(state=Cycle.State.OPEN, opens_at__lte=at).select_related("document"))
+    configs = _settings_by_programme(cycle.programme_id for cycle in cycles)
+    cycles = [cycle for cycle in cycles if configs[cycle.programme_id].escalation_days
+              and beijing(at).hour >= configs[cycle.programme_id].send_from_hour]
+    if not cycles:
+        return []
+    lists = {(lst.cycle_id, lst.category_id): lst for lst in
+             NominationList.objects.filter(cycle__in=cycles).select_related("bureau")}
+    extensions = defaultdict(dict)
+    for ext in Extension.objects.filter(cycle__in=cycles):
+        extensions[ext.cycle_id][ext.bureau_id] = ext.new_deadline
+    categories = list(IncentiveCategory.objects.filter(measure__document__in={c.document_id for c in cycles})
+                      .select_related("measure").order_by("measure__number", "order"))
+    owners = defaultdict(list)
+    for responsibility in (Responsibility.objects.filter(category__in=categories, role__in=Responsibility.OWNER_ROLES)
+                           .select_related("bureau").order_by("order")):
+        owners[responsibility.category_id].append(responsibility.bureau)
+    owed: dict[tuple, dict] = {}
+    for cycle in cycles:
+        for category in categories:
+            if category.measure.document_id != cycle.document_id:
+                continue
+            nomination_list = lists.get((cycle.pk, category.pk))
+            if nomination_list is not None and nomination_list.state not in STATES_TO_REMIND:
+                continue
+            for bureau in ([nomination_list.bureau] if nomination_list is not None else owners.get(category.pk, [])):
+                if not bureau.leader_email:
+                    continue
+                deadline = bureau_deadline(cycle=cycle, bureau=bureau, extensions=extensions[cycle.pk])
+                overdue = (beijing(at).date() - beijing(deadline).date()).days
+                if not deadline_passed(deadline=deadline, now=at) or overdue < configs[cycle.programme_id].escalation_days:
+                    continue
+                entry = owed.setdefault((cycle.pk, bureau.pk), {
+                    "cycle": cycle, "year": cycle.year, "bureau": bureau, "recipient": bureau.leader_name or bureau.short_name,
+                    "deadline": format_deadline(deadline), "days_overdue": overdue, "categories": [],
+                    "url": absolute_url(reverse("nominations:home"))})
+                entry["categories"].append({"category": category, "measure": category.measure,
+                                            "state": list_state_label(nomination_list)})
+    sources = _template_sources(ESCALATION_KIND)
+    letters = []
+    for (cycle_pk, bureau_pk), context in owed.items():
+        context["count"] = len(context["categories"])
+        subject, text, html = message_render(ESCALATION_KIND, context, sources=sources)
+        letters.append(Letter(key=f"reminder:escalation:cycle{cycle_pk}:bureau{bureau_pk}", kind=ESCALATION_KIND,
+                              recipient=None, email=context["bureau"].leader_email, subject=subject, body_text=text,
+                              body_html=html, url=context["url"]))
+    return letters
+
+
+# The message to a late bureau's leader contact (templates/emails/escalation.txt).
+ESCALATION_KIND = "escalation"
+
+
 def list_state_label(nomination_list) -> str:
     if nomination_list is None:
         return "尚未开始填报"
@@ -310,6 +370,9 @@ def reminders_sweep(*, at: datetime.datetime | None = None) -> SweepResult:
     result = SweepResult(at=at)
     outbox_release_stale()
     result.recorded, result.already = reminders_record(reminders_plan(at=at) + rules_reminders_plan(at=at))
+    escalated, already = outbox_record(escalations_plan(at=at), max_attempts=_reminder_settings().max_attempts)
+    result.recorded += escalated
+    result.already += already
     result.due_ids = outbox_due_ids()
     return result
 

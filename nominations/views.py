@@ -23,9 +23,9 @@ from organisation.access import door
 from organisation.selectors import audit_trail, trail_everything
 
 from . import phases, selectors, services
-from .deadlines import countdown
+from .deadlines import DEFAULT_WARNING_WORKING_DAYS, countdown, deadline_light
 from .forms import CommentForm, ExceptionRequestForm, ListMetaForm, RulesForm, VersionForm, nominee_formset
-from .models import BEIJING, Cycle, Evidence, IncentiveCategory
+from .models import BEIJING, Cycle, Evidence, IncentiveCategory, ReminderSettings
 
 
 @door()
@@ -48,18 +48,33 @@ def home(request):
             cycle = selectors.cycle_by_year(year=asked, programme_id=programme_id)
         except Cycle.DoesNotExist:
             cycle = None
-    cycle = cycle or default_cycle
-    pages = selectors.bureau_home(request.user, cycle=cycle)
+    # Every open year, the one closing first first; without ?year= the page details that one.
+    open_cycles = selectors.open_cycles_for_bureaus(request.user, programme_id=programme_id)
+    cycle = cycle or (open_cycles[0] if open_cycles else default_cycle)
+    warning_days = (ReminderSettings.current(cycle.programme).warning_working_days if cycle
+                    else DEFAULT_WARNING_WORKING_DAYS)
+    pages = _home_pages(request.user, cycle, warning_days)
+    open_years = [{"cycle": c, "pages": pages if c == cycle else _home_pages(request.user, c, warning_days)}
+                  for c in open_cycles] if len(open_cycles) > 1 else []
+    return render(request, "nominations/home.html", {
+        "cycle": cycle, "pages": pages, "years": years_page.years, "years_page": years_page, "open_years": open_years,
+        "lists_open": cycle is not None and phases.phase_allows(cycle, phases.Change.LISTS),
+        "comments": selectors.comments_for_bureaus(request.user, cycle=cycle),
+    })
+
+
+def _home_pages(user, cycle, warning_days: int) -> list[dict]:
+    """Each of the person's bureaus in ``cycle``: its deadline, countdown and light, what came back, what is due."""
+    pages = selectors.bureau_home(user, cycle=cycle)
     for page in pages:
         page["countdown"] = countdown(deadline=page["deadline"]) if page["deadline"] else None
         editable = [row for row in page["rows"] if row.can_edit]
         page["returned"] = [row for row in editable if row.nomination_list and row.nomination_list.state == "returned"]
         page["due"] = [row for row in editable if not row.nomination_list or row.nomination_list.state == "draft"]
-    return render(request, "nominations/home.html", {
-        "cycle": cycle, "pages": pages, "years": years_page.years, "years_page": years_page,
-        "lists_open": cycle is not None and phases.phase_allows(cycle, phases.Change.LISTS),
-        "comments": selectors.comments_for_bureaus(request.user, cycle=cycle),
-    })
+        owes = cycle is not None and cycle.state == Cycle.State.OPEN and bool(page["due"] or page["returned"])
+        page["light"] = (deadline_light(deadline=page["deadline"], warning_working_days=warning_days, done=not owes)
+                         if page["deadline"] else "")
+    return pages
 
 
 def _access(request, year: int, category_id: int) -> selectors.ListAccess:
