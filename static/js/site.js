@@ -269,7 +269,7 @@
   if (!form) { return; }
   var dirty = false, timer = null, saving = false, again = false;
   var status = form.querySelector("[data-autosave-status]");
-  var DELAY = 4000;
+  function delay() { return parseInt(form.getAttribute("data-autosave-delay"), 10) || 4000; }
 
   function say(text) { if (status) { status.textContent = text; } }
   function rows() { return Array.prototype.slice.call(form.querySelectorAll("[data-row]")); }
@@ -294,7 +294,7 @@
   function changed() {
     dirty = true;
     if (timer) { clearTimeout(timer); }
-    timer = setTimeout(autosave, DELAY);
+    timer = setTimeout(autosave, delay());
   }
   function hasFiles() {
     return Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (input) {
