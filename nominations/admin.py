@@ -178,7 +178,8 @@ class ReminderSettingsForm(forms.ModelForm):
 
     class Meta:
         model = ReminderSettings
-        fields = ["programme", "offsets", "send_from_hour", "overdue_notice", "reviewer_digest", "max_attempts"]
+        fields = ["programme", "offsets", "send_from_hour", "overdue_notice", "escalation_days", "warning_working_days",
+                  "reviewer_digest", "max_attempts"]
 
     def clean_programme(self):
         return self.cleaned_data.get("programme") or Programme.objects.default()

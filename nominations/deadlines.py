@@ -20,7 +20,10 @@ from django.db.models.functions import Coalesce, Greatest, TruncSecond
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
+from incentives.errors import DomainError
+
 from .models import BEIJING, Cycle, Extension
+from .working_days import is_working_day
 
 
 def default_deadline_for(year: int) -> datetime.datetime:
@@ -126,6 +129,44 @@ def countdown(*, deadline: datetime.datetime, now: datetime.datetime | None = No
     left = 0 if passed else max(int((deadline - now).total_seconds()), 0)
     return {"passed": passed, "days": left // 86400, "hours": left % 86400 // 3600, "minutes": left % 3600 // 60,
             "deadline": deadline}
+
+
+# The deadline lights (督查督办's 红黄绿灯): green while the deadline is far, yellow from the programme's number of
+# working days before it (``ReminderSettings.warning_working_days``), red once it has passed; a list that is done
+# (submitted, decided) has no light.
+GREEN, YELLOW, RED = "green", "yellow", "red"
+DEFAULT_WARNING_WORKING_DAYS = 5
+
+
+def _working_day(day: datetime.date) -> bool:
+    """A working day by the official calendar; Monday to Friday for a year the calendar does not know yet (a light
+    is a hint, never a reason to refuse a page)."""
+    try:
+        return is_working_day(day)
+    except DomainError:
+        return day.weekday() < 5
+
+
+def working_days_left(*, deadline: datetime.datetime, now: datetime.datetime, limit: int) -> int:
+    """The working days after today up to the deadline's day (Beijing dates), counted up to ``limit`` + 1."""
+    day, last, counted = beijing(now).date(), beijing(deadline).date(), 0
+    while day < last and counted <= limit:
+        day += datetime.timedelta(days=1)
+        if _working_day(day):
+            counted += 1
+    return counted
+
+
+def deadline_light(*, deadline: datetime.datetime, now: datetime.datetime | None = None,
+                   warning_working_days: int = DEFAULT_WARNING_WORKING_DAYS, done: bool = False) -> str:
+    """green, yellow or red for a deadline still owed (empty when ``done``)."""
+    if done:
+        return ""
+    now = now or current_time()
+    if deadline_passed(deadline=deadline, now=now):
+        return RED
+    left = working_days_left(deadline=deadline, now=now, limit=warning_working_days)
+    return YELLOW if left < warning_working_days else GREEN
 
 
 def beijing(value: datetime.datetime) -> datetime.datetime:

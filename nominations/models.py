@@ -309,6 +309,14 @@ class ReminderSettings(models.Model):
         help_text=_("Nothing is sent earlier in the day; a sweep before this hour waits for the next one."),
     )
     overdue_notice = models.BooleanField(_("send an overdue notice after the deadline"), default=True)
+    escalation_days = models.PositiveSmallIntegerField(
+        _("days after the deadline the bureau's leader is told"), default=1,
+        help_text=_("The last step of the reminders: this many days after its deadline, the leader contact of a bureau "
+                    "that still owes a list is told (once). 0: never."))
+    warning_working_days = models.PositiveSmallIntegerField(
+        _("yellow light from (working days before the deadline)"), default=5,
+        help_text=_("Deadline lights: green until this many working days before the deadline, yellow from then, "
+                    "red once it has passed."))
     reviewer_digest = models.BooleanField(_("send reviewers a daily digest"), default=True)
     max_attempts = models.PositiveSmallIntegerField(_("attempts before a send is marked failed"), default=5)
 

@@ -11,6 +11,9 @@ Who gets what
   day itself (a machine was down), the next sweep sends the reminder of the distance it is in, so a reminder is
   late rather than lost; an older distance that a newer one has overtaken is not sent any more.
 * **Overdue notice**, once, after the deadline has passed.
+* **The bureau's leader** (``Bureau.leader_email``), once, ``ReminderSettings.escalation_days`` days after the
+  deadline when the bureau still owes a list (``escalations_plan``): the ladder's last step. The ladder's steps
+  (the days before, the overdue notice, the leader's day) are the programme's settings, edited in the admin.
 * **Returned list**: the bureau's clerks at once (recorded by the return service,
   ``reviews.letters.list_returned_notify``, with this module's planning and recording).
 * **Reviewers' digest**: once a day, to every reviewer, the lists submitted and waiting for a decision.
@@ -38,6 +41,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.template import Context, Engine
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -48,6 +52,7 @@ from organisation import roles
 from organisation.access import reviewer_programme_ids
 from organisation.models import Membership, OutboxMessage, default_programme_id
 from organisation.outbox import Letter, outbox_due_ids, outbox_record, outbox_release_stale
+from organisation.tasks import outbox_queue
 
 from . import states
 from .deadlines import beijing, bureau_deadline, deadline_passed, rules_deadline
@@ -239,6 +244,63 @@ def reminders_plan(*, at: datetime.datetime) -> list[Planned]:
     return planned
 
 
+def escalations_plan(*, at: datetime.datetime) -> list[Letter]:
+    """The ladder's last step: ``ReminderSettings.escalation_days`` days (Beijing dates) after its deadline, the
+    leader contact of a bureau that still owes a list of an open cycle is told once, by e-mail, of every category it
+    owes. A fixed number of queries."""
+    cycles = list(Cycle.objects.filter(state=Cycle.State.OPEN, opens_at__lte=at).select_related("document"))
+    configs = _settings_by_programme(cycle.programme_id for cycle in cycles)
+    cycles = [cycle for cycle in cycles if configs[cycle.programme_id].escalation_days
+              and beijing(at).hour >= configs[cycle.programme_id].send_from_hour]
+    if not cycles:
+        return []
+    lists = {(lst.cycle_id, lst.category_id): lst for lst in
+             NominationList.objects.filter(cycle__in=cycles).select_related("bureau")}
+    extensions = defaultdict(dict)
+    for ext in Extension.objects.filter(cycle__in=cycles):
+        extensions[ext.cycle_id][ext.bureau_id] = ext.new_deadline
+    categories = list(IncentiveCategory.objects.filter(measure__document__in={c.document_id for c in cycles})
+                      .select_related("measure").order_by("measure__number", "order"))
+    owners = defaultdict(list)
+    for responsibility in (Responsibility.objects.filter(category__in=categories, role__in=Responsibility.OWNER_ROLES)
+                           .select_related("bureau").order_by("order")):
+        owners[responsibility.category_id].append(responsibility.bureau)
+    owed: dict[tuple, dict] = {}
+    for cycle in cycles:
+        for category in categories:
+            if category.measure.document_id != cycle.document_id:
+                continue
+            nomination_list = lists.get((cycle.pk, category.pk))
+            if nomination_list is not None and nomination_list.state not in STATES_TO_REMIND:
+                continue
+            for bureau in ([nomination_list.bureau] if nomination_list is not None else owners.get(category.pk, [])):
+                if not bureau.leader_email:
+                    continue
+                deadline = bureau_deadline(cycle=cycle, bureau=bureau, extensions=extensions[cycle.pk])
+                overdue = (beijing(at).date() - beijing(deadline).date()).days
+                if not deadline_passed(deadline=deadline, now=at) or overdue < configs[cycle.programme_id].escalation_days:
+                    continue
+                entry = owed.setdefault((cycle.pk, bureau.pk), {
+                    "cycle": cycle, "year": cycle.year, "bureau": bureau, "recipient": bureau.leader_name or bureau.short_name,
+                    "deadline": format_deadline(deadline), "days_overdue": overdue, "categories": [],
+                    "url": absolute_url(reverse("nominations:home"))})
+                entry["categories"].append({"category": category, "measure": category.measure,
+                                            "state": list_state_label(nomination_list)})
+    sources = _template_sources(ESCALATION_KIND)
+    letters = []
+    for (cycle_pk, bureau_pk), context in owed.items():
+        context["count"] = len(context["categories"])
+        subject, text, html = message_render(ESCALATION_KIND, context, sources=sources)
+        letters.append(Letter(key=f"reminder:escalation:cycle{cycle_pk}:bureau{bureau_pk}", kind=ESCALATION_KIND,
+                              recipient=None, email=context["bureau"].leader_email, subject=subject, body_text=text,
+                              body_html=html, url=context["url"]))
+    return letters
+
+
+# The message to a late bureau's leader contact (templates/emails/escalation.txt).
+ESCALATION_KIND = "escalation"
+
+
 def list_state_label(nomination_list) -> str:
     if nomination_list is None:
         return "尚未开始填报"
@@ -308,6 +370,9 @@ def reminders_sweep(*, at: datetime.datetime | None = None) -> SweepResult:
     result = SweepResult(at=at)
     outbox_release_stale()
     result.recorded, result.already = reminders_record(reminders_plan(at=at) + rules_reminders_plan(at=at))
+    escalated, already = outbox_record(escalations_plan(at=at), max_attempts=_reminder_settings().max_attempts)
+    result.recorded += escalated
+    result.already += already
     result.due_ids = outbox_due_ids()
     return result
 
@@ -445,4 +510,51 @@ def list_commented_notify(*, comment) -> list[OutboxMessage]:
                  "text": comment.text, "url": url},
     ) for user in one_per_person(clerks_of(bureau_ids, except_user=comment.author))]
     recorded, _already = reminders_record(planned)
+    return recorded
+
+
+# --- What reviewers are told of: new work on their desk ----------------------------------------------------------
+
+# The kinds of new work a reviewer is told of (templates/emails/waiting.txt words each one).
+WAITING_KIND = "waiting"
+WAITING_WHAT = {
+    "exception": "突破名额申请",
+    "objection": "公示异议",
+    "rules": "实施办法备案",
+    "register": "上级激励登记",
+}
+
+
+def desk_url(cycle=None) -> str:
+    """The reviewer's desk (待您处理), of ``cycle``'s year when given."""
+    try:
+        path = reverse("reviews:queue")
+    except NoReverseMatch:
+        return absolute_url(reverse("nominations:home"))
+    return absolute_url(path + (f"?year={cycle.year}" if cycle is not None else ""))
+
+
+def reviewers_of(programme_id: int) -> list:
+    """The active reviewers of a programme (those who list none review the default programme)."""
+    default_id = default_programme_id()
+    reviewers = (get_user_model().objects.filter(is_active=True, groups__name=roles.REVIEWER).distinct()
+                 .prefetch_related("reviewed_programmes").order_by("username"))
+    return [user for user in reviewers if programme_id in reviewer_programme_ids(user, default_id=default_id)]
+
+
+def reviewers_notify(*, programme_id: int, what: str, key: str, context: dict, url: str) -> list[OutboxMessage]:
+    """Tell every reviewer of the programme (outbox and notification) that ``what`` (a key of ``WAITING_WHAT``)
+    now waits on their desk, recorded once under ``key``. Called inside the transaction that made the new work,
+    so the message is recorded with it or not at all, and sent once it commits."""
+    sources = _template_sources(WAITING_KIND)
+    letters = []
+    for user in reviewers_of(programme_id):
+        subject, text, html = message_render(WAITING_KIND, {
+            **context, "what": WAITING_WHAT[what], "recipient": user.get_full_name() or user.username, "url": url,
+        }, sources=sources)
+        letters.append(Letter(key=f"{key}:user{user.pk}", kind=WAITING_KIND, recipient=user, subject=subject,
+                              body_text=text, body_html=html, url=url))
+    recorded, _already = outbox_record(letters, max_attempts=_reminder_settings().max_attempts)
+    pending = [m.pk for m in recorded if m.status == m.Status.PENDING]
+    transaction.on_commit(lambda: outbox_queue(pending))
     return recorded

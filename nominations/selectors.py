@@ -27,6 +27,15 @@ def cycle_for_bureaus(user=None) -> Cycle | None:
     return cycles.filter(state=Cycle.State.OPEN).first() or cycles.first()
 
 
+def open_cycles_for_bureaus(user, *, programme_id: int | None) -> list[Cycle]:
+    """Every open cycle of the programme the person works in, the one whose deadline comes first first (two years
+    can be open at once: last year's lists closing while the new year starts)."""
+    if programme_id is None:
+        return []
+    return list(access.restrict(Cycle.objects.all(), user).filter(programme_id=programme_id, state=Cycle.State.OPEN)
+                .select_related("document", "programme").order_by("deadline", "year"))
+
+
 YEARS_PER_PAGE = 10  # the clerk's home links this many years at a time, newest first
 MAX_YEARS_PAGE = 100_000  # beyond it a page number is a typing mistake (and an offset the database refuses)
 
@@ -222,7 +231,7 @@ def list_access(user, *, year: int, category_id: int) -> ListAccess:
     nomination_list = (
         NominationList.objects.select_related("bureau", "created_by", "submitted_by")
         .prefetch_related(
-            Prefetch("nominees", queryset=Nominee.objects.select_related("unit", "unit__parent").prefetch_related(
+            Prefetch("nominees", queryset=Nominee.objects.select_related("unit", "unit__parent", "decision").prefetch_related(
                 Prefetch("evidence", queryset=Evidence.objects.order_by("uploaded_at", "id")))),
             Prefetch("comments", queryset=ListComment.objects.select_related("author", "bureau")),
         )

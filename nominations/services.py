@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -495,6 +496,11 @@ def cap_exception_request(*, actor, nomination_list: NominationList, requested_l
         audit_record(actor=actor, action=AuditAction.CAP_EXCEPTION_REQUESTED, target=locked, message=reason,
                      data={"cycle": locked.cycle.year, "category": locked.category.code, "request": request.pk,
                            "requested_limit": requested_limit, "cap": locked.category.cap})
+        reminders.reviewers_notify(
+            programme_id=locked.cycle.programme_id, what="exception", key=f"waiting:exception{request.pk}",
+            url=reminders.desk_url(locked.cycle),
+            context={"year": locked.cycle.year, "category": locked.category, "measure": locked.category.measure,
+                     "bureau": locked.bureau, "text": f"申请激励主体数量上限：{requested_limit}个。理由：{reason}"})
     return request
 
 
@@ -537,6 +543,11 @@ def rules_file(*, actor, measure, bureau: Bureau, title: str, upload, now: datet
                 raise DomainError(_("Your rules for this measure already wait for review."), field="file") from None
             audit_record(actor=actor, action=AuditAction.RULES_FILED, target=rules, message=title,
                          data={"measure": measure.number, "bureau": bureau.short_name, "sha256": rules.sha256})
+            reminders.reviewers_notify(
+                programme_id=measure.document.programme_id, what="rules", key=f"waiting:rules{rules.pk}",
+                url=reminders.absolute_url(reverse("reviews:rules")),
+                context={"year": (now or current_time()).year, "bureau": bureau, "measure": measure,
+                         "text": f"第{measure.numeral}条 {measure.title}：{title}"})
     except Exception:
         if stored:
             default_storage.delete(stored)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("<int:year>/<int:category_id>/", views.list_detail, name="list"),
     path("<int:year>/<int:category_id>/edit/", views.list_edit, name="edit"),
+    path("<int:year>/<int:category_id>/autosave/", views.list_autosave, name="autosave"),
     path("<int:year>/<int:category_id>/units/", views.unit_choices, name="units"),
     path("<int:year>/<int:category_id>/submit/", views.list_submit, name="submit"),
     path("<int:year>/<int:category_id>/withdraw/", views.list_withdraw, name="withdraw"),

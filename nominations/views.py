@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,9 +23,9 @@ from organisation.access import door
 from organisation.selectors import audit_trail, trail_everything
 
 from . import phases, selectors, services
-from .deadlines import countdown
+from .deadlines import DEFAULT_WARNING_WORKING_DAYS, countdown, deadline_light
 from .forms import CommentForm, ExceptionRequestForm, ListMetaForm, RulesForm, VersionForm, nominee_formset
-from .models import Cycle, Evidence, IncentiveCategory
+from .models import BEIJING, Cycle, Evidence, IncentiveCategory, ReminderSettings
 
 
 @door()
@@ -47,18 +48,33 @@ def home(request):
             cycle = selectors.cycle_by_year(year=asked, programme_id=programme_id)
         except Cycle.DoesNotExist:
             cycle = None
-    cycle = cycle or default_cycle
-    pages = selectors.bureau_home(request.user, cycle=cycle)
+    # Every open year, the one closing first first; without ?year= the page details that one.
+    open_cycles = selectors.open_cycles_for_bureaus(request.user, programme_id=programme_id)
+    cycle = cycle or (open_cycles[0] if open_cycles else default_cycle)
+    warning_days = (ReminderSettings.current(cycle.programme).warning_working_days if cycle
+                    else DEFAULT_WARNING_WORKING_DAYS)
+    pages = _home_pages(request.user, cycle, warning_days)
+    open_years = [{"cycle": c, "pages": pages if c == cycle else _home_pages(request.user, c, warning_days)}
+                  for c in open_cycles] if len(open_cycles) > 1 else []
+    return render(request, "nominations/home.html", {
+        "cycle": cycle, "pages": pages, "years": years_page.years, "years_page": years_page, "open_years": open_years,
+        "lists_open": cycle is not None and phases.phase_allows(cycle, phases.Change.LISTS),
+        "comments": selectors.comments_for_bureaus(request.user, cycle=cycle),
+    })
+
+
+def _home_pages(user, cycle, warning_days: int) -> list[dict]:
+    """Each of the person's bureaus in ``cycle``: its deadline, countdown and light, what came back, what is due."""
+    pages = selectors.bureau_home(user, cycle=cycle)
     for page in pages:
         page["countdown"] = countdown(deadline=page["deadline"]) if page["deadline"] else None
         editable = [row for row in page["rows"] if row.can_edit]
         page["returned"] = [row for row in editable if row.nomination_list and row.nomination_list.state == "returned"]
         page["due"] = [row for row in editable if not row.nomination_list or row.nomination_list.state == "draft"]
-    return render(request, "nominations/home.html", {
-        "cycle": cycle, "pages": pages, "years": years_page.years, "years_page": years_page,
-        "lists_open": cycle is not None and phases.phase_allows(cycle, phases.Change.LISTS),
-        "comments": selectors.comments_for_bureaus(request.user, cycle=cycle),
-    })
+        owes = cycle is not None and cycle.state == Cycle.State.OPEN and bool(page["due"] or page["returned"])
+        page["light"] = (deadline_light(deadline=page["deadline"], warning_working_days=warning_days, done=not owes)
+                         if page["deadline"] else "")
+    return pages
 
 
 def _access(request, year: int, category_id: int) -> selectors.ListAccess:
@@ -281,6 +297,49 @@ def list_edit(request, year: int, category_id: int):
         return redirect(_list_url(access, "nominations:submit"))
     messages.success(request, _("Draft saved."))
     return redirect(_list_url(access, "nominations:edit"))
+
+
+@door()
+@require_POST
+def list_autosave(request, year: int, category_id: int):
+    """The editor's draft kept as the clerk types (static/js/site.js posts the form here, without its files): saved
+    through the same service as "Save the draft", never submitted. It never removes anything: a nominee whose
+    unit the form no longer names, and evidence ticked for removal, wait for the clerk's own save. Answers JSON:
+    the list's new version, or why nothing was saved (the editor then leaves the form to the clerk's save)."""
+    access = _access(request, year, category_id)
+    if not access.can_edit_category:
+        raise Http404
+    if not access.editable_now:
+        return JsonResponse({"saved": False, "message": _("This list cannot be changed now.")}, status=409)
+    nl = access.nomination_list
+    formset = nominee_formset(access.list_length)(
+        request.POST, prefix="rows",
+        form_kwargs={"length": access.list_length, "chooser_url": _list_url(access, "nominations:units")},
+        resolver=partial(selectors.units_resolve, access.category, programme_id=access.cycle.programme_id))
+    meta_form = ListMetaForm(request.POST, evidence_ids=[])
+    if not (formset.is_valid() and meta_form.is_valid()):
+        return JsonResponse({"saved": False, "message": _("Not saved automatically: the form has an error; "
+                                                          "“Save the draft” shows it.")}, status=400)
+    entries = _ordered_entries(formset, formset.units_by_id, "save")
+    kept_units = {entry.unit.pk for entry in entries}
+    if nl is not None and any(n.unit_id not in kept_units for n in nl.nominees.all()):
+        return JsonResponse({"saved": False, "message": _("Not saved automatically: a nominee was taken out; "
+                                                          "“Save the draft” takes it out.")}, status=400)
+    try:
+        if nl is None:
+            nl = services.nomination_list_get_or_create(actor=request.user, cycle=access.cycle, category=access.category)
+        nl = services.nomination_list_save(
+            actor=request.user, nomination_list=nl, version=meta_form.cleaned_data["version"], entries=entries,
+            nothing_to_propose=meta_form.cleaned_data["nothing_to_propose"],
+            nothing_reason=meta_form.cleaned_data["nothing_reason"])
+    except PermissionDeniedError:
+        raise Http404 from None
+    except DomainError as error:
+        return JsonResponse({"saved": False, "message": error.message},
+                            status=409 if isinstance(error, ConflictError) else 400)
+    return JsonResponse({"saved": True, "version": nl.version,
+                         "message": _("Draft saved automatically at %(time)s.")
+                         % {"time": formats.time_format(timezone.localtime(timezone.now(), BEIJING), "H:i")}})
 
 
 @door()

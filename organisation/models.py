@@ -113,6 +113,10 @@ class Bureau(models.Model):
     short_name = models.CharField(_("short name"), max_length=64, help_text=_("As the notice writes it, e.g. 市水务局"))
     full_name = models.CharField(_("full name"), max_length=128)
     full_name_confirmed = models.BooleanField(_("full name confirmed"), default=True)
+    # The last step of the reminders (nominations.reminders): told when the bureau is late by the programme's days.
+    leader_name = models.CharField(_("leader contact"), max_length=64, blank=True,
+                                   help_text=_("The leader told when the bureau is late with a list"))
+    leader_email = models.EmailField(_("leader's e-mail address"), blank=True)
     order = models.PositiveIntegerField(_("display order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     # Object permissions are granted to this group; membership in the bureau is membership in the group.

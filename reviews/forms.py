@@ -81,10 +81,41 @@ class PublishForm(forms.Form):
     confirm = forms.BooleanField(label=_("I confirm: the decisions are final and the results become public"))
 
 
+class BeginReviewForm(forms.Form):
+    """Beginning the review closes submissions for good: the reviewer ticks that they know it (without script too)."""
+
+    confirm = forms.BooleanField(
+        label=_("I confirm: submissions close for good; no bureau can submit, withdraw or change a list any more"),
+        error_messages={"required": _("Tick the confirmation to begin the review: submissions then close for good.")})
+
+
+class NoticeStartForm(forms.Form):
+    """Putting the proposed awardees on public notice publishes them: the reviewer ticks that they know it."""
+
+    confirm = forms.BooleanField(
+        label=_("I confirm: the proposed awardees are published for objections; the decisions can no longer change "
+                "except by settling an objection"),
+        error_messages={"required": _("Tick the confirmation to start the public notice.")})
+
+
 class SettleForm(forms.Form):
     OUTCOMES = (("dismissed", _("Dismiss the objection")), ("upheld", _("Uphold it: withdraw the award")))
     outcome = forms.ChoiceField(label=_("Settlement"), choices=OUTCOMES, widget=forms.RadioSelect)
     reasons = forms.CharField(label=_("Reasons"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    # Upholding withdraws the award for good: the reviewer ticks that they know it (the page names the unit).
+    confirm_withdrawal = forms.BooleanField(label=_("I confirm: the award is withdrawn; this cannot be undone"),
+                                            required=False)
+
+    def __init__(self, *args, withdraws_award: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.withdraws_award = withdraws_award
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.withdraws_award and cleaned.get("outcome") == "upheld" and not cleaned.get("confirm_withdrawal"):
+            self.add_error("confirm_withdrawal", _("Upholding the objection withdraws the award for good: tick the "
+                                                   "confirmation, or dismiss the objection."))
+        return cleaned
 
 
 class ObjectionForm(forms.Form):

@@ -553,6 +553,12 @@ MATRIX: dict[str, list[Case]] = {
     + on_jiangsu(lambda w: {"year": w.extra["b"]["cycle"].year, "category_id": w.extra["b"]["category"].pk},
                  label="Jiangsu's list", js_clerk=200)
     + signed_in(lambda w: {"year": w.cycle.year, "category_id": 999999}, label="no such category", status=404),
+    # The editor's autosave (JSON, POST only): an empty form is refused (400) to the bureau that prepares the list;
+    # nobody else finds it; Jiangsu's clerk on Jiangsu's list as Guangzhou's owner on theirs.
+    "nominations:autosave": post_only_get(lambda w: year_category(w, w.scopes[0]))
+    + on_lists(year_category, method="post", owner=400, co=404, unrelated=404, reviewer=404, administrator=404)
+    + on_jiangsu(lambda w: {"year": w.extra["b"]["cycle"].year, "category_id": w.extra["b"]["category"].pk},
+                 label="POST Jiangsu's list", method="post", js_clerk=400),
     "nominations:withdraw": post_only_get(lambda w: year_category(w, w.scopes[0]))
     # The list is a draft: the owner is told it cannot be withdrawn (302 back to the list); others never see it.
     + on_lists(year_category, method="post", owner=REDIRECT, co=404, unrelated=404, reviewer=404, administrator=404),
@@ -703,8 +709,11 @@ MATRIX: dict[str, list[Case]] = {
     # The phases: the open cycle's deadline is ahead, so beginning the review or the notice is refused (with a
     # message, nothing changed); the pages themselves are the General Office's.
     "reviews:begin_review": reviewer_post_only_get(lambda w: {"year": w.cycle.year})
+    # Without the confirmation the step is shown again with its error (400); confirmed, the review begins.
     + everyone(lambda w: {"year": w.cycle.year}, label="POST", method="post", anonymous=LOGIN, clerk=404,
-               reviewer=REDIRECT, administrator=404),
+               reviewer=400, administrator=404)
+    + everyone(lambda w: {"year": w.cycle.year}, label="POST confirmed", method="post", data={"confirm": "on"},
+               anonymous=LOGIN, clerk=404, reviewer=REDIRECT, administrator=404),
     "reviews:notice": everyone(lambda w: {"year": w.cycle.year}, anonymous=LOGIN, clerk=404, reviewer=200,
                                administrator=404)
     + everyone(lambda w: {"year": w.cycle.year}, label="POST", method="post", anonymous=LOGIN, clerk=404,

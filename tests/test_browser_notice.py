@@ -105,6 +105,7 @@ def test_journey_the_public_objects_during_the_notice_and_the_reviewer_settles_i
         assert page.locator(f"a[href='/review/objections/{objection.pk}/evidence/']").count() == 1
         page.locator("input[name='outcome'][value='upheld']").check()
         page.locator("#id_reasons").fill("经核查，该区考核数据有误，撤销其拟激励资格。")
+        page.locator("#id_confirm_withdrawal").check()  # upholding withdraws the award: the page asks first
         with page.expect_navigation(url=f"{live_server.url}/review/{YEAR}/objections/"):
             page.locator("main form button[type=submit]").click()
         assert page.locator(f"tr[data-receipt='{objection.receipt}']").get_attribute("data-status") == "upheld"

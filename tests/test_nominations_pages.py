@@ -96,15 +96,15 @@ def test_bureau_page_runs_a_constant_number_of_queries(client, clerk_water, cycl
     client.force_login(clerk_water)
     client.get(reverse("nominations:home"))  # warm the content-type and session caches
     # 8, one for the phase of the year, and the header's unread notifications, the years' links and the latest
-    # comments.
-    with django_assert_num_queries(12):
+    # comments; the open years and the programme's reminder settings (the deadline lights).
+    with django_assert_num_queries(14):
         client.get(reverse("nominations:home"))
     for _ in range(4):
         extra = make_category(lead=bureau("市水务局"), co=[bureau("市发展改革委")], measure=category("6").measure,
                               code=f"6-x{_}", order=10 + _)
         make_list(cycle, extra, clerk_water, districts[:2])
     make_list(cycle, category("6"), clerk_water, districts[:3])
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         response = client.get(reverse("nominations:home"))
     assert len([r for r in response.context["pages"][0]["rows"] if r.nomination_list]) == 5
 

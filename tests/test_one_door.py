@@ -433,8 +433,8 @@ def decided_year(bureau, category, districts, clerk_water, reviewer):
 
 
 def _acknowledgements(cycle) -> dict:
-    return {f"ack-{row.category.pk}": "该类别本年度无符合条件的单位"
-            for row in review_selectors.notice_preflight(cycle=cycle, now=AFTER).missing}
+    return {**{f"ack-{row.category.pk}": "该类别本年度无符合条件的单位"
+               for row in review_selectors.notice_preflight(cycle=cycle, now=AFTER).missing}, "confirm": "on"}
 
 
 def _error_messages(response) -> list[str]:

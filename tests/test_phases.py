@@ -402,7 +402,7 @@ def test_the_preflight_page_lists_what_stands_in_the_way(client, cycle, reviewer
         refused = client.post(url, {f"ack-{category('19-2').pk}": "林长制本年度无申报"})
         assert refused.status_code == 400 and "Acknowledge" not in refused.content.decode()  # in Chinese
         assert Cycle.objects.get(pk=cycle.pk).state == "open"
-        posted = {f"ack-{pk}": reason for pk, reason in acknowledge_all(cycle).items()}
+        posted = {**{f"ack-{pk}": reason for pk, reason in acknowledge_all(cycle).items()}, "confirm": "on"}
         response = client.post(url, posted)
     assert response.status_code == 302 and response["Location"] == reverse("results:notice", args=[YEAR])
     assert Cycle.objects.get(pk=cycle.pk).state == "notice"
@@ -443,7 +443,10 @@ def test_the_reviewer_settles_an_objection_on_its_page(client, on_notice, review
     assert f'data-receipt="{objection.receipt}" data-status="open"' in listing
     url = reverse("reviews:objection", args=[objection.pk])
     assert client.post(url, {"outcome": "upheld", "reasons": ""}).status_code == 400
-    response = client.post(url, {"outcome": "upheld", "reasons": "数据不实"})
+    unconfirmed = client.post(url, {"outcome": "upheld", "reasons": "数据不实"})
+    assert unconfirmed.status_code == 400 and Award.objects.filter(pk=award.pk).exists()
+    assert 'id="error-summary"' in unconfirmed.content.decode() and "数据不实" in unconfirmed.content.decode()
+    response = client.post(url, {"outcome": "upheld", "reasons": "数据不实", "confirm_withdrawal": "on"})
     assert response.status_code == 302
     assert Objection.objects.get().status == "upheld" and not Award.objects.filter(pk=award.pk).exists()
 

@@ -9,6 +9,7 @@ fetch their rows in bulk and assemble them in Python.
 Callers use the names re-exported here (``from reviews import selectors``); the modules import each other
 directly, never through this package."""
 
+from .desk import DESK_SHOWN, Waiting, desk_waiting
 from .funds import (
     Ledger,
     LedgerRow,
@@ -95,6 +96,9 @@ from .rules import (
 
 __all__ = [
     "CHOOSER_KINDS",
+    "DESK_SHOWN",
+    "Waiting",
+    "desk_waiting",
     "CHOOSER_LIMIT",
     "CategoryShown",
     "DONE_STATES",

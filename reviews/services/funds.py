@@ -7,13 +7,14 @@ import decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incentives import params
 from incentives.errors import DomainError
 from measures.models import IncentiveCategory
-from nominations import phases
+from nominations import phases, reminders
 from nominations.locks import cycle_lock
 from nominations.models import Cycle
 from organisation import access
@@ -23,6 +24,7 @@ from organisation.models import Unit
 from ..access import register_keeper
 from ..document_numbers import awarding_number_validate
 from ..models import Award, Disbursement, HigherAward
+from ..programmes import with_programme
 
 # --- the register of higher-level incentives won ----------------------------------------------------------------
 
@@ -108,6 +110,11 @@ def higher_award_record(*, actor, cycle: Cycle, document_number: str, higher_mea
         audit_record(actor=actor, action=AuditAction.HIGHER_AWARD_RECORDED, target=entry, message=document_number,
                      data={"cycle": cycle.year, "unit": str(unit), "level": level, "measure": higher_measure,
                            "awarded_on": awarded_on.isoformat(), "category": category.code})
+        reminders.reviewers_notify(
+            programme_id=locked.programme_id, what="register", key=f"waiting:register{entry.pk}",
+            url=reminders.absolute_url(with_programme(reverse("reviews:register", args=[locked.year]),
+                                                      locked.programme)),
+            context={"year": locked.year, "unit": unit.display_name, "text": f"{document_number} {higher_measure}"})
     return entry
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,8 +26,12 @@ from organisation.tasks import outbox_queue
 
 from ..bulletins import chinese_date
 from ..models import Award, Decision, MissingListAcknowledgement, Objection
+from ..programmes import with_programme
 from ..selectors.notice import notice_preflight
 from .common import _absolute_results, _phase_letters
+
+# The message telling a bureau that an upheld objection withdrew one of its awards (templates/emails/).
+AWARD_WITHDRAWN_KIND = "award_withdrawn"
 
 
 def cycle_review_begin(*, actor, cycle: Cycle, now: datetime.datetime | None = None) -> Cycle:
@@ -173,6 +178,12 @@ def objection_file(*, cycle: Cycle, award_id, name: str, contact: str, grounds: 
                          data={"cycle": locked.year, "category": award.category.code, "unit": str(award.unit),
                                "award": award.pk, "evidence": objection.evidence_name,
                                "evidence_sha256": objection.evidence_sha256})
+            reminders.reviewers_notify(
+                programme_id=locked.programme_id, what="objection", key=f"waiting:objection{objection.pk}",
+                url=reminders.absolute_url(with_programme(reverse("reviews:objection", args=[objection.pk]),
+                                                          locked.programme)),
+                context={"year": locked.year, "category": award.category, "measure": award.category.measure,
+                         "unit": award.unit.display_name, "text": f"回执号：{objection.receipt}"})
     except Exception:
         if stored:
             default_storage.delete(stored)
@@ -192,7 +203,7 @@ def objection_settle(*, actor, objection: Objection, upheld: bool, reasons: str)
         current = Objection.objects.select_for_update().select_related("cycle").get(pk=objection.pk)
         current.cycle = locked_cycle  # the phase as it stands under the lock
         access.require(actor, "settle", current)  # open, and the phase takes objections (PHASE_CHANGES)
-        withdrawn = None
+        withdrawn, told = None, []
         if upheld and current.award_id:
             award = Award.objects.select_related("nominee", "unit", "category").get(pk=current.award_id)
             list_lock(award.nominee.nomination_list_id)
@@ -203,13 +214,21 @@ def objection_settle(*, actor, objection: Objection, upheld: bool, reasons: str)
             Decision.objects.filter(nominee=nominee).update(approved=False, comment=reasons, decided_by=actor)
             audit_record(actor=actor, action=AuditAction.AWARD_WITHDRAWN, target=nominee, message=reasons,
                          data={"cycle": locked_cycle.year, **withdrawn, "objection": current.receipt})
+            # The bureau that proposed the unit is told at once (outbox and notification), in this transaction.
+            nomination_list = nominee.nomination_list
+            told = reminders.bureau_notify(
+                bureau=nomination_list.bureau, kind=AWARD_WITHDRAWN_KIND, key=f"award_withdrawn:objection{current.pk}",
+                url=reminders.list_url(locked_cycle, award.category),
+                context={"year": locked_cycle.year, "category": award.category, "measure": award.category.measure,
+                         "bureau": nomination_list.bureau, "unit": award.unit.display_name,
+                         "receipt": current.receipt, "reasons": reasons})
         current.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
         current.settlement, current.settled_by, current.settled_at = reasons, actor, timezone.now()
         current.save(update_fields=["status", "settlement", "settled_by", "settled_at"])
         audit_record(actor=actor, action=AuditAction.OBJECTION_UPHELD if upheld else AuditAction.OBJECTION_DISMISSED,
                      target=current, message=reasons,
                      data={"cycle": locked_cycle.year, "receipt": current.receipt, "withdrawn": withdrawn})
-        pending = []
+        pending = [m.pk for m in told if m.status == m.Status.PENDING]
         if current.email:
             subject, text, html = reminders.message_render("objection", {
                 "recipient": current.name, "year": locked_cycle.year, "receipt": current.receipt,
@@ -220,6 +239,6 @@ def objection_settle(*, actor, objection: Objection, upheld: bool, reasons: str)
             recorded, _already = outbox_record([Letter(
                 key=f"objection:{current.pk}:settled", kind="objection", recipient=None, email=current.email,
                 subject=subject, body_text=text, body_html=html)])
-            pending = [m.pk for m in recorded if m.status == m.Status.PENDING]
+            pending += [m.pk for m in recorded if m.status == m.Status.PENDING]
         transaction.on_commit(lambda: outbox_queue(pending))
     return current

@@ -15,7 +15,7 @@ from organisation import access
 from organisation.selectors import audit_trail, trail_everything
 
 from .. import selectors, services
-from ..forms import SettleForm
+from ..forms import BeginReviewForm, NoticeStartForm, SettleForm
 from ..models import Objection
 from ..programmes import results_path, with_programme
 from .common import _cycle_or_404, _queue_url, reviewer_required
@@ -24,7 +24,14 @@ from .common import _cycle_or_404, _queue_url, reviewer_required
 @reviewer_required
 @require_POST
 def cycle_begin_review(request, year: int):
+    """Close the year to submissions, once the reviewer has confirmed it (a refused confirmation shows the step
+    again, its error first and focused)."""
     cycle = _cycle_or_404(request, year)
+    form = BeginReviewForm(request.POST)
+    if not form.is_valid():
+        return render(request, "reviews/begin_review.html", {"cycle": cycle, "form": form,
+                                                             "cycle_actions": access.actions_for(request.user, cycle)},
+                      status=400)
     try:
         services.cycle_review_begin(actor=request.user, cycle=cycle)
     except DomainError as error:
@@ -39,10 +46,19 @@ def notice_preflight(request, year: int):
     """What stands in the way of the public notice, the categories to acknowledge, and the button to go."""
     cycle = _cycle_or_404(request, year)
     error = None
+    form = NoticeStartForm(request.POST if request.method == "POST" else None)
+    same_reason = (request.POST.get("ack-all") or "").strip()
     if request.method == "POST":
         acknowledgements = {key.removeprefix("ack-"): value for key, value in request.POST.items()
                             if key.startswith("ack-") and params.id_from(key.removeprefix("ack-")) is not None}
+        # "The same reason for all": every category left without its own reason takes it.
+        if same_reason:
+            for row in selectors.notice_preflight(cycle=cycle).missing:
+                if not (acknowledgements.get(str(row.category.pk)) or "").strip():
+                    acknowledgements[str(row.category.pk)] = same_reason
         try:
+            if not form.is_valid():
+                raise DomainError(form.errors["confirm"][0])
             services.cycle_notice_start(actor=request.user, cycle=cycle, acknowledgements=acknowledgements)
         except DomainError as failure:
             error = failure.message
@@ -51,7 +67,7 @@ def notice_preflight(request, year: int):
             return redirect(results_path("notice", cycle.programme, cycle.year))
     preflight = selectors.notice_preflight(cycle=cycle)
     return render(request, "reviews/notice_preflight.html", {"cycle_actions": access.actions_for(request.user, cycle),
-        "cycle": cycle, "preflight": preflight, "error": error,
+        "cycle": cycle, "preflight": preflight, "error": error, "form": form, "same_reason": same_reason,
         "missing_rows": [(row, request.POST.get(f"ack-{row.category.pk}", "")) for row in preflight.missing],
     }, status=400 if error else 200)
 
@@ -69,7 +85,7 @@ def objection_settle(request, pk: int):
         objection = selectors.objection_for_review(user=request.user, pk=pk)
     except Objection.DoesNotExist:
         raise Http404 from None
-    form = SettleForm(request.POST if request.method == "POST" else None)
+    form = SettleForm(request.POST if request.method == "POST" else None, withdraws_award=bool(objection.award_id))
     if request.method == "POST" and form.is_valid():
         try:
             services.objection_settle(actor=request.user, objection=objection,

@@ -17,14 +17,14 @@ from django.views.decorators.http import require_POST
 from incentives import params
 from incentives.errors import DomainError
 from measures.exports import export_response
-from nominations.deadlines import countdown
-from nominations.models import Cycle
+from nominations.deadlines import countdown, current_time, deadline_light
+from nominations.models import Cycle, ReminderSettings
 from organisation import access
 from organisation.models import Programme
 from organisation.selectors import trail_everything
 
 from .. import exports, selectors, services
-from ..forms import PublishForm
+from ..forms import BeginReviewForm, PublishForm
 from ..programmes import review_programme_code
 from .common import _cycle_or_404, reviewer_required
 
@@ -136,9 +136,14 @@ def queue(request):
         "state": _options(data.states, data.selected_state),
         "sort": _options(data.sorts, data.selected_sort),
     }
+    waiting = selectors.desk_waiting(cycle=cycle, user=request.user, screening_flags=_screening_flags(request.user))
     list_url = reverse("reviews:list", args=[0]).replace("/0/", "/{}/")
+    warning_days = ReminderSettings.current(cycle.programme).warning_working_days
+    now = current_time()
     for row in data.rows:
         row.url = list_url.format(row.nomination_list.pk) if row.nomination_list else ""
+        row.light = deadline_light(deadline=row.deadline, now=now, warning_working_days=warning_days,
+                                   done=cycle.state != Cycle.State.OPEN or row.state in selectors.DONE_STATES)
     return render(request, "reviews/queue.html", {"options": options, "programmes": programmes,
         "cycles": cycles, "cycle": cycle, "queue": data, "page": data.page, "page_rows": data.rows,
         # Labels looked up once for the page, not once per row.
@@ -146,9 +151,19 @@ def queue(request):
         "page_query": f"{query}&" if query else "", "filter_query": query,
         "choosers": _choosers(cycle, programmes, data),
         "countdown": countdown(deadline=cycle.deadline), "publish_form": PublishForm(),
+        "cycle_light": deadline_light(deadline=cycle.deadline, now=now, warning_working_days=warning_days,
+                                      done=cycle.state != Cycle.State.OPEN),
+        "waiting": waiting, "waiting_total": sum(w.count for w in waiting), "begin_form": BeginReviewForm(),
         "cycle_actions": access.actions_for(request.user, cycle),
         "trail": selectors.cycle_audit_trail(cycle, everything=trail_everything(request)),
     })
+
+
+def _screening_flags(user):
+    """The screening flags (负面清单) waiting for ``user``, once the screening's selectors provide them (None until
+    then): the one place where the desk asks for them."""
+    waiting = getattr(selectors, "screening_flags_waiting", None)
+    return waiting(user) if waiting is not None else None
 
 
 @reviewer_required

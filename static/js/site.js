@@ -238,3 +238,122 @@
   }
   document.querySelectorAll("input[data-chooser]").forEach(setup);
 }());
+
+/* [data-focus-on-load]: a refused form's error summary takes the focus as the page opens (autofocus does not reach
+ * every element in every browser); else an error message of the page's top does. */
+(function () {
+  "use strict";
+  var target = document.querySelector("[data-focus-on-load]");
+  if (!target) {
+    var error = document.querySelector(".messages .message.error");
+    target = error && error.parentElement;
+    if (target) { target.setAttribute("tabindex", "-1"); target.setAttribute("role", "alert"); }
+  }
+  if (target && document.activeElement !== target) {
+    target.focus();
+    if (target.scrollIntoView) { target.scrollIntoView({block: "start"}); }
+  }
+}());
+
+/* form[data-editor]: the list editor.
+ * - Move up / Move down reorder the rows in place (the page is not sent): the rows' hidden ranks follow their new
+ *   places, the keyboard focus stays on the button pressed (or its twin at the top or bottom), and a live region
+ *   says where the row went. Without script the buttons send the form and the server moves the row.
+ * - Leaving with changes not saved asks first (beforeunload).
+ * - The draft is kept as the clerk types: a few seconds after the last change the form (without its files and the
+ *   evidence ticked for removal, which wait for "Save the draft") is posted to [data-autosave], which saves it as a
+ *   draft through the same service and never submits it; the list's version in the form follows. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-editor]");
+  if (!form) { return; }
+  var dirty = false, timer = null, saving = false, again = false;
+  var status = form.querySelector("[data-autosave-status]");
+  function delay() { return parseInt(form.getAttribute("data-autosave-delay"), 10) || 4000; }
+
+  function say(text) { if (status) { status.textContent = text; } }
+  function rows() { return Array.prototype.slice.call(form.querySelectorAll("[data-row]")); }
+  function renumber() {
+    var all = rows();
+    all.forEach(function (row, index) {
+      var n = String(index + 1);
+      var rank = row.querySelector("input[name$='-rank']");
+      if (rank) { rank.value = n; }
+      var label = row.querySelector("[data-row-label]");
+      if (label) { label.textContent = form.getAttribute("data-row-text").replace("%s", n); }
+      var shown = row.querySelector("[data-rank-label]");
+      if (shown) { shown.textContent = form.getAttribute("data-rank-text").replace("%s", n); }
+      row.querySelectorAll("[data-move] .visually-hidden").forEach(function (span) {
+        span.textContent = " (" + form.getAttribute("data-row-text").replace("%s", n) + ")";
+      });
+      var up = row.querySelector("[data-move=up]"), down = row.querySelector("[data-move=down]");
+      if (up) { up.disabled = index === 0; }
+      if (down) { down.disabled = index === all.length - 1; }
+    });
+  }
+  function changed() {
+    dirty = true;
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(autosave, delay());
+  }
+  function hasFiles() {
+    return Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (input) {
+      return input.files && input.files.length > 0;
+    }) || !!form.querySelector("input[name=remove_evidence]:checked");
+  }
+  function autosave() {
+    timer = null;
+    var url = form.getAttribute("data-autosave");
+    if (!url || !window.fetch || !window.FormData) { return; }
+    if (saving) { again = true; return; }
+    var data = new FormData(form);
+    data.delete("remove_evidence");
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=file]"), function (input) { data.delete(input.name); });
+    data.set("action", "save");
+    saving = true;
+    say(form.getAttribute("data-saving-text"));
+    fetch(url, {method: "POST", body: data, credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.json(); })
+      .then(function (answer) {
+        say(answer.message || "");
+        if (answer.saved) {
+          var version = form.querySelector("input[name=version]");
+          if (version) { version.value = answer.version; }
+          if (!again) { dirty = hasFiles(); }
+        }
+      })
+      .catch(function () { say(""); })
+      .then(function () {
+        saving = false;
+        if (again) { again = false; autosave(); }
+      });
+  }
+
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-move]");
+    if (!button || !form.contains(button)) { return; }
+    event.preventDefault();
+    var row = button.closest("[data-row]");
+    var all = rows(), index = all.indexOf(row);
+    var other = button.getAttribute("data-move") === "up" ? all[index - 1] : all[index + 1];
+    if (!other) { return; }
+    if (button.getAttribute("data-move") === "up") { other.before(row); } else { other.after(row); }
+    renumber();
+    var place = rows().indexOf(row) + 1;
+    var focus = button.disabled ? row.querySelector("[data-move]:not([disabled])") : button;
+    if (focus) { focus.focus(); }
+    say(form.getAttribute("data-moved-text").replace("%s", String(place)));
+    changed();
+  });
+  form.addEventListener("submit", function () {
+    dirty = false;
+    if (timer) { clearTimeout(timer); timer = null; }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (!dirty) { return; }
+    event.preventDefault();
+    event.returnValue = "";
+  });
+}());
