@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organisation', '0009_unit_order'),
+        ('organisation', '0010_audit_chain_at_commit'),
     ]
 
     operations = [
