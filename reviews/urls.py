@@ -48,6 +48,7 @@ urlpatterns = [
          name="screening_settle"),
     path("<int:year>/balance/", screening_views.balance, name="balance"),
     path("<int:year>/balance/export/", screening_views.balance_export, name="balance_export"),
+    path("dossiers/", dossier_views.dossier_years, name="dossier_years"),
     path("<int:year>/dossiers/", dossier_views.dossiers, name="dossiers"),
     path("<int:year>/dossiers/<int:category_pk>/", dossier_views.dossier_download, name="dossier"),
 ]

@@ -758,6 +758,7 @@ MATRIX: dict[str, list[Case]] = {
                clerk=404, reviewer=404, administrator=404),
     # The dossiers: the reviewers of the programme and the audit administrator (deployment-wide); nobody else, the
     # system and security administrators included. The other programme's category is not in the year's document.
+    "reviews:dossier_years": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404, audit_admin=200),
     "reviews:dossiers": everyone(lambda w: {"year": w.cycle.year}, anonymous=LOGIN, clerk=404, reviewer=200,
                                  administrator=404, audit_admin=200),
     "reviews:dossier": everyone(lambda w: {"year": w.cycle.year, "category_pk": w.scopes[0].category.pk},

@@ -75,6 +75,27 @@ def events_in_year(*, unit_ids, year: int) -> QuerySet[ScreeningEvent]:
             .filter(Q(ended_on__gte=first) | Q(ended_on__isnull=True, occurred_on__gte=first)))
 
 
+def _events_by_unit(cycle: Cycle, unit_ids) -> dict[int, list[ScreeningEvent]]:
+    """The programme's events of ``unit_ids`` in the cycle's year, by unit (one query; none without units)."""
+    by_unit: dict[int, list[ScreeningEvent]] = {}
+    if not unit_ids:
+        return by_unit
+    for event in (events_in_year(unit_ids=unit_ids, year=cycle.year).filter(programme_id=cycle.programme_id)
+                  .select_related("unit").order_by("occurred_on", "id")):
+        by_unit.setdefault(event.unit_id, []).append(event)
+    return by_unit
+
+
+def _flags(cycle: Cycle, awards, by_unit, settled: dict) -> list[Flag]:
+    flags = []
+    for award in awards:
+        for event in by_unit.get(award.unit_id, []):
+            key = (award.category_id, award.unit_id, event.pk)
+            flags.append(Flag(cycle=cycle, award=award, event=event, category_id=award.category_id,
+                              unit_id=award.unit_id, settlement=settled.pop(key, None)))
+    return flags
+
+
 def screening_flags(*, cycle: Cycle, category_id: int | None = None) -> list[Flag]:
     """Every flag of the cycle (of one category when given): each award whose unit has an event in the year, with
     its settlement; and the settlements whose award was withdrawn on them. Three queries."""
@@ -83,17 +104,9 @@ def screening_flags(*, cycle: Cycle, category_id: int | None = None) -> list[Fla
     if category_id is not None:
         awards, settlements = awards.filter(category_id=category_id), settlements.filter(category_id=category_id)
     awards = list(awards)
-    by_unit: dict[int, list[ScreeningEvent]] = {}
-    for event in (events_in_year(unit_ids={a.unit_id for a in awards}, year=cycle.year)
-                  .filter(programme_id=cycle.programme_id).select_related("unit").order_by("occurred_on", "id")):
-        by_unit.setdefault(event.unit_id, []).append(event)
+    by_unit = _events_by_unit(cycle, {a.unit_id for a in awards})
     settled = {(s.category_id, s.unit_id, s.event_id): s for s in settlements}
-    flags = []
-    for award in awards:
-        for event in by_unit.get(award.unit_id, []):
-            key = (award.category_id, award.unit_id, event.pk)
-            flags.append(Flag(cycle=cycle, award=award, event=event, category_id=award.category_id,
-                              unit_id=award.unit_id, settlement=settled.pop(key, None)))
+    flags = _flags(cycle, awards, by_unit, settled)
     # Settled flags without their award (withdrawn on the flag, or on an objection afterwards).
     flags += [Flag(cycle=cycle, award=None, event=s.event, category_id=s.category_id, unit_id=s.unit_id,
                    settlement=s) for s in settled.values()]
@@ -104,12 +117,17 @@ def screening_flags_unsettled(*, cycle: Cycle) -> list[Flag]:
     return [flag for flag in screening_flags(cycle=cycle) if not flag.settled]
 
 
-def screening_flags_by_award(*, cycle: Cycle, category_id: int) -> dict[int, list[Flag]]:
-    """A list's flags, by award id (the review page shows them beside each nominee)."""
+def screening_flags_by_award(*, cycle: Cycle, awards: list[Award]) -> dict[int, list[Flag]]:
+    """The flags of ``awards`` (a list's, already read), by award id, for the review page: one query for the
+    events, one more for the settlements only when there are events."""
+    by_unit = _events_by_unit(cycle, {a.unit_id for a in awards})
+    if not by_unit:
+        return {}
+    settled = {(s.category_id, s.unit_id, s.event_id): s for s in ScreeningSettlement.objects.filter(
+        cycle=cycle, unit_id__in=list(by_unit)).select_related("settled_by")}
     found: dict[int, list[Flag]] = {}
-    for flag in screening_flags(cycle=cycle, category_id=category_id):
-        if flag.award is not None:
-            found.setdefault(flag.award.pk, []).append(flag)
+    for flag in _flags(cycle, awards, by_unit, settled):
+        found.setdefault(flag.award.pk, []).append(flag)
     return found
 
 

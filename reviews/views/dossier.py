@@ -10,9 +10,16 @@ from organisation import services as organisation_services
 
 from ..access import dossier_readers
 from ..dossier import dossier_build, dossier_zip
+from ..selectors.lists import cycle_years
 from .common import _cycle_or_404
 
 dossier_door = access.door(dossier_readers)
+
+
+@dossier_door
+def dossier_years(request):
+    """The years whose dossiers the person downloads (every programme's for the audit administrator)."""
+    return render(request, "reviews/dossier_years.html", {"years": cycle_years(request.user, "dossier")})
 
 
 @dossier_door
