@@ -322,6 +322,12 @@ class AuditAction(models.TextChoices):
     BULLETIN_RENDERED = "bulletin.rendered", _("Bulletin rendered")
     BULLETIN_FAILED = "bulletin.failed", _("Bulletin rendering failed")
     BULLETIN_NUMBER_CHANGED = "cycle.bulletin_number_changed", _("Bulletin's document number changed")
+    # screening (负面清单), the balance of the year, the dossier (一事一档)
+    SCREENING_EVENT_RECORDED = "screening_event.recorded", _("Screening event recorded")
+    SCREENING_EVENTS_IMPORTED = "screening_event.imported", _("Screening events imported")
+    SCREENING_FLAG_KEPT = "screening_flag.kept", _("Screening flag settled: award kept")
+    SCREENING_FLAG_WITHDRAWN = "screening_flag.withdrawn", _("Screening flag settled: award withdrawn")
+    BALANCE_SETTINGS_CHANGED = "balance_settings.changed", _("Balance settings changed")
     # messages
     MESSAGE_RETRIED = "message.retried", _("E-mail sent again")
     # accounts and security (三员分立, second factor, sessions; security/)

@@ -15,7 +15,7 @@ from organisation import access
 from organisation.access import Actions, Person
 from organisation.models import Programme
 
-from .models import Award, Bulletin, Disbursement, HigherAward, Objection
+from .models import Award, Bulletin, Disbursement, HigherAward, Objection, ScreeningEvent, ScreeningSettlement
 
 
 def register_programmes(who: Person):
@@ -135,6 +135,26 @@ def _bulletins_readable(who: Person):
     return access.in_programmes("cycle__programme", who.reviewed_programmes.values("pk"))
 
 
+@access.read_rule(ScreeningEvent, "view")
+def _screening_events_readable(who: Person):
+    """The register of screening events (负面清单) is the General Office's: the reviewers of its programme."""
+    return access.in_programmes("programme", who.reviewed_programmes.values("pk"))
+
+
+@access.read_rule(ScreeningSettlement, "view")
+def _screening_settlements_readable(who: Person):
+    return access.in_programmes("cycle__programme", who.reviewed_programmes.values("pk"))
+
+
+@access.read_rule(Cycle, "dossier")
+def _cycles_with_dossiers(who: Person):
+    """The cycles whose dossiers (一事一档) the person downloads: the reviewers of its programme, and the audit
+    administrator (deployment-wide, like the audit trail)."""
+    if who.is_audit_administrator:
+        return True
+    return access.in_programmes("programme", who.reviewed_programmes.values("pk"))
+
+
 # --- The gates of the pages without an object in their address (``access.door``) --------------------------------
 
 
@@ -146,3 +166,8 @@ def funds_keepers(who: Person) -> bool:
 def register_keepers(who: Person) -> bool:
     """The register's pages: a reviewer, or a register clerk of some programme."""
     return who.is_reviewer or bool(register_programme_ids(who))
+
+
+def dossier_readers(who: Person) -> bool:
+    """The dossiers' pages: a reviewer, or the audit administrator."""
+    return who.is_reviewer or who.is_audit_administrator

@@ -24,7 +24,7 @@ from organisation.roles import is_administrator
 from . import bulletins
 from .document_numbers import bulletin_number_validate
 from .exports import award_rows
-from .models import Award, Bulletin, CycleReopening, Decision
+from .models import Award, BalanceSettings, Bulletin, CycleReopening, Decision
 
 CYCLE_EXPORTS = {"nominations": nomination_rows, "awards": award_rows}
 
@@ -117,3 +117,25 @@ class CycleAdmin(nominations_admin.CycleAdmin):
             except DomainError as error:
                 raise nominations_admin._AdminRefusal(error.message) from error
             obj.bulletin_number = saved.bulletin_number
+
+
+@admin.register(BalanceSettings)
+class BalanceSettingsAdmin(admin.ModelAdmin):
+    """What the balance of the year flags for a programme (the same unit in the same category N years running);
+    saved through ``services.balance_settings_set`` (audited)."""
+
+    list_display = ("programme", "repeat_years")
+    fields = ("programme", "repeat_years")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("programme",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        from .services import balance_settings_set
+
+        saved = balance_settings_set(actor=request.user, programme_id=obj.programme_id, repeat_years=obj.repeat_years)
+        obj.pk = saved.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+

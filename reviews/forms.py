@@ -178,3 +178,35 @@ class DisbursementForm(forms.Form):
 class RulesDecisionForm(forms.Form):
     reason = forms.CharField(label=_("Reasons"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
                              help_text=_("Required to send the rules back"))
+
+
+class ScreeningEventForm(forms.Form):
+    """One event of the register of screening (负面清单). The service checks the rest (the unit's programme, the
+    dates' order)."""
+
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None)
+    kind = forms.ChoiceField(label=_("Kind"), choices=())
+    source_document = forms.CharField(label=_("Source document"), max_length=255,
+                                      help_text=_("The document that records the event, e.g. its number and title"))
+    occurred_on = forms.DateField(label=_("Date of the event"), widget=forms.DateInput(attrs={"type": "date"}))
+    ended_on = forms.DateField(label=_("Lasted until"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                               help_text=_("Empty: a single day (a finding not rectified lasts until it is)"))
+    description = forms.CharField(label=_("Description"), required=False, max_length=4000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, units, **kwargs):
+        from .models import ScreeningEvent
+
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["kind"].choices = ScreeningEvent.Kind.choices
+
+
+class ScreeningUploadForm(forms.Form):
+    file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"))
+
+
+class ScreeningSettleForm(forms.Form):
+    OUTCOMES = (("kept", _("Keep the award, with the reason")), ("withdrawn", _("Withdraw the award")))
+    outcome = forms.ChoiceField(label=_("Settlement"), choices=OUTCOMES, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Reason"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,6 +1,7 @@
 """The General Office's decisions: per-nominee decisions, awards under the cap, exceptions, bulletins."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -473,3 +474,115 @@ class KeptBody(models.Model):
 
     def __str__(self):
         return self.key
+
+
+# --- Screening (负面清单), the balance of the year's setting ------------------------------------------------------
+
+
+class ScreeningEvent(models.Model):
+    """A disqualifying event of one unit (负面清单): accountability, a major safety accident, a supervision finding
+    not rectified, an audit problem … with the document it comes from and its dates. Entered by a reviewer of the
+    unit's programme, or imported from a spreadsheet. A proposed awardee with an event in the evaluated year (the
+    cycle's performance year: ``occurred_on``–``ended_on`` overlaps it) is flagged, and the public notice waits
+    until each flag is settled (``ScreeningSettlement``)."""
+
+    class Kind(models.TextChoices):
+        ACCOUNTABILITY = "accountability", _("Accountability (问责)")
+        SAFETY_ACCIDENT = "safety_accident", _("Major safety accident (重大安全事故)")
+        UNRECTIFIED = "unrectified", _("Supervision finding not rectified (督查发现问题未整改)")
+        AUDIT = "audit", _("Audit problem (审计问题)")
+        OTHER = "other", _("Other")
+
+    programme = models.ForeignKey("organisation.Programme", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("programme"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="screening_events", verbose_name=_("unit"))
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    source_document = models.CharField(_("source document"), max_length=255,
+                                       help_text=_("The document that records the event, e.g. its number and title"))
+    occurred_on = models.DateField(_("date of the event"))
+    ended_on = models.DateField(_("lasted until"), null=True, blank=True,
+                                help_text=_("Empty: a single day (a finding not rectified lasts until it is)"))
+    description = models.TextField(_("description"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("screening event")
+        verbose_name_plural = _("screening events")
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["unit", "occurred_on"], name="reviews_screening_unit_date")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("occurred_on")),
+                                   name="%(app_label)s_%(class)s_dates_in_order",
+                                   violation_error_message=_("An event cannot end before it occurred.")),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} · {self.get_kind_display()} · {self.occurred_on}"
+
+    def in_year(self, year: int) -> bool:
+        """Whether the event falls (in part) in the performance year ``year``."""
+        return self.occurred_on.year <= year and (self.ended_on or self.occurred_on).year >= year
+
+
+class ScreeningSettlement(models.Model):
+    """A reviewer's settlement of one flag: a proposed awardee of a category in a cycle with a screening event in
+    the evaluated year. Kept (the award stands, with the reason) or withdrawn (the award is withdrawn with the
+    reason and its slot freed). The settlement stays when the award is gone: it is the dossier's record."""
+
+    class Outcome(models.TextChoices):
+        KEPT = "kept", _("Kept, with the reason")
+        WITHDRAWN = "withdrawn", _("Award withdrawn")
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="screening_settlements",
+                              verbose_name=_("cycle"))
+    category = models.ForeignKey(IncentiveCategory, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("category"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    event = models.ForeignKey(ScreeningEvent, on_delete=models.PROTECT, related_name="settlements",
+                              verbose_name=_("screening event"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    reason = models.TextField(_("reason"))
+    settled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("settled by"))
+    settled_at = models.DateTimeField(_("settled at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("settlement of a screening flag")
+        verbose_name_plural = _("settlements of screening flags")
+        ordering = ["cycle", "category", "settled_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "category", "unit", "event"],
+                                    name="%(app_label)s_%(class)s_unique_flag",
+                                    violation_error_message=_("This flag is settled already.")),
+            models.CheckConstraint(condition=~Q(reason=""), name="%(app_label)s_%(class)s_has_reason",
+                                   violation_error_message=_("Give the reason of the settlement.")),
+        ]
+
+    def __str__(self):
+        return f"{self.cycle.year} · {self.category.code} · {self.unit} · {self.get_outcome_display()}"
+
+
+class BalanceSettings(models.Model):
+    """What a programme wants flagged in the balance of the year (激励少数、培育多数). One row per programme, edited
+    in the admin; the defaults apply while it has none."""
+
+    programme = models.OneToOneField("organisation.Programme", on_delete=models.PROTECT,
+                                     related_name="balance_settings", verbose_name=_("programme"))
+    repeat_years = models.PositiveSmallIntegerField(
+        _("flag a unit rewarded in the same category this many years running"), default=3,
+        validators=[MinValueValidator(2), MaxValueValidator(10)],
+        help_text=_("The balance of the year flags a proposed awardee rewarded in the same category in each of "
+                    "this many years, this one included"))
+
+    class Meta:
+        verbose_name = _("balance settings")
+        verbose_name_plural = _("balance settings")
+
+    def __str__(self):
+        return str(_("Balance settings"))
+
+    @classmethod
+    def current(cls, programme_id: int) -> "BalanceSettings":
+        return cls.objects.filter(programme_id=programme_id).first() or cls(programme_id=programme_id)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .views import dossier as dossier_views
 from .views import exceptions as exceptions_views
 from .views import funds as funds_views
 from .views import lists as lists_views
@@ -7,6 +8,7 @@ from .views import notice as notice_views
 from .views import publication as publication_views
 from .views import queue as queue_views
 from .views import rules as rules_views
+from .views import screening as screening_views
 
 app_name = "reviews"
 
@@ -40,4 +42,13 @@ urlpatterns = [
     path("<int:year>/objections/", notice_views.objection_list, name="objections"),
     path("objections/<int:pk>/", notice_views.objection_settle, name="objection"),
     path("objections/<int:pk>/evidence/", notice_views.objection_evidence, name="objection_evidence"),
+    path("screening/", screening_views.screening_register, name="screening"),
+    path("screening/import/", screening_views.screening_import, name="screening_import"),
+    path("screening/awards/<int:award_pk>/events/<int:event_pk>/settle/", screening_views.screening_settle,
+         name="screening_settle"),
+    path("<int:year>/balance/", screening_views.balance, name="balance"),
+    path("<int:year>/balance/export/", screening_views.balance_export, name="balance_export"),
+    path("dossiers/", dossier_views.dossier_years, name="dossier_years"),
+    path("<int:year>/dossiers/", dossier_views.dossiers, name="dossiers"),
+    path("<int:year>/dossiers/<int:category_pk>/", dossier_views.dossier_download, name="dossier"),
 ]

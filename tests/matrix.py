@@ -72,7 +72,7 @@ from nominations.models import (
 )
 from organisation import roles
 from organisation.models import Bureau, Notification, Programme, Unit, UnitKind
-from reviews.models import Award, Bulletin, HigherAward, Objection
+from reviews.models import Award, Bulletin, HigherAward, Objection, ScreeningEvent
 
 from .conftest import _load_catalogue
 from .factories import make_user
@@ -284,6 +284,13 @@ def _build_world() -> World:
     proof.save()
     extra["indicator_evidence"] = proof
     extra["b"] = b = _second_programme(year, users["reviewer"])
+    # A screening event (负面清单) on each programme's awardee of the year: flags to settle.
+    extra["screening_event"] = ScreeningEvent.objects.create(
+        programme=cycle.programme, unit=extra["money_award"].unit, kind="accountability", source_document="穗纪〔2026〕1号",
+        occurred_on=datetime.date(year, 1, 15), recorded_by=users["reviewer"])
+    b["screening_event"] = ScreeningEvent.objects.create(
+        programme=b["programme"], unit=b["unit"], kind="audit", source_document="苏审〔2026〕1号",
+        occurred_on=datetime.date(year, 1, 15), recorded_by=b["reviewer"])
     users.update({"js_clerk": b["clerk"], "js_finance": b["finance"], "js_register": b["register"],
                   "js_reviewer": b["reviewer"]})
     clients = {"anonymous": _csrf_client()}
@@ -729,6 +736,47 @@ MATRIX: dict[str, list[Case]] = {
                administrator=404),
     "reviews:objection_evidence": everyone(lambda w: {"pk": w.extra["objection"].pk}, anonymous=LOGIN, clerk=404,
                                            reviewer=200, administrator=404, foreign=404),
+    # --- screening (负面清单), the balance of the year, the dossiers (一事一档) ------------------------------------
+    # The register: each programme's reviewers their own (no object in the address). An empty event or file: the
+    # form says what is missing (400).
+    **{
+        name: everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404)
+        + everyone(label="POST empty", method="post", anonymous=LOGIN, clerk=404, reviewer=400, administrator=404)
+        for name in ("reviews:screening", "reviews:screening_import")
+    },
+    # Settling a flag (an award and an event of the reviewer's programme): an empty form is sent back to the list
+    # with a message; the other programme's award or event is not found.
+    "reviews:screening_settle": reviewer_post_only_get(
+        lambda w: {"award_pk": w.extra["money_award"].pk, "event_pk": w.extra["screening_event"].pk})
+    + everyone(lambda w: {"award_pk": w.extra["money_award"].pk, "event_pk": w.extra["screening_event"].pk},
+               label="POST empty", method="post", anonymous=LOGIN, clerk=404, reviewer=REDIRECT, administrator=404,
+               foreign=404)
+    + on_jiangsu(lambda w: {"award_pk": w.extra["b"]["money_award"].pk, "event_pk": w.extra["b"]["screening_event"].pk},
+                 label="POST Jiangsu's flag", method="post", js_reviewer=REDIRECT)
+    + everyone(lambda w: {"award_pk": w.extra["money_award"].pk, "event_pk": w.extra["b"]["screening_event"].pk},
+               label="POST another programme's event", method="post", anonymous=LOGIN, clerk=404, reviewer=404,
+               administrator=404),
+    # The balance of a year: each programme's reviewers, their own programme's year.
+    "reviews:balance": everyone(lambda w: {"year": w.cycle.year}, anonymous=LOGIN, clerk=404, reviewer=200,
+                                administrator=404)
+    + everyone(lambda w: {"year": 1990}, label="no such cycle", anonymous=LOGIN, clerk=404, reviewer=404,
+               administrator=404),
+    "reviews:balance_export": everyone(lambda w: {"year": w.cycle.year}, label="csv", data={"format": "csv"},
+                                       anonymous=LOGIN, clerk=404, reviewer=200, administrator=404)
+    + everyone(lambda w: {"year": w.cycle.year}, label="no such format", data={"format": "pdf"}, anonymous=LOGIN,
+               clerk=404, reviewer=404, administrator=404),
+    # The dossiers: the reviewers of the programme and the audit administrator (deployment-wide); nobody else, the
+    # system and security administrators included. The other programme's category is not in the year's document.
+    "reviews:dossier_years": everyone(anonymous=LOGIN, clerk=404, reviewer=200, administrator=404, audit_admin=200),
+    "reviews:dossiers": everyone(lambda w: {"year": w.cycle.year}, anonymous=LOGIN, clerk=404, reviewer=200,
+                                 administrator=404, audit_admin=200),
+    "reviews:dossier": everyone(lambda w: {"year": w.cycle.year, "category_pk": w.scopes[0].category.pk},
+                                anonymous=LOGIN, clerk=404, reviewer=200, administrator=404, audit_admin=200,
+                                foreign=404)
+    + on_jiangsu(lambda w: {"year": w.cycle.year, "category_pk": w.extra["b"]["category"].pk},
+                 label="Jiangsu's category", data={"programme": "jiangsu"}, js_reviewer=200, audit_admin=200)
+    + everyone(lambda w: {"year": w.cycle.year, "category_pk": 999999}, label="no such category", anonymous=LOGIN,
+               clerk=404, reviewer=404, administrator=404),
     # --- bulletins: reviewers see every version; the public the published cycle's ----------------------------
     "bulletins:versions": everyone(lambda w: {"year": w.published.year}, label="published year", anonymous=LOGIN,
                                    clerk=404, reviewer=200, administrator=404)

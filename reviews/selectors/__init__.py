@@ -1,6 +1,6 @@
 """Reads of the review and of the published results, one module per subject: the reviewer's queue (``queue``),
 cycles and one list under review (``lists``), the public notice and objections (``notice``), the register and
-the funds (``funds``), implementation rules (``rules``), the public results and statistics (``public``).
+the funds (``funds``), implementation rules (``rules``), screening (``screening``), the balance of the year (``balance``), the public results and statistics (``public``).
 
 Every function runs a fixed number of queries, whatever the number of categories, lists and awards: the
 queue filters, counts and pages in the database and builds the rows of the page shown only; other reads
@@ -93,8 +93,30 @@ from .rules import (
     rules_punctuality_of,
     rules_version,
 )
+from .screening import (
+    Flag,
+    award_for_screening,
+    screening_event_get,
+    screening_events,
+    screening_flags,
+    screening_flags_by_award,
+    screening_flags_unsettled,
+    screening_flags_waiting,
+    screening_programme,
+    screening_units,
+)
 
 __all__ = [
+    "Flag",
+    "award_for_screening",
+    "screening_event_get",
+    "screening_events",
+    "screening_flags",
+    "screening_flags_by_award",
+    "screening_flags_unsettled",
+    "screening_flags_waiting",
+    "screening_programme",
+    "screening_units",
     "CHOOSER_KINDS",
     "DESK_SHOWN",
     "Waiting",

@@ -17,6 +17,7 @@ from ..models import Award, MissingListAcknowledgement, Objection
 from ..programmes import public_programme_q
 from .public import MeasureResult, group_awards
 from .queue import NOT_STARTED
+from .screening import Flag, screening_flags_unsettled
 
 
 def notice_cycles(programme_code: str | None = None) -> QuerySet[Cycle]:
@@ -66,6 +67,7 @@ class NoticePreflight:
     missing: list[MissingRow]
     awards: int
     pending_requests: list = field(default_factory=list)  # bureaus' requests for an exception still undecided
+    unsettled_flags: list[Flag] = field(default_factory=list)  # screening flags (负面清单) still to settle
 
     @property
     def to_acknowledge(self) -> list[MissingRow]:
@@ -73,14 +75,14 @@ class NoticePreflight:
 
     @property
     def blocked(self) -> bool:
-        return not self.deadlines_passed or bool(self.undecided) or bool(self.pending_requests) or self.cycle.state not in (
-            Cycle.State.OPEN, Cycle.State.REVIEW)
+        return (not self.deadlines_passed or bool(self.undecided) or bool(self.pending_requests)
+                or bool(self.unsettled_flags) or self.cycle.state not in (Cycle.State.OPEN, Cycle.State.REVIEW))
 
 
 def notice_preflight(*, cycle: Cycle, now: datetime.datetime | None = None) -> NoticePreflight:
     """What stands in the way of the public notice: deadlines still running, submitted lists undecided, and the
     categories without a submitted list (no list at all, or one never submitted), which the reviewer
-    acknowledges by name. Five queries."""
+    acknowledges by name; and the screening flags not yet settled. Eight queries."""
     now = now or deadlines.current_time()  # the module's clock, which tests set
     last = cycle_last_deadline(cycle)
     categories = list(IncentiveCategory.objects.filter(measure__document_id=cycle.document_id)
@@ -103,7 +105,8 @@ def notice_preflight(*, cycle: Cycle, now: datetime.datetime | None = None) -> N
         awards=Award.objects.filter(cycle=cycle).count(),
         pending_requests=list(CapExceptionRequest.objects.filter(nomination_list__cycle=cycle,
                                                                  state=CapExceptionRequest.State.PENDING)
-                              .select_related("nomination_list__category", "nomination_list__bureau")))
+                              .select_related("nomination_list__category", "nomination_list__bureau")),
+        unsettled_flags=screening_flags_unsettled(cycle=cycle))
 
 
 def objections_of(*, cycle: Cycle) -> list[Objection]:

@@ -1,7 +1,7 @@
 """The General Office's state changes, one module per subject: the decisions on lists and the reviewer's desk
 (``decisions``), exceptions to the cap (``exceptions``), the review and the public notice with its objections
 (``notice``), publication, reopening and the bulletin (``publication``), the register of higher-level incentives
-and the funds (``funds``), the review of implementation rules (``rules``); what they share is ``common``'s.
+and the funds (``funds``), the review of implementation rules (``rules``), screening (负面清单) and its flags (``screening``); what they share is ``common``'s.
 
 Callers use the names re-exported here (``from reviews import services``; ``services.cycle_publish(...)``);
 the modules import each other directly, never through this package."""
@@ -53,8 +53,22 @@ from .rules import (
     rules_accept,
     rules_return,
 )
+from .screening import (
+    EventsPlan,
+    balance_settings_set,
+    screening_event_record,
+    screening_flag_settle,
+    screening_import,
+    screening_import_plan,
+)
 
 __all__ = [
+    "EventsPlan",
+    "balance_settings_set",
+    "screening_event_record",
+    "screening_flag_settle",
+    "screening_import",
+    "screening_import_plan",
     "MAX_OBJECTION_CONTACT",
     "MAX_OBJECTION_GROUNDS",
     "MAX_OBJECTION_NAME",

@@ -60,7 +60,8 @@ def cycle_notice_start(*, actor, cycle: Cycle, acknowledgements: dict | None = N
                        now: datetime.datetime | None = None) -> Cycle:
     """Put the proposed awardees on public notice (公示) for the cycle's number of working days.
 
-    Refused while any bureau's deadline has not passed or any submitted list waits for a decision; a category
+    Refused while any bureau's deadline has not passed, any submitted list waits for a decision or any screening
+    flag (a proposed awardee with a disqualifying event in the year) is not settled; a category
     without a submitted list must be acknowledged by name with a reason (``acknowledgements``: category id →
     reason), which is recorded. Everyone concerned is told (notification and e-mail)."""
     acknowledgements = {int(k): (v or "").strip() for k, v in (acknowledgements or {}).items()}
@@ -78,6 +79,12 @@ def cycle_notice_start(*, actor, cycle: Cycle, acknowledgements: dict | None = N
             raise DomainError(_("%(count)s submitted list(s) still wait for a decision: %(lists)s.")
                               % {"count": len(preflight.undecided),
                                  "lists": "、".join(nl.category.code for nl in preflight.undecided)})
+        if preflight.unsettled_flags:
+            raise DomainError(_("%(count)s proposed awardee(s) have a screening event (负面清单) in the evaluated year "
+                                "that is not settled: %(flags)s. Keep each with the reason, or withdraw the award.")
+                              % {"count": len(preflight.unsettled_flags),
+                                 "flags": "、".join(f"{flag.award.category.code} {flag.award.unit}"
+                                                   for flag in preflight.unsettled_flags)})
         missing = [row for row in preflight.missing if row.acknowledgement is None]
         unacknowledged = [row.category for row in missing if not acknowledgements.get(row.category.pk)]
         if unacknowledged:

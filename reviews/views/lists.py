@@ -51,7 +51,10 @@ def _render_list(request, nomination_list, *, return_form=None, decide_form=None
     my_stakes = ({d.unit_id for d in sheet.declarations if d.person_id == request.user.pk and d.unit_id} if sheet
                  else evaluation_selectors.stakes_of(person_id=request.user.pk, programme_id=cycle.programme_id,
                                                      year=cycle.year))
+    flags = selectors.screening_flags_by_award(cycle=cycle, awards=[n.award for n in nominees if hasattr(n, "award")])
     return render(request, "reviews/list_detail.html", {
+        "screening_flags": [flag for group in flags.values() for flag in group],
+        "flagged_awards": {pk for pk, group in flags.items() if any(not f.settled for f in group)},
         "sheet": sheet, "criteria": sheet.criteria if sheet else None, "my_stakes": my_stakes,
         "departures": [n for n in nominees if n.departure_reason],
         "requests": requests, "pending_request": pending, "decided_requests": [r for r in requests if r is not pending],

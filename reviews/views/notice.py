@@ -18,6 +18,7 @@ from .. import selectors, services
 from ..forms import BeginReviewForm, NoticeStartForm, SettleForm
 from ..models import Objection
 from ..programmes import results_path, with_programme
+from ..selectors.balance import balance_of
 from .common import _cycle_or_404, _queue_url, reviewer_required
 
 
@@ -67,6 +68,7 @@ def notice_preflight(request, year: int):
             return redirect(results_path("notice", cycle.programme, cycle.year))
     preflight = selectors.notice_preflight(cycle=cycle)
     return render(request, "reviews/notice_preflight.html", {"cycle_actions": access.actions_for(request.user, cycle),
+        "balance": balance_of(cycle=cycle),
         "cycle": cycle, "preflight": preflight, "error": error, "form": form, "same_reason": same_reason,
         "missing_rows": [(row, request.POST.get(f"ack-{row.category.pk}", "")) for row in preflight.missing],
     }, status=400 if error else 200)
