@@ -36,8 +36,9 @@ def _evidence_readable(who: Person):
 
 @access.read_rule(Declaration, "view")
 def _declarations_readable(who: Person):
-    """Who recused from what is no secret inside the programme: its people read the declarations."""
-    return access.in_programmes("programme", who.programmes.values("pk"))
+    """Who recused from what is no secret inside the programme: its people read the declarations; an expert of
+    its pool reads their own."""
+    return access.in_programmes("programme", who.programmes.values("pk")) | Q(person_id=who.pk)
 
 
 def category_actions(who: Person, category: IncentiveCategory) -> Actions:
