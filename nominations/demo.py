@@ -38,15 +38,13 @@ DEMO_ACCOUNTS = [
     ("expert3", "黄丽", roles.EXPERT, []),
     ("expert4", "林峰", roles.EXPERT, []),
     ("expert5", "吴静", roles.EXPERT, []),
-    ("expert6", "孙浩", roles.EXPERT, []),
-    ("expert7", "马琳", roles.EXPERT, []),
+    ("expert6", "马琳", roles.EXPERT, []),
 ]
 
 # The pool of experts (专家库) of the demo accounts ``expertN``: username → field, organisation.
 DEMO_EXPERTS = {
     "expert1": ("工业经济", "华南理工大学"), "expert2": ("工业经济", "中山大学"), "expert3": ("工业经济", "暨南大学"),
-    "expert4": ("工业经济", "广东工业大学"), "expert5": ("工业经济", "广州大学"), "expert6": ("工业经济", "省社科院"),
-    "expert7": ("水利工程", "河海大学"),
+    "expert4": ("工业经济", "广东工业大学"), "expert5": ("工业经济", "广州大学"), "expert6": ("水利工程", "河海大学"),
 }
 
 STREETS = {
