@@ -7,6 +7,9 @@ returns all of it as plain data with the audit records' ids."""
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from evaluation import panels, selectors, services
 from evaluation.models import ExclusionReason, Expert, Panel
@@ -86,12 +89,24 @@ def test_experts_score_once_see_the_others_after_and_the_trimmed_mean_flags_disa
     with pytest.raises(DomainError, match="comment"):
         services.panel_scores_submit(actor=first, panel=panel, entries=no_comment)
 
+    office = Client()
+    office.force_login(reviewer)
+    counted = []
+
+    def page_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert office.get(f"/evaluation/panels/{panel.pk}/").status_code == 200
+        counted.append(len(queries))
+
     # 黄埔区: four experts give 70, the fifth 40 (a spread of 30, beyond 15): flagged.
     for index, member in enumerate(members):
         user = member.expert.user
         services.panel_scores_submit(actor=user, panel=panel, entries=_scores(
             panel, lambda name, i=index: ("20", "20") if name == "黄埔区" and i == 4
             else ("45", "25") if name == "黄埔区" else GIVEN[i % 4]))
+        if index in (0, 4):
+            page_queries()
+    assert counted[0] == counted[1], "the panel's page reads the same queries with one expert's scores or five"
     assert "scores" in access.actions_for(first, panel) and "score" not in access.actions_for(first, panel)
     with pytest.raises(access.Refused):
         services.panel_scores_submit(actor=first, panel=panel, entries=_scores(panel, lambda name: ("50", "30")))
