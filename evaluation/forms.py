@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Direction, Method, Stake
+from .models import Aggregation, Direction, Method, Stake
 
 
 class IndicatorForm(forms.Form):
@@ -53,3 +53,23 @@ class EvidenceForm(forms.Form):
     indicator = forms.IntegerField(widget=forms.HiddenInput)
     unit = forms.IntegerField(widget=forms.HiddenInput)
     file = forms.FileField(label=_("Evidence file"))
+
+
+class PanelConveneForm(forms.Form):
+    size = forms.IntegerField(label=_("Number of experts"), min_value=1, max_value=50, initial=5)
+    fields = forms.MultipleChoiceField(label=_("Fields of expertise drawn from"), widget=forms.CheckboxSelectMultiple)
+    aggregation = forms.ChoiceField(label=_("Aggregation"), choices=Aggregation.choices, initial=Aggregation.TRIMMED)
+    spread_limit = forms.DecimalField(label=_("Largest accepted spread (points)"), min_value=0, max_value=100,
+                                      decimal_places=2, initial=15,
+                                      help_text=_("A candidate whose highest and lowest totals differ by more is "
+                                                  "flagged for discussion."))
+
+    def __init__(self, *args, field_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fields"].choices = [(name, name) for name in field_choices]
+
+
+class PanelSettingsForm(forms.Form):
+    aggregation = forms.ChoiceField(label=_("Aggregation"), choices=Aggregation.choices)
+    spread_limit = forms.DecimalField(label=_("Largest accepted spread (points)"), min_value=0, max_value=100,
+                                      decimal_places=2)

@@ -239,3 +239,148 @@ class EvaluationSettings(models.Model):
     @classmethod
     def current(cls, programme_id: int) -> "EvaluationSettings":
         return cls.objects.filter(programme_id=programme_id).first() or cls(programme_id=programme_id)
+
+
+# --- expert panels (专家评审) -----------------------------------------------------------------------------------
+
+
+class Expert(models.Model):
+    """One entry of a programme's pool of experts (专家库): who they are, their field, where they work, how to reach
+    them. The account (role ``expert``) is how they sign in to score; it sees only the panels they were drawn for.
+    ``unit`` is set when the expert works in a unit of the register: they are never drawn for a panel where that
+    unit is a candidate."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("programme"))
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="expert",
+                                verbose_name=_("account"))
+    name = models.CharField(_("name"), max_length=64)
+    field = models.CharField(_("field"), max_length=64, help_text=_("e.g. 工业经济, 水利工程"))
+    organisation = models.CharField(_("organisation"), max_length=128)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("works in the unit"),
+                             help_text=_("When the organisation is a unit of the register: never drawn to score it."))
+    contact = models.CharField(_("contact"), max_length=128, blank=True)
+    is_active = models.BooleanField(_("in the pool"), default=True)
+
+    class Meta:
+        verbose_name = _("expert")
+        verbose_name_plural = _("experts")
+        ordering = ["programme", "field", "name", "id"]
+
+    def __str__(self):
+        return f"{self.name} · {self.field}"
+
+
+class Aggregation(models.TextChoices):
+    MEAN = "mean", _("The mean of the experts' totals")
+    TRIMMED = "trimmed", _("The mean without the highest and the lowest total (from five experts on)")
+
+
+class Panel(models.Model):
+    """A panel of experts the General Office convenes for one category and year: drawn at random from the pool's
+    experts of the panel's fields, without those who declared a stake in a candidate or work in one. The draw is
+    recorded (``seed``, the ordered ``pool`` it was drawn from, the ``candidates``) so that it can be replayed
+    (``evaluation.panels.draw``), and the excluded experts with their reason (``PanelExclusion``)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("programme"))
+    category = models.ForeignKey(IncentiveCategory, on_delete=models.PROTECT, related_name="panels",
+                                 verbose_name=_("category"))
+    year = models.PositiveSmallIntegerField(_("performance year"))
+    criteria = models.ForeignKey(Criteria, on_delete=models.PROTECT, related_name="panels",
+                                 verbose_name=_("criteria"))
+    size = models.PositiveSmallIntegerField(_("number of experts"))
+    expert_fields = models.JSONField(_("fields drawn from"), default=list)
+    seed = models.BigIntegerField(_("seed of the draw"))
+    pool = models.JSONField(_("experts the draw was made from, in order"), default=list)
+    candidates = models.ManyToManyField(Unit, related_name="+", verbose_name=_("candidates"))
+    aggregation = models.CharField(_("aggregation"), max_length=16, choices=Aggregation.choices,
+                                   default=Aggregation.TRIMMED)
+    spread_limit = models.DecimalField(
+        _("largest accepted spread"), max_digits=6, decimal_places=2, default=15,
+        help_text=_("A candidate whose highest and lowest totals differ by more is flagged for discussion."))
+    convened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("convened by"))
+    convened_at = models.DateTimeField(_("convened at"))
+
+    class Meta:
+        verbose_name = _("expert panel")
+        verbose_name_plural = _("expert panels")
+        ordering = ["-year", "category", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "year"], name="%(app_label)s_%(class)s_one_per_year",
+                                    violation_error_message=_("This category has a panel for this year already.")),
+            models.CheckConstraint(condition=Q(size__gte=1) & Q(size__lte=50), name="%(app_label)s_%(class)s_size",
+                                   violation_error_message=_("A panel has 1 to 50 experts.")),
+            models.CheckConstraint(condition=Q(spread_limit__gte=0), name="%(app_label)s_%(class)s_spread_positive",
+                                   violation_error_message=_("The spread is not negative.")),
+        ]
+
+    def __str__(self):
+        return f"{self.year} · {self.category.code} · {_('expert panel')}"
+
+
+class PanelMember(models.Model):
+    """An expert drawn for a panel, in the order of the draw; ``submitted_at`` once their scores are in (final)."""
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="members", verbose_name=_("panel"))
+    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("expert"))
+    order = models.PositiveSmallIntegerField(_("order of the draw"))
+    submitted_at = models.DateTimeField(_("scores submitted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("panel member")
+        verbose_name_plural = _("panel members")
+        ordering = ["panel", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "expert"], name="%(app_label)s_%(class)s_unique_expert",
+                                    violation_error_message=_("An expert sits once on a panel.")),
+        ]
+
+    def __str__(self):
+        return f"{self.panel} · {self.expert.name}"
+
+
+class ExclusionReason(models.TextChoices):
+    STAKE = "stake", _("Declared a stake in a candidate")
+    WORKS_IN = "works_in", _("Works in a candidate unit")
+
+
+class PanelExclusion(models.Model):
+    """An expert of the panel's fields left out of the draw, and why (the unit and, for a stake, its kind)."""
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="exclusions", verbose_name=_("panel"))
+    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="+", verbose_name=_("expert"))
+    reason = models.CharField(_("reason"), max_length=16, choices=ExclusionReason.choices)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("expert left out of a draw")
+        verbose_name_plural = _("experts left out of draws")
+        ordering = ["panel", "expert_id", "id"]
+
+    def __str__(self):
+        return f"{self.expert.name} · {self.get_reason_display()}"
+
+
+class PanelScore(models.Model):
+    """One expert's score of one candidate: the points of each weighted indicator (``points``: indicator id →
+    points, each between 0 and the indicator's weight), their total, and the expert's comment."""
+
+    member = models.ForeignKey(PanelMember, on_delete=models.CASCADE, related_name="scores", verbose_name=_("expert"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("candidate"))
+    points = models.JSONField(_("points per indicator"), default=dict)
+    total = models.DecimalField(_("total"), max_digits=7, decimal_places=2)
+    comment = models.TextField(_("comment"))
+
+    class Meta:
+        verbose_name = _("expert's score")
+        verbose_name_plural = _("experts' scores")
+        ordering = ["member", "unit__division_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "unit"], name="%(app_label)s_%(class)s_unique_unit",
+                                    violation_error_message=_("The expert has scored this candidate already.")),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.unit}"

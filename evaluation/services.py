@@ -20,16 +20,23 @@ from organisation import access, roles
 from organisation.audit import AuditAction, audit_record
 from organisation.models import Bureau, Unit
 
-from . import selectors
-from .access import require_on_category
+from . import panels, selectors
+from .access import expert_programme_ids, require_convene, require_on_category
 from .models import (
+    Aggregation,
     Criteria,
     Declaration,
     Direction,
     EvaluationSettings,
+    ExclusionReason,
+    Expert,
     Indicator,
     IndicatorEvidence,
     Method,
+    Panel,
+    PanelExclusion,
+    PanelMember,
+    PanelScore,
     Stake,
     Value,
 )
@@ -65,7 +72,8 @@ def declaration_make(*, actor, programme_id: int, year: int, stakes: list[StakeE
     """A person declares, for a year of their programme, the units they have a stake in (worked there, a relative
     there, other) with the reason, or that they have nothing to declare. Added at any time, effective at once;
     a declaration is never taken back."""
-    if not access.person(actor).signed_in or programme_id not in access.person(actor).programme_ids:
+    who = access.person(actor)
+    if not who.signed_in or programme_id not in who.programme_ids | expert_programme_ids(who):
         raise access.NotYours
     stakes = list(stakes)
     if nothing and stakes:
@@ -535,3 +543,205 @@ def evaluation_settings_set(*, actor, programme_id: int, publish_figures: bool) 
         audit_record(actor=actor, action=AuditAction.EVALUATION_SETTINGS_CHANGED, target=settings,
                      data={"programme": programme_id, "publish_figures": settings.publish_figures, "before": before})
     return settings
+
+
+# --- expert panels (专家评审; the rules of the draw and of the aggregation: evaluation.panels) -----------------------
+
+MAX_PANEL = 50
+MAX_SPREAD = Decimal(100)
+
+
+def _spread_limit(value) -> Decimal:
+    limit = _decimal(value, field="spread_limit", label=_("Largest accepted spread"))
+    if limit is None or not Decimal(0) <= limit <= MAX_SPREAD:
+        raise DomainError(_("The largest accepted spread is a number from 0 to 100."), field="spread_limit")
+    return limit.quantize(panels.CENT)
+
+
+def _aggregation(value) -> str:
+    if value not in Aggregation.values:
+        raise DomainError(_("Choose how the experts' totals are aggregated."), field="aggregation")
+    return value
+
+
+def panel_convene(*, actor, category: IncentiveCategory, year: int, size: int, fields: list[str],
+                  aggregation: str = Aggregation.TRIMMED, spread_limit=15, seed: int | None = None) -> Panel:
+    """The General Office convenes a panel for the category's year: ``size`` experts drawn at random from the
+    pool's active experts of ``fields``, without those who declared a stake in a candidate or work in one. The
+    candidates are the units the bureau's ranking ranks (accepted criteria, every value in, no failed condition):
+    the panel scores the same field the ranking orders, so the two stand side by side. The draw (seed, ordered
+    pool, candidates, who was left out and why) is recorded and can be replayed (``evaluation.panels``)."""
+    require_convene(actor, category)
+    programme_id = category.measure.document.programme_id
+    if not isinstance(size, int) or not 1 <= size <= MAX_PANEL:
+        raise DomainError(_("A panel has 1 to %(max)s experts.") % {"max": MAX_PANEL}, field="size")
+    fields = sorted({(f or "").strip() for f in fields or []} - {""})
+    if not fields:
+        raise DomainError(_("Choose at least one field of expertise."), field="fields")
+    aggregation = _aggregation(aggregation)
+    spread_limit = _spread_limit(spread_limit)
+    criteria = selectors.criteria_current(category=category, year=year)
+    if criteria is None or criteria.state != Criteria.State.ACCEPTED:
+        raise DomainError(_("The category's criteria for %(year)s are not accepted yet: the experts score on "
+                            "accepted criteria.") % {"year": year}, field="category")
+    if not any(i.method != Method.CONDITION for i in criteria.indicators.all()):
+        raise DomainError(_("The criteria have no weighted indicator to score."), field="category")
+    sheet = selectors.sheet(category=category, year=year, programme_id=programme_id, criteria=criteria)
+    candidates = [row.unit for row in sheet.ranked()]
+    if not candidates:
+        raise DomainError(_("The bureau's ranking ranks no unit yet: there is no candidate to score."),
+                          field="category")
+    candidate_ids = {unit.pk for unit in candidates}
+    names = {unit.pk: unit.name for unit in candidates}
+    pool = list(Expert.objects.filter(programme_id=programme_id, is_active=True, field__in=fields,
+                                      user__is_active=True).order_by("pk"))
+    exclusions = []
+    for expert in pool:
+        if expert.unit_id in candidate_ids:
+            exclusions.append(PanelExclusion(expert=expert, reason=ExclusionReason.WORKS_IN, unit_id=expert.unit_id,
+                                             detail=expert.organisation[:255]))
+    by_user = {expert.user_id: expert for expert in pool}
+    for declaration in (Declaration.objects.filter(programme_id=programme_id, year=year, person_id__in=list(by_user),
+                                                   unit_id__in=candidate_ids).exclude(stake=Stake.NONE)
+                        .order_by("person_id", "unit_id")):
+        exclusions.append(PanelExclusion(expert=by_user[declaration.person_id], reason=ExclusionReason.STAKE,
+                                         unit_id=declaration.unit_id,
+                                         detail=f"{declaration.get_stake_display()}: {declaration.reason}"[:255]))
+    excluded = {item.expert.pk for item in exclusions}
+    eligible = [expert.pk for expert in pool if expert.pk not in excluded]
+    if len(eligible) < size:
+        raise DomainError(_("The pool has %(count)s eligible expert(s) in these fields (%(excluded)s left out for "
+                            "a stake or their unit): fewer than the %(size)s asked.")
+                          % {"count": len(eligible), "excluded": len(excluded), "size": size}, field="size")
+    seed = panels.new_seed() if seed is None else seed
+    drawn = panels.draw(seed=seed, pool=eligible, size=size)
+    experts = {expert.pk: expert for expert in pool}
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                panel = Panel.objects.create(
+                    programme_id=programme_id, category=category, year=year, criteria=criteria, size=size,
+                    expert_fields=fields, seed=seed, pool=eligible, aggregation=aggregation,
+                    spread_limit=spread_limit, convened_by=actor, convened_at=timezone.now())
+        except IntegrityError:
+            raise ConflictError(_("This category has a panel for this year already.")) from None
+        panel.candidates.set(candidates)
+        PanelMember.objects.bulk_create([PanelMember(panel=panel, expert_id=pk, order=index)
+                                         for index, pk in enumerate(drawn, start=1)])
+        for item in exclusions:
+            item.panel = panel
+        PanelExclusion.objects.bulk_create(exclusions)
+        audit_record(actor=actor, action=AuditAction.PANEL_CONVENED, target=panel,
+                     message="、".join(experts[pk].name for pk in drawn),
+                     data={"category": category.code, "year": year, "criteria": criteria.pk, "size": size,
+                           "fields": fields, "seed": seed, "pool": eligible, "drawn": drawn,
+                           "candidates": [{"unit": unit.pk, "name": unit.name} for unit in candidates],
+                           "excluded": [{"expert": item.expert.pk, "name": item.expert.name, "reason": item.reason,
+                                         "unit": item.unit_id, "unit_name": names[item.unit_id],
+                                         "detail": item.detail} for item in exclusions],
+                           "aggregation": aggregation, "spread_limit": str(spread_limit)})
+    return panel
+
+
+@dataclass
+class CandidateScore:
+    """What an expert enters for one candidate: the points of each weighted indicator (indicator id → text as
+    typed) and the comment."""
+
+    unit_id: int
+    points: dict
+    comment: str
+
+
+def panel_scores_submit(*, actor, panel: Panel, entries: list[CandidateScore]) -> list[PanelScore]:
+    """An expert drawn for the panel submits their scores of every candidate, once: each weighted indicator's
+    points between 0 and its weight, and a comment. Final once submitted; only then do they see the others'."""
+    access.require(actor, "score", panel)
+    indicators = [i for i in panel.criteria.indicators.all() if i.method != Method.CONDITION]
+    candidates = list(panel.candidates.order_by("division_order", "name"))
+    given = {entry.unit_id: entry for entry in entries}
+    unknown = set(given) - {unit.pk for unit in candidates}
+    if unknown:
+        raise DomainError(_("Only the panel's candidates are scored."), field="unit")
+    rows = []
+    for unit in candidates:
+        entry = given.get(unit.pk)
+        points, total = {}, Decimal(0)
+        for indicator in indicators:
+            field = f"p-{unit.pk}-{indicator.pk}"
+            raw = (entry.points.get(indicator.pk, "") if entry else "") or ""
+            number = _decimal(raw, field=field, label=f"{unit.name} · {indicator.name}")
+            if number is None:
+                raise DomainError(_("%(unit)s · %(indicator)s: give the points.")
+                                  % {"unit": unit.name, "indicator": indicator.name}, field=field)
+            if not Decimal(0) <= number <= indicator.weight or number != number.quantize(panels.CENT):
+                raise DomainError(_("%(unit)s · %(indicator)s: the points are from 0 to %(max)s, with at most two "
+                                    "decimals.") % {"unit": unit.name, "indicator": indicator.name,
+                                                    "max": plain(indicator.weight)}, field=field)
+            points[str(indicator.pk)] = plain(number)
+            total += number
+        comment = ((entry.comment if entry else "") or "").strip()
+        if not comment:
+            raise DomainError(_("%(unit)s: give your comment.") % {"unit": unit.name}, field=f"c-{unit.pk}")
+        if len(comment) > MAX_TEXT:
+            raise DomainError(_("A comment has at most %(max)s characters.") % {"max": MAX_TEXT},
+                              field=f"c-{unit.pk}")
+        rows.append((unit, points, total.quantize(panels.CENT), comment))
+    with transaction.atomic():
+        member = (PanelMember.objects.select_for_update().select_related("expert")
+                  .get(panel=panel, expert__user_id=actor.pk))
+        if member.submitted_at is not None:
+            raise ConflictError(_("You have submitted your scores: they are final."))
+        scores = PanelScore.objects.bulk_create([PanelScore(member=member, unit=unit, points=points, total=total,
+                                                            comment=comment)
+                                                 for unit, points, total, comment in rows])
+        member.submitted_at = timezone.now()
+        member.save(update_fields=["submitted_at"])
+        audit_record(actor=actor, action=AuditAction.PANEL_SCORES_SUBMITTED, target=panel, message=member.expert.name,
+                     data={"expert": member.expert_id, "scores": {
+                         str(unit.pk): {"name": unit.name, "points": points, "total": str(total), "comment": comment}
+                         for unit, points, total, comment in rows}})
+    access.forget(actor)
+    return scores
+
+
+def panel_settings_set(*, actor, panel: Panel, aggregation: str, spread_limit) -> Panel:
+    """The General Office chooses the panel's aggregation (mean, or without the highest and lowest from five
+    experts on) and the spread beyond which a candidate is flagged for discussion."""
+    access.require(actor, "settings", panel)
+    aggregation = _aggregation(aggregation)
+    spread_limit = _spread_limit(spread_limit)
+    with transaction.atomic():
+        locked = Panel.objects.select_for_update().get(pk=panel.pk)
+        before = {"aggregation": locked.aggregation, "spread_limit": str(locked.spread_limit)}
+        locked.aggregation, locked.spread_limit = aggregation, spread_limit
+        locked.save(update_fields=["aggregation", "spread_limit"])
+        audit_record(actor=actor, action=AuditAction.PANEL_SETTINGS_CHANGED, target=locked,
+                     data={"aggregation": aggregation, "spread_limit": str(spread_limit), "before": before})
+    return locked
+
+
+def expert_save(*, actor, expert: Expert) -> Expert:
+    """The system administrator keeps the programme's pool of experts (the admin saves through here). The account
+    of a new expert is given the role ``expert`` if it holds no role yet."""
+    if not roles.is_administrator(actor):
+        raise access.Refused(_("Only an administrator can change this."))
+    for name in ("name", "field", "organisation"):
+        if not (getattr(expert, name) or "").strip():
+            raise DomainError(_("Fill in the expert's %(field)s.") % {"field": Expert._meta.get_field(name).verbose_name},
+                              field=name)
+    if expert.unit_id and expert.unit.programme_id != expert.programme_id:
+        raise DomainError(_("%(unit)s belongs to another programme.") % {"unit": expert.unit}, field="unit")
+    from django.contrib.auth.models import Group
+
+    with transaction.atomic():
+        created = expert.pk is None
+        expert.save()
+        if not expert.user.groups.filter(name__in=roles.ROLE_LABELS).exists():
+            expert.user.groups.add(Group.objects.get_or_create(name=roles.EXPERT)[0])
+        audit_record(actor=actor, action=AuditAction.EXPERT_SAVED, target=expert,
+                     message=str(expert), data={"created": created, "programme": expert.programme_id,
+                                                "user": expert.user_id, "field": expert.field,
+                                                "organisation": expert.organisation, "unit": expert.unit_id,
+                                                "active": expert.is_active})
+    return expert

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,8 +23,17 @@ from organisation.access import door
 from organisation.models import Programme, Unit
 
 from . import ranking, selectors, services
-from .access import category_actions, require_on_category
-from .forms import CriteriaMetaForm, DecisionForm, DeclarationForm, EvidenceForm, IndicatorFormSet, UploadForm
+from .access import category_actions, require_convene, require_on_category
+from .forms import (
+    CriteriaMetaForm,
+    DecisionForm,
+    DeclarationForm,
+    EvidenceForm,
+    IndicatorFormSet,
+    PanelConveneForm,
+    PanelSettingsForm,
+    UploadForm,
+)
 from .models import Declaration, Stake
 
 
@@ -231,7 +241,8 @@ def declaration(request, year: int):
     if not 2000 <= year <= 2100:
         raise Http404
     who = access.person(request.user)
-    programme = access.restrict(Programme.objects.all(), request.user).order_by("-is_default", "code").first()
+    # The programmes the person belongs to, or whose pool of experts they are in (an expert declares too).
+    programme = access.restrict(Programme.objects.all(), request.user, "declare").order_by("-is_default", "code").first()
     if programme is None:
         raise Http404
     form = DeclarationForm(request.POST or None)
@@ -242,7 +253,7 @@ def declaration(request, year: int):
             stakes = []
             if (data["unit"] or "").strip():
                 matches = list(access.restrict(Unit.objects.filter(programme=programme, name=data["unit"].strip()),
-                                               request.user)[:2])
+                                               request.user, "declare")[:2])
                 if len(matches) != 1:
                     raise DomainError(_("No unit of the programme is named “%(name)s”.") % {"name": data["unit"]}
                                       if not matches else _("Several units are named “%(name)s”.") % {"name": data["unit"]},
@@ -282,3 +293,106 @@ def criteria_decide(request, pk: int):
         services.criteria_return(actor=request.user, criteria=criteria, reason=form.cleaned_data["reason"])
         messages.success(request, _("The criteria were sent back."))
     return redirect(_sheet_url(criteria.category, criteria.year))
+
+
+# --- expert panels -------------------------------------------------------------------------------------------------
+
+
+@door(access.reviewers)
+def panel_convene(request, year: int, category_id: int):
+    """The General Office convenes the category's expert panel for the year: how many experts, from which fields
+    of the pool, how their totals are aggregated and the spread that flags a candidate. Once convened, the page
+    is the panel's."""
+    category = _category(request, year, category_id)
+    require_convene(request.user, category)
+    existing = selectors.panel_of(category=category, year=year)
+    if existing is not None:
+        return redirect("evaluation:panel", existing.pk)
+    programme_id = category.measure.document.programme_id
+    form = PanelConveneForm(request.POST or None, field_choices=selectors.pool_fields(programme_id=programme_id))
+    error, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                panel = services.panel_convene(actor=request.user, category=category, year=year, size=data["size"],
+                                               fields=data["fields"], aggregation=data["aggregation"],
+                                               spread_limit=data["spread_limit"])
+            except access.Refused:
+                raise
+            except DomainError as exc:
+                error, status = exc.message, 400
+            else:
+                messages.success(request, _("The panel is convened: %(count)s experts drawn.") % {"count": panel.size})
+                return redirect("evaluation:panel", panel.pk)
+        else:
+            status = 400
+    return render(request, "evaluation/panel_convene.html", {
+        "category": category, "year": year, "form": form, "error": error,
+        "criteria": selectors.criteria_current(category=category, year=year)}, status=status)
+
+
+@door()
+def panels(request):
+    """The panels the person sits on (an expert) or convened in their programmes (the General Office)."""
+    found = selectors.panels_for(request.user)
+    return render(request, "evaluation/panels.html", {
+        "panels": found, "declaration_year": found[0].year if found else timezone.localdate().year - 1})
+
+
+def _posted_scores(request, table) -> list[services.CandidateScore]:
+    return [services.CandidateScore(
+        unit_id=line.unit.pk, comment=request.POST.get(f"c-{line.unit.pk}", ""),
+        points={i.pk: request.POST.get(f"p-{line.unit.pk}-{i.pk}", "") for i in table.indicators})
+        for line in table.lines]
+
+
+@door()
+def panel(request, pk: int):
+    """A panel. The expert drawn for it scores every candidate on the criteria's weighted indicators, with a
+    comment, and submits once; before that they see no other score. Afterwards, and for the General Office: the
+    panel's table (every expert's totals, the panel's score, the spread and its flag) beside the bureau's ranking,
+    and the record of the draw."""
+    found = access.get(selectors.panel_queryset(), request.user, pk=pk)
+    actions = access.actions_for(request.user, found)
+    table = selectors.panel_table(found)
+    error, error_field, status = None, None, 200
+    if request.method == "POST":
+        access.require(request.user, "score", found)
+        try:
+            services.panel_scores_submit(actor=request.user, panel=found, entries=_posted_scores(request, table))
+        except access.Refused:
+            raise
+        except DomainError as exc:
+            error, error_field, status = exc.message, exc.field, 400
+        else:
+            messages.success(request, _("Your scores are submitted."))
+            return redirect("evaluation:panel", found.pk)
+    posted = request.POST if status == 400 else {}
+    context = {"panel": found, "actions": actions, "category": found.category, "year": found.year,
+               "error": error, "error_field": error_field}
+    if "scores" in actions:
+        context.update(table=table, mine=selectors.my_panel_scores(found, request.user),
+                       settings_form=PanelSettingsForm(initial={"aggregation": found.aggregation,
+                                                                "spread_limit": found.spread_limit}))
+    else:  # the expert's form: the candidates and the indicators, nobody's scores
+        context.update(indicators=table.indicators, members_count=len(table.members), form_rows=[
+            {"unit": line.unit, "comment_name": f"c-{line.unit.pk}", "comment": posted.get(f"c-{line.unit.pk}", ""),
+             "cells": [{"indicator": i, "name": f"p-{line.unit.pk}-{i.pk}",
+                        "value": posted.get(f"p-{line.unit.pk}-{i.pk}", "")} for i in table.indicators]}
+            for line in sorted(table.lines, key=lambda line: (line.unit.division_order, line.unit.name))])
+    return render(request, "evaluation/panel.html", context, status=status)
+
+
+@door(access.reviewers)
+@require_POST
+def panel_settings(request, pk: int):
+    found = access.get(selectors.panel_queryset(), request.user, pk=pk)
+    form = PanelSettingsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the aggregation and a spread from 0 to 100."))
+        return redirect("evaluation:panel", found.pk)
+    services.panel_settings_set(actor=request.user, panel=found, aggregation=form.cleaned_data["aggregation"],
+                                spread_limit=form.cleaned_data["spread_limit"])
+    messages.success(request, _("The panel's aggregation is saved."))
+    return redirect("evaluation:panel", found.pk)

@@ -11,9 +11,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from evaluation.models import Expert
 from measures.models import PolicyDocument
 from organisation import roles
-from organisation.models import Bureau, Membership, Unit, UnitKind
+from organisation.models import Bureau, Membership, Programme, Unit, UnitKind
 
 from .deadlines import default_deadline_for
 from .models import BEIJING, Cycle
@@ -32,7 +33,19 @@ DEMO_ACCOUNTS = [
     ("market", "市场监管局经办人", roles.BUREAU_STAFF, ["市市场监管局"]),
     ("health", "卫生健康委经办人", roles.BUREAU_STAFF, ["市卫生健康委"]),
     ("finance", "财政局经办人", roles.BUREAU_STAFF, ["市财政局"]),
+    ("expert1", "刘洋", roles.EXPERT, []),
+    ("expert2", "陈刚", roles.EXPERT, []),
+    ("expert3", "黄丽", roles.EXPERT, []),
+    ("expert4", "林峰", roles.EXPERT, []),
+    ("expert5", "吴静", roles.EXPERT, []),
+    ("expert6", "马琳", roles.EXPERT, []),
 ]
+
+# The pool of experts (专家库) of the demo accounts ``expertN``: username → field, organisation.
+DEMO_EXPERTS = {
+    "expert1": ("工业经济", "华南理工大学"), "expert2": ("工业经济", "中山大学"), "expert3": ("工业经济", "暨南大学"),
+    "expert4": ("工业经济", "广东工业大学"), "expert5": ("工业经济", "广州大学"), "expert6": ("水利工程", "河海大学"),
+}
 
 STREETS = {
     "越秀区": ["北京街道", "人民街道", "东山街道"],
@@ -93,8 +106,19 @@ def demo_load(*, stdout=None) -> list[tuple[str, str, str]]:
             Membership.objects.get_or_create(user=user, bureau=Bureau.objects.get(short_name=bureau_name))
         rows.append((username, str(roles.ROLE_LABELS[role]), "、".join(bureau_names)))
 
+    _demo_experts()
     _demo_cycle()
     return rows
+
+
+def _demo_experts():
+    """The default programme's pool: the ``expertN`` accounts, two fields, so a panel can be convened and scored."""
+    programme = Programme.objects.default()
+    for username, (field, organisation) in DEMO_EXPERTS.items():
+        user = get_user_model().objects.get(username=username)
+        Expert.objects.update_or_create(user=user, defaults={
+            "programme": programme, "name": user.first_name, "field": field, "organisation": organisation,
+            "contact": "020-83000000", "is_active": True})
 
 
 def _demo_cycle():

@@ -21,6 +21,8 @@ SYSTEM_ADMINISTRATOR = "administrator"
 ADMINISTRATOR = SYSTEM_ADMINISTRATOR
 SECURITY_ADMINISTRATOR = "security_administrator"
 AUDIT_ADMINISTRATOR = "audit_administrator"
+# An expert of a programme's pool (evaluation.Expert): sees only the panels they were drawn for.
+EXPERT = "expert"
 ADMINISTRATOR_ROLES = (SYSTEM_ADMINISTRATOR, SECURITY_ADMINISTRATOR, AUDIT_ADMINISTRATOR)
 
 ROLE_LABELS = {
@@ -29,6 +31,7 @@ ROLE_LABELS = {
     SYSTEM_ADMINISTRATOR: _("System administrator"),
     SECURITY_ADMINISTRATOR: _("Security administrator"),
     AUDIT_ADMINISTRATOR: _("Audit administrator"),
+    EXPERT: _("Expert (panels)"),
 }
 
 
@@ -92,6 +95,11 @@ def check_no_role_for_superuser(user, role_names) -> None:
 def is_reviewer(user) -> bool:
     """General Office reviewers see everything and decide; administrators are not reviewers by default."""
     return user.is_active and REVIEWER in _group_names(user)
+
+
+def is_expert(user) -> bool:
+    """An expert of a pool: scores the candidates of the panels they are drawn for, and sees nothing else."""
+    return user.is_active and EXPERT in _group_names(user)
 
 
 def is_bureau_staff(user) -> bool:

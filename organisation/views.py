@@ -83,7 +83,7 @@ class UnlockingPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @door()
 def home(request):
     """Each person lands on their own start page: a reviewer on the overview of every bureau and category,
-    a clerk on their bureau's page, an administrator in the admin."""
+    a clerk on their bureau's page, an expert on their panels, an administrator in the admin."""
     user = request.user
     if roles.is_reviewer(user):
         return redirect("reviews:queue")
@@ -91,6 +91,8 @@ def home(request):
         return redirect("nominations:home")
     if roles.is_audit_administrator(user):
         return redirect("security:audit")
+    if roles.is_expert(user):
+        return redirect("evaluation:panels")
     if roles.can_enter_admin(user):
         return redirect("admin:index")
     return redirect("measures:list")

@@ -7,7 +7,7 @@ rendered by WeasyPrint as the bulletins are); ``manage.py verify_dossier FILE`` 
 the database and names every entry whose data or chain value no longer match.
 
 The sections are built by the functions of ``SECTIONS``, in order; a new section is a function of
-``DossierContext`` → ``Section`` appended there (the expert panels' section goes where the list marks it)."""
+``DossierContext`` → ``Section`` appended there."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from evaluation import selectors as evaluation_selectors
-from evaluation.models import Criteria, Declaration, Stake
+from evaluation.models import Criteria, Declaration, Panel, PanelExclusion, PanelMember, PanelScore, Stake
 from measures.models import CapException, IncentiveCategory
 from nominations.models import CapExceptionRequest, Cycle, NominationList, Nominee
 from organisation import audit_chain
@@ -162,6 +162,32 @@ def recusals_section(ctx: DossierContext) -> Section:
     return section
 
 
+def panel_section(ctx: DossierContext) -> Section:
+    """The expert panel (专家评审): the draw (seed, pool, candidates, who was left out and why), each expert's
+    scores and comments, and the panel's results beside the bureau's ranking (``panel_records``)."""
+    section = Section("panel", _("Expert panel (专家评审)"))
+    panel = (Panel.objects.filter(programme_id=ctx.cycle.programme_id, category=ctx.category, year=ctx.cycle.year)
+             .select_related("convened_by").first())
+    if panel is None:
+        return section
+    summary = evaluation_selectors.panel_records(cycle=ctx.cycle, category=ctx.category)
+    entry = record(panel, _("Panel of %(size)s drawn with seed %(seed)s; replay gives the same experts: %(replay)s")
+                   % {"size": panel.size, "seed": panel.seed, "replay": _("yes") if summary["draw"]["replay_matches"]
+                      else _("no")})
+    entry.data["results"] = plain(summary["results"])
+    section.entries.append(entry)
+    for exclusion in PanelExclusion.objects.filter(panel=panel).select_related("expert", "unit").order_by("pk"):
+        section.entries.append(record(exclusion, f"{exclusion.expert.name} · {exclusion.get_reason_display()} · "
+                                                 f"{exclusion.unit}", audit_of=[panel]))
+    for member in PanelMember.objects.filter(panel=panel).select_related("expert").order_by("pk"):
+        section.entries.append(record(member, f"{member.expert.name} · {member.expert.field}", audit_of=[panel]))
+    for score in (PanelScore.objects.filter(member__panel=panel).select_related("member__expert", "unit")
+                  .order_by("member_id", "unit_id")):
+        section.entries.append(record(score, f"{score.member.expert.name} · {score.unit} · {score.total} · "
+                                             f"{score.comment}", audit_of=[panel]))
+    return section
+
+
 def screening_section(ctx: DossierContext) -> Section:
     section = Section("screening", _("Screening flags and their settlement (负面清单)"))
     for flag in screening_flags(cycle=ctx.cycle, category_id=ctx.category.pk):
@@ -255,7 +281,7 @@ SECTIONS: list[SectionBuilder] = [
     criteria_section,
     sheet_section,
     recusals_section,
-    # ── The expert panels' section (the draw and the scores, ``evaluation.selectors.panel_records``) goes here. ──
+    panel_section,
     screening_section,
     decisions_section,
     exception_section,

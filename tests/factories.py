@@ -557,3 +557,51 @@ def values_workbook(rows, header=("单位", "投资完成率", "项目建设质�
 def district_rows(values=DISTRICT_VALUES, **replaced):
     """The rows of ``values_workbook`` for the 11 districts, a district's row replaced where given."""
     return [(name, *replaced.get(name, figures)) for name, figures in values.items()]
+
+
+# --- expert panels ------------------------------------------------------------------------------------------------
+
+# Category 10 (工业稳增长, 市工业和信息化局): two weighted indicators; four districts with every value in are ranked
+# 海珠区, 天河区, 黄埔区, 番禺区 (the others have no values: not ranked, so not candidates).
+INDUSTRY_INDICATORS = [
+    dict(name="工业增加值增速", method="quantity", weight="60", direction="higher", unit_of_measure="%",
+         data_source="市统计局"),
+    dict(name="智能制造示范", method="score", weight="40", scale_min="0", scale_max="10", data_source="市工业和信息化局"),
+]
+INDUSTRY_VALUES = {"海珠区": ("8.0", "9"), "天河区": ("7.5", "8"), "黄埔区": ("7.0", "8"), "番禺区": ("6.0", "7")}
+# The pool: 工业经济 experts (eight; 孙浩 and 周敏 will declare stakes) and one of another field.
+POOL = [("刘洋", "工业经济", "华南理工大学"), ("陈刚", "工业经济", "中山大学"), ("黄丽", "工业经济", "暨南大学"),
+        ("林峰", "工业经济", "广东工业大学"), ("吴静", "工业经济", "广州大学"), ("孙浩", "工业经济", "省社科院"),
+        ("周敏", "工业经济", "市社科院"), ("郑凯", "工业经济", "华南师范大学"), ("马琳", "水利工程", "河海大学")]
+
+
+def industry_ranking(year, *, reviewer, programme=None):
+    """Category 10's accepted criteria for ``year`` and the values of four districts, through the services: a
+    clerk of 市工业和信息化局 files, declares nothing and enters; ``reviewer`` accepts. Returns the category."""
+    from evaluation.services import criteria_accept, values_enter
+
+    programme = programme or Programme.objects.default()
+    category = IncentiveCategory.objects.get(measure__document__programme=programme, measure__document__in_force=True,
+                                             code="10")
+    clerk = make_user("gongxin", first_name="何敏", role=roles.BUREAU_STAFF,
+                      bureaus=[Bureau.objects.get(programme=programme, short_name="市工业和信息化局")])
+    criteria = file_criteria(clerk, category, year, rows=INDUSTRY_INDICATORS)
+    criteria_accept(actor=reviewer, criteria=criteria)
+    declare_nothing(clerk, year, programme)
+    units = {u.name: u for u in Unit.objects.filter(programme=programme, name__in=INDUSTRY_VALUES)}
+    indicators = list(criteria.indicators.order_by("order"))
+    values_enter(actor=clerk, criteria=criteria, cells={
+        (units[name], indicator): figures[index]
+        for name, figures in INDUSTRY_VALUES.items() for index, indicator in enumerate(indicators)})
+    return category
+
+
+def expert_pool(programme=None, rows=POOL, prefix="expert"):
+    """The programme's pool: one account (role ``expert``) and one entry per row, written directly."""
+    from evaluation.models import Expert
+
+    programme = programme or Programme.objects.default()
+    return [Expert.objects.create(programme=programme, name=name, field=field, organisation=organisation,
+                                  contact="020-0000000", user=make_user(f"{prefix}{index}", first_name=name,
+                                                                        role=roles.EXPERT))
+            for index, (name, field, organisation) in enumerate(rows, start=1)]

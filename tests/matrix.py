@@ -57,7 +57,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from evaluation.models import Criteria, Indicator, IndicatorEvidence
+from evaluation.models import Criteria, Expert, Indicator, IndicatorEvidence, Panel, PanelMember
 from measures.models import ImplementationRules, IncentiveCategory, Measure, PolicyDocument, Responsibility
 from nominations.deadlines import default_deadline_for
 from nominations.models import (
@@ -81,7 +81,8 @@ LOGIN = "302→login"
 REDIRECT = "302→elsewhere"
 
 PERSONAS = ["anonymous", "water", "ndrc", "forestry", "reviewer", "administrator", "role_admin", "security_admin",
-            "audit_admin", "inactive", "finance", "register", "js_clerk", "js_finance", "js_register", "js_reviewer"]
+            "audit_admin", "inactive", "finance", "register", "js_clerk", "js_finance", "js_register", "js_reviewer",
+            "expert", "expert_other", "js_expert"]
 # ``role_admin`` holds the administrator role without being a superuser: it must get exactly what ``administrator``
 # gets. A superuser passes every ``has_perm`` check, so a view that asks ``has_perm`` instead of a selector shows
 # up as a superuser reaching a list it may not edit; a view that asks ``is_superuser`` shows up as the two differing.
@@ -94,6 +95,10 @@ OTHER_ADMINS = ["security_admin", "audit_admin"]
 FUNDS_CLERKS = ["finance", "register"]
 # The second programme's people: on Guangzhou's objects they are *foreign*.
 JIANGSU = ["js_clerk", "js_finance", "js_register", "js_reviewer"]
+# Experts of the pools (role ``expert``): ``expert`` sits on Guangzhou's panel of "6", ``expert_other`` on its panel
+# of "19-2", ``js_expert`` on Jiangsu's panel. They belong to no bureau and read no programme's objects: on every
+# page but their panels (and their declaration of interests) they get what a person of another programme gets.
+EXPERTS = ["expert", "expert_other", "js_expert"]
 # Every POST carries a valid CSRF token (the clients enforce the checks): a 403 for a missing token masks nothing.
 CSRF_SECRET = "matrixCsrfSecret0123456789abcdef"
 
@@ -124,7 +129,7 @@ class Scope:
             return "owner"
         if persona in self.co:
             return "co"
-        if persona in JIANGSU:
+        if persona in JIANGSU or persona in EXPERTS:
             return "foreign"
         if persona in CLERKS or persona in OTHER_ADMINS or persona in FUNDS_CLERKS:
             return "unrelated"
@@ -269,6 +274,7 @@ def _build_world() -> World:
     accepted.save()
     extra["rules_accepted"] = accepted
     extra["tianhe"] = tianhe
+    extra["category 10"] = IncentiveCategory.objects.get(measure__document=document, code="10")
     # Each list's criteria for the year (the evaluation's pages), and an evidence file of category 6's indicator.
     for scope in scopes:
         criteria = Criteria.objects.create(category=scope.category, year=year, bureau=scope.nomination_list.bureau,
@@ -293,6 +299,24 @@ def _build_world() -> World:
         occurred_on=datetime.date(year, 1, 15), recorded_by=b["reviewer"])
     users.update({"js_clerk": b["clerk"], "js_finance": b["finance"], "js_register": b["register"],
                   "js_reviewer": b["reviewer"]})
+    # The experts' panels: Guangzhou's of "6" (``expert``) and of "19-2" (``expert_other``), Jiangsu's (``js_expert``).
+    js_criteria = Criteria.objects.create(category=b["category"], year=year, bureau=b["list"].bureau, filed_by=b["clerk"],
+                                          filed_at=timezone.now())
+    Indicator.objects.create(criteria=js_criteria, order=1, name="完成率", method="quantity", weight=100,
+                             direction="higher", data_source="统计")
+    for persona, criteria, programme, convener, unit in [
+            ("expert", extra["criteria 6"], document.programme, users["reviewer"], districts[0]),
+            ("expert_other", extra["criteria 19-2"], document.programme, users["reviewer"], districts[1]),
+            ("js_expert", js_criteria, b["programme"], b["reviewer"], b["unit"])]:
+        users[persona] = make_user(f"m_{persona}", role=roles.EXPERT)
+        expert = Expert.objects.create(programme=programme, user=users[persona], name=persona, field="工业经济",
+                                       organisation="大学")
+        panel = Panel.objects.create(programme=programme, category=criteria.category, year=year, criteria=criteria,
+                                     size=1, expert_fields=["工业经济"], seed=1, pool=[expert.pk],
+                                     convened_by=convener, convened_at=timezone.now())
+        panel.candidates.add(unit)
+        PanelMember.objects.create(panel=panel, expert=expert, order=1)
+        extra[f"panel {persona}"] = panel
     clients = {"anonymous": _csrf_client()}
     for name, user in users.items():
         clients[name] = _csrf_client()
@@ -419,13 +443,15 @@ def _given(value, default):
 
 def everyone(kwargs=None, *, label="", method="get", data=None, anonymous, clerk, reviewer, administrator,
              inactive=LOGIN, security_admin=None, audit_admin=None, finance=None, register=None, foreign=None,
-             js_clerk=None, js_finance=None, js_register=None, js_reviewer=None) -> list[Case]:
+             js_clerk=None, js_finance=None, js_register=None, js_reviewer=None, expert=None, expert_other=None,
+             js_expert=None) -> list[Case]:
     """A URL that does not depend on an object in a bureau's scope: all three clerks get ``clerk``, and so do the
     security and audit administrators, the finance staff and the register clerk unless told otherwise.
 
     The second programme's people get what the same role gets (``js_clerk`` the clerks', ``js_finance`` the finance
     staff's, ``js_register`` the register clerk's, ``js_reviewer`` the reviewer's): their own programme's page. On
-    an object of Guangzhou's, ``foreign`` (404) is what every one of them gets unless told otherwise."""
+    an object of Guangzhou's, ``foreign`` (404) is what every one of them gets unless told otherwise. The experts
+    get ``foreign`` where it is given (they read no programme's objects), else what the clerks get."""
     finance, register = _given(finance, clerk), _given(register, clerk)
     if foreign is not None:
         js_defaults = {"js_clerk": foreign, "js_finance": foreign, "js_register": foreign, "js_reviewer": foreign}
@@ -440,6 +466,9 @@ def everyone(kwargs=None, *, label="", method="get", data=None, anonymous, clerk
               "js_finance": _given(js_finance, js_defaults["js_finance"]),
               "js_register": _given(js_register, js_defaults["js_register"]),
               "js_reviewer": _given(js_reviewer, js_defaults["js_reviewer"])}
+    outsider = _given(foreign, clerk)
+    expect |= {"expert": _given(expert, outsider), "expert_other": _given(expert_other, outsider),
+               "js_expert": _given(js_expert, outsider)}
     build = kwargs if callable(kwargs) else (lambda w, k=kwargs or {}: dict(k))
     return [Case(label or "—", build, lambda w, e=expect: e, method, data)]
 
@@ -597,7 +626,8 @@ MATRIX: dict[str, list[Case]] = {
              lambda w: people(404, water=200, reviewer=200)),
         Case("accepted filing of 市林业园林局", lambda w: {"token": w.extra["rules_accepted"].token},
              lambda w: people(200, js_clerk=404, js_finance=404, js_register=404, js_reviewer=404,
-                              administrator=404, role_admin=404, security_admin=404, audit_admin=404)),
+                              administrator=404, role_admin=404, security_admin=404, audit_admin=404, expert=404,
+                              expert_other=404, js_expert=404)),
     ] + on_jiangsu(lambda w: {"token": w.extra["b"]["rules"].token}, label="filing of 省水利厅", js_clerk=200,
                    js_reviewer=200)
     + signed_in(lambda w: {"token": "0" * 32}, label="no such file", status=404),
@@ -625,6 +655,39 @@ MATRIX: dict[str, list[Case]] = {
     "evaluation:declaration": signed_in(lambda w: {"year": w.cycle.year})
     + signed_in(lambda w: {"year": 1990}, label="no year 1990", status=404),
     # The General Office decides the criteria: an empty decision is sent back with the reason; others do not find it.
+    # Expert panels. Everyone signed in has the page of their panels (theirs only: an expert's, the General Office's
+    # of its programme; an empty one for others).
+    "evaluation:panels": signed_in(),
+    # Convening: the General Office of the category's programme. The world's lists have panels already (the page
+    # sends to them); category 10 has none (the form); an empty form is refused (400).
+    "evaluation:panel_convene": on_lists(year_category, owner=404, co=404, unrelated=404, reviewer=REDIRECT,
+                                         administrator=404)
+    + everyone(lambda w: {"year": w.cycle.year, "category_id": w.extra["category 10"].pk}, label="no panel yet",
+               anonymous=LOGIN, clerk=404, reviewer=200, administrator=404, foreign=404)
+    + everyone(lambda w: {"year": w.cycle.year, "category_id": w.extra["category 10"].pk}, label="POST empty",
+               method="post", anonymous=LOGIN, clerk=404, reviewer=400, administrator=404, foreign=404)
+    + on_jiangsu(lambda w: {"year": w.cycle.year, "category_id": w.extra["b"]["category"].pk},
+                 label="Jiangsu's category", js_reviewer=REDIRECT),
+    # A panel: its programme's General Office and the experts drawn for it, nobody else (an expert of another panel
+    # neither). An empty scoring form: the expert is told what is missing (400); the office does not score (sent
+    # back with the reason).
+    "evaluation:panel": [
+        Case("panel of 6", lambda w: {"pk": w.extra["panel expert"].pk}, lambda w: people(404, reviewer=200, expert=200)),
+        Case("panel of 19-2", lambda w: {"pk": w.extra["panel expert_other"].pk},
+             lambda w: people(404, reviewer=200, expert_other=200)),
+        Case("POST empty scores", lambda w: {"pk": w.extra["panel expert"].pk},
+             lambda w: people(404, reviewer=REDIRECT, expert=400), "post"),
+    ] + on_jiangsu(lambda w: {"pk": w.extra["panel js_expert"].pk}, label="Jiangsu's panel", js_reviewer=200,
+                   js_expert=200)
+    + on_jiangsu(lambda w: {"pk": w.extra["panel js_expert"].pk}, label="POST Jiangsu's panel", method="post",
+                 js_reviewer=REDIRECT, js_expert=400)
+    + signed_in(lambda w: {"pk": 999999}, label="no such panel", status=404),
+    # The aggregation: the General Office of the panel's programme (an empty form: back with a message).
+    "evaluation:panel_settings": reviewer_post_only_get(lambda w: {"pk": w.extra["panel expert"].pk})
+    + everyone(lambda w: {"pk": w.extra["panel expert"].pk}, label="POST", method="post", anonymous=LOGIN, clerk=404,
+               reviewer=REDIRECT, administrator=404, foreign=404)
+    + on_jiangsu(lambda w: {"pk": w.extra["panel js_expert"].pk}, label="POST Jiangsu's panel", method="post",
+                 js_reviewer=REDIRECT),
     "evaluation:criteria_decide": reviewer_post_only_get(lambda w: {"pk": w.extra["criteria 6"].pk})
     + everyone(lambda w: {"pk": w.extra["criteria 6"].pk}, label="POST", method="post", anonymous=LOGIN, clerk=404,
                reviewer=REDIRECT, administrator=404, foreign=404),

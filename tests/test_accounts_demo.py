@@ -28,7 +28,7 @@ def test_demo_accounts_sign_in_and_land_on_their_pages(client):
     demo_load()
     landing = {roles.SYSTEM_ADMINISTRATOR: "admin:index", roles.SECURITY_ADMINISTRATOR: "admin:index",
                roles.AUDIT_ADMINISTRATOR: "security:audit", roles.REVIEWER: "reviews:queue",
-               roles.BUREAU_STAFF: "nominations:home"}
+               roles.BUREAU_STAFF: "nominations:home", roles.EXPERT: "evaluation:panels"}
     for username, _name, role, bureaus in DEMO_ACCOUNTS:
         response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 302, username

@@ -54,7 +54,7 @@ def _record(client, unit, kind="accountability", day="2024-05-06", **more):
 
 def _acknowledgements(cycle):
     rows = selectors.notice_preflight(cycle=cycle, now=AFTER).missing
-    return {f"ack-{row.category.pk}": "该类别本年度无符合条件的单位" for row in rows}
+    return {"confirm": "on", **{f"ack-{row.category.pk}": "该类别本年度无符合条件的单位" for row in rows}}
 
 
 def test_a_screening_event_on_a_proposed_unit_blocks_the_notice_until_settled(client, decided, districts, reviewer):
@@ -217,7 +217,7 @@ def test_a_dossier_is_downloaded_and_checked_against_the_database(client, decide
         document = json.loads(archive.read("dossier.json"))
         assert archive.read("dossier.pdf").startswith(b"%PDF")
     sections = {s["key"]: s["entries"] for s in document["sections"]}
-    assert list(sections) == ["criteria", "sheet", "recusals", "screening", "decisions", "exception", "objections",
+    assert list(sections) == ["criteria", "sheet", "recusals", "panel", "screening", "decisions", "exception", "objections",
                               "publication"]
     nominees = [e for e in sections["decisions"] if e["kind"] == "nominations.nominee"]
     assert len(nominees) == 3 and nominees[0]["data"]["decision"]["approved"] is True
