@@ -49,6 +49,12 @@ def _as_beijing(value: datetime.datetime) -> datetime.datetime:
 # --- cycles and extensions (General Office) -------------------------------------------------------------------
 
 
+def cycle_earliest_year(document: PolicyDocument) -> int | None:
+    """The earliest performance year a cycle under ``document`` may assess: bureaus propose units from its first
+    year on (从2023年起), each year for the year before (根据上一年度工作成效). None: the document sets no first year."""
+    return None if document.first_year is None else document.first_year - 1
+
+
 def cycle_open(*, actor, year: int, deadline: datetime.datetime | None = None, opens_at: datetime.datetime | None = None,
                document: PolicyDocument | None = None, programme=None) -> Cycle:
     """Open the cycle that assesses ``year`` in the document's programme (the document in force of ``programme``,
@@ -66,6 +72,11 @@ def cycle_open(*, actor, year: int, deadline: datetime.datetime | None = None, o
     document = document or document_in_force()
     if document is None:
         raise DomainError(_("There is no policy document in force to base the cycle on."), field="document")
+    earliest = cycle_earliest_year(document)
+    if earliest is not None and int(year) < earliest:
+        raise DomainError(_("%(number)s applies from %(first)s: its first cycle assesses %(earliest)s, not "
+                            "%(year)s.") % {"number": document.number, "first": document.first_year,
+                                            "earliest": earliest, "year": year}, field="year")
     with transaction.atomic():
         if Cycle.objects.filter(programme_id=document.programme_id, year=year).exists():
             raise DomainError(_("The %(year)s cycle already exists.") % {"year": year}, field="year")

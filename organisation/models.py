@@ -156,6 +156,8 @@ class UnitKind(models.Model):
     ENTERPRISE = "enterprise"
     INNOVATION_PLATFORM = "innovation_platform"
     MUNICIPAL_DEPARTMENT = "municipal_department"
+    # Any other unit (机关、事业单位 …): 26-1 rewards "单位", whatever their kind.
+    OTHER_UNIT = "unit"
 
     code = models.SlugField(_("code"), max_length=32, primary_key=True)
     name = models.CharField(_("name"), max_length=64, unique=True)
