@@ -320,6 +320,7 @@ class AuditAction(models.TextChoices):
     BULLETIN_RENDERED = "bulletin.rendered", _("Bulletin rendered")
     BULLETIN_FAILED = "bulletin.failed", _("Bulletin rendering failed")
     BULLETIN_NUMBER_CHANGED = "cycle.bulletin_number_changed", _("Bulletin's document number changed")
+    BULLETIN_PRINTING_DATE_CHANGED = "cycle.bulletin_printing_date_changed", _("Bulletin's printing date changed")
     # messages
     MESSAGE_RETRIED = "message.retried", _("E-mail sent again")
     # accounts and security (三员分立, second factor, sessions; security/)

@@ -104,13 +104,30 @@ class CycleAdmin(nominations_admin.CycleAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and not obj.is_published:
             fields.remove("bulletin_number")
+            fields.remove("bulletin_printed_on")
+        return fields
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None:
+            fields.insert(fields.index("bulletin_number") + 1, "bulletin_printed_on")
         return fields
 
     def save_model(self, request, obj, form, change):
         number = form.cleaned_data.get("bulletin_number") if "bulletin_number" in form.fields else None
+        printing = "bulletin_printed_on" in form.fields
         if change and number is not None:
             obj.bulletin_number = Cycle.objects.values_list("bulletin_number", flat=True).get(pk=obj.pk)
+        if change and printing:
+            obj.bulletin_printed_on = Cycle.objects.values_list("bulletin_printed_on", flat=True).get(pk=obj.pk)
         super().save_model(request, obj, form, change)
+        if change and printing:
+            try:
+                saved = bulletins.bulletin_printing_date_set(actor=request.user, cycle=obj,
+                                                             day=form.cleaned_data.get("bulletin_printed_on"))
+            except DomainError as error:
+                raise nominations_admin._AdminRefusal(error.message) from error
+            obj.bulletin_printed_on = saved.bulletin_printed_on
         if change and number is not None:
             try:
                 saved = bulletins.bulletin_number_set(actor=request.user, cycle=obj, number=number)

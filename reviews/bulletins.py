@@ -173,7 +173,7 @@ class BulletinContext:
         """What the body says the awardees receive, from the support each one receives: 通报表扬 only for those whose
         measure grants it (1, 6, 8, 10, 22, 26, 28, 29, 30-2, 30-3, 32-1 of 穗府办〔2022〕30号)."""
         count, commended = self.awardee_count, self.commended_count
-        if commended == count:
+        if commended and commended == count:
             return (f"{count}个（次）单位予以通报表扬，并给予相应督查激励支持" if self.other_support
                     else f"{count}个（次）单位予以通报表扬")
         if commended:
@@ -463,6 +463,29 @@ def bulletin_number_set(*, actor, cycle, number: str) -> Cycle:
         cycle.save(update_fields=["bulletin_number"])
         audit_record(actor=actor, action=AuditAction.BULLETIN_NUMBER_CHANGED, target=cycle,
                      message=number or _("(no number)"), data={"before": before, "after": number})
+    return cycle
+
+
+def bulletin_printing_date_set(*, actor, cycle, day: datetime.date | None) -> Cycle:
+    """Fix (or clear: the signing date then prints) the printing date of the cycle's bulletin (…印发 in the closing
+    block) before it is published. A published cycle's bulletin keeps the date it printed."""
+    if not (roles.is_reviewer(actor) or roles.is_administrator(actor)):
+        raise PermissionDeniedError(_("Only the General Office can set the bulletin's printing date."))
+    if day is not None and not isinstance(day, datetime.date):
+        raise DomainError(_("The printing date is not a date."), field="bulletin_printed_on")
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        if cycle.is_published:
+            raise DomainError(_("The %(year)s cycle is published: its bulletin's printing date no longer changes.")
+                              % {"year": cycle.year}, field="bulletin_printed_on")
+        before = cycle.bulletin_printed_on
+        if day == before:
+            return cycle
+        cycle.bulletin_printed_on = day
+        cycle.save(update_fields=["bulletin_printed_on"])
+        audit_record(actor=actor, action=AuditAction.BULLETIN_PRINTING_DATE_CHANGED, target=cycle,
+                     message=day.isoformat() if day else _("(the signing date)"),
+                     data={"before": before.isoformat() if before else None, "after": day.isoformat() if day else None})
     return cycle
 
 
