@@ -63,10 +63,6 @@ def cycle_open(*, actor, year: int, deadline: datetime.datetime | None = None, o
         raise PermissionDeniedError(_("Only an administrator can open a cycle."))
     if not 2000 <= int(year) <= 2100:
         raise DomainError(_("Give a performance year between 2000 and 2100."), field="year")
-    deadline = _as_beijing(deadline) if deadline else default_deadline_for(year)
-    opens_at = _as_beijing(opens_at) if opens_at else timezone.now().replace(microsecond=0)
-    if deadline <= opens_at:
-        raise DomainError(_("The deadline must come after the opening."), field="deadline")
     if document is None and programme is not None:
         document = PolicyDocument.objects.filter(programme=programme, in_force=True).order_by("-issued_on").first()
     document = document or document_in_force()
@@ -77,6 +73,10 @@ def cycle_open(*, actor, year: int, deadline: datetime.datetime | None = None, o
         raise DomainError(_("%(number)s applies from %(first)s: its first cycle assesses %(earliest)s, not "
                             "%(year)s.") % {"number": document.number, "first": document.first_year,
                                             "earliest": earliest, "year": year}, field="year")
+    deadline = _as_beijing(deadline) if deadline else default_deadline_for(year)
+    opens_at = _as_beijing(opens_at) if opens_at else timezone.now().replace(microsecond=0)
+    if deadline <= opens_at:
+        raise DomainError(_("The deadline must come after the opening."), field="deadline")
     with transaction.atomic():
         if Cycle.objects.filter(programme_id=document.programme_id, year=year).exists():
             raise DomainError(_("The %(year)s cycle already exists.") % {"year": year}, field="year")

@@ -155,3 +155,64 @@ def test_the_catalogue_export_writes_forms_of_support_in_words_not_codes():
     assert english[header.index("类别支持方式")] == "Tilted funding、Support for building platforms、Publicity and promotion"
     codes = set(SupportForm.values)
     assert not any(part in codes for row in rows[1:] for cell in row for part in cell.split("、"))
+
+
+def test_no_cycle_under_the_document_assesses_a_year_before_its_first(administrator):
+    from incentives.errors import DomainError
+    from nominations.services import cycle_open
+
+    # 从2023年起, each year for the year before: the first cycle assesses 2022.
+    with pytest.raises(DomainError, match="applies from 2023: its first cycle assesses 2022, not 2021"):
+        cycle_open(actor=administrator, year=2021)
+    with pytest.raises(DomainError, match="not 2000"):
+        cycle_open(actor=administrator, year=2000)
+    import datetime
+
+    from nominations.models import BEIJING
+
+    opened = cycle_open(actor=administrator, year=2022, opens_at=datetime.datetime(2023, 1, 4, tzinfo=BEIJING))
+    assert opened.document.number == "穗府办〔2022〕30号"
+
+
+def test_the_correction_migration_keeps_what_published_years_published(bureau):
+    """measures.0005 on a database loaded before the correction: the catalogue takes the notice's words; a year
+    published before keeps its awards as they were published, even one published without its frozen values."""
+    import importlib
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from nominations.models import Cycle
+    from organisation.models import Unit
+    from reviews.models import Award
+
+    from .factories import make_cycle, make_list
+
+    correction = importlib.import_module("measures.migrations.0005_catalogue_to_the_letter")
+    categories = {c.code: c for c in _categories()}
+    for code, words in correction.OLD_DESCRIPTIONS.items():
+        IncentiveCategory.objects.filter(pk=categories[code].pk).update(description=words)
+    IncentiveCategory.objects.filter(pk=categories["2"].pk).update(support_forms=["funding"])
+    categories["26-1"].subject_kinds.remove(UnitKind.OTHER_UNIT, UnitKind.DISPATCHED_AGENCY)
+    PolicyDocument.objects.filter(number="穗府办〔2022〕30号").update(first_year=None)
+    UnitKind.objects.filter(pk=UnitKind.OTHER_UNIT).delete()
+    published = make_cycle(2022, state=Cycle.State.PUBLISHED, published_at=timezone.now())
+    tianhe = Unit.objects.get(name="天河区")
+    platforms = make_list(published, categories["9"], bureau("市发展改革委"), [tianhe], state="decided")
+    trades = make_list(published, categories["2"], bureau("市商务局"), [tianhe], state="decided")
+    frozen = Award.objects.create(cycle=published, category=categories["9"], unit=tianhe, is_entitlement=True,
+                                  nominee=platforms.nominees.get())
+    trade = Award.objects.create(cycle=published, category=categories["2"], unit=tianhe, slot=1,
+                                 nominee=trades.nominees.get())
+
+    correction.correct(apps, None)
+
+    categories = {c.code: c for c in _categories()}
+    assert categories["9"].description == correction.DESCRIPTIONS["9"]
+    assert categories["2"].support_forms == ["funding", "platform_building", "publicity"]
+    assert UnitKind.OTHER_UNIT in categories["26-1"].kind_codes()
+    assert PolicyDocument.objects.get(number="穗府办〔2022〕30号").first_year == 2023
+    frozen.refresh_from_db()
+    trade.refresh_from_db()
+    assert frozen.shown_category_description == correction.OLD_DESCRIPTIONS["9"]
+    assert trade.shown_support_forms == ["funding"] and trade.shown_unit_name == tianhe.display_name
