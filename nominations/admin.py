@@ -66,8 +66,8 @@ class CycleAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["year", "document", "state", "published_at", "published_by", "bulletin_number", "bulletin_printed_on",
-                "grant_extension", "notice_starts_on", "notice_ends_on"]
+        return ["year", "document", "state", "published_at", "published_by", "bulletin_number", "grant_extension",
+                "notice_starts_on", "notice_ends_on"]
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -45,9 +45,6 @@ class Cycle(models.Model):
                                      related_name="+", verbose_name=_("published by"))
     bulletin_number = models.CharField(_("bulletin document number"), max_length=64, blank=True,
                                        help_text=_("e.g. 穗府办〔2026〕13号"))
-    bulletin_printed_on = models.DateField(
-        _("bulletin printing date"), null=True, blank=True,
-        help_text=_("The date the closing block (版记) prints: …印发. Empty: the signing date"))
     notice_working_days = models.PositiveSmallIntegerField(
         _("public notice period (working days)"), default=5,
         validators=[MinValueValidator(1), MaxValueValidator(30)],

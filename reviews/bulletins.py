@@ -43,7 +43,7 @@ from organisation.models import GUANGZHOU
 from . import bulletin_layout as layout
 from . import ofd
 from .document_numbers import bulletin_number_validate
-from .models import Award, Bulletin
+from .models import Award, Bulletin, BulletinPrinting
 from .pdf_fetcher import StaticFilesFetcher
 from .titles import title_lines
 
@@ -291,7 +291,7 @@ def _awardee_name(award) -> str:
 def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: datetime.date | None = None) -> BulletinContext:
     """The bulletin's content for a cycle, from its awards (3 queries). ``on`` is the signing date (the date of
     publication by default), ``printed_on`` the printing date of the closing block: the cycle's
-    (``Cycle.bulletin_printed_on``, fixed by the General Office), else the signing date. They may differ, as
+    (``BulletinPrinting``, fixed by the General Office), else the signing date. They may differ, as
     穗府办〔2022〕30号 was signed on 12-03 and printed on 12-06."""
     awards = (Award.objects.filter(cycle=cycle)
               .select_related("category__measure", "unit__parent", "unit__kind", "higher_award")
@@ -309,7 +309,7 @@ def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: date
         policy_title, policy_number = cycle.published_document_title, cycle.published_document_number
     if on is None:
         on = timezone.localtime(cycle.published_at).date() if cycle.published_at else timezone.localdate()
-    printed_on = printed_on or cycle.bulletin_printed_on or on
+    printed_on = printed_on or cycle_printing_date(cycle) or on
     programme = cycle.programme
     return BulletinContext(
         year=cycle.year, number=bulletin_number(cycle), title=bulletin_title(cycle.year, programme.general_office),
@@ -323,11 +323,17 @@ def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: date
     )
 
 
+def cycle_printing_date(cycle) -> datetime.date | None:
+    """The printing date the General Office fixed for the cycle's bulletin, or None."""
+    return BulletinPrinting.objects.filter(cycle=cycle).values_list("printed_on", flat=True).first()
+
+
 def bulletin_printing_date(cycle) -> datetime.date:
     """The printing date of the cycle's bulletin: the date the General Office fixed on the cycle, else the signing
     date (the date of publication; today while the cycle is not published)."""
-    if cycle.bulletin_printed_on:
-        return cycle.bulletin_printed_on
+    fixed = cycle_printing_date(cycle)
+    if fixed:
+        return fixed
     return timezone.localtime(cycle.published_at).date() if cycle.published_at else timezone.localdate()
 
 
@@ -466,7 +472,7 @@ def bulletin_number_set(*, actor, cycle, number: str) -> Cycle:
     return cycle
 
 
-def bulletin_printing_date_set(*, actor, cycle, day: datetime.date | None) -> Cycle:
+def bulletin_printing_date_set(*, actor, cycle, day: datetime.date | None) -> datetime.date | None:
     """Fix (or clear: the signing date then prints) the printing date of the cycle's bulletin (…印发 in the closing
     block) before it is published. A published cycle's bulletin keeps the date it printed."""
     if not (roles.is_reviewer(actor) or roles.is_administrator(actor)):
@@ -478,15 +484,17 @@ def bulletin_printing_date_set(*, actor, cycle, day: datetime.date | None) -> Cy
         if cycle.is_published:
             raise DomainError(_("The %(year)s cycle is published: its bulletin's printing date no longer changes.")
                               % {"year": cycle.year}, field="bulletin_printed_on")
-        before = cycle.bulletin_printed_on
+        before = cycle_printing_date(cycle)
         if day == before:
-            return cycle
-        cycle.bulletin_printed_on = day
-        cycle.save(update_fields=["bulletin_printed_on"])
+            return day
+        if day is None:
+            BulletinPrinting.objects.filter(cycle=cycle).delete()
+        else:
+            BulletinPrinting.objects.update_or_create(cycle=cycle, defaults={"printed_on": day})
         audit_record(actor=actor, action=AuditAction.BULLETIN_PRINTING_DATE_CHANGED, target=cycle,
                      message=day.isoformat() if day else _("(the signing date)"),
                      data={"before": before.isoformat() if before else None, "after": day.isoformat() if day else None})
-    return cycle
+    return day
 
 
 def _stale_claim(now) -> Q:

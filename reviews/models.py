@@ -473,3 +473,21 @@ class KeptBody(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class BulletinPrinting(models.Model):
+    """The printing date the General Office fixed for a cycle's bulletin (…印发 in its closing block); without one,
+    the bulletin prints its signing date. Kept beside the cycle (not a column of it), so that the migrations
+    released before it, which read cycles, still run on an older database."""
+
+    cycle = models.OneToOneField(Cycle, on_delete=models.CASCADE, primary_key=True, related_name="bulletin_printing",
+                                 verbose_name=_("cycle"))
+    printed_on = models.DateField(_("bulletin printing date"),
+                                  help_text=_("The date the closing block (版记) prints: …印发. Empty: the signing date"))
+
+    class Meta:
+        verbose_name = _("bulletin printing date")
+        verbose_name_plural = _("bulletin printing dates")
+
+    def __str__(self):
+        return f"{self.cycle} · {self.printed_on}"

@@ -219,7 +219,7 @@ def test_the_printing_date_is_the_cycles_else_the_signing_date(cycle, reviewer, 
     cycle.refresh_from_db()
     bulletins.bulletin_printing_date_set(actor=reviewer, cycle=cycle, day=datetime.date(2026, 4, 22))
     cycle.refresh_from_db()
-    assert cycle.bulletin_printed_on == datetime.date(2026, 4, 22)
+    assert bulletins.cycle_printing_date(cycle) == datetime.date(2026, 4, 22)
     assert bulletins.bulletin_context(cycle).printed_on == "2026年4月22日"
     assert AuditEntry.objects.filter(action=AuditAction.BULLETIN_PRINTING_DATE_CHANGED).count() == 1
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('nominations', '0006_cycle_bulletin_printed_on'),
+        ('nominations', '0005_nominee_ranking_departure'),
         ('organisation', '0010_letter_actions'),
     ]
 

@@ -1,0 +1,25 @@
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('nominations', '0006_entitlement_lists_without_ceiling'),
+        ('reviews', '0006_objection_personal_data_encrypted'),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name='BulletinPrinting',
+            fields=[
+                ('cycle', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='bulletin_printing', serialize=False, to='nominations.cycle', verbose_name='cycle')),
+                ('printed_on', models.DateField(help_text='The date the closing block (版记) prints: …印发. Empty: the signing date', verbose_name='bulletin printing date')),
+            ],
+            options={
+                'verbose_name': 'bulletin printing date',
+                'verbose_name_plural': 'bulletin printing dates',
+            },
+        ),
+    ]
