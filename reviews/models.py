@@ -365,7 +365,8 @@ class Bulletin(models.Model):
     ofd_file = models.FileField(_("OFD file"), upload_to=bulletin_ofd_upload_to, blank=True, max_length=255)
     ofd_sha256 = models.CharField(_("SHA-256 of the OFD file"), max_length=64, blank=True)
     printed_on = models.DateField(_("printing date"), null=True, blank=True,
-                                  help_text=_("The date of printing (印发) in the closing block; the rendering date if empty"))
+                                  help_text=_("The date of printing (印发) in the closing block; if empty, the date fixed for the "
+                                              "cycle, else the signing date"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("requested by"))
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)

@@ -22,4 +22,9 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'bulletin printing dates',
             },
         ),
+        migrations.AlterField(
+            model_name='bulletin',
+            name='printed_on',
+            field=models.DateField(blank=True, help_text='The date of printing (印发) in the closing block; if empty, the date fixed for the cycle, else the signing date', null=True, verbose_name='printing date'),
+        ),
     ]
