@@ -362,10 +362,15 @@ class Generator:
             if nomination_list.state != NominationList.State.DECIDED:
                 continue
             taken_slots = slots.get(nomination_list.pk, 0)
-            approved = self.rng.random() < 0.8 and taken_slots < category.cap
+            approved = self.rng.random() < 0.8 and (category.is_entitlement or taken_slots < category.cap)
             decisions.append(Decision(nominee=nominee, approved=approved, decided_by_id=self.rng.choice(reviewers),
                                       comment="" if approved else "成效不够突出。"))
-            if approved:
+            if approved and category.is_entitlement:
+                # As reviews.services.decisions writes it: no slot, the category's fixed amount (32-2's 500万元
+                # each; none where the amount is set per award), so what the bulletin prints is what is pledged.
+                awards.append(Award(cycle_id=nomination_list.cycle_id, category=category, unit_id=nominee.unit_id,
+                                    nominee=nominee, slot=None, is_entitlement=True, amount=category.award_amount))
+            elif approved:
                 slots[nomination_list.pk] = taken_slots + 1
                 awards.append(Award(cycle_id=nomination_list.cycle_id, category=category, unit_id=nominee.unit_id,
                                     nominee=nominee, slot=taken_slots + 1))

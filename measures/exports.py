@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
-from django.utils import timezone, translation
+from django.utils import timezone
 from openpyxl import Workbook
 
 from .formulas import safe_cell
@@ -29,9 +29,9 @@ CATALOGUE_HEADER = [CATALOGUE_LABELS[column] for column in CATALOGUE_COLUMNS]
 
 
 def support_form_labels(codes) -> str:
-    """The forms of support as the notice names them (Chinese), never their codes."""
-    with translation.override("zh-hans"):
-        return "、".join(str(SupportForm(code).label) if code in SupportForm.values else code for code in codes)
+    """The forms of support in the language of the person exporting (Chinese by default), never their codes; the
+    catalogue import reads either language back."""
+    return "、".join(str(SupportForm(code).label) if code in SupportForm.values else code for code in codes)
 
 
 def catalogue_rows(document: PolicyDocument) -> Iterator[list[str]]:

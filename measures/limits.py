@@ -7,12 +7,13 @@ The one home of the rule 每类激励主体数量原则上不超3个 (at most 3 
   year; it raises the limit above the cap, up to ``ABSOLUTE_MAXIMUM``;
 * ``category_limit``: the limit in force for a category in a year (the exception's new limit, else the cap);
 * ``list_length``: a list may hold as many nominees as the limit in force, so that an exception can be used;
-* an *entitlement* (``IncentiveCategory.kind``) has no cap: every qualifying unit receives it. Its list holds up
-  to ``ABSOLUTE_MAXIMUM`` nominees a year (the database's bound on a list), and its awards take no slot;
+* an *entitlement* (``IncentiveCategory.kind``) has no cap: every qualifying unit receives it. Its list holds as
+  many nominees as qualify: whatever it holds, and ``ENTITLEMENT_ROWS_MORE`` more each time it is saved (measure 9:
+  every approved platform); its awards take no slot;
 * ``exception_limit_check``: the limit an exception may set, whether a bureau asks for it or the General Office
   records it: a whole number, more than the category's cap, at most ``ABSOLUTE_MAXIMUM``.
 
-The database holds the same numbers: nominee ranks and award slots are between 1 and ``ABSOLUTE_MAXIMUM``, a
+The database holds the same numbers: nominee ranks are at least 1, award slots between 1 and ``ABSOLUTE_MAXIMUM``, a
 category's cap between 1 and ``CAP_IN_PRINCIPLE``, and an award slot above ``CAP_IN_PRINCIPLE`` must cite a
 recorded exception (see the constraints of ``Nominee``, ``Award``, ``IncentiveCategory`` and ``CapException``).
 """
@@ -26,6 +27,8 @@ from incentives.errors import DomainError
 CAP_IN_PRINCIPLE = 3
 # No exception may raise a category's limit above this: a guard against a typing slip, not a policy.
 ABSOLUTE_MAXIMUM = 10
+# An entitlement's list is not a ranking of the few best: it grows by this many rows at a time, without a ceiling.
+ENTITLEMENT_ROWS_MORE = 10
 
 
 def limit_in_force(*, cap: int, exception_limit: int | None) -> int:
@@ -53,12 +56,13 @@ def is_capped(category) -> bool:
     return getattr(category, "kind", "selection") != "entitlement"
 
 
-def list_length(*, category, year: int) -> int:
-    """How many nominees the category's list may hold in ``year``: as many as may be awarded.
+def list_length(*, category, year: int, held: int = 0) -> int:
+    """How many nominees the category's list may hold in ``year``: as many as may be awarded. An entitlement's list,
+    holding ``held`` nominees, may take ``ENTITLEMENT_ROWS_MORE`` more: every qualifying unit, however many.
 
     A category annotated with ``exception_limit_annotation`` is answered without a query."""
     if not is_capped(category):
-        return ABSOLUTE_MAXIMUM
+        return held + ENTITLEMENT_ROWS_MORE
     if hasattr(category, "exception_limit"):
         return limit_in_force(cap=category.cap, exception_limit=category.exception_limit)
     return category_limit(category=category, year=year)

@@ -92,9 +92,15 @@ class SupportForm(models.TextChoices):
     MATCHING_FUNDS = "matching_funds", _("Matching funds")
     INCENTIVE_SUPPORT = "incentive_support", _("Incentive support (form not specified)")
     ASSESSMENT_ENCOURAGEMENT = "assessment_encouragement", _("Encouragement in the yearly performance assessment")
+    PLATFORM_BUILDING = "platform_building", _("Support for building platforms")
+    PUBLICITY = "publicity", _("Publicity and promotion")
+    GRADUATE_EMPLOYMENT = "graduate_employment", _("Graduates guided to work in the district")
+    ASSESSMENT_FACTOR = "assessment_factor", _("A weighty factor in the performance assessment")
 
 
-# Forms of support that are money: an award under them carries an amount (pledged, then disbursed).
+# Forms of support that are money: an award under them carries an amount (pledged, then disbursed). Every other
+# form (a platform, publicity, graduates, points, a pilot) is given, never pledged or paid: a category whose support
+# mixes both pledges only the money.
 MONEY_FORMS = frozenset({SupportForm.FUNDING, SupportForm.MATCHING_FUNDS})
 
 
@@ -117,6 +123,10 @@ class PolicyDocument(models.Model):
     text = models.TextField(_("full text"), blank=True)
     rules_due_on = models.DateField(_("implementation rules due on"), null=True, blank=True,
                                     help_text=_("The date by which each responsible bureau files the 实施办法 of its measures"))
+    first_year = models.PositiveSmallIntegerField(
+        _("first year of nominations"), null=True, blank=True,
+        help_text=_("从2023年起: the first year bureaus propose units under this document (2023 for 穗府办〔2022〕30号), "
+                    "for the year before: no cycle assesses an earlier performance year"))
 
     class Meta:
         verbose_name = _("policy document")

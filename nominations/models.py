@@ -179,11 +179,10 @@ class Nominee(models.Model):
                                     violation_error_message=_("This unit is already in the list.")),
             models.UniqueConstraint(fields=["nomination_list", "rank"], name="%(app_label)s_%(class)s_unique_rank",
                                     violation_error_message=_("Two nominees cannot share a rank.")),
-            # With unique ranks, no list holds more nominees than any limit can allow (measures.limits); the limit
-            # in force for the year is checked by the service.
-            models.CheckConstraint(condition=Q(rank__gte=1) & Q(rank__lte=limits.ABSOLUTE_MAXIMUM),
-                                   name="%(app_label)s_%(class)s_rank_range",
-                                   violation_error_message=_("A list has at most 10 nominees.")),
+            # Ranks from 1; the limit in force for the year (measures.limits.list_length) is checked by the
+            # service: a selection's list holds at most its limit, an entitlement's every qualifying unit.
+            models.CheckConstraint(condition=Q(rank__gte=1), name="%(app_label)s_%(class)s_rank_positive",
+                                   violation_error_message=_("A nominee's rank is 1 or more.")),
         ]
 
     def __str__(self):

@@ -248,7 +248,8 @@ def list_access(user, *, year: int, category_id: int) -> ListAccess:
         can_comment=COMMENT in granted,
         deadline=deadline,
         deadline_passed=deadline_passed(deadline=deadline),
-        list_length=limits.list_length(category=category, year=cycle.year),
+        list_length=limits.list_length(category=category, year=cycle.year,
+                                       held=len(nomination_list.nominees.all()) if nomination_list else 0),
         is_reviewer=roles.is_reviewer(user),
         files_readable=access.opens_programme_files(access.person(user)),
     )

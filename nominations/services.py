@@ -50,6 +50,12 @@ def _as_beijing(value: datetime.datetime) -> datetime.datetime:
 # --- cycles and extensions (General Office) -------------------------------------------------------------------
 
 
+def cycle_earliest_year(document: PolicyDocument) -> int | None:
+    """The earliest performance year a cycle under ``document`` may assess: bureaus propose units from its first
+    year on (从2023年起), each year for the year before (根据上一年度工作成效). None: the document sets no first year."""
+    return None if document.first_year is None else document.first_year - 1
+
+
 def cycle_open(*, actor, year: int, deadline: datetime.datetime | None = None, opens_at: datetime.datetime | None = None,
                document: PolicyDocument | None = None, programme=None) -> Cycle:
     """Open the cycle that assesses ``year`` in the document's programme (the document in force of ``programme``,
@@ -58,15 +64,20 @@ def cycle_open(*, actor, year: int, deadline: datetime.datetime | None = None, o
         raise PermissionDeniedError(_("Only an administrator can open a cycle."))
     if not 2000 <= int(year) <= 2100:
         raise DomainError(_("Give a performance year between 2000 and 2100."), field="year")
-    deadline = _as_beijing(deadline) if deadline else default_deadline_for(year)
-    opens_at = _as_beijing(opens_at) if opens_at else timezone.now().replace(microsecond=0)
-    if deadline <= opens_at:
-        raise DomainError(_("The deadline must come after the opening."), field="deadline")
     if document is None and programme is not None:
         document = PolicyDocument.objects.filter(programme=programme, in_force=True).order_by("-issued_on").first()
     document = document or document_in_force()
     if document is None:
         raise DomainError(_("There is no policy document in force to base the cycle on."), field="document")
+    earliest = cycle_earliest_year(document)
+    if earliest is not None and int(year) < earliest:
+        raise DomainError(_("%(number)s applies from %(first)s: its first cycle assesses %(earliest)s, not "
+                            "%(year)s.") % {"number": document.number, "first": document.first_year,
+                                            "earliest": earliest, "year": year}, field="year")
+    deadline = _as_beijing(deadline) if deadline else default_deadline_for(year)
+    opens_at = _as_beijing(opens_at) if opens_at else timezone.now().replace(microsecond=0)
+    if deadline <= opens_at:
+        raise DomainError(_("The deadline must come after the opening."), field="deadline")
     with transaction.atomic():
         if Cycle.objects.filter(programme_id=document.programme_id, year=year).exists():
             raise DomainError(_("The %(year)s cycle already exists.") % {"year": year}, field="year")
@@ -251,7 +262,8 @@ def nomination_list_get_or_create(*, actor, cycle: Cycle, category: IncentiveCat
 
 def _validate_entries(nomination_list: NominationList, entries: list[NomineeEntry], nothing_to_propose: bool,
                       nothing_reason: str) -> list[list[dict]]:
-    length = limits.list_length(category=nomination_list.category, year=nomination_list.cycle.year)
+    length = limits.list_length(category=nomination_list.category, year=nomination_list.cycle.year,
+                                held=nomination_list.nominees.count())
     if len(entries) > length:
         raise DomainError(limits.list_length_message(limit=length))
     if nothing_to_propose:
@@ -313,24 +325,13 @@ def _place_nominees(nomination_list: NominationList, entries: list[NomineeEntry]
                     placed: dict[int, tuple] | None = None) -> dict[int, Nominee]:
     """Make the list's nominees match ``entries`` (rank = position), keeping the rows (and their evidence and any
     decision on them) of units that stay; ``placed`` gives each unit's position in the ranking and the reason of a
-    departure (``_departures_check``). Ranks are unique and within 1..ABSOLUTE_MAXIMUM in the database at
-    every statement, so rows move one at a time through a free rank."""
+    departure (``_departures_check``). Ranks are unique in the database at every statement, so rows move one at
+    a time through a free rank (there is always one: ranks have no ceiling)."""
     placed = placed or {}
     target = {entry.unit.pk: rank for rank, entry in enumerate(entries, start=1)}
     current = {n.unit_id: n for n in Nominee.objects.select_for_update().filter(nomination_list=nomination_list)}
     Nominee.objects.filter(pk__in=[n.pk for u, n in current.items() if u not in target]).delete()
     kept = {u: n for u, n in current.items() if u in target}
-
-    parked: tuple[int, list[int]] | None = None
-    if len(kept) == limits.ABSOLUTE_MAXIMUM and any(n.rank != target[u] for u, n in kept.items()):
-        # No free rank to move through: take one row out, keeping its evidence aside on another row.
-        unit_id, victim = next((u, n) for u, n in kept.items() if n.rank != target[u])
-        holder = next(n for u, n in kept.items() if u != unit_id)
-        evidence_ids = list(Evidence.objects.filter(nominee=victim).values_list("pk", flat=True))
-        Evidence.objects.filter(pk__in=evidence_ids).update(nominee=holder)
-        victim.delete()
-        del kept[unit_id]
-        parked = (unit_id, evidence_ids)
 
     while any(n.rank != target[u] for u, n in kept.items()):
         occupied = {n.rank: n for n in kept.values()}
@@ -342,7 +343,7 @@ def _place_nominees(nomination_list: NominationList, entries: list[NomineeEntry]
                 moved = True
                 break
         if not moved:  # a cycle: step one of its rows aside into a free rank
-            free = next(r for r in range(1, limits.ABSOLUTE_MAXIMUM + 1) if r not in occupied)
+            free = next(r for r in range(1, len(kept) + len(target) + 2) if r not in occupied)
             n = next(n for u, n in kept.items() if n.rank != target[u])
             n.rank = free
             n.save(update_fields=["rank"])
@@ -360,8 +361,6 @@ def _place_nominees(nomination_list: NominationList, entries: list[NomineeEntry]
         elif (nominee.achievements, nominee.figures, nominee.ranking_position, nominee.departure_reason) != wanted:
             (nominee.achievements, nominee.figures, nominee.ranking_position, nominee.departure_reason) = wanted
             nominee.save(update_fields=["achievements", "figures", "ranking_position", "departure_reason"])
-    if parked:
-        Evidence.objects.filter(pk__in=parked[1]).update(nominee=by_unit[parked[0]])
     return by_unit
 
 

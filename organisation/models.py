@@ -160,6 +160,8 @@ class UnitKind(models.Model):
     ENTERPRISE = "enterprise"
     INNOVATION_PLATFORM = "innovation_platform"
     MUNICIPAL_DEPARTMENT = "municipal_department"
+    # Any other unit (机关、事业单位 …): 26-1 rewards "单位", whatever their kind.
+    OTHER_UNIT = "unit"
 
     code = models.SlugField(_("code"), max_length=32, primary_key=True)
     name = models.CharField(_("name"), max_length=64, unique=True)
@@ -332,6 +334,7 @@ class AuditAction(models.TextChoices):
     SCREENING_FLAG_KEPT = "screening_flag.kept", _("Screening flag settled: award kept")
     SCREENING_FLAG_WITHDRAWN = "screening_flag.withdrawn", _("Screening flag settled: award withdrawn")
     BALANCE_SETTINGS_CHANGED = "balance_settings.changed", _("Balance settings changed")
+    BULLETIN_PRINTING_DATE_CHANGED = "cycle.bulletin_printing_date_changed", _("Bulletin's printing date changed")
     # messages
     MESSAGE_RETRIED = "message.retried", _("E-mail sent again")
     # accounts and security (三员分立, second factor, sessions; security/)

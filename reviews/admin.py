@@ -3,6 +3,7 @@
 The cycle's page (defined by nominations, registered here once) gains the bulletin's document number, editable
 until the cycle is published and saved through ``bulletins.bulletin_number_set`` (validated, unique, audited)."""
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -10,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from incentives.errors import DomainError
 from measures.exports import export_response
@@ -104,13 +106,46 @@ class CycleAdmin(nominations_admin.CycleAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and not obj.is_published:
             fields.remove("bulletin_number")
+        elif obj is not None:
+            fields.append("bulletin_printing_date")
         return fields
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None:
+            name = "bulletin_printing_date" if obj.is_published else "bulletin_printed_on"
+            fields.insert(fields.index("bulletin_number") + 1, name)
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The printing date is the form's own field (kept beside the cycle, reviews.BulletinPrinting).
+        if obj is not None and not obj.is_published:
+            kwargs["fields"] = [f for f in (kwargs.get("fields") or self.get_fields(request, obj))
+                                if f != "bulletin_printed_on" and f not in self.get_readonly_fields(request, obj)]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and not obj.is_published:
+            form = type("CyclePrintingForm", (form,), {"bulletin_printed_on": forms.DateField(
+                label=_("Bulletin printing date"), required=False,
+                initial=bulletins.cycle_printing_date(obj),
+                help_text=_("The date the closing block (版记) prints: …印发. Empty: the signing date"))})
+        return form
+
+    @admin.display(description=gettext_lazy("Bulletin printing date"))
+    def bulletin_printing_date(self, obj):
+        return bulletins.bulletin_printing_date(obj)
 
     def save_model(self, request, obj, form, change):
         number = form.cleaned_data.get("bulletin_number") if "bulletin_number" in form.fields else None
+        printing = "bulletin_printed_on" in form.fields
         if change and number is not None:
             obj.bulletin_number = Cycle.objects.values_list("bulletin_number", flat=True).get(pk=obj.pk)
         super().save_model(request, obj, form, change)
+        if change and printing:
+            try:
+                bulletins.bulletin_printing_date_set(actor=request.user, cycle=obj,
+                                                     day=form.cleaned_data.get("bulletin_printed_on"))
+            except DomainError as error:
+                raise nominations_admin._AdminRefusal(error.message) from error
         if change and number is not None:
             try:
                 saved = bulletins.bulletin_number_set(actor=request.user, cycle=obj, number=number)

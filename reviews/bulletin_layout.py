@@ -31,6 +31,18 @@ TITLE_BELOW_RULE = 2 * LINE  # 下空二行
 TITLE_LINE_HEIGHT = 1.35  # between the lines of a title of two or more lines
 TITLE_MAX_CHARS = 20  # 156 mm holds 20 characters of 22 pt
 
+# 28 characters a line (§5.2.1): 156 mm / 28 = 5.571 mm a character, a little less than the 16 pt (5.644 mm) of a 3号
+# character, so the characters are set closer by a (negative) letter spacing, as a word processor's document grid
+# does. Indents are counted in these characters, not in ems (2 ems would leave room for 25 characters, not 26).
+CHARS_PER_LINE = 28
+LINES_PER_PAGE = 22
+CHAR_PITCH = BLOCK_WIDTH / CHARS_PER_LINE
+LETTER_SPACING = CHAR_PITCH - BODY_PT * PT - 0.002  # a hair less, so that rounding never pushes the 28th out
+
+# Page numbers (§7.5): 4号, a dash (一字线) each side, the dashes 7 mm under the text block's bottom edge. The dash
+# of the CJK fonts stands in the middle of the em box, so the number's em box starts half an em higher.
+PAGE_NUMBER_BELOW_BLOCK = 7.0
+
 EM_ABOVE_BASELINE = 0.88
 # The Noto CJK fonts' ascent and descent (hhea, per em), which place the baseline in a line box.
 FONT_ASCENT, FONT_DESCENT = 1.160, 0.288
@@ -40,6 +52,13 @@ def em_top_in_line(line_height_mm: float, size_pt: float) -> float:
     """How far below the top of its line box the em box of a character starts: half-leading + ascent - 0.88 em."""
     size = size_pt * PT
     return (line_height_mm - (FONT_ASCENT + FONT_DESCENT) * size) / 2 + (FONT_ASCENT - EM_ABOVE_BASELINE) * size
+
+
+def page_number_padding() -> float:
+    """The top padding (mm) of the page-number margin box (vertical-align top, line box as high as the font) that
+    puts the middle of the number's em box, where its dashes are, PAGE_NUMBER_BELOW_BLOCK under the text block."""
+    size = PAGE_NUMBER_PT * PT
+    return PAGE_NUMBER_BELOW_BLOCK - size / 2 - em_top_in_line(size, PAGE_NUMBER_PT)
 
 
 def header_css_margins() -> dict[str, float]:

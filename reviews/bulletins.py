@@ -43,7 +43,7 @@ from organisation.models import GUANGZHOU
 from . import bulletin_layout as layout
 from . import ofd
 from .document_numbers import bulletin_number_validate
-from .models import Award, Bulletin
+from .models import Award, Bulletin, BulletinPrinting
 from .pdf_fetcher import StaticFilesFetcher
 from .titles import title_lines
 
@@ -71,7 +71,28 @@ SUPPORT_WORDING = {
     "land_quota": "奖励新增建设用地计划指标",
     "bonus_points": "在相关年度考核中予以加分",
     "matching_funds": "按规定给予配套资金支持",
+    "incentive_support": "予以激励支持",
+    "assessment_encouragement": "在年度业绩考核中予以一定鼓励",
+    "platform_building": "在相关平台建设方面给予倾斜支持",
+    "publicity": "予以宣传推介",
+    "graduate_employment": "优先组织引导优秀毕业生前往就业创业",
+    "assessment_factor": "作为相关实绩考核的重要衡量因素",
 }
+
+# Half-width punctuation as the catalogue's texts carry it (the notice's web text has it) → the full-width forms an
+# official document prints (GB/T 15834: Chinese text takes full-width punctuation).
+FULL_WIDTH = str.maketrans({",": "，", ";": "；", "(": "（", ")": "）", ":": "：", "?": "？", "!": "！"})
+
+
+def full_width(text: str) -> str:
+    """``text`` with its half-width , ; ( ) : ? ! as full-width punctuation (every printed text goes through it)."""
+    return (text or "").translate(FULL_WIDTH)
+
+
+# Where the closing block (版记) goes, tried in this order until the bulletin ends on an even page: at the foot of
+# the last page of text, alone on the next page, or on the page after a blank one (GB/T 9704-2012 §7.4, §7.5).
+CLOSING_PLACEMENTS = ("last-page", "own-page", "after-blank")
+COMMENDATION = "commendation"
 
 
 class BulletinRow(NamedTuple):
@@ -84,6 +105,7 @@ class BulletinRow(NamedTuple):
     category_name: str
     unit_name: str
     description: str = ""  # what the category rewards: heads its group
+    forms: tuple[str, ...] = ()  # the forms of support this awardee receives (``SupportForm`` codes)
 
 
 @dataclasses.dataclass
@@ -126,10 +148,44 @@ class BulletinContext:
     printed_on: str = ""
     procedure: str = GUANGZHOU["bulletin_procedure"]
     closing_paragraph: str = GUANGZHOU["bulletin_closing"]
+    commended_count: int | None = None  # awardees whose support includes 通报表扬 (None: every one)
+    other_support: bool = True  # some awardee receives more than a commendation
+    closing_placement: str = CLOSING_PLACEMENTS[0]
 
     def __post_init__(self):
         if not self.printed_on:
             self.printed_on = self.date
+        if self.commended_count is None:
+            self.commended_count = self.awardee_count
+        # Printed text: full-width punctuation throughout (the catalogue's and the programme's words alike).
+        for name in ("title", "policy_title", "issuer", "issuer_mark", "addressees", "copies_to", "printing_office",
+                     "procedure", "closing_paragraph"):
+            setattr(self, name, full_width(getattr(self, name)))
+        for section in self.sections:
+            section.title, section.support = full_width(section.title), full_width(section.support)
+            for category in section.categories:
+                category.name, category.description = full_width(category.name), full_width(category.description)
+                category.support = full_width(category.support)
+                category.units = [full_width(unit) for unit in category.units]
+
+    @property
+    def award_sentence(self) -> str:
+        """What the body says the awardees receive, from the support each one receives: 通报表扬 only for those whose
+        measure grants it (1, 6, 8, 10, 22, 26, 28, 29, 30-2, 30-3, 32-1 of 穗府办〔2022〕30号)."""
+        count, commended = self.awardee_count, self.commended_count
+        if commended and commended == count:
+            return (f"{count}个（次）单位予以通报表扬，并给予相应督查激励支持" if self.other_support
+                    else f"{count}个（次）单位予以通报表扬")
+        if commended:
+            return f"{count}个（次）单位给予相应督查激励支持，其中对{commended}个（次）单位予以通报表扬"
+        return f"{count}个（次）单位给予相应督查激励支持"
+
+    @property
+    def closing_words(self) -> str:
+        """The closing paragraph; where nobody is commended, it speaks of the units rewarded, not commended."""
+        if self.commended_count:
+            return self.closing_paragraph
+        return self.closing_paragraph.replace("受到通报表扬的单位", "受到督查激励的单位")
 
     @property
     def awardees(self) -> list[str]:
@@ -152,7 +208,7 @@ def chinese_section_numeral(number: int) -> str:
     return chinese_numeral(number)
 
 
-def support_sentence(support_forms: list[str]) -> str:
+def support_sentence(support_forms: list[str] | tuple[str, ...]) -> str:
     parts = [SUPPORT_WORDING[code] for code in support_forms if code in SUPPORT_WORDING]
     return "，".join(parts or [SUPPORT_WORDING["commendation"]])
 
@@ -234,8 +290,9 @@ def _awardee_name(award) -> str:
 
 def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: datetime.date | None = None) -> BulletinContext:
     """The bulletin's content for a cycle, from its awards (3 queries). ``on`` is the signing date (the date of
-    publication by default), ``printed_on`` the printing date of the closing block (the rendering date by
-    default): they differ, as 穗府办〔2022〕30号 was signed on 12-03 and printed on 12-06."""
+    publication by default), ``printed_on`` the printing date of the closing block: the cycle's
+    (``BulletinPrinting``, fixed by the General Office), else the signing date. They may differ, as
+    穗府办〔2022〕30号 was signed on 12-03 and printed on 12-06."""
     awards = (Award.objects.filter(cycle=cycle)
               .select_related("category__measure", "unit__parent", "unit__kind", "higher_award")
               .order_by("category__measure__number", "category__order", "category_id", "unit__division_order",
@@ -244,22 +301,40 @@ def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: date
     ordered = sorted(awards, key=lambda a: (a.shown_measure_number, a.category.order, a.category_id, *a.awardee_order()))
     rows = [BulletinRow(measure_number=a.shown_measure_number, measure_title=a.shown_measure_title,
                         support=_award_support(a), category_key=a.category_id, category_name=a.shown_category_name,
-                        unit_name=_awardee_name(a), description=a.shown_category_description) for a in ordered]
+                        unit_name=_awardee_name(a), description=a.shown_category_description,
+                        forms=tuple(a.shown_support_forms)) for a in ordered]
     document = cycle.document
     policy_title, policy_number = document.title, document.number
     if cycle.is_published and cycle.published_document_title:
         policy_title, policy_number = cycle.published_document_title, cycle.published_document_number
     if on is None:
         on = timezone.localtime(cycle.published_at).date() if cycle.published_at else timezone.localdate()
+    printed_on = printed_on or cycle_printing_date(cycle) or on
     programme = cycle.programme
     return BulletinContext(
         year=cycle.year, number=bulletin_number(cycle), title=bulletin_title(cycle.year, programme.general_office),
         date=chinese_date(on), policy_title=policy_title, policy_number=policy_number, sections=build_sections(rows),
-        awardee_count=len(rows), printed_on=chinese_date(printed_on or timezone.localdate()),
+        awardee_count=len(rows), printed_on=chinese_date(printed_on),
+        commended_count=sum(1 for row in rows if COMMENDATION in row.forms),
+        other_support=any(set(row.forms) - {COMMENDATION} for row in rows),
         issuer=programme.general_office, issuer_mark=programme.issuer_mark, addressees=programme.addressees,
         copies_to=programme.copies_to, printing_office=programme.printing_office,
         procedure=programme.bulletin_procedure, closing_paragraph=programme.bulletin_closing,
     )
+
+
+def cycle_printing_date(cycle) -> datetime.date | None:
+    """The printing date the General Office fixed for the cycle's bulletin, or None."""
+    return BulletinPrinting.objects.filter(cycle=cycle).values_list("printed_on", flat=True).first()
+
+
+def bulletin_printing_date(cycle) -> datetime.date:
+    """The printing date of the cycle's bulletin: the date the General Office fixed on the cycle, else the signing
+    date (the date of publication; today while the cycle is not published)."""
+    fixed = cycle_printing_date(cycle)
+    if fixed:
+        return fixed
+    return timezone.localtime(cycle.published_at).date() if cycle.published_at else timezone.localdate()
 
 
 def layout_values() -> dict[str, str]:
@@ -267,7 +342,10 @@ def layout_values() -> dict[str, str]:
     values = {key: f"{value:.3f}" for key, value in layout.header_css_margins().items()}
     values.update(margin_top=layout.MARGIN_TOP, margin_right=layout.MARGIN_RIGHT, margin_bottom=layout.MARGIN_BOTTOM,
                   margin_left=layout.MARGIN_LEFT, body_pt=layout.BODY_PT, title_pt=layout.TITLE_PT,
-                  mark_pt=layout.MARK_PT, page_number_pt=layout.PAGE_NUMBER_PT, body_pitch=f"{layout.BODY_PITCH:.3f}")
+                  mark_pt=layout.MARK_PT, page_number_pt=layout.PAGE_NUMBER_PT, body_pitch=f"{layout.BODY_PITCH:.3f}",
+                  letter_spacing=f"{layout.LETTER_SPACING:.4f}", page_number_top=f"{layout.page_number_padding():.3f}",
+                  page_number_line=f"{layout.PAGE_NUMBER_PT * layout.PT:.3f}",
+                  **{f"chars{n}": f"{n * layout.CHAR_PITCH:.3f}" for n in (1, 2, 3, 4, 5)})
     return values
 
 
@@ -294,9 +372,20 @@ class RenderedBulletin:
     pages: list[ofd.Page]
 
 
+def bulletin_laid_out(context: BulletinContext):
+    """WeasyPrint's layout of the bulletin with its closing block (版记) on an even page: the placements of
+    ``CLOSING_PLACEMENTS`` are tried in order (each a layout) until the last page is even."""
+    for placement in CLOSING_PLACEMENTS:
+        context.closing_placement = placement
+        document = bulletin_document(bulletin_html(context))
+        if len(document.pages) % 2 == 0:
+            break
+    return document
+
+
 def bulletin_files(context: BulletinContext, *, created: datetime.date | None = None) -> RenderedBulletin:
     """The bulletin as PDF and as OFD, from one layout, so that both have the same text on the same pages."""
-    document = bulletin_document(bulletin_html(context))
+    document = bulletin_laid_out(context)
     pdf = document.write_pdf()
     pages = ofd.pages_from_document(document)
     return RenderedBulletin(pdf=pdf, ofd=ofd.ofd_from_pages(pages, title=context.title, author=context.issuer,
@@ -315,9 +404,10 @@ def bulletin_render(*, bulletin_id: int) -> Bulletin | None:
     if not claimed:
         return None
     bulletin = Bulletin.objects.select_related("cycle__document").get(pk=bulletin_id)
-    printed_on = bulletin.printed_on or timezone.localdate()
     try:
-        files = bulletin_files(bulletin_context(bulletin.cycle, printed_on=printed_on), created=printed_on)
+        context = bulletin_context(bulletin.cycle, printed_on=bulletin.printed_on)
+        printed_on = bulletin.printed_on or bulletin_printing_date(bulletin.cycle)
+        files = bulletin_files(context, created=printed_on)
     except Exception as error:  # noqa: BLE001 - the failure is recorded on the version and shown to reviewers
         logger.exception("bulletin %s failed to render", bulletin_id)
         with transaction.atomic():
@@ -380,6 +470,31 @@ def bulletin_number_set(*, actor, cycle, number: str) -> Cycle:
         audit_record(actor=actor, action=AuditAction.BULLETIN_NUMBER_CHANGED, target=cycle,
                      message=number or _("(no number)"), data={"before": before, "after": number})
     return cycle
+
+
+def bulletin_printing_date_set(*, actor, cycle, day: datetime.date | None) -> datetime.date | None:
+    """Fix (or clear: the signing date then prints) the printing date of the cycle's bulletin (…印发 in the closing
+    block) before it is published. A published cycle's bulletin keeps the date it printed."""
+    if not (roles.is_reviewer(actor) or roles.is_administrator(actor)):
+        raise PermissionDeniedError(_("Only the General Office can set the bulletin's printing date."))
+    if day is not None and not isinstance(day, datetime.date):
+        raise DomainError(_("The printing date is not a date."), field="bulletin_printed_on")
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        if cycle.is_published:
+            raise DomainError(_("The %(year)s cycle is published: its bulletin's printing date no longer changes.")
+                              % {"year": cycle.year}, field="bulletin_printed_on")
+        before = cycle_printing_date(cycle)
+        if day == before:
+            return day
+        if day is None:
+            BulletinPrinting.objects.filter(cycle=cycle).delete()
+        else:
+            BulletinPrinting.objects.update_or_create(cycle=cycle, defaults={"printed_on": day})
+        audit_record(actor=actor, action=AuditAction.BULLETIN_PRINTING_DATE_CHANGED, target=cycle,
+                     message=day.isoformat() if day else _("(the signing date)"),
+                     data={"before": before.isoformat() if before else None, "after": day.isoformat() if day else None})
+    return day
 
 
 def _stale_claim(now) -> Q:

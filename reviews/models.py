@@ -366,7 +366,8 @@ class Bulletin(models.Model):
     ofd_file = models.FileField(_("OFD file"), upload_to=bulletin_ofd_upload_to, blank=True, max_length=255)
     ofd_sha256 = models.CharField(_("SHA-256 of the OFD file"), max_length=64, blank=True)
     printed_on = models.DateField(_("printing date"), null=True, blank=True,
-                                  help_text=_("The date of printing (印发) in the closing block; the rendering date if empty"))
+                                  help_text=_("The date of printing (印发) in the closing block; if empty, the date fixed for the "
+                                              "cycle, else the signing date"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("requested by"))
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
@@ -586,3 +587,19 @@ class BalanceSettings(models.Model):
     @classmethod
     def current(cls, programme_id: int) -> "BalanceSettings":
         return cls.objects.filter(programme_id=programme_id).first() or cls(programme_id=programme_id)
+class BulletinPrinting(models.Model):
+    """The printing date the General Office fixed for a cycle's bulletin (…印发 in its closing block); without one,
+    the bulletin prints its signing date. Kept beside the cycle (not a column of it), so that the migrations
+    released before it, which read cycles, still run on an older database."""
+
+    cycle = models.OneToOneField(Cycle, on_delete=models.CASCADE, primary_key=True, related_name="bulletin_printing",
+                                 verbose_name=_("cycle"))
+    printed_on = models.DateField(_("bulletin printing date"),
+                                  help_text=_("The date the closing block (版记) prints: …印发. Empty: the signing date"))
+
+    class Meta:
+        verbose_name = _("bulletin printing date")
+        verbose_name_plural = _("bulletin printing dates")
+
+    def __str__(self):
+        return f"{self.cycle} · {self.printed_on}"

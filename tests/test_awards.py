@@ -457,3 +457,29 @@ def test_a_bureau_asks_before_its_list_exists_and_the_page_lists_its_requests(cl
     assert request.nomination_list.category == rivers and request.requested_limit == 5
     page = client.get(reverse("nominations:list", args=[cycle.year, rivers.pk])).content.decode()
     assert 'data-request-state="pending"' in page
+
+
+def test_an_entitlements_list_holds_every_qualifying_unit_beyond_ten(bureau, category):
+    """Measure 9 gives matching funds to every approved platform: its list is not a ranking of up to 10."""
+    cycle = make_cycle(timezone.localdate().year)  # its deadline is ahead
+    platforms = Unit.objects.bulk_create([Unit(name=f"广州工程研究中心{i}", kind_id=UnitKind.INNOVATION_PLATFORM,
+                                               division_order=5000 + i) for i in range(14)])
+    clerk = make_user("ndrc9", role=roles.BUREAU_STAFF, bureaus=[bureau("市发展改革委")])
+    platform_category = category("9")
+    nl = nomination_services.nomination_list_get_or_create(actor=clerk, cycle=cycle, category=platform_category)
+    entries = [nomination_services.NomineeEntry(unit=unit, achievements="获国家发展改革委批复建设") for unit in platforms]
+    nomination_services.nomination_list_save(actor=clerk, nomination_list=nl, version=nl.version, entries=entries[:10])
+    nl.refresh_from_db()
+    assert nomination_services.limits.list_length(category=platform_category, year=cycle.year, held=10) == 20
+    # Fourteen, in a new order: every platform kept, ranks past 10.
+    nomination_services.nomination_list_save(actor=clerk, nomination_list=nl, version=nl.version,
+                                             entries=entries[::-1])
+    ranks = dict(Nominee.objects.filter(nomination_list=nl).values_list("unit_id", "rank"))
+    assert len(ranks) == 14 and ranks[platforms[0].pk] == 14 and ranks[platforms[-1].pk] == 1
+    # A selection keeps its limit.
+    with pytest.raises(DomainError, match="at most 3"):
+        water = nomination_services.nomination_list_get_or_create(actor=clerk, cycle=cycle, category=category("3"))
+        nomination_services.nomination_list_save(
+            actor=clerk, nomination_list=water, version=water.version,
+            entries=[nomination_services.NomineeEntry(unit=u, achievements="x") for u in
+                     Unit.objects.filter(kind_id=UnitKind.DISTRICT)[:4]])

@@ -18,7 +18,9 @@ from xml.etree import ElementTree as ET
 import pdfplumber
 import pytest
 
+from incentives.errors import DomainError
 from nominations.models import BEIJING, Cycle
+from organisation.models import AuditAction, AuditEntry
 from reviews import bulletin_layout as layout
 from reviews import bulletins
 from reviews import services as review_services
@@ -186,7 +188,7 @@ def test_the_attachment_lists_every_category_by_measure_in_administrative_order(
     assert river < attachment.index("广州市荔湾区、广州市天河区") < forest < attachment.index("广州市花都区、广州市从化区、广州市增城区")
     # Each category's own support, in the notice's words: 19 says only "予以激励支持", each under its own rules.
     assert "激励支持：根据《广州市全面推行河湖长制工作考核办法》予以激励支持。" in attachment
-    assert "激励支持：根据《广州市林长制工作考核办法(试行)》予以激励支持。" in attachment
+    assert "激励支持：根据《广州市林长制工作考核办法（试行）》予以激励支持。" in attachment
     assert "在相关资金安排上予以倾斜支持" not in attachment[river:]
     # Administrative-division order, not slot order.
     assert "广州市越秀区、广州市海珠区、广州市番禺区" in attachment
@@ -202,17 +204,24 @@ def test_the_closing_block_has_the_disclosure_copies_and_its_own_printing_date(r
     assert "广州市人民政府办公厅秘书处" in text and "2026年4月23日印发" in text
     assert "2026年4月20日" in "".join(line["text"] for lines in pages for line in lines)  # the signing date differs
     assert rendered.printed_on == datetime.date(2026, 4, 23)
-    # Page numbers in 4号 (14 pt) with a dash each side, 7 mm under the text block.
+    # Page numbers in 4号 (14 pt) with a dash each side, the dashes 7 mm under the text block.
     for number, lines in enumerate(pages, start=1):
         folio = next(line for line in lines if "".join(line["text"].split()) == f"—{number}—")
-        assert folio["size"] == 14 and folio["top"] == pytest.approx(37 + 225 + 7, abs=1.5)
+        assert folio["size"] == 14 and folio["top"] + 14 * PT / 2 == pytest.approx(37 + 225 + 7, abs=0.3)
 
 
-def test_the_printing_date_defaults_to_the_rendering_date(cycle, reviewer, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        bulletin = review_services.bulletin_request(cycle=cycle, actor=reviewer)
-    bulletin.refresh_from_db()
-    assert bulletin.printed_on == datetime.datetime.now(BEIJING).date()
+def test_the_printing_date_is_the_cycles_else_the_signing_date(cycle, reviewer, django_capture_on_commit_callbacks):
+    context = bulletins.bulletin_context(cycle)
+    assert context.printed_on == context.date == "2026年4月20日"  # the date of publication, not of rendering
+    with pytest.raises(DomainError, match="published"):
+        bulletins.bulletin_printing_date_set(actor=reviewer, cycle=cycle, day=datetime.date(2026, 4, 22))
+    Cycle.objects.filter(pk=cycle.pk).update(state=Cycle.State.REVIEW)
+    cycle.refresh_from_db()
+    bulletins.bulletin_printing_date_set(actor=reviewer, cycle=cycle, day=datetime.date(2026, 4, 22))
+    cycle.refresh_from_db()
+    assert bulletins.cycle_printing_date(cycle) == datetime.date(2026, 4, 22)
+    assert bulletins.bulletin_context(cycle).printed_on == "2026年4月22日"
+    assert AuditEntry.objects.filter(action=AuditAction.BULLETIN_PRINTING_DATE_CHANGED).count() == 1
 
 
 def ofd_pages_read_back(data: bytes) -> list[str]:
@@ -298,3 +307,154 @@ def test_a_printing_date_that_is_not_a_date_is_refused(cycle, reviewer):
     with pytest.raises(DomainError, match="printing date"):
         review_services.bulletin_request(cycle=cycle, actor=reviewer, printed_on="2026-04-23")
     assert not Bulletin.objects.exists()
+
+
+# --- the grid of GB/T 9704-2012 on bulletins of 1, 11 and 40 pages of text ---------------------------------------
+#
+# Built from the catalogue's own words (fixtures/catalogue_2022.json, half-width punctuation as the notice's web text
+# has it), without a database, and rendered once per module: rendering is the slow part.
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+COPIES_TO = ("市委各部委办局，市人大常委会办公厅，市政协办公厅，市纪委监委，广州警备区，市法院，市检察院，各民主党派，"
+             "市工商联，各人民团体，各新闻单位。")
+HALF_WIDTH = set(",;():")
+
+
+def _catalogue_rows(passes: int, units_per_category: int) -> list:
+    import json
+
+    data = json.loads((FIXTURES / "catalogue_2022.json").read_text(encoding="utf-8"))
+    measures = {o["pk"]: o["fields"] for o in data if o["model"] == "measures.measure"}
+    districts = [o["fields"]["full_name"] or o["fields"]["name"]
+                 for o in json.loads((FIXTURES / "organisation.json").read_text(encoding="utf-8"))
+                 if o["model"] == "organisation.unit" and o["fields"]["kind"] == "district"]
+    rows = []
+    for index in range(passes):
+        for o in (o for o in data if o["model"] == "measures.incentivecategory"):
+            fields, measure = o["fields"], measures[o["fields"]["measure"]]
+            for unit in range(units_per_category):
+                rows.append(bulletins.BulletinRow(
+                    measure_number=measure["number"] + 32 * index, measure_title=measure["title"],
+                    support=fields["support_text"], category_key=o["pk"], category_name=fields["name"],
+                    unit_name=districts[unit % len(districts)], description=fields["description"],
+                    forms=tuple(fields["support_forms"])))
+    return rows
+
+
+def _grid_context(passes: int, units_per_category: int, categories: int | None) -> bulletins.BulletinContext:
+    rows = _catalogue_rows(passes, units_per_category)
+    if categories is not None:
+        rows = rows[:categories * units_per_category]
+    return bulletins.BulletinContext(
+        year=2025, number="穗府办〔2026〕13号", title=bulletins.bulletin_title(2025), date="2026年4月20日",
+        policy_title="广州市人民政府办公厅关于新形势下对真抓实干成效明显单位进一步加强督查激励的通知",
+        policy_number="穗府办〔2022〕30号", sections=bulletins.build_sections(rows), awardee_count=len(rows),
+        commended_count=sum(1 for row in rows if "commendation" in row.forms),
+        other_support=any(set(row.forms) - {"commendation"} for row in rows),
+        copies_to=COPIES_TO, printed_on="2026年4月23日")
+
+
+# Pages of the attachment (the list of awardees) → (catalogue passes, awardees per category, categories or all).
+GRID_SIZES = {1: (1, 2, 2), 11: (1, 2, None), 40: (3, 8, None)}
+
+
+@pytest.fixture(scope="module")
+def grid_bulletins() -> dict:
+    rendered = {}
+    for size in GRID_SIZES:
+        context = _grid_context(*GRID_SIZES[size])
+        files = bulletins.bulletin_files(context)
+        with pdfplumber.open(io.BytesIO(files.pdf)) as pdf:
+            pages = [pdf_lines(page) for page in pdf.pages]
+            rects = [[r for r in page.rects if r["non_stroking_color"] in ((0,), (0, 0, 0), [0], 0)] for page in pdf.pages]
+            texts = ["".join(page.extract_text().split()) for page in pdf.pages]
+        rendered[size] = {"context": context, "pages": pages, "rects": rects, "texts": texts, "files": files}
+    return rendered
+
+
+def _width(text: str) -> float:
+    """A line's length in characters of the grid: ASCII (digits of a year, 5G) is half a character wide."""
+    return sum(0.5 if ord(c) < 128 else 1 for c in text)
+
+
+@pytest.mark.parametrize("size", sorted(GRID_SIZES))
+def test_the_grid_holds_on_every_page(grid_bulletins, size):
+    rendered = grid_bulletins[size]
+    pages, rects, context = rendered["pages"], rendered["rects"], rendered["context"]
+    attachment = next(i for i, lines in enumerate(pages) if lines and lines[0]["text"] == "附件")
+    text = [i for i, lines in enumerate(pages) if any(line["size"] == 16 and line["text"] != "公开方式：主动公开"
+                                                      for line in lines)]
+    assert text[-1] - attachment + 1 == pytest.approx(size, abs=2 if size > 1 else 0), (attachment, text[-1])
+
+    # 28 characters a line: every body line (3号) stays in the 156 mm block, the full ones hold 28, none more;
+    # a full line's characters stand 156/28 mm apart.
+    body = [line for lines in pages for line in lines if line["size"] == 16]
+    assert all(28 - 0.05 <= line["x0"] and line["x1"] <= 184 + 0.1 for line in body)
+    widths = [_width(line["text"]) for line in body]
+    assert max(widths) == 28 and widths.count(28) >= (5 if size == 1 else 20)
+    assert all(width <= 28 for width in widths)
+    full = next(line for line in body if len(line["text"]) == 28)
+    assert (full["x1"] - full["x0"]) == pytest.approx(156, abs=0.3)
+
+    # Page numbers: 4号 with a dash each side, the dashes (the middle of the em box) 7 mm under the block; odd
+    # pages right, even pages left, one character in. Only a blank page before the closing block and that page
+    # after it go without.
+    numbered = 0
+    for number, lines in enumerate(pages, start=1):
+        folios = [line for line in lines if line["size"] == 14 and "".join(line["text"].split()) == f"—{number}—"]
+        if not folios:
+            assert number == len(pages) and context.closing_placement == "after-blank"
+            continue
+        folio = folios[0]
+        numbered += 1
+        assert folio["top"] + 14 * PT / 2 == pytest.approx(37 + 225 + 7, abs=0.3)
+        if number % 2:
+            assert folio["x1"] == pytest.approx(184 - 14 * PT, abs=0.5)
+        else:
+            assert folio["x0"] == pytest.approx(28 + 14 * PT, abs=0.5)
+    assert numbered >= len(pages) - 2
+
+    # The closing block (版记) on the last page, an even one; its rules as wide as the block, the last on the
+    # block's bottom edge (262 mm from the page's top); 抄送 one character in, a second line under its first name.
+    assert len(pages) % 2 == 0
+    last = pages[-1]
+    rules = sorted(rects[-1], key=lambda r: r["bottom"])
+    assert rules and rules[-1]["bottom"] * PT == pytest.approx(37 + 225, abs=0.15)
+    assert all((r["x0"] * PT, r["x1"] * PT) == (pytest.approx(28, abs=0.2), pytest.approx(184, abs=0.2)) for r in rules)
+    copies = [line for line in last if line["size"] == 14 and line["top"] < 262 and not line["text"].startswith("—")]
+    first = next(line for line in copies if line["text"].startswith("抄送："))
+    wrapped = [line for line in copies if line["top"] > first["top"] and "印发" not in line["text"]]
+    assert first["x0"] == pytest.approx(28 + 14 * PT, abs=0.3)
+    assert wrapped and all(line["x0"] == pytest.approx(first["x0"] + 3 * 14 * PT, abs=0.3) for line in wrapped)
+    printing = next(line for line in last if line["text"].endswith("2026年4月23日印发"))
+    assert printing["bottom"] < 262 and not any(line["size"] == 16 and line["top"] > 262 for line in last)
+
+    # Printed text: full-width punctuation only, though the catalogue's words carry half-width , ; ( ) :.
+    printed = "".join(rendered["texts"])
+    assert not HALF_WIDTH & set(printed), sorted(HALF_WIDTH & set(printed))
+    if size > 1:
+        assert "，" in printed and "（试行）" in printed
+    # The OFD has the same text, page by page.
+    assert ["".join(page.text.split()) for page in rendered["files"].pages] == rendered["texts"]
+
+
+def test_the_body_says_what_each_awardee_receives():
+    def context(forms_per_awardee):
+        rows = [bulletins.BulletinRow(measure_number=1, measure_title="甲", support="予以支持", category_key=1,
+                                      category_name="区", unit_name=f"单位{i}", forms=tuple(forms))
+                for i, forms in enumerate(forms_per_awardee)]
+        return bulletins.BulletinContext(
+            year=2025, number="穗府办〔2026〕13号", title="通报", date="2026年4月20日", policy_title="通知",
+            policy_number="穗府办〔2022〕30号", sections=bulletins.build_sections(rows), awardee_count=len(rows),
+            commended_count=sum(1 for forms in forms_per_awardee if "commendation" in forms),
+            other_support=any(set(forms) - {"commendation"} for forms in forms_per_awardee))
+
+    assert context([["commendation"], ["commendation"]]).award_sentence == "2个（次）单位予以通报表扬"
+    assert (context([["commendation", "funding"], ["commendation"]]).award_sentence
+            == "2个（次）单位予以通报表扬，并给予相应督查激励支持")
+    mixed = context([["commendation"], ["funding"], ["bonus_points"]])
+    assert mixed.award_sentence == "3个（次）单位给予相应督查激励支持，其中对1个（次）单位予以通报表扬"
+    none = context([["funding"], ["land_quota"]])
+    assert none.award_sentence == "2个（次）单位给予相应督查激励支持" and "通报表扬" not in none.closing_words
+    html = bulletins.bulletin_html(none)
+    assert "通报表扬" not in html.split("<body>")[1]

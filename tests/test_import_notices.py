@@ -357,7 +357,7 @@ def test_what_the_database_would_refuse_is_a_row_error_of_the_dry_run(administra
             "三、对丙的区予以支持。（市水务局负责）\n")
     plan = plan_notice_text(text, new_document=new_document_fields(number="X-29"), create_bureaus=True)
     errors = {error.row: error.message for error in plan.all_errors}
-    assert "财政局 is named twice for category 1" in errors[1]
+    assert "市财政局 is named twice for category 1" in errors[1]
     assert "at most 255 are stored" in errors[3]
     assert plan.counts() == {"new": 1, "changed": 0, "unchanged": 0, "invalid": 2}
     before = catalogue_state()
@@ -445,3 +445,33 @@ def test_measures_numbered_anew_under_each_section_are_counted_through():
     ]
     assert [spec.categories[0].subject_kinds for spec in plan.measures] == [["county"], ["county"], ["development_zone"], ["street"]]
     assert not any("组织领导" in spec.text or "绩效考核" in spec.text for spec in plan.measures)
+
+
+# --- a prefix written once --------------------------------------------------------------------------------
+
+
+PREFIX_ONCE = "一、对外贸稳定和创新发展成效明显的市予以支持。（省商务厅、发展改革委、财政厅负责）\n"
+PREFIXED = ["省商务厅", "省发展改革委", "省财政厅"]
+
+
+def test_a_provincial_prefix_written_once_is_every_names_in_either_programme(tmp_path):
+    from organisation.models import Programme
+
+    path = tmp_path / "province.txt"
+    path.write_text(PREFIX_ONCE, encoding="utf-8")
+    province = Programme.objects.create(code="guangdong", name="广东省督查激励", government="广东省人民政府",
+                                        level="provincial", general_office="广东省人民政府办公厅", bureau_prefix="省",
+                                        place_name="广东省", number_prefix="粤府办")
+    own = {name: Bureau.objects.create(programme=province, short_name=name, full_name="广东" + name) for name in PREFIXED}
+    # A provincial programme: every name binds to the province's bureau of the clause's prefix.
+    call_command("import_notice", str(path), "--number", "粤办-1", "--programme", "guangdong", stdout=io.StringIO())
+    bound = IncentiveCategory.objects.get(measure__document__number="粤办-1").responsibilities.order_by("order")
+    assert [r.bureau for r in bound] == [own[name] for name in PREFIXED]
+    # The default programme (市): the bare names are not its 市发展改革委 or 市财政局; created with the clause's 省.
+    guangzhou = Programme.objects.default()
+    city = set(Bureau.objects.filter(programme=guangzhou).values_list("pk", flat=True))
+    assert Bureau.objects.filter(programme=guangzhou, short_name="市发展改革委").exists()
+    call_command("import_notice", str(path), "--number", "粤办-2", "--create-bureaus", stdout=io.StringIO())
+    created = IncentiveCategory.objects.get(measure__document__number="粤办-2").responsibilities.order_by("order")
+    assert [r.bureau.short_name for r in created] == PREFIXED
+    assert all(r.bureau.programme == guangzhou and r.bureau.pk not in city for r in created)

@@ -70,3 +70,21 @@ def test_a_bureau_clerk_cannot_reach_the_cycle_admin(client, clerk_water):
     client.force_login(clerk_water)
     assert client.get(reverse("admin:nominations_cycle_add")).status_code == 302
     assert not Cycle.objects.exists()
+
+
+def test_the_general_office_fixes_the_bulletins_printing_date_on_the_cycles_page(client, administrator):
+    from reviews.bulletins import cycle_printing_date
+
+    client.force_login(administrator)
+    client.post(reverse("admin:nominations_cycle_add"), {
+        "year": "2027", "opens_at": "2028-01-02 08:00:00", "deadline": "2028-04-15 23:59:59",
+        "extensions-TOTAL_FORMS": "0", "extensions-INITIAL_FORMS": "0"})
+    cycle = Cycle.objects.get(year=2027)
+    change = reverse("admin:nominations_cycle_change", args=[cycle.pk])
+    assert 'name="bulletin_printed_on"' in client.get(change).content.decode()
+    response = client.post(change, {"opens_at": "2028-01-02 08:00:00", "deadline": "2028-04-15 23:59:59",
+                                    "bulletin_printed_on": "2028-05-06",
+                                    "extensions-TOTAL_FORMS": "0", "extensions-INITIAL_FORMS": "0"})
+    assert response.status_code == 302
+    assert cycle_printing_date(cycle) == datetime.date(2028, 5, 6)
+    assert AuditEntry.objects.filter(action="cycle.bulletin_printing_date_changed", target_id=cycle.pk).count() == 1

@@ -208,6 +208,14 @@ def _labelled(text: str) -> tuple[list[str], list[str], list[str]] | None:
 
 
 def parse_clause(clause: str) -> ParsedClause:
+    """The clause's categories of (name, role), each name with the government its clause writes for it
+    (``carry_prefixes``)."""
+    parsed = _parse_clause(clause)
+    parsed.categories = carry_prefixes(parsed.categories)
+    return parsed
+
+
+def _parse_clause(clause: str) -> ParsedClause:
     text = normalise_clause(clause)
     if not text:
         raise ClauseError("empty")
@@ -240,6 +248,46 @@ def parse_clause(clause: str) -> ParsedClause:
     if len(names) == 1:
         return ParsedClause(text, [[(names[0], LEAD)]], generic)
     return ParsedClause(text, [[(name, JOINT) for name in names]], generic)
+
+
+# What names a government of its own before a bureau's name: a place (广东省, 深圳市), the central level, or a level
+# prefix. 市场监管局 starts with 市 but is a name (市场), not 市 + 场监管局; 区域 likewise.
+_OWN_PLACE = re.compile(r"^[\u4e00-\u9fff]{2,8}?(?:自治区|省|市|区|县)(?=[\u4e00-\u9fff]{2})")
+_CENTRAL = ("国家", "国务院", "中央", "全国")
+_NOT_A_PREFIX = ("市场", "区域", "省级", "市级", "区级", "县级")
+
+
+def government_of(name: str) -> str | None:
+    """The government a name is written with: its place (广东省, 深圳市) or level prefix (省, 市, 区, 县); "" for a
+    central body (国家…, 国务院…), which passes nothing on; None when the name is written bare (发展改革委)."""
+    if name.startswith(_CENTRAL):
+        return ""
+    if name[:1] in "省市区县" and not name.startswith(_NOT_A_PREFIX) and len(name) > 2:
+        return name[:1]
+    place = _OWN_PLACE.match(name)
+    if place and not name.startswith(_NOT_A_PREFIX):
+        return place.group(0)
+    return None
+
+
+def carry_prefixes(categories: list[list[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
+    """A prefix written once before a list of names is the government of every name that follows it in the clause:
+    ``省商务厅、发展改革委、财政厅`` is 省商务厅, 省发展改革委 and 省财政厅; ``市住房城乡建设局会市发展改革委、财政局``
+    gives 市财政局. A name with its own (``省财政厅、市发展改革委``) keeps it and passes it on; a clause whose first name
+    is bare (``财政部、发展改革委``) carries nothing."""
+    carried: str | None = None
+    result = []
+    for category in categories:
+        names = []
+        for name, role in category:
+            own = government_of(name)
+            if own is None and carried:
+                name = carried + name
+            elif own is not None:
+                carried = own
+            names.append((name, role))
+        result.append(names)
+    return result
 
 
 def _lead_and_co(leads: list[str], cos: list[str], generic: list[str]) -> list[tuple[str, str]]:

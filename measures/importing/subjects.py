@@ -48,6 +48,7 @@ STANDARD_KINDS = {kind.code: kind for kind in [
     StandardKind(UnitKind.ENTERPRISE, "企业", 9),
     StandardKind(UnitKind.INNOVATION_PLATFORM, "创新平台", 10),
     StandardKind(UnitKind.MUNICIPAL_DEPARTMENT, "市牵头部门", 11),
+    StandardKind(UnitKind.OTHER_UNIT, "其他单位", 12),
     StandardKind(PROVINCE, "省(区、市)", 20),
     StandardKind(PREFECTURE, "市(地、州、盟)", 21),
     StandardKind(COUNTY, "县(市、区、旗)", 22),
@@ -81,7 +82,9 @@ SUBJECT_PATTERNS: list[tuple[re.Pattern, list[str]]] = [(re.compile(p), kinds) f
 SUPPORT_KEYWORDS = [("通报表扬", SupportForm.COMMENDATION), ("配套资金", SupportForm.MATCHING_FUNDS),
                     ("建设用地指标", SupportForm.LAND_QUOTA), ("加分", SupportForm.BONUS_POINTS),
                     ("资金", SupportForm.FUNDING), ("倾斜", SupportForm.FUNDING), ("试点", SupportForm.PILOT_PRIORITY),
-                    ("优先推荐", SupportForm.PILOT_PRIORITY)]
+                    ("优先推荐", SupportForm.PILOT_PRIORITY), ("平台建设", SupportForm.PLATFORM_BUILDING),
+                    ("宣传推介", SupportForm.PUBLICITY), ("予以推广", SupportForm.PUBLICITY),
+                    ("毕业生", SupportForm.GRADUATE_EMPLOYMENT), ("重要衡量因素", SupportForm.ASSESSMENT_FACTOR)]
 
 
 def _normalise(text: str) -> str:
