@@ -4,21 +4,25 @@ at publication, a unit's history, repeat winners, the statistics and the bureaus
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, FilteredRelation, Max, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, F, FilteredRelation, Max, OuterRef, Q, QuerySet, Subquery, Sum, When
 
 from measures.models import Measure, Responsibility, SupportForm, chinese_numeral
 from nominations import deadlines
 from nominations.models import Cycle
 from organisation.models import Bureau, Unit, UnitKind
 
-from ..models import Award, StatisticsTally
+from ..models import Award, Bulletin, StatisticsTally
 from ..programmes import public_programme_q
 
 
 def published_cycles(programme_code: str | None = None) -> QuerySet[Cycle]:
-    """The published cycles of one programme (the default one unless ``programme_code`` names another)."""
+    """The published cycles of one programme (the default one unless ``programme_code`` names another), each with
+    its number of awards and the id of its newest rendered bulletin (``bulletin_id``, None before the first)."""
+    newest_done = (Bulletin.objects.filter(cycle=OuterRef("pk"), status=Bulletin.Status.DONE)
+                   .order_by("-version").values("pk")[:1])
     return (Cycle.objects.filter(public_programme_q(programme_code), state=Cycle.State.PUBLISHED)
-            .select_related("document", "programme").annotate(award_count=Count("awards")).order_by("-year"))
+            .select_related("document", "programme")
+            .annotate(award_count=Count("awards"), bulletin_id=Subquery(newest_done)).order_by("-year"))
 
 
 def results_version(programme_code: str | None = None) -> str:
