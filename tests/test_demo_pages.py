@@ -46,6 +46,14 @@ SKIPPED = re.compile(r"^/admin/|/logout|/i18n/|/static/|/media/|/jsi18n/|/delete
                      r"|/metrics|/health|/password_change|/password/|/two-factor/|/otp/")
 PAGES_PER_ACCOUNT = 45
 
+# Words still shown in English on a Chinese page, by page: the values the audit records of the security app and of
+# django-guardian/django-otp write in their data (permission codenames, the kinds of devices). Each entry is checked
+# both ways: a word that is gone fails the test too, so that the entry is removed with the fix.
+KNOWN_DEVIATIONS = {
+    "/audit/": {"Guardian", "Static", "decided", "device", "group", "list", "not", "notice", "object", "permission",
+                "review", "size", "started", "static", "token", "unknown", "user"},
+}
+
 
 class _Text(HTMLParser):
     """The words a person reads: text outside scripts and styles, and the labels of attributes read aloud or shown
@@ -131,6 +139,11 @@ def _walk(client: Client, starts: list[str], language: str) -> dict[str, list[st
         page = _Text()
         page.feed(response.content.decode())
         found = _faults("\n".join(page.parts), language)
+        known = KNOWN_DEVIATIONS.get(parts.path, set()) if language == "zh-hans" else set()
+        if known:
+            words = {f.removeprefix("English word ") for f in found if f.startswith("English word ")}
+            assert known <= words, f"{url}: fixed, remove from KNOWN_DEVIATIONS: {sorted(known - words)}"
+            found = [f for f in found if f.removeprefix("English word ") not in known]
         if found:
             faults[url] = found
         queue.extend(page.links)
