@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from nominations.demo import DEMO_PASSWORD, demo_load
 from nominations.models import Cycle
@@ -13,6 +15,12 @@ class Command(BaseCommand):
             "with its bulletin.")
 
     def handle(self, *args, **options):
+        # What the demo's people write (audit messages, names of objects, notifications) is written in the site's
+        # language, Chinese, as their requests would have: a command otherwise runs in English.
+        with translation.override(settings.LANGUAGE_CODE):
+            self._load()
+
+    def _load(self):
         call_command("loaddata", "organisation", "catalogue_2022", verbosity=0)
         rows = demo_load()
         call_command("sync_permissions", verbosity=0)
