@@ -116,7 +116,9 @@ WALKED = {"zh-hans": set(), "en": set()}
 
 
 def _walk(client: Client, starts: list[str], language: str) -> dict[str, list[str]]:
-    """Follow the links from ``starts``, one page per address pattern; returns address → faults."""
+    """Follow the links from ``starts``, one page per address pattern (a pattern another account read already is not
+    asked again, except the account's own starts and landing page); returns address → faults."""
+    starts = list(starts)
     client.cookies["django_language"] = language
     queue, seen, faults, walked = deque(starts), set(), {}, WALKED[language]
     while queue and len(seen) < PAGES_PER_ACCOUNT:
@@ -128,11 +130,17 @@ def _walk(client: Client, starts: list[str], language: str) -> dict[str, list[st
         if key in seen or parts.query:
             continue
         seen.add(key)
+        if key in walked and url not in starts:  # read already, by another account: not asked again
+            continue
         response = client.get(url)
         assert response.status_code != 500, url
+        if response.status_code == 302 and url in starts:  # "/": the account's landing page, walked from there
+            starts.append(response["Location"])
+            queue.append(response["Location"])
+            continue
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
-        if key in walked:  # read already: only its links, which may lead elsewhere for this account
+        if key in walked:  # a start read already: only its links, which lead to this account's own pages
             queue.extend(re.findall(r'href="([^"]+)"', response.content.decode()))
             continue
         walked.add(key)
