@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib.sessions.backends.signed_cookies import SessionStore as SignedCookieSession
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.http import Http404
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.views import defaults
 
 from .error_reports import is_probe_path
 
@@ -84,3 +86,35 @@ class AccessDoorMiddleware:
                 back = request.path
             return redirect(back)
         return render(request, "403.html", {"message": exception.message}, status=403)
+
+
+class DemoNotFoundMiddleware:
+    """The embedded demo runs with ``DEBUG`` on (``./run.sh``), where Django answers a missing page with its
+    technical page (the URL patterns, the settings' names). In the demo a missing page is the site's own 404, as in
+    production: a newcomer never meets the developer's page. Off the demo, or with ``DEBUG`` off, it does nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # A URL that matched nothing: the resolver's 404 was rendered before any middleware saw an exception.
+        if (response.status_code == 404 and self._active() and getattr(request, "resolver_match", None) is None
+                and not getattr(response, "site_page", False)):
+            return self._site_page(request)
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404) and self._active():
+            return self._site_page(request, exception)
+        return None
+
+    @staticmethod
+    def _active() -> bool:
+        return settings.DEBUG and settings.DEMO_MODE
+
+    @staticmethod
+    def _site_page(request, exception=None):
+        response = defaults.page_not_found(request, exception or Http404())
+        response.site_page = True
+        return response

@@ -143,6 +143,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The demo (DEBUG on) answers a missing page with the site's 404 page, not Django's technical one.
+    "incentives.middleware.DemoNotFoundMiddleware",
     # Idle and absolute session timeouts, then the second factor and forced password changes (security/).
     "security.middleware.SessionTimeoutMiddleware",
     "security.middleware.AccountGateMiddleware",

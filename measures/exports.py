@@ -25,6 +25,8 @@ CATALOGUE_LABELS = {
     "cap": "名额上限", "category_kind": "类别性质", "category_support_forms": "类别支持方式",
     "category_support_text": "类别支持内容", "award_amount": "激励金额（元）", "earned_by_higher_award": "由上级激励产生",
 }
+# A category's kind as the files write it (the importer reads these words and the codes alike).
+CATEGORY_KIND_WORDS = {"selection": "评选", "entitlement": "按条件享受"}
 CATALOGUE_HEADER = [CATALOGUE_LABELS[column] for column in CATALOGUE_COLUMNS]
 
 
@@ -62,11 +64,11 @@ def catalogue_rows(document: PolicyDocument) -> Iterator[list[str]]:
                 "、".join(kind.name for kind in category.subject_kinds.all()),
                 support_form_labels(measure.support_forms),
                 str(category.cap),
-                category.kind,
+                CATEGORY_KIND_WORDS[category.kind],
                 support_form_labels(category.support_forms),
                 category.support_text,
                 "" if category.award_amount is None else str(category.award_amount),
-                "yes" if category.earned_by_higher_award else "no",
+                "是" if category.earned_by_higher_award else "否",
             ]
 
 

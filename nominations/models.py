@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from incentives import params
@@ -149,7 +150,7 @@ class NominationList(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.cycle.year} · {self.category}"
+        return gettext("%(year)s list of “%(category)s”") % {"year": self.cycle.year, "category": self.category}
 
     @property
     def shows_return_reason(self) -> bool:
@@ -228,7 +229,8 @@ class CapExceptionRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.nomination_list} → {self.requested_limit}"
+        return gettext("%(list)s: %(limit)s awardees asked for") % {"list": self.nomination_list,
+                                                                  "limit": self.requested_limit}
 
 
 def evidence_upload_to(instance, filename):

@@ -37,6 +37,29 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["bureau"]
     verbose_name = _("bureau membership")
+    verbose_name_plural = _("bureau memberships")  # else Django writes the singular with an "s" (部门成员S)
+
+
+def group_label(group) -> str:
+    """A group as people name it: a role by its label, a bureau's group by the bureau's name (never its key
+    ``bureau:<id>``)."""
+    if group.name in ROLE_LABELS:
+        return str(ROLE_LABELS[group.name])
+    bureau = getattr(group, "bureau", None)
+    return gettext("Bureau %(bureau)s") % {"bureau": bureau} if bureau is not None else group.name
+
+
+class RoleListFilter(admin.SimpleListFilter):
+    """People by role, the roles named in words (the stock filter lists the groups' keys)."""
+
+    title = _("Roles")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [(name, label) for name, label in ROLE_LABELS.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(groups__name=self.value()).distinct() if self.value() in ROLE_LABELS else queryset
 
 
 class InvitedUserCreationForm(forms.ModelForm):
@@ -67,7 +90,8 @@ class PersonAdmin(UserAdmin):
     add_form = InvitedUserCreationForm
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "first_name", "last_name", "email")}),)
     list_display = ["username", "first_name", "email", "is_active", "is_staff"]
-    list_filter = ["is_active", "is_staff", "groups", "memberships__bureau"]
+    list_filter = ["is_active", "is_staff", RoleListFilter, "memberships__bureau"]
+    filter_horizontal = ()
     # Rights come from roles only (三员分立): no form offers superuser status, staff status (it follows the
     # administrator roles: organisation.signals) or personal permissions; a POST that carries them is refused
     # (``changeform_view``). Roles and memberships are saved through organisation.services.
@@ -93,6 +117,10 @@ class PersonAdmin(UserAdmin):
         if db_field.name == "groups":
             # Roles only: a bureau's group is not chosen here, it follows the memberships below.
             kwargs["queryset"] = db_field.remote_field.model.objects.filter(name__in=ROLE_LABELS)
+            kwargs["widget"] = forms.CheckboxSelectMultiple  # a few roles: boxes, not the two-list chooser
+            field = super().formfield_for_manytomany(db_field, request, **kwargs)
+            field.label_from_instance = group_label
+            return field
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_related(self, request, form, formsets, change):
@@ -129,8 +157,17 @@ class RoleGroupAdmin(GroupAdmin):
     bureau's group follows the bureau. The page shows them; nobody adds, renames, deletes or gives permissions to
     one here (a security administrator could otherwise give their own role the audit trail)."""
 
-    readonly_fields = ["name", "permissions"]
+    fields = ["shown_name", "permissions"]
+    readonly_fields = ["shown_name", "permissions"]
+    list_display = ["shown_name"]
     filter_horizontal = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("bureau")
+
+    @admin.display(description=_("name"))
+    def shown_name(self, group) -> str:
+        return group_label(group)
 
     def has_add_permission(self, request):
         return False

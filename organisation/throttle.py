@@ -100,3 +100,13 @@ def objection_allowed(address: str) -> bool:
         return False
     hit([key], OBJECTION_WINDOW_SECONDS)
     return True
+
+
+def objection_lookup_allowed(address: str) -> bool:
+    """Count one look-up of an objection by receipt from ``address``; False once ``OBJECTION_ADDRESS_LIMIT`` were
+    made within the hour (as the objection form: a receipt and a contact cannot be guessed by trying many)."""
+    key = f"objection-lookup:addr:{_digest(address)}"
+    if reached([(key, getattr(settings, "OBJECTION_ADDRESS_LIMIT", 10))]):
+        return False
+    hit([key], OBJECTION_WINDOW_SECONDS)
+    return True

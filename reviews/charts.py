@@ -87,7 +87,8 @@ def chart_markup(chart: Chart) -> SafeString:
     title = escape(chart.title)
     parts = [f'<figure class="chart"><figcaption><strong>{title}</strong></figcaption>']
     if not chart.bars:
-        parts.append(f'<p class="muted">{escape(_("No data yet."))}</p></figure>')
+        empty = escape(_("No data yet."))  # outside the f-string, where makemessages finds it
+        parts.append(f'<p class="muted">{empty}</p></figure>')
         return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
     parts.append(f'<svg xmlns="http://www.w3.org/2000/svg" width="{chart.width}" height="{chart.height}" '
                  f'viewBox="0 0 {chart.width} {chart.height}" role="img" aria-label="{title}" class="chart-svg">'

@@ -121,12 +121,18 @@ class SettleForm(forms.Form):
 class ObjectionForm(forms.Form):
     """The public objection form. Only the shape is checked here; the service says what is wrong with the rest."""
 
-    name = forms.CharField(label=_("Real name"), max_length=200, required=False)
-    contact = forms.CharField(label=_("Telephone or address"), max_length=400, required=False)
+    # The required fields say, all at once, what is missing, in the service's words (it checks them again).
+    name = forms.CharField(label=_("Real name"), max_length=200, error_messages={
+        "required": _("Give your real name: objections are taken only under a real name.")})
+    contact = forms.CharField(label=_("Telephone or address"), max_length=400, error_messages={
+        "required": _("Give a telephone number or an address where you can be reached.")})
     email = forms.CharField(label=_("E-mail address (to be told the outcome)"), max_length=254, required=False)
-    award = forms.ChoiceField(label=_("Unit and category objected to"), required=False)
-    grounds = forms.CharField(label=_("Grounds"), max_length=MAX_OBJECTION_GROUNDS, required=False,
-                              widget=forms.Textarea(attrs={"rows": 6}))
+    award = forms.ChoiceField(label=_("Unit and category objected to"), error_messages={
+        "required": _("Choose a unit that is proposed: only the proposed awardees on notice can be objected to."),
+        "invalid_choice": _("Choose a unit that is proposed: only the proposed awardees on notice can be objected to.")})
+    grounds = forms.CharField(label=_("Grounds"), max_length=MAX_OBJECTION_GROUNDS,
+                              widget=forms.Textarea(attrs={"rows": 6}),
+                              error_messages={"required": _("Say what you object to and why.")})
     evidence = forms.FileField(label=_("Evidence file (optional)"), required=False)
 
     def __init__(self, *args, awards=(), **kwargs):
@@ -134,6 +140,15 @@ class ObjectionForm(forms.Form):
         self.fields["award"].choices = [("", "—")] + [
             (str(a.pk), f"{a.shown_measure_numeral}、{a.category.code} {a.shown_category_name} — {a.shown_unit_name}")
             for a in awards]
+
+
+class ObjectionLookupForm(forms.Form):
+    """An objector asks where their objection stands: the receipt number and the contact they gave, both needed."""
+
+    receipt = forms.CharField(label=_("Receipt number"), max_length=32,
+                              error_messages={"required": _("Give the receipt number of your objection.")})
+    contact = forms.CharField(label=_("Telephone or address given with the objection"), max_length=400,
+                              error_messages={"required": _("Give the telephone number or address you gave.")})
 
 
 class ExceptionGrantForm(forms.Form):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:year>/notice/", public_views.public_notice, name="notice"),
     path("<int:year>/notice/object/", public_views.public_objection, name="objection"),
     path("<int:year>/notice/receipt/", public_views.public_objection_receipt, name="objection_receipt"),
+    path("objections/status/", public_views.public_objection_lookup, name="objection_lookup"),
     path("units/<int:pk>/", public_views.public_unit, name="unit"),
     path("statistics/", public_views.public_statistics, name="statistics"),
 ]

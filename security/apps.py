@@ -30,6 +30,8 @@ class SecurityConfig(AppConfig):
 
         from . import checks, signals  # noqa: F401
 
+        _second_factor_names()
+
         # On PostgreSQL the audit table refuses UPDATE and DELETE. The trigger is registered here rather than in
         # the model's Meta and installed after every migrate (PGTRIGGER_INSTALL_ON_MIGRATE), not by a migration.
         # Only the archive command deletes, inside pgtrigger.ignore("organisation.AuditEntry:audit_no_delete"), which sets the
@@ -45,3 +47,19 @@ class SecurityConfig(AppConfig):
             name="one_administrator_role", when=pgtrigger.Before, operation=pgtrigger.Insert | pgtrigger.Update,
             func=ONE_ADMINISTRATOR_ROLE,
         ))(get_user_model().groups.through)
+
+
+def _second_factor_names() -> None:
+    """django-otp ships its apps and models named in English only ("Static devices", "TOTP devices"): the security
+    administrator's pages name them in the person's language."""
+    from django.apps import apps
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    apps.get_app_config("otp_static").verbose_name = _("Recovery codes")
+    apps.get_app_config("otp_totp").verbose_name = _("Authenticator apps")
+    names = ((StaticDevice, _("recovery code set"), _("recovery code sets")),
+             (StaticToken, _("recovery code"), _("recovery codes")),
+             (TOTPDevice, _("authenticator app"), _("authenticator apps")))
+    for model, singular, plural in names:
+        model._meta.verbose_name, model._meta.verbose_name_plural = singular, plural

@@ -889,6 +889,16 @@ MATRIX: dict[str, list[Case]] = {
     # Without a receipt in the session: back to the form.
     "results:objection_receipt": public(lambda w: {"year": w.extra["notice"].year}, label="no receipt",
                                         status=REDIRECT),
+    # An objector's look-up by receipt and contact: the form for anyone; a right pair answers 200, a wrong one 404
+    # (the same whichever part was wrong), an empty one 400.
+    "results:objection_lookup": public(label="form")
+    + everyone(label="POST right pair", method="post",
+               data=lambda w: {"receipt": w.extra["objection"].receipt.lower(), "contact": "138 0000 0000"},
+               anonymous=200, clerk=200, reviewer=200, administrator=200, inactive=200)
+    + everyone(label="POST wrong contact", method="post", data=lambda w: {"receipt": w.extra["objection"].receipt, "contact": "1"},
+               anonymous=404, clerk=404, reviewer=404, administrator=404, inactive=404)
+    + everyone(label="POST empty", method="post", anonymous=400, clerk=400, reviewer=400, administrator=400,
+               inactive=400),
     # --- a second programme's public results (/results/p/<code>/): public, and only its own cycles ----------------
     "programme_results:index": public(lambda w: {"programme": "jiangsu"}, label="jiangsu")
     + public(lambda w: {"programme": "nowhere"}, label="no such programme", status=404),
@@ -898,6 +908,12 @@ MATRIX: dict[str, list[Case]] = {
     + public(lambda w: {"programme": "nowhere", "year": w.published.year}, label="no such programme", status=404),
     "programme_results:unit": public(lambda w: {"programme": "jiangsu", "pk": w.extra["b"]["unit"].pk}),
     "programme_results:statistics": public(lambda w: {"programme": "jiangsu"}),
+    # Guangzhou's objection is not found under Jiangsu's code, even with its right pair.
+    "programme_results:objection_lookup": public(lambda w: {"programme": "jiangsu"}, label="jiangsu")
+    + everyone(lambda w: {"programme": "jiangsu"}, label="POST Guangzhou's pair", method="post",
+               data=lambda w: {"receipt": w.extra["objection"].receipt, "contact": "13800000000"},
+               anonymous=404, clerk=404, reviewer=404, administrator=404, inactive=404)
+    + public(lambda w: {"programme": "nowhere"}, label="no such programme", status=404),
     # Guangzhou's year on notice is not Jiangsu's: nothing of Guangzhou's answers under Jiangsu's code.
     **{
         name: public(lambda w: {"programme": "jiangsu", "year": w.extra["notice"].year}, label="another's notice",

@@ -5,9 +5,11 @@ People: 张伟 (``reviewer``) runs the year; 王芳 (``clerk_water``) prepared 1
 刘洋 (``administrator``) may reopen it; 陈明 is a member of the public who objects."""
 
 import datetime
+import re
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -469,3 +471,45 @@ def test_the_administrator_sets_the_length_of_the_notice_until_it_begins(cycle, 
     with pytest.raises(DomainError, match="has begun"):
         cycle_dates_change(actor=administrator, cycle=cycle, deadline=cycle.deadline, opens_at=cycle.opens_at,
                            notice_working_days=5)
+
+
+def test_an_empty_objection_reports_every_missing_field_at_once_and_marks_them(client, on_notice):
+    with mock.patch("nominations.deadlines.current_time", return_value=AFTER):
+        response = client.post(reverse("results:objection", args=[YEAR]), {"email": ""})
+    html = response.content.decode()
+    assert response.status_code == 400 and not Objection.objects.exists()
+    for missing in ("实名", "联系", "拟激励对象", "异议"):  # name, contact, unit and grounds: four messages in one answer
+        assert missing in html, missing
+    assert html.count('class="errorlist') >= 4 and html.count('class="required"') == 4
+
+
+def test_an_objector_finds_their_objection_by_receipt_and_contact(client, on_notice, reviewer, settings):
+    award = Award.objects.filter(cycle=on_notice).first()
+    objection = services.objection_file(cycle=on_notice, award_id=award.pk, **GOOD, now=AFTER)
+    url = reverse("results:objection_lookup")
+    assert 'class="required"' in client.get(url).content.decode()
+    contact = " ".join(GOOD["contact"])  # typed with spaces, the receipt in lower case: still found
+    found = client.post(url, {"receipt": objection.receipt.lower(), "contact": contact})
+    assert found.status_code == 200 and 'data-status="open"' in found.content.decode()
+    assert objection.receipt in found.content.decode() and "未办理" in found.content.decode()
+    services.objection_settle(actor=reviewer, objection=objection, upheld=False, reasons="经核实，事迹属实")
+    settled = client.post(url, {"receipt": objection.receipt, "contact": GOOD["contact"]}).content.decode()
+    assert 'data-status="dismissed"' in settled and "经核实，事迹属实" in settled
+    # A wrong contact and an unknown receipt answer the same page: nothing tells which part was wrong.
+    wrong_contact = client.post(url, {"receipt": objection.receipt, "contact": "13900000000"})
+    wrong_receipt = client.post(url, {"receipt": "2024-AAAAAAAA", "contact": GOOD["contact"]})
+    assert wrong_contact.status_code == wrong_receipt.status_code == 404
+
+    def body(response):
+        # The <main> of the page, without the form's token and the values typed.
+        main = response.content.decode().split('<main', 1)[1].split("</main>", 1)[0]
+        return re.sub(r'(name="csrfmiddlewaretoken"|name="receipt"[^>]*|name="contact"[^>]*) value="[^"]*"', "", main)
+
+    assert body(wrong_contact) == body(wrong_receipt) and "未找到" in body(wrong_contact)
+    assert client.post(url, {"receipt": "", "contact": ""}).status_code == 400
+    # Throttled like the objection form.
+    settings.OBJECTION_ADDRESS_LIMIT = 1
+    cache.clear()
+    statuses = [client.post(url, {"receipt": objection.receipt, "contact": GOOD["contact"]}).status_code
+                for _ in range(2)]
+    assert statuses == [200, 429]

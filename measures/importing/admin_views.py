@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from incentives.errors import DomainError
-from measures.exports import CATALOGUE_HEADER, catalogue_rows, export_response
+from measures.exports import CATALOGUE_HEADER, CATALOGUE_LABELS, catalogue_rows, export_response
 from measures.models import PolicyDocument
 from organisation import services as organisation_services
 from organisation.models import Programme
@@ -173,6 +173,8 @@ def _preview_response(request, context: dict, *, form, plan, started: float, dat
 def _form_response(request, context: dict, *, form, header) -> TemplateResponse:
     context["form"] = form
     context["header"] = header
+    # The help names the columns as the template's header writes them (Chinese), not by their names in the code.
+    context["columns"] = CATALOGUE_LABELS
     return TemplateResponse(request, "admin/measures/import_form.html", context)
 
 

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from measures.models import IncentiveCategory, Measure, PolicyDocument, Responsibility
+from measures.models import CategoryKind, IncentiveCategory, Measure, PolicyDocument, Responsibility
 from organisation.models import Bureau, Programme, UnitKind
 
 from .clauses import LEAD, SEPARATE
@@ -312,8 +312,12 @@ def _measure_changes(spec: MeasureSpec, measure: Measure | None) -> list[str]:
         if value is None or (attribute == "title" and not value):
             continue
         if getattr(measure, attribute) != value:
-            changes.append(_("%(field)s: “%(old)s” → “%(new)s”") % {"field": attribute, "old": _short(getattr(measure, attribute)), "new": _short(value)})
+            changes.append(_("%(field)s: “%(old)s” → “%(new)s”") % {"field": Measure._meta.get_field(attribute).verbose_name, "old": _short(getattr(measure, attribute)), "new": _short(value)})
     return changes
+
+
+def _yes_no(value: bool) -> str:
+    return str(_("yes") if value else _("no"))
 
 
 def _category_changes(spec: CategorySpec, category: IncentiveCategory | None) -> list[str]:
@@ -327,14 +331,16 @@ def _category_changes(spec: CategorySpec, category: IncentiveCategory | None) ->
     if spec.description is not None and category.description != spec.description:
         changes.append(_("description changed"))
     if spec.kind is not None and category.kind != spec.kind:
-        changes.append(_("kind: %(old)s → %(new)s") % {"old": category.kind, "new": spec.kind})
+        kinds = dict(CategoryKind.choices)  # the kinds in words, not their codes
+        changes.append(_("kind: %(old)s → %(new)s") % {"old": kinds.get(category.kind, category.kind),
+                                                         "new": kinds.get(spec.kind, spec.kind)})
     if spec.support_forms is not None and list(category.support_forms) != spec.support_forms:
         changes.append(_("category's forms of support changed"))
     if spec.support_text is not None and category.support_text != spec.support_text:
         changes.append(_("category's support changed"))
     if spec.earned_by_higher_award is not None and category.earned_by_higher_award != spec.earned_by_higher_award:
         changes.append(_("earned by a higher-level incentive: %(old)s → %(new)s")
-                       % {"old": category.earned_by_higher_award, "new": spec.earned_by_higher_award})
+                       % {"old": _yes_no(category.earned_by_higher_award), "new": _yes_no(spec.earned_by_higher_award)})
     if spec.award_amount is not None and category.award_amount != spec.award_amount:
         changes.append(_("amount per award: %(old)s → %(new)s") % {"old": category.award_amount, "new": spec.award_amount})
     if spec.subject_kinds is not None:

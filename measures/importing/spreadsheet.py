@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from incentives import params
-from measures.exports import CATALOGUE_LABELS
+from measures.exports import CATALOGUE_LABELS, CATEGORY_KIND_WORDS
 from measures.models import CategoryKind, PolicyDocument, SupportForm, chinese_numeral
 from organisation.models import Bureau, UnitKind
 
@@ -26,6 +26,7 @@ from .notice import numeral_value
 from .plan import INVALID, CataloguePlan, CategorySpec, MeasureSpec, PlanRow, compare
 from .reading import ImportFileError, RowError, Table, normalise_header, read_table
 
+KIND_BY_WORD = {word: code for code, word in CATEGORY_KIND_WORDS.items()}
 ROLE_COLUMNS = {LEAD: "lead", CO: "co_responsible", SEPARATE: "separately_responsible", JOINT: "joint"}
 REQUIRED_COLUMNS = ["measure_number"]
 OPTIONAL_COLUMNS = ["category_code", "measure_numeral", "measure_title", "category_name", "lead", "co_responsible",
@@ -141,6 +142,7 @@ def _measures_from_table(table: Table, plan: CataloguePlan, matcher: BureauMatch
         category_kind = None
         if row.get("category_kind", ""):
             category_kind = row["category_kind"].strip().lower()
+            category_kind = KIND_BY_WORD.get(category_kind, category_kind)
             if category_kind not in CategoryKind.values:
                 errors.append(RowError(number, "category_kind", _("“%(value)s” is not a kind of category: write %(known)s.")
                                        % {"value": row["category_kind"], "known": "、".join(CategoryKind.values)}))

@@ -1,24 +1,49 @@
 """Public results (主动公开), only of published cycles: the cycles, the awards grouped by measure and category as they read
 at publication, a unit's history, repeat winners, the statistics and the bureaus' punctuality."""
 
+import hmac
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, FilteredRelation, Max, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, F, FilteredRelation, Max, OuterRef, Q, QuerySet, Subquery, Sum, When
 
 from measures.models import Measure, Responsibility, SupportForm, chinese_numeral
 from nominations import deadlines
 from nominations.models import Cycle
 from organisation.models import Bureau, Unit, UnitKind
 
-from ..models import Award, StatisticsTally
+from ..models import Award, Bulletin, Objection, StatisticsTally
 from ..programmes import public_programme_q
 
 
 def published_cycles(programme_code: str | None = None) -> QuerySet[Cycle]:
-    """The published cycles of one programme (the default one unless ``programme_code`` names another)."""
+    """The published cycles of one programme (the default one unless ``programme_code`` names another), each with
+    its number of awards and the id of its newest rendered bulletin (``bulletin_id``, None before the first)."""
+    newest_done = (Bulletin.objects.filter(cycle=OuterRef("pk"), status=Bulletin.Status.DONE)
+                   .order_by("-version").values("pk")[:1])
     return (Cycle.objects.filter(public_programme_q(programme_code), state=Cycle.State.PUBLISHED)
-            .select_related("document", "programme").annotate(award_count=Count("awards")).order_by("-year"))
+            .select_related("document", "programme")
+            .annotate(award_count=Count("awards"), bulletin_id=Subquery(newest_done)).order_by("-year"))
+
+
+def _contact_key(contact: str) -> str:
+    """A contact as compared: without spaces, dashes and brackets, lower case (“020-8300 0000” is “02083000000”)."""
+    return "".join(ch for ch in (contact or "").lower() if ch not in " \t-()（）－")
+
+
+def objection_by_receipt(*, receipt: str, contact: str, programme_code: str | None = None) -> Objection | None:
+    """An objection of the programme whose receipt number and contact (the telephone or address its objector gave)
+    both match; None otherwise, the same whichever part was wrong. An objection whose personal data was removed
+    has no contact left to match."""
+    receipt = (receipt or "").strip().upper()
+    given = _contact_key(contact)
+    if not receipt or not given:
+        return None
+    objection = (Objection.objects.select_related("cycle", "category__measure", "unit")
+                 .filter(public_programme_q(programme_code, prefix="cycle__programme"), receipt=receipt).first())
+    if objection is None or objection.personal_data_removed_at is not None:
+        return None
+    return objection if hmac.compare_digest(_contact_key(objection.contact), given) else None
 
 
 def results_version(programme_code: str | None = None) -> str:

@@ -14,10 +14,10 @@ from measures.models import SupportForm
 from nominations.models import Cycle
 from organisation import access
 from organisation.models import Unit
-from organisation.throttle import client_address, objection_allowed
+from organisation.throttle import client_address, objection_allowed, objection_lookup_allowed
 
 from .. import public_pages, selectors, services
-from ..forms import ObjectionForm
+from ..forms import ObjectionForm, ObjectionLookupForm
 from ..programmes import results_path
 from ..public_pages import public_programme
 from .common import _form_error
@@ -39,6 +39,28 @@ def public_results(request, year: int, programme: str | None = None):
     page = params.or_404(params.int_from(request.GET.get("page", "1"), minimum=1, maximum=999_999))  # "²", "0"
     kept = public_pages.results_kept(cycle, programme, page)
     return render(request, "reviews/public_results.html", {"cycle": cycle, **kept})
+
+
+def public_objection_lookup(request, programme: str | None = None):
+    """Anyone who objected looks up where their objection stands, by its receipt number and the contact they gave.
+    Posted (the contact stays out of addresses and logs) and throttled like the objection form; a wrong pair, either
+    part, answers the same “not found”."""
+    programme_row = public_programme(programme)
+    form = ObjectionLookupForm(request.POST if request.method == "POST" else None)
+    objection, status, not_found = None, 200, False
+    if request.method == "POST":
+        if not objection_lookup_allowed(client_address(request)):
+            form.add_error(None, _("Too many look-ups were made from your address. Try again in an hour."))
+            status = 429
+        elif not form.is_valid():
+            status = 400
+        else:
+            objection = selectors.objection_by_receipt(receipt=form.cleaned_data["receipt"],
+                                                       contact=form.cleaned_data["contact"], programme_code=programme)
+            if objection is None:
+                not_found, status = True, 404
+    return render(request, "reviews/public_objection_lookup.html", {
+        "programme": programme_row, "form": form, "objection": objection, "not_found": not_found}, status=status)
 
 
 def public_unit(request, pk: int, programme: str | None = None):
