@@ -44,3 +44,31 @@ class PasswordHistory(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
+class IdentityLink(models.Model):
+    """An identity of the province's identity provider (its issuer and the stable subject ``sub`` it gives the
+    person), linked to one account by the security administrator. Signing in through the provider finds the
+    account by this pair only: a name or an e-mail address the provider sends is never used to match."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_links",
+                             verbose_name=_("user"))
+    issuer = models.CharField(_("issuer"), max_length=255,
+                              help_text=_("The identity provider's issuer (iss), as its ID tokens carry it"))
+    subject = models.CharField(_("subject"), max_length=255,
+                               help_text=_("The stable identifier (sub) the identity provider gives the person"))
+    linked_at = models.DateTimeField(_("linked at"), default=timezone.now)
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+                                  verbose_name=_("linked by"))
+    last_used_at = models.DateTimeField(_("last signed in with"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identity link")
+        verbose_name_plural = _("identity links")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="%(app_label)s_%(class)s_unique_identity",
+                                    violation_error_message=_("This identity is already linked to an account.")),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ← {self.subject}"

@@ -5,7 +5,7 @@ its audit record in that transaction."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -15,7 +15,7 @@ from incentives import params
 from organisation import roles
 from organisation.audit import AuditAction, audit_record
 
-from .models import AccountSecurity
+from .models import AccountSecurity, IdentityLink
 
 TOTP_DEVICE_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery codes"
@@ -119,3 +119,45 @@ def verify_second_factor(*, user, token: str):
         audit_record(actor=user, action="account.otp_verified", target=user,
                      data={"device": verified.persistent_id, "recovery_code": False})
     return verified
+
+
+# --- identities of the identity provider (unified sign-on) ---------------------------------------------------------
+
+def _require_security_administrator(actor) -> None:
+    if not (actor is not None and actor.is_authenticated and roles.is_security_administrator(actor)):
+        raise PermissionDenied(_("Only the security administrator links identities to accounts."))
+
+
+def identity_link(*, actor, user, subject: str, issuer: str = "") -> IdentityLink:
+    """Link the identity ``subject`` of the identity provider (``issuer``: the configured one by default) to
+    ``user``'s account. The security administrator's act: the person then signs in through the provider, with the
+    roles and bureaus their account already has (the link gives none)."""
+    _require_security_administrator(actor)
+    issuer = (issuer or settings.OIDC_OP_ISSUER).strip()
+    subject = (subject or "").strip()
+    if not issuer:
+        raise ValidationError(_("No identity provider is configured (OIDC_OP_ISSUER): name the issuer."),
+                              code="issuer")
+    if not subject or len(subject) > 255:
+        raise ValidationError(_("Give the identity's subject (sub), at most 255 characters."), code="subject")
+    if not user.is_active:
+        raise ValidationError(_("%(user)s is deactivated: an identity cannot be linked to it.") % {"user": user},
+                              code="inactive")
+    try:
+        with transaction.atomic():
+            link = IdentityLink.objects.create(user=user, issuer=issuer, subject=subject, linked_by=actor)
+            audit_record(actor=actor, action=AuditAction.IDENTITY_LINKED, target=user,
+                         data={"issuer": issuer, "subject": subject, "link": link.pk})
+    except IntegrityError:
+        raise ValidationError(_("This identity is already linked to an account."), code="linked") from None
+    return link
+
+
+@transaction.atomic
+def identity_unlink(*, actor, link: IdentityLink) -> None:
+    """Remove the link: the identity signs in nowhere any more (a session already open ends with its timeouts)."""
+    _require_security_administrator(actor)
+    link = IdentityLink.objects.select_for_update().select_related("user").get(pk=link.pk)
+    audit_record(actor=actor, action=AuditAction.IDENTITY_UNLINKED, target=link.user,
+                 data={"issuer": link.issuer, "subject": link.subject, "link": link.pk})
+    link.delete()
