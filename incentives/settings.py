@@ -654,6 +654,7 @@ OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile").strip()
 OIDC_CREATE_USER = False  # never: an identity reaches an account only through a link the security administrator made
 OIDC_STORE_ID_TOKEN = False
 OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
 OIDC_CALLBACK_CLASS = "security.sign_on.CallbackView"
 OIDC_AUTHENTICATE_CLASS = "security.sign_on.AuthenticateView"
