@@ -71,7 +71,8 @@ SECURITY_EXTRA = {("organisation", "add_membership"), ("organisation", "change_m
                   ("organisation", "delete_membership"), ("organisation", "view_membership"),
                   ("organisation", "view_bureau"), ("measures", "view_incentivecategory"),
                   ("security", "add_identitylink"), ("security", "delete_identitylink"),
-                  ("security", "view_identitylink")}
+                  ("security", "view_identitylink"), ("security", "add_claimrule"),
+                  ("security", "delete_claimrule"), ("security", "view_claimrule")}
 AUDIT_PERMISSIONS = {("organisation", "view_auditentry")}
 
 

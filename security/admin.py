@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 
 from . import services
-from .models import IdentityLink
+from .models import ClaimRule, IdentityLink
 
 
 class IdentityLinkForm(forms.ModelForm):
@@ -47,3 +47,37 @@ class IdentityLinkAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for link in queryset:
             services.identity_unlink(actor=request.user, link=link)
+
+
+class ClaimRuleForm(forms.ModelForm):
+    class Meta:
+        model = ClaimRule
+        fields = ("issuer", "claim", "value", "bureau")
+
+
+@admin.register(ClaimRule)
+class ClaimRuleAdmin(admin.ModelAdmin):
+    """Rules from an identity's claim to a bureau: an unlinked identity matching one gets that bureau's staff
+    account at its first sign-in through the identity provider."""
+
+    form = ClaimRuleForm
+    list_display = ("claim", "value", "bureau", "issuer", "created_by", "created_at")
+    list_select_related = ("bureau", "created_by")
+    autocomplete_fields = ("bureau",)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # set or removed, never edited
+
+    def get_changeform_initial_data(self, request):
+        return {"issuer": settings.OIDC_OP_ISSUER, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = services.claim_rule_set(actor=request.user, claim=obj.claim, value=obj.value, bureau=obj.bureau,
+                                         issuer=obj.issuer).pk
+
+    def delete_model(self, request, obj):
+        services.claim_rule_remove(actor=request.user, rule=obj)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset.select_related("bureau"):
+            services.claim_rule_remove(actor=request.user, rule=rule)

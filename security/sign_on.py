@@ -2,7 +2,9 @@
 
 * The person is found by the identity's issuer and subject (``iss`` and ``sub`` of the verified ID token), through an
   ``IdentityLink`` the security administrator made (``services.identity_link``). A name or an e-mail address the
-  provider sends is never used to match, and an unknown identity gets no account: it is refused and recorded.
+  provider sends is never used to match. An identity without a link gets an account only when the security
+  administrator's claim rules map it to one bureau (``services.identity_provision``: that bureau's staff, nothing
+  more); otherwise it is refused and recorded.
 * When the provider asserts a second factor (``amr`` naming one, RFC 8176, or an ``acr`` listed in
   ``OIDC_SECOND_FACTOR_ACR``), the local TOTP step is not asked again (``policy.start_session``); otherwise the
   session owes it as after a password.
@@ -28,7 +30,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from organisation.audit import AuditAction, audit_record
 from organisation.throttle import client_address
 
-from . import policy
+from . import policy, services
 from .models import IdentityLink
 
 # Set on the request by the backend for the ``user_logged_in`` handler (``security.signals``, ``policy``): how the
@@ -89,9 +91,15 @@ class IdentityProviderBackend(OIDCAuthenticationBackend):
             _refused(self.request, issuer=issuer, subject=subject, reason="issuer or audience")
             return None
         link = IdentityLink.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
-        if link is None or not link.user.is_active:
-            _refused(self.request, issuer=issuer, subject=subject,
-                     reason="not linked" if link is None else "account deactivated")
+        if link is None:
+            # The security administrator's rules may map its claims to a bureau: an account of that bureau's staff.
+            user = services.identity_provision(issuer=issuer, subject=subject, claims=payload)
+            if user is None:
+                _refused(self.request, issuer=issuer, subject=subject, reason="not linked")
+                return None
+            link = IdentityLink.objects.select_related("user").get(issuer=issuer, subject=subject)
+        elif not link.user.is_active:
+            _refused(self.request, issuer=issuer, subject=subject, reason="account deactivated")
             return None
         IdentityLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
         setattr(self.request, SIGN_ON_ATTRIBUTE, {

@@ -140,7 +140,7 @@ def _send(client: Client, case, secret: str):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     method = case.method.lower()
     if case.media_type and case.media_type.startswith("multipart/"):
-        data = {key: SimpleUploadedFile("f.pdf", value) if isinstance(value, bytes) else value
+        data = {key: SimpleUploadedFile("f.pdf", value) if isinstance(value, bytes) else ("" if value is None else value)
                 for key, value in (case.body if isinstance(case.body, dict) else {}).items()}
         return client.post(path, data, **headers)
     if method in {"put", "post", "patch"}:

@@ -52,7 +52,8 @@ def identity_provider(tmp_path, live_server, settings):
     env = {**os.environ, "OIDC_PROVIDER_DB": str(tmp_path / "provider.sqlite3"), "OIDC_PROVIDER_KEY": key,
            "OIDC_PROVIDER_ISSUER": f"{base}/o", "OIDC_PROVIDER_PORT": str(port),
            "OIDC_PROVIDER_USERS": ",".join(f"{name}:{PROVIDER_PASSWORD}" for name in ("wangfang", "liqiang", "stranger")),
-           "OIDC_PROVIDER_MFA_USERS": "liqiang", "OIDC_PROVIDER_CLIENT": f"{CLIENT_ID}:{CLIENT_SECRET}:{callback}"}
+           "OIDC_PROVIDER_MFA_USERS": "liqiang", "OIDC_PROVIDER_DEPARTMENTS": "stranger:440100-LY",
+           "OIDC_PROVIDER_CLIENT": f"{CLIENT_ID}:{CLIENT_SECRET}:{callback}"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     log = open(tmp_path / "provider.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "oidc_provider" / "serve.py")], cwd=ROOT,
@@ -98,7 +99,7 @@ def _with_authenticator(user) -> TOTPDevice:
 
 @pytest.mark.browser
 def test_signing_in_through_the_identity_provider_with_and_without_its_second_factor(
-        identity_provider, browser_context_factory, live_server, clerk_water, clerk_ndrc):
+        identity_provider, browser_context_factory, live_server, clerk_water, clerk_ndrc, bureau):
     security_admin = make_security_administrator()
     for clerk in (clerk_water, clerk_ndrc):
         services.identity_link(actor=security_admin, user=clerk, subject=f"gd-{clerk.username}")
@@ -133,6 +134,16 @@ def test_signing_in_through_the_identity_provider_with_and_without_its_second_fa
     assert "安全管理员" in page.locator(".messages").inner_text()
     refused = AuditEntry.objects.get(action="account.oidc_sign_in_refused")
     assert (refused.data["subject"], refused.data["reason"]) == ("gd-stranger", "not linked")
+    # The security administrator's rule maps the provider's department code to 市林业园林局: the same identity now
+    # gets that bureau's staff account, and nothing more, at its sign-in.
+    services.claim_rule_set(actor=security_admin, claim="dept", value="440100-LY", bureau=bureau("市林业园林局"))
+    page = browser_context_factory().new_page()
+    _sign_in_through_provider(page, live_server, "stranger")
+    assert page.url == f"{live_server.url}/nominations/"
+    provisioned = IdentityLink.objects.get(subject="gd-stranger").user
+    assert [m.bureau.short_name for m in provisioned.memberships.all()] == ["市林业园林局"]
+    assert set(provisioned.groups.values_list("name", flat=True)) == {"bureau_staff", f"bureau:{bureau('市林业园林局').pk}"}
+    assert not provisioned.has_usable_password()
 
     # Unlinked by the security administrator: 王芳's identity signs in nowhere any more.
     services.identity_unlink(actor=security_admin, link=IdentityLink.objects.get(user=clerk_water))
@@ -174,3 +185,22 @@ def test_which_claims_assert_a_second_factor(settings):
     assert second_factor_asserted({"acr": "urn:gd:loa:3"})
     assert not second_factor_asserted({"amr": ["pwd"], "acr": "urn:gd:loa:1"})
     assert not second_factor_asserted({})
+
+
+@pytest.mark.django_db
+def test_a_claim_rule_provisions_only_when_its_claims_name_one_bureau(bureau, reviewer, settings):
+    settings.OIDC_OP_ISSUER = issuer = "https://sso.gd.gov.cn"
+    security_admin = make_security_administrator()
+    with pytest.raises(PermissionDenied):
+        services.claim_rule_set(actor=reviewer, claim="dept", value="SW", bureau=bureau("市水务局"))
+    services.claim_rule_set(actor=security_admin, claim="dept", value="SW", bureau=bureau("市水务局"))
+    services.claim_rule_set(actor=security_admin, claim="dept", value="LY", bureau=bureau("市林业园林局"))
+    assert AuditEntry.objects.filter(action="claim_rule.set", actor=security_admin).count() == 2
+    # No matching claim, or claims naming two bureaus: no account.
+    assert services.identity_provision(issuer=issuer, subject="a", claims={"dept": "XX"}) is None
+    assert services.identity_provision(issuer=issuer, subject="b", claims={"dept": ["SW", "LY"]}) is None
+    assert services.identity_provision(issuer="https://elsewhere", subject="c", claims={"dept": "SW"}) is None
+    user = services.identity_provision(issuer=issuer, subject="d", claims={"dept": ["SW"], "name": "周明"})
+    assert (user.first_name, [m.bureau.short_name for m in user.memberships.all()]) == ("周明", ["市水务局"])
+    assert AuditEntry.objects.get(action="account.identity_linked", target_id=user.pk).data["rule"]
+    assert not user.is_staff and not user.has_usable_password()
