@@ -88,7 +88,7 @@ class UnitList(ReadList):
 
     def get_queryset(self):
         units = Unit.objects.select_related("programme").order_by("programme_id", "division_order", "name", "pk")
-        text = (self.request.query_params.get("q") or "").strip()[:100]
+        text = (self.request.query_params.get("q") or "").replace("\x00", "").strip()[:100]
         if text:
             units = units.filter(name__contains=text)
         return access.restrict(units, self.request.user)
@@ -192,6 +192,8 @@ class FundsList(ReadList):
 # --- writes: what a bureau's own system sends ------------------------------------------------------------------
 
 def _list_access(user, year: int, category_id: int) -> nomination_selectors.ListAccess:
+    if params.year_from(str(year)) is None or params.int_from(str(category_id)) is None:
+        raise Http404
     try:
         return nomination_selectors.list_access(user, year=year, category_id=category_id)
     except (Cycle.DoesNotExist, IncentiveCategory.DoesNotExist):

@@ -110,7 +110,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "incentives.apps.StaticFilesConfig",  # django.contrib.staticfiles, without the files nothing serves
     "guardian",
     "import_export",
     "django_otp",
