@@ -110,7 +110,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "incentives.apps.StaticFilesConfig",  # django.contrib.staticfiles, without the files nothing serves
     "guardian",
     "import_export",
     "django_otp",
@@ -119,12 +119,17 @@ INSTALLED_APPS = [
     "csp",
     "pgtrigger",
     "django_prometheus",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "mozilla_django_oidc",
     "organisation",
     "security",
     "measures",
     "evaluation",
     "nominations",
     "reviews",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -217,7 +222,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password backend, refusing every account but the break-glass ones when LOCAL_PASSWORDS is off.
+    "security.sign_on.LocalPasswordBackend",
+    # Unified sign-on through the province's identity provider (OpenID Connect), when OIDC_RP_CLIENT_ID is set.
+    "security.sign_on.IdentityProviderBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; public pages need no permission
@@ -631,3 +639,79 @@ INVITATION_TIMEOUT = env_int("INVITATION_TIMEOUT", 7 * 24 * 60 * 60)
 
 # django-import-export serves the admin's exports only; imports go through measures.importing (one path per kind).
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
+# ---------------------------------------------------------------------------------------------------------------
+# Unified sign-on (统一身份认证): OpenID Connect against the province's identity provider (security/sign_on.py)
+# ---------------------------------------------------------------------------------------------------------------
+# On when OIDC_RP_CLIENT_ID is set. The person is found by the identity's issuer and subject (``sub``), linked to an
+# account by the security administrator; an unknown identity is refused, never given an account.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "").strip()
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+# The issuer (``iss`` of its ID tokens) and its endpoints, as its /.well-known/openid-configuration names them.
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "").strip()
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "").strip()
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "").strip()
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "").strip()
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "").strip()
+OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "").strip()
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256").strip()
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile").strip()
+OIDC_CREATE_USER = False  # never: an identity reaches an account only through a link the security administrator made
+OIDC_STORE_ID_TOKEN = False
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+OIDC_CALLBACK_CLASS = "security.sign_on.CallbackView"
+OIDC_AUTHENTICATE_CLASS = "security.sign_on.AuthenticateView"
+# The provider asserts a second factor with ``amr`` (RFC 8176: otp, hwk, sms, mfa …) or an ``acr`` value listed here;
+# then the local TOTP step is not asked again. Anything else: the local step is asked as after a password.
+OIDC_SECOND_FACTOR_AMR = env_list("OIDC_SECOND_FACTOR_AMR", ["mfa", "otp", "hwk", "swk", "sms", "sc", "fpt", "face"])
+OIDC_SECOND_FACTOR_ACR = env_list("OIDC_SECOND_FACTOR_ACR", [])
+if OIDC_ENABLED:
+    _missing = [name for name in ("OIDC_OP_ISSUER", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT",
+                                  "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT") if not globals()[name]]
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set: set {', '.join(_missing)} too")
+# Local passwords: off (LOCAL_PASSWORDS=0) once everyone signs in through the identity provider, except the
+# break-glass accounts named here, which keep their password (and second factor) for when the provider is down.
+LOCAL_PASSWORDS = env_bool("LOCAL_PASSWORDS", True)
+BREAK_GLASS_USERNAMES = env_list("BREAK_GLASS_USERNAMES", [])
+if not LOCAL_PASSWORDS and not BREAK_GLASS_USERNAMES:
+    raise ImproperlyConfigured("LOCAL_PASSWORDS=0 needs BREAK_GLASS_USERNAMES: at least one administrator must be "
+                               "able to sign in when the identity provider is down")
+
+# ---------------------------------------------------------------------------------------------------------------
+# The open API (api/): Django REST framework, described in OpenAPI 3 by drf-spectacular at /api/schema/
+# ---------------------------------------------------------------------------------------------------------------
+# Calls per minute for one person (tokens and session together), counted like the sign-in throttle
+# (organisation/throttle.py) in the shared cache.
+API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 120)
+# A token lives at most this many days (its owner chooses less).
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+if API_REQUESTS_PER_MINUTE < 1 or API_TOKEN_MAX_DAYS < 1:
+    raise ImproperlyConfigured("API_REQUESTS_PER_MINUTE and API_TOKEN_MAX_DAYS must be at least 1")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.TokenAuthentication",
+                                       "api.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopes"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PersonThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "督查激励 open API",
+    "DESCRIPTION": "Read what the person may read; write what a bureau's own system sends (a list's draft, its "
+                   "nominees and evidence, scoring values). Authorization: Bearer <personal token>.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"CycleState": "nominations.models.Cycle.State",
+                            "ListState": "nominations.models.NominationList.State"},
+}

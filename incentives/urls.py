@@ -24,6 +24,7 @@ urlpatterns = [
     path("metrics", include("reviews.metrics")),
     path("notifications/", include("organisation.notification_urls")),
     path("bulletins/", include("reviews.bulletin_urls")),
+    path("api/", include("api.urls")),
     path("", include("security.urls")),
 ]
 

@@ -376,6 +376,16 @@ class AuditAction(models.TextChoices):
     RECOVERY_CODES_REMOVED = "account.recovery_codes_removed", _("Recovery codes removed")
     ACCESS_REFUSED = "access.refused", _("Access refused")
     DATA_EXPORTED = "data.exported", _("Data exported")
+    # unified sign-on (OpenID Connect) and the open API
+    OIDC_SIGNED_IN = "account.oidc_signed_in", _("Signed in through the identity provider")
+    OIDC_SIGN_IN_REFUSED = "account.oidc_sign_in_refused", _("Sign-in through the identity provider refused")
+    IDENTITY_LINKED = "account.identity_linked", _("Identity of the identity provider linked")
+    IDENTITY_UNLINKED = "account.identity_unlinked", _("Identity of the identity provider unlinked")
+    CLAIM_RULE_SET = "claim_rule.set", _("Rule from an identity's claim to a bureau set")
+    CLAIM_RULE_REMOVED = "claim_rule.removed", _("Rule from an identity's claim to a bureau removed")
+    API_TOKEN_CREATED = "api_token.created", _("API token created")
+    API_TOKEN_REVOKED = "api_token.revoked", _("API token revoked")
+    API_CALLED = "api.called", _("API called")
 
 
 def typed_username():

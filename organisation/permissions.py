@@ -69,7 +69,10 @@ NOT_FOR_ADMINISTRATORS = {NOMINATE, COMMENT, "add_auditentry", "change_auditentr
 SECURITY_APPS = ("auth", "guardian", "otp_totp", "otp_static")
 SECURITY_EXTRA = {("organisation", "add_membership"), ("organisation", "change_membership"),
                   ("organisation", "delete_membership"), ("organisation", "view_membership"),
-                  ("organisation", "view_bureau"), ("measures", "view_incentivecategory")}
+                  ("organisation", "view_bureau"), ("measures", "view_incentivecategory"),
+                  ("security", "add_identitylink"), ("security", "delete_identitylink"),
+                  ("security", "view_identitylink"), ("security", "add_claimrule"),
+                  ("security", "delete_claimrule"), ("security", "view_claimrule")}
 AUDIT_PERMISSIONS = {("organisation", "view_auditentry")}
 
 

@@ -61,6 +61,12 @@ class ThrottledLoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        # The identity provider's button (unified sign-on, security.sign_on) when one is configured; the password
+        # form stays for the break-glass accounts when local passwords are off.
+        return {**super().get_context_data(**kwargs), "sign_on": settings.OIDC_ENABLED,
+                "local_passwords": settings.LOCAL_PASSWORDS}
+
 
 class ThrottledPasswordResetView(auth_views.PasswordResetView):
     """Answers as usual, but sends no more than a few mails per address asked for (see ``throttle``)."""

@@ -18,6 +18,10 @@ OTP_STEP = "security.otp_step"  # "verify" (a device is enrolled) or "enrol" (th
 PASSWORD_DUE = "security.password_due"  # epoch seconds
 MUST_CHANGE = "security.must_change"
 VERIFY, ENROL = "verify", "enrol"
+# The identity provider asserted a second factor at this session's sign-in (security.sign_on): no local step.
+PROVIDER_SECOND_FACTOR = "security.provider_second_factor"
+# Set on the request by security.sign_on's backend when the person signed in through the identity provider.
+SIGN_ON_ATTRIBUTE = "_security_sign_on"
 
 
 def otp_required_for(user) -> bool:
@@ -43,7 +47,12 @@ def start_session(request, user) -> None:
     now = time.time()
     session[SIGNED_IN_AT] = now
     session[LAST_SEEN] = now
-    if user_has_device(user, confirmed=True):
+    sign_on = getattr(request, SIGN_ON_ATTRIBUTE, None) or {}
+    session.pop(PROVIDER_SECOND_FACTOR, None)
+    if sign_on.get("second_factor"):
+        session[PROVIDER_SECOND_FACTOR] = True
+        session.pop(OTP_STEP, None)
+    elif user_has_device(user, confirmed=True):
         session[OTP_STEP] = VERIFY
     elif otp_required_for(user):
         session[OTP_STEP] = ENROL
@@ -67,7 +76,7 @@ def second_factor_given(request) -> None:
 def otp_step(request) -> str | None:
     """What the session still owes: ``VERIFY``, ``ENROL`` or None."""
     user = request.user
-    if user.is_verified():
+    if user.is_verified() or request.session.get(PROVIDER_SECOND_FACTOR):
         return None
     step = request.session.get(OTP_STEP)
     if step == VERIFY:

@@ -3,9 +3,13 @@
 Each function takes keyword arguments only, runs in one transaction, checks who may do it, validates, and writes
 its audit record in that transaction."""
 
+import hashlib
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -14,8 +18,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from incentives import params
 from organisation import roles
 from organisation.audit import AuditAction, audit_record
+from organisation.services import membership_add
 
-from .models import AccountSecurity
+from .models import AccountSecurity, ClaimRule, IdentityLink
 
 TOTP_DEVICE_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery codes"
@@ -119,3 +124,106 @@ def verify_second_factor(*, user, token: str):
         audit_record(actor=user, action="account.otp_verified", target=user,
                      data={"device": verified.persistent_id, "recovery_code": False})
     return verified
+
+
+# --- identities of the identity provider (unified sign-on) ---------------------------------------------------------
+
+def _require_security_administrator(actor) -> None:
+    if not (actor is not None and actor.is_authenticated and roles.is_security_administrator(actor)):
+        raise PermissionDenied(_("Only the security administrator links identities to accounts."))
+
+
+def identity_link(*, actor, user, subject: str, issuer: str = "") -> IdentityLink:
+    """Link the identity ``subject`` of the identity provider (``issuer``: the configured one by default) to
+    ``user``'s account. The security administrator's act: the person then signs in through the provider, with the
+    roles and bureaus their account already has (the link gives none)."""
+    _require_security_administrator(actor)
+    issuer = (issuer or settings.OIDC_OP_ISSUER).strip()
+    subject = (subject or "").strip()
+    if not issuer:
+        raise ValidationError(_("No identity provider is configured (OIDC_OP_ISSUER): name the issuer."),
+                              code="issuer")
+    if not subject or len(subject) > 255:
+        raise ValidationError(_("Give the identity's subject (sub), at most 255 characters."), code="subject")
+    if not user.is_active:
+        raise ValidationError(_("%(user)s is deactivated: an identity cannot be linked to it.") % {"user": user},
+                              code="inactive")
+    try:
+        with transaction.atomic():
+            link = IdentityLink.objects.create(user=user, issuer=issuer, subject=subject, linked_by=actor)
+            audit_record(actor=actor, action=AuditAction.IDENTITY_LINKED, target=user,
+                         data={"issuer": issuer, "subject": subject, "link": link.pk})
+    except IntegrityError:
+        raise ValidationError(_("This identity is already linked to an account."), code="linked") from None
+    return link
+
+
+@transaction.atomic
+def identity_unlink(*, actor, link: IdentityLink) -> None:
+    """Remove the link: the identity signs in nowhere any more (a session already open ends with its timeouts)."""
+    _require_security_administrator(actor)
+    link = IdentityLink.objects.select_for_update().select_related("user").get(pk=link.pk)
+    audit_record(actor=actor, action=AuditAction.IDENTITY_UNLINKED, target=link.user,
+                 data={"issuer": link.issuer, "subject": link.subject, "link": link.pk})
+    link.delete()
+
+
+def claim_rule_set(*, actor, claim: str, value: str, bureau, issuer: str = "") -> ClaimRule:
+    """The security administrator's rule: an unlinked identity whose ``claim`` is ``value`` becomes the bureau
+    staff of ``bureau`` at its first sign-in (``identity_provision``)."""
+    _require_security_administrator(actor)
+    issuer = (issuer or settings.OIDC_OP_ISSUER).strip()
+    claim, value = (claim or "").strip(), (value or "").strip()
+    if not issuer or not claim or not value or len(claim) > 64 or len(value) > 255:
+        raise ValidationError(_("Give the issuer, the claim's name (at most 64 characters) and its value (at most "
+                                "255)."), code="rule")
+    try:
+        with transaction.atomic():
+            rule = ClaimRule.objects.create(issuer=issuer, claim=claim, value=value, bureau=bureau, created_by=actor)
+            audit_record(actor=actor, action=AuditAction.CLAIM_RULE_SET, target=bureau,
+                         data={"rule": rule.pk, "issuer": issuer, "claim": claim, "value": value})
+    except IntegrityError:
+        raise ValidationError(_("A rule for this claim's value exists already."), code="exists") from None
+    return rule
+
+
+@transaction.atomic
+def claim_rule_remove(*, actor, rule: ClaimRule) -> None:
+    """Accounts the rule made stay as they are; new identities are no longer given one."""
+    _require_security_administrator(actor)
+    audit_record(actor=actor, action=AuditAction.CLAIM_RULE_REMOVED, target=rule.bureau,
+                 data={"rule": rule.pk, "issuer": rule.issuer, "claim": rule.claim, "value": rule.value})
+    rule.delete()
+
+
+def _claim_values(claims: dict, name: str) -> set[str]:
+    value = claims.get(name)
+    values = value if isinstance(value, list) else [value]
+    return {str(v) for v in values if isinstance(v, str | int) and not isinstance(v, bool)}
+
+
+def identity_provision(*, issuer: str, subject: str, claims: dict):
+    """An identity nobody linked, signing in: when the security administrators' rules map its claims to exactly
+    one bureau, it gets an account (no password, no role but bureau staff, that bureau's membership) and its link,
+    in the name of the rule's author. Returns the account, or None (no rule, or rules naming several bureaus)."""
+    rules = [rule for rule in ClaimRule.objects.select_related("bureau", "created_by").filter(issuer=issuer)
+             if rule.value in _claim_values(claims, rule.claim)]
+    bureaus = {rule.bureau_id for rule in rules}
+    if len(bureaus) != 1:
+        return None
+    rule = rules[0]
+    if not roles.is_security_administrator(rule.created_by):
+        return None  # its author is no longer the security administrator: the rule is not theirs to apply now
+    User = get_user_model()
+    digest = hashlib.sha256(f"{issuer}|{subject}".encode()).hexdigest()[:16]
+    with transaction.atomic():
+        user = User(username=f"sso-{digest}", first_name=str(claims.get("name") or "")[:150])
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name=roles.BUREAU_STAFF))
+        membership_add(actor=rule.created_by, user=user, bureau=rule.bureau)
+        link = IdentityLink.objects.create(user=user, issuer=issuer, subject=subject, linked_by=rule.created_by)
+        audit_record(actor=rule.created_by, action=AuditAction.IDENTITY_LINKED, target=user,
+                     data={"issuer": issuer, "subject": subject, "link": link.pk, "rule": rule.pk,
+                           "bureau": rule.bureau_id})
+    return user

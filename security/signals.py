@@ -46,6 +46,10 @@ def signed_in(sender, request, user, **kwargs):
     data = {"address": _address(request)}
     if user.is_superuser:
         data["superuser"] = True  # the first start's account: each of its sign-ins stands out in the trail
+    sign_on = getattr(request, policy.SIGN_ON_ATTRIBUTE, None) if request is not None else None
+    if sign_on is not None:  # through the identity provider (security.sign_on): which identity, which factors
+        _record(actor=user, action=AuditAction.OIDC_SIGNED_IN, target=user, data={**data, **sign_on})
+        return
     _record(actor=user, action="account.signed_in", target=user, data=data)
 
 

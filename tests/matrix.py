@@ -57,6 +57,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from api import services as api_services
 from evaluation.models import Criteria, Expert, Indicator, IndicatorEvidence, Panel, PanelMember
 from measures.models import ImplementationRules, IncentiveCategory, Measure, PolicyDocument, Responsibility
 from nominations.deadlines import default_deadline_for
@@ -289,6 +290,7 @@ def _build_world() -> World:
     proof.file.save("proof.pdf", ContentFile(body), save=False)
     proof.save()
     extra["indicator_evidence"] = proof
+    extra["api_token"] = api_services.token_create(actor=users["water"], name="matrix", scopes=["read"], days=1)[0]
     extra["b"] = b = _second_programme(year, users["reviewer"])
     # A screening event (负面清单) on each programme's awardee of the year: flags to settle.
     extra["screening_event"] = ScreeningEvent.objects.create(
@@ -920,6 +922,35 @@ MATRIX: dict[str, list[Case]] = {
                      status=404)
         for name in ("programme_results:notice", "programme_results:objection", "programme_results:objection_receipt")
     },
+    # --- the open API (api/): a token or the person's own session (accepted too: chosen so that the docs page and
+    # a page's script work; it must pass the CSRF check). Without either: 401. Reads are scoped by the door.
+    "api:schema": public(),
+    "api:docs": public(),
+    "api:tokens": signed_in()
+    + signed_in(label="POST empty", method="post", status=400),
+    # A token is its owner's alone (``water``'s here): nobody else finds it.
+    "api:token_revoke": signed_in(lambda w: {"pk": w.extra["api_token"].pk}, label="GET", status=405)
+    + [Case("POST water's token", lambda w: {"pk": w.extra["api_token"].pk},
+            lambda w: people(404, water=REDIRECT), "post")],
+    # Unified sign-on (security.sign_on): no page while no identity provider is configured, as in this world;
+    # tests/test_sign_on.py walks both with a real provider.
+    "oidc_authentication_init": public(label="no provider configured", status=404),
+    "oidc_authentication_callback": public(label="no provider configured", status=404),
+    **{name: everyone(anonymous=401, clerk=200, reviewer=200, administrator=200, inactive=401)
+       for name in ("api:programmes", "api:catalogue", "api:units", "api:cycles", "api:lists", "api:results",
+                    "api:awards", "api:funds")},
+    "api:list": on_lists(lambda w, s: {"pk": s.nomination_list.pk}, **{**READ, "anonymous": 401, "inactive": 401})
+    + everyone(lambda w: {"pk": w.extra["b"]["list"].pk}, label="Jiangsu's list", anonymous=401, clerk=404,
+               reviewer=404, administrator=200, inactive=401, js_clerk=200, js_reviewer=200, js_finance=404,
+               js_register=404),
+    # A form without its file: the list's bureau is told what is missing (400); nobody else finds the list.
+    "api:evidence_add": on_lists(lambda w, s: {"pk": s.nomination_list.pk, "nominee_pk": s.nominee.pk},
+                                 method="post", anonymous=401, inactive=401, owner=400, co=404, unrelated=404,
+                                 reviewer=404, administrator=404),
+    # PUT only: a GET is not allowed (405) once the caller is known.
+    **{name: everyone(lambda w: {"year": w.cycle.year, "category_id": w.scopes[0].category.pk}, label="GET",
+                      anonymous=401, clerk=405, reviewer=405, administrator=405, inactive=401)
+       for name in ("api:draft", "api:values")},
 }
 
 # (url name, case label, persona) → (status it gets, why it differs from the rule). See the module docstring.

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["incentives", "organisation", "security", "measures", "evaluation", "nominations", "reviews", "templates", "locale", "manage.py"]
+SOURCES = ["incentives", "organisation", "security", "measures", "evaluation", "nominations", "reviews", "api", "templates", "locale", "manage.py"]
 
 
 def test_every_message_is_translated_to_chinese(tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {"incentives": 0, "organisation": 1, "security": 2, "measures": 3, "evaluation": 4, "nominations": 5,
-          "reviews": 6}
+          "reviews": 6, "api": 7}
 
 
 def _module_name(path: Path) -> str:
