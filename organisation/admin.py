@@ -36,6 +36,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["bureau"]
+    fields = ["bureau", "is_leader"]
     verbose_name = _("bureau membership")
 
 
@@ -118,9 +119,11 @@ class PersonAdmin(UserAdmin):
             services.membership_remove(actor=request.user, membership=membership)
         for membership in memberships:
             if membership.pk is None:
-                services.membership_add(actor=request.user, user=form.instance, bureau=membership.bureau)
+                services.membership_add(actor=request.user, user=form.instance, bureau=membership.bureau,
+                                        is_leader=membership.is_leader)
             else:
-                services.membership_change(actor=request.user, membership=membership, bureau=membership.bureau)
+                services.membership_change(actor=request.user, membership=membership, bureau=membership.bureau,
+                                           is_leader=membership.is_leader)
 
 
 class RoleGroupAdmin(GroupAdmin):
@@ -152,7 +155,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
     raw_id_fields = ["finance_bureau"]
     fields = ["code", "name", "government", "level", "general_office", "bureau_prefix", "place_name", "issuer_mark",
               "number_prefix", "addressees", "copies_to", "printing_office", "bulletin_procedure", "bulletin_closing",
-              "finance_bureau", "reviewers"]
+              "finance_bureau", "sign_off_required", "reviewers"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []
@@ -252,8 +255,8 @@ class UnitAdmin(PlainActionCheckboxMixin, admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "bureau", "created_at"]
-    list_filter = ["bureau"]
+    list_display = ["user", "bureau", "is_leader", "created_at"]
+    list_filter = ["is_leader", "bureau"]
     list_select_related = ["user", "bureau"]
     search_fields = ["user__username", "user__first_name", "bureau__short_name"]
     autocomplete_fields = ["user", "bureau"]

@@ -74,6 +74,12 @@ class Programme(models.Model):
         help_text=_("How the result was reached, as the bulletin says it, e.g. 经市有关部门推荐、市政府办公厅审核，并报市人民政府同意"))
     bulletin_closing = models.TextField(_("bulletin's closing paragraph"), blank=True)
     is_default = models.BooleanField(_("default"), default=False)
+    # The leader's sign-off (签发): when set, a bureau's list goes from its clerk to the bureau's leader
+    # (``Membership.is_leader``), and only a list the leader signed off reaches the General Office
+    # (``nominations.states``: the rows marked ``sign_off``).
+    sign_off_required = models.BooleanField(
+        _("lists need the bureau leader's sign-off"), default=False,
+        help_text=_("A bureau's list reaches the General Office only once the bureau's leader signed it off (签发)."))
     reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_programmes",
                                        verbose_name=_("reviewers"))
     # The programme's finance bureau: its members set the amounts awards pledge and enter disbursements (the
@@ -233,6 +239,10 @@ class Membership(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
     bureau = models.ForeignKey(Bureau, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("bureau"))
+    # The bureau's leader (a role per bureau, ``organisation.roles``): signs off the bureau's lists (签发) where
+    # the programme asks for it.
+    is_leader = models.BooleanField(_("leader of the bureau"), default=False,
+                                    help_text=_("Signs off the bureau's lists (签发) where the programme requires it."))
     created_at = models.DateTimeField(_("since"), auto_now_add=True)
 
     class Meta:
@@ -287,6 +297,9 @@ class AuditAction(models.TextChoices):
     LIST_RETURNED = "nomination_list.returned", _("Returned for correction")
     LIST_DECIDED = "nomination_list.decided", _("Decided")
     LIST_COMMENTED = "nomination_list.commented", _("Commented")
+    LIST_SENT_FOR_SIGN_OFF = "nomination_list.sent_for_sign_off", _("Sent to the bureau's leader for sign-off")
+    LIST_SIGNED_OFF = "nomination_list.signed_off", _("Signed off by the bureau's leader")
+    LIST_SIGN_OFF_DECLINED = "nomination_list.sign_off_declined", _("Sent back by the bureau's leader")
     # the review
     NOMINEE_APPROVED = "nominee.approved", _("Nominee approved")
     NOMINEE_REJECTED = "nominee.rejected", _("Nominee not approved")
@@ -318,8 +331,10 @@ class AuditAction(models.TextChoices):
     BULLETIN_RENDERED = "bulletin.rendered", _("Bulletin rendered")
     BULLETIN_FAILED = "bulletin.failed", _("Bulletin rendering failed")
     BULLETIN_NUMBER_CHANGED = "cycle.bulletin_number_changed", _("Bulletin's document number changed")
+    BULLETIN_SIGNATURE_INVALID = "bulletin.signature_invalid", _("Bulletin's signature failed its check")
     # messages
     MESSAGE_RETRIED = "message.retried", _("E-mail sent again")
+    MESSAGE_CHANNEL_CHOSEN = "account.message_channel_chosen", _("Channel of messages chosen")
     # accounts and security (三员分立, second factor, sessions; security/)
     SIGNED_IN = "account.signed_in", _("Signed in")
     SIGNED_OUT = "account.signed_out", _("Signed out")

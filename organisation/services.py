@@ -29,15 +29,28 @@ def _require_security_administrator(actor) -> None:
         raise PermissionDeniedError(_("Only the security administrator can change accounts, roles and memberships."))
 
 
-def membership_add(*, actor, user, bureau) -> Membership:
-    """Make ``user`` a member of ``bureau`` (their rights follow at once: organisation.signals)."""
+def membership_add(*, actor, user, bureau, is_leader: bool = False) -> Membership:
+    """Make ``user`` a member of ``bureau`` (their rights follow at once: organisation.signals), its leader when
+    ``is_leader`` (who signs off the bureau's lists: ``organisation.roles.leads_bureau``)."""
     _require_security_administrator(actor)
     with transaction.atomic():
-        membership, created = Membership.objects.get_or_create(user=user, bureau=bureau)
+        membership, created = Membership.objects.get_or_create(user=user, bureau=bureau,
+                                                               defaults={"is_leader": is_leader})
         if created:
             audit_record(actor=actor, action=AuditAction.MEMBERSHIP_ADDED, target=user,
-                         message=str(bureau), data={"bureau": bureau.pk, "user": user.pk})
+                         message=str(bureau), data={"bureau": bureau.pk, "user": user.pk, "is_leader": is_leader})
+        elif membership.is_leader != is_leader:
+            _leader_set(actor=actor, membership=membership, is_leader=is_leader)
     return membership
+
+
+def _leader_set(*, actor, membership: Membership, is_leader: bool) -> None:
+    """Make the member the bureau's leader, or no longer (a role per bureau: ``organisation.roles``)."""
+    Membership.objects.filter(pk=membership.pk).update(is_leader=is_leader)
+    membership.is_leader = is_leader
+    audit_record(actor=actor, action=AuditAction.ROLE_GRANTED if is_leader else AuditAction.ROLE_REVOKED,
+                 target=membership.user, message=_("Leader of %(bureau)s") % {"bureau": membership.bureau},
+                 data={"role": roles.BUREAU_LEADER, "bureau": membership.bureau_id, "user": membership.user_id})
 
 
 def membership_remove(*, actor, membership: Membership) -> None:
@@ -50,15 +63,19 @@ def membership_remove(*, actor, membership: Membership) -> None:
                      message=str(bureau), data={"bureau": bureau.pk, "user": user.pk})
 
 
-def membership_change(*, actor, membership: Membership, bureau) -> Membership:
-    """Move a membership to another bureau (the admin's change form): a removal and an addition."""
+def membership_change(*, actor, membership: Membership, bureau, is_leader: bool | None = None) -> Membership:
+    """Move a membership to another bureau (the admin's change form): a removal and an addition; or make the
+    member the bureau's leader, or no longer."""
     _require_security_administrator(actor)
     with transaction.atomic():
         old = Membership.objects.select_related("user", "bureau").get(pk=membership.pk)
+        is_leader = old.is_leader if is_leader is None else is_leader
         if old.bureau_id == bureau.pk:
+            if old.is_leader != is_leader:
+                _leader_set(actor=actor, membership=old, is_leader=is_leader)
             return old
         membership_remove(actor=actor, membership=old)
-        return membership_add(actor=actor, user=old.user, bureau=bureau)
+        return membership_add(actor=actor, user=old.user, bureau=bureau, is_leader=is_leader)
 
 
 def user_roles_set(*, actor, user, role_names) -> set[str]:

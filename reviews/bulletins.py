@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from incentives.errors import DomainError, PermissionDeniedError
 from measures.models import chinese_numeral
-from nominations.models import Cycle
+from nominations.models import Cycle, NominationList
 from organisation import access, roles
 from organisation.audit import AuditAction, audit_record
 from organisation.models import GUANGZHOU
@@ -126,6 +126,9 @@ class BulletinContext:
     printed_on: str = ""
     procedure: str = GUANGZHOU["bulletin_procedure"]
     closing_paragraph: str = GUANGZHOU["bulletin_closing"]
+    # Who signed off (签发) each list the awards come from, where the programme required it: the bulletin's data
+    # (recorded with every rendering), not its printed text.
+    sign_offs: list[dict] = dataclasses.field(default_factory=list)
 
     def __post_init__(self):
         if not self.printed_on:
@@ -232,8 +235,20 @@ def _awardee_name(award) -> str:
     return award.shown_unit_name
 
 
+def bulletin_sign_offs(cycle) -> list[dict]:
+    """Who signed off each list of the cycle that an award comes from (one query): category, bureau, leader, when."""
+    lists = (NominationList.objects.filter(cycle=cycle, signed_off_by__isnull=False,
+                                           nominees__award__isnull=False).distinct()
+             .select_related("category", "bureau", "signed_off_by").order_by("category__measure__number",
+                                                                              "category__order", "pk"))
+    return [{"list": nl.pk, "category": nl.category.code, "bureau": nl.bureau.short_name,
+             "signed_off_by": nl.signed_off_by.get_full_name() or nl.signed_off_by.get_username(),
+             "signed_off_by_id": nl.signed_off_by_id, "signed_off_at": nl.signed_off_at.isoformat()}
+            for nl in lists]
+
+
 def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: datetime.date | None = None) -> BulletinContext:
-    """The bulletin's content for a cycle, from its awards (3 queries). ``on`` is the signing date (the date of
+    """The bulletin's content for a cycle, from its awards (4 queries). ``on`` is the signing date (the date of
     publication by default), ``printed_on`` the printing date of the closing block (the rendering date by
     default): they differ, as 穗府办〔2022〕30号 was signed on 12-03 and printed on 12-06."""
     awards = (Award.objects.filter(cycle=cycle)
@@ -259,6 +274,7 @@ def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: date
         issuer=programme.general_office, issuer_mark=programme.issuer_mark, addressees=programme.addressees,
         copies_to=programme.copies_to, printing_office=programme.printing_office,
         procedure=programme.bulletin_procedure, closing_paragraph=programme.bulletin_closing,
+        sign_offs=bulletin_sign_offs(cycle),
     )
 
 
@@ -317,7 +333,8 @@ def bulletin_render(*, bulletin_id: int) -> Bulletin | None:
     bulletin = Bulletin.objects.select_related("cycle__document").get(pk=bulletin_id)
     printed_on = bulletin.printed_on or timezone.localdate()
     try:
-        files = bulletin_files(bulletin_context(bulletin.cycle, printed_on=printed_on), created=printed_on)
+        context = bulletin_context(bulletin.cycle, printed_on=printed_on)
+        files = bulletin_files(context, created=printed_on)
     except Exception as error:  # noqa: BLE001 - the failure is recorded on the version and shown to reviewers
         logger.exception("bulletin %s failed to render", bulletin_id)
         with transaction.atomic():
@@ -345,7 +362,7 @@ def bulletin_render(*, bulletin_id: int) -> Bulletin | None:
                                      "error", "finished_at"])
         audit_record(actor=None, action=AuditAction.BULLETIN_RENDERED, target=bulletin.cycle,
                      data={"version": bulletin.version, "sha256": digest, "size": len(pdf), "ofd_sha256": ofd_digest,
-                           "ofd_size": len(files.ofd), "pages": len(files.pages)})
+                           "ofd_size": len(files.ofd), "pages": len(files.pages), "sign_offs": context.sign_offs})
     return bulletin
 
 
