@@ -41,7 +41,7 @@ from organisation.audit import AuditAction, audit_record
 from organisation.models import GUANGZHOU
 
 from . import bulletin_layout as layout
-from . import ofd
+from . import ofd, seal
 from .document_numbers import bulletin_number_validate
 from .models import Award, Bulletin
 from .pdf_fetcher import StaticFilesFetcher
@@ -311,12 +311,36 @@ class RenderedBulletin:
 
 
 def bulletin_files(context: BulletinContext, *, created: datetime.date | None = None) -> RenderedBulletin:
-    """The bulletin as PDF and as OFD, from one layout, so that both have the same text on the same pages."""
+    """The bulletin as PDF and as OFD, from one layout, so that both have the same text on the same pages; each
+    carries the issuing office's electronic seal where the deployment gives its keys (``reviews.seal``): a PAdES
+    signature on the PDF with the seal's picture over the signing date, an SM2 signature inside the OFD."""
     document = bulletin_document(bulletin_html(context))
     pdf = document.write_pdf()
     pages = ofd.pages_from_document(document)
-    return RenderedBulletin(pdf=pdf, ofd=ofd.ofd_from_pages(pages, title=context.title, author=context.issuer,
-                                                            created=created), pages=pages)
+    package = ofd.ofd_from_pages(pages, title=context.title, author=context.issuer, created=created)
+    place = seal.seal_place(pages, context.date)
+    if seal.pdf_signing_configured():
+        pdf = seal.sign_pdf(pdf, place=place, reason=context.title, location=context.issuer)
+    if seal.ofd_signing_configured():
+        package = seal.sign_ofd(package, place=place)
+    return RenderedBulletin(pdf=pdf, ofd=package, pages=pages)
+
+
+def bulletin_copy_check(*, bulletin: Bulletin, kind: str, data: bytes) -> seal.Verdict | None:
+    """Check the seal of a stored version before it is handed out (the deployment signs bulletins): None when it
+    is fine or was never signed (a version rendered before the keys were given), else the failed verdict, recorded
+    in the audit trail (a stored file changed behind the application's back)."""
+    configured = seal.pdf_signing_configured() if kind == "pdf" else seal.ofd_signing_configured()
+    if not configured:
+        return None
+    verdict = seal.verify_pdf(data) if kind == "pdf" else seal.verify_ofd(data)
+    if verdict.valid or not verdict.signed:
+        return None
+    with transaction.atomic():
+        audit_record(actor=None, action=AuditAction.BULLETIN_SIGNATURE_INVALID, target=bulletin.cycle,
+                     message="; ".join(verdict.problems)[:500],
+                     data={"version": bulletin.version, "kind": kind, "problems": verdict.problems})
+    return verdict
 
 
 # --- Services ------------------------------------------------------------------------------------------------
