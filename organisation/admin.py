@@ -20,7 +20,17 @@ from . import roles, services
 from .admin_mixins import ReadOnlyAdminMixin
 from .audit import audit_entries_filtered, audit_entries_searched
 from .invitations import account_invite
-from .models import AuditEntry, Bureau, Membership, Notification, OutboxMessage, Programme, Unit, UnitKind
+from .models import (
+    AuditEntry,
+    Bureau,
+    Membership,
+    Notification,
+    OutboxMessage,
+    Programme,
+    ProgrammeMessaging,
+    Unit,
+    UnitKind,
+)
 from .paginators import CappedPaginator
 from .roles import ROLE_LABELS
 
@@ -142,11 +152,22 @@ class RoleGroupAdmin(GroupAdmin):
         return False
 
 
+class ProgrammeMessagingInline(admin.StackedInline):
+    """The programme's work-messaging apps (企业微信/粤政易, 钉钉/浙政钉): ids, API host, and the name of the
+    environment variable that holds each secret (``organisation.channels``)."""
+
+    model = ProgrammeMessaging
+    extra = 0
+    max_num = 1
+    can_delete = True
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
     """Programmes are created and changed through ``organisation.services`` (audited); the default one is
     Guangzhou's and stays so."""
 
+    inlines = [ProgrammeMessagingInline]
     list_display = ["name", "code", "government", "level", "is_default"]
     search_fields = ["code", "name", "government"]
     filter_horizontal = ["reviewers"]
@@ -191,6 +212,12 @@ class ProgrammeAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         services.programme_reviewers_set(actor=request.user, programme=form.instance,
                                          users=form.cleaned_data.get("reviewers", []))
+        for formset in formsets:  # the work-messaging inline, through its service (audited)
+            for messaging in formset.save(commit=False):
+                messaging.programme = form.instance
+                services.programme_messaging_save(actor=request.user, messaging=messaging)
+            for messaging in formset.deleted_objects:
+                services.programme_messaging_save(actor=request.user, messaging=messaging, delete=True)
 
 
 class BureauAdmin(admin.ModelAdmin):

@@ -422,6 +422,70 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.get_action_display()} {self.target_repr}"
 
 
+class Channel(models.TextChoices):
+    """Where a person's messages reach them: e-mail, or the government's work messaging (企业微信/粤政易 and
+    钉钉/浙政钉 work notifications, ``organisation.channels``)."""
+
+    EMAIL = "email", _("E-mail")
+    WECOM = "wecom", _("WeCom (企业微信/粤政易)")
+    DINGTALK = "dingtalk", _("DingTalk (钉钉/浙政钉)")
+
+
+class MessagingProfile(models.Model):
+    """A person's choice of channel for the application's messages, and their ids in the messaging apps."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messaging",
+                                verbose_name=_("user"))
+    channel = models.CharField(_("messages reach me by"), max_length=16, choices=Channel.choices,
+                               default=Channel.EMAIL)
+    wecom_user_id = models.CharField(_("WeCom user id"), max_length=64, blank=True,
+                                     help_text=_("Your account in 企业微信/粤政易 (成员UserID)"))
+    dingtalk_user_id = models.CharField(_("DingTalk user id"), max_length=64, blank=True,
+                                        help_text=_("Your account in 钉钉/浙政钉 (userid)"))
+
+    class Meta:
+        verbose_name = _("messaging profile")
+        verbose_name_plural = _("messaging profiles")
+
+    def __str__(self):
+        return f"{self.user} · {self.get_channel_display()}"
+
+    def address(self, channel: str) -> str:
+        return {Channel.WECOM: self.wecom_user_id, Channel.DINGTALK: self.dingtalk_user_id}.get(channel, "")
+
+
+class ProgrammeMessaging(models.Model):
+    """A programme's work-messaging apps: the organisation's ids and where the secrets are (the name of an
+    environment variable; a secret is never stored in the database). ``*_api_url`` is the app's documented API
+    host (a government's private deployment, e.g. 粤政易 or 浙政钉, has its own)."""
+
+    programme = models.OneToOneField(Programme, on_delete=models.CASCADE, related_name="messaging",
+                                     verbose_name=_("programme"))
+    wecom_corp_id = models.CharField(_("WeCom corp id"), max_length=64, blank=True)
+    wecom_agent_id = models.CharField(_("WeCom agent id"), max_length=32, blank=True)
+    wecom_secret_env = models.CharField(_("environment variable of the WeCom secret"), max_length=64, blank=True)
+    wecom_api_url = models.URLField(_("WeCom API"), default="https://qyapi.weixin.qq.com")
+    dingtalk_agent_id = models.CharField(_("DingTalk agent id"), max_length=32, blank=True)
+    dingtalk_app_key = models.CharField(_("DingTalk app key"), max_length=64, blank=True)
+    dingtalk_secret_env = models.CharField(_("environment variable of the DingTalk app secret"), max_length=64,
+                                           blank=True)
+    dingtalk_api_url = models.URLField(_("DingTalk API"), default="https://oapi.dingtalk.com")
+
+    class Meta:
+        verbose_name = _("programme's work messaging")
+        verbose_name_plural = _("programmes' work messaging")
+
+    def __str__(self):
+        return str(self.programme)
+
+    def offers(self, channel: str) -> bool:
+        if channel == Channel.WECOM:
+            return bool(self.wecom_corp_id and self.wecom_agent_id and self.wecom_secret_env)
+        if channel == Channel.DINGTALK:
+            return bool(self.dingtalk_app_key and self.dingtalk_agent_id and self.dingtalk_secret_env)
+        return channel == Channel.EMAIL
+
+
 class OutboxMessage(models.Model):
     """One e-mail to one person, recorded before it is sent (the outbox; see ``organisation.outbox``).
 
@@ -444,6 +508,12 @@ class OutboxMessage(models.Model):
                                   null=True, blank=True, verbose_name=_("recipient"),
                                   help_text=_("Empty for someone without an account (an objector to a public notice)"))
     email = models.EmailField(_("e-mail address"), blank=True)
+    # The channel it goes by (the recipient's choice when it was recorded, ``organisation.channels``) and, for a
+    # messaging app, the recipient's id there and the programme whose app sends it.
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL)
+    channel_address = models.CharField(_("id in the messaging app"), max_length=64, blank=True)
+    channel_programme = models.ForeignKey(Programme, on_delete=models.SET_NULL, null=True, blank=True,
+                                          related_name="+", verbose_name=_("programme of the messaging app"))
     subject = models.CharField(_("subject"), max_length=255)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)

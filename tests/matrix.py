@@ -531,6 +531,8 @@ MATRIX: dict[str, list[Case]] = {
     + everyone(label="POST", method="post", anonymous=LOGIN, clerk=LOGIN, reviewer=LOGIN, administrator=LOGIN,
                inactive=LOGIN),
     "password_change": signed_in(),
+    # Each person's own choice of channel (e-mail, WeCom, DingTalk): no object in its address. An empty form: 400.
+    "messaging_profile": signed_in() + signed_in(label="POST empty", method="post", status=400),
     "password_change_done": signed_in(),
     "password_reset": public(),
     "password_reset_done": public(),

@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from nominations.models import Cycle
 from organisation.audit import AuditAction
 from organisation.models import AuditEntry
 from reviews import seal
@@ -23,7 +24,6 @@ from reviews.bulletins import bulletin_context, bulletin_files
 from reviews.models import Bulletin
 
 from .factories import make_awarded_cycle
-from .test_bulletin_render import publish
 
 OFD = "{http://www.ofdspec.org/2016}"
 
@@ -150,8 +150,8 @@ def test_the_ofd_carries_an_sm2_signature_another_sm2_implementation_accepts(ren
 
 def test_a_download_checks_the_stored_copy_first(client, rendered, sealed, category, bureau, reviewer):
     files = rendered[0]
-    cycle = make_awarded_cycle(category, bureau)
-    publish(cycle, reviewer)
+    cycle = make_awarded_cycle(category, bureau, state=Cycle.State.PUBLISHED, published_at=timezone.now(),
+                               published_by=reviewer)
     bulletin = Bulletin(cycle=cycle, version=1, status=Bulletin.Status.DONE, sha256=hashlib.sha256(files.pdf).hexdigest(),
                         size=len(files.pdf), requested_by=reviewer, finished_at=timezone.now())
     bulletin.file.save("bulletin.pdf", ContentFile(files.pdf), save=False)
