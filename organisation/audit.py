@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from incentives import params
+from incentives import databases, params
 
 from . import audit_chain
 from .models import AuditAction, AuditEntry, typed_username
@@ -45,21 +45,15 @@ def audit_record(*, actor, action: AuditAction, target, message: str = "", data:
     )
     table = AuditEntry._meta.db_table
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The foreign keys this transaction has written so far are checked now, not at its commit: a check
-            # waits for whoever holds the row it names, and must never wait while this transaction holds the
-            # chain's lock that the holder may be waiting for (a deadlock: two saves, found by the load run).
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [audit_chain.CHAIN_LOCK])
+        # Appends one after the other (an advisory lock on PostgreSQL, whose foreign keys are checked first: a
+        # check must never wait while this transaction holds the chain's lock; a deadlock of two saves, found by
+        # the load run). What another database gets: ``incentives.databases``.
+        databases.audit_chain_serialise(cursor, lock_key=audit_chain.CHAIN_LOCK)
         # The end of the chain (the unique index on positions, read backwards; a record written without
         # audit_record, which has none, is passed over and verify_audit reports it).
         last = (AuditEntry.objects.filter(chain_seq__isnull=False).order_by("-chain_seq")
                 .values_list("chain_seq", "chain").first())
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-        else:  # AUTOINCREMENT: the largest id ever given
-            cursor.execute("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0) + 1", [table])
-        entry.pk = cursor.fetchone()[0]
+        entry.pk = databases.audit_next_id(cursor, table)
     entry.chain_seq, previous = audit_chain.next_link(last)
     entry.at = timezone.now()
     entry.chain = audit_chain.link(audit_chain.chain_keys()[entry.chain_key], previous, chain_fields(entry))
