@@ -28,6 +28,9 @@ PY
 python manage.py migrate --noinput -v 0
 python manage.py load_demo
 
+say "Sealing bulletins with a self-signed TEST certificate (manage.py seal_test_certificate; the pages say so)"
+while IFS= read -r line; do export "$line"; done < <(python manage.py seal_test_certificate --dir var/seal)
+
 say "Starting the reminder scheduler beside the server (manage.py run_scheduler: a sweep every minute)"
 python manage.py run_scheduler &
 SCHEDULER_PID=$!

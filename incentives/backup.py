@@ -32,7 +32,6 @@ else (a user, an audit record, a cycle, a changed bureau ...) is refused, naming
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import json
@@ -54,7 +53,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
-from . import crypto
+from . import crypto, databases
 from .crypto import stored_values_keep
 from .errors import DomainError
 
@@ -210,9 +209,8 @@ def _write_backup(output: Path) -> dict:
     connection = connections[DEFAULT_DB_ALIAS]
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql" and outermost:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        if outermost:
+            databases.snapshot_begin(connection)
         counts = row_counts()
         call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, indent=None, output=str(database),
                      format="jsonl-exact", verbosity=0)
@@ -237,7 +235,7 @@ def _write_backup(output: Path) -> dict:
     manifest = {
         "format": FORMAT,
         "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "engine": connection.vendor,
+        "engine": databases.vendor(connection),
         "database": database_entry,
         "rows": counts,
         "migrations": migrations,
@@ -443,12 +441,8 @@ def _wipe(alias: str = DEFAULT_DB_ALIAS) -> None:
     kept = {"contenttypes.contenttype", "auth.permission"}
     models = [m for m in apps.get_models(include_auto_created=True)
               if m._meta.managed and not m._meta.proxy and m._meta.label_lower not in kept]
-    ignore = contextlib.nullcontext()
-    if connection.vendor == "postgresql":
-        import pgtrigger
-
-        ignore = pgtrigger.ignore(AUDIT_NO_DELETE)  # the audit trail's rows are otherwise never deleted
-    with ignore:
+    # The audit trail's rows are otherwise never deleted (a trigger, where the database has them).
+    with databases.triggers_ignored(AUDIT_NO_DELETE, connection):
         for model in models:
             model._base_manager.using(alias).all()._raw_delete(alias)
 

@@ -104,6 +104,18 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "l
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The issuing office's electronic seal on bulletins (reviews/seal.py, deploy/README.md "Sealed bulletins"): file
+# paths of the PAdES key and certificate (PDF), the SM2 key and certificate (OFD), the seal's picture, and the
+# certificates a copy is checked against. Empty: bulletins are not signed. ``manage.py seal_test_certificate``
+# writes a self-signed test set for a demo.
+BULLETIN_SIGNING_KEY = os.environ.get("BULLETIN_SIGNING_KEY", "").strip()
+BULLETIN_SIGNING_KEY_PASSWORD = os.environ.get("BULLETIN_SIGNING_KEY_PASSWORD", "")
+BULLETIN_SIGNING_CERT = os.environ.get("BULLETIN_SIGNING_CERT", "").strip()
+BULLETIN_TRUST_ROOTS = os.environ.get("BULLETIN_TRUST_ROOTS", "").strip()
+BULLETIN_SM2_KEY = os.environ.get("BULLETIN_SM2_KEY", "").strip()
+BULLETIN_SM2_CERT = os.environ.get("BULLETIN_SM2_CERT", "").strip()
+BULLETIN_SEAL_IMAGE = os.environ.get("BULLETIN_SEAL_IMAGE", "").strip()
+
 INSTALLED_APPS = [
     "incentives.apps.AdminConfig",  # django.contrib.admin with the project's site (security.admin_site)
     "django.contrib.auth",

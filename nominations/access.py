@@ -49,6 +49,12 @@ def _evidence_readable(who: Person):
                                                                     "files").values("pk"))
 
 
+@access.read_rule(NominationList, "sign_off")
+def _lists_signed_off(who: Person):
+    """The lists of the bureaus the person leads: theirs to sign off (签发) where the programme requires it."""
+    return Q(bureau__in=who.led_bureaus.values("pk"))
+
+
 @access.read_rule(CapExceptionRequest, "view")
 def _requests_readable(who: Person):
     return Q(nomination_list__in=access.restrict(NominationList.objects.all(), who.user, "view").values("pk"))
@@ -96,3 +102,16 @@ def _request_actions(who: Person, request: CapExceptionRequest) -> Actions:
         return actions.refuse("decide", gettext("This request has been decided already."))
     return actions.when("decide", phase_allows(cycle, Change.EXCEPTION_REQUESTS),
                         lambda: phase_refusal(cycle, Change.EXCEPTION_REQUESTS))
+
+
+@access.object_rule(NominationList)
+def _list_actions(who: Person, nomination_list: NominationList) -> Actions:
+    """The leader of the list's bureau signs it off (签发) or sends it back; in which state, and before which
+    deadline, is the state table's (``nominations.states``: the rows taken by ``LEADER``)."""
+    actions = Actions()
+    if nomination_list.bureau_id in who.led_bureau_ids:
+        return actions.allow("view", "sign_off")
+    if access.restrict(NominationList.objects.filter(pk=nomination_list.pk), who.user).exists():
+        actions.allow("view")
+        actions.refuse("sign_off", gettext("Only the leader of the bureau signs off its lists."))
+    return actions

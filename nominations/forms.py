@@ -220,6 +220,14 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
+class SignOffForm(forms.Form):
+    """The leader's decision on a list: sign it off, or send it back with the reasons (required then)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    reason = forms.CharField(label=_("Why it goes back to the clerk"), widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=4000, required=False)
+
+
 class CommentForm(forms.Form):
 
     text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)

@@ -132,6 +132,12 @@ class NominationList(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
                                      verbose_name=_("submitted by"))
+    # The leader's sign-off (签发) where the programme requires it: who signed the list off, when; or why they
+    # sent it back (kept until the next sign-off, shown to the clerk).
+    signed_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+                                      blank=True, verbose_name=_("signed off by"))
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    sign_off_reason = models.TextField(_("why the leader sent it back"), blank=True)
 
     class Meta:
         verbose_name = _("nomination list")
@@ -156,6 +162,11 @@ class NominationList(models.Model):
     def shows_return_reason(self) -> bool:
         """The list came back for correction and the General Office's reasons are to be read on it."""
         return self.state == self.State.RETURNED and bool(self.return_reason)
+
+    @property
+    def shows_sign_off_reason(self) -> bool:
+        """The bureau's leader sent the list back and their reasons are to be read on it."""
+        return self.state == self.State.DRAFT and bool(self.sign_off_reason)
 
 
 class Nominee(models.Model):
@@ -363,6 +374,8 @@ class ReminderKind(models.TextChoices):
     COMMENTED = "commented", _("Comment on a list")
     DECIDED = "decided", _("List decided")
     PUBLISHED = "published", _("Results published")
+    SIGN_OFF = "sign_off", _("List to sign off")
+    SIGN_OFF_DECLINED = "sign_off_back", _("List sent back by the leader")
 
 
 class ReminderTemplate(models.Model):

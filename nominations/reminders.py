@@ -16,6 +16,8 @@ Who gets what
   (the days before, the overdue notice, the leader's day) are the programme's settings, edited in the admin.
 * **Returned list**: the bureau's clerks at once (recorded by the return service,
   ``reviews.letters.list_returned_notify``, with this module's planning and recording).
+* **The leader's sign-off** (签发): the bureau's leaders when a list waits for their sign-off, the clerk who sent
+  it when the leader sends it back (``sign_off_requested_notify``, ``sign_off_declined_notify``).
 * **Reviewers' digest**: once a day, to every reviewer, the lists submitted and waiting for a decision.
 * **Implementation rules** (实施办法): each bureau that prepares a measure's lists files its rules by the
   document's due date (``deadlines.rules_deadline``); until it has filed (or after its filing was sent back) it is
@@ -61,7 +63,7 @@ from .models import Cycle, Extension, NominationList, ReminderKind, ReminderSett
 logger = logging.getLogger(__name__)
 
 # The list's states in which its bureau still has something to do (and is reminded): where it can be edited.
-STATES_TO_REMIND = states.states_allowing("edit")
+STATES_TO_REMIND = states.states_with_bureau()
 
 
 def absolute_url(path: str) -> str:
@@ -304,7 +306,8 @@ ESCALATION_KIND = "escalation"
 def list_state_label(nomination_list) -> str:
     if nomination_list is None:
         return "尚未开始填报"
-    return {"draft": "草稿（未报送）", "returned": "已退回补正（未重新报送）"}.get(nomination_list.state, nomination_list.state)
+    return {"draft": "草稿（未报送）", "returned": "已退回补正（未重新报送）",
+            "for_sign_off": "待领导签发（未报送）"}.get(nomination_list.state, nomination_list.state)
 
 
 def _review_url(nomination_list) -> str:
@@ -557,4 +560,36 @@ def reviewers_notify(*, programme_id: int, what: str, key: str, context: dict, u
     recorded, _already = outbox_record(letters, max_attempts=_reminder_settings().max_attempts)
     pending = [m.pk for m in recorded if m.status == m.Status.PENDING]
     transaction.on_commit(lambda: outbox_queue(pending))
+def _sign_off_context(nomination_list, user, url) -> dict:
+    cycle, category = nomination_list.cycle, nomination_list.category
+    return {"recipient": user.get_full_name() or user.username, "cycle": cycle, "year": cycle.year,
+            "category": category, "measure": category.measure, "bureau": nomination_list.bureau,
+            "reason": nomination_list.sign_off_reason, "url": url}
+
+
+def sign_off_requested_notify(*, nomination_list, leader_ids) -> list[OutboxMessage]:
+    """Tell the bureau's leaders that a list waits for their sign-off (once per sending: the list's version names
+    it). Called inside the sending's transaction."""
+    url = absolute_url(reverse("nominations:sign_off", args=[nomination_list.cycle.year, nomination_list.category_id]))
+    leaders = get_user_model().objects.filter(pk__in=list(leader_ids), is_active=True).order_by("username")
+    planned = [Planned(
+        cycle=nomination_list.cycle, kind=ReminderKind.SIGN_OFF, offset=0, recipient=user,
+        category=nomination_list.category, nomination_list=nomination_list, bureau=nomination_list.bureau, url=url,
+        key_override=f"notice:sign_off:list{nomination_list.pk}:v{nomination_list.version}:user{user.pk}",
+        context=_sign_off_context(nomination_list, user, url)) for user in leaders]
+    recorded, _already = reminders_record(planned)
+    return recorded
+
+
+def sign_off_declined_notify(*, nomination_list, clerk_id) -> list[OutboxMessage]:
+    """Tell the clerk who sent the list that the leader sent it back, with the reasons."""
+    user = get_user_model().objects.filter(pk=clerk_id, is_active=True).first() if clerk_id else None
+    if user is None:
+        return []
+    url = list_url(nomination_list.cycle, nomination_list.category)
+    recorded, _already = reminders_record([Planned(
+        cycle=nomination_list.cycle, kind=ReminderKind.SIGN_OFF_DECLINED, offset=0, recipient=user,
+        category=nomination_list.category, nomination_list=nomination_list, bureau=nomination_list.bureau, url=url,
+        key_override=f"notice:sign_off_back:list{nomination_list.pk}:v{nomination_list.version}:user{user.pk}",
+        context=_sign_off_context(nomination_list, user, url))])
     return recorded

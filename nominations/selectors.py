@@ -189,6 +189,20 @@ class ListAccess:
     list_length: int
     is_reviewer: bool = False
     files_readable: bool = True  # links to the evidence files (not for the administrators' roles alone)
+    user: object = None
+
+    @property
+    def sign_off_required(self) -> bool:
+        """The programme requires the leader's sign-off (签发) of its lists (``cycle.programme`` is loaded)."""
+        return self.cycle.programme.sign_off_required
+
+    @property
+    def leads(self) -> bool:
+        """The person leads the list's bureau: the list is theirs to sign off (asked only of a list waiting for
+        it, so no other page pays the query)."""
+        nl = self.nomination_list
+        return (nl is not None and nl.state == states.ListState.AWAITING_SIGN_OFF
+                and nl.bureau_id in access.person(self.user).led_bureau_ids)
 
     @property
     def state(self) -> str:
@@ -201,7 +215,7 @@ class ListAccess:
             state=self.state, is_owner=self.can_edit_category, is_reviewer=self.is_reviewer,
             lists_open=phases.phase_allows(self.cycle, phases.Change.LISTS),
             decisions_open=phases.phase_allows(self.cycle, phases.Change.DECISIONS),
-            deadline_passed=self.deadline_passed)
+            deadline_passed=self.deadline_passed, is_leader=self.leads, sign_off=self.sign_off_required)
 
     @property
     def editable_now(self) -> bool:
@@ -210,6 +224,10 @@ class ListAccess:
     @property
     def withdrawable_now(self) -> bool:
         return self.nomination_list is not None and "withdraw" in self.transitions
+
+    @property
+    def signable_now(self) -> bool:
+        return self.nomination_list is not None and "sign_off" in self.transitions
 
 
 def list_access(user, *, year: int, category_id: int) -> ListAccess:
@@ -252,7 +270,16 @@ def list_access(user, *, year: int, category_id: int) -> ListAccess:
                                        held=len(nomination_list.nominees.all()) if nomination_list else 0),
         is_reviewer=roles.is_reviewer(user),
         files_readable=access.opens_programme_files(access.person(user)),
+        user=user,
     )
+
+
+def lists_to_sign_off(user) -> list[NominationList]:
+    """The lists waiting for the person's sign-off (签发): those of the bureaus they lead. One query."""
+    return list(access.restrict(NominationList.objects.all(), user, "sign_off")
+                .filter(state=states.ListState.AWAITING_SIGN_OFF)
+                .select_related("cycle", "category__measure", "bureau", "submitted_by")
+                .order_by("-cycle__year", "category__measure__number", "category__order"))
 
 
 @dataclass

@@ -20,7 +20,7 @@ from measures.models import ImplementationRules, IncentiveCategory, PolicyDocume
 from measures.selectors import document_in_force
 from organisation import access, roles
 from organisation.audit import AuditAction, audit_record
-from organisation.models import Bureau, Unit
+from organisation.models import Bureau, Programme, Unit
 from organisation.tasks import outbox_queue
 
 from . import phases, reminders, selectors, states
@@ -201,11 +201,14 @@ def list_transition_check(*, actor, nomination_list: NominationList, name: str,
     if by == states.OWNER:
         _check_owner(actor, nomination_list.category)
         phases.phase_check(cycle, phases.Change.LISTS)
+    elif by == states.LEADER:
+        access.require(actor, "sign_off", nomination_list)
+        phases.phase_check(cycle, phases.Change.LISTS)
     else:
         if "review" not in access.actions_for(actor, cycle):
             raise PermissionDeniedError(_("Only General Office reviewers may do this."))
         phases.phase_check(cycle, phases.Change.DECISIONS)
-    transition = states.transition_for(name, nomination_list.state)
+    transition = states.transition_for(name, nomination_list.state, sign_off=sign_off_required(cycle))
     if transition is None:
         raise DomainError(_("The list is %(state)s and cannot be changed now.")
                           % {"state": nomination_list.get_state_display()})
@@ -215,6 +218,11 @@ def list_transition_check(*, actor, nomination_list: NominationList, name: str,
             raise DomainError(_("The deadline (%(deadline)s Beijing time) has passed: the list can no longer be "
                                 "changed or submitted.") % {"deadline": format_beijing(deadline)})
     return transition
+
+
+def sign_off_required(cycle: Cycle) -> bool:
+    """Whether the cycle's programme requires the leader's sign-off (签发) of its lists, read now (one query)."""
+    return Programme.objects.filter(pk=cycle.programme_id, sign_off_required=True).exists()
 
 
 def list_transition(*, actor, nomination_list: NominationList, name: str, version: int | None = None,
@@ -423,7 +431,8 @@ def nomination_list_missing(nomination_list: NominationList) -> list[str]:
 def nomination_list_submit(*, actor, nomination_list: NominationList, version: int,
                            now: datetime.datetime | None = None) -> NominationList:
     """Send the list to the General Office, complete (``nomination_list_missing``). A returned list is resubmitted
-    the same way."""
+    the same way. Where the programme requires the leader's sign-off, the list goes to the bureau's leader instead
+    (``nomination_list_sign_off``), and reaches the General Office only once signed off."""
     with transaction.atomic():
         locked = list_lock(nomination_list.pk)
         checked = list_transition_check(actor=actor, nomination_list=locked, name="submit", now=now)
@@ -431,10 +440,62 @@ def nomination_list_submit(*, actor, nomination_list: NominationList, version: i
         missing = nomination_list_missing(locked)
         if missing:
             raise DomainError(" ".join(missing))
+        data = {"nominees": count, "nothing_to_propose": locked.nothing_to_propose}
+        if checked.target == states.ListState.AWAITING_SIGN_OFF:
+            leaders = list(Bureau.objects.filter(pk=locked.bureau_id).values_list(
+                "memberships__user_id", flat=True).filter(memberships__is_leader=True))
+            if not leaders:
+                raise DomainError(_("%(bureau)s has no leader to sign the list off: ask your security administrator "
+                                    "to name one.") % {"bureau": locked.bureau})
+            list_transition(actor=actor, nomination_list=locked, name="submit", version=version, now=now,
+                            checked=checked, message=_("Sent to the leader for sign-off with %(count)s nominee(s)")
+                            % {"count": count}, data=data, submitted_by=actor, submitted_at=None,
+                            signed_off_by=None, signed_off_at=None, sign_off_reason="")
+            told = [m.pk for m in reminders.sign_off_requested_notify(nomination_list=locked, leader_ids=leaders)
+                    if m.status == m.Status.PENDING]
+            transaction.on_commit(lambda: outbox_queue(told))
+            return locked
         list_transition(actor=actor, nomination_list=locked, name="submit", version=version, now=now, checked=checked,
                         message=_("Submitted with %(count)s nominee(s)") % {"count": count},
-                        data={"nominees": count, "nothing_to_propose": locked.nothing_to_propose},
-                        submitted_at=now or current_time(), submitted_by=actor)
+                        data=data, submitted_at=now or current_time(), submitted_by=actor)
+    return locked
+
+
+def nomination_list_sign_off(*, actor, nomination_list: NominationList, version: int | None = None,
+                             now: datetime.datetime | None = None) -> NominationList:
+    """The bureau's leader signs the list off (签发): it reaches the General Office, and the list (and the
+    bulletin's data) records who signed it off and when."""
+    with transaction.atomic():
+        locked = list_lock(nomination_list.pk)
+        checked = list_transition_check(actor=actor, nomination_list=locked, name="sign_off", now=now)
+        moment = now or current_time()
+        list_transition(actor=actor, nomination_list=locked, name="sign_off",
+                        version=locked.version if version is None else version, now=now, checked=checked,
+                        message=_("Signed off by %(name)s") % {"name": actor.get_full_name() or actor.get_username()},
+                        data={"sent_by": locked.submitted_by_id, "signed_off_at": moment.isoformat()},
+                        signed_off_by=actor, signed_off_at=moment, submitted_at=moment, sign_off_reason="")
+    return locked
+
+
+def nomination_list_sign_off_decline(*, actor, nomination_list: NominationList, reason: str,
+                                     version: int | None = None, now: datetime.datetime | None = None) -> NominationList:
+    """The bureau's leader sends the list back to the clerk with the reasons; it is a draft again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the list goes back to the clerk."), field="reason")
+    if len(reason) > MAX_COMMENT_LENGTH:
+        raise DomainError(_("A reason has at most %(max)s characters.") % {"max": MAX_COMMENT_LENGTH}, field="reason")
+    with transaction.atomic():
+        locked = list_lock(nomination_list.pk)
+        checked = list_transition_check(actor=actor, nomination_list=locked, name="decline_sign_off", now=now)
+        clerk_id = locked.submitted_by_id
+        list_transition(actor=actor, nomination_list=locked, name="decline_sign_off",
+                        version=locked.version if version is None else version, now=now, checked=checked,
+                        message=reason, data={"reason": reason, "sent_by": clerk_id},
+                        sign_off_reason=reason, submitted_by=None, submitted_at=None)
+        told = [m.pk for m in reminders.sign_off_declined_notify(nomination_list=locked, clerk_id=clerk_id)
+                if m.status == m.Status.PENDING]
+        transaction.on_commit(lambda: outbox_queue(told))
     return locked
 
 
@@ -445,7 +506,8 @@ def nomination_list_withdraw(*, actor, nomination_list: NominationList, version:
         locked = list_lock(nomination_list.pk)
         list_transition(actor=actor, nomination_list=locked, name="withdraw",
                         version=locked.version if version is None else version, now=now,
-                        message=_("Withdrawn for changes"), submitted_at=None, submitted_by=None)
+                        message=_("Withdrawn for changes"), submitted_at=None, submitted_by=None,
+                        signed_off_by=None, signed_off_at=None)
     return locked
 
 

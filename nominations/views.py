@@ -19,12 +19,20 @@ from incentives.errors import ConflictError, DomainError, PermissionDeniedError
 from incentives.files import DOWNLOAD_HEADERS
 from measures.evidence import ACCEPT_ATTRIBUTE, evidence_check
 from measures.models import ImplementationRules, Measure
-from organisation.access import door
+from organisation.access import actions_for, door
 from organisation.selectors import audit_trail, trail_everything
 
 from . import phases, selectors, services
 from .deadlines import DEFAULT_WARNING_WORKING_DAYS, countdown, deadline_light
-from .forms import CommentForm, ExceptionRequestForm, ListMetaForm, RulesForm, VersionForm, nominee_formset
+from .forms import (
+    CommentForm,
+    ExceptionRequestForm,
+    ListMetaForm,
+    RulesForm,
+    SignOffForm,
+    VersionForm,
+    nominee_formset,
+)
 from .models import BEIJING, Cycle, Evidence, IncentiveCategory, ReminderSettings
 
 
@@ -375,11 +383,55 @@ def list_submit(request, year: int, category_id: int):
         except DomainError as exc:
             error, status = exc.message, 409 if isinstance(exc, ConflictError) else 400
         else:
-            messages.success(request, _("The list was submitted to the General Office."))
+            if access.sign_off_required:
+                messages.success(request, _("The list was sent to your bureau's leader for sign-off."))
+            else:
+                messages.success(request, _("The list was submitted to the General Office."))
             return redirect(_list_url(access))
     return render(request, "nominations/list_submit.html", {
         "access": access, "nomination_list": nl, "nominees": list(nl.nominees.all()), "form": form, "error": error,
         "missing": services.nomination_list_missing(nl),
+    }, status=status)
+
+
+@door()
+def sign_off_queue(request):
+    """The lists waiting for the leader's sign-off (签发), of every bureau the person leads."""
+    return render(request, "nominations/sign_off_queue.html", {"lists": selectors.lists_to_sign_off(request.user)})
+
+
+@door()
+def list_sign_off(request, year: int, category_id: int):
+    """The leader reads the list (a page that works on a phone) and signs it off, or sends it back with the
+    reasons. Nobody else finds the page."""
+    access = _access(request, year, category_id)
+    nl = access.nomination_list
+    if nl is None or "sign_off" not in actions_for(request.user, nl):
+        raise Http404
+    form = SignOffForm(request.POST or None, initial={"version": nl.version})
+    error, status = None, 200
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        if not form.is_valid() or decision not in ("sign_off", "decline"):
+            error, status = _("Choose to sign the list off or to send it back."), 400
+        else:
+            try:
+                if decision == "sign_off":
+                    services.nomination_list_sign_off(actor=request.user, nomination_list=nl,
+                                                      version=form.cleaned_data["version"])
+                else:
+                    services.nomination_list_sign_off_decline(actor=request.user, nomination_list=nl,
+                                                              reason=form.cleaned_data["reason"],
+                                                              version=form.cleaned_data["version"])
+            except DomainError as exc:
+                error, status = exc.message, 409 if isinstance(exc, ConflictError) else 400
+            else:
+                messages.success(request, _("The list was signed off and sent to the General Office.")
+                                 if decision == "sign_off" else _("The list was sent back to the clerk."))
+                return redirect("nominations:sign_off_queue")
+    return render(request, "nominations/sign_off.html", {
+        "access": access, "nomination_list": nl, "nominees": list(nl.nominees.all()), "form": form,
+        "error": error, "history": audit_trail(selectors.list_history(nl), everything=trail_everything(request)),
     }, status=status)
 
 

@@ -105,6 +105,17 @@ class Person:
     def bureau_ids(self) -> frozenset[int]:
         return frozenset(self.bureaus.values_list("pk", flat=True))
 
+    @cached_property
+    def led_bureaus(self) -> QuerySet[Bureau]:
+        """The bureaus the person leads (signs off their lists: ``organisation.roles``)."""
+        if not self.signed_in:
+            return Bureau.objects.none()
+        return Bureau.objects.filter(memberships__user_id=self.user.pk, memberships__is_leader=True)
+
+    @cached_property
+    def led_bureau_ids(self) -> frozenset[int]:
+        return frozenset(self.led_bureaus.values_list("pk", flat=True))
+
     # The programmes, by role
     @cached_property
     def clerk_programmes(self) -> QuerySet[Programme]:

@@ -20,7 +20,17 @@ from . import roles, services
 from .admin_mixins import ReadOnlyAdminMixin
 from .audit import audit_entries_filtered, audit_entries_searched
 from .invitations import account_invite
-from .models import AuditEntry, Bureau, Membership, Notification, OutboxMessage, Programme, Unit, UnitKind
+from .models import (
+    AuditEntry,
+    Bureau,
+    Membership,
+    Notification,
+    OutboxMessage,
+    Programme,
+    ProgrammeMessaging,
+    Unit,
+    UnitKind,
+)
 from .paginators import CappedPaginator
 from .roles import ROLE_LABELS
 
@@ -36,6 +46,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["bureau"]
+    fields = ["bureau", "is_leader"]
     verbose_name = _("bureau membership")
     verbose_name_plural = _("bureau memberships")  # else Django writes the singular with an "s" (部门成员S)
 
@@ -146,9 +157,11 @@ class PersonAdmin(UserAdmin):
             services.membership_remove(actor=request.user, membership=membership)
         for membership in memberships:
             if membership.pk is None:
-                services.membership_add(actor=request.user, user=form.instance, bureau=membership.bureau)
+                services.membership_add(actor=request.user, user=form.instance, bureau=membership.bureau,
+                                        is_leader=membership.is_leader)
             else:
-                services.membership_change(actor=request.user, membership=membership, bureau=membership.bureau)
+                services.membership_change(actor=request.user, membership=membership, bureau=membership.bureau,
+                                           is_leader=membership.is_leader)
 
 
 class RoleGroupAdmin(GroupAdmin):
@@ -176,11 +189,22 @@ class RoleGroupAdmin(GroupAdmin):
         return False
 
 
+class ProgrammeMessagingInline(admin.StackedInline):
+    """The programme's work-messaging apps (企业微信/粤政易, 钉钉/浙政钉): ids, API host, and the name of the
+    environment variable that holds each secret (``organisation.channels``)."""
+
+    model = ProgrammeMessaging
+    extra = 0
+    max_num = 1
+    can_delete = True
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
     """Programmes are created and changed through ``organisation.services`` (audited); the default one is
     Guangzhou's and stays so."""
 
+    inlines = [ProgrammeMessagingInline]
     list_display = ["name", "code", "government", "level", "is_default"]
     search_fields = ["code", "name", "government"]
     filter_horizontal = ["reviewers"]
@@ -189,7 +213,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
     raw_id_fields = ["finance_bureau"]
     fields = ["code", "name", "government", "level", "general_office", "bureau_prefix", "place_name", "issuer_mark",
               "number_prefix", "addressees", "copies_to", "printing_office", "bulletin_procedure", "bulletin_closing",
-              "finance_bureau", "reviewers"]
+              "finance_bureau", "sign_off_required", "reviewers"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []
@@ -225,6 +249,12 @@ class ProgrammeAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         services.programme_reviewers_set(actor=request.user, programme=form.instance,
                                          users=form.cleaned_data.get("reviewers", []))
+        for formset in formsets:  # the work-messaging inline, through its service (audited)
+            for messaging in formset.save(commit=False):
+                messaging.programme = form.instance
+                services.programme_messaging_save(actor=request.user, messaging=messaging)
+            for messaging in formset.deleted_objects:
+                services.programme_messaging_save(actor=request.user, messaging=messaging, delete=True)
 
 
 class BureauAdmin(admin.ModelAdmin):
@@ -289,8 +319,8 @@ class UnitAdmin(PlainActionCheckboxMixin, admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "bureau", "created_at"]
-    list_filter = ["bureau"]
+    list_display = ["user", "bureau", "is_leader", "created_at"]
+    list_filter = ["is_leader", "bureau"]
     list_select_related = ["user", "bureau"]
     search_fields = ["user__username", "user__first_name", "bureau__short_name"]
     autocomplete_fields = ["user", "bureau"]

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from incentives import params
+from incentives import databases, params
 
 from . import audit_chain
 from .models import AuditAction, AuditEntry, typed_username
@@ -51,7 +51,7 @@ def audit_record(*, actor, action: AuditAction, target, message: str = "", data:
         chain_key=settings.AUDIT_CHAIN_KEY_ID,
         at=timezone.now(),
     )
-    if connection.vendor == "postgresql":
+    if databases.audit_chained_at_commit(connection):
         if not hasattr(connection, "before_commit"):
             raise ImproperlyConfigured("The audit trail needs the project's PostgreSQL backend "
                                        "(ENGINE incentives.postgresql, as incentives/settings.py sets it)")
@@ -61,8 +61,7 @@ def audit_record(*, actor, action: AuditAction, target, message: str = "", data:
     table = AuditEntry._meta.db_table
     with connection.cursor() as cursor:
         last = _chain_end(cursor)
-        cursor.execute("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0) + 1", [table])
-        entry.pk = cursor.fetchone()[0]  # AUTOINCREMENT: the largest id ever given, plus one
+        entry.pk = databases.audit_next_id(cursor, table)
     entry.chain_seq, previous = audit_chain.next_link(last)
     entry.chain = audit_chain.link(audit_chain.chain_keys()[entry.chain_key], previous, chain_fields(entry))
     entry.save(force_insert=True)
@@ -91,8 +90,7 @@ def chain_pending(connection=None) -> int:
     connection = connection or transaction.get_connection()
     table = AuditEntry._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [audit_chain.CHAIN_LOCK])
+        databases.audit_chain_serialise(cursor, lock_key=audit_chain.CHAIN_LOCK)
         columns = ["id", "at", "actor_id", "action", "target_type_id", "target_id", "target_repr", "message",
                    "data", "chain_key"]
         cursor.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE chain_seq IS NULL ORDER BY id")

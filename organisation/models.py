@@ -74,6 +74,12 @@ class Programme(models.Model):
         help_text=_("How the result was reached, as the bulletin says it, e.g. 经市有关部门推荐、市政府办公厅审核，并报市人民政府同意"))
     bulletin_closing = models.TextField(_("bulletin's closing paragraph"), blank=True)
     is_default = models.BooleanField(_("default"), default=False)
+    # The leader's sign-off (签发): when set, a bureau's list goes from its clerk to the bureau's leader
+    # (``Membership.is_leader``), and only a list the leader signed off reaches the General Office
+    # (``nominations.states``: the rows marked ``sign_off``).
+    sign_off_required = models.BooleanField(
+        _("lists need the bureau leader's sign-off"), default=False,
+        help_text=_("A bureau's list reaches the General Office only once the bureau's leader signed it off (签发)."))
     reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="reviewed_programmes",
                                        verbose_name=_("reviewers"))
     # The programme's finance bureau: its members set the amounts awards pledge and enter disbursements (the
@@ -239,6 +245,10 @@ class Membership(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
     bureau = models.ForeignKey(Bureau, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("bureau"))
+    # The bureau's leader (a role per bureau, ``organisation.roles``): signs off the bureau's lists (签发) where
+    # the programme asks for it.
+    is_leader = models.BooleanField(_("leader of the bureau"), default=False,
+                                    help_text=_("Signs off the bureau's lists (签发) where the programme requires it."))
     created_at = models.DateTimeField(_("since"), auto_now_add=True)
 
     class Meta:
@@ -293,6 +303,9 @@ class AuditAction(models.TextChoices):
     LIST_RETURNED = "nomination_list.returned", _("Returned for correction")
     LIST_DECIDED = "nomination_list.decided", _("Decided")
     LIST_COMMENTED = "nomination_list.commented", _("Commented")
+    LIST_SENT_FOR_SIGN_OFF = "nomination_list.sent_for_sign_off", _("Sent to the bureau's leader for sign-off")
+    LIST_SIGNED_OFF = "nomination_list.signed_off", _("Signed off by the bureau's leader")
+    LIST_SIGN_OFF_DECLINED = "nomination_list.sign_off_declined", _("Sent back by the bureau's leader")
     # the review
     NOMINEE_APPROVED = "nominee.approved", _("Nominee approved")
     NOMINEE_REJECTED = "nominee.rejected", _("Nominee not approved")
@@ -335,8 +348,10 @@ class AuditAction(models.TextChoices):
     SCREENING_FLAG_WITHDRAWN = "screening_flag.withdrawn", _("Screening flag settled: award withdrawn")
     BALANCE_SETTINGS_CHANGED = "balance_settings.changed", _("Balance settings changed")
     BULLETIN_PRINTING_DATE_CHANGED = "cycle.bulletin_printing_date_changed", _("Bulletin's printing date changed")
+    BULLETIN_SIGNATURE_INVALID = "bulletin.signature_invalid", _("Bulletin's signature failed its check")
     # messages
     MESSAGE_RETRIED = "message.retried", _("E-mail sent again")
+    MESSAGE_CHANNEL_CHOSEN = "account.message_channel_chosen", _("Channel of messages chosen")
     # accounts and security (三员分立, second factor, sessions; security/)
     SIGNED_IN = "account.signed_in", _("Signed in")
     SIGNED_OUT = "account.signed_out", _("Signed out")
@@ -436,6 +451,70 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.get_action_display()} {self.target_repr}"
 
 
+class Channel(models.TextChoices):
+    """Where a person's messages reach them: e-mail, or the government's work messaging (企业微信/粤政易 and
+    钉钉/浙政钉 work notifications, ``organisation.channels``)."""
+
+    EMAIL = "email", _("E-mail")
+    WECOM = "wecom", _("WeCom (企业微信/粤政易)")
+    DINGTALK = "dingtalk", _("DingTalk (钉钉/浙政钉)")
+
+
+class MessagingProfile(models.Model):
+    """A person's choice of channel for the application's messages, and their ids in the messaging apps."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messaging",
+                                verbose_name=_("user"))
+    channel = models.CharField(_("messages reach me by"), max_length=16, choices=Channel.choices,
+                               default=Channel.EMAIL)
+    wecom_user_id = models.CharField(_("WeCom user id"), max_length=64, blank=True,
+                                     help_text=_("Your account in 企业微信/粤政易 (成员UserID)"))
+    dingtalk_user_id = models.CharField(_("DingTalk user id"), max_length=64, blank=True,
+                                        help_text=_("Your account in 钉钉/浙政钉 (userid)"))
+
+    class Meta:
+        verbose_name = _("messaging profile")
+        verbose_name_plural = _("messaging profiles")
+
+    def __str__(self):
+        return f"{self.user} · {self.get_channel_display()}"
+
+    def address(self, channel: str) -> str:
+        return {Channel.WECOM: self.wecom_user_id, Channel.DINGTALK: self.dingtalk_user_id}.get(channel, "")
+
+
+class ProgrammeMessaging(models.Model):
+    """A programme's work-messaging apps: the organisation's ids and where the secrets are (the name of an
+    environment variable; a secret is never stored in the database). ``*_api_url`` is the app's documented API
+    host (a government's private deployment, e.g. 粤政易 or 浙政钉, has its own)."""
+
+    programme = models.OneToOneField(Programme, on_delete=models.CASCADE, related_name="messaging",
+                                     verbose_name=_("programme"))
+    wecom_corp_id = models.CharField(_("WeCom corp id"), max_length=64, blank=True)
+    wecom_agent_id = models.CharField(_("WeCom agent id"), max_length=32, blank=True)
+    wecom_secret_env = models.CharField(_("environment variable of the WeCom secret"), max_length=64, blank=True)
+    wecom_api_url = models.URLField(_("WeCom API"), default="https://qyapi.weixin.qq.com")
+    dingtalk_agent_id = models.CharField(_("DingTalk agent id"), max_length=32, blank=True)
+    dingtalk_app_key = models.CharField(_("DingTalk app key"), max_length=64, blank=True)
+    dingtalk_secret_env = models.CharField(_("environment variable of the DingTalk app secret"), max_length=64,
+                                           blank=True)
+    dingtalk_api_url = models.URLField(_("DingTalk API"), default="https://oapi.dingtalk.com")
+
+    class Meta:
+        verbose_name = _("programme's work messaging")
+        verbose_name_plural = _("programmes' work messaging")
+
+    def __str__(self):
+        return str(self.programme)
+
+    def offers(self, channel: str) -> bool:
+        if channel == Channel.WECOM:
+            return bool(self.wecom_corp_id and self.wecom_agent_id and self.wecom_secret_env)
+        if channel == Channel.DINGTALK:
+            return bool(self.dingtalk_app_key and self.dingtalk_agent_id and self.dingtalk_secret_env)
+        return channel == Channel.EMAIL
+
+
 class OutboxMessage(models.Model):
     """One e-mail to one person, recorded before it is sent (the outbox; see ``organisation.outbox``).
 
@@ -458,6 +537,12 @@ class OutboxMessage(models.Model):
                                   null=True, blank=True, verbose_name=_("recipient"),
                                   help_text=_("Empty for someone without an account (an objector to a public notice)"))
     email = models.EmailField(_("e-mail address"), blank=True)
+    # The channel it goes by (the recipient's choice when it was recorded, ``organisation.channels``) and, for a
+    # messaging app, the recipient's id there and the programme whose app sends it.
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL)
+    channel_address = models.CharField(_("id in the messaging app"), max_length=64, blank=True)
+    channel_programme = models.ForeignKey(Programme, on_delete=models.SET_NULL, null=True, blank=True,
+                                          related_name="+", verbose_name=_("programme of the messaging app"))
     subject = models.CharField(_("subject"), max_length=255)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)

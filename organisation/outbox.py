@@ -1,4 +1,5 @@
-"""The e-mail outbox: record a message, claim it, send it, retry it. It knows nothing of what a message is about.
+"""The outbox: record a message, claim it, send it (by e-mail, or by a messaging app: ``organisation.channels``),
+retry it. It knows nothing of what a message is about.
 
 Never twice, never lost
 -----------------------
@@ -39,7 +40,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Notification, OutboxMessage
+from . import channels
+from .models import Channel, Notification, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -92,20 +94,25 @@ def outbox_record(letters: list[Letter], *, max_attempts: int = DEFAULT_MAX_ATTE
     Runs inside the caller's transaction when there is one, so a message caused by a state change is recorded
     with the change or not at all."""
     existing = outbox_keys_recorded(letter.key for letter in letters)
+    # Each recipient's channel (e-mail, or a messaging app: ``organisation.channels``), fixed when recorded.
+    by_app = channels.channels_for(letter.recipient for letter in letters if letter.key not in existing)
     recorded, already = [], 0
     for letter in letters:
         if letter.key in existing:
             already += 1
             continue
         email = (letter.email or (letter.recipient.email if letter.recipient is not None else "") or "").strip()
+        channel, address, programme = by_app.get(getattr(letter.recipient, "pk", None), (Channel.EMAIL, "", None))
+        reachable = bool(address) if channel != Channel.EMAIL else bool(email)
         try:
             # The unique key decides between two concurrent recorders: the loser's insert fails and it moves on.
             with transaction.atomic():
                 message = OutboxMessage.objects.create(
                     key=letter.key, kind=letter.kind, recipient=letter.recipient, email=email,
                     subject=letter.subject[:255], body_text=letter.body_text, body_html=letter.body_html,
-                    url=letter.url, max_attempts=max_attempts,
-                    status=OutboxMessage.Status.PENDING if email else OutboxMessage.Status.SKIPPED,
+                    url=letter.url, max_attempts=max_attempts, channel=channel, channel_address=address,
+                    channel_programme=programme,
+                    status=OutboxMessage.Status.PENDING if reachable else OutboxMessage.Status.SKIPPED,
                 )
                 if letter.recipient is not None:
                     Notification.objects.create(user=letter.recipient, message=message, kind=letter.kind,
@@ -150,6 +157,14 @@ def outbox_deliver(*, message_id: int) -> str:
     if not claimed:
         return Outcome.NOT_CLAIMED
     message = OutboxMessage.objects.get(pk=message_id)
+    ours = OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING, claimed_at=now)
+    if message.channel != Channel.EMAIL:
+        try:
+            channels.channel_send(message)
+        except Exception as error:  # noqa: BLE001 - any failure of the app's API is recorded and retried
+            return _failed(message, ours, now, error)
+        _sent(message)
+        return Outcome.SENT
     domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
     mail = EmailMultiAlternatives(
         subject=message.subject, body=message.body_text, to=[message.email],
@@ -157,7 +172,6 @@ def outbox_deliver(*, message_id: int) -> str:
     )
     if message.body_html:
         mail.attach_alternative(message.body_html, "text/html")
-    ours = OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING, claimed_at=now)
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
@@ -166,21 +180,32 @@ def outbox_deliver(*, message_id: int) -> str:
             raise RuntimeError("the mail backend accepted nothing")
     except Exception as error:  # noqa: BLE001 - any failure of the mail transport is recorded and retried
         _close_quietly(connection)
-        logger.warning("message %s to %s failed (attempt %s): %s", message.pk, message.email, message.attempts, error)
-        give_up = message.attempts >= message.max_attempts
-        ours.update(
-            status=OutboxMessage.Status.FAILED if give_up else OutboxMessage.Status.PENDING,
-            next_attempt_at=now + backoff_after(message.attempts), last_error=f"{type(error).__name__}: {error}"[:2000],
-        )
-        return Outcome.FAILED if give_up else Outcome.RETRY
-    # Accepted: record it before anything else can go wrong (closing the connection is a round trip). Whoever
-    # holds the row now (a sweep may have given a slow claim back), a delivered message is not sent again.
+        return _failed(message, ours, now, error)
+    # Accepted: record it before anything else can go wrong (closing the connection is a round trip).
+    _sent(message)
+    _close_quietly(connection)
+    return Outcome.SENT
+
+
+def _failed(message: OutboxMessage, ours, now, error) -> str:
+    """A send that failed: back to pending with a backoff, or failed for good after its last attempt."""
+    logger.warning("message %s to %s by %s failed (attempt %s): %s", message.pk,
+                   message.email or message.channel_address, message.channel, message.attempts, error)
+    give_up = message.attempts >= message.max_attempts
+    ours.update(
+        status=OutboxMessage.Status.FAILED if give_up else OutboxMessage.Status.PENDING,
+        next_attempt_at=now + backoff_after(message.attempts), last_error=f"{type(error).__name__}: {error}"[:2000],
+    )
+    return Outcome.FAILED if give_up else Outcome.RETRY
+
+
+def _sent(message: OutboxMessage) -> None:
+    """Record a delivery at once. Whoever holds the row now (a sweep may have given a slow claim back), a
+    delivered message is not sent again."""
     sent = {"status": OutboxMessage.Status.SENT, "sent_at": timezone.now(), "last_error": ""}
     if message.kind in ERASED_AFTER_SENDING:
         sent.update(body_text=ERASED_TEXT, body_html="")
     OutboxMessage.objects.filter(pk=message.pk).exclude(status=OutboxMessage.Status.SENT).update(**sent)
-    _close_quietly(connection)
-    return Outcome.SENT
 
 
 def _close_quietly(connection) -> None:

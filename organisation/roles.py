@@ -9,6 +9,11 @@ person's groups, ``security.signals``, both ask it):
   a system administrator now, and ``ADMINISTRATOR`` stays an alias of ``SYSTEM_ADMINISTRATOR``;
 * the **security administrator** keeps accounts, roles, memberships, object permissions and second factors;
 * the **audit administrator** reads, searches and exports the audit trail, and nothing else.
+
+One role is held per bureau, not as a group: the bureau's **leader** (``Membership.is_leader``, set by the
+security administrator with the membership). Where the programme requires it (``Programme.sign_off_required``),
+the leader signs off (签发) the bureau's lists before they reach the General Office, or sends them back
+(``nominations.states``: the rows taken by ``LEADER``). ``leads_bureau`` answers it.
 """
 
 from django.core.exceptions import ValidationError
@@ -23,6 +28,8 @@ SECURITY_ADMINISTRATOR = "security_administrator"
 AUDIT_ADMINISTRATOR = "audit_administrator"
 # An expert of a programme's pool (evaluation.Expert): sees only the panels they were drawn for.
 EXPERT = "expert"
+# A role per bureau (``Membership.is_leader``), not a group: named for the audit records of its changes.
+BUREAU_LEADER = "bureau_leader"
 ADMINISTRATOR_ROLES = (SYSTEM_ADMINISTRATOR, SECURITY_ADMINISTRATOR, AUDIT_ADMINISTRATOR)
 
 ROLE_LABELS = {
@@ -100,6 +107,12 @@ def is_reviewer(user) -> bool:
 def is_expert(user) -> bool:
     """An expert of a pool: scores the candidates of the panels they are drawn for, and sees nothing else."""
     return user.is_active and EXPERT in _group_names(user)
+def leads_bureau(user, bureau_id) -> bool:
+    """Whether ``user`` is the leader of the bureau (signs off its lists). One query."""
+    from .models import Membership
+
+    return bool(user.is_authenticated and user.is_active
+                and Membership.objects.filter(user_id=user.pk, bureau_id=bureau_id, is_leader=True).exists())
 
 
 def is_bureau_staff(user) -> bool:

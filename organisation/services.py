@@ -29,15 +29,28 @@ def _require_security_administrator(actor) -> None:
         raise PermissionDeniedError(_("Only the security administrator can change accounts, roles and memberships."))
 
 
-def membership_add(*, actor, user, bureau) -> Membership:
-    """Make ``user`` a member of ``bureau`` (their rights follow at once: organisation.signals)."""
+def membership_add(*, actor, user, bureau, is_leader: bool = False) -> Membership:
+    """Make ``user`` a member of ``bureau`` (their rights follow at once: organisation.signals), its leader when
+    ``is_leader`` (who signs off the bureau's lists: ``organisation.roles.leads_bureau``)."""
     _require_security_administrator(actor)
     with transaction.atomic():
-        membership, created = Membership.objects.get_or_create(user=user, bureau=bureau)
+        membership, created = Membership.objects.get_or_create(user=user, bureau=bureau,
+                                                               defaults={"is_leader": is_leader})
         if created:
             audit_record(actor=actor, action=AuditAction.MEMBERSHIP_ADDED, target=user,
-                         message=str(bureau), data={"bureau": bureau.pk, "user": user.pk})
+                         message=str(bureau), data={"bureau": bureau.pk, "user": user.pk, "is_leader": is_leader})
+        elif membership.is_leader != is_leader:
+            _leader_set(actor=actor, membership=membership, is_leader=is_leader)
     return membership
+
+
+def _leader_set(*, actor, membership: Membership, is_leader: bool) -> None:
+    """Make the member the bureau's leader, or no longer (a role per bureau: ``organisation.roles``)."""
+    Membership.objects.filter(pk=membership.pk).update(is_leader=is_leader)
+    membership.is_leader = is_leader
+    audit_record(actor=actor, action=AuditAction.ROLE_GRANTED if is_leader else AuditAction.ROLE_REVOKED,
+                 target=membership.user, message=_("Leader of %(bureau)s") % {"bureau": membership.bureau},
+                 data={"role": roles.BUREAU_LEADER, "bureau": membership.bureau_id, "user": membership.user_id})
 
 
 def membership_remove(*, actor, membership: Membership) -> None:
@@ -50,15 +63,19 @@ def membership_remove(*, actor, membership: Membership) -> None:
                      message=str(bureau), data={"bureau": bureau.pk, "user": user.pk})
 
 
-def membership_change(*, actor, membership: Membership, bureau) -> Membership:
-    """Move a membership to another bureau (the admin's change form): a removal and an addition."""
+def membership_change(*, actor, membership: Membership, bureau, is_leader: bool | None = None) -> Membership:
+    """Move a membership to another bureau (the admin's change form): a removal and an addition; or make the
+    member the bureau's leader, or no longer."""
     _require_security_administrator(actor)
     with transaction.atomic():
         old = Membership.objects.select_related("user", "bureau").get(pk=membership.pk)
+        is_leader = old.is_leader if is_leader is None else is_leader
         if old.bureau_id == bureau.pk:
+            if old.is_leader != is_leader:
+                _leader_set(actor=actor, membership=old, is_leader=is_leader)
             return old
         membership_remove(actor=actor, membership=old)
-        return membership_add(actor=actor, user=old.user, bureau=bureau)
+        return membership_add(actor=actor, user=old.user, bureau=bureau, is_leader=is_leader)
 
 
 def user_roles_set(*, actor, user, role_names) -> set[str]:
@@ -140,7 +157,7 @@ def outbox_retry(*, actor, messages) -> list[int]:
 
 PROGRAMME_FIELDS = ("code", "name", "government", "level", "general_office", "bureau_prefix", "place_name",
                     "issuer_mark", "number_prefix", "addressees", "copies_to", "printing_office",
-                    "bulletin_procedure", "bulletin_closing", "finance_bureau")
+                    "bulletin_procedure", "bulletin_closing", "finance_bureau", "sign_off_required")
 
 
 def _require_programme_keeper(actor) -> None:
@@ -267,3 +284,52 @@ def personal_data_key_rotate(*, batch: int = 500) -> dict[str, dict]:
                          data={"model": model._meta.label, "key": current, "rows": rewritten, "from": moved})
         outcome[model._meta.label] = {"rows": rewritten, "from": moved}
     return outcome
+
+
+def messaging_profile_set(*, actor, channel: str, wecom_user_id: str = "", dingtalk_user_id: str = ""):
+    """A person chooses how the application's messages reach them (``organisation.channels``): e-mail, or their
+    programme's WeCom or DingTalk work notifications, with their id there. Their own choice only."""
+    from .models import Channel, MessagingProfile, ProgrammeMessaging
+
+    if not (actor.is_authenticated and actor.is_active):
+        raise PermissionDeniedError(_("Sign in to choose how messages reach you."))
+    if channel not in Channel.values:
+        raise DomainError(_("Choose e-mail, WeCom or DingTalk."), field="channel")
+    ids = {"wecom_user_id": (wecom_user_id or "").strip()[:64], "dingtalk_user_id": (dingtalk_user_id or "").strip()[:64]}
+    if channel != Channel.EMAIL:
+        from . import channels
+
+        programme = channels.programme_of(actor)
+        apps = ProgrammeMessaging.objects.filter(programme=programme).first() if programme else None
+        if apps is None or not apps.offers(channel):
+            raise DomainError(_("Your programme does not send messages by %(channel)s.")
+                              % {"channel": Channel(channel).label}, field="channel")
+        field = "wecom_user_id" if channel == Channel.WECOM else "dingtalk_user_id"
+        if not ids[field]:
+            raise DomainError(_("Give your id in %(channel)s.") % {"channel": Channel(channel).label}, field=field)
+    with transaction.atomic():
+        profile, _created = MessagingProfile.objects.select_for_update().get_or_create(user=actor)
+        before = {"channel": profile.channel, "wecom_user_id": profile.wecom_user_id,
+                  "dingtalk_user_id": profile.dingtalk_user_id}
+        profile.channel = channel
+        profile.wecom_user_id, profile.dingtalk_user_id = ids["wecom_user_id"], ids["dingtalk_user_id"]
+        profile.save()
+        audit_record(actor=actor, action=AuditAction.MESSAGE_CHANNEL_CHOSEN, target=actor,
+                     message=str(Channel(channel).label), data={"before": before, "after": {"channel": channel, **ids}})
+    return profile
+
+
+def programme_messaging_save(*, actor, messaging, delete: bool = False) -> None:
+    """Save (or remove) a programme's work-messaging settings (``organisation.channels``), audited as a change of
+    the programme. The secrets themselves stay in the environment: only the variables' names are stored."""
+    _require_programme_keeper(actor)
+    fields = ["wecom_corp_id", "wecom_agent_id", "wecom_secret_env", "wecom_api_url", "dingtalk_agent_id",
+              "dingtalk_app_key", "dingtalk_secret_env", "dingtalk_api_url"]
+    with transaction.atomic():
+        if delete:
+            messaging.delete()
+        else:
+            messaging.save()
+        audit_record(actor=actor, action=AuditAction.PROGRAMME_CHANGED, target=messaging.programme,
+                     message=_("Work messaging removed") if delete else _("Work messaging set"),
+                     data={"messaging": None if delete else {name: getattr(messaging, name) for name in fields}})

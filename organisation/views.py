@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from . import roles, selectors, throttle
 from .access import door
 from .account_signals import login_locked_out, login_refused_locked
+from .models import Channel
 from .throttle import client_address
 
 __all__ = ["client_address", "ThrottledAuthenticationForm", "ThrottledAdminAuthenticationForm", "ThrottledLoginView",
@@ -102,3 +103,47 @@ def home(request):
     if roles.can_enter_admin(user):
         return redirect("admin:index")
     return redirect("measures:list")
+
+
+class MessagingForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Messages reach me by"), choices=Channel.choices, widget=forms.RadioSelect)
+    wecom_user_id = forms.CharField(label=_("My WeCom user id"), max_length=64, required=False)
+    dingtalk_user_id = forms.CharField(label=_("My DingTalk user id"), max_length=64, required=False)
+
+
+@door()
+def messaging_profile(request):
+    """The person's choice of channel for the application's messages: e-mail, WeCom or DingTalk."""
+    from django.contrib import messages as flash
+    from django.shortcuts import render
+    from django.utils.translation import gettext
+
+    from incentives.errors import DomainError
+
+    from . import services
+    from .models import MessagingProfile, ProgrammeMessaging
+
+    profile = MessagingProfile.objects.filter(user=request.user).first()
+    initial = {"channel": profile.channel if profile else Channel.EMAIL,
+               "wecom_user_id": profile.wecom_user_id if profile else "",
+               "dingtalk_user_id": profile.dingtalk_user_id if profile else ""}
+    form = MessagingForm(request.POST or None, initial=initial)
+    status, error = 200, None
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.messaging_profile_set(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                status, error = 400, exc.message
+            else:
+                flash.success(request, gettext("Your choice is saved: the next messages follow it."))
+                return redirect("messaging_profile")
+        else:
+            status = 400
+    from . import channels
+
+    programme = channels.programme_of(request.user)
+    apps = ProgrammeMessaging.objects.filter(programme=programme).first() if programme else None
+    offered = [choice for choice in Channel.values if choice == Channel.EMAIL or (apps and apps.offers(choice))]
+    return render(request, "organisation/messaging.html", {"form": form, "error": error, "offered": offered},
+                  status=status)

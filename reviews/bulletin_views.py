@@ -13,7 +13,13 @@ from incentives.errors import DomainError
 from incentives.files import stored_file_response
 from organisation import access, roles
 
-from .bulletins import bulletin_downloadable_by, bulletin_ofd_downloadable_by, bulletins_visible_to
+from . import seal
+from .bulletins import (
+    bulletin_copy_check,
+    bulletin_downloadable_by,
+    bulletin_ofd_downloadable_by,
+    bulletins_visible_to,
+)
 from .models import Bulletin
 from .programmes import with_programme
 from .services.publication import bulletin_request
@@ -80,11 +86,28 @@ def bulletin_status(request, pk: int):
     return response
 
 
+def _seal_refusal(request, bulletin: Bulletin, kind: str):
+    """A signed version whose signature fails its check is not handed out (verified on every download): the page
+    says so, and the failure is recorded."""
+    if not (seal.pdf_signing_configured() if kind == "pdf" else seal.ofd_signing_configured()):
+        return None  # the deployment does not sign: nothing to check, the file is not read twice
+    stored = bulletin.file if kind == "pdf" else bulletin.ofd_file
+    with stored.open("rb") as handle:
+        data = handle.read()
+    verdict = bulletin_copy_check(bulletin=bulletin, kind=kind, data=data)
+    if verdict is None:
+        return None
+    return render(request, "bulletins/seal_invalid.html", {"bulletin": bulletin, "verdict": verdict}, status=409)
+
+
 @require_GET
 def bulletin_download(request, pk: int):
     bulletin = _visible_bulletin(request, pk)
     if not bulletin_downloadable_by(request.user, bulletin):
         raise Http404
+    refused = _seal_refusal(request, bulletin, "pdf")
+    if refused:
+        return refused
     return stored_file_response(bulletin.file, content_type="application/pdf",
                                 filename=f"通报-{bulletin.cycle.year}-v{bulletin.version}.pdf",
                                 headers={"X-Content-SHA256": bulletin.sha256})
@@ -96,6 +119,9 @@ def bulletin_download_ofd(request, pk: int):
     bulletin = _visible_bulletin(request, pk)
     if not bulletin_ofd_downloadable_by(request.user, bulletin):
         raise Http404
+    refused = _seal_refusal(request, bulletin, "ofd")
+    if refused:
+        return refused
     return stored_file_response(bulletin.ofd_file, content_type="application/ofd",
                                 filename=f"通报-{bulletin.cycle.year}-v{bulletin.version}.ofd",
                                 headers={"X-Content-SHA256": bulletin.ofd_sha256})

@@ -35,13 +35,13 @@ from django.utils.translation import gettext as _
 
 from incentives.errors import DomainError, PermissionDeniedError
 from measures.models import chinese_numeral
-from nominations.models import Cycle
+from nominations.models import Cycle, NominationList
 from organisation import access, roles
 from organisation.audit import AuditAction, audit_record
 from organisation.models import GUANGZHOU
 
 from . import bulletin_layout as layout
-from . import ofd
+from . import ofd, seal
 from .document_numbers import bulletin_number_validate
 from .models import Award, Bulletin, BulletinPrinting
 from .pdf_fetcher import StaticFilesFetcher
@@ -151,6 +151,9 @@ class BulletinContext:
     commended_count: int | None = None  # awardees whose support includes 通报表扬 (None: every one)
     other_support: bool = True  # some awardee receives more than a commendation
     closing_placement: str = CLOSING_PLACEMENTS[0]
+    # Who signed off (签发) each list the awards come from, where the programme required it: the bulletin's data
+    # (recorded with every rendering), not its printed text.
+    sign_offs: list[dict] = dataclasses.field(default_factory=list)
 
     def __post_init__(self):
         if not self.printed_on:
@@ -288,8 +291,20 @@ def _awardee_name(award) -> str:
     return award.shown_unit_name
 
 
+def bulletin_sign_offs(cycle) -> list[dict]:
+    """Who signed off each list of the cycle that an award comes from (one query): category, bureau, leader, when."""
+    lists = (NominationList.objects.filter(cycle=cycle, signed_off_by__isnull=False,
+                                           nominees__award__isnull=False).distinct()
+             .select_related("category", "bureau", "signed_off_by").order_by("category__measure__number",
+                                                                              "category__order", "pk"))
+    return [{"list": nl.pk, "category": nl.category.code, "bureau": nl.bureau.short_name,
+             "signed_off_by": nl.signed_off_by.get_full_name() or nl.signed_off_by.get_username(),
+             "signed_off_by_id": nl.signed_off_by_id, "signed_off_at": nl.signed_off_at.isoformat()}
+            for nl in lists]
+
+
 def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: datetime.date | None = None) -> BulletinContext:
-    """The bulletin's content for a cycle, from its awards (3 queries). ``on`` is the signing date (the date of
+    """The bulletin's content for a cycle, from its awards (4 queries). ``on`` is the signing date (the date of
     publication by default), ``printed_on`` the printing date of the closing block: the cycle's
     (``BulletinPrinting``, fixed by the General Office), else the signing date. They may differ, as
     穗府办〔2022〕30号 was signed on 12-03 and printed on 12-06."""
@@ -320,6 +335,7 @@ def bulletin_context(cycle, *, on: datetime.date | None = None, printed_on: date
         issuer=programme.general_office, issuer_mark=programme.issuer_mark, addressees=programme.addressees,
         copies_to=programme.copies_to, printing_office=programme.printing_office,
         procedure=programme.bulletin_procedure, closing_paragraph=programme.bulletin_closing,
+        sign_offs=bulletin_sign_offs(cycle),
     )
 
 
@@ -384,12 +400,36 @@ def bulletin_laid_out(context: BulletinContext):
 
 
 def bulletin_files(context: BulletinContext, *, created: datetime.date | None = None) -> RenderedBulletin:
-    """The bulletin as PDF and as OFD, from one layout, so that both have the same text on the same pages."""
+    """The bulletin as PDF and as OFD, from one layout, so that both have the same text on the same pages; each
+    carries the issuing office's electronic seal where the deployment gives its keys (``reviews.seal``): a PAdES
+    signature on the PDF with the seal's picture over the signing date, an SM2 signature inside the OFD."""
     document = bulletin_laid_out(context)
     pdf = document.write_pdf()
     pages = ofd.pages_from_document(document)
-    return RenderedBulletin(pdf=pdf, ofd=ofd.ofd_from_pages(pages, title=context.title, author=context.issuer,
-                                                            created=created), pages=pages)
+    package = ofd.ofd_from_pages(pages, title=context.title, author=context.issuer, created=created)
+    place = seal.seal_place(pages, context.date)
+    if seal.pdf_signing_configured():
+        pdf = seal.sign_pdf(pdf, place=place, reason=context.title, location=context.issuer)
+    if seal.ofd_signing_configured():
+        package = seal.sign_ofd(package, place=place)
+    return RenderedBulletin(pdf=pdf, ofd=package, pages=pages)
+
+
+def bulletin_copy_check(*, bulletin: Bulletin, kind: str, data: bytes) -> seal.Verdict | None:
+    """Check the seal of a stored version before it is handed out (the deployment signs bulletins): None when it
+    is fine or was never signed (a version rendered before the keys were given), else the failed verdict, recorded
+    in the audit trail (a stored file changed behind the application's back)."""
+    configured = seal.pdf_signing_configured() if kind == "pdf" else seal.ofd_signing_configured()
+    if not configured:
+        return None
+    verdict = seal.verify_pdf(data) if kind == "pdf" else seal.verify_ofd(data)
+    if verdict.valid or not verdict.signed:
+        return None
+    with transaction.atomic():
+        audit_record(actor=None, action=AuditAction.BULLETIN_SIGNATURE_INVALID, target=bulletin.cycle,
+                     message="; ".join(verdict.problems)[:500],
+                     data={"version": bulletin.version, "kind": kind, "problems": verdict.problems})
+    return verdict
 
 
 # --- Services ------------------------------------------------------------------------------------------------
@@ -435,7 +475,7 @@ def bulletin_render(*, bulletin_id: int) -> Bulletin | None:
                                      "error", "finished_at"])
         audit_record(actor=None, action=AuditAction.BULLETIN_RENDERED, target=bulletin.cycle,
                      data={"version": bulletin.version, "sha256": digest, "size": len(pdf), "ofd_sha256": ofd_digest,
-                           "ofd_size": len(files.ofd), "pages": len(files.pages)})
+                           "ofd_size": len(files.ofd), "pages": len(files.pages), "sign_offs": context.sign_offs})
     return bulletin
 
 

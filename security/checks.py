@@ -33,7 +33,9 @@ def application_role_is_not_the_owner(app_configs=None, **kwargs):
     from django.conf import settings
     from django.db import DatabaseError, connection
 
-    if connection.vendor != "postgresql" or settings.CONNECTED_AS_OWNER:
+    from incentives import databases
+
+    if not databases.has("roles", connection) or settings.CONNECTED_AS_OWNER:
         return []
     try:
         with connection.cursor() as cursor:

@@ -72,7 +72,7 @@ from nominations.models import (
     ReminderKind,
 )
 from organisation import roles
-from organisation.models import Bureau, Notification, Programme, Unit, UnitKind
+from organisation.models import Bureau, Membership, Notification, Programme, Unit, UnitKind
 from reviews.models import Award, Bulletin, HigherAward, Objection, ScreeningEvent
 
 from .conftest import _load_catalogue
@@ -82,8 +82,10 @@ LOGIN = "302→login"
 REDIRECT = "302→elsewhere"
 
 PERSONAS = ["anonymous", "water", "ndrc", "forestry", "reviewer", "administrator", "role_admin", "security_admin",
-            "audit_admin", "inactive", "finance", "register", "js_clerk", "js_finance", "js_register", "js_reviewer",
-            "expert", "expert_other", "js_expert"]
+            "audit_admin", "inactive", "finance", "register", "leader", "js_clerk", "js_finance", "js_register",
+            "js_reviewer", "expert", "expert_other", "js_expert"]
+# ``leader`` is the leader of 市水务局 (``Membership.is_leader``): a member of the bureau like ``water``, who also
+# signs off its lists (签发). Everywhere else it gets what ``water`` gets. ``js_clerk`` leads 省水利厅 too.
 # ``role_admin`` holds the administrator role without being a superuser: it must get exactly what ``administrator``
 # gets. A superuser passes every ``has_perm`` check, so a view that asks ``has_perm`` instead of a selector shows
 # up as a superuser reaching a list it may not edit; a view that asks ``is_superuser`` shows up as the two differing.
@@ -126,6 +128,8 @@ class Scope:
     def relation(self, persona: str) -> str:
         if persona == "role_admin":
             return "administrator"
+        if persona == "leader":
+            return "leader" if self.owner == "water" else "unrelated"
         if persona == self.owner:
             return "owner"
         if persona in self.co:
@@ -197,7 +201,9 @@ def _build_world() -> World:
         "inactive": make_user("m_inactive", role=roles.BUREAU_STAFF, bureaus=[bureau["市水务局"]], is_active=False),
         "finance": make_user("m_finance", role=roles.BUREAU_STAFF, bureaus=[bureau["市财政局"]]),
         "register": make_user("m_register", role=roles.BUREAU_STAFF, bureaus=[bureau["市绩效办"]]),
+        "leader": make_user("m_leader", role=roles.BUREAU_STAFF, bureaus=[bureau["市水务局"]]),
     }
+    Membership.objects.filter(user=users["leader"]).update(is_leader=True)
 
     categories = {c.code: c for c in IncentiveCategory.objects.filter(measure__document__in_force=True, code__in=["6", "19-2"])}
     document = categories["6"].measure.document
@@ -347,6 +353,7 @@ def _second_programme(year: int, publisher) -> dict:
     programme.finance_bureau = finance_bureau
     programme.save()
     clerk = make_user("m_js_clerk", role=roles.BUREAU_STAFF, bureaus=[bureau])
+    Membership.objects.filter(user=clerk).update(is_leader=True)  # signs off 省水利厅's lists too
     finance = make_user("m_js_finance", role=roles.BUREAU_STAFF, bureaus=[finance_bureau])
     register = make_user("m_js_register", role=roles.BUREAU_STAFF, bureaus=[register_bureau])
     reviewer = make_user("m_js_reviewer", role=roles.REVIEWER)
@@ -445,8 +452,8 @@ def _given(value, default):
 
 def everyone(kwargs=None, *, label="", method="get", data=None, anonymous, clerk, reviewer, administrator,
              inactive=LOGIN, security_admin=None, audit_admin=None, finance=None, register=None, foreign=None,
-             js_clerk=None, js_finance=None, js_register=None, js_reviewer=None, expert=None, expert_other=None,
-             js_expert=None) -> list[Case]:
+             leader=None, js_clerk=None, js_finance=None, js_register=None, js_reviewer=None, expert=None,
+             expert_other=None, js_expert=None) -> list[Case]:
     """A URL that does not depend on an object in a bureau's scope: all three clerks get ``clerk``, and so do the
     security and audit administrators, the finance staff and the register clerk unless told otherwise.
 
@@ -463,7 +470,7 @@ def everyone(kwargs=None, *, label="", method="get", data=None, anonymous, clerk
               "inactive": inactive,
               "security_admin": clerk if security_admin is None else security_admin,
               "audit_admin": clerk if audit_admin is None else audit_admin,
-              **{c: clerk for c in CLERKS}, "finance": finance, "register": register,
+              **{c: clerk for c in CLERKS}, "finance": finance, "register": register, "leader": _given(leader, clerk),
               "js_clerk": _given(js_clerk, js_defaults["js_clerk"]),
               "js_finance": _given(js_finance, js_defaults["js_finance"]),
               "js_register": _given(js_register, js_defaults["js_register"]),
@@ -476,11 +483,13 @@ def everyone(kwargs=None, *, label="", method="get", data=None, anonymous, clerk
 
 
 def on_lists(kwargs: Callable[[World, Scope], dict], *, method="get", data=None, anonymous=LOGIN, owner, co,
-             unrelated, reviewer, administrator, inactive=LOGIN, foreign=404) -> list[Case]:
+             unrelated, reviewer, administrator, inactive=LOGIN, foreign=404, leader=None) -> list[Case]:
     """A URL about one list (or its nominee, evidence …): tried on the list of "6" and on the list of "19-2". The
-    second programme's people are ``foreign`` to both (404)."""
+    second programme's people are ``foreign`` to both (404). The leader of 市水务局 gets what the owner gets on
+    its list unless ``leader`` says otherwise, and is unrelated to the other."""
     by_relation = {"anonymous": anonymous, "owner": owner, "co": co, "unrelated": unrelated, "reviewer": reviewer,
-                   "administrator": administrator, "inactive": inactive, "foreign": foreign}
+                   "administrator": administrator, "inactive": inactive, "foreign": foreign,
+                   "leader": _given(leader, owner)}
     cases = []
     for index in range(2):
         def expect(w, i=index):
@@ -498,6 +507,7 @@ def people(default, *, anonymous=LOGIN, inactive=LOGIN, **cells) -> dict[str, ob
     """Every persona's expectation: ``default`` for the signed-in ones unless given in ``cells``."""
     unknown = set(cells) - set(PERSONAS)
     assert not unknown, f"unknown personas {unknown}"
+    cells.setdefault("leader", cells.get("water", default))  # a member of 市水务局 like ``water``
     return {p: cells.get(p, default) for p in PERSONAS} | {"anonymous": anonymous, "inactive": inactive}
 
 
@@ -558,6 +568,8 @@ MATRIX: dict[str, list[Case]] = {
     + everyone(label="POST", method="post", anonymous=LOGIN, clerk=LOGIN, reviewer=LOGIN, administrator=LOGIN,
                inactive=LOGIN),
     "password_change": signed_in(),
+    # Each person's own choice of channel (e-mail, WeCom, DingTalk): no object in its address. An empty form: 400.
+    "messaging_profile": signed_in() + signed_in(label="POST empty", method="post", status=400),
     "password_change_done": signed_in(),
     "password_reset": public(),
     "password_reset_done": public(),
@@ -597,6 +609,18 @@ MATRIX: dict[str, list[Case]] = {
     + on_lists(year_category, method="post", owner=400, co=404, unrelated=404, reviewer=404, administrator=404)
     + on_jiangsu(lambda w: {"year": w.extra["b"]["cycle"].year, "category_id": w.extra["b"]["category"].pk},
                  label="POST Jiangsu's list", method="post", js_clerk=400),
+    # The leader's sign-off (签发): the leader of the list's bureau only (the world's lists are drafts, so the
+    # page says there is nothing to sign off now, and an empty decision is refused); nobody else finds the page.
+    # Jiangsu's clerk leads 省水利厅: Jiangsu's list is theirs to sign off, and no one else's.
+    "nominations:sign_off": on_lists(year_category, owner=404, co=404, unrelated=404, reviewer=404,
+                                     administrator=404, leader=200)
+    + on_lists(year_category, method="post", owner=404, co=404, unrelated=404, reviewer=404, administrator=404,
+               leader=400)
+    + on_jiangsu(lambda w: {"year": w.extra["b"]["cycle"].year, "category_id": w.extra["b"]["category"].pk},
+                 label="Jiangsu's list", js_clerk=200, leader=404)
+    + signed_in(lambda w: {"year": w.cycle.year, "category_id": 999999}, label="no such category", status=404),
+    # Every signed-in person has the page of the lists they sign off (empty unless they lead a bureau).
+    "nominations:sign_off_queue": signed_in(),
     "nominations:withdraw": post_only_get(lambda w: year_category(w, w.scopes[0]))
     # The list is a draft: the owner is told it cannot be withdrawn (302 back to the list); others never see it.
     + on_lists(year_category, method="post", owner=REDIRECT, co=404, unrelated=404, reviewer=404, administrator=404),

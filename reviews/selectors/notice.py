@@ -95,7 +95,7 @@ def notice_preflight(*, cycle: Cycle, now: datetime.datetime | None = None) -> N
         nl = lists.get(category.pk)
         if nl is not None and nl.state == NominationList.State.SUBMITTED:
             undecided.append(nl)
-        elif nl is None or nl.state in states.states_allowing("edit"):
+        elif nl is None or nl.state in states.states_with_bureau():
             missing.append(MissingRow(category=category, state=nl.state if nl else NOT_STARTED,
                                       acknowledgement=acknowledged.get(category.pk)))
     return NoticePreflight(

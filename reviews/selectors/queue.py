@@ -39,7 +39,7 @@ NOT_STARTED = "not_started"
 # The states the queue filters on: a list's, or none begun.
 QUEUE_STATES = (*states.ListState.values, NOT_STARTED)
 # A list in these states is no longer the bureau's to do: it cannot be late any more.
-DONE_STATES = tuple(s for s in states.ListState.values if s not in states.states_allowing("edit"))
+DONE_STATES = tuple(s for s in states.ListState.values if s not in states.states_with_bureau())
 
 
 # Guangzhou has 39 categories: its whole catalogue on one page; a larger catalogue in pages of 40 rows, few

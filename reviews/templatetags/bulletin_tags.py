@@ -14,3 +14,18 @@ def bulletin_public_state(cycle):
     newest = bulletin_newest(cycle)
     working = newest if newest is not None and newest.status in (newest.Status.PENDING, newest.Status.RENDERING) else None
     return {"done": bulletin_newest_done(cycle), "working": working}
+
+
+@register.simple_tag
+def bulletin_seal_note():
+    """What the download says of the seal: signed by whom, and whether with a self-signed test certificate (a
+    demo), from the deployment's certificate; empty when bulletins are not signed. No query."""
+    from .. import seal
+
+    if not seal.pdf_signing_configured():
+        return {}
+    try:
+        certificate = seal.signing_certificate()
+    except seal.SealError:
+        return {}
+    return {"signer": certificate.subject.human_friendly, "test": seal.is_self_signed(certificate)}

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from incentives import databases
 from organisation.models import AuditEntry
 
 
@@ -18,8 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--role", default="", help="the application's role (default: DATABASE_URL's user)")
 
     def handle(self, *args, role="", **options):
-        if connection.vendor != "postgresql":
-            self.stdout.write("Not PostgreSQL: one database file, no roles to grant.")
+        if not databases.has("roles", connection):
+            self.stdout.write(f"{databases.vendor(connection)}: no roles to grant here (incentives.databases).")
             return
         import dj_database_url
         from psycopg2 import sql
