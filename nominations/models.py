@@ -164,6 +164,11 @@ class NominationList(models.Model):
         return self.state == self.State.RETURNED and bool(self.return_reason)
 
     @property
+    def shows_decisions(self) -> bool:
+        """The General Office has decided the list: its 同意/不同意 and reasons are to be read on it."""
+        return self.state == self.State.DECIDED
+
+    @property
     def shows_sign_off_reason(self) -> bool:
         """The bureau's leader sent the list back and their reasons are to be read on it."""
         return self.state == self.State.DRAFT and bool(self.sign_off_reason)

@@ -383,7 +383,7 @@ def test_the_catalogue_export_carries_the_category_fields():
 
     by_code = {row[column("category_code")]: row for row in rows[1:]}
     row = by_code["32-2"]
-    assert row[column("category_kind")] == "entitlement"
+    assert row[column("category_kind")] == "按条件享受"  # the kind in words (the import reads the code too)
     assert row[column("award_amount")] == "5000000.00"
     assert "500万元" in row[column("category_support_text")]
     assert IncentiveCategory.objects.filter(kind="entitlement").count() == 3

@@ -172,7 +172,7 @@ def test_a_reviewer_who_declared_a_stake_cannot_decide_it_another_does(reviewer,
         data[f"n{nominee.pk}-comment"] = ""
     response = _client(reviewer).post(reverse("reviews:list_decide", args=[reviewed.pk]), data)
     page = response.content.decode()
-    summary = page[page.index('id="decide-errors"'):]
+    summary = page[page.index('id="error-summary"'):]
     assert response.status_code == 400 and "海珠区" in summary[:summary.index("</ul>")]
     assert not Decision.objects.exists()
     other = make_reviewer("liuyang", first_name="刘洋")

@@ -100,7 +100,8 @@ def test_administrators_see_failed_messages_and_send_them_again(client, administ
 def test_the_admin_edits_settings_and_wording(client, administrator):
     client.force_login(administrator)
     response = client.post(reverse("admin:nominations_remindersettings_add"),
-                           {"offsets": "21，7, 1", "send_from_hour": 9, "overdue_notice": "on", "max_attempts": 4})
+                           {"offsets": "21，7, 1", "send_from_hour": 9, "overdue_notice": "on", "max_attempts": 4,
+                            "warning_working_days": 5, "escalation_days": 1})
     assert response.status_code == 302
     from nominations.models import ReminderSettings
 

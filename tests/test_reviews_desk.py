@@ -179,13 +179,13 @@ def test_the_queue_builds_only_the_page_and_runs_the_same_queries_at_two_sizes(
     # (their choosers fetch them as the reviewer types), and a bureau chosen costs one query to name it; the
     # page's awards and limits are one query for its rows; the years offered are read apart from the cycle shown;
     # what waits for the reviewer is two queries for each of its five kinds (a count and the first few), and the
-    # programme's reminder settings (the lights') one.
-    with django_assert_num_queries(30):
+    # programme's reminder settings (the lights') one; the screening flags waiting (负面清单), three.
+    with django_assert_num_queries(33):
         response = client.get(reverse("reviews:queue"), {"year": cycle.year, "q": "市水务局", "sort": "submitted"})
     assert response.status_code == 200
     assert len(response.context["queue"].rows) == 4 and response.context["queue"].count == size
     water = bureau("市水务局")
-    with django_assert_num_queries(31):
+    with django_assert_num_queries(34):
         response = client.get(reverse("reviews:queue"), {"year": cycle.year, "bureau": water.pk})
     assert response.context["queue"].count == size and response.context["queue"].bureau.text == "市水务局"
 

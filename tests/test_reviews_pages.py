@@ -129,8 +129,9 @@ def test_queue_runs_a_constant_number_of_queries(client, reviewer, districts, bu
     # deadline only); the content type of the audit trail (cached after the first use), the trail; the unread
     # notifications of the header.
     # With the door's one read of the programmes the reviewer reviews, and what waits for the reviewer (two
-    # queries for each of its five kinds) and the programme's reminder settings (the deadline lights).
-    with django_assert_max_num_queries(30):
+    # queries for each of its five kinds, three for the screening flags) and the programme's reminder settings
+    # (the deadline lights).
+    with django_assert_max_num_queries(33):
         response = client.get(reverse("reviews:queue"), {"year": cycle.year})
     assert response.status_code == 200 and len(response.context["queue"].rows) == size
 

@@ -76,13 +76,13 @@ def _rules(cycle: Cycle) -> Waiting:
 
 def desk_waiting(*, cycle: Cycle, user, screening_flags=None) -> list[Waiting]:
     """Everything waiting for ``user`` (a reviewer of ``cycle``'s programme, as the queue's door found) in the
-    cycle and its programme. ``screening_flags`` is the screening's own answer for the person (a queryset or a
-    list of flags with ``label`` and ``url``), counted and listed beside the rest when given."""
+    cycle and its programme. ``screening_flags`` is the screening's count for the person
+    (``screening_flags_waiting``): the flags are settled on each list's review page, and the pre-flight page of
+    the year lists them all."""
     queue_url = with_programme(reverse("reviews:queue") + f"?year={cycle.year}", cycle.programme)
     waiting = [_lists(cycle, queue_url), _exception_requests(cycle), _objections(cycle), _register(cycle),
                _rules(cycle)]
     if screening_flags is not None:
-        flags = list(screening_flags)
-        waiting.append(Waiting("screening", _("Screening flags (负面清单)"), len(flags),
-                               [(str(getattr(f, "label", f)), getattr(f, "url", "")) for f in flags[:DESK_SHOWN]]))
+        url = with_programme(reverse("reviews:notice", args=[cycle.year]), cycle.programme)
+        waiting.append(Waiting("screening", _("Screening flags (负面清单)"), screening_flags, [], url))
     return waiting

@@ -159,11 +159,9 @@ def queue(request):
     })
 
 
-def _screening_flags(user):
-    """The screening flags (负面清单) waiting for ``user``, once the screening's selectors provide them (None until
-    then): the one place where the desk asks for them."""
-    waiting = getattr(selectors, "screening_flags_waiting", None)
-    return waiting(user) if waiting is not None else None
+def _screening_flags(user) -> int:
+    """How many screening flags (负面清单) wait for ``user``: the one place where the desk asks for them."""
+    return selectors.screening_flags_waiting(user)
 
 
 @reviewer_required

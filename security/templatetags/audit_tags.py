@@ -23,6 +23,10 @@ DATA_LABELS = {
     "address": gettext_lazy("Address"), "from": gettext_lazy("From"), "to": gettext_lazy("To"),
     "reason": gettext_lazy("Reason"), "approved": gettext_lazy("Approved"), "limit": gettext_lazy("Limit"),
     "sha256": "SHA-256", "ofd_sha256": "OFD SHA-256", "review": gettext_lazy("Review"),
+    "pdf_size": gettext_lazy("PDF size"), "ofd_size": gettext_lazy("OFD size"),
+    "sign_offs": gettext_lazy("Leaders' sign-offs"), "list": gettext_lazy("List"),
+    "signed_off_by": gettext_lazy("Signed off by"), "signed_off_by_id": gettext_lazy("Signed off by (account)"),
+    "signed_off_at": gettext_lazy("Signed off at"),
 }
 
 
@@ -36,7 +40,7 @@ def _value(value) -> str:
     if isinstance(value, (list, tuple)):
         return "、".join(_value(v) for v in value)
     if isinstance(value, dict):
-        return "；".join(f"{k}：{_value(v)}" for k, v in value.items())
+        return "；".join(f"{DATA_LABELS.get(k, k)}：{_value(v)}" for k, v in value.items())
     return str(value)
 
 

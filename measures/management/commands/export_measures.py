@@ -1,6 +1,8 @@
 import csv
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from openpyxl import Workbook
 
 from measures.exports import catalogue_rows, safe_cell
@@ -14,8 +16,14 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
         parser.add_argument("--output", help="file to write; standard output when omitted (CSV only)")
         parser.add_argument("--document", help="document number, e.g. 穗府办〔2022〕30号; the one in force by default")
+        parser.add_argument("--language", default=settings.LANGUAGE_CODE,
+                            help="language of the labels (the forms of support, the kinds): zh-hans by default, or en")
 
     def handle(self, *args, **options):
+        with translation.override(options["language"]):
+            self._export(options)
+
+    def _export(self, options):
         if options["document"]:
             document = PolicyDocument.objects.filter(number=options["document"]).first()
             if document is None:
