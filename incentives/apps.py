@@ -1,5 +1,4 @@
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
-from django.contrib.staticfiles import apps as staticfiles
 
 
 class AdminConfig(DjangoAdminConfig):
@@ -7,9 +6,3 @@ class AdminConfig(DjangoAdminConfig):
 
     default_site = "security.admin_site.IncentivesAdminSite"
 
-
-class StaticFilesConfig(staticfiles.StaticFilesConfig):
-    """collectstatic leaves out the Redoc bundle that drf-spectacular-sidecar ships beside Swagger UI (the API's docs
-    page uses Swagger UI only): 5 MB fewer files to copy and compress at every build."""
-
-    ignore_patterns = [*staticfiles.StaticFilesConfig.ignore_patterns, "drf_spectacular_sidecar/redoc/*"]

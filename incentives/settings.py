@@ -122,7 +122,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "incentives.apps.StaticFilesConfig",  # django.contrib.staticfiles, without the files nothing serves
+    "django.contrib.staticfiles",
     "guardian",
     "import_export",
     "django_otp",

@@ -33,7 +33,9 @@ signature as ``Cert.cer``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import concurrent.futures
 import dataclasses
 import datetime
 import hashlib
@@ -227,6 +229,18 @@ def _seal_image():
     return Image.open(io.BytesIO(_read("BULLETIN_SEAL_IMAGE"))).convert("RGBA")
 
 
+def _outside_event_loop(call):
+    """``call()``, which runs pyHanko's synchronous API (itself ``asyncio.run``), in a thread of its own when this
+    thread already runs an event loop (an asynchronous worker, or a browser driven from the same process), where
+    ``asyncio.run`` refuses to start."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
+
+
 def sign_pdf(pdf: bytes, *, place: SealPlace | None, reason: str, location: str) -> bytes:
     """The PDF with the office's PAdES signature (B-B), its seal's picture over the date when ``place`` is known
     and a seal picture is configured (an invisible signature otherwise)."""
@@ -261,7 +275,8 @@ def sign_pdf(pdf: bytes, *, place: SealPlace | None, reason: str, location: str)
                                             subfilter=fields.SigSeedSubFilter.PADES,
                                             md_algorithm="sha256")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    output = signers.PdfSigner(metadata, signer=signer, stamp_style=style, new_field_spec=field_spec).sign_pdf(writer)
+    output = _outside_event_loop(lambda: signers.PdfSigner(metadata, signer=signer, stamp_style=style,
+                                                            new_field_spec=field_spec).sign_pdf(writer))
     return output.getvalue()
 
 
@@ -298,7 +313,7 @@ def verify_pdf(data: bytes) -> Verdict:
     verdict = Verdict("pdf", signed=True, valid=True)
     for signature in signatures:
         try:
-            status = validate_pdf_signature(signature, context)
+            status = _outside_event_loop(lambda signature=signature: validate_pdf_signature(signature, context))
         except Exception as error:  # noqa: BLE001
             verdict.valid = False
             verdict.problems.append(f"signature {signature.field_name}: {error}")

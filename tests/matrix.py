@@ -955,7 +955,7 @@ MATRIX: dict[str, list[Case]] = {
     # A token is its owner's alone (``water``'s here): nobody else finds it.
     "api:token_revoke": signed_in(lambda w: {"pk": w.extra["api_token"].pk}, label="GET", status=405)
     + [Case("POST water's token", lambda w: {"pk": w.extra["api_token"].pk},
-            lambda w: people(404, water=REDIRECT), "post")],
+            lambda w: people(404, water=REDIRECT, leader=404), "post")],  # a token is its owner's alone
     # Unified sign-on (security.sign_on): no page while no identity provider is configured, as in this world;
     # tests/test_sign_on.py walks both with a real provider.
     "oidc_authentication_init": public(label="no provider configured", status=404),

@@ -93,7 +93,7 @@ def test_without_an_exception_the_fourth_approval_is_refused_with_the_caps_messa
     for nominee in nominees:
         choose(page, nominee, approved=True)
     decide_all(page)
-    message = page.locator("#decide-errors").inner_text()  # the form's error summary
+    message = page.locator("#error-summary").inner_text()  # the form's error summary
     assert "19-1" in message and "原则上不超3个" in message
     # The one form is all or nothing: the refused fourth approval leaves every decision as it was.
     assert Award.objects.filter(cycle=cycle, category=rivers.category).count() == 0

@@ -173,14 +173,16 @@ def test_journey_clerk_prepares_submits_and_reads_the_list(browser_context_facto
     # Reorder: the first row moves down (a save); then an explicit save.
     page.goto(edit_url)
     page.locator("button[name=action][value='down-0']").click()
+    # In place, nothing reloads: the row keeps its fields and its evidence and takes rank 2.
+    assert page.locator("#id_rows-0-rank").input_value() == "2" and page.locator("#id_rows-1-rank").input_value() == "1"
+    assert page.locator("#row-0 .evidence-files a").inner_text() == "水务投资完成情况.pdf"
+    page.locator(".actions button[name=action][value=save]").click()
     page.wait_for_url(edit_url)
+    assert page.locator("main .messages .success").count() == 1
     assert page.locator("#id_rows-0-unit").input_value() == str(b.pk)
     assert page.locator("#id_rows-0-unit_name").input_value() == b.name
     assert page.locator("#id_rows-1-unit").input_value() == str(a.pk)
     assert page.locator("#row-1 .evidence-files a").inner_text() == "水务投资完成情况.pdf"
-    page.locator(".actions button[name=action][value=save]").click()
-    page.wait_for_url(edit_url)
-    assert page.locator("main .messages .success").count() == 1
 
     # Come back later: from the bureau page to the list, then to the editor; the draft is as it was left.
     page.locator("nav a[href='/nominations/']").click()
@@ -273,8 +275,12 @@ def test_journey_clerk_by_keyboard_only(browser_context_factory, live_server, cl
     assert page.locator("#row-0 .evidence-files a").inner_text() == "水务投资完成情况.pdf"
     assert_labelled(page)  # now with the evidence list and its removal boxes
 
-    # Reorder with the row's "move down" button, then submit through the confirmation.
+    # Reorder with the row's "move down" button (in place, the focus stays on the moved row), save, then submit
+    # through the confirmation.
     tab_to(page, "button[name=action][value='down-0']")
+    page.keyboard.press("Enter")
+    assert page.locator("#id_rows-0-rank").input_value() == "2"
+    tab_to(page, ".actions button[name=action][value=save]")
     press_and_wait(page)
     page.wait_for_url(edit_url)
     assert nominee_units(nomination_list) == [b.pk, a.pk, c.pk]
@@ -385,6 +391,7 @@ def test_journey_reviewer_returns_decides_publishes_and_the_public_reads(
         assert page.locator("[data-missing='19-1']").count() == 1   # returned and never resubmitted
         for box in page.locator("textarea[name^='ack-']").all():
             box.fill("本年度该类别无报送名单。")
+        page.locator("input[name=confirm]").check()  # what the notice does, confirmed
         with page.expect_navigation(url=f"{live_server.url}/results/{cycle.year}/notice/"):
             page.locator("main form button[type=submit]").click()
     cycle.refresh_from_db()

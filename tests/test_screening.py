@@ -13,10 +13,12 @@ from unittest import mock
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 
 from nominations.demo import demo_load
 from nominations.models import Cycle, NominationList, Nominee
+from organisation.audit import chain_pending
 from organisation.models import AuditEntry, Unit, UnitKind
 from reviews import selectors
 from reviews.dossier import dossier_build, dossier_verify, dossier_zip
@@ -200,6 +202,13 @@ def test_the_balance_of_the_demo_year_flags_the_repeat_winner(client, reviewer, 
 # --- the dossier --------------------------------------------------------------------------------------------------
 
 
+def _as_committed():
+    """The step a commit runs first on PostgreSQL: the audit records written so far are chained (a test's
+    transaction never commits; SQLite chains as it writes; tests/test_audit_chain.py shows the real commit)."""
+    if connection.vendor == "postgresql":
+        chain_pending()
+
+
 def test_a_dossier_is_downloaded_and_checked_against_the_database(client, decided, districts, reviewer, category,
                                                                  tmp_path, capsys):
     cycle, water_list = decided
@@ -211,6 +220,7 @@ def test_a_dossier_is_downloaded_and_checked_against_the_database(client, decide
     auditor = make_audit_administrator()
     client.force_login(auditor)
     assert 'data-category="19-1"' in client.get(reverse("reviews:dossiers", args=[PHASES_YEAR])).content.decode()
+    _as_committed()
     response = client.get(reverse("reviews:dossier", args=[PHASES_YEAR, category("19-1").pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
@@ -248,6 +258,7 @@ def test_verify_dossier_refuses_a_file_that_is_not_one(tmp_path):
 
 def test_an_audit_record_changed_breaks_the_dossiers_chain(decided, category):
     cycle, _list = decided
+    _as_committed()
     dossier = dossier_build(cycle=cycle, category=category("19-1"))
     with mock.patch("reviews.dossier.dossier_pdf", return_value=b"%PDF-1.7 test"):  # the PDF is another test's
         data = dossier_zip(dossier)

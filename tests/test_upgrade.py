@@ -32,6 +32,8 @@ DEMO_PASSWORD = "demo-pass-2025"
 # Tables whose rows an upgrade adds to (never changes or removes): the migrations applied, the content types and
 # permissions of new models.
 GROWING = {"django_migrations", "django_content_type", "auth_permission", "auth_group_permissions",
+           # the group of a new role (expert), made with the roles' permissions after the migrations
+           "auth_group",
            # measures.0005_catalogue_to_the_letter: 26-1's kinds of units, and the kind 其他单位.
            "measures_incentivecategory_subject_kinds", "measures_measure_subject_kinds", "organisation_unitkind"}
 # Columns an upgrade corrects, every other column kept: measures.0005 puts the notice's words in the catalogue and,
