@@ -26,11 +26,15 @@ class SecurityConfig(AppConfig):
     def ready(self):
         import pgtrigger
 
+        from organisation import audit_labels
         from organisation.models import AuditEntry
 
         from . import checks, signals  # noqa: F401
 
+        # A sign-in's address when the request named none (incentives.client.client_address).
+        audit_labels.register(("address",), [("unknown", _("not known"))])
         _second_factor_names()
+        _object_permission_names()
 
         # On PostgreSQL the audit table refuses UPDATE and DELETE. The trigger is registered here rather than in
         # the model's Meta and installed after every migrate (PGTRIGGER_INSTALL_ON_MIGRATE), not by a migration.
@@ -61,5 +65,19 @@ def _second_factor_names() -> None:
     names = ((StaticDevice, _("recovery code set"), _("recovery code sets")),
              (StaticToken, _("recovery code"), _("recovery codes")),
              (TOTPDevice, _("authenticator app"), _("authenticator apps")))
+    for model, singular, plural in names:
+        model._meta.verbose_name, model._meta.verbose_name_plural = singular, plural
+
+
+def _object_permission_names() -> None:
+    """django-guardian names its app "Guardian" and its models "group object permission" and "user object
+    permission", in English only: the audit trail's choice of object types names them in the person's language."""
+    from django.apps import apps
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    apps.get_app_config("guardian").verbose_name = _("Permissions on single objects")
+    names = ((GroupObjectPermission, _("permission of a role on one object"), _("permissions of roles on one object")),
+             (UserObjectPermission, _("permission of a person on one object"),
+              _("permissions of people on one object")))
     for model, singular, plural in names:
         model._meta.verbose_name, model._meta.verbose_name_plural = singular, plural

@@ -5,6 +5,8 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from organisation import audit_labels
+
 register = template.Library()
 
 # The keys the services write most in ``AuditRecord.data``, in words; any other key is shown as it is written.
@@ -30,7 +32,10 @@ DATA_LABELS = {
 }
 
 
-def _value(value) -> str:
+def _value(value, key: str = "") -> str:
+    labelled = audit_labels.label(key, value)
+    if labelled is not None:  # a code its app labelled (a list's state, a year's phase)
+        return labelled
     if value is None or value == "" or value == []:
         return "—"
     if value is True:
@@ -38,9 +43,9 @@ def _value(value) -> str:
     if value is False:
         return _("no")
     if isinstance(value, (list, tuple)):
-        return "、".join(_value(v) for v in value)
+        return "、".join(_value(v, key) for v in value)
     if isinstance(value, dict):
-        return "；".join(f"{DATA_LABELS.get(k, k)}：{_value(v)}" for k, v in value.items())
+        return "；".join(f"{DATA_LABELS.get(k, k)}：{_value(v, k)}" for k, v in value.items())
     return str(value)
 
 
@@ -49,7 +54,7 @@ def audit_details(data) -> list[tuple[str, str]]:
     """(label, value) pairs of a record's data, in the order written."""
     if not isinstance(data, dict):
         return [] if data in (None, "", {}) else [("", _value(data))]
-    return [(str(DATA_LABELS.get(key, key)), _value(value)) for key, value in data.items()]
+    return [(str(DATA_LABELS.get(key, key)), _value(value, key)) for key, value in data.items()]
 
 
 @register.filter
