@@ -29,27 +29,6 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def _staticfiles_named_for_the_live_server():
-    """pytest-django's live server serves the static files through the finders (as runserver does) only when
-    INSTALLED_APPS names "django.contrib.staticfiles" literally; the project installs it under its own AppConfig
-    (incentives.apps.StaticFilesConfig), so the pages would be tested without their stylesheet and scripts. The
-    name is added for the server's constructor only, and taken away once it is built."""
-    from django.conf import settings
-
-    installed = settings.INSTALLED_APPS
-    settings.INSTALLED_APPS = [*installed, "django.contrib.staticfiles"]
-    yield installed
-
-
-@pytest.fixture(scope="session")
-def live_server(_staticfiles_named_for_the_live_server, live_server):
-    from django.conf import settings
-
-    settings.INSTALLED_APPS = _staticfiles_named_for_the_live_server
-    return live_server
-
-
-@pytest.fixture(scope="session")
 def chromium():
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: the browser tests need it (apt-get install chromium; "
