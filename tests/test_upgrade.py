@@ -113,11 +113,18 @@ print(json.dumps({"tallies": tallies, "init": init.getvalue(), "again": again.ge
 """ % {"password": DEMO_PASSWORD}
 
 
+# Apps the previous release did not have: back to nothing first (an app that depends on none of the others' new
+# migrations is not taken back by theirs).
+NEW_APPS = ("api", "evaluation")
+
+
 def rollback_script(targets: dict[str, str]) -> str:
     # The apps whose migrations depend on others' go back first.
     order = sorted(targets, key=lambda app: ["reviews", "nominations", "measures", "security", "organisation"].index(app))
-    calls = "".join(f"call_command('migrate', {app!r}, {targets[app]!r}, interactive=False, verbosity=0)\n"
-                    for app in order)
+    calls = "".join(f"call_command('migrate', {app!r}, 'zero', interactive=False, verbosity=0)\n"
+                    for app in NEW_APPS if app not in targets)
+    calls += "".join(f"call_command('migrate', {app!r}, {targets[app]!r}, interactive=False, verbosity=0)\n"
+                     for app in order)
     return "from django.core.management import call_command\n" + calls + "print('rolled back')\n"
 
 
