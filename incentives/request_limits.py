@@ -12,7 +12,8 @@ Every request gets a limit from the kind of request it is (``body_limit``):
   than that (the objection's 8,000 characters of grounds) gets what its form's fields can hold (``form_bytes``);
 * ``form`` (``REQUEST_MAX_BYTES_FORM``): every other request of a signed-in person.
 
-A declared ``Content-Length`` above the limit is refused with 413 before one byte of the body is read. A body that
+A query string longer than ``REQUEST_MAX_QUERY_BYTES`` (what gunicorn's request line can hold) answers 414 before
+anything parses it. A declared ``Content-Length`` above the limit is refused with 413 before one byte of the body is read. A body that
 passes is parsed here, once, before the CSRF middleware reads it: a wrong charset (``charset=gbk`` on a form),
 malformed multipart or too many fields answer 400 with a page that says so, and nothing after this middleware
 (the CSRF check, the error handlers) reads the broken body again.
@@ -195,8 +196,11 @@ class RequestLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if ("%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.META.get("QUERY_STRING", "")
-                or "\x00" in request.path_info):
+        query = request.META.get("QUERY_STRING", "")
+        if len(query) > settings.REQUEST_MAX_QUERY_BYTES:
+            return error_page(request, status=414, title=_("Address too long"),
+                              message=_("The address is longer than this site accepts. Nothing was done."))
+        if "%00" in query or "\x00" in query or "\x00" in request.path_info:
             # No search, filter or id in an address holds a NUL, and PostgreSQL cannot compare one.
             return bad_request_page(request, _("The address contains a NUL character. Nothing was done."))
         limit = body_limit(request)

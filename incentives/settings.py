@@ -324,6 +324,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 REQUEST_MAX_BYTES_SMALL = env_int("REQUEST_MAX_BYTES_SMALL", 64 * 1024)  # sign-in, reset, health; anyone signed out
 REQUEST_MAX_BYTES_FORM = env_int("REQUEST_MAX_BYTES_FORM", DATA_UPLOAD_MAX_MEMORY_SIZE)  # other forms
 REQUEST_MAX_BYTES_UPLOAD = env_int("REQUEST_MAX_BYTES_UPLOAD", 6 * EVIDENCE_MAX_BYTES)  # evidence files, imports
+# The longest query string (after "?") any request may carry: gunicorn takes request lines of at most 8,190 bytes
+# (deploy/gunicorn.conf.py, limit_request_line), so no longer query reaches the application in production; the
+# embedded server and the tests refuse it the same way (414), before anything reads or re-encodes it.
+REQUEST_MAX_QUERY_BYTES = 8000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
