@@ -1,26 +1,61 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import path
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from guardian.admin import ReinforcedGuardedModelAdmin
+from guardian.admin import (
+    AdminGroupObjectPermissionsForm,
+    AdminUserObjectPermissionsForm,
+    GroupManage,
+    ReinforcedGuardedModelAdmin,
+)
+from guardian.shortcuts import get_perms_for_model
 from import_export.admin import ExportMixin
 
 from organisation import admin as organisation_admin
 from organisation.admin_mixins import ReadOnlyAdminMixin
 from organisation.models import Bureau, Unit
+from organisation.permissions import permission_label
 from organisation.roles import is_administrator
 from security.admin_mixins import AccountSecurityAdminMixin
 
 from . import services
 from .importing import admin_views
-from .models import CapException, IncentiveCategory, Measure, PolicyDocument, Responsibility
+from .models import CapException, IncentiveCategory, Measure, PolicyDocument, Responsibility, SupportForm
 from .resources import BureauResource, OrganisationImportMixin, UnitResource, UserResource
 
 User = get_user_model()
 
 
-class AuditedCatalogueMixin:
+class SupportFormsMixin:
+    """The forms of support (a list of codes in the database) are chosen by their names, in the person's language."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "support_forms":
+            return forms.TypedMultipleChoiceField(
+                choices=SupportForm.choices, required=False, widget=forms.CheckboxSelectMultiple,
+                label=capfirst(db_field.verbose_name), help_text=db_field.help_text)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        """Read only (a security administrator's view), the forms of support by their names too."""
+        fields = super().get_fields(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fields
+
+        def swap(name):
+            return "shown_support_forms" if name == "support_forms" else name
+        return [tuple(map(swap, f)) if isinstance(f, (list, tuple)) else swap(f) for f in fields]
+
+    @admin.display(description=_("forms of support"))
+    def shown_support_forms(self, obj):
+        names = dict(SupportForm.choices)
+        return "、".join(str(names.get(code, code)) for code in obj.support_forms or []) or "—"
+
+
+class AuditedCatalogueMixin(SupportFormsMixin):
     """Categories and responsibilities edited here, inline or not, go through ``measures.services``."""
 
     def save_formset(self, request, form, formset, change):
@@ -48,7 +83,7 @@ class PolicyDocumentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["supersedes"]
 
 
-class CategoryInline(admin.StackedInline):
+class CategoryInline(SupportFormsMixin, admin.StackedInline):
     model = IncentiveCategory
     extra = 0
     fields = [("code", "name", "order", "cap"), "description", "subject_kinds", ("kind", "earned_by_higher_award"),
@@ -103,6 +138,30 @@ class MeasureAdmin(AuditedCatalogueMixin, admin.ModelAdmin):
         return "；".join(f"{r.category.code} {r.bureau.short_name}（{r.get_role_display()}）" for r in rows) or "—"
 
 
+class PermissionNamesMixin:
+    """guardian's form of a person's or a role's permissions on one object names each permission in the person's
+    language (``permission_label``), not by the English name Django stored."""
+
+    def get_obj_perms_field_choices(self):
+        return [(p.codename, permission_label(p)) for p in get_perms_for_model(self.obj).select_related("content_type")]
+
+
+class UserPermissionsForm(PermissionNamesMixin, AdminUserObjectPermissionsForm):
+    pass
+
+
+class GroupPermissionsForm(PermissionNamesMixin, AdminGroupObjectPermissionsForm):
+    pass
+
+
+class GroupChoiceForm(GroupManage):
+    """guardian's box for the group whose permissions to manage, labelled in the person's language."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].label = _("Group")
+
+
 @admin.register(IncentiveCategory)
 class IncentiveCategoryAdmin(AuditedCatalogueMixin, ReinforcedGuardedModelAdmin):
     list_display = ["code", "name", "measure", "cap"]
@@ -126,6 +185,24 @@ class IncentiveCategoryAdmin(AuditedCatalogueMixin, ReinforcedGuardedModelAdmin)
         if self._on_permission_pages(request) and request.user.has_perm("guardian.view_groupobjectpermission"):
             return True
         return super().has_change_permission(request, obj)
+
+    def get_obj_perms_base_context(self, request, obj):
+        """guardian's table heads its columns by the permissions' names: in the person's language."""
+        context = super().get_obj_perms_base_context(request, obj)
+        perms = list(context["model_perms"].select_related("content_type"))
+        for perm in perms:
+            perm.name = permission_label(perm)  # shown only, never saved
+        context["model_perms"] = perms
+        return context
+
+    def get_obj_perms_manage_user_form(self, request):
+        return UserPermissionsForm
+
+    def get_obj_perms_manage_group_form(self, request):
+        return GroupPermissionsForm
+
+    def get_obj_perms_group_select_form(self, request):
+        return GroupChoiceForm
 
 
 @admin.register(Responsibility)

@@ -8,6 +8,7 @@ from django.template import Engine, TemplateDoesNotExist, TemplateSyntaxError
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,7 +19,15 @@ from organisation.paginators import CappedPaginator
 
 from . import services
 from .forms import BeijingDateTimeField, ExtensionForm, check_year
-from .models import Cycle, Extension, NominationList, Nominee, ReminderSettings, ReminderTemplate
+from .models import (
+    Cycle,
+    Extension,
+    NominationList,
+    Nominee,
+    ReminderKind,
+    ReminderSettings,
+    ReminderTemplate,
+)
 
 
 class CycleAdminForm(forms.ModelForm):
@@ -222,11 +231,19 @@ class ReminderTemplateAdmin(admin.ModelAdmin):
     list_display = ["kind", "subject", "is_active", "updated_at"]
     list_filter = ["is_active"]
 
+    def changelist_view(self, request, extra_context=None):
+        """Above the list, every kind of message still worded by its default text, each with a link to a template
+        that starts from that text: every kind the application sends is worded here."""
+        worded = set(ReminderTemplate.objects.values_list("kind", flat=True))
+        defaults = [(label, f"{reverse('admin:nominations_remindertemplate_add')}?{urlencode({'kind': kind})}")
+                    for kind, label in ReminderKind.choices if kind not in worded]
+        return super().changelist_view(request, {**(extra_context or {}), "default_kinds": defaults})
+
     def get_changeform_initial_data(self, request):
         """A new template starts from the default wording of its kind (?kind=deadline)."""
         initial = super().get_changeform_initial_data(request)
         kind = request.GET.get("kind", "")
-        if kind.isidentifier():
+        if kind in ReminderKind.values:
             engine = Engine.get_default()
             try:
                 initial.setdefault("subject", engine.get_template(f"emails/{kind}_subject.txt").source.strip())

@@ -381,6 +381,18 @@ class ReminderKind(models.TextChoices):
     PUBLISHED = "published", _("Results published")
     SIGN_OFF = "sign_off", _("List to sign off")
     SIGN_OFF_DECLINED = "sign_off_back", _("List sent back by the leader")
+    ESCALATION = "escalation", _("Overdue lists told to the bureau's leader")
+    WAITING = "waiting", _("New work waiting for reviewers")
+    NOTICE = "notice", _("Public notice started")
+    FINAL = "final", _("Results announced")
+    OBJECTION = "objection", _("Objection settled (to the objector)")
+    AWARD_WITHDRAWN = "award_withdrawn", _("Proposed award withdrawn after an objection")
+
+
+# The messages the reminders and the bureaus' letters send (counted by the metric of reminder deliveries): every kind
+# but the announcements of a year's phases, the letters to objectors and the reviewers' notices of new work.
+REMINDER_KINDS = [kind for kind in ReminderKind.values if kind not in (
+    ReminderKind.WAITING, ReminderKind.NOTICE, ReminderKind.FINAL, ReminderKind.OBJECTION, ReminderKind.AWARD_WITHDRAWN)]
 
 
 class ReminderTemplate(models.Model):

@@ -300,7 +300,7 @@ def escalations_plan(*, at: datetime.datetime) -> list[Letter]:
 
 
 # The message to a late bureau's leader contact (templates/emails/escalation.txt).
-ESCALATION_KIND = "escalation"
+ESCALATION_KIND = ReminderKind.ESCALATION
 
 
 def list_state_label(nomination_list) -> str:
@@ -519,7 +519,7 @@ def list_commented_notify(*, comment) -> list[OutboxMessage]:
 # --- What reviewers are told of: new work on their desk ----------------------------------------------------------
 
 # The kinds of new work a reviewer is told of (templates/emails/waiting.txt words each one).
-WAITING_KIND = "waiting"
+WAITING_KIND = ReminderKind.WAITING
 WAITING_WHAT = {
     "exception": "突破名额申请",
     "objection": "公示异议",

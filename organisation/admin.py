@@ -1,4 +1,5 @@
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -7,7 +8,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UsernameField
 from django.http import HttpResponseRedirect
 from django.utils.dateparse import parse_date
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ from incentives import params
 from incentives.crypto import mask_email
 from incentives.errors import DomainError
 
-from . import roles, services
+from . import audit_labels, roles, services
 from .admin_mixins import ReadOnlyAdminMixin
 from .audit import audit_entries_filtered, audit_entries_searched
 from .invitations import account_invite
@@ -31,7 +32,9 @@ from .models import (
     Unit,
     UnitKind,
 )
+from .outbox import message_kind_label
 from .paginators import CappedPaginator
+from .permissions import permission_label
 from .roles import ROLE_LABELS
 
 # The site these register on, and who may enter it: security.admin_site (the project's admin.site).
@@ -170,8 +173,8 @@ class RoleGroupAdmin(GroupAdmin):
     bureau's group follows the bureau. The page shows them; nobody adds, renames, deletes or gives permissions to
     one here (a security administrator could otherwise give their own role the audit trail)."""
 
-    fields = ["shown_name", "permissions"]
-    readonly_fields = ["shown_name", "permissions"]
+    fields = ["shown_name", "shown_permissions"]
+    readonly_fields = ["shown_name", "shown_permissions"]
     list_display = ["shown_name"]
     filter_horizontal = ()
 
@@ -181,6 +184,16 @@ class RoleGroupAdmin(GroupAdmin):
     @admin.display(description=_("name"))
     def shown_name(self, group) -> str:
         return group_label(group)
+
+    @admin.display(description=_("permissions"))
+    def shown_permissions(self, group):
+        """Each permission in the person's language (``permission_label``), by application and model."""
+        held = group.permissions.select_related("content_type").order_by("content_type__app_label",
+                                                                           "content_type__model", "codename")
+        labels = [f"{apps.get_app_config(p.content_type.app_label).verbose_name}｜{permission_label(p)}"
+                  for p in held]
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((label,) for label in labels))) \
+            if labels else "—"
 
     def has_add_permission(self, request):
         return False
@@ -205,7 +218,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
     Guangzhou's and stays so."""
 
     inlines = [ProgrammeMessagingInline]
-    list_display = ["name", "code", "government", "level", "is_default"]
+    list_display = ["name", "shown_code", "government", "level", "is_default"]
     search_fields = ["code", "name", "government"]
     filter_horizontal = ["reviewers"]
     # The finance bureau is one of the programme's bureaus (a province has 2,000): typed by id, with its name shown
@@ -214,6 +227,10 @@ class ProgrammeAdmin(admin.ModelAdmin):
     fields = ["code", "name", "government", "level", "general_office", "bureau_prefix", "place_name", "issuer_mark",
               "number_prefix", "addressees", "copies_to", "printing_office", "bulletin_procedure", "bulletin_closing",
               "finance_bureau", "sign_off_required", "reviewers"]
+
+    @admin.display(description=_("code"), ordering="code")
+    def shown_code(self, programme):
+        return format_html("<code>{}</code>", programme.code)  # in addresses and commands, not a word
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []
@@ -268,7 +285,11 @@ class BureauAdmin(admin.ModelAdmin):
 
 @admin.register(UnitKind)
 class UnitKindAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "order"]
+    list_display = ["shown_code", "name", "order"]
+
+    @admin.display(description=_("code"), ordering="code")
+    def shown_code(self, kind):
+        return format_html("<code>{}</code>", kind.code)  # a code the import reads, not a word
     search_fields = ["code", "name"]
 
 
@@ -404,23 +425,53 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         return audit_entries_searched(queryset, search_term), False
 
+    def get_fields(self, request, obj=None):
+        return [("shown_data" if name == "data" else name) for name in super().get_fields(request, obj)]
+
+    @admin.display(description=_("details"))
+    def shown_data(self, entry):
+        """The record's data as the audit trail shows it: labelled values, never the stored dictionary."""
+        pairs = audit_labels.details(entry.data)
+        rows = format_html_join("", "<tr><th scope=\"row\">{}</th><td>{}</td></tr>", pairs)
+        return format_html("<table>{}</table>", rows) if pairs else "—"
+
 
 # --- The outbox and notifications ----------------------------------------------------------------------------
 
 
+class MessageKindFilter(admin.SimpleListFilter):
+    """The kinds of message present, by their words (``organisation.outbox.message_kind_label``)."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        kinds = model_admin.get_queryset(request).order_by("kind").values_list("kind", flat=True).distinct()
+        return [(kind, message_kind_label(kind)) for kind in kinds]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+class MessageKindMixin:
+    @admin.display(description=_("kind"), ordering="kind")
+    def shown_kind(self, obj) -> str:
+        return message_kind_label(obj.kind)
+
+
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(MessageKindMixin, admin.ModelAdmin):
     """Every recorded e-mail: what was sent, to whom, and what failed (with the last error)."""
 
-    list_display = ["created_at", "kind", "recipient", "shown_email", "subject", "status", "attempts", "sent_at",
+    list_display = ["created_at", "shown_kind", "recipient", "shown_email", "subject", "status", "attempts", "sent_at",
                     "next_attempt_at"]
-    list_filter = ["status", "kind"]
+    list_filter = ["status", MessageKindFilter]
     list_select_related = ["recipient"]
     # Not the address itself: a message without an account is an objector's, whose address is personal data.
     search_fields = ["recipient__username", "recipient__email", "subject", "last_error", "key"]
     date_hierarchy = "created_at"
     actions = ["send_again"]
-    readonly_fields = [field.name for field in OutboxMessage._meta.fields] + ["shown_email"]
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields] + ["shown_email", "shown_kind"]
     PERSONAL = ("email", "body_text", "body_html")
 
     @admin.display(description=_("e-mail address"))
@@ -429,7 +480,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         return mask_email(message.email) if message.recipient_id is None else message.email
 
     def get_fields(self, request, obj=None):
-        fields = [field.name for field in OutboxMessage._meta.fields]
+        fields = ["shown_kind" if field.name == "kind" else field.name for field in OutboxMessage._meta.fields]
         if obj is not None and obj.recipient_id is None:
             # An objector's letter carries their name and address: not the administrators' to read.
             fields = [name for name in fields if name not in self.PERSONAL]
@@ -449,9 +500,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "kind", "title", "read_at"]
-    list_filter = ["kind"]
+class NotificationAdmin(MessageKindMixin, admin.ModelAdmin):
+    list_display = ["created_at", "user", "shown_kind", "title", "read_at"]
+    list_filter = [MessageKindFilter]
     list_select_related = ["user"]
     search_fields = ["user__username", "title"]
     raw_id_fields = ["user", "message"]

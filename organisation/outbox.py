@@ -39,6 +39,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from . import channels
 from .models import Channel, Notification, OutboxMessage
@@ -53,6 +54,20 @@ def stale_claim() -> datetime.timedelta:
 
 # Kinds whose text carries a one-time secret (an invitation's link): erased from the row once it is sent.
 ERASED_AFTER_SENDING = {"invitation"}
+
+# The words of each kind of message (``OutboxMessage.kind``, ``Notification.kind``), registered by the app that
+# sends it from its ``AppConfig.ready`` (nominations: every kind of ``ReminderKind``), read by the admin's pages.
+_KIND_LABELS: dict[str, object] = {"invitation": gettext_lazy("Invitation to the system")}
+
+
+def message_kinds_register(choices) -> None:
+    """Label the kinds of message ``choices`` (pairs of code and label, as a ``TextChoices.choices``)."""
+    _KIND_LABELS.update(choices)
+
+
+def message_kind_label(kind: str) -> str:
+    """The words of a kind of message in the person's language; a kind nobody registered as it is written."""
+    return str(_KIND_LABELS.get(kind, kind))
 ERASED_TEXT = "(erased after sending: it carried a one-time link)"
 BACKOFF_BASE = datetime.timedelta(minutes=2)
 BACKOFF_MAX = datetime.timedelta(hours=6)

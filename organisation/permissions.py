@@ -7,6 +7,8 @@ holds the object permissions on the categories the bureau is responsible for: th
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import roles
 from .models import Membership
@@ -15,6 +17,25 @@ from .models import Membership
 VIEW = "view_incentivecategory"
 COMMENT = "comment_incentivecategory"
 NOMINATE = "nominate_incentivecategory"
+
+# Django stores the names of a model's four permissions in English ("Can add nomination list"), once, when the
+# table is made: they are shown from their action and the model's translated name instead, never rewritten.
+DEFAULT_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission's name in the person's language: a model's four permissions from their action and the model's
+    name; a permission of the code's own (``Meta.permissions``, named by a message id) by its translation."""
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is not None and action in DEFAULT_ACTIONS and model_name == model._meta.model_name:
+        return DEFAULT_ACTIONS[action] % {"model": model._meta.verbose_name}
+    return gettext(permission.name)
 
 
 def bureau_group_name(bureau) -> str:

@@ -36,7 +36,7 @@ from incentives import liveness
 from incentives.beat import beat_heartbeat_age
 from incentives.client import client_address
 from incentives.health import CacheRoundTrip
-from nominations.models import ReminderKind
+from nominations.models import REMINDER_KINDS
 from organisation.models import OutboxMessage
 
 from .models import Bulletin
@@ -138,7 +138,7 @@ def database_metrics():
     yield _by_status("incentives_outbox_messages", "Outgoing e-mails (every kind) by status",
                      OutboxMessage.objects.all(), waiting)
     yield _by_status("incentives_reminder_deliveries", "Reminder e-mails by status",
-                     OutboxMessage.objects.filter(kind__in=ReminderKind.values), waiting)
+                     OutboxMessage.objects.filter(kind__in=REMINDER_KINDS), waiting)
     oldest = OutboxMessage.objects.filter(
         status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING]).aggregate(at=Min("created_at"))["at"]
     yield GaugeMetricFamily("incentives_outbox_oldest_pending_age_seconds",

@@ -4,7 +4,14 @@ services, so each leaves its audit record."""
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_static import admin as otp_static_admin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp import admin as otp_totp_admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import services
 from .models import ClaimRule, IdentityLink
@@ -81,3 +88,44 @@ class ClaimRuleAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for rule in queryset.select_related("bureau"):
             services.claim_rule_remove(actor=request.user, rule=rule)
+
+
+# --- the second factors' pages ------------------------------------------------------------------------------------
+# django-otp's pages head their groups of fields and explain their search box in English only, in strings it does
+# not offer for translation: they are replaced here, as the stock pages of people and groups are (measures.admin),
+# by the same pages saying those words in the person's language. The models' and fields' names are translated in
+# SecurityConfig.ready.
+
+SECOND_FACTOR_FIELDSETS = {
+    "Identity": gettext_lazy("Device"),
+    "Timestamps": gettext_lazy("Dates"),
+    "Configuration": gettext_lazy("Configuration"),
+    "State": gettext_lazy("State"),
+    "Throttling": gettext_lazy("Failed attempts"),
+}
+SECOND_FACTOR_SEARCH = gettext_lazy("Search by the person's user name or e-mail address")
+
+
+class SecondFactorWordsMixin:
+    search_help_text = SECOND_FACTOR_SEARCH
+
+    def get_fieldsets(self, request, obj=None):
+        return [(SECOND_FACTOR_FIELDSETS.get(name, name), options)
+                for name, options in super().get_fieldsets(request, obj)]
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+@admin.register(TOTPDevice)
+class AuthenticatorAppAdmin(SecondFactorWordsMixin, otp_totp_admin.TOTPDeviceAdmin):
+    @admin.display(description=gettext_lazy("QR code"))
+    def qrcode_link(self, device):
+        return format_html('<a href="{}">{}</a>', reverse("admin:otp_totp_totpdevice_config", args=[device.pk]),
+                           _("Show the QR code"))
+
+
+@admin.register(StaticDevice)
+class RecoveryCodesAdmin(SecondFactorWordsMixin, otp_static_admin.StaticDeviceAdmin):
+    pass

@@ -67,6 +67,33 @@ def _second_factor_names() -> None:
              (TOTPDevice, _("authenticator app"), _("authenticator apps")))
     for model, singular, plural in names:
         model._meta.verbose_name, model._meta.verbose_name_plural = singular, plural
+    # Their fields too: the name of a field (its label, a column's heading, a filter's title) and its help text. A
+    # help text's message id is django-otp's own English, so that the migrations' state does not change.
+    fields = {
+        "user": (_("person"), _("The user that this device belongs to.")),
+        "name": (_("device name"), _("The human-readable name of this device.")),
+        "confirmed": (_("confirmed"), _("Is this device ready for use?")),
+        "throttling_failure_timestamp": (_("last failed attempt"), _(
+            "A timestamp of the last failed verification attempt. Null if last attempt succeeded.")),
+        "throttling_failure_count": (_("failed attempts in a row"), _("Number of successive failed attempts.")),
+        "created_at": (_("created at"), _("The date and time when this device was initially created in the system.")),
+        "last_used_at": (_("last used at"), _("The most recent date and time this device was used.")),
+        "key": (_("secret key"), _("A hex-encoded secret key of up to 40 bytes.")),
+        "step": (_("time step"), _("The time step in seconds.")),
+        "t0": (_("start of counting"), _("The Unix time at which to begin counting steps.")),
+        "digits": (_("digits"), _("The number of digits to expect in a token.")),
+        "tolerance": (_("tolerance"), _("The number of time steps in the past or future to allow.")),
+        "drift": (_("clock drift"), _("The number of time steps the prover is known to deviate from our clock.")),
+        "last_t": (_("last time step used"), _(
+            "The t value of the latest verified token. The next token must be at a higher time step.")),
+        "device": (_("recovery code set"), ""),
+        "token": (_("recovery code"), ""),
+    }
+    for model in (StaticDevice, StaticToken, TOTPDevice):
+        for field in model._meta.concrete_fields:
+            if field.name in fields:
+                field.verbose_name, help_text = fields[field.name]
+                field.help_text = help_text or field.help_text
 
 
 def _object_permission_names() -> None:

@@ -1,7 +1,8 @@
 """The admin is composed once: one site class (``security.admin_site``) is ``admin.site`` through the admin's
 AppConfig, its rule of entry a method of that class, and every model registered once with its final page. The only
-registrations taken back are django.contrib.auth's stock User page, which the page of people replaces, and its
-stock Group page, which the read-only page of groups replaces."""
+registrations taken back are django.contrib.auth's stock User page, which the page of people replaces, its stock
+Group page, which the read-only page of groups replaces, and django-otp's pages of authenticator apps and recovery
+codes, replaced by the same pages in the person's language."""
 
 import ast
 from pathlib import Path
@@ -9,11 +10,14 @@ from pathlib import Path
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from measures.admin import BureauAdmin, PersonAdmin, UnitAdmin
 from nominations.models import Cycle
 from organisation.models import Bureau, Unit
 from reviews.admin import CycleAdmin
+from security.admin import AuthenticatorAppAdmin, RecoveryCodesAdmin
 from security.admin_mixins import AccountSecurityAdminMixin
 from security.admin_site import IncentivesAdminSite
 
@@ -35,6 +39,7 @@ def test_each_model_is_registered_with_its_final_page():
     assert issubclass(PersonAdmin, AccountSecurityAdminMixin) and PersonAdmin.resource_classes
     assert type(registry[Bureau]) is BureauAdmin and type(registry[Unit]) is UnitAdmin
     assert type(registry[Cycle]) is CycleAdmin
+    assert type(registry[TOTPDevice]) is AuthenticatorAppAdmin and type(registry[StaticDevice]) is RecoveryCodesAdmin
 
 
 def _calls(path: Path, name: str) -> list[str]:
@@ -54,5 +59,6 @@ def test_nothing_is_unregistered_or_patched_onto_the_site_but_the_stock_user_and
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Assign) and any(ast.unparse(t).startswith("admin.site.") for t in node.targets):
                     patched.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert unregistered == {"measures/admin.py": ["admin.site.unregister(User)", "admin.site.unregister(Group)"]}
+    assert unregistered == {"measures/admin.py": ["admin.site.unregister(User)", "admin.site.unregister(Group)"],
+                            "security/admin.py": ["admin.site.unregister(TOTPDevice)", "admin.site.unregister(StaticDevice)"]}
     assert not patched

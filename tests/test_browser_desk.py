@@ -168,6 +168,52 @@ def test_clerk_saves_an_incomplete_draft_sees_what_is_missing_completes_and_subm
     assert nomination_list.state == "submitted"
 
 
+# A phone's desk, the year's 39 categories with two lists waiting: it was 9,300 px tall with the demo's data.
+PHONE_DESK_MAX_PX = 3000
+
+
+def test_the_desk_is_short_on_a_phone_and_keeps_every_waiting_item_within_reach(
+        browser_context_factory, live_server, reviewer, clerk_forestry, administrator, category, bureau, districts):
+    """At 390 px the desk shows what waits for the reviewer first, every item a link, and the queue's first rows
+    only: the button after them, reached and pressed with the keyboard, shows every row and takes the focus to the
+    first it showed. The page stays under PHONE_DESK_MAX_PX, fits the width and passes axe."""
+    cycle = open_cycle(administrator)
+    waiting = [submitted_list(cycle, category("19-2"), bureau("市林业园林局"), districts[3:6], clerk_forestry),
+               submitted_list(cycle, category("19-1"), bureau("市水务局"), districts[:3], clerk_forestry)]
+    page = browser_context_factory(viewport=PHONE).new_page()
+    log_in(page, live_server, reviewer)
+    page.wait_for_url(f"{live_server.url}/review/")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    parts = page.evaluate("Array.from(document.querySelectorAll('body > *, main > *')).map("
+                          "e => e.tagName + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().height))")
+    assert height < PHONE_DESK_MAX_PX, f"the desk is {height}px tall on a phone: {parts}"
+    assert_fits(page, PHONE)
+    # Everything waiting is above the queue, each item a visible link to its list.
+    for nomination_list in waiting:
+        link = page.locator(f"section.waiting a[href='/review/lists/{nomination_list.pk}/']")
+        assert link.is_visible(), nomination_list
+    queue_top = page.locator("table.queue").evaluate("table => table.getBoundingClientRect().top")
+    waiting_bottom = page.locator("section.waiting").evaluate("section => section.getBoundingClientRect().bottom")
+    assert waiting_bottom < queue_top
+    rows = page.locator("table.queue tbody tr[data-category]")
+    shown = rows.evaluate_all("rows => rows.filter(row => row.offsetHeight > 0).length")
+    assert rows.count() == 39 and shown == 3
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, results.generate_report()
+    screenshot(page, "desk-reviewer-phone-short")
+
+    button = page.locator("[data-show-all=queue-table]")
+    assert button.get_attribute("aria-expanded") == "false"
+    button.focus()
+    page.keyboard.press("Enter")
+    assert rows.evaluate_all("rows => rows.every(row => row.offsetHeight > 0)")
+    assert page.evaluate("document.activeElement.closest('tr') === document.querySelectorAll("
+                         "'table.queue tbody tr[data-category]')[3]")
+    assert button.is_hidden() and button.get_attribute("aria-expanded") == "true"
+    assert_fits(page, PHONE)
+
+
 def test_the_queue_s_bureau_filter_is_chosen_with_the_keyboard(browser_context_factory, live_server, reviewer,
                                                               clerk_forestry, administrator, category, bureau,
                                                               districts):

@@ -15,12 +15,16 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
+from django.template import Engine
 from django.test import Client, override_settings
+from django.urls import reverse
 
-from nominations.models import Cycle
+from nominations import reminders
+from nominations.models import Cycle, ReminderKind, ReminderTemplate
 from organisation.audit import AuditAction
 from reviews.models import Bulletin, Objection
 
@@ -33,18 +37,26 @@ ALLOWED = {
     "totp", "otp", "url", "http", "https", "www", "gov", "email", "e-mail", "id", "api", "html", "utf",
     "admin", "security", "auditor", "reviewer", "water", "ndrc", "forestry", "market", "health", "finance",
     "example", "com", "cn", "demo", "pass", "english", "zip", "json", "dossier",
+    # The admin's: the text alternative of Django's yes/no icons (written by Python, not translatable), the keys
+    # Django's Chinese hint names (按住 Control 键或 Mac 上的 Command 键), the template language the messages are
+    # written in.
+    "true", "false", "control", "command", "mac", "django",
+    # The experts' user names (expert1…), the administrator role's key (its group's name, which the admin's titles
+    # print), the messaging platforms' own names of an application's keys.
+    "expert", "administrator", "corpid", "agentid", "appkey",
 }
 AUDIT_CODES = sorted({a.value for a in AuditAction if "." in a.value}, key=len, reverse=True)
 ID_LABEL = re.compile(r"\b[A-Za-z_]+ #\d+")
 PYTHON_VALUE = re.compile(r"\{'[^']*': |\[\('|<QuerySet|object at 0x|\bOrderedDict\(|datetime\.date")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
-ADDRESS = re.compile(r"https?://\S+|/[\w./-]+/|[\w.+-]+@[\w.-]+|\b[0-9a-f]{3,}\b|manage\.py [\w-]+")  # a command is a name
+ADDRESS = re.compile(r"https?://\S+|\bbureau:\d+|/[\w./-]+/|[\w.+-]+@[\w.-]+|\b[0-9a-f]{3,}\b|manage\.py [\w-]+")  # a command is a name
 ENGLISH_THEN_WIDE_COLON = re.compile(r".{0,30}[A-Za-z)] ?：")
-# The admin (/admin/) is walked by tests/test_admin_site.py; its pages are not yet all in Chinese (the words of
-# Django's and django-otp's own models), see the CHANGELOG. /api/docs/ is Swagger UI's own page, for developers.
-SKIPPED = re.compile(r"^/admin/|^/api/docs/|/logout|/i18n/|/static/|/media/|/jsi18n/|/delete/|/download|/export|\.xlsx|\.csv|\.pdf|\.ofd"
+# /api/docs/ is Swagger UI's own page, for developers. The admin is walked like the rest, by the accounts that enter
+# it, with its own budget of pages (ADMIN_PAGES_PER_ACCOUNT).
+SKIPPED = re.compile(r"^/api/docs/|/logout|/i18n/|/static/|/media/|/jsi18n/|/delete/|/download|/export|\.xlsx|\.csv|\.pdf|\.ofd"
                      r"|/metrics|/health|/password_change|/password/|/two-factor/|/otp/")
 PAGES_PER_ACCOUNT = 45
+ADMIN_PAGES_PER_ACCOUNT = 40
 
 # Words still shown in English on a Chinese page, by page (none now: the codes audit records write in their data
 # are labelled by their apps, organisation/audit_labels.py). Each entry is checked both ways: a word that is gone
@@ -62,7 +74,7 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag in ("script", "style", "template"):
+        if tag in ("script", "style", "template", "code"):  # a code (a column's name, a template's variable) is no word
             self._hidden += 1
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
@@ -71,7 +83,7 @@ class _Text(HTMLParser):
                 self.parts.append(attrs[name])
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "template") and self._hidden:
+        if tag in ("script", "style", "template", "code") and self._hidden:
             self._hidden -= 1
 
     def handle_data(self, data):
@@ -117,16 +129,18 @@ def _walk(client: Client, starts: list[str], language: str) -> dict[str, list[st
     asked again, except the account's own starts and landing page); returns address → faults."""
     starts = list(starts)
     client.cookies["django_language"] = language
-    queue, seen, faults, walked = deque(starts), set(), {}, WALKED[language]
-    while queue and len(seen) < PAGES_PER_ACCOUNT:
+    queue, seen, faults, walked = deque(starts), {"site": set(), "admin": set()}, {}, WALKED[language]
+    budget = {"site": PAGES_PER_ACCOUNT, "admin": ADMIN_PAGES_PER_ACCOUNT}
+    while queue and any(len(seen[part]) < budget[part] for part in budget):
         url = urldefrag(queue.popleft())[0]
         parts = urlsplit(url)
         if parts.netloc or not parts.path.startswith("/") or SKIPPED.search(parts.path):
             continue
         key = _pattern(parts.path) + ("?" if parts.query else "")
-        if key in seen or parts.query:
+        part = "admin" if parts.path.startswith("/admin/") else "site"
+        if key in seen[part] or parts.query or len(seen[part]) >= budget[part]:
             continue
-        seen.add(key)
+        seen[part].add(key)
         if key in walked and url not in starts:  # read already, by another account: not asked again
             continue
         response = client.get(url)
@@ -169,6 +183,8 @@ def test_every_page_of_the_demo_reads_in_the_person_s_language(demo, account, la
     seeds = SEEDS + [f"/results/{open_year - 1}/notice/", f"/results/{open_year - 2}/"]
     if account == "reviewer":
         seeds += [f"/review/{open_year - 1}/objections/", f"/review/{open_year - 1}/notice/"]
+    if account in ("admin", "security", "auditor"):  # the administrators' own part of the site
+        seeds += ["/admin/"]
     faults = _walk(client, seeds, language)
     assert not faults, "\n".join(f"{url}: {'; '.join(found)}" for url, found in faults.items())
 
@@ -189,3 +205,33 @@ def test_the_demo_shows_a_published_year_with_its_bulletin_and_a_year_on_notice(
     for missing in ("/no-such-page/", f"/results/{published.year - 10}/notice/"):
         response = client.get(missing)
         assert response.status_code == 404 and 'data-status="404"' in response.content.decode(), missing
+
+
+def test_the_system_administrator_words_every_kind_of_message_in_the_admin(demo):
+    """Every kind of message the application sends (``ReminderKind``) ships its default text and is listed on the
+    admin's page of templates until worded there; a template starts from that text, its change page opens, a
+    change is kept (in the admin's history) and is the text then sent."""
+    client = Client()
+    client.force_login(demo["admin"])
+    engine = Engine.get_default()
+    listing = client.get(reverse("admin:nominations_remindertemplate_changelist")).content.decode()
+    for kind, _label in ReminderKind.choices:
+        subject = engine.get_template(f"emails/{kind}_subject.txt").source.strip()
+        body = engine.get_template(f"emails/{kind}.txt").source
+        add_url = reverse("admin:nominations_remindertemplate_add") + f"?kind={kind}"
+        assert f'href="{add_url}"' in listing, kind
+        form = client.get(add_url)
+        assert form.status_code == 200 and form.context["adminform"].form.initial["subject"] == subject, kind
+        added = client.post(add_url, {"kind": kind, "subject": subject, "body": body, "is_active": "on"})
+        assert added.status_code == 302, kind
+        row = ReminderTemplate.objects.get(kind=kind)
+        change_url = reverse("admin:nominations_remindertemplate_change", args=[row.pk])
+        assert client.get(change_url).status_code == 200, kind
+        changed = client.post(change_url, {"kind": kind, "subject": subject, "body": body + "\n广州市督查激励管理系统",
+                                           "is_active": "on"})
+        assert changed.status_code == 302, kind
+        assert reminders._template_sources(kind) == (subject, body + "\n广州市督查激励管理系统"), kind
+        assert LogEntry.objects.filter(content_type__model="remindertemplate", object_id=str(row.pk), action_flag=CHANGE,
+                                       user=demo["admin"]).exists(), kind
+    listing = client.get(reverse("admin:nominations_remindertemplate_changelist")).content.decode()
+    assert "?kind=" not in listing

@@ -17,7 +17,7 @@ from measures.evidence import evidence_check
 from nominations import deadlines, phases, reminders
 from nominations.deadlines import deadline_passed
 from nominations.locks import cycle_lists_lock, cycle_lock, list_lock
-from nominations.models import BEIJING, Cycle
+from nominations.models import BEIJING, Cycle, ReminderKind
 from nominations.working_days import working_period
 from organisation import access
 from organisation.audit import AuditAction, audit_record
@@ -31,7 +31,7 @@ from ..selectors.notice import notice_preflight
 from .common import _absolute_results, _phase_letters
 
 # The message telling a bureau that an upheld objection withdrew one of its awards (templates/emails/).
-AWARD_WITHDRAWN_KIND = "award_withdrawn"
+AWARD_WITHDRAWN_KIND = ReminderKind.AWARD_WITHDRAWN
 
 
 def cycle_review_begin(*, actor, cycle: Cycle, now: datetime.datetime | None = None) -> Cycle:
@@ -237,14 +237,14 @@ def objection_settle(*, actor, objection: Objection, upheld: bool, reasons: str)
                      data={"cycle": locked_cycle.year, "receipt": current.receipt, "withdrawn": withdrawn})
         pending = [m.pk for m in told if m.status == m.Status.PENDING]
         if current.email:
-            subject, text, html = reminders.message_render("objection", {
+            subject, text, html = reminders.message_render(ReminderKind.OBJECTION, {
                 "recipient": current.name, "year": locked_cycle.year, "receipt": current.receipt,
                 "filed_on": chinese_date(timezone.localtime(current.filed_at, BEIJING).date()),
                 "category": f"{current.category.code} {current.category.name}", "unit": current.unit.display_name,
                 "outcome": "异议成立，已撤销该单位的拟激励资格" if upheld else "异议不成立",
                 "settlement": reasons})
             recorded, _already = outbox_record([Letter(
-                key=f"objection:{current.pk}:settled", kind="objection", recipient=None, email=current.email,
+                key=f"objection:{current.pk}:settled", kind=ReminderKind.OBJECTION, recipient=None, email=current.email,
                 subject=subject, body_text=text, body_html=html)])
             pending += [m.pk for m in recorded if m.status == m.Status.PENDING]
         transaction.on_commit(lambda: outbox_queue(pending))

@@ -34,6 +34,8 @@ def _pick(items, value, key=lambda item: str(item.pk)):
 
 
 QUEUE_PAGE_SIZE = selectors.QUEUE_PAGE_SIZE
+# On a phone the queue shows its first rows until the reviewer asks for all (what waits is listed above it).
+QUEUE_ROWS_ON_PHONE = 3
 QUEUE_FILTERS = ("year", "q", "bureau", "measure", "state", "unread", "sort")
 
 
@@ -154,6 +156,7 @@ def queue(request):
         "cycle_light": deadline_light(deadline=cycle.deadline, now=now, warning_working_days=warning_days,
                                       done=cycle.state != Cycle.State.OPEN),
         "waiting": waiting, "waiting_total": sum(w.count for w in waiting), "begin_form": BeginReviewForm(),
+        "waiting_none": [w for w in waiting if not w.count], "queue_rows_on_phone": QUEUE_ROWS_ON_PHONE,
         "cycle_actions": access.actions_for(request.user, cycle),
         "trail": selectors.cycle_audit_trail(cycle, everything=trail_everything(request)),
     })

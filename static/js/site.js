@@ -357,3 +357,27 @@
     event.returnValue = "";
   });
 }());
+
+/* table[data-collapse-after="N"]: on a phone (the width at which the queue reads as cards), only its first N rows
+ * show; the button [data-show-all] naming the table shows the others and takes the focus to the first of them
+ * (the row itself, which may hold no link).
+ * Without script, or on a wider screen, every row shows. */
+(function () {
+  "use strict";
+  if (!window.matchMedia || !window.matchMedia("(max-width: 640px)").matches) { return; }
+  document.querySelectorAll("table[data-collapse-after]").forEach(function (table) {
+    var keep = parseInt(table.getAttribute("data-collapse-after"), 10);
+    var rows = Array.prototype.slice.call(table.tBodies[0] ? table.tBodies[0].rows : []).slice(keep);
+    var button = document.querySelector("[data-show-all='" + table.id + "']");
+    if (!rows.length || !button) { return; }
+    rows.forEach(function (row) { row.hidden = true; });
+    button.closest(".queue-more").hidden = false;
+    button.addEventListener("click", function () {
+      rows.forEach(function (row) { row.hidden = false; });
+      button.setAttribute("aria-expanded", "true");
+      button.closest(".queue-more").hidden = true;
+      rows[0].tabIndex = -1;  // focusable by script only: the next Tab goes on from there
+      rows[0].focus();
+    });
+  });
+}());
