@@ -9,6 +9,10 @@
 """
 
 import os
+import shutil
+import subprocess
+import sys
+import time
 
 import pytest
 from django.conf import global_settings
@@ -22,6 +26,7 @@ from organisation import roles
 from organisation.models import Bureau, Unit, UnitKind
 
 from .factories import PASSWORD, make_user
+from .helpers import ROOT
 
 # Fixtures of support modules, for every test module: the browsers, the permission matrix's ``world`` (module
 # scoped: each module that asks for it gets its own, built once) and the broker that is down.
@@ -44,9 +49,29 @@ def uses_database(item) -> bool:
     return bool(item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+# The tests that take longest (10 to 60 s: the request corpora, the processes started from scratch, the browser
+# journeys), by module, slowest first. They are handed to the workers first, so that no worker is left running one
+# of them alone while the other has finished (pytest-xdist hands out tests in collection order).
+SLOW_FIRST = [
+    "test_odd_values.py", "test_bad_request_corpus.py", "test_ops_restore.py", "test_upgrade.py",
+    "test_ops_outbox_worker.py", "test_ops_outbox_wecom.py", "test_init_command.py", "test_programmes.py",
+    "test_deploy.py", "test_ops_worker.py", "test_ops_error_reports.py", "test_reviews_concurrency.py",
+    "test_browser_panels.py", "test_browser_desk.py", "test_browser_journeys.py", "test_browser_pages_work.py",
+    "test_browser_evaluation.py", "test_sign_on.py", "test_demo_pages.py", "test_ops_backup.py",
+    "test_browser_notice.py", "test_browser_exceptions.py", "test_ops_health.py", "test_bulletin_layout.py",
+]
+
+
+def _slowness(item) -> int:
+    name = item.nodeid.split("::")[0].rsplit("/", 1)[-1]
+    return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+
+
 def pytest_collection_modifyitems(config, items):
-    """``./test.sh``'s PostgreSQL pass (``TEST_DATABASE_INDEPENDENT_RAN=1``) leaves out the tests that never reach
-    the database: they ran in the SQLite pass, and would run there the same way."""
+    """The slow modules first (``SLOW_FIRST``; the order within a module is kept). ``./test.sh``'s PostgreSQL pass
+    (``TEST_DATABASE_INDEPENDENT_RAN=1``) leaves out the tests that never reach the database: they ran in the SQLite
+    pass, and would run there the same way."""
+    items.sort(key=_slowness)  # stable: the rest keep their order
     if os.environ.get("TEST_DATABASE_INDEPENDENT_RAN") != "1":
         return
     kept = [item for item in items if uses_database(item)]
@@ -165,3 +190,34 @@ def administrator(db):
 @pytest.fixture
 def inactive(db, bureau):
     return make_user("zhaomin", first_name="赵敏", role=roles.BUREAU_STAFF, bureaus=[bureau("市水务局")], is_active=False)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """``copy(path)``: an empty SQLite database as ``manage.py migrate`` leaves it, for the tests that start processes
+    on a database of their own without testing the migrations themselves (a Celery worker, a plain-HTTP sign-in).
+    The migrations run once for the whole run, by the first worker that asks; the others wait for it. (``manage.py
+    init``, the restore and the upgrade still migrate their databases as the operator does.)"""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's folder, shared by its workers
+    template, ready = root / "migrated-template.sqlite3", root / "migrated-template.ready"
+    try:
+        os.close(os.open(root / "migrated-template.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:  # another worker is making it
+        deadline = time.monotonic() + 300
+        while not ready.exists():
+            assert time.monotonic() < deadline, "the migrated template database was not made in 5 minutes"
+            time.sleep(0.2)
+    else:
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_URL", "CACHE_URL"))}
+        env.update(APP_ENV="test", DATABASE_URL=f"sqlite:///{template}")
+        result = subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        ready.touch()
+
+    def copy(path):
+        shutil.copyfile(template, path)
+        return path
+
+    return copy

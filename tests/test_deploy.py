@@ -142,7 +142,7 @@ def test_the_image_runs_the_tested_python_and_the_build_context_leaves_secrets_o
         assert entry in ignored, entry
 
 
-def test_plain_http_signs_in_when_secure_cookies_are_off(tmp_path):
+def test_plain_http_signs_in_when_secure_cookies_are_off(tmp_path, migrated_sqlite):
     """The documented plain-HTTP option: no __Host- cookie names, no Secure flag, so a sign-in over http works."""
     script = tmp_path / "signin.py"
     script.write_text(
@@ -156,13 +156,14 @@ def test_plain_http_signs_in_when_secure_cookies_are_off(tmp_path):
         "# No collectstatic here: the page's style sheet is looked up without the manifest.\n"
         "override_settings(STORAGES={**settings.STORAGES, 'staticfiles': {'BACKEND':"
         " 'django.contrib.staticfiles.storage.StaticFilesStorage'}}).enable()\n"
-        "call_command('migrate', verbosity=0)\n"
+        "call_command('migrate', verbosity=0)  # a copy of a migrated database: nothing left to do\n"
         "get_user_model().objects.create_user('plain', password='plain-http-pass-2025')\n"
         "client = Client(HTTP_HOST='incentives.example.gov.cn')\n"
         "client.get('/accounts/login/')\n"
         "response = client.post('/accounts/login/', {'username': 'plain', 'password': 'plain-http-pass-2025'})\n"
         "print(response.status_code, settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE,"
         " response.cookies[settings.SESSION_COOKIE_NAME]['secure'] or 'no-secure')\n")
+    migrated_sqlite(tmp_path / "plain.sqlite3")
     environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "APP_ENV", "DEBUG", "DEMO_MODE"}}
     environment.update(PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path / 'plain.sqlite3'}", BEHIND_TLS_PROXY="0",
                        SECURE_SSL_REDIRECT="0", SECURE_COOKIES="0", SECURE_HSTS_SECONDS="0",

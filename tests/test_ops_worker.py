@@ -41,7 +41,7 @@ def environment(tmp_path, **extra) -> dict:
 
 
 @pytest.fixture
-def worker(tmp_path):
+def worker(tmp_path, migrated_sqlite):
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
     try:
         client.ping()
@@ -50,7 +50,7 @@ def worker(tmp_path):
     client.flushdb()
     node = f"ops-test-{os.getpid()}@{os.uname().nodename}"
     env = environment(tmp_path, WORKER_NODE_NAME=node)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
+    migrated_sqlite(tmp_path / "worker.sqlite3")
     log_path = tmp_path / "worker.log"
     log = log_path.open("w")
     process = subprocess.Popen(

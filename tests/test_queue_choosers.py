@@ -119,7 +119,7 @@ def test_no_cycle_means_no_options(client, reviewer):
 
 
 @pytest.mark.parametrize("params", [
-    {"q": "\x00"}, {"q": "市\x00水务"}, {"q": "长" * 5000}, {"q": "%_'\""}, {"year": "abc"}, {"year": str(10**30)},
+    {"q": "\x00"}, {"q": "市\x00水务"}, {"q": "长" * 880}, {"q": "%_'\""}, {"year": "abc"}, {"year": str(10**30)},
     {"year": "-1"}, {"programme": ""}, {"q": "99"}, {"q": "9" * 40},
 ])
 def test_malformed_input_never_fails(client, reviewer, cycle, params):
@@ -221,7 +221,7 @@ def test_several_items_of_one_name(cycle, bureau):
 
 
 @pytest.mark.parametrize("params", [
-    {"bureau": "abc", "bureau_name": "\x00"}, {"bureau": str(10**30)}, {"measure": "-1", "measure_name": "长" * 3000},
+    {"bureau": "abc", "bureau_name": "\x00"}, {"bureau": str(10**30)}, {"measure": "-1", "measure_name": "长" * 880},
     {"bureau_name": "%", "measure_name": "_"}, {"bureau": "1e9", "bureau_name": "市水务局"},
 ])
 def test_malformed_filters_never_fail(client, reviewer, lists, params):
