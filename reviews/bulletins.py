@@ -44,7 +44,6 @@ from . import bulletin_layout as layout
 from . import ofd, seal
 from .document_numbers import bulletin_number_validate
 from .models import Award, Bulletin, BulletinPrinting
-from .pdf_fetcher import StaticFilesFetcher
 from .titles import title_lines
 
 logger = logging.getLogger(__name__)
@@ -373,6 +372,8 @@ def bulletin_document(html: str):
     """WeasyPrint's layout of the bulletin: the PDF and the OFD are both written from it. It may read the
     application's own static files and nothing else (``pdf_fetcher``)."""
     from weasyprint import HTML  # loaded on first use: the web process rarely renders
+
+    from .pdf_fetcher import StaticFilesFetcher
 
     return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=StaticFilesFetcher()).render()
 

@@ -4,6 +4,8 @@ WeasyPrint's default fetcher follows any URL in the HTML: ``file://`` anywhere o
 network, ``data:``. Today only escaped text reaches the template, but a fetcher that refuses everything except
 files under the static directories keeps it that way should a stylesheet or an image ever be added, or an
 unescaped value slip through.
+
+This module imports WeasyPrint (1.3 s): it is imported only where a document is rendered, never at start-up.
 """
 
 from __future__ import annotations

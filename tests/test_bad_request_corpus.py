@@ -22,6 +22,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from incentives.request_limits import SMALL_URL_NAMES, UPLOAD_PAGES
+
 from .helpers import CountingStream
 from .matrix import MATRIX, World
 
@@ -194,6 +196,18 @@ def _send(client: Client, url: str, spec: dict):
     return client.post(url, spec["data"])
 
 
+def _strict_sample(name: str, seen_namespaces: set[str]) -> bool:
+    """Whether the body-level requests go to ``name`` through the client that checks CSRF tokens too. The body is
+    read by one middleware for every URL, before the CSRF check (incentives/request_limits): the second client is
+    what would notice that order changing, and it is asked on every page with a limit of its own (uploads, the small
+    pages) and on the first page of every namespace, not again on each of the 170 others (a quarter of the
+    requests). The first client sends them to every URL."""
+    namespace = name.split(":")[0] if ":" in name else ""
+    first = namespace not in seen_namespaces
+    seen_namespaces.add(namespace)
+    return first or name in UPLOAD_PAGES or name in SMALL_URL_NAMES
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_bad_requests_to_every_url_answer_no_500_and_write_nothing(world, persona):
@@ -206,14 +220,17 @@ def test_bad_requests_to_every_url_answer_no_500_and_write_nothing(world, person
     strict.get(reverse("password_reset"))
     token = strict.cookies[settings.CSRF_COOKIE_NAME].value
     strict_cookies = copy.deepcopy(strict.cookies)
+    seen_namespaces: set[str] = set()
     for name, url in _urls(world):
         skip_field_level = name in NO_INPUT_ACTIONS
+        strict_here = _strict_sample(name, seen_namespaces)
         before = _row_counts()
         for label, spec in BAD_REQUESTS:
             if skip_field_level and label not in BODY_LEVEL:
                 continue
             senders = [(client, spec, cookies)]
-            if label in BODY_LEVEL:  # the ones the CSRF middleware would be the first to read
+            if label in BODY_LEVEL and strict_here:
+                # the ones the CSRF middleware would be the first to read
                 senders.append((strict, _with_token(spec, token), strict_cookies))
             for sender, spec_sent, saved in senders:
                 response = _send(sender, url, spec_sent)
