@@ -54,7 +54,7 @@ def uses_database(item) -> bool:
 # of them alone while the other has finished (pytest-xdist hands out tests in collection order).
 SLOW_FIRST = [
     "test_odd_values.py", "test_bad_request_corpus.py", "test_ops_restore.py", "test_upgrade.py",
-    "test_ops_outbox_worker.py", "test_ops_outbox_wecom.py", "test_init_command.py", "test_programmes.py",
+    "test_init_command.py", "test_programmes.py",
     "test_deploy.py", "test_ops_worker.py", "test_ops_error_reports.py", "test_reviews_concurrency.py",
     "test_browser_panels.py", "test_browser_desk.py", "test_browser_journeys.py", "test_browser_pages_work.py",
     "test_browser_evaluation.py", "test_sign_on.py", "test_demo_pages.py", "test_ops_backup.py",
@@ -62,8 +62,16 @@ SLOW_FIRST = [
 ]
 
 
+# The tests with real Celery workers on the test database run last: a test after them on the same process found the
+# publication's warming of the statistics not done (their broker switch and restart leave something behind that
+# has not been found yet; tests/outbox_fixtures.py).
+LAST = ["test_ops_outbox_worker.py", "test_ops_outbox_wecom.py", "test_jobs_worker.py"]
+
+
 def _slowness(item) -> int:
     name = item.nodeid.split("::")[0].rsplit("/", 1)[-1]
+    if name in LAST:
+        return len(SLOW_FIRST) + 1 + LAST.index(name)
     return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
 
 

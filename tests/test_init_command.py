@@ -138,24 +138,21 @@ def assert_succeeded(result: subprocess.CompletedProcess):
     assert "Ready." in result.stdout, result.stdout + result.stderr
 
 
-def check_init_twice_then_the_compose_command(database_url: str, state):
-    """`manage.py init` on the empty database loads everything; run again, and then as the compose file's
-    `migrate` service, it changes no row anywhere."""
-    first = manage_init(database_url)
+def check_first_start_then_init_twice(database_url: str, state):
+    """The compose file's `migrate` service on the empty database (the first start: it runs `manage.py init`
+    through the image's entry point) loads everything; `manage.py init` run twice after it changes no row
+    anywhere."""
+    first = compose_migrate(database_url)
     assert_succeeded(first)
     assert "Loaded the organisation (29 bureaus) and the 2022 catalogue (32 measures)." in first.stdout
     catalogue, rows = state()
     assert_catalogue_loaded(catalogue)
 
-    second = manage_init(database_url)
-    assert_succeeded(second)
-    assert "fixtures not loaded" in second.stdout
-    assert state() == (catalogue, rows)
-
-    compose = compose_migrate(database_url)
-    assert_succeeded(compose)
-    assert "fixtures not loaded" in compose.stdout
-    assert state() == (catalogue, rows)
+    for _again in range(2):
+        again = manage_init(database_url)
+        assert_succeeded(again)
+        assert "fixtures not loaded" in again.stdout
+        assert state() == (catalogue, rows)
 
 
 def test_the_compose_files_migrate_service_runs_manage_py_init_through_the_images_entry_point():
@@ -166,21 +163,13 @@ def test_the_compose_files_migrate_service_runs_manage_py_init_through_the_image
     assert "python manage.py init" in role
 
 
-def test_init_on_an_empty_sqlite_database_twice(tmp_path):
+def test_the_first_start_on_an_empty_sqlite_database_then_init_twice(tmp_path):
     path = tmp_path / "init.sqlite3"
-    check_init_twice_then_the_compose_command(f"sqlite:///{path}", lambda: sqlite_state(path))
-
-
-def test_the_compose_files_migrate_service_starts_an_empty_sqlite_database(tmp_path):
-    path = tmp_path / "first-start.sqlite3"
-    result = compose_migrate(f"sqlite:///{path}")
-    assert_succeeded(result)
-    assert "Loaded the organisation (29 bureaus) and the 2022 catalogue (32 measures)." in result.stdout
-    assert_catalogue_loaded(sqlite_state(path)[0])
+    check_first_start_then_init_twice(f"sqlite:///{path}", lambda: sqlite_state(path))
 
 
 @pytest.mark.postgres
-def test_init_on_an_empty_postgresql_database_twice():
+def test_the_first_start_on_an_empty_postgresql_database_then_init_twice():
     import psycopg2
 
     server = "postgres://postgres@127.0.0.1:5432"
@@ -190,7 +179,7 @@ def test_init_on_an_empty_postgresql_database_twice():
         with admin.cursor() as cursor:
             cursor.execute(f'CREATE DATABASE "{name}"')
     try:
-        check_init_twice_then_the_compose_command(f"{server}/{name}", lambda: postgres_state(f"{server}/{name}"))
+        check_first_start_then_init_twice(f"{server}/{name}", lambda: postgres_state(f"{server}/{name}"))
     finally:
         with closing(psycopg2.connect(f"{server}/postgres")) as admin:
             admin.autocommit = True
