@@ -47,6 +47,16 @@ def assert_labelled(page):
     assert unlabelled == [], f"controls without an accessible name on {page.url}: {unlabelled}"
 
 
+def assert_accessible(page, name: str):
+    """axe finds no serious or critical violation on the page as it stands."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    serious = [f"{name}: {v['id']} {v['help']} — " + "; ".join(node["html"][:120] for node in v["nodes"][:3])
+               for v in violations if v.get("impact") in ("serious", "critical")]
+    assert not serious, "\n".join(serious)
+
+
 def assert_fits(page, viewport):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"] + 1, f"{page.url} is {width}px wide at a {viewport['width']}px viewport"

@@ -14,7 +14,7 @@ import pytest
 from evaluation.models import Criteria, Value
 from nominations.models import NominationList
 from tests.browser_fixtures import DESKTOP, choose_unit, screenshot
-from tests.browser_helpers import assert_in_chinese, assert_labelled, log_in, open_cycle
+from tests.browser_helpers import assert_accessible, assert_in_chinese, assert_labelled, log_in, open_cycle
 from tests.factories import MEASURE6_INDICATORS, district_rows, values_workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_root")]
@@ -99,6 +99,7 @@ def test_criteria_import_ranking_departure_and_the_reviewers_table(browser_conte
     assert [rows.nth(i).get_attribute("data-unit") for i in range(3)] == TOP3
     assert clerk.locator("#tie-rule").count() == 1
     screenshot(clerk, "evaluation-ranking-desktop")
+    assert_accessible(clerk, "the scoring sheet's ranking")
 
     # The editor proposes the top three; she puts 番禺区 (4th) in place of 天河区 (3rd), with the reason.
     clerk.goto(f"{list_url}edit/")
@@ -129,3 +130,4 @@ def test_criteria_import_ranking_departure_and_the_reviewers_table(browser_conte
     assert "天河区本年度重点工程延期" in departure.inner_text()
     assert_in_chinese(page, "番禺区")
     screenshot(page, "evaluation-reviewer-desktop")
+    assert_accessible(page, "the reviewer's table")

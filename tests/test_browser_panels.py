@@ -15,7 +15,7 @@ from evaluation.models import Panel
 from evaluation.services import StakeEntry, declaration_make
 from organisation.models import Programme, Unit
 from tests.browser_fixtures import DESKTOP, screenshot
-from tests.browser_helpers import assert_in_chinese, assert_labelled, log_in, open_cycle
+from tests.browser_helpers import assert_accessible, assert_in_chinese, assert_labelled, log_in, open_cycle
 from tests.factories import expert_pool, industry_ranking
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -111,6 +111,7 @@ def test_a_panel_of_five_drawn_without_stakes_scores_and_stands_beside_the_ranki
     assert_labelled(first)
     assert_in_chinese(first, "海珠区")
     screenshot(first, "panel-expert-scoring-desktop")
+    assert_accessible(first, "the expert's scoring form")
     _score(first, 0)
     assert first.locator("#panel-table thead th").count() == 1 + 5 + 4  # candidate, five experts, four results
     assert first.locator("#draw-record").count() == 0  # the draw and the bureau's ranking are the office's
@@ -127,3 +128,4 @@ def test_a_panel_of_five_drawn_without_stakes_scores_and_stands_beside_the_ranki
     assert office.locator("#panel-table tr[data-unit='番禺区'] [data-score]").get_attribute("data-score") == "60.00"
     assert_in_chinese(office, "去掉")
     screenshot(office, "panel-table-desktop")
+    assert_accessible(office, "the panel's table")
