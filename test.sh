@@ -3,7 +3,10 @@
 #   1. on SQLite (everything but the tests that need PostgreSQL's row locks and concurrent writes);
 #   2. on PostgreSQL (TEST_DATABASE_URL, by default the machine's server at 127.0.0.1:5432), every test that
 #      reaches the database but the browser tests: the browser tests and the tests that never touch the database
-#      (TEST_DATABASE_INDEPENDENT_RAN, tests/conftest.py) already ran in the first pass, the same way.
+#      (TEST_DATABASE_INDEPENDENT_RAN, tests/conftest.py) already ran in the first pass, the same way, and so did
+#      the permission matrix's pages read (marker one_database: the door's decisions, in Python; every page is
+#      still opened on PostgreSQL by the odd-values and bad-request tests). The tests with real Celery workers run
+#      in a process of their own beside the others.
 # Each pass runs on every core (pytest-xdist; the tests sharing a Redis database run as a group on one worker;
 # TEST_WORKERS=1 runs one process) and prints its time.
 # Extra arguments go to pytest, e.g. ./test.sh -k cap -x
@@ -61,9 +64,23 @@ pass=$SECONDS
 DATABASE_URL="sqlite:///$ROOT/var/test.sqlite3" python -m pytest -m "not postgres" -p no:cacheprovider -n "$WORKERS" --dist loadgroup "$@" || status=1
 sqlite_time="$(elapsed "$pass")"
 
-say "Pass 2/2: PostgreSQL ($PG_URL, $WORKERS workers)"
+say "Pass 2/2: PostgreSQL ($PG_URL, $WORKERS workers, and one process for the tests with real Celery workers)"
 pass=$SECONDS
-TEST_DATABASE_INDEPENDENT_RAN=1 DATABASE_URL="$PG_URL" python -m pytest -m "not browser" -p no:cacheprovider -n "$WORKERS" --dist loadgroup "$@" || status=1
+# The tests with real Celery workers (marker real_workers) spend most of their two minutes waiting: for a worker to
+# start, a claim to turn stale, a slow mail server. They run in a process of their own beside the rest, on a test
+# database of their own (test_<name>; the workers' are test_<name>_gw0, _gw1 …), so that the waiting overlaps work.
+side_log="$TEST_ARTIFACTS/postgres-real-workers.log"
+TEST_DATABASE_INDEPENDENT_RAN=1 DATABASE_URL="$PG_URL" python -m pytest -m "real_workers and not browser" \
+  -p no:cacheprovider --basetemp="$ROOT/var/pytest-real-workers" "$@" >"$side_log" 2>&1 &
+side=$!
+TEST_DATABASE_INDEPENDENT_RAN=1 DATABASE_URL="$PG_URL" python -m pytest -m "not browser and not real_workers and not one_database" \
+  -p no:cacheprovider -n "$WORKERS" --dist loadgroup "$@" || status=1
+side_status=0
+wait "$side" || side_status=$?
+say "The tests with real Celery workers, on PostgreSQL ($side_log):"
+cat "$side_log"
+# (5: no test selected, when the arguments name none of them)
+if [ "$side_status" != 0 ] && [ "$side_status" != 5 ]; then status=1; fi
 postgres_time="$(elapsed "$pass")"
 
 say "Time: SQLite $sqlite_time, PostgreSQL $postgres_time; $(elapsed "$started") for both passes with the lint, $(elapsed 0) in all with the set-up"

@@ -75,7 +75,9 @@ class Broker(HealthCheck):
             with Connection(self.url, connect_timeout=timeout,
                             transport_options={"socket_timeout": timeout, "socket_connect_timeout": timeout,
                                                "max_retries": 0}) as connection:
-                connection.ensure_connection(max_retries=1, timeout=timeout)
+                # One retry, at once: kombu waits 2 s before a retry by default, which a probe of a broker that is
+                # down (a refused connection) would spend asleep.
+                connection.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
                 connection.default_channel  # noqa: B018 - opens a channel: the broker really answers
         except Exception as error:  # noqa: BLE001
             raise ServiceUnavailable(f"broker unreachable ({type(error).__name__})") from error

@@ -13,10 +13,6 @@ import logging
 import math
 import re
 
-import jieba
-
-jieba.setLogLevel(logging.WARNING)
-
 # Terms of the programme that the general dictionary would cut, and the date words of a title.
 PROGRAMME_WORDS = ("督查激励", "真抓实干", "成效明显", "广州市人民政府办公厅", "市人民政府", "予以", "年度")
 # Characters that never begin a line (closing punctuation) or end one (opening punctuation).
@@ -31,7 +27,12 @@ def text_width(text: str) -> float:
 
 
 @functools.cache
-def _tokenizer() -> jieba.Tokenizer:
+def _tokenizer():
+    # Imported on first use, like WeasyPrint: jieba (and the pkg_resources it loads) is a fifth of a second at the
+    # start of every process, and only a bulletin's title needs it.
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     for word in PROGRAMME_WORDS:
         tokenizer.add_word(word, freq=10**6)

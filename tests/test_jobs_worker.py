@@ -25,7 +25,7 @@ from organisation.models import OutboxMessage
 from reviews.models import Bulletin
 
 # Redis database 5 is shared by the tests of this group: ./test.sh runs a group on one worker.
-pytestmark = pytest.mark.xdist_group("redis-5")
+pytestmark = [pytest.mark.xdist_group("redis-5"), pytest.mark.real_workers]
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/5"

@@ -18,7 +18,7 @@ from .factories import PHASES_AFTER as AFTER
 from .fake_work_messaging import CORP_ID, SECRET, FakeWorkMessaging
 from .outbox_fixtures import wait_for
 
-pytestmark = pytest.mark.xdist_group("redis-4")
+pytestmark = [pytest.mark.xdist_group("redis-4"), pytest.mark.real_workers]
 
 
 @pytest.mark.postgres

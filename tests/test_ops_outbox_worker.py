@@ -27,7 +27,7 @@ from .factories import award_all, decide_all, make_user, put_on_notice, roles
 from .outbox_fixtures import wait_for
 
 # Redis database 4 is shared by the tests of this group: ./test.sh runs a group on one worker.
-pytestmark = pytest.mark.xdist_group("redis-4")
+pytestmark = [pytest.mark.xdist_group("redis-4"), pytest.mark.real_workers]
 
 # The workers (``Workers``, the ``workers`` fixture), the beat's pace and ``wait_for`` are tests/outbox_fixtures.py's:
 # tests/test_ops_outbox_wecom.py uses them too.
