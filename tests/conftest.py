@@ -62,9 +62,10 @@ SLOW_FIRST = [
 ]
 
 
-# The tests with real Celery workers on the test database run last: a test after them on the same process found the
-# publication's warming of the statistics not done (their broker switch and restart leave something behind that
-# has not been found yet; tests/outbox_fixtures.py).
+# The modules with real Celery workers on the test database run last: a test after them on the same process found
+# the publication's warming of the statistics not done (their broker switch and restart leave something behind that
+# has not been found yet; tests/outbox_fixtures.py). Their PostgreSQL tests (marker real_workers) run in a process
+# of their own in ./test.sh, beside the PostgreSQL pass; what is left of them here runs in the SQLite pass.
 LAST = ["test_ops_outbox_worker.py", "test_ops_outbox_wecom.py", "test_jobs_worker.py"]
 
 
@@ -79,6 +80,11 @@ def pytest_collection_modifyitems(config, items):
     """The slow modules first (``SLOW_FIRST``; the order within a module is kept). ``./test.sh``'s PostgreSQL pass
     (``TEST_DATABASE_INDEPENDENT_RAN=1``) leaves out the tests that never reach the database: they ran in the SQLite
     pass, and would run there the same way."""
+    unmarked = [item.nodeid for item in items
+                if "workers" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("real_workers")]
+    if unmarked:  # ./test.sh runs them beside the PostgreSQL pass, in a process of their own
+        raise pytest.UsageError("These tests start real Celery workers (the workers fixture): mark them "
+                                "real_workers:\n  " + "\n  ".join(unmarked))
     items.sort(key=_slowness)  # stable: the rest keep their order
     if os.environ.get("TEST_DATABASE_INDEPENDENT_RAN") != "1":
         return
