@@ -5,8 +5,9 @@
 #      reaches the database but the browser tests: the browser tests and the tests that never touch the database
 #      (TEST_DATABASE_INDEPENDENT_RAN, tests/conftest.py) already ran in the first pass, the same way, and so did
 #      the permission matrix's pages read (marker one_database: the door's decisions, in Python; every page is
-#      still opened on PostgreSQL by the odd-values and bad-request tests). The tests with real Celery workers run
-#      in a process of their own beside the others.
+#      still opened on PostgreSQL by the odd-values sweep) and the bad-request corpus (one_database: on
+#      PostgreSQL the odd-values sweep, marker postgres, sends its database-reaching values to every URL instead).
+#      The tests with real Celery workers run in a process of their own beside the others.
 # Each pass runs on every core (pytest-xdist; the tests sharing a Redis database run as a group on one worker;
 # TEST_WORKERS=1 runs one process) and prints its time.
 # Extra arguments go to pytest, e.g. ./test.sh -k cap -x

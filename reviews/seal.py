@@ -135,6 +135,17 @@ def sm2_public_key_hex(certificate) -> str:
 _SM2_N = int("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123", 16)
 
 
+def _sm2(private_hex: str, public_hex: str):
+    """gmssl's signer and verifier for the key pair. The key is set after the constructor: gmssl's constructor
+    strips a leading "04" with ``lstrip("04")``, every leading 0 and 4, so that a public key whose x begins with
+    04 (one key in 256) lost its first digits and every signature made or checked with it was wrong."""
+    from gmssl import sm2
+
+    crypt = sm2.CryptSM2(private_key=private_hex, public_key="")
+    crypt.public_key = public_hex
+    return crypt
+
+
 def sm2_public_from_private(private_hex: str) -> str:
     from gmssl import sm2
 
@@ -147,9 +158,8 @@ def sm2_sign(data: bytes, private_hex: str, public_hex: str) -> bytes:
 
     The per-signature random ``k`` comes from ``secrets`` (gmssl's own default uses ``random``)."""
     from asn1crypto.core import Integer, Sequence
-    from gmssl import sm2
 
-    crypt = sm2.CryptSM2(private_key=private_hex, public_key=public_hex)
+    crypt = _sm2(private_hex, public_hex)
     k = format(secrets.randbelow(_SM2_N - 1) + 1, "064x")
     signature = crypt.sign_with_sm3(data, k)
     r, s = int(signature[:64], 16), int(signature[64:], 16)
@@ -442,8 +452,6 @@ def ofd_signature(package: bytes) -> OfdSignature | None:
 def verify_ofd(package: bytes) -> Verdict:
     """Check an OFD copy: its references' SM3 digests and the SM2 signature over ``Signature.xml`` (gmssl), with
     the public key of the deployment's SM2 certificate (a copy's own ``Cert.cer`` must be that certificate)."""
-    from gmssl import sm2
-
     found = ofd_signature(package)
     if found is None:
         return Verdict("ofd", signed=False, valid=False, problems=["no signature"])
@@ -458,8 +466,7 @@ def verify_ofd(package: bytes) -> Verdict:
     public_hex = sm2_public_key_hex(certificate)
     try:
         r, s = sm2_signature_rs(found.value)
-        matches = sm2.CryptSM2(private_key="", public_key=public_hex).verify_with_sm3(f"{r:064x}{s:064x}",
-                                                                                     found.signed_xml)
+        matches = _sm2("", public_hex).verify_with_sm3(f"{r:064x}{s:064x}", found.signed_xml)
     except Exception:  # noqa: BLE001 - a malformed value is a failed check
         matches = False
     if not matches:

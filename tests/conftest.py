@@ -114,10 +114,43 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _load_catalogue()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (live server, threads, a Celery worker, a migration) ends with a flush of every table:
+    the catalogue is loaded again, committed, as soon as that flush is done. (Loaded by the next test instead, it was
+    loaded inside that test's transaction and rolled back with it, and so again for every test after: half a second
+    of every test's set-up on PostgreSQL.)"""
+    yield
+    if nextitem is None or not _transactional(item):  # (after the last test, the test database is gone)
+        return
+    blocker = item.config.stash.get(_blocker_key, None) if hasattr(item.config, "stash") else None
+    from django.db import connection
+
+    if blocker is None or connection.in_atomic_block:
+        return
+    with blocker.unblock():
+        if not IncentiveCategory.objects.exists():
+            _load_catalogue()
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool((marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+                or {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+_blocker_key = pytest.StashKey()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _keep_the_blocker(request, django_db_blocker):
+    request.config.stash[_blocker_key] = django_db_blocker
+
+
 @pytest.fixture(autouse=True)
 def _catalogue_present(request, django_db_blocker):
-    """A transactional test (live server, threads, a Celery worker) ends with a flush of every table; the tests after
-    it find the catalogue loaded again."""
+    """The first test of a database finds the catalogue loaded (``django_db_setup``), and so does every test after a
+    transactional one (``pytest_runtest_teardown``); this loads it for a test that finds it missing all the same."""
     uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(request.fixturenames)
     if uses_db:
         request.getfixturevalue("_django_db_helper")

@@ -171,3 +171,17 @@ def test_a_download_checks_the_stored_copy_first(client, rendered, sealed, categ
     response = client.get(reverse("bulletins:download", args=[bulletin.pk]))
     assert response.status_code == 409 and b'id="seal-invalid"' in response.content
     assert AuditEntry.objects.filter(action=AuditAction.BULLETIN_SIGNATURE_INVALID).count() == 1
+
+
+def test_an_sm2_key_whose_public_x_begins_with_04_signs_what_another_implementation_accepts():
+    """gmssl's constructor strips every leading 0 and 4 of a public key that starts with "04": one office key in 256
+    made a certificate whose signing failed (an odd-length key) or signatures nobody could check."""
+    from pysmx.SM2 import Verify  # snowland-smx: not gmssl, which signs
+
+    private_hex = "0" * 56 + "010ebc8a"
+    public_hex = seal.sm2_public_from_private(private_hex)
+    assert public_hex.startswith("0442") and len(public_hex) == 128
+    r, s = seal.sm2_signature_rs(seal.sm2_sign(b"<SignedInfo/>", private_hex, public_hex))
+    assert Verify(f"{r:064x}{s:064x}", b"<SignedInfo/>", public_hex, 64, uid=b"1234567812345678")
+    # And the office's own check (verify_ofd's) takes it.
+    assert seal._sm2("", public_hex).verify_with_sm3(f"{r:064x}{s:064x}", b"<SignedInfo/>")
