@@ -17,6 +17,7 @@ rules since) the visit renders the body and keeps it in the cache (``kept_get``/
 """
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -98,12 +99,12 @@ def statistics_versions(programme_code: str | None) -> tuple[str, str]:
 
 
 def statistics_key(programme_code: str | None, *, internal: bool, versions: tuple[str, str] | None = None,
-                   page: int = 1) -> str:
-    """The key of the statistics body (one page of years) in the current language (two queries unless
-    ``versions`` is given)."""
+                   page: int = 1, bureau_page: int = 1) -> str:
+    """The key of the statistics body (one page of years, one page of bureaus) in the current language (two
+    queries unless ``versions`` is given)."""
     results_version, rules_version = versions or statistics_versions(programme_code)
     return (f"{statistics_key_prefix(programme_code)}{results_version}:{rules_version}:"
-            f"{translation.get_language()}:{int(internal)}:{page}")
+            f"{translation.get_language()}:{int(internal)}:{page}:{bureau_page}")
 
 
 def statistics_key_prefix(programme_code: str | None) -> str:
@@ -130,6 +131,37 @@ def year_cells(per_year: list[int]) -> SafeString:
     return mark_safe("".join(f"<td>{int(value)}</td>" for value in per_year))  # noqa: S308 - integers
 
 
+# A province has thousands of bureaus: the tables of bureaus (punctuality of the lists and of the rules) show this many
+# a page, in the bureaus' order, with links to the others; Guangzhou's forty-odd bureaus are one page.
+STATISTICS_BUREAUS_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class BureauPage:
+    number: int   # 1: the first bureaus in the bureaus' order
+    pages: int
+    first: int    # the position of the page's first bureau (1-based) and of its last, of ``count``
+    last: int
+    count: int
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.pages else None
+
+
+def bureau_page_of(count: int, number: int) -> BureauPage:
+    """Page ``number`` (past the last: the last) of ``count`` bureaus."""
+    size = STATISTICS_BUREAUS_PER_PAGE
+    pages = max(1, -(-count // size))
+    number = min(max(number, 1), pages)
+    return BureauPage(number=number, pages=pages, first=min((number - 1) * size + 1, count),
+                      last=min(number * size, count), count=count)
+
+
 def bureau_rows(rows, columns: tuple[str, str, str]) -> SafeString:
     """The rows of a table of bureaus and three counts (on time, late, never), each cell with its data attribute
     (``data-on-time="3"``), joined here for the same reason as ``year_cells``: a province has hundreds of bureaus."""
@@ -141,10 +173,16 @@ def bureau_rows(rows, columns: tuple[str, str, str]) -> SafeString:
         for bureau, *counts in rows))
 
 
-def statistics_body(programme_code: str | None, *, internal: bool, figures: dict | None = None, page: int = 1) -> str:
-    """The statistics page's body in the current language (counted now unless ``figures`` is given)."""
+def statistics_body(programme_code: str | None, *, internal: bool, figures: dict | None = None, page: int = 1,
+                    bureau_page: int = 1) -> str:
+    """The statistics page's body in the current language (counted now unless ``figures`` is given): one page of
+    years and, in the tables of bureaus, one page of bureaus (``STATISTICS_BUREAUS_PER_PAGE``)."""
     figures = figures or statistics_figures(programme_code, page=page, internal=internal)
     stats = figures["stats"]
+    punctuality = stats.punctuality if internal else []
+    bureaus = bureau_page_of(max(len(punctuality), len(figures["rules_punctuality"])), bureau_page)
+    shown = slice(bureaus.first - 1, bureaus.last)
+    punctuality, rules_punctuality = punctuality[shown], figures["rules_punctuality"][shown]
     year_labels = [str(y) for y in stats.years]
     district_chart = charts.stacked_bar_chart(
         title=_("Awards per district and year"), series=year_labels,
@@ -157,23 +195,24 @@ def statistics_body(programme_code: str | None, *, internal: bool, figures: dict
         punctuality_chart = charts.stacked_bar_chart(
             title=_("Punctuality of the bureaus"), series=[_("On time"), _("Late"), _("Not submitted")],
             colours=["#009E73", "#E69F00", "#5f6368"],
-            rows=[(b.short_name, [on_time, late, never]) for b, on_time, late, never in stats.punctuality])
+            rows=[(b.short_name, [on_time, late, never]) for b, on_time, late, never in punctuality])
     return render_to_string("reviews/_statistics_body.html", {
         **figures, "district_chart": district_chart,
         "district_rows": [(d, year_cells(per_year), total) for d, per_year, total in stats.districts],
         "measure_rows": [(m, year_cells(per_year), total) for m, per_year, total in stats.measures],
-        "punctuality_rows": bureau_rows(stats.punctuality, ("on-time", "late", "never")) if internal else "",
-        "rules_punctuality_rows": bureau_rows(figures["rules_punctuality"], ("on-time", "late", "missing")), "measure_chart": measure_chart,
-        "punctuality_chart": punctuality_chart, "internal": internal,
+        "punctuality_rows": bureau_rows(punctuality, ("on-time", "late", "never")) if internal else "",
+        "rules_punctuality_rows": bureau_rows(rules_punctuality, ("on-time", "late", "missing")),
+        "measure_chart": measure_chart, "punctuality_chart": punctuality_chart, "internal": internal,
+        "bureaus": bureaus,
     })
 
 
-def statistics_body_kept(programme_code: str | None, *, internal: bool, page: int = 1) -> str:
-    """The body of one page of years from the cache, rendered and kept on a miss."""
-    key = statistics_key(programme_code, internal=internal, page=page)
+def statistics_body_kept(programme_code: str | None, *, internal: bool, page: int = 1, bureau_page: int = 1) -> str:
+    """The body of one page of years and bureaus from the cache, rendered and kept on a miss."""
+    key = statistics_key(programme_code, internal=internal, page=page, bureau_page=bureau_page)
     body = kept_get(key)
     if body is None:
-        body = statistics_body(programme_code, internal=internal, page=page)
+        body = statistics_body(programme_code, internal=internal, page=page, bureau_page=bureau_page)
         kept_set(key, body)
     return body
 

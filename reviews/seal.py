@@ -422,19 +422,31 @@ def ofd_signature(package: bytes) -> OfdSignature | None:
     if SIGNATURES_PATH not in files:
         return None
     problems = []
-    listing = ET.fromstring(files[SIGNATURES_PATH])
-    entry = listing.find(ofd._q("Signature"))
-    location = (entry.get("BaseLoc") if entry is not None else "").lstrip("/")
-    signed_xml = files.get(location, b"")
-    if not signed_xml:
-        return OfdSignature(b"", b"", b"", [f"{location or 'Signature.xml'} is missing"])
-    element = ET.fromstring(signed_xml)
-    info = element.find(ofd._q("SignedInfo"))
+    # A copy to check comes from anyone: its XML is parsed by defusedxml (no entities, no document type).
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        listing = fromstring(files[SIGNATURES_PATH])
+        entry = listing.find(ofd._q("Signature"))
+        location = (entry.get("BaseLoc") if entry is not None else "").lstrip("/")
+        signed_xml = files.get(location, b"")
+        if not signed_xml:
+            return OfdSignature(b"", b"", b"", [f"{location or 'Signature.xml'} is missing"])
+        element = fromstring(signed_xml)
+    except (ET.ParseError, DefusedXmlException) as error:
+        return OfdSignature(b"", b"", b"", [f"unreadable OFD: {type(error).__name__}: {error}"])
+    references = element.find(f'{ofd._q("SignedInfo")}/{ofd._q("References")}')
+    if references is None:
+        return OfdSignature(b"", b"", b"", [f"{location} names no signed files"])
     covered = set()
-    for reference in info.find(ofd._q("References")).findall(ofd._q("Reference")):
+    for reference in references.findall(ofd._q("Reference")):
         name = reference.get("FileRef", "").lstrip("/")
         covered.add(name)
-        expected = base64.b64decode(reference.findtext(ofd._q("CheckValue"), ""))
+        try:
+            expected = base64.b64decode(reference.findtext(ofd._q("CheckValue"), ""), validate=True)
+        except ValueError:
+            expected = b""
         if name not in files:
             problems.append(f"{name} is missing")
         elif hashlib.new("sm3", files[name]).digest() != expected:

@@ -185,3 +185,28 @@ def test_an_sm2_key_whose_public_x_begins_with_04_signs_what_another_implementat
     assert Verify(f"{r:064x}{s:064x}", b"<SignedInfo/>", public_hex, 64, uid=b"1234567812345678")
     # And the office's own check (verify_ofd's) takes it.
     assert seal._sm2("", public_hex).verify_with_sm3(f"{r:064x}{s:064x}", b"<SignedInfo/>")
+
+
+def test_a_copy_with_entities_or_without_its_signed_files_is_refused_by_name(rendered, sealed):
+    """A copy to check comes from anyone: XML declaring entities is not expanded (defusedxml), a signature naming
+    no signed files is reported, neither is a crash."""
+    files, _context, _folder = rendered
+    with zipfile.ZipFile(io.BytesIO(files.ofd)) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+
+    def copy(name, data):
+        output = io.BytesIO()
+        with zipfile.ZipFile(output, "w") as archive:
+            for entry, content in {**entries, name: data}.items():
+                archive.writestr(entry, content)
+        return output.getvalue()
+
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+              b"<Signatures>&b;</Signatures>")
+    verdict = seal.verify_ofd(copy("Doc_0/Signs/Signatures.xml", laughs))
+    assert not verdict.valid and any("unreadable OFD" in problem for problem in verdict.problems)
+    listing = ET.fromstring(entries["Doc_0/Signs/Signatures.xml"])
+    location = listing.find(f"{OFD}Signature").get("BaseLoc").lstrip("/")
+    verdict = seal.verify_ofd(copy(location, b'<Signature xmlns="http://www.ofdspec.org/2016"/>'))
+    assert not verdict.valid and any("names no signed files" in problem for problem in verdict.problems)
+    assert seal.verify_ofd(files.ofd).valid

@@ -328,3 +328,40 @@ def test_the_tables_show_ten_years_a_page_and_total_every_year(client, districts
     body = client.get(reverse("results:statistics"), {"page": "2"}).content.decode()
     assert "?page=1" in body and ">2010<" in body and ">2020<" not in body
     assert client.get(reverse("results:statistics"), {"page": "x" * 50}).status_code == 200
+
+
+def _bureaus_of(body: str, table: str) -> list[str]:
+    part = body.split(f'class="{table}"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<tr data-bureau="([^"]+)"', part)
+
+
+def test_the_tables_of_bureaus_show_a_page_of_bureaus_at_a_time(client, reviewer, monkeypatch, districts):
+    """A province's thousands of bureaus: the two tables of bureaus show one page of them (here 5 a page), in the
+    bureaus' order, with links to the pages before and after; a page past the last is the last, a malformed one
+    the first, and each audience's page is its own."""
+    from reviews.services.publication import statistics_tally
+
+    cycle = published_cycle(2021)
+    award(cycle, "19-1", districts[:2])
+    statistics_tally(cycle=cycle)
+    monkeypatch.setattr(public_pages, "STATISTICS_BUREAUS_PER_PAGE", 5)
+    url = reverse("results:statistics")
+    whole = [b.short_name for b, *_counts in public_pages.statistics_figures(None)["rules_punctuality"]]
+    assert len(whole) > 10
+    first = client.get(url).content.decode()
+    assert _bureaus_of(first, "data-rules-punctuality") == whole[:5]
+    assert f"共 {len(whole)} 个" in first and "bureaus=2" in first and "data-punctuality" not in first
+    second = client.get(url, {"bureaus": "2"}).content.decode()
+    assert _bureaus_of(second, "data-rules-punctuality") == whole[5:10]
+    assert "bureaus=1" in second and "bureaus=3" in second
+    last_page = -(-len(whole) // 5)
+    for past_the_last in ("999", str(last_page)):
+        assert _bureaus_of(client.get(url, {"bureaus": past_the_last}).content.decode(),
+                           "data-rules-punctuality") == whole[(last_page - 1) * 5:]
+    assert _bureaus_of(client.get(url, {"bureaus": "x" * 30}).content.decode(), "data-rules-punctuality") == whole[:5]
+    # The reviewer's page: the lists' punctuality, paged alike (its own bodies: the public's shows none).
+    client.force_login(reviewer)
+    punctual = [b.short_name for b, *_counts in selectors.statistics().punctuality]
+    body = client.get(url, {"bureaus": "2"}).content.decode()
+    assert _bureaus_of(body, "data-punctuality") == punctual[5:10]
+    assert _bureaus_of(body, "data-rules-punctuality") == whole[5:10]

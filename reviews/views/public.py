@@ -97,7 +97,8 @@ def public_statistics(request, programme: str | None = None):
     internal = access.person(request.user).is_reviewer
     # past the oldest page: the oldest page
     page = params.int_from(request.GET.get("page", "1"), maximum=99_999) or 1
-    body = public_pages.statistics_body_kept(programme, internal=internal, page=page)
+    bureau_page = params.int_from(request.GET.get("bureaus", "1"), maximum=99_999) or 1  # past the last: the last
+    body = public_pages.statistics_body_kept(programme, internal=internal, page=page, bureau_page=bureau_page)
     return render(request, "reviews/public_statistics.html", {"body": body})
 
 
