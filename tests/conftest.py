@@ -18,8 +18,10 @@ import pytest
 from django.conf import global_settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.test.utils import override_settings
 from django.utils import translation
+from pytest_django.plugin import blocking_manager_key
 
 from measures.models import IncentiveCategory
 from organisation import roles
@@ -123,12 +125,9 @@ def pytest_runtest_teardown(item, nextitem):
     yield
     if nextitem is None or not _transactional(item):  # (after the last test, the test database is gone)
         return
-    blocker = item.config.stash.get(_blocker_key, None) if hasattr(item.config, "stash") else None
-    from django.db import connection
-
-    if blocker is None or connection.in_atomic_block:
+    if connection.in_atomic_block:
         return
-    with blocker.unblock():
+    with item.config.stash[blocking_manager_key].unblock():  # pytest-django's django_db_blocker
         if not IncentiveCategory.objects.exists():
             _load_catalogue()
 
@@ -138,13 +137,6 @@ def _transactional(item) -> bool:
     return bool((marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
                 or {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
 
-
-_blocker_key = pytest.StashKey()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _keep_the_blocker(request, django_db_blocker):
-    request.config.stash[_blocker_key] = django_db_blocker
 
 
 @pytest.fixture(autouse=True)
