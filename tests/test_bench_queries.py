@@ -23,7 +23,7 @@ LARGE = Sizes(cycles=3, categories=60, bureaus=40, units=180, users=70, audit=60
 QUERIES = {
     "clerk_home": 14,  # the phase of the year, the unread count, the years' links and the latest comments, the open years (each with its deadline light: the programme's reminder settings)
     "list_editor": 16,  # the category's rights in one query; no units (the chooser asks for them as the clerk types); the year's criteria (the ranking the list follows)
-    "review_queue": 30,  # what waits for the reviewer (two queries for each of five kinds, three for the screening flags, the lights' settings: 14); the years offered (pk and year only), the cycle shown, the awards and limits of the page's rows only; the door reads the programmes reviewed once; the bureaus and measures are not listed (choosers)
+    "review_queue": 23,  # what waits for the reviewer (one query for each of five kinds, one for the screening flags when no awarded unit has an event, the lights' settings: 7); the years offered (pk and year only), the cycle shown, the awards and limits of the page's rows only; the door reads the programmes reviewed once; the bureaus and measures are not listed (choosers)
     "list_review": 15,  # with the phase, the requests for an exception to the cap, the door (who reviews what), the year's criteria (none here: with criteria the ranking costs four more, tests/test_evaluation_lists.py) and the reviewer's declared stakes (回避)
     "unit_history": 3,  # the unit, its years with their award counts, the awards of the page's years
     "public_results": 7,  # the cycle, the version, the copy the publication stored (none here), the awards, the repeat winners, the bulletin spot (2)

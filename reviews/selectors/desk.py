@@ -1,8 +1,10 @@
 """What waits for the reviewer on the desk (待您处理): every kind of work a reviewer of the cycle's programme must act
-on, counted, with the first few of each listed and linked. A fixed number of queries (two per kind)."""
+on, counted, with the first few of each listed and linked. A fixed number of queries (one per kind: the first few
+rows carry the count of all, ``COUNT(*) OVER ()``)."""
 
 from dataclasses import dataclass, field
 
+from django.db.models import Count, Window
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +16,12 @@ from ..programmes import with_programme
 
 # How many of each kind the desk lists (the count says how many there are in all; the link shows them all).
 DESK_SHOWN = 5
+
+
+def _first(rows) -> tuple[list, int]:
+    """The first ``DESK_SHOWN`` of ``rows`` and how many there are in all, in one query."""
+    first = list(rows.annotate(waiting_total=Window(Count("pk")))[:DESK_SHOWN])
+    return first, (first[0].waiting_total if first else 0)
 
 
 @dataclass
@@ -30,29 +38,32 @@ class Waiting:
 def _lists(cycle: Cycle, queue_url: str) -> Waiting:
     rows = (NominationList.objects.filter(cycle=cycle, state=NominationList.State.SUBMITTED)
             .select_related("category", "bureau").order_by("submitted_at", "pk"))
-    return Waiting("lists", _("Lists submitted, waiting for a decision"), rows.count(),
+    first, count = _first(rows)
+    return Waiting("lists", _("Lists submitted, waiting for a decision"), count,
                    [(f"{nl.category.code} {nl.category.name} · {nl.bureau.short_name}",
-                     reverse("reviews:list", args=[nl.pk])) for nl in rows[:DESK_SHOWN]],
+                     reverse("reviews:list", args=[nl.pk])) for nl in first],
                    f"{queue_url}&state=submitted")
 
 
 def _exception_requests(cycle: Cycle) -> Waiting:
     rows = (CapExceptionRequest.objects.filter(nomination_list__cycle=cycle, state=CapExceptionRequest.State.PENDING)
             .select_related("nomination_list__category", "nomination_list__bureau").order_by("requested_at", "pk"))
-    return Waiting("exceptions", _("Requests for more awardees than the cap"), rows.count(),
+    first, count = _first(rows)
+    return Waiting("exceptions", _("Requests for more awardees than the cap"), count,
                    [(f"{r.nomination_list.category.code} {r.nomination_list.category.name} · "
                      f"{r.nomination_list.bureau.short_name} · {r.requested_limit}",
                      reverse("reviews:list", args=[r.nomination_list_id]) + "#exception-request")
-                    for r in rows[:DESK_SHOWN]])
+                    for r in first])
 
 
 def _objections(cycle: Cycle) -> Waiting:
     rows = (Objection.objects.filter(cycle=cycle, status=Objection.Status.OPEN)
             .select_related("category", "unit").order_by("filed_at", "pk"))
-    return Waiting("objections", _("Objections not settled"), rows.count(),
+    first, count = _first(rows)
+    return Waiting("objections", _("Objections not settled"), count,
                    [(f"{o.receipt} · {o.category.code} · {o.unit.display_name}",
                      with_programme(reverse("reviews:objection", args=[o.pk]), cycle.programme))
-                    for o in rows[:DESK_SHOWN]],
+                    for o in first],
                    with_programme(reverse("reviews:objections", args=[cycle.year]), cycle.programme))
 
 
@@ -60,8 +71,9 @@ def _register(cycle: Cycle) -> Waiting:
     rows = (HigherAward.objects.filter(cycle=cycle, state=HigherAward.State.RECORDED)
             .select_related("unit").order_by("recorded_at", "pk"))
     url = with_programme(reverse("reviews:register", args=[cycle.year]), cycle.programme)
-    return Waiting("register", _("Register entries waiting for confirmation"), rows.count(),
-                   [(f"{e.document_number} · {e.unit.display_name}", url) for e in rows[:DESK_SHOWN]], url)
+    first, count = _first(rows)
+    return Waiting("register", _("Register entries waiting for confirmation"), count,
+                   [(f"{e.document_number} · {e.unit.display_name}", url) for e in first], url)
 
 
 def _rules(cycle: Cycle) -> Waiting:
@@ -69,9 +81,9 @@ def _rules(cycle: Cycle) -> Waiting:
                                                state=ImplementationRules.State.SUBMITTED)
             .select_related("measure", "bureau").order_by("submitted_at", "pk"))
     url = reverse("reviews:rules")
-    return Waiting("rules", _("Implementation rules filed, waiting for review"), rows.count(),
-                   [(f"{r.measure.numeral}、{r.measure.title} · {r.bureau.short_name}", url) for r in rows[:DESK_SHOWN]],
-                   url)
+    first, count = _first(rows)
+    return Waiting("rules", _("Implementation rules filed, waiting for review"), count,
+                   [(f"{r.measure.numeral}、{r.measure.title} · {r.bureau.short_name}", url) for r in first], url)
 
 
 def desk_waiting(*, cycle: Cycle, user, screening_flags=None) -> list[Waiting]:
