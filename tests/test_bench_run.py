@@ -1,5 +1,7 @@
 """The benchmark's own logic: which aims a page misses, and when a kept database is upgraded rather than rebuilt."""
 
+import pytest
+
 from bench import run
 
 
@@ -40,3 +42,25 @@ def test_a_kept_database_is_migrated_when_only_its_schema_changed(tmp_path, monk
     assert target.state(f"{data} other-schema") == "migrate"
     assert target.state(f"other-data {schema}") == "build"
     assert run.fingerprint(1000).split()[0] != data and run.fingerprint(1000).split()[1] == schema
+
+
+@pytest.mark.django_db
+def test_the_load_runs_personas_are_signed_in(client, clerk_water, reviewer, category, bureau, districts):
+    """The load run plays people signed in by ``bench/load.py prepare``: their sessions open the pages the load asks
+    for (a session naming an authentication backend the settings do not list is signed out at once, and the load
+    then timed the sign-in page)."""
+    from django.utils import timezone
+
+    from bench import load
+    from tests.factories import make_cycle, make_list
+
+    cycle = make_cycle(timezone.now().year)  # its deadline (next March 31) ahead: the draft can be edited
+    make_list(cycle, category("19-1"), bureau("市水务局"), districts[:2], state="draft", clerk=clerk_water)
+    make_list(cycle, category("6"), bureau("市水务局"), districts[2:4], clerk=clerk_water)
+    personas = load.prepare(clerks=1, reviewers=1)
+    (clerk,), (reviewing,) = personas["clerks"], personas["reviewers"]
+    client.cookies["sessionid"] = clerk["session"]
+    assert client.get(f"/nominations/{clerk['year']}/{clerk['category']}/edit/").status_code == 200
+    client.cookies["sessionid"] = reviewing["session"]
+    assert client.get("/review/").status_code == 200
+    assert client.get(f"/review/lists/{reviewing['lists'][0]}/").status_code == 200
