@@ -135,9 +135,11 @@ def screening_flags_waiting(user) -> int:
     """How many flags wait for the person's settlement: unsettled flags of the cycles they review that are still
     before the public notice. Asked of the door (the awards the person reviews); three queries."""
     # Only the awards of units with an event at all: a province's open year has a hundred thousand awards and its
-    # register a few hundred units.
-    awards = access.restrict(Award.objects.filter(cycle__state__in=FLAGGED_STATES,
-                                                  unit_id__in=ScreeningEvent.objects.values("unit_id")), user)
+    # register a few hundred units (read first: without any, no award is read).
+    event_units = set(ScreeningEvent.objects.values_list("unit_id", flat=True).distinct())
+    if not event_units:
+        return 0
+    awards = access.restrict(Award.objects.filter(cycle__state__in=FLAGGED_STATES, unit_id__in=event_units), user)
     pairs = list(awards.values_list("cycle_id", "cycle__year", "cycle__programme_id", "category_id", "unit_id"))
     if not pairs:
         return 0

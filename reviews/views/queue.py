@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -142,14 +145,20 @@ def queue(request):
     list_url = reverse("reviews:list", args=[0]).replace("/0/", "/{}/")
     warning_days = ReminderSettings.current(cycle.programme).warning_working_days
     now = current_time()
+    light_html, lights = {}, {}  # each light's markup rendered once for the page, each deadline's light told once
     for row in data.rows:
         row.url = list_url.format(row.nomination_list.pk) if row.nomination_list else ""
-        row.light = deadline_light(deadline=row.deadline, now=now, warning_working_days=warning_days,
-                                   done=cycle.state != Cycle.State.OPEN or row.state in selectors.DONE_STATES)
+        done = cycle.state != Cycle.State.OPEN or row.state in selectors.DONE_STATES
+        if (row.deadline, done) not in lights:
+            lights[row.deadline, done] = deadline_light(deadline=row.deadline, now=now,
+                                                        warning_working_days=warning_days, done=done)
+        row.light = lights[row.deadline, done]
+        if row.light and row.light not in light_html:
+            light_html[row.light] = render_to_string("nominations/_light.html", {"light": row.light})
+        row.light_html = light_html.get(row.light, "")
     return render(request, "reviews/queue.html", {"options": options, "programmes": programmes,
         "cycles": cycles, "cycle": cycle, "queue": data, "page": data.page, "page_rows": data.rows,
-        # Labels looked up once for the page, not once per row.
-        "not_started_label": _("Not started"), "late_label": _("Late"), "nobody_label": _("Nobody proposed"),
+        "rows_html": _rows_html(data.rows),
         "page_query": f"{query}&" if query else "", "filter_query": query,
         "choosers": _choosers(cycle, programmes, data),
         "countdown": countdown(deadline=cycle.deadline), "publish_form": PublishForm(),
@@ -160,6 +169,52 @@ def queue(request):
         "cycle_actions": access.actions_for(request.user, cycle),
         "trail": selectors.cycle_audit_trail(cycle, everything=trail_everything(request)),
     })
+
+
+def _rows_html(rows) -> SafeString:
+    """The page's rows of the queue, joined here once (40 rows of eight cells, two dozen template lookups each, were
+    a third of the page's time): the same markup as a template loop would give, every value escaped."""
+    labels = {"category": _("Category"), "responsible": _("Responsible"), "state": _("State"),
+              "nominees": _("Nominees"), "awards": _("Awardees / limit"), "submitted": _("Submitted at"),
+              "deadline": _("Deadline"), "unread": _("Unread"), "tick": _("Tick the list"),
+              "not_started": _("Not started"), "late": _("Late"), "nobody": _("Nobody proposed")}
+
+    def names(bureaus) -> SafeString:
+        return format_html_join("、", "<strong>{}</strong>", ((b.short_name,) for b in bureaus))
+
+    def when(value) -> str:
+        return date_format(localtime(value), "Y-m-d H:i") if value else ""
+
+    html = []
+    for row in rows:
+        nl, code = row.nomination_list, row.category.code
+        html.append(format_html(
+            '<tr data-category="{}" data-state="{}"{}>'
+            "<td>{}</td>"
+            '<td data-label="{}">{}<br><span class="muted">{}{}</span>{}</td>'
+            '<td data-label="{}">{}{}</td>'
+            '<td data-label="{}"><span class="badge {}">{}</span>{}</td>'
+            '<td data-label="{}"{}>{}</td>'
+            '<td data-label="{}">{} / {}</td>'
+            '<td data-label="{}"{}>{}</td>'
+            '<td data-label="{}">{}{}</td></tr>',
+            code, row.state, mark_safe(' class="unread" data-unread="1"') if row.unread else "",
+            format_html('<input type="checkbox" name="list" value="{}" aria-label="{} {}">', nl.pk, labels["tick"], code)
+            if nl else "",
+            labels["category"], format_html('<a href="{}">{}</a>', row.url, row.measure) if nl else row.measure, code,
+            f" {row.category.name}" if row.category.name != row.measure.title else "",
+            format_html(' <span class="badge submitted">{}</span>', labels["unread"]) if row.unread else "",
+            labels["responsible"], names(row.owners),
+            format_html('<br><span class="muted">{}</span>', format_html_join("、", "{}", ((b.short_name,) for b in row.others)))
+            if row.others else "",
+            labels["state"], row.state, nl.get_state_display() if nl else labels["not_started"],
+            format_html(' <span class="badge returned">{}</span>', labels["late"]) if row.is_late else "",
+            labels["nominees"], "" if nl else mark_safe(' class="empty"'),
+            (labels["nobody"] if nl.nothing_to_propose else nl.nominee_count) if nl else "—",
+            labels["awards"], row.awards, row.limit,
+            labels["submitted"], "" if row.submitted_at else mark_safe(' class="empty"'), when(row.submitted_at) or "—",
+            labels["deadline"], when(row.deadline), format_html(" {}", row.light_html) if row.light else ""))
+    return mark_safe("\n".join(html))  # noqa: S308 - each row made by format_html
 
 
 def _screening_flags(user) -> int:
