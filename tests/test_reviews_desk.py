@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from measures.models import IncentiveCategory
 from nominations.models import Evidence, NominationList
 from organisation.models import AuditEntry, Notification, OutboxMessage
 from reviews.models import Award, Decision, ListReading
@@ -189,6 +190,12 @@ def test_the_queue_builds_only_the_page_and_runs_the_same_queries_at_two_sizes(
     lists_waiting = next(w for w in response.context["waiting"] if w.kind == "lists")
     submitted = NominationList.objects.filter(cycle=cycle, state="submitted").count()
     assert lists_waiting.count == submitted and len(lists_waiting.items) == min(submitted, 5)
+    # Unfiltered, or by state alone, the rows are counted by the states' figures: the same counts and pages.
+    catalogue = IncentiveCategory.objects.filter(measure__document=cycle.document).count()
+    for query, expected in (({}, catalogue), ({"state": "submitted"}, submitted),
+                            ({"state": "draft"}, NominationList.objects.filter(cycle=cycle, state="draft").count())):
+        queue = client.get(reverse("reviews:queue"), {"year": cycle.year, **query}).context["queue"]
+        assert queue.count == expected and queue.page.paginator.num_pages == max(1, -(-expected // 4))
     water = bureau("市水务局")
     with django_assert_num_queries(27):
         response = client.get(reverse("reviews:queue"), {"year": cycle.year, "bureau": water.pk})

@@ -409,7 +409,11 @@ def review_queue(*, cycle: Cycle, user=None, search: str = "", bureau_id: int | 
     measure = queue_chosen(cycle=cycle, kind="measure", pk=measure_id, text=measure_text)
     matching = queue_filtered(cycle=cycle, user=user, search=search, bureau_id=bureau.pk, measure_id=measure.pk,
                               state=state, unread_only=unread_only, sort=sort)
-    paged = Paginator(matching, per_page).get_page(page)
+    paginator = Paginator(matching, per_page)
+    if not (search or bureau.pk is not None or measure.pk is not None or unread_only):
+        # The figures above counted these rows already (the catalogue's, or one state's): no COUNT of its own.
+        paginator.count = state_counts.get(state, 0) if state else sum(state_counts.values())
+    paged = paginator.get_page(page)
     rows = queue_rows(cycle=cycle, categories=list(paged.object_list), user=user, extensions=extensions, now=now)
     return Queue(
         cycle=cycle, rows=rows, page=paged, count=paged.paginator.count, total=sum(state_counts.values()),
