@@ -19,8 +19,9 @@ def _cycles_readable(who: Person):
 
 @access.read_rule(Cycle, "review")
 def _cycles_reviewed(who: Person):
-    """The cycles whose review pages the person opens: those of the programmes they review."""
-    return access.in_programmes("programme", who.reviewed_programmes.values("pk"))
+    """The cycles whose review pages the person opens: those of the programmes they review (by their ids, read
+    once per request, as for the lists)."""
+    return access.in_programmes("programme", who.reviewed_programme_ids)
 
 
 @access.read_rule(Cycle, "reopen")
@@ -37,7 +38,10 @@ def _lists_readable(who: Person):
 
 @access.read_rule(NominationList, "review")
 def _lists_reviewed(who: Person):
-    return access.in_programmes("cycle__programme", who.reviewed_programmes.values("pk"))
+    """The lists of the programmes the person reviews, by their ids (read once per request): as a subquery, it made
+    the review page's one query of the list, its year, category, measure, bureau and sender take PostgreSQL 18 ms to
+    plan, for well under one to run."""
+    return access.in_programmes("cycle__programme", who.reviewed_programme_ids)
 
 
 @access.read_rule(Evidence, "view")
