@@ -17,10 +17,10 @@ rules since) the visit renders the body and keeps it in the cache (``kept_get``/
 """
 
 import logging
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -136,32 +136,6 @@ def year_cells(per_year: list[int]) -> SafeString:
 STATISTICS_BUREAUS_PER_PAGE = 100
 
 
-@dataclass(frozen=True)
-class BureauPage:
-    number: int   # 1: the first bureaus in the bureaus' order
-    pages: int
-    first: int    # the position of the page's first bureau (1-based) and of its last, of ``count``
-    last: int
-    count: int
-
-    @property
-    def previous(self) -> int | None:
-        return self.number - 1 if self.number > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        return self.number + 1 if self.number < self.pages else None
-
-
-def bureau_page_of(count: int, number: int) -> BureauPage:
-    """Page ``number`` (past the last: the last) of ``count`` bureaus."""
-    size = STATISTICS_BUREAUS_PER_PAGE
-    pages = max(1, -(-count // size))
-    number = min(max(number, 1), pages)
-    return BureauPage(number=number, pages=pages, first=min((number - 1) * size + 1, count),
-                      last=min(number * size, count), count=count)
-
-
 def bureau_rows(rows, columns: tuple[str, str, str]) -> SafeString:
     """The rows of a table of bureaus and three counts (on time, late, never), each cell with its data attribute
     (``data-on-time="3"``), joined here for the same reason as ``year_cells``: a province has hundreds of bureaus."""
@@ -180,8 +154,10 @@ def statistics_body(programme_code: str | None, *, internal: bool, figures: dict
     figures = figures or statistics_figures(programme_code, page=page, internal=internal)
     stats = figures["stats"]
     punctuality = stats.punctuality if internal else []
-    bureaus = bureau_page_of(max(len(punctuality), len(figures["rules_punctuality"])), bureau_page)
-    shown = slice(bureaus.first - 1, bureaus.last)
+    # (a page past the last is the last, as Paginator.get_page gives it)
+    bureaus = Paginator(range(max(len(punctuality), len(figures["rules_punctuality"]))),
+                        STATISTICS_BUREAUS_PER_PAGE).get_page(bureau_page)
+    shown = slice(max(bureaus.start_index() - 1, 0), bureaus.end_index())
     punctuality, rules_punctuality = punctuality[shown], figures["rules_punctuality"][shown]
     year_labels = [str(y) for y in stats.years]
     district_chart = charts.stacked_bar_chart(
