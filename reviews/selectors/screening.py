@@ -133,7 +133,9 @@ def screening_flags_by_award(*, cycle: Cycle, awards: list[Award]) -> dict[int, 
 
 def screening_flags_waiting(user) -> int:
     """How many flags wait for the person's settlement: unsettled flags of the cycles they review that are still
-    before the public notice. Asked of the door (the awards the person reviews); three queries."""
+    before the public notice. Asked of the door (the awards the person reviews): one query when the register holds
+    no event, else one for the awards of its units, one per year of them for their events and one for the
+    settlements."""
     # Only the awards of units with an event at all: a province's open year has a hundred thousand awards and its
     # register a few hundred units (read first: without any, no award is read).
     event_units = set(ScreeningEvent.objects.values_list("unit_id", flat=True).distinct())
