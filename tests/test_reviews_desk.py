@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from measures.models import IncentiveCategory
-from nominations.models import Evidence, NominationList
+from nominations.models import CapExceptionRequest, Evidence, NominationList
 from organisation.models import AuditEntry, Notification, OutboxMessage
 from reviews.models import Award, Decision, ListReading
 
@@ -179,10 +179,10 @@ def test_the_queue_builds_only_the_page_and_runs_the_same_queries_at_two_sizes(
     # With the door's one read of the programmes the reviewer reviews; the bureaus and measures are never listed
     # (their choosers fetch them as the reviewer types), and a bureau chosen costs one query to name it; the
     # page's awards and limits are one query for its rows; the years offered are read apart from the cycle shown;
-    # what waits for the reviewer is one query for each of its five kinds (the first few, each row carrying the
-    # count of all), and the programme's reminder settings (the lights') one; the screening flags waiting (负面清单)
-    # one: the year's awards of units with an event (none here; two more when there are).
-    with django_assert_num_queries(26):
+    # what waits for the reviewer is one query counting its five kinds and one reading the first few submitted lists
+    # (the other kinds have none here), and the programme's reminder settings (the lights') one; the screening flags
+    # waiting (负面清单) one: the year's awards of units with an event (none here; two more when there are).
+    with django_assert_num_queries(23):
         response = client.get(reverse("reviews:queue"), {"year": cycle.year, "q": "市水务局", "sort": "submitted"})
     assert response.status_code == 200
     assert len(response.context["queue"].rows) == 4 and response.context["queue"].count == size
@@ -197,9 +197,56 @@ def test_the_queue_builds_only_the_page_and_runs_the_same_queries_at_two_sizes(
         queue = client.get(reverse("reviews:queue"), {"year": cycle.year, **query}).context["queue"]
         assert queue.count == expected and queue.page.paginator.num_pages == max(1, -(-expected // 4))
     water = bureau("市水务局")
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(24):
         response = client.get(reverse("reviews:queue"), {"year": cycle.year, "bureau": water.pk})
     assert response.context["queue"].count == size and response.context["queue"].bureau.text == "市水务局"
+
+
+def test_the_desk_counts_every_kind_in_one_query_and_reads_the_first_rows_of_those_waiting(
+        reviewer, clerk_water, category, bureau, districts, media_root, django_assert_num_queries):
+    from reviews.models import HigherAward, Objection
+    from reviews.selectors import DESK_SHOWN, desk_waiting
+
+    from .factories import make_rules_filing
+
+    cycle = make_cycle(year=timezone.now().year)
+    codes = ["1", "2", "3", "4", "5", "6", "7"]
+    submitted = [make_list(cycle, category(code), bureau("市水务局"), [districts[0]], clerk=clerk_water,
+                           submitted_at=cycle.deadline - datetime.timedelta(days=10 - index))
+                 for index, code in enumerate(codes)]
+    make_list(cycle, category("8"), bureau("市水务局"), [districts[1]], state="draft")
+    empty = desk_waiting(cycle=cycle, user=reviewer)
+    assert {w.kind: w.count for w in empty} == {"lists": 7, "exceptions": 0, "objections": 0, "register": 0,
+                                                "rules": 0}
+    assert [w.items for w in empty if w.kind != "lists"] == [[], [], [], []]
+    for nl in submitted[:2]:
+        CapExceptionRequest.objects.create(nomination_list=nl, requested_limit=4, reason="成效突出",
+                                           requested_by=clerk_water)
+    HigherAward.objects.create(cycle=cycle, document_number="国办发〔2022〕21号", higher_measure="稳增长",
+                               unit=districts[2], awarded_on=datetime.date(2022, 5, 1), recorded_by=reviewer)
+    make_rules_filing(category("6").measure, bureau("市水务局"), clerk_water, "河湖长制实施办法")
+    award = Award.objects.create(cycle=cycle, category=category("1"), unit=districts[0],
+                                 nominee=submitted[0].nominees.get(), slot=1)
+    Objection.objects.create(cycle=cycle, receipt="2026-DESK0001", category=award.category, unit=award.unit,
+                             award=award, name="陈明", contact="13812345678", grounds="该区数据与实际不符")
+    # One query counts the five kinds; then one reads the first rows of each kind that has any.
+    with django_assert_num_queries(6):
+        waiting = {w.kind: w for w in desk_waiting(cycle=cycle, user=reviewer)}
+    assert {kind: w.count for kind, w in waiting.items()} == {"lists": 7, "exceptions": 2, "objections": 1,
+                                                              "register": 1, "rules": 1}
+    # The lists waiting longest first, five of seven shown; every other kind shown whole.
+    assert [url for _label, url in waiting["lists"].items] == [
+        reverse("reviews:list", args=[nl.pk]) for nl in submitted[:DESK_SHOWN]]
+    assert [len(w.items) for kind, w in waiting.items() if kind != "lists"] == [2, 1, 1, 1]
+    assert waiting["exceptions"].items[0][1] == reverse("reviews:list", args=[submitted[0].pk]) + "#exception-request"
+    assert "2026-DESK0001" in waiting["objections"].items[0][0]
+    # Settled work leaves the desk: the requests granted, the objection settled.
+    CapExceptionRequest.objects.update(state=CapExceptionRequest.State.GRANTED, decision_reason="成效突出，同意。")
+    Objection.objects.update(status=Objection.Status.UPHELD, settlement="经核实，数据不实。")
+    with django_assert_num_queries(4):
+        waiting = {w.kind: w for w in desk_waiting(cycle=cycle, user=reviewer)}
+    assert (waiting["exceptions"].count, waiting["exceptions"].items) == (0, [])
+    assert (waiting["objections"].count, waiting["objections"].items) == (0, [])
 
 
 # -- one list, decided in one form ----------------------------------------------------------------------------
