@@ -34,7 +34,7 @@ CYCLE_EXPORTS = {"nominations": nomination_rows, "awards": award_rows}
 @admin.register(Award)
 class AwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["cycle", "category", "slot", "unit", "cap_exception", "awarded_at"]
-    list_filter = ["cycle"]
+    list_filter = [nominations_admin.CycleFilter]
     list_select_related = ["cycle", "category", "unit__parent", "cap_exception__category"]
     search_fields = ["unit__name", "category__code"]
     # A million awards at a province's size: the (cycle, category, slot) unique index gives the order, no full count.
@@ -73,7 +73,7 @@ class AwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["nominee", "approved", "decided_by", "decided_at"]
-    list_filter = ["approved", "nominee__nomination_list__cycle"]
+    list_filter = ["approved", nominations_admin.CycleFilter.on("nominee__nomination_list__cycle")]
     list_select_related = ["nominee__unit__parent", "decided_by"]
 
 

@@ -137,8 +137,8 @@ ADMIN_QUERIES = {
     "admin_units": 10,  # + the programmes, the kinds and the districts (the filters), two counts, the page of units
     "admin_audit": 8,  # + the object types (the filter), a count of at most CappedPaginator.cap, the page
     "audit_trail": 7,  # + the unread notifications, the object types (the form), the capped count, the page
-    "admin_lists": 7,  # + the cycles (the filter), a capped count, the page of lists in index order
-    "admin_awards": 7,  # + the cycles (the filter), a capped count, the page of awards in index order
+    "admin_lists": 7,  # + the newest cycles (the filter: ten, and the one chosen), a capped count, the page of lists in index order
+    "admin_awards": 7,  # + the newest cycles (the filter), a capped count, the page of awards in index order
 }
 
 

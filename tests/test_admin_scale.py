@@ -16,11 +16,13 @@ from django.utils import timezone, translation
 
 from bench.generate import Sizes, generate
 from bench.pages import AUDITOR, PAGES
+from nominations.admin import CycleFilter
 from organisation import roles
 from organisation.audit import audit_record
 from organisation.models import AuditEntry, Unit, UnitKind
 from organisation.paginators import CappedPaginator
-from tests.factories import make_user
+from reviews.models import Award, Decision
+from tests.factories import make_cycle, make_list, make_user
 from tests.helpers import ADMIN_QUERIES as QUERIES  # the counts; test_bench_queries reads them too
 
 SMALL = Sizes(cycles=1, categories=45, bureaus=32, units=90, users=30, audit=200)
@@ -186,6 +188,54 @@ def test_the_district_filter_lists_districts_and_finds_their_streets(client, adm
                            if getattr(spec, "parameter_name", "") == "parent__id__exact")
     listed = {name for _pk, name in district_filter.lookup_choices}
     assert "测试区" in listed and "测试街道" not in listed and "别的医院" not in listed
+
+
+def _cycle_filter(response):
+    return next(spec for spec in response.context["cl"].filter_specs if isinstance(spec, CycleFilter))
+
+
+def test_the_cycle_filter_links_the_newest_years_and_finds_any_other_by_its_year(client, administrator, category,
+                                                                                 bureau, districts, reviewer):
+    years = range(2001, 2001 + CycleFilter.RECENT + 3)
+    cycles = {year: make_cycle(year=year) for year in years}
+    oldest = cycles[2001]
+    lists = {year: make_list(cycle, category("6"), bureau("市水务局"), [districts[0]]) for year, cycle in cycles.items()}
+    Decision.objects.create(nominee=lists[2001].nominees.get(), approved=True, decided_by=reviewer)
+    Decision.objects.create(nominee=lists[2002].nominees.get(), approved=False, comment="不符合条件",
+                            decided_by=reviewer)
+    client.force_login(administrator)
+    response = client.get(LISTS_ADMIN)
+    links = [display for _selected, _query, display in next(_cycle_filter(response).choices(response.context["cl"]))
+             ["links"]]
+    # All, then the newest ten years; the older ones are found by their year.
+    assert links == ["全部"] + [f"{year}年度" for year in sorted(years, reverse=True)[:CycleFilter.RECENT]]
+    assert 'name="cycle_year"' in response.content.decode()
+    for query, expected in (({"cycle": oldest.pk}, [lists[2001].pk]), ({"cycle_year": 2002}, [lists[2002].pk]),
+                            ({"cycle": oldest.pk, "cycle_year": 2002}, [])):
+        response = client.get(LISTS_ADMIN, query)
+        assert response.status_code == 200
+        assert [nl.pk for nl in response.context["cl"].result_list] == expected
+    # The cycle chosen is shown chosen, even when it is older than the ten linked.
+    choice = next(_cycle_filter(client.get(LISTS_ADMIN, {"cycle": oldest.pk})).choices(
+        client.get(LISTS_ADMIN, {"cycle": oldest.pk}).context["cl"]))
+    assert [display for selected, _query, display in choice["links"] if selected] == ["2001年度"]
+    # The awards and the decisions (whose cycle is their list's) take the same filter.
+    award = Award.objects.create(cycle=oldest, category=category("6"), unit=districts[0],
+                                 nominee=lists[2001].nominees.get(), slot=1)
+    assert [a.pk for a in client.get(AWARDS_ADMIN, {"cycle_year": 2001}).context["cl"].result_list] == [award.pk]
+    decisions = reverse("admin:reviews_decision_changelist")
+    assert [d.nominee.nomination_list_id for d in client.get(decisions, {"cycle": cycles[2002].pk})
+            .context["cl"].result_list] == [lists[2002].pk]
+
+
+@pytest.mark.parametrize("params", [{"cycle": "abc"}, {"cycle": "99999999999999999999999"}, {"cycle_year": "二〇〇一"},
+                                    {"cycle_year": "-3"}, {"cycle_year": "10000"}, {"cycle": "1", "cycle_year": "x"}])
+def test_a_bad_cycle_on_the_lists_awards_and_decisions_gives_an_empty_page(client, administrator, params):
+    make_cycle(year=2001)
+    client.force_login(administrator)
+    for url in (LISTS_ADMIN, AWARDS_ADMIN, reverse("admin:reviews_decision_changelist")):
+        response = client.get(url, params)
+        assert response.status_code == 200 and list(response.context["cl"].result_list) == []
 
 
 def test_the_system_administrator_still_does_not_read_the_trail(client, administrator):
