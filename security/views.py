@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from organisation import roles
 from organisation.audit import audit_record
 from organisation.paginators import CappedPaginator
+from organisation.selectors import action_labels
 
 from . import policy, selectors, services
 from .forms import AuditSearchForm, EnrolForm, TokenForm
@@ -127,6 +128,9 @@ def audit_list(request):
     entries = selectors.audit_entries_for(request.user, **filters)
     # No count of the whole trail (millions of records): at most CappedPaginator.cap are counted.
     page = CappedPaginator(entries, 50).get_page(request.GET.get("page"))
+    labels = action_labels()  # get_action_display would hash every label of ~80 choices, for each row
+    for entry in page:
+        entry.action_label = labels.get(entry.action, entry.action)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "security/audit_list.html", {"form": form, "page": page, "query": query.urlencode()},
