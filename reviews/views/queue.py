@@ -20,7 +20,7 @@ from incentives import params
 from incentives.errors import DomainError
 from measures.exports import export_response
 from nominations.deadlines import countdown, current_time, deadline_light
-from nominations.models import Cycle, ReminderSettings
+from nominations.models import Cycle, NominationList, ReminderSettings
 from organisation import access
 from organisation.models import Programme
 from organisation.selectors import trail_everything
@@ -181,6 +181,9 @@ def _rows_html(rows) -> SafeString:
         ("deadline", _("Deadline")), ("unread", _("Unread")), ("tick", _("Tick the list")),
         ("not_started", _("Not started")), ("late", _("Late")), ("nobody", _("Nobody proposed")))}
 
+    # The states' labels once (get_state_display hashes every label of the choices, for each row).
+    state_labels = {value: e(str(label)) for value, label in NominationList.State.choices}
+
     def names(bureaus, strong: bool) -> str:
         return "、".join(f"<strong>{e(b.short_name)}</strong>" if strong else e(b.short_name) for b in bureaus)
 
@@ -203,7 +206,7 @@ def _rows_html(rows) -> SafeString:
         if nl:
             tick = f'<input type="checkbox" name="list" value="{nl.pk}" aria-label="{labels["tick"]} {code}">'
             title = f'<a href="{e(row.url)}">{measure}</a>'
-            state = e(str(nl.get_state_display()))
+            state = state_labels.get(nl.state) or e(nl.state)
             nominees = labels["nobody"] if nl.nothing_to_propose else e(str(nl.nominee_count))
         else:
             tick, title, state, nominees = "", measure, labels["not_started"], "—"
