@@ -224,6 +224,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend with one step before each commit: the transaction's audit records are chained then
     # (organisation.audit.chain_pending).
     DATABASES["default"]["ENGINE"] = "incentives.postgresql"
+    # The planner's costs for data that lives in memory or on SSDs (PostgreSQL's defaults assume spinning disks: a
+    # random read four times a sequential one). With them, a page of the queue at a province's size joined its
+    # 3,000 categories to their lists before sorting them (10 ms) instead of following the indexes for the page's
+    # 40 rows (0.5 ms). Set per connection, so that no server setting is needed; DATABASE_PLANNER_OPTIONS replaces it.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
+        "DATABASE_PLANNER_OPTIONS", "-c random_page_cost=1.1")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
