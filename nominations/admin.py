@@ -15,9 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from incentives import params
 from incentives.errors import DomainError
-from organisation.admin_mixins import ReadOnlyAdminMixin
+from organisation.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
 from organisation.models import Programme
-from organisation.paginators import CappedPaginator
 
 from . import services
 from .forms import BeijingDateTimeField, ExtensionForm, check_year
@@ -230,7 +229,7 @@ class NomineeInline(admin.TabularInline):
 
 
 @admin.register(NominationList)
-class NominationListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class NominationListAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
     """Read-only: lists change only through the bureaus' editor and the General Office's review."""
 
     list_display = ["cycle", "category", "bureau", "state", "submitted_at"]
@@ -241,9 +240,6 @@ class NominationListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # Built for a province's 600,000 lists: the newest cycle first along the (cycle, category) unique index rather
     # than a sort over joined columns, and no full count (organisation/paginators.py).
     ordering = ["-cycle_id", "category_id"]
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    paginator = CappedPaginator
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in NominationList._meta.fields]

@@ -18,7 +18,7 @@ from incentives.crypto import mask_email
 from incentives.errors import DomainError
 
 from . import audit_labels, roles, services
-from .admin_mixins import ReadOnlyAdminMixin
+from .admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
 from .audit import audit_entries_filtered, audit_entries_searched
 from .invitations import account_invite
 from .models import (
@@ -33,7 +33,6 @@ from .models import (
     UnitKind,
 )
 from .outbox import message_kind_label
-from .paginators import CappedPaginator
 from .permissions import permission_label
 from .roles import ROLE_LABELS
 
@@ -336,6 +335,7 @@ class UnitAdmin(PlainActionCheckboxMixin, admin.ModelAdmin):
     search_fields = ["name", "full_name"]
     autocomplete_fields = ["parent", "merged_into"]
     filter_horizontal = ["other_kinds"]
+    list_per_page = 50  # as the large tables' changelists (LargeTableAdminMixin); a province's 30,000 are counted
 
 
 @admin.register(Membership)
@@ -403,7 +403,7 @@ class AuditDateRangeFilter(admin.ListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
     """The audit trail is read-only, even for administrators, and is read by the audit administrator only
     (三员分立: the system administrator has no ``view_auditentry``).
 
@@ -417,10 +417,6 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["actor", "target_type"]
     search_fields = ["target_repr"]  # shows the search box; the search itself is get_search_results'
     search_help_text = _("A user name, a part of an object's name, or an object's id")
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    paginator = CappedPaginator
-    list_per_page = 50
 
     def get_search_results(self, request, queryset, search_term):
         return audit_entries_searched(queryset, search_term), False

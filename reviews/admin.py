@@ -19,8 +19,7 @@ from nominations import admin as nominations_admin
 from nominations.exports import nomination_rows
 from nominations.models import Cycle
 from organisation import services as organisation_services
-from organisation.admin_mixins import ReadOnlyAdminMixin
-from organisation.paginators import CappedPaginator
+from organisation.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
 from organisation.roles import is_administrator
 
 from . import bulletins
@@ -32,16 +31,21 @@ CYCLE_EXPORTS = {"nominations": nomination_rows, "awards": award_rows}
 
 
 @admin.register(Award)
-class AwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["cycle", "category", "slot", "unit", "cap_exception", "awarded_at"]
+class AwardAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
+    list_display = ["cycle", "category", "slot", "unit", "shown_cap_exception", "awarded_at"]
     list_filter = [nominations_admin.CycleFilter]
-    list_select_related = ["cycle", "category", "unit__parent", "cap_exception__category"]
+    # Not the exception's own category (the award's): one join fewer, which PostgreSQL took 5 ms to plan.
+    list_select_related = ["cycle", "category", "unit__parent", "cap_exception"]
     search_fields = ["unit__name", "category__code"]
     # A million awards at a province's size: the (cycle, category, slot) unique index gives the order, no full count.
     ordering = ["-cycle_id", "category_id", "slot"]
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    paginator = CappedPaginator
+
+    @admin.display(description=Award._meta.get_field("cap_exception").verbose_name, ordering="cap_exception")
+    def shown_cap_exception(self, award) -> str | None:
+        """As the exception reads itself (``CapException.__str__``), with the award's category, which is its own;
+        none: the admin's empty value."""
+        exception = award.cap_exception
+        return f"{exception.year} · {award.category.code} → {exception.new_limit}" if exception else None
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -71,7 +75,7 @@ class AwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ["nominee", "approved", "decided_by", "decided_at"]
     list_filter = ["approved", nominations_admin.CycleFilter.on("nominee__nomination_list__cycle")]
     list_select_related = ["nominee__unit__parent", "decided_by"]

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from bench.generate import Sizes, generate
 from bench.pages import AUDITOR, PAGES
+from measures.models import CapException
 from nominations.admin import CycleFilter
 from organisation import roles
 from organisation.audit import audit_record
@@ -223,6 +224,14 @@ def test_the_cycle_filter_links_the_newest_years_and_finds_any_other_by_its_year
     award = Award.objects.create(cycle=oldest, category=category("6"), unit=districts[0],
                                  nominee=lists[2001].nominees.get(), slot=1)
     assert [a.pk for a in client.get(AWARDS_ADMIN, {"cycle_year": 2001}).context["cl"].result_list] == [award.pk]
+    # An award above the cap shows its exception as the exception reads itself.
+    exception = CapException.objects.create(year=2001, category=category("6"), new_limit=4, reason="经市政府同意",
+                                            decided_by=reviewer)
+    Award.objects.filter(pk=award.pk).update(cap_exception=exception)
+    page = client.get(AWARDS_ADMIN, {"cycle": oldest.pk}).content.decode()
+    assert f'<td class="field-shown_cap_exception">{exception}</td>' in page
+    Award.objects.filter(pk=award.pk).update(cap_exception=None)
+    assert '<td class="field-shown_cap_exception">-</td>' in client.get(AWARDS_ADMIN).content.decode()
     decisions = reverse("admin:reviews_decision_changelist")
     assert [d.nominee.nomination_list_id for d in client.get(decisions, {"cycle": cycles[2002].pk})
             .context["cl"].result_list] == [lists[2002].pk]
