@@ -67,7 +67,8 @@ def home(request):
     return render(request, "nominations/home.html", {
         "cycle": cycle, "pages": pages, "years": years_page.years, "years_page": years_page, "open_years": open_years,
         "lists_open": cycle is not None and phases.phase_allows(cycle, phases.Change.LISTS),
-        "comments": selectors.comments_for_bureaus(request.user, cycle=cycle),
+        "comments": selectors.comments_for_bureaus(request.user, cycle=cycle,
+                                                   bureaus=[page["bureau"] for page in pages]),
     })
 
 
