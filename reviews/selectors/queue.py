@@ -323,8 +323,9 @@ def queue_rows(*, cycle: Cycle, categories: list[IncentiveCategory], user=None, 
     responsibilities: dict[int, list[Responsibility]] = defaultdict(list)
     for r in Responsibility.objects.filter(category_id__in=ids).select_related("bureau").order_by("order", "pk"):
         responsibilities[r.category_id].append(r)
+    # By category (a dict): no order, so that neither the GROUP BY nor the plan reaches the models' default orders.
     lists_query = (NominationList.objects.filter(cycle=cycle, category_id__in=ids).select_related("bureau")
-                   .annotate(nominee_count=Count("nominees")))
+                   .annotate(nominee_count=Count("nominees")).order_by())
     if user is not None:
         lists_query = lists_query.annotate(read_at=Subquery(ListReading.objects.filter(
             reader=user, nomination_list=OuterRef("pk")).values("read_at")[:1]))
