@@ -325,7 +325,7 @@ class DistrictListFilter(admin.SimpleListFilter):
         return queryset.filter(parent_id=unit_id)
 
 
-class UnitAdmin(PlainActionCheckboxMixin, admin.ModelAdmin):
+class UnitAdmin(PlainActionCheckboxMixin, LargeTableAdminMixin, admin.ModelAdmin):
     """Registered by measures.admin, with the spreadsheets."""
 
     list_display = ["name", "full_name", "kind", "parent", "programme", "division_order", "is_active"]
@@ -335,7 +335,6 @@ class UnitAdmin(PlainActionCheckboxMixin, admin.ModelAdmin):
     search_fields = ["name", "full_name"]
     autocomplete_fields = ["parent", "merged_into"]
     filter_horizontal = ["other_kinds"]
-    list_per_page = 50  # as the large tables' changelists (LargeTableAdminMixin); a province's 30,000 are counted
 
 
 @admin.register(Membership)

@@ -134,7 +134,7 @@ def snapshot(nomination_list):
 # The bound of each page, the same at both sizes. Each counts the session, the user, the roles and the
 # permissions first (the admin's own checks).
 ADMIN_QUERIES = {
-    "admin_units": 10,  # + the programmes, the kinds and the districts (the filters), two counts, the page of units
+    "admin_units": 9,  # + the programmes, the kinds and the districts (the filters), a count of at most CappedPaginator.cap, the page of units
     "admin_audit": 8,  # + the object types (the filter), a count of at most CappedPaginator.cap, the page
     "audit_trail": 7,  # + the unread notifications, the object types (the form), the capped count, the page
     "admin_lists": 7,  # + the newest cycles (the filter: ten, and the one chosen), a capped count, the page of lists in index order
