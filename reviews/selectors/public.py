@@ -189,7 +189,10 @@ def unit_history(*, unit: Unit, page: int = 1, years_per_page: int = UNIT_HISTOR
         raise HistoryPageNotFound(page)
     shown = years[(page - 1) * years_per_page:page * years_per_page]
     awards = list(
-        _awards_published().filter(unit=unit, cycle__year__in=shown).select_related("cycle__programme", "category__measure")
+        _awards_published().filter(unit=unit, cycle__year__in=shown).select_related("cycle", "category__measure")
+        # The long texts are not shown here (the names and forms of support are, frozen or current).
+        .defer("published_category_description", "published_support_text", "category__description",
+               "category__support_text", "category__measure__text", "category__measure__support_text")
         .order_by("-cycle__year", "category__measure__number", "category__order")
     ) if shown else []
     return UnitHistory(awards=awards, years=years, award_count=sum(n for _year, n in per_year), page=page,

@@ -75,7 +75,10 @@ def public_unit(request, pk: int, programme: str | None = None):
         raise Http404 from None
     # The rows built here once rather than by template tags per row (a year's address and the labels of the forms
     # of support looked up once for the page); escaped as the template would.
-    year_urls = {a.cycle_id: results_path("cycle", a.cycle.programme, a.cycle.year) for a in history.awards}
+    cycles = {a.cycle_id: a.cycle for a in history.awards}  # a few years, a dozen awards or more each
+    # A unit is awarded in its programme's cycles: that programme, already read, names their addresses.
+    year_urls = {pk: results_path("cycle", unit.programme if cycle.programme_id == unit.programme_id
+                                  else cycle.programme, cycle.year) for pk, cycle in cycles.items()}
     support_labels = {code: str(label) for code, label in SupportForm.choices}
     rows = format_html_join(
         "\n", '<tr data-year="{}"><td><a href="{}">{}</a></td><td>{}、{}</td><td>{}</td><td>{}</td></tr>',
