@@ -2,7 +2,7 @@
 
 Each page is requested through ``django.test.Client`` (the full middleware stack, sessions and templates;
 no network), as the persona who uses it: one warm-up request, one request with its queries counted, then
-``--repeat`` timed requests. A stock-admin reference row (``stock``) is a plain ``admin.ModelAdmin(Model,
+``--repeat`` timed requests, taken in turns with the other pages' (``time_pages``). A stock-admin reference row (``stock``) is a plain ``admin.ModelAdmin(Model,
 admin.site)`` changelist of the same rows, called with a ``RequestFactory`` request of a superuser and rendered:
 what Django's admin does with no tuning, to compare our changelists with. Prints one JSON document: a row per page with median, 95th percentile, query
 count, status and size. A page whose URL name does not exist is reported as missing, never timed.
@@ -178,48 +178,105 @@ def publication_warming() -> None:
         public_pages_warm(cycle_id=latest.pk)
 
 
-def time_page(page: Page, repeat: int, budget: float) -> dict:
-    row = {"key": page.key, "label": page.label, "reference": page.reference, "kind": page.kind, "stock": page.compare}
+@dataclass
+class _Timing:
+    """A page being timed: its row, its client and address, and the times taken so far."""
+
+    page: Page
+    row: dict
+    client: object = None
+    url: str = ""
+    times: list = None
+    cpu_times: list = None
+    spent: float = 0.0
+
+    @property
+    def least(self) -> int:
+        # MIN_RUNS_REFERENCE for a stock changelist, which only gives the comparison.
+        return MIN_RUNS_REFERENCE if self.page.stock else MIN_RUNS
+
+    def wants_more(self, repeat: int, budget: float) -> bool:
+        """``repeat`` runs, fewer for a page so slow that they would not fit its time budget (never under the
+        least)."""
+        return "status" not in self.row and len(self.times) < repeat and (
+            len(self.times) < self.least or self.spent < budget)
+
+    def time_one(self) -> None:
+        if self.page.cold:
+            cache.clear()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        response = self.client.get(self.url)
+        elapsed = time.perf_counter() - started
+        self.times.append(elapsed * 1000)
+        self.cpu_times.append((time.process_time() - cpu_started) * 1000)
+        self.spent += elapsed
+        if response.status_code != 200:
+            self.row["status"] = f"HTTP {response.status_code}"
+
+    def result(self) -> dict:
+        if "status" in self.row:
+            return self.row
+        return {**self.row, "status": "ok", "median_ms": statistics.median(self.times),
+                "p95_ms": percentile(self.times, 0.95), "cpu_median_ms": statistics.median(self.cpu_times),
+                "runs": len(self.times)}
+
+
+def _prepare(page: Page) -> _Timing:
+    """The page's address, one warm-up request (URL resolver, template loading, ContentType cache) and one with its
+    queries counted; a page that cannot be timed gets its status here."""
+    timing = _Timing(page, {"key": page.key, "label": page.label, "reference": page.reference, "kind": page.kind,
+                            "stock": page.compare}, times=[], cpu_times=[])
+    row = timing.row
     try:
-        url = reverse(page.url_name, args=page_arguments(page.args))
+        timing.url = reverse(page.url_name, args=page_arguments(page.args))
     except NoReverseMatch:
-        return {**row, "status": "missing"}
+        row["status"] = "missing"
+        return timing
     except ObjectDoesNotExist as error:  # the data the page needs is not there: say so
-        return {**row, "status": f"no data ({error})"}
-    row["url"] = url
-    client = StockChangelist(page.stock) if page.stock else client_for(page.persona)
-    response = client.get(url)  # warm-up: URL resolver, template loading, ContentType cache
+        row["status"] = f"no data ({error})"
+        return timing
+    row["url"] = timing.url
+    timing.client = StockChangelist(page.stock) if page.stock else client_for(page.persona)
+    response = timing.client.get(timing.url)
     if response.status_code != 200:
-        return {**row, "status": f"HTTP {response.status_code}"}
+        row["status"] = f"HTTP {response.status_code}"
+        return timing
     if page.cold:
         publication_warming()
         cache.clear()
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
+        response = timing.client.get(timing.url)
     if response.status_code != 200:
-        return {**row, "status": f"HTTP {response.status_code}"}
+        row["status"] = f"HTTP {response.status_code}"
+        return timing
     row["queries"] = len(queries.captured_queries)
     row["kb"] = round(len(response.content) / 1024, 1)
-    times, cpu_times = [], []
-    deadline = time.monotonic() + budget
-    # ``repeat`` runs, fewer for a page so slow that they would not fit its time budget (never under MIN_RUNS;
-    # MIN_RUNS_REFERENCE for a stock changelist, which only gives the comparison).
-    least = MIN_RUNS_REFERENCE if page.stock else MIN_RUNS
-    while len(times) < repeat and (len(times) < least or time.monotonic() < deadline):
-        if page.cold:
-            cache.clear()
-        started, cpu_started = time.perf_counter(), time.process_time()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        cpu_times.append((time.process_time() - cpu_started) * 1000)
-        if response.status_code != 200:
-            return {**row, "status": f"HTTP {response.status_code}"}
-    return {**row, "status": "ok", "median_ms": statistics.median(times), "p95_ms": percentile(times, 0.95),
-            "cpu_median_ms": statistics.median(cpu_times), "runs": len(times)}
+    return timing
+
+
+def time_page(page: Page, repeat: int, budget: float) -> dict:
+    """One page alone: ``repeat`` timed requests in a row (fewer past its ``budget`` of seconds)."""
+    timing = _prepare(page)
+    while timing.wants_more(repeat, budget):
+        timing.time_one()
+    return timing.result()
 
 
 def time_pages(repeat: int = 30, budget: float = 15.0, only: list[str] | None = None) -> list[dict]:
-    return [time_page(page, repeat, budget) for page in PAGES if not only or page.key in only]
+    """Every page (or those of ``only``), their timed requests taken in turns: one request of each page, then the
+    next round. A few seconds in which the machine is slower (another process, the host) then touch a few runs of
+    every page rather than most of one page's, so the medians compare. The first visits after a publication empty
+    the cache before each request: they are timed after the others, in a row, so that the pages that read the cache
+    find it as they would."""
+    chosen = [page for page in PAGES if not only or page.key in only]
+    warm = [_prepare(page) for page in chosen if not page.cold]
+    while any(timing.wants_more(repeat, budget) for timing in warm):
+        for timing in warm:
+            if timing.wants_more(repeat, budget):
+                timing.time_one()
+    cold = {page.key: time_page(page, repeat, budget) for page in chosen if page.cold}
+    by_key = {timing.page.key: timing.result() for timing in warm} | cold
+    return [by_key[page.key] for page in chosen]
 
 
 def main(argv=None) -> None:
